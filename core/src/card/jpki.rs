@@ -1,0 +1,92 @@
+//! 公的個人認証AP (JPKI): 利用者証明用 and 署名用 certificates and signatures.
+
+use super::{Application, CardPin, MynaCard};
+use crate::cert::JpkiCertificate;
+use crate::digest::SignInput;
+use crate::error::Error;
+use crate::pin::{AuthPin, SignPin};
+use crate::transport::Transport;
+
+const EF_SIGN_CERT: u16 = 0x0001;
+const EF_SIGN_CA_CERT: u16 = 0x0002;
+const EF_AUTH_CERT: u16 = 0x000A;
+const EF_AUTH_CA_CERT: u16 = 0x000B;
+const EF_AUTH_KEY: u16 = 0x0017;
+const EF_SIGN_KEY: u16 = 0x001A;
+
+/// The result of an authentication: a signature over the challenge and the certificate
+/// that verifies it.
+#[derive(Clone, Debug)]
+pub struct Authentication {
+    pub signature: Vec<u8>,
+    pub certificate: JpkiCertificate,
+}
+
+/// A 署名用 signature with its certificate (which carries 基本4情報).
+#[derive(Clone, Debug)]
+pub struct Signed {
+    pub signature: Vec<u8>,
+    pub certificate: JpkiCertificate,
+}
+
+impl<T: Transport> MynaCard<T> {
+    async fn read_certificate(&mut self, ef: u16) -> Result<JpkiCertificate, Error> {
+        let der = self.read_tlv_file(Application::Jpki, ef).await?;
+        JpkiCertificate::from_der(&der)
+    }
+
+    /// 利用者証明用電子証明書. No PIN.
+    pub async fn read_auth_certificate(&mut self) -> Result<JpkiCertificate, Error> {
+        self.read_certificate(EF_AUTH_CERT).await
+    }
+
+    /// The CA certificate of the 利用者証明用 certificate, as the card holds it. No PIN.
+    /// A relying party must not trust it for that: configure the trust anchors instead.
+    pub async fn read_auth_ca_certificate(&mut self) -> Result<JpkiCertificate, Error> {
+        self.read_certificate(EF_AUTH_CA_CERT).await
+    }
+
+    /// The CA certificate of the 署名用 certificate, as the card holds it. No PIN.
+    pub async fn read_sign_ca_certificate(&mut self) -> Result<JpkiCertificate, Error> {
+        self.read_certificate(EF_SIGN_CA_CERT).await
+    }
+
+    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN.
+    pub async fn sign_with_auth_key(&mut self, pin: &AuthPin, input: SignInput<'_>) -> Result<Vec<u8>, Error> {
+        let digest_info = input.digest_info()?;
+        self.verify_pin(CardPin::JpkiAuth, pin).await?;
+        self.compute_signature(EF_AUTH_KEY, &digest_info).await
+    }
+
+    /// Reads the 利用者証明用 certificate and signs `challenge` with its key: what a server
+    /// needs to authenticate the resident.
+    pub async fn authenticate(&mut self, pin: &AuthPin, challenge: SignInput<'_>) -> Result<Authentication, Error> {
+        let digest_info = challenge.digest_info()?;
+        let certificate = self.read_auth_certificate().await?;
+        self.verify_pin(CardPin::JpkiAuth, pin).await?;
+        let signature = self.compute_signature(EF_AUTH_KEY, &digest_info).await?;
+        Ok(Authentication { signature, certificate })
+    }
+
+    /// 署名用電子証明書; the card asks for the signature PIN first.
+    pub async fn read_sign_certificate(&mut self, pin: &SignPin) -> Result<JpkiCertificate, Error> {
+        self.verify_pin(CardPin::JpkiSign, pin).await?;
+        self.read_certificate(EF_SIGN_CERT).await
+    }
+
+    /// Signs with the 署名用 key after one VERIFY of the signature PIN.
+    pub async fn sign_with_sign_key(&mut self, pin: &SignPin, input: SignInput<'_>) -> Result<Vec<u8>, Error> {
+        let digest_info = input.digest_info()?;
+        self.verify_pin(CardPin::JpkiSign, pin).await?;
+        self.compute_signature(EF_SIGN_KEY, &digest_info).await
+    }
+
+    /// One VERIFY, then the 署名用 certificate and a signature: what a signed document needs.
+    pub async fn sign(&mut self, pin: &SignPin, input: SignInput<'_>) -> Result<Signed, Error> {
+        let digest_info = input.digest_info()?;
+        self.verify_pin(CardPin::JpkiSign, pin).await?;
+        let certificate = self.read_certificate(EF_SIGN_CERT).await?;
+        let signature = self.compute_signature(EF_SIGN_KEY, &digest_info).await?;
+        Ok(Signed { signature, certificate })
+    }
+}

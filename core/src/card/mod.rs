@@ -1,0 +1,409 @@
+//! A session with one My Number Card over a [`Transport`]: the card's applications, file
+//! reads, PIN verification and signing. Every operation sends the fewest APDUs the card
+//! allows: no repeated SELECT, whole files in one extended READ BINARY where the link carries
+//! it, one VERIFY per PIN, never retried.
+
+mod assist;
+mod jpki;
+mod surface;
+mod token;
+
+pub use assist::{AssistIntegrity, FourInfoRead, MyNumberRead};
+pub use jpki::{Authentication, Signed};
+pub use surface::{FaceData, SurfaceKey};
+
+use zeroize::Zeroizing;
+
+use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status};
+use crate::error::Error;
+use crate::pin::{Pin, PinKind};
+use crate::tlv;
+use crate::transport::{Capabilities, Transport};
+
+/// The card's applications (AP), selected by AID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Application {
+    /// 公的個人認証AP (JPKI): the 利用者証明用 and 署名用 certificates and keys.
+    Jpki,
+    /// 券面事項入力補助AP: 基本4情報 and the My Number as text.
+    Assist,
+    /// 券面事項確認AP: the card face as images.
+    Surface,
+}
+
+impl Application {
+    pub const fn aid(self) -> &'static [u8] {
+        match self {
+            Application::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
+            Application::Assist => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08],
+            Application::Surface => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02],
+        }
+    }
+}
+
+/// A PIN as the card holds it: which application, which PIN EF, which format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CardPin {
+    /// 利用者証明用電子証明書の暗証番号 (JPKI EF 0018).
+    JpkiAuth,
+    /// 署名用電子証明書の暗証番号 (JPKI EF 001B).
+    JpkiSign,
+    /// 券面事項入力補助用の暗証番号 (入力補助AP EF 0011).
+    Assist,
+    /// 照合番号A in 入力補助AP (EF 0014).
+    AssistCardNumberA,
+    /// 照合番号B in 入力補助AP (EF 0015).
+    AssistCardNumberB,
+    /// 照合番号A in 券面事項確認AP (EF 0013).
+    SurfaceCardNumberA,
+    /// 照合番号B in 券面事項確認AP (EF 0012).
+    SurfaceCardNumberB,
+}
+
+impl CardPin {
+    pub const ALL: [CardPin; 7] = [
+        CardPin::JpkiAuth,
+        CardPin::JpkiSign,
+        CardPin::Assist,
+        CardPin::AssistCardNumberA,
+        CardPin::AssistCardNumberB,
+        CardPin::SurfaceCardNumberA,
+        CardPin::SurfaceCardNumberB,
+    ];
+
+    pub const fn application(self) -> Application {
+        match self {
+            CardPin::JpkiAuth | CardPin::JpkiSign => Application::Jpki,
+            CardPin::Assist | CardPin::AssistCardNumberA | CardPin::AssistCardNumberB => Application::Assist,
+            CardPin::SurfaceCardNumberA | CardPin::SurfaceCardNumberB => Application::Surface,
+        }
+    }
+
+    pub const fn ef(self) -> u16 {
+        match self {
+            CardPin::JpkiAuth => 0x0018,
+            CardPin::JpkiSign => 0x001B,
+            CardPin::Assist => 0x0011,
+            CardPin::AssistCardNumberA => 0x0014,
+            CardPin::AssistCardNumberB => 0x0015,
+            CardPin::SurfaceCardNumberA => 0x0013,
+            CardPin::SurfaceCardNumberB => 0x0012,
+        }
+    }
+
+    pub const fn kind(self) -> PinKind {
+        match self {
+            CardPin::JpkiAuth => PinKind::Auth,
+            CardPin::JpkiSign => PinKind::Sign,
+            CardPin::Assist => PinKind::Assist,
+            CardPin::AssistCardNumberA | CardPin::SurfaceCardNumberA => PinKind::CardNumberA,
+            CardPin::AssistCardNumberB | CardPin::SurfaceCardNumberB => PinKind::CardNumberB,
+        }
+    }
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            CardPin::JpkiAuth => "jpki_auth",
+            CardPin::JpkiSign => "jpki_sign",
+            CardPin::Assist => "assist",
+            CardPin::AssistCardNumberA => "assist_card_number_a",
+            CardPin::AssistCardNumberB => "assist_card_number_b",
+            CardPin::SurfaceCardNumberA => "surface_card_number_a",
+            CardPin::SurfaceCardNumberB => "surface_card_number_b",
+        }
+    }
+}
+
+/// What the card says of a PIN without spending a try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinState {
+    /// `n` tries left (63Cn with n > 0).
+    Remaining(u8),
+    /// Locked (63C0, 6983 or 6984).
+    Locked,
+    /// Already verified in this session and the card reports no count (9000; some cards).
+    Verified,
+    /// This card has no such PIN EF.
+    Absent,
+}
+
+/// A step of an operation, for progress bars. Carries no card data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    Selecting { application: Application },
+    CheckingTries { pin: CardPin },
+    VerifyingPin { pin: CardPin },
+    Reading { ef: u16, done: usize, total: usize },
+    Signing,
+}
+
+/// Progress callback.
+#[cfg(not(target_arch = "wasm32"))]
+pub type ProgressFn = Box<dyn FnMut(&Progress) + Send>;
+/// Progress callback.
+#[cfg(target_arch = "wasm32")]
+pub type ProgressFn = Box<dyn FnMut(&Progress)>;
+
+/// Counters of what went over the link, for benchmarks and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub apdus: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+}
+
+/// EF sizes above this are not files of this card: a bound on what a hostile card can make the
+/// SDK allocate (READ BINARY offsets end at 0x7FFF anyway).
+const MAX_FILE: usize = 0x7FFF;
+
+/// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
+/// cards with `WRONG_CARD`.
+pub struct MynaCard<T: Transport> {
+    transport: T,
+    caps: Capabilities,
+    selected_df: Option<Application>,
+    selected_ef: Option<u16>,
+    progress: Option<ProgressFn>,
+    stats: Stats,
+}
+
+impl<T: Transport> core::fmt::Debug for MynaCard<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MynaCard")
+            .field("caps", &self.caps)
+            .field("selected_df", &self.selected_df)
+            .field("selected_ef", &self.selected_ef)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl<T: Transport> MynaCard<T> {
+    /// Opens a session: selects the JPKI AP and reads its token EF to make sure this is a
+    /// My Number Card (not a 住基カード or a smartphone credential). 3 APDUs.
+    pub async fn connect(transport: T) -> Result<MynaCard<T>, Error> {
+        let caps = transport.capabilities();
+        let mut card =
+            MynaCard { transport, caps, selected_df: None, selected_ef: None, progress: None, stats: Stats::default() };
+        card.check_token().await?;
+        Ok(card)
+    }
+
+    /// Reports each step of later operations to `f`.
+    pub fn set_progress(&mut self, f: ProgressFn) {
+        self.progress = Some(f);
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    pub fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    fn report(&mut self, p: Progress) {
+        if let Some(f) = self.progress.as_mut() {
+            f(&p);
+        }
+    }
+
+    /// One APDU exchange. Logs the header and status word only.
+    async fn exchange(&mut self, command: Command<'_>) -> Result<Response, Error> {
+        // Zeroized after use: the encoded command may hold a PIN.
+        let encoded = Zeroizing::new(command.encode()?);
+        let result = self.transport.transmit(&encoded).await;
+        self.stats.apdus += 1;
+        self.stats.bytes_sent += encoded.len();
+        let raw = match result {
+            Ok(raw) => raw,
+            Err(e) => {
+                // After a link failure the card's state is unknown.
+                self.selected_df = None;
+                self.selected_ef = None;
+                log::debug!("{command:?} -> transport error");
+                return Err(e.into());
+            }
+        };
+        self.stats.bytes_received += raw.len();
+        let response = Response::parse(raw)?;
+        log::trace!("{command:?} -> {response:?}");
+        Ok(response)
+    }
+
+    pub(crate) async fn select_application(&mut self, app: Application) -> Result<(), Error> {
+        if self.selected_df == Some(app) {
+            return Ok(());
+        }
+        self.report(Progress::Selecting { application: app });
+        let command = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(app.aid());
+        let mut response = self.exchange(command.clone()).await?;
+        if response.status() == Status::NoDiagnosis && self.stats.apdus == 1 {
+            // Some cards answer the first APDU after power-on with 6F00 (card-notes §power-on);
+            // SELECT changes nothing on the card, so sending it once more is safe.
+            response = self.exchange(command).await?;
+        }
+        self.selected_ef = None;
+        self.selected_df = None;
+        match response.status() {
+            Status::Ok => {
+                self.selected_df = Some(app);
+                Ok(())
+            }
+            Status::FileNotFound | Status::WrongParameters if app == Application::Jpki => {
+                Err(Error::WrongCard { found: crate::error::CardKind::Unknown })
+            }
+            _ => Err(response.sw.to_error()),
+        }
+    }
+
+    pub(crate) async fn select_ef(&mut self, app: Application, ef: u16) -> Result<(), Error> {
+        self.select_application(app).await?;
+        if self.selected_ef == Some(ef) {
+            return Ok(());
+        }
+        let fid = ef.to_be_bytes();
+        let response = self.exchange(Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(&fid)).await?;
+        self.selected_ef = None;
+        response.into_ok()?;
+        self.selected_ef = Some(ef);
+        Ok(())
+    }
+
+    /// One READ BINARY of the current EF.
+    async fn read_binary(&mut self, offset: usize, le: usize) -> Result<Vec<u8>, Error> {
+        let [p1, p2] = u16::try_from(offset)
+            .ok()
+            .filter(|o| *o <= MAX_FILE as u16)
+            .ok_or(Error::MalformedResponse { what: "file larger than READ BINARY can address" })?
+            .to_be_bytes();
+        self.exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le)).await?.into_ok()
+    }
+
+    /// Reads a file holding one BER-TLV object (certificates, 4情報, ...) and returns exactly
+    /// that object, without the filler some EFs have after it.
+    pub(crate) async fn read_tlv_file(&mut self, app: Application, ef: u16) -> Result<Vec<u8>, Error> {
+        self.select_ef(app, ef).await?;
+        let first = if self.caps.extended_length {
+            match self.read_binary(0, EXTENDED_LE_MAX).await {
+                // The reader or card refused the extended form: fall back for this session.
+                Err(Error::UnexpectedStatus { sw: 0x6700 }) => {
+                    self.caps.extended_length = false;
+                    self.read_binary(0, SHORT_LE_MAX).await?
+                }
+                other => other?,
+            }
+        } else {
+            self.read_binary(0, SHORT_LE_MAX).await?
+        };
+        let total = tlv::encoded_len(&first)
+            .filter(|n| *n <= MAX_FILE)
+            .ok_or(Error::MalformedResponse { what: "file does not start with a TLV header" })?;
+        let mut data = first;
+        self.report(Progress::Reading { ef, done: data.len().min(total), total });
+        while data.len() < total {
+            let want = (total - data.len()).min(SHORT_LE_MAX);
+            let chunk = self.read_binary(data.len(), want).await?;
+            if chunk.is_empty() {
+                return Err(Error::MalformedResponse { what: "file ends before its TLV object" });
+            }
+            data.extend_from_slice(&chunk);
+            self.report(Progress::Reading { ef, done: data.len().min(total), total });
+        }
+        data.truncate(total);
+        Ok(data)
+    }
+
+    /// Reads a small file whole (at most 256 bytes), filler included: for files whose
+    /// integrity hash covers the physical EF (the My Number EF) or that are not TLV.
+    pub(crate) async fn read_small_file(&mut self, app: Application, ef: u16) -> Result<Vec<u8>, Error> {
+        self.select_ef(app, ef).await?;
+        let data = self.read_binary(0, SHORT_LE_MAX).await?;
+        self.report(Progress::Reading { ef, done: data.len(), total: data.len() });
+        Ok(data)
+    }
+
+    /// Remaining tries of `pin` without spending one (VERIFY with no data).
+    pub async fn pin_state(&mut self, pin: CardPin) -> Result<PinState, Error> {
+        match self.select_ef(pin.application(), pin.ef()).await {
+            Err(Error::FileNotFound) => {
+                // A missing PIN EF leaves no EF selected; the AP stays selected.
+                return Ok(PinState::Absent);
+            }
+            other => other?,
+        }
+        self.report(Progress::CheckingTries { pin });
+        let response = self.exchange(Command::new(0x00, 0x20, 0x00, 0x80)).await?;
+        match response.status() {
+            Status::Tries(0) | Status::PinBlocked => Ok(PinState::Locked),
+            Status::Tries(n) => Ok(PinState::Remaining(n)),
+            Status::Ok => Ok(PinState::Verified),
+            _ => Err(response.sw.to_error()),
+        }
+    }
+
+    /// Remaining tries of every PIN on the card.
+    pub async fn all_pin_states(&mut self) -> Result<Vec<(CardPin, PinState)>, Error> {
+        let mut out = Vec::with_capacity(CardPin::ALL.len());
+        for pin in CardPin::ALL {
+            out.push((pin, self.pin_state(pin).await?));
+        }
+        Ok(out)
+    }
+
+    /// Checks the tries (a locked PIN is never sent), then sends exactly one VERIFY.
+    pub(crate) async fn verify_pin(&mut self, which: CardPin, pin: &dyn Pin) -> Result<(), Error> {
+        debug_assert_eq!(which.kind(), pin.kind());
+        if which.kind() != pin.kind() {
+            return Err(Error::InvalidArgument { what: "PIN of the wrong kind for this PIN EF" });
+        }
+        match self.pin_state(which).await? {
+            PinState::Locked => return Err(Error::PinLocked),
+            PinState::Absent => return Err(Error::FileNotFound),
+            PinState::Remaining(_) | PinState::Verified => {}
+        }
+        self.report(Progress::VerifyingPin { pin: which });
+        let response = self.exchange(Command::new(0x00, 0x20, 0x00, 0x80).with_data(pin.bytes())).await?;
+        match response.status() {
+            Status::Ok => Ok(()),
+            Status::Tries(remaining) => Err(Error::PinIncorrect { remaining }),
+            Status::PinBlocked => Err(Error::PinLocked),
+            _ => Err(response.sw.to_error()),
+        }
+    }
+
+    /// COMPUTE DIGITAL SIGNATURE with the key in `key_ef` over a DigestInfo (card pads PKCS#1 v1.5).
+    pub(crate) async fn compute_signature(
+        &mut self,
+        key_ef: u16,
+        digest_info: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        self.select_ef(Application::Jpki, key_ef).await?;
+        self.report(Progress::Signing);
+        let sig = self
+            .exchange(Command::new(0x80, 0x2A, 0x00, 0x80).with_data(digest_info).with_le(SHORT_LE_MAX))
+            .await?
+            .into_ok()?;
+        if sig.len() < 64 {
+            return Err(Error::MalformedResponse { what: "signature shorter than any RSA key" });
+        }
+        Ok(sig)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! A scripted transport for unit tests: each step names the exact command bytes expected and
+//! the raw response to give, so a test fails on any APDU the SDK should not have sent.
+
+use crate::transport::{Capabilities, MaybeSend, Transport, TransportError};
+
+pub(crate) enum Step {
+    Reply(Vec<u8>, Vec<u8>),
+    Fail(Vec<u8>, TransportError),
+}
+
+pub(crate) struct Scripted {
+    steps: std::collections::VecDeque<Step>,
+    pub extended: bool,
+    pub sent: Vec<Vec<u8>>,
+}
+
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+impl Scripted {
+    pub fn new(extended: bool) -> Self {
+        Scripted { steps: Default::default(), extended, sent: Vec::new() }
+    }
+    pub fn expect(mut self, command: &str, response: &str) -> Self {
+        self.steps.push_back(Step::Reply(hex(command), hex(response)));
+        self
+    }
+    pub fn expect_raw(mut self, command: Vec<u8>, response: Vec<u8>) -> Self {
+        self.steps.push_back(Step::Reply(command, response));
+        self
+    }
+    pub fn fail(mut self, command: &str, e: TransportError) -> Self {
+        self.steps.push_back(Step::Fail(hex(command), e));
+        self
+    }
+    /// The connect sequence of a My Number Card (SELECT JPKI, SELECT token, READ token).
+    pub fn connected(self) -> Self {
+        let mut token = b"JPKIAPICCTOKEN2".to_vec();
+        token.resize(32, b' ');
+        token.extend_from_slice(&[0x90, 0x00]);
+        self.expect("00A4040C0AD392F000260100000001", "9000")
+            .expect("00A4020C020006", "9000")
+            .expect_raw(hex("00B0000020"), token)
+    }
+    pub fn done(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+impl Transport for Scripted {
+    fn transmit(
+        &mut self,
+        command: &[u8],
+    ) -> impl core::future::Future<Output = Result<Vec<u8>, TransportError>> + MaybeSend {
+        self.sent.push(command.to_vec());
+        let r = match self.steps.pop_front() {
+            Some(Step::Reply(expected, response)) => {
+                assert_eq!(hex_of(command), hex_of(&expected), "unexpected APDU");
+                Ok(response)
+            }
+            Some(Step::Fail(expected, e)) => {
+                assert_eq!(hex_of(command), hex_of(&expected), "unexpected APDU");
+                Err(e)
+            }
+            None => panic!("APDU after the script ended: {}", hex_of(command)),
+        };
+        core::future::ready(r)
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { extended_length: self.extended }
+    }
+}
+
+pub(crate) fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}

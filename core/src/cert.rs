@@ -1,0 +1,209 @@
+//! The JPKI certificates (利用者証明用 / 署名用電子証明書) as the card stores them, over
+//! `x509-cert`, with the 基本4情報 the 署名用 certificate carries in subjectAltName otherName
+//! entries under 1.2.392.200149.8.5.5.
+
+use der::referenced::OwnedToRef;
+use der::{Decode, Encode, Tag, Tagged, asn1::ObjectIdentifier};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
+
+use crate::error::Error;
+use crate::four_info::{CardText, Date, FourInfo, Sex};
+use crate::tlv;
+
+/// Seconds since the Unix epoch. The core takes the time as a value (sans-IO; wasm32 has no clock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixTime(pub u64);
+
+impl UnixTime {
+    /// The system clock, for native callers.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn now() -> UnixTime {
+        UnixTime(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        )
+    }
+}
+
+/// OID arc of the 署名用 certificate's 4情報 (J-LIS): .1 name, .2 name substitute characters,
+/// .3 sex, .4 birth date, .5 address, .6 address substitute characters.
+pub const OID_JPKI_FOUR_INFO: &str = "1.2.392.200149.8.5.5";
+
+/// A JPKI certificate read from the card (or received by a relying party).
+#[derive(Clone)]
+pub struct JpkiCertificate {
+    der: Vec<u8>,
+    cert: Certificate,
+    key: rsa::PublicKey,
+}
+
+impl core::fmt::Debug for JpkiCertificate {
+    // The 署名用 certificate's subject and extensions hold personal data: serial only.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "JpkiCertificate(serial={})", self.serial_hex())
+    }
+}
+
+/// 基本4情報 from a 署名用 certificate, with the substitute-character forms where 外字 were
+/// replaced by 代替文字.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CertificateFourInfo {
+    pub four_info: FourInfo,
+    /// 氏名代替文字の使用位置 / 代替文字 form of the name, when present.
+    pub name_substitute: Option<CardText>,
+    /// The same for the address.
+    pub address_substitute: Option<CardText>,
+}
+
+impl core::fmt::Debug for CertificateFourInfo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CertificateFourInfo(<redacted>)")
+    }
+}
+
+const BAD: Error = Error::CertificateInvalid { what: "not a DER X.509 certificate" };
+
+impl JpkiCertificate {
+    /// Parses DER. Trailing bytes after the certificate (EF filler) are ignored.
+    pub fn from_der(der: &[u8]) -> Result<JpkiCertificate, Error> {
+        let len = tlv::encoded_len(der).ok_or(BAD)?;
+        let der = der.get(..len).ok_or(BAD)?;
+        let cert = Certificate::from_der(der).map_err(|_| BAD)?;
+        let key = rsa::PublicKey::try_from(cert.tbs_certificate().subject_public_key_info().owned_to_ref())
+            .map_err(|_| Error::CertificateInvalid { what: "public key is not RSA" })?;
+        Ok(JpkiCertificate { der: der.to_vec(), cert, key })
+    }
+
+    /// Parses one PEM `CERTIFICATE` block.
+    pub fn from_pem(pem: &str) -> Result<JpkiCertificate, Error> {
+        use der::DecodePem;
+        let cert = Certificate::from_pem(pem.as_bytes()).map_err(|_| BAD)?;
+        JpkiCertificate::from_der(&cert.to_der().map_err(|_| BAD)?)
+    }
+
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    pub fn x509(&self) -> &Certificate {
+        &self.cert
+    }
+
+    pub fn public_key(&self) -> &rsa::PublicKey {
+        &self.key
+    }
+
+    /// RSA modulus size in bits (2048 on current cards).
+    pub fn key_bits(&self) -> usize {
+        use rsa::traits::PublicKeyParts;
+        self.key.n().bit_width() as usize
+    }
+
+    /// Serial number, upper-case hex (発行番号 is derived from it by relying parties).
+    pub fn serial_hex(&self) -> String {
+        self.cert.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    pub fn subject(&self) -> String {
+        self.cert.tbs_certificate().subject().to_string()
+    }
+
+    pub fn issuer(&self) -> String {
+        self.cert.tbs_certificate().issuer().to_string()
+    }
+
+    pub fn not_before(&self) -> UnixTime {
+        UnixTime(self.cert.tbs_certificate().validity().not_before.to_unix_duration().as_secs())
+    }
+
+    pub fn not_after(&self) -> UnixTime {
+        UnixTime(self.cert.tbs_certificate().validity().not_after.to_unix_duration().as_secs())
+    }
+
+    /// Whether `at` lies within notBefore..=notAfter.
+    pub fn is_valid_at(&self, at: UnixTime) -> bool {
+        self.not_before() <= at && at <= self.not_after()
+    }
+
+    /// The raw TBSCertificate bytes as signed (not re-encoded).
+    pub(crate) fn tbs_der(&self) -> Result<&[u8], Error> {
+        let outer = tlv::read_at(&self.der, 0).map_err(|_| BAD)?;
+        let tbs = tlv::read_at(outer.value, 0).map_err(|_| BAD)?;
+        Ok(&outer.value[tbs.start..tbs.end])
+    }
+
+    pub(crate) fn signature_bytes(&self) -> Result<&[u8], Error> {
+        self.cert.signature().as_bytes().ok_or(BAD)
+    }
+
+    /// The 4情報 in a 署名用 certificate; `Ok(None)` for a certificate without them
+    /// (利用者証明用 certificates carry none).
+    pub fn four_info(&self) -> Result<Option<CertificateFourInfo>, Error> {
+        let arc = ObjectIdentifier::new_unwrap(OID_JPKI_FOUR_INFO);
+        let san = match self.cert.tbs_certificate().get_extension::<SubjectAltName>() {
+            Ok(Some((_, san))) => san,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(Error::CertificateInvalid { what: "subjectAltName" }),
+        };
+        let mut fields: [Option<Vec<u8>>; 7] = Default::default();
+        for name in san.0.iter() {
+            let GeneralName::OtherName(other) = name else { continue };
+            let Some(parent) = other.type_id.parent() else { continue };
+            if parent != arc {
+                continue;
+            }
+            let Some(index) = other.type_id.arcs().last().map(|a| a as usize).filter(|i| (1..=6).contains(i))
+            else {
+                continue;
+            };
+            fields[index] = Some(directory_string_bytes(&other.value)?);
+        }
+        if fields.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let missing = |what| Error::CertificateInvalid { what };
+        let name = fields[1].take().ok_or(missing("4情報 name"))?;
+        let sex = fields[3].take().ok_or(missing("4情報 sex"))?;
+        let birth = fields[4].take().ok_or(missing("4情報 birth date"))?;
+        let address = fields[5].take().ok_or(missing("4情報 address"))?;
+        Ok(Some(CertificateFourInfo {
+            four_info: FourInfo {
+                name: CardText::decode(&name),
+                address: CardText::decode(&address),
+                birth_date: Date::parse(&birth).ok_or(missing("4情報 birth date format"))?,
+                sex: Sex::from_code(&sex).ok_or(missing("4情報 sex code"))?,
+            },
+            name_substitute: fields[2].take().map(|v| CardText::decode(&v)),
+            address_substitute: fields[6].take().map(|v| CardText::decode(&v)),
+        }))
+    }
+}
+
+/// The text of a DirectoryString-like value. The string type J-LIS uses is not publicly
+/// confirmed, so UTF8String, PrintableString, IA5String and BMPString are all accepted.
+fn directory_string_bytes(value: &der::Any) -> Result<Vec<u8>, Error> {
+    let bytes = value.value();
+    match value.tag() {
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => Ok(bytes.to_vec()),
+        Tag::BmpString => {
+            if bytes.len() % 2 != 0 {
+                return Err(Error::CertificateInvalid { what: "BMPString length" });
+            }
+            let units = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            // Unpaired surrogates become U+FFFD, which CardText shows as text, not dropped.
+            Ok(char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect::<String>().into_bytes())
+        }
+        _ => {
+            // Some encoders wrap the string once more; accept one level of nesting.
+            let inner = der::Any::from_der(bytes).map_err(|_| Error::CertificateInvalid { what: "4情報 value" })?;
+            if inner.tag() == value.tag() {
+                return Err(Error::CertificateInvalid { what: "4情報 value" });
+            }
+            let _ = inner.to_der();
+            directory_string_bytes(&inner)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! What the card signs: a DigestInfo (PKCS#1 v1.5, RFC 8017 §9.2). The card pads it and applies
+//! the RSA key; the SDK builds the DigestInfo so that callers hand over data or a digest only.
+
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::error::Error;
+
+/// Hash algorithm of a DigestInfo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum DigestAlgorithm {
+    /// Only for relying parties that still require it; never a default.
+    Sha1,
+    #[default]
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    pub fn output_len(self) -> usize {
+        match self {
+            DigestAlgorithm::Sha1 => 20,
+            DigestAlgorithm::Sha256 => 32,
+            DigestAlgorithm::Sha384 => 48,
+            DigestAlgorithm::Sha512 => 64,
+        }
+    }
+
+    /// The DER prefix of `DigestInfo { AlgorithmIdentifier(alg, NULL), OCTET STRING }`
+    /// (RFC 8017 §9.2 note 1).
+    fn prefix(self) -> &'static [u8] {
+        match self {
+            DigestAlgorithm::Sha1 => &[
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+            ],
+            DigestAlgorithm::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+                0x05, 0x00, 0x04, 0x20,
+            ],
+            DigestAlgorithm::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
+                0x05, 0x00, 0x04, 0x30,
+            ],
+            DigestAlgorithm::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
+                0x05, 0x00, 0x04, 0x40,
+            ],
+        }
+    }
+
+    pub fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            DigestAlgorithm::Sha1 => Sha1::digest(data).to_vec(),
+            DigestAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
+            DigestAlgorithm::Sha384 => Sha384::digest(data).to_vec(),
+            DigestAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+/// What to sign: data the SDK hashes, or a digest the caller computed.
+#[derive(Clone, Copy, Debug)]
+pub enum SignInput<'a> {
+    Data { algorithm: DigestAlgorithm, data: &'a [u8] },
+    Digest { algorithm: DigestAlgorithm, digest: &'a [u8] },
+}
+
+impl<'a> SignInput<'a> {
+    /// Data to be hashed with SHA-256 (the default).
+    pub fn data(data: &'a [u8]) -> Self {
+        SignInput::Data { algorithm: DigestAlgorithm::Sha256, data }
+    }
+
+    /// A digest computed by the caller with `algorithm`.
+    pub fn digest(algorithm: DigestAlgorithm, digest: &'a [u8]) -> Self {
+        SignInput::Digest { algorithm, digest }
+    }
+
+    pub fn algorithm(&self) -> DigestAlgorithm {
+        match *self {
+            SignInput::Data { algorithm, .. } | SignInput::Digest { algorithm, .. } => algorithm,
+        }
+    }
+
+    /// The DigestInfo bytes the card will sign. A digest of the wrong length is refused here,
+    /// before any APDU.
+    pub fn digest_info(&self) -> Result<Vec<u8>, Error> {
+        let (alg, digest) = match *self {
+            SignInput::Data { algorithm, data } => (algorithm, algorithm.hash(data)),
+            SignInput::Digest { algorithm, digest } => {
+                if digest.len() != algorithm.output_len() {
+                    return Err(Error::InvalidArgument { what: "digest length does not match its algorithm" });
+                }
+                (algorithm, digest.to_vec())
+            }
+        };
+        Ok([alg.prefix(), &digest].concat())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_rsa_crate() {
+        use const_oid::AssociatedOid;
+        fn der_prefix<D: Digest + AssociatedOid>() -> Vec<u8> {
+            // The rsa crate's own DigestInfo prefix, used as an independent check.
+            let d = rsa::pkcs1v15::Pkcs1v15Sign::new::<D>();
+            d.prefix.to_vec()
+        }
+        assert_eq!(DigestAlgorithm::Sha1.prefix(), der_prefix::<Sha1>());
+        assert_eq!(DigestAlgorithm::Sha256.prefix(), der_prefix::<Sha256>());
+        assert_eq!(DigestAlgorithm::Sha384.prefix(), der_prefix::<Sha384>());
+        assert_eq!(DigestAlgorithm::Sha512.prefix(), der_prefix::<Sha512>());
+    }
+
+    #[test]
+    fn digest_info_lengths() {
+        assert_eq!(SignInput::data(b"abc").digest_info().unwrap().len(), 51);
+        assert!(SignInput::digest(DigestAlgorithm::Sha256, &[0; 31]).digest_info().is_err());
+        assert_eq!(SignInput::digest(DigestAlgorithm::Sha1, &[0; 20]).digest_info().unwrap().len(), 35);
+    }
+}

@@ -1,0 +1,343 @@
+//! One error type for the whole SDK. Each variant has a stable code (the `code()` string) and a
+//! message in English and Japanese; the table [`ERROR_CODES`] is the data every face (JS, Swift,
+//! Kotlin) prints, so a code means the same thing everywhere.
+
+use crate::pin::PinKind;
+use crate::transport::TransportError;
+
+/// Which kind of card answered when a My Number Card was expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardKind {
+    /// 住民基本台帳カード (the card before the My Number Card; token `JPKIAPICCTOKEN`).
+    JukiCard,
+    /// A smartphone's JPKI credential (スマホ用電子証明書; token `JPKIAPGPSETOKEN`).
+    Smartphone,
+    /// No JPKI application, or a token the SDK does not know.
+    Unknown,
+}
+
+impl CardKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardKind::JukiCard => "juki",
+            CardKind::Smartphone => "smartphone",
+            CardKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Everything that can go wrong. Never carries a PIN, card data or APDU data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The PIN does not have the card's format; nothing was sent to the card.
+    PinFormat { kind: PinKind },
+    /// The card refused the PIN; `remaining` tries are left (0: now locked).
+    PinIncorrect { remaining: u8 },
+    /// The PIN is locked (閉塞); only a municipal office can reset it. No VERIFY was sent.
+    PinLocked,
+    /// The card needs a PIN verified before this (6982).
+    SecurityStatus,
+    /// Not a My Number Card.
+    WrongCard { found: CardKind },
+    /// The card was removed or lifted off the reader.
+    CardRemoved,
+    /// No reader, or the named reader does not exist.
+    ReaderNotFound,
+    /// The reader was unplugged or its link broke.
+    ReaderDisconnected,
+    /// The card or reader did not answer in time.
+    Timeout,
+    /// The caller cancelled the operation.
+    Cancelled,
+    /// Another transport failure (developer detail, no card data).
+    Transport { detail: String },
+    /// The application or file does not exist on this card (6A82).
+    FileNotFound,
+    /// A status word the operation cannot continue from.
+    UnexpectedStatus { sw: u16 },
+    /// The card's answer does not have the expected shape.
+    MalformedResponse { what: &'static str },
+    /// Data read from the card does not match the hash the card holds for it.
+    IntegrityMismatch { what: &'static str },
+    /// A certificate could not be parsed or lacks a required field.
+    CertificateInvalid { what: &'static str },
+    /// A signature does not verify.
+    SignatureInvalid,
+    /// A certificate is not issued by any configured trust anchor.
+    ChainUntrusted,
+    /// A certificate is outside its validity period at the checked time.
+    CertificateExpired,
+    /// A caller-supplied argument is out of range (e.g. a digest of the wrong length).
+    InvalidArgument { what: &'static str },
+}
+
+/// One row of the shared error table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// Stable, SCREAMING_SNAKE_CASE.
+    pub code: &'static str,
+    /// English message; `{name}` marks a parameter.
+    pub en: &'static str,
+    /// Japanese message; same parameters.
+    pub ja: &'static str,
+}
+
+/// The table every face uses. Parameters: `{remaining}`, `{pin}`, `{found}`, `{sw}`, `{detail}`.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode {
+        code: "PIN_FORMAT",
+        en: "The {pin} must be {rule}. Nothing was sent to the card.",
+        ja: "{pin_ja}は{rule_ja}で入力してください。カードには送信していません。",
+    },
+    ErrorCode {
+        code: "PIN_INCORRECT",
+        en: "Incorrect PIN. {remaining} tries left; at 0 the PIN is locked.",
+        ja: "暗証番号が違います。残り{remaining}回です。0回になると暗証番号がロックされます。",
+    },
+    ErrorCode {
+        code: "PIN_LOCKED",
+        en: "This PIN is locked. It can be reset at your municipal office.",
+        ja: "暗証番号がロックされています。お住まいの市区町村窓口で初期化してください。",
+    },
+    ErrorCode {
+        code: "SECURITY_STATUS",
+        en: "The card requires a PIN to be verified first.",
+        ja: "先に暗証番号の照合が必要です。",
+    },
+    ErrorCode {
+        code: "WRONG_CARD",
+        en: "This is not a My Number Card ({found}).",
+        ja: "マイナンバーカードではありません（{found}）。",
+    },
+    ErrorCode {
+        code: "CARD_REMOVED",
+        en: "The card was removed. Place it on the reader again.",
+        ja: "カードが離れました。もう一度カードをリーダーに置いてください。",
+    },
+    ErrorCode {
+        code: "READER_NOT_FOUND",
+        en: "No card reader was found.",
+        ja: "カードリーダーが見つかりません。",
+    },
+    ErrorCode {
+        code: "READER_DISCONNECTED",
+        en: "The card reader was disconnected.",
+        ja: "カードリーダーの接続が切れました。",
+    },
+    ErrorCode {
+        code: "TIMEOUT",
+        en: "The card did not answer in time.",
+        ja: "カードが時間内に応答しませんでした。",
+    },
+    ErrorCode { code: "CANCELLED", en: "The operation was cancelled.", ja: "操作は中止されました。" },
+    ErrorCode {
+        code: "TRANSPORT",
+        en: "Communication with the reader failed ({detail}).",
+        ja: "カードリーダーとの通信に失敗しました（{detail}）。",
+    },
+    ErrorCode {
+        code: "FILE_NOT_FOUND",
+        en: "The card does not have the requested application or file.",
+        ja: "カードに該当するアプリケーションまたはファイルがありません。",
+    },
+    ErrorCode {
+        code: "UNEXPECTED_STATUS",
+        en: "The card answered with status {sw}.",
+        ja: "カードがステータス{sw}を返しました。",
+    },
+    ErrorCode {
+        code: "MALFORMED_RESPONSE",
+        en: "The card's answer is malformed ({detail}).",
+        ja: "カードの応答が不正です（{detail}）。",
+    },
+    ErrorCode {
+        code: "INTEGRITY_MISMATCH",
+        en: "Data read from the card does not match its integrity hash ({detail}).",
+        ja: "カードから読み取ったデータが改ざん検知用ハッシュと一致しません（{detail}）。",
+    },
+    ErrorCode {
+        code: "CERTIFICATE_INVALID",
+        en: "The certificate is invalid ({detail}).",
+        ja: "電子証明書が不正です（{detail}）。",
+    },
+    ErrorCode {
+        code: "SIGNATURE_INVALID",
+        en: "The signature does not verify.",
+        ja: "署名の検証に失敗しました。",
+    },
+    ErrorCode {
+        code: "CHAIN_UNTRUSTED",
+        en: "The certificate was not issued by a trusted certification authority.",
+        ja: "電子証明書が信頼できる認証局により発行されていません。",
+    },
+    ErrorCode {
+        code: "CERTIFICATE_EXPIRED",
+        en: "The certificate is not valid at this time.",
+        ja: "電子証明書の有効期間外です。",
+    },
+    ErrorCode {
+        code: "INVALID_ARGUMENT",
+        en: "Invalid argument ({detail}).",
+        ja: "引数が不正です（{detail}）。",
+    },
+];
+
+impl Error {
+    /// The stable code shared by every face.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::PinFormat { .. } => "PIN_FORMAT",
+            Error::PinIncorrect { .. } => "PIN_INCORRECT",
+            Error::PinLocked => "PIN_LOCKED",
+            Error::SecurityStatus => "SECURITY_STATUS",
+            Error::WrongCard { .. } => "WRONG_CARD",
+            Error::CardRemoved => "CARD_REMOVED",
+            Error::ReaderNotFound => "READER_NOT_FOUND",
+            Error::ReaderDisconnected => "READER_DISCONNECTED",
+            Error::Timeout => "TIMEOUT",
+            Error::Cancelled => "CANCELLED",
+            Error::Transport { .. } => "TRANSPORT",
+            Error::FileNotFound => "FILE_NOT_FOUND",
+            Error::UnexpectedStatus { .. } => "UNEXPECTED_STATUS",
+            Error::MalformedResponse { .. } => "MALFORMED_RESPONSE",
+            Error::IntegrityMismatch { .. } => "INTEGRITY_MISMATCH",
+            Error::CertificateInvalid { .. } => "CERTIFICATE_INVALID",
+            Error::SignatureInvalid => "SIGNATURE_INVALID",
+            Error::ChainUntrusted => "CHAIN_UNTRUSTED",
+            Error::CertificateExpired => "CERTIFICATE_EXPIRED",
+            Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
+        }
+    }
+
+    /// Remaining tries, for `PIN_INCORRECT`.
+    pub fn remaining_tries(&self) -> Option<u8> {
+        match self {
+            Error::PinIncorrect { remaining } => Some(*remaining),
+            _ => None,
+        }
+    }
+
+    /// The parameters of this error as name/value pairs, for faces that build their own text.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Error::PinFormat { kind } => vec![
+                ("pin", kind.name_en().to_string()),
+                ("pin_ja", kind.name_ja().to_string()),
+                ("rule", kind.rule_en().to_string()),
+                ("rule_ja", kind.rule_ja().to_string()),
+            ],
+            Error::PinIncorrect { remaining } => vec![("remaining", remaining.to_string())],
+            Error::WrongCard { found } => vec![("found", found.as_str().to_string())],
+            Error::UnexpectedStatus { sw } => vec![("sw", format!("{sw:04X}"))],
+            Error::Transport { detail } => vec![("detail", detail.clone())],
+            Error::MalformedResponse { what }
+            | Error::IntegrityMismatch { what }
+            | Error::CertificateInvalid { what }
+            | Error::InvalidArgument { what } => vec![("detail", what.to_string())],
+            _ => Vec::new(),
+        }
+    }
+
+    fn row(&self) -> &'static ErrorCode {
+        let code = self.code();
+        // Every code() has a row: checked by the test `every_code_has_a_row`.
+        ERROR_CODES.iter().find(|r| r.code == code).unwrap_or(&ERROR_CODES[0])
+    }
+
+    fn render(&self, template: &str) -> String {
+        let mut out = template.to_string();
+        for (name, value) in self.params() {
+            out = out.replace(&format!("{{{name}}}"), &value);
+        }
+        out
+    }
+
+    /// English message.
+    pub fn message_en(&self) -> String {
+        self.render(self.row().en)
+    }
+
+    /// Japanese message (日本語のメッセージ).
+    pub fn message_ja(&self) -> String {
+        self.render(self.row().ja)
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message_en())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::CardRemoved => Error::CardRemoved,
+            TransportError::ReaderNotFound => Error::ReaderNotFound,
+            TransportError::ReaderDisconnected => Error::ReaderDisconnected,
+            TransportError::Cancelled => Error::Cancelled,
+            TransportError::Timeout => Error::Timeout,
+            TransportError::Other(detail) => Error::Transport { detail },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples() -> Vec<Error> {
+        vec![
+            Error::PinFormat { kind: PinKind::Auth },
+            Error::PinIncorrect { remaining: 2 },
+            Error::PinLocked,
+            Error::SecurityStatus,
+            Error::WrongCard { found: CardKind::JukiCard },
+            Error::CardRemoved,
+            Error::ReaderNotFound,
+            Error::ReaderDisconnected,
+            Error::Timeout,
+            Error::Cancelled,
+            Error::Transport { detail: "x".into() },
+            Error::FileNotFound,
+            Error::UnexpectedStatus { sw: 0x6D00 },
+            Error::MalformedResponse { what: "x" },
+            Error::IntegrityMismatch { what: "x" },
+            Error::CertificateInvalid { what: "x" },
+            Error::SignatureInvalid,
+            Error::ChainUntrusted,
+            Error::CertificateExpired,
+            Error::InvalidArgument { what: "x" },
+        ]
+    }
+
+    #[test]
+    fn every_code_has_a_row_and_rows_are_unique() {
+        let all = samples();
+        assert_eq!(all.len(), ERROR_CODES.len());
+        for e in &all {
+            assert!(ERROR_CODES.iter().any(|r| r.code == e.code()), "{}", e.code());
+        }
+        let mut codes: Vec<_> = ERROR_CODES.iter().map(|r| r.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), ERROR_CODES.len());
+    }
+
+    #[test]
+    fn messages_have_no_unfilled_parameters() {
+        for e in samples() {
+            for m in [e.message_en(), e.message_ja()] {
+                assert!(!m.contains('{'), "{}: {m}", e.code());
+            }
+        }
+        assert_eq!(
+            Error::PinIncorrect { remaining: 2 }.message_ja(),
+            "暗証番号が違います。残り2回です。0回になると暗証番号がロックされます。"
+        );
+        assert!(Error::PinFormat { kind: PinKind::Sign }.message_en().contains("6 to 16"));
+    }
+}

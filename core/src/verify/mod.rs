@@ -1,0 +1,22 @@
+//! Verification a relying party needs before it believes a card: the RSA signature over a
+//! challenge, and the certificate's issuer and validity. (CRL, OCSP and CMS grow here.)
+
+mod chain;
+mod signature;
+
+pub use chain::{TrustAnchors, verify_issued_by};
+pub use signature::{verify_digest_info, verify_signature};
+
+use crate::cert::JpkiCertificate;
+
+/// The real JPKI CA certificates (2015 and 2023 generations of 利用者証明用 and 署名用), for
+/// relying parties that verify real cards. Public documents; see `core/anchors/README.md`.
+pub fn jpki_trust_anchors() -> TrustAnchors {
+    const PEMS: [&str; 4] = [
+        include_str!("../../anchors/auth_ca_2023.pem"),
+        include_str!("../../anchors/sign_ca_2023.pem"),
+        include_str!("../../anchors/auth_ca_2015.pem"),
+        include_str!("../../anchors/sign_ca_2015.pem"),
+    ];
+    TrustAnchors::new(PEMS.iter().filter_map(|p| JpkiCertificate::from_pem(p).ok()).collect())
+}
