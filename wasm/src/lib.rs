@@ -1,1 +1,43 @@
+//! WebAssembly face of mynacard. For now it exposes what a page needs before it touches a
+//! card: PIN format checks (so a malformed PIN never reaches the card) and the shared error
+//! table. Card transports (WebUSB readers, Web Smart Card) arrive with the browser-face issue.
 
+use mynacard_core::error::ERROR_CODES;
+use mynacard_core::{AssistPin, AuthPin, CardNumberA, CardNumberB, SignPin};
+use wasm_bindgen::prelude::*;
+
+/// Checks a PIN's format without sending it anywhere. `kind` is one of `auth`, `sign`,
+/// `assist`, `card_number_a`, `card_number_b`. Returns `undefined` when valid, else the error
+/// code (`PIN_FORMAT`, or `INVALID_ARGUMENT` for an unknown kind).
+#[wasm_bindgen(js_name = checkPinFormat)]
+pub fn check_pin_format(kind: &str, pin: &str) -> Option<String> {
+    let result = match kind {
+        "auth" => AuthPin::new(pin).map(drop),
+        "sign" => SignPin::new(pin).map(drop),
+        "assist" => AssistPin::new(pin).map(drop),
+        "card_number_a" => CardNumberA::new(pin).map(drop),
+        "card_number_b" => CardNumberB::new(pin).map(drop),
+        _ => return Some("INVALID_ARGUMENT".to_string()),
+    };
+    result.err().map(|e| e.code().to_string())
+}
+
+/// The message of an error code in `lang` (`ja` or `en`), without parameters filled in.
+#[wasm_bindgen(js_name = errorMessage)]
+pub fn error_message(code: &str, lang: &str) -> Option<String> {
+    let row = ERROR_CODES.iter().find(|r| r.code == code)?;
+    Some(if lang == "ja" { row.ja } else { row.en }.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_checks() {
+        assert_eq!(check_pin_format("auth", "1234"), None);
+        assert_eq!(check_pin_format("auth", "12345").as_deref(), Some("PIN_FORMAT"));
+        assert_eq!(check_pin_format("nope", "1234").as_deref(), Some("INVALID_ARGUMENT"));
+        assert!(error_message("PIN_LOCKED", "ja").unwrap().contains("ロック"));
+    }
+}

@@ -1,1 +1,329 @@
-fn main() {}
+//! `mynacard`: the My Number Card from a terminal, on a PC/SC reader or the built-in virtual card.
+//! PINs come from a no-echo prompt (or one line each on stdin with `--pin-stdin`), never from argv.
+
+mod transport;
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mynacard_core::card::{FourInfoRead, SurfaceKey};
+use mynacard_core::verify::{self, TrustAnchors};
+use mynacard_core::{
+    AssistPin, AuthPin, CardNumberB, CardPin, Error, JpkiCertificate, MynaCard, PinState, Progress, SignInput,
+    SignPin, UnixTime,
+};
+use mynacard_virtual_card::Persona;
+
+use transport::AnyTransport;
+
+#[derive(Parser)]
+#[command(name = "mynacard", version, about = "My Number Card (マイナンバーカード) from the command line")]
+struct Cli {
+    /// `pcsc` (first reader with a card) or `pcsc:NAME`.
+    #[arg(long, global = true, conflicts_with = "virtual_persona")]
+    reader: Option<String>,
+    /// Use the built-in virtual card with this persona (taro, hanako, locked, expired, revoked, juki, phone).
+    #[arg(long = "virtual", global = true, value_name = "PERSONA")]
+    virtual_persona: Option<String>,
+    /// Read PINs from standard input, one per line, instead of a no-echo prompt (for scripts).
+    #[arg(long, global = true)]
+    pin_stdin: bool,
+    /// Print no progress on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The whole flow on the built-in virtual card: certificate, challenge signature, verification, 4情報, tries.
+    Demo {
+        #[arg(long, default_value = "taro")]
+        persona: String,
+    },
+    /// Show the certificates (利用者証明用 and CA certificates; add --sign for 署名用, which needs its PIN).
+    Certs {
+        #[arg(long)]
+        sign: bool,
+        /// Write the certificates as DER files into this folder.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Sign a challenge with the 利用者証明用 key (4-digit PIN) and verify the signature.
+    Auth {
+        /// Challenge as hex; a random 32-byte one when absent.
+        #[arg(long)]
+        challenge: Option<String>,
+    },
+    /// Sign a file's SHA-256 with the 署名用 key (6–16 character PIN).
+    Sign {
+        file: std::path::PathBuf,
+        /// Write the raw signature here.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Read 基本4情報 (4-digit PIN, or 照合番号B with --card-number-b).
+    FourInfo {
+        #[arg(long)]
+        card_number_b: bool,
+    },
+    /// Read the My Number (個人番号). Needs the 4-digit 券面事項入力補助 PIN.
+    MyNumber,
+    /// Remaining tries of every PIN, without spending any.
+    Tries,
+    /// Read the card face (券面事項確認AP) with 照合番号B and write its images into a folder.
+    Face {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Print the error code table (code, English, Japanese) as TSV, for other faces.
+    ErrorCodes,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match pollster::block_on(run(&cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}: {}", e.code(), e.message_en());
+            eprintln!("エラー: {}", e.message_ja());
+            ExitCode::from(2)
+        }
+    }
+}
+
+struct Secrets {
+    from_stdin: bool,
+}
+
+impl Secrets {
+    fn read(&self, prompt: &str) -> Result<zeroize::Zeroizing<String>, Error> {
+        let line = if self.from_stdin {
+            let mut s = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut s)
+                .map_err(|_| Error::InvalidArgument { what: "cannot read a PIN from stdin" })?;
+            s
+        } else {
+            rpassword::prompt_password(prompt).map_err(|_| Error::InvalidArgument { what: "cannot read a PIN from the terminal" })?
+        };
+        let mut line = zeroize::Zeroizing::new(line);
+        let trimmed = line.trim_end_matches(['\r', '\n']).len();
+        line.truncate(trimmed);
+        Ok(line)
+    }
+}
+
+async fn open(cli: &Cli) -> Result<MynaCard<AnyTransport>, Error> {
+    let transport = transport::open(cli.reader.as_deref(), cli.virtual_persona.as_deref())?;
+    let mut card = MynaCard::connect(transport).await?;
+    if !cli.quiet {
+        card.set_progress(Box::new(print_progress));
+    }
+    Ok(card)
+}
+
+fn print_progress(p: &Progress) {
+    let line = match p {
+        Progress::Selecting { application } => format!("selecting {application:?}"),
+        Progress::CheckingTries { pin } => format!("checking tries of {}", pin.code()),
+        Progress::VerifyingPin { pin } => format!("verifying {}", pin.code()),
+        Progress::Reading { ef, done, total } => format!("reading EF {ef:04X}: {done}/{total} bytes"),
+        Progress::Signing => "signing on the card".to_string(),
+    };
+    eprintln!("  … {line}");
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>, Error> {
+    let bad = Error::InvalidArgument { what: "challenge is not hex" };
+    if s.len() % 2 != 0 {
+        return Err(bad);
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or(bad.clone())?, 16).map_err(|_| bad.clone())).collect()
+}
+
+fn random_challenge() -> Result<[u8; 32], Error> {
+    let mut c = [0u8; 32];
+    getrandom::fill(&mut c).map_err(|_| Error::InvalidArgument { what: "no system randomness" })?;
+    Ok(c)
+}
+
+fn describe(label: &str, cert: &JpkiCertificate) {
+    println!("{label}");
+    println!("  subject:  {}", cert.subject());
+    println!("  issuer:   {}", cert.issuer());
+    println!("  serial:   {}", cert.serial_hex());
+    println!("  validity: {} .. {} (unix)", cert.not_before().0, cert.not_after().0);
+    println!("  key:      RSA-{}, {} bytes DER", cert.key_bits(), cert.der().len());
+}
+
+fn print_four_info(read: &FourInfoRead) {
+    let fi = &read.four_info;
+    println!("基本4情報 (integrity hash checked)");
+    println!("  氏名:     {}{}", fi.name, if fi.name.has_gaiji() { "  (〓 = 外字)" } else { "" });
+    println!("  住所:     {}{}", fi.address, if fi.address.has_gaiji() { "  (〓 = 外字)" } else { "" });
+    println!("  生年月日: {}", fi.birth_date);
+    println!("  性別:     {}", fi.sex.label_ja());
+}
+
+fn print_tries(states: &[(CardPin, PinState)]) {
+    println!("remaining tries (残り回数)");
+    for (pin, state) in states {
+        let s = match state {
+            PinState::Remaining(n) => n.to_string(),
+            PinState::Locked => "LOCKED (ロック)".to_string(),
+            PinState::Verified => "verified in this session".to_string(),
+            PinState::Absent => "not on this card".to_string(),
+        };
+        println!("  {:<24} {s}", pin.code());
+    }
+}
+
+async fn run(cli: &Cli) -> Result<(), Error> {
+    let secrets = Secrets { from_stdin: cli.pin_stdin };
+    match &cli.command {
+        Command::Demo { persona } => demo(persona, cli.quiet).await,
+        Command::ErrorCodes => {
+            for row in mynacard_core::error::ERROR_CODES {
+                println!("{}\t{}\t{}", row.code, row.en, row.ja);
+            }
+            Ok(())
+        }
+        Command::Tries => {
+            let mut card = open(cli).await?;
+            print_tries(&card.all_pin_states().await?);
+            Ok(())
+        }
+        Command::Certs { sign, out } => {
+            let mut card = open(cli).await?;
+            let mut certs = vec![
+                ("利用者証明用電子証明書 (auth)", "auth", card.read_auth_certificate().await?),
+                ("利用者証明用 CA (from the card)", "auth-ca", card.read_auth_ca_certificate().await?),
+                ("署名用 CA (from the card)", "sign-ca", card.read_sign_ca_certificate().await?),
+            ];
+            if *sign {
+                let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
+                certs.push(("署名用電子証明書 (sign)", "sign", card.read_sign_certificate(&pin).await?));
+            }
+            for (label, file, cert) in &certs {
+                describe(label, cert);
+                if let Some(fi) = cert.four_info()? {
+                    println!("  4情報 in certificate: present (use `four-info` to read it from the card)");
+                    let _ = fi;
+                }
+                if let Some(dir) = out {
+                    let path = dir.join(format!("{file}.der"));
+                    std::fs::write(&path, cert.der()).map_err(|_| Error::InvalidArgument { what: "cannot write --out" })?;
+                }
+            }
+            Ok(())
+        }
+        Command::Auth { challenge } => {
+            let challenge = match challenge {
+                Some(h) => unhex(h)?,
+                None => random_challenge()?.to_vec(),
+            };
+            let pin = AuthPin::new(&secrets.read("利用者証明用電子証明書の暗証番号 (4 digits): ")?)?;
+            let mut card = open(cli).await?;
+            let auth = card.authenticate(&pin, SignInput::data(&challenge)).await?;
+            verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature)?;
+            describe("利用者証明用電子証明書", &auth.certificate);
+            println!("challenge: {}", hex(&challenge));
+            println!("signature: {}", hex(&auth.signature));
+            println!("signature verifies with the certificate's key");
+            Ok(())
+        }
+        Command::Sign { file, out } => {
+            let data = std::fs::read(file).map_err(|_| Error::InvalidArgument { what: "cannot read the file" })?;
+            let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
+            let mut card = open(cli).await?;
+            let signed = card.sign(&pin, SignInput::data(&data)).await?;
+            verify::verify_signature(&signed.certificate, SignInput::data(&data), &signed.signature)?;
+            describe("署名用電子証明書", &signed.certificate);
+            println!("signature: {}", hex(&signed.signature));
+            if let Some(out) = out {
+                std::fs::write(out, &signed.signature).map_err(|_| Error::InvalidArgument { what: "cannot write --out" })?;
+            }
+            Ok(())
+        }
+        Command::FourInfo { card_number_b } => {
+            let read = if *card_number_b {
+                let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
+                open(cli).await?.read_four_info_with_card_number_b(&b).await?
+            } else {
+                let pin = AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
+                open(cli).await?.read_four_info(&pin).await?
+            };
+            print_four_info(&read);
+            Ok(())
+        }
+        Command::MyNumber => {
+            let pin = AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
+            let read = open(cli).await?.read_my_number(&pin).await?;
+            println!("個人番号: {}", read.my_number.expose());
+            Ok(())
+        }
+        Command::Face { out } => {
+            let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
+            let face = open(cli).await?.read_face(SurfaceKey::B(&b)).await?;
+            std::fs::create_dir_all(out).map_err(|_| Error::InvalidArgument { what: "cannot create --out" })?;
+            for (name, bytes) in [
+                ("name.png", &face.name_image),
+                ("address.png", &face.address_image),
+                ("face.jp2", &face.face_image),
+                ("security-code.png", &face.security_code_image),
+            ] {
+                std::fs::write(out.join(name), bytes).map_err(|_| Error::InvalidArgument { what: "cannot write --out" })?;
+            }
+            println!("card face written to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+/// The whole flow on the built-in virtual card, with the persona's test PINs.
+async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
+    let persona = Persona::builtin(persona_name).ok_or(Error::InvalidArgument { what: "unknown persona" })?;
+    let out = std::io::stdout();
+    let _ = writeln!(out.lock(), "mynacard demo: 仮想マイナンバーカード (virtual card, persona `{persona_name}`)\n");
+    let transport = transport::open(None, Some(persona_name))?;
+    let mut card = MynaCard::connect(transport).await?;
+    if !quiet {
+        card.set_progress(Box::new(print_progress));
+    }
+    println!("1. connected: the token EF says this is a My Number Card");
+
+    print_tries(&card.all_pin_states().await?);
+
+    let cert = card.read_auth_certificate().await?;
+    describe("2. 利用者証明用電子証明書 read without a PIN", &cert);
+
+    let challenge = random_challenge()?;
+    let pin = AuthPin::new(&persona.auth_pin)?;
+    let signature = card.sign_with_auth_key(&pin, SignInput::data(&challenge)).await?;
+    println!("3. random challenge {} signed on the card ({} bytes)", hex(&challenge), signature.len());
+
+    verify::verify_signature(&cert, SignInput::data(&challenge), &signature)?;
+    let test_ca = JpkiCertificate::from_der(mynacard_virtual_card::pki::auth_ca_der())?;
+    let anchors = TrustAnchors::new(vec![test_ca]);
+    let anchor = anchors.verify(&cert, UnixTime::now())?;
+    println!("4. signature verified with the certificate; certificate chains to the test CA");
+    println!("   ({})", anchor.subject());
+
+    let read = card.read_four_info(&AssistPin::new(&persona.assist_pin)?).await?;
+    print!("5. ");
+    print_four_info(&read);
+
+    println!("6. after the flow:");
+    print_tries(&card.all_pin_states().await?);
+    let s = card.stats();
+    println!("\n{} APDUs, {} bytes sent, {} bytes received", s.apdus, s.bytes_sent, s.bytes_received);
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The `mynacard` command as a user runs it, on the in-process virtual card.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn mynacard(args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mynacard"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mynacard runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn demo_runs_the_whole_flow_with_no_flags() {
+    let r = mynacard(&["demo"], "");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for expected in [
+        "利用者証明用電子証明書",
+        "signature verified",
+        "chains to the test CA",
+        "〓田　太郎",
+        "1980-02-17",
+        "remaining tries",
+        "jpki_auth",
+    ] {
+        assert!(r.stdout.contains(expected), "missing {expected:?} in\n{}", r.stdout);
+    }
+    // Progress goes to stderr.
+    assert!(r.stderr.contains("reading EF 000A"), "{}", r.stderr);
+    // The PIN never appears.
+    assert!(!r.stdout.contains("1234") && !r.stderr.contains("1234"));
+}
+
+#[test]
+fn auth_with_pin_on_stdin() {
+    let r = mynacard(&["--virtual", "taro", "auth", "--pin-stdin", "--challenge", "00112233"], "1234\n");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("signature verifies"));
+    assert!(r.stdout.contains("challenge: 00112233"));
+}
+
+#[test]
+fn malformed_wrong_and_locked_pins() {
+    let r = mynacard(&["--virtual", "taro", "auth", "--pin-stdin", "-q"], "12a4\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    assert!(r.stderr.contains("エラー"), "Japanese message too: {}", r.stderr);
+    let r = mynacard(&["--virtual", "taro", "auth", "--pin-stdin", "-q"], "9999\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("PIN_INCORRECT") && r.stderr.contains("2 tries left"), "{}", r.stderr);
+    let r = mynacard(&["--virtual", "locked", "auth", "--pin-stdin", "-q"], "0000\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("PIN_LOCKED"), "{}", r.stderr);
+}
+
+#[test]
+fn pins_are_never_taken_from_argv() {
+    let r = mynacard(&["--virtual", "taro", "auth", "--pin", "1234"], "");
+    assert_ne!(r.code, 0);
+}
+
+#[test]
+fn wrong_cards_are_named() {
+    let r = mynacard(&["--virtual", "juki", "certs", "-q"], "");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("WRONG_CARD"), "{}", r.stderr);
+    let r = mynacard(&["--virtual", "phone", "certs", "-q"], "");
+    assert!(r.stderr.contains("WRONG_CARD"), "{}", r.stderr);
+}
+
+#[test]
+fn four_info_my_number_tries_face_and_sign() {
+    let r = mynacard(&["--virtual", "taro", "four-info", "--pin-stdin", "-q"], "1234\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("〓田　太郎") && r.stdout.contains("外字"));
+    let r = mynacard(&["--virtual", "taro", "four-info", "--card-number-b", "--pin-stdin", "-q"], "55021720352285\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = mynacard(&["--virtual", "taro", "my-number", "--pin-stdin", "-q"], "1234\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("123456789018"));
+    let r = mynacard(&["--virtual", "hanako", "tries", "-q"], "");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("jpki_sign") && r.stdout.contains('5'));
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-test-{}", std::process::id()));
+    let r = mynacard(&["--virtual", "taro", "face", "--out", dir.to_str().unwrap(), "--pin-stdin", "-q"], "55021720352285\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read(dir.join("name.png")).unwrap().starts_with(b"\x89PNG"));
+    let doc = dir.join("doc.txt");
+    std::fs::write(&doc, "申請書").unwrap();
+    let sig = dir.join("doc.sig");
+    let r = mynacard(
+        &["--virtual", "taro", "sign", doc.to_str().unwrap(), "--out", sig.to_str().unwrap(), "--pin-stdin", "-q"],
+        "taro2025\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read(&sig).unwrap().len(), 256);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn error_code_table() {
+    let r = mynacard(&["error-codes"], "");
+    assert_eq!(r.code, 0);
+    for code in ["PIN_INCORRECT", "PIN_LOCKED", "PIN_FORMAT", "CARD_REMOVED", "WRONG_CARD", "READER_NOT_FOUND"] {
+        assert!(r.stdout.lines().any(|l| l.starts_with(code)), "{code}");
+    }
+}

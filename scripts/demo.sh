@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what the demo needs (idempotent) and runs `mynacard demo` on the built-in virtual card.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec cargo run --quiet --locked -p mynacard-cli -- demo "$@"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what mynacard's demo and tests need, idempotently: Debian packages for the real
+# PC/SC stack (pcscd, vsmartcard's vpcd, OpenSC) and the wasm toolchain (Debian's rustc-web
+# with std sources and wasm-ld, since rustup cannot fetch targets on these machines).
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+PACKAGES=(pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools pkg-config openssl
+          rustc-web cargo-web rust-web-src lld-19)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""
+    [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+        $SUDO apt-get update -qq
+        $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; exit 1; }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need (idempotent) and runs every test: unit tests, the virtual card
+# in process, the same operations through a private pcscd + vpcd, OpenSC against the virtual
+# card, the CLI, and a wasm32 build of the browser face.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "build (native, all targets)"
+cargo build --locked --workspace --all-targets
+
+step "tests: unit, virtual card, in-process, pcscd + vpcd, OpenSC, CLI"
+cargo test --locked --workspace --all-targets --no-fail-fast
+
+step "doctests"
+cargo test --locked --workspace --doc
+
+step "wasm32 build of the core and the browser face"
+scripts/wasm-build.sh

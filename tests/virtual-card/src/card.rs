@@ -1,0 +1,439 @@
+//! The card itself: APDU in, APDU out, with the state a real My Number Card keeps (selected
+//! application and EF, verified PINs, retry counters, power).
+
+use rsa::pkcs1v15::Pkcs1v15Sign;
+
+use crate::command::{self, Apdu};
+use crate::files::{self, Access, App, FileSystem, Node};
+use crate::persona::{FirstApdu, Persona, VerifiedTriesAnswer};
+
+/// Status words the card answers (ISO/IEC 7816-4 and card-evidence).
+pub mod sw {
+    pub const OK: u16 = 0x9000;
+    pub const WRONG_LENGTH: u16 = 0x6700;
+    pub const CHANNEL_NOT_SUPPORTED: u16 = 0x6881;
+    pub const SM_NOT_SUPPORTED: u16 = 0x6882;
+    pub const INCOMPATIBLE_FILE: u16 = 0x6981;
+    pub const SECURITY_STATUS: u16 = 0x6982;
+    pub const AUTH_BLOCKED: u16 = 0x6984;
+    pub const CONDITIONS: u16 = 0x6985;
+    pub const NO_CURRENT_EF: u16 = 0x6986;
+    pub const FILE_NOT_FOUND: u16 = 0x6A82;
+    pub const WRONG_P1P2: u16 = 0x6A86;
+    pub const WRONG_OFFSET: u16 = 0x6B00;
+    pub const INS_NOT_SUPPORTED: u16 = 0x6D00;
+    pub const CLA_NOT_SUPPORTED: u16 = 0x6E00;
+    pub const NO_DIAGNOSIS: u16 = 0x6F00;
+    pub const fn tries(n: u8) -> u16 {
+        0x63C0 | (n as u16 & 0x0F)
+    }
+}
+
+/// One exchange as the card saw it. Holds no command data (PINs never stay in memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub cla: u8,
+    pub ins: u8,
+    pub p1: u8,
+    pub p2: u8,
+    /// Bytes of command data.
+    pub lc: usize,
+    pub le: Option<usize>,
+    pub sw: u16,
+    /// Bytes of response data.
+    pub response_len: usize,
+}
+
+/// A virtual My Number Card.
+pub struct VirtualCard {
+    persona: Persona,
+    atr: Vec<u8>,
+    fs: FileSystem,
+    powered: bool,
+    first_after_power_on: bool,
+    selected_app: Option<App>,
+    selected_ef: Option<u16>,
+    /// The application whose PINs are verified, and which.
+    verified_app: Option<App>,
+    verified: Vec<u16>,
+    seen: Vec<Seen>,
+}
+
+impl core::fmt::Debug for VirtualCard {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VirtualCard")
+            .field("persona", &self.persona.id)
+            .field("powered", &self.powered)
+            .field("selected_app", &self.selected_app)
+            .field("selected_ef", &self.selected_ef)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VirtualCard {
+    /// A card for `persona`, powered on.
+    pub fn new(persona: Persona) -> VirtualCard {
+        let fs = files::build(&persona);
+        let atr = persona.atr_bytes().unwrap_or_default();
+        let mut card = VirtualCard {
+            persona,
+            atr,
+            fs,
+            powered: false,
+            first_after_power_on: false,
+            selected_app: None,
+            selected_ef: None,
+            verified_app: None,
+            verified: Vec::new(),
+            seen: Vec::new(),
+        };
+        card.power_on();
+        card
+    }
+
+    /// The card of built-in persona `id`, powered on.
+    pub fn builtin(id: &str) -> Option<VirtualCard> {
+        Persona::builtin(id).map(VirtualCard::new)
+    }
+
+    pub fn persona(&self) -> &Persona {
+        &self.persona
+    }
+
+    pub fn atr(&self) -> &[u8] {
+        &self.atr
+    }
+
+    pub fn is_powered(&self) -> bool {
+        self.powered
+    }
+
+    /// Cold start: clears the security state and selection (card-evidence §7).
+    pub fn power_on(&mut self) {
+        self.powered = true;
+        self.first_after_power_on = true;
+        self.selected_app = None;
+        self.selected_ef = None;
+        self.verified_app = None;
+        self.verified.clear();
+    }
+
+    pub fn power_off(&mut self) {
+        self.powered = false;
+        self.selected_app = None;
+        self.selected_ef = None;
+        self.verified_app = None;
+        self.verified.clear();
+    }
+
+    /// Warm reset: the selection is gone, verified PINs stay (card-evidence §7).
+    pub fn warm_reset(&mut self) {
+        self.powered = true;
+        self.selected_app = None;
+        self.selected_ef = None;
+    }
+
+    /// Tries left on PIN EF `fid` of `app`; `None` if there is no such PIN.
+    pub fn pin_tries(&self, app: App, fid: u16) -> Option<u8> {
+        match self.fs.get(&(app, fid)) {
+            Some(Node::Pin(p)) => Some(p.tries),
+            _ => None,
+        }
+    }
+
+    /// Sets the tries left on a PIN (capped at its maximum), for tests of low counters.
+    pub fn set_pin_tries(&mut self, app: App, fid: u16, tries: u8) -> bool {
+        match self.fs.get_mut(&(app, fid)) {
+            Some(Node::Pin(p)) => {
+                p.tries = tries.min(p.max);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether PIN EF `fid` of `app` is verified now.
+    pub fn is_verified(&self, app: App, fid: u16) -> bool {
+        self.verified_app == Some(app) && self.verified.contains(&fid)
+    }
+
+    /// The exchanges so far, oldest first.
+    pub fn seen(&self) -> &[Seen] {
+        &self.seen
+    }
+
+    /// How many commands carried instruction `ins` (e.g. 0x20 VERIFY).
+    pub fn count_ins(&self, ins: u8) -> usize {
+        self.seen.iter().filter(|s| s.ins == ins).count()
+    }
+
+    pub fn clear_seen(&mut self) {
+        self.seen.clear();
+    }
+
+    /// The contents of a binary EF (for tests comparing what the SDK read).
+    pub fn file(&self, app: App, fid: u16) -> Option<&[u8]> {
+        match self.fs.get(&(app, fid)) {
+            Some(Node::Binary { data, .. }) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// Answers one command APDU: response data followed by SW1 SW2. Never panics.
+    pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
+        let (mut data, sw, seen) = match command::parse(raw) {
+            None => (Vec::new(), sw::WRONG_LENGTH, None),
+            Some(apdu) => {
+                let (data, sw) = self.dispatch(&apdu);
+                let seen = Seen {
+                    cla: apdu.cla,
+                    ins: apdu.ins,
+                    p1: apdu.p1,
+                    p2: apdu.p2,
+                    lc: apdu.data.len(),
+                    le: apdu.le,
+                    sw,
+                    response_len: data.len(),
+                };
+                (data, sw, Some(seen))
+            }
+        };
+        let header = raw.get(..4).unwrap_or(raw);
+        self.seen.push(seen.unwrap_or(Seen {
+            cla: header.first().copied().unwrap_or(0),
+            ins: header.get(1).copied().unwrap_or(0),
+            p1: header.get(2).copied().unwrap_or(0),
+            p2: header.get(3).copied().unwrap_or(0),
+            lc: 0,
+            le: None,
+            sw,
+            response_len: 0,
+        }));
+        data.extend_from_slice(&sw.to_be_bytes());
+        data
+    }
+
+    fn dispatch(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
+        if !self.powered {
+            return (Vec::new(), sw::NO_DIAGNOSIS);
+        }
+        if std::mem::take(&mut self.first_after_power_on)
+            && self.persona.first_apdu_after_power_on == FirstApdu::NoDiagnosis
+        {
+            return (Vec::new(), sw::NO_DIAGNOSIS);
+        }
+        let secure_messaging = apdu.cla & 0x0C != 0;
+        match apdu.cla & !0x0C {
+            0x00 | 0x80 => {}
+            cla if cla & 0x03 != 0 && cla & 0x80 == 0 => return (Vec::new(), sw::CHANNEL_NOT_SUPPORTED),
+            _ => return (Vec::new(), sw::CLA_NOT_SUPPORTED),
+        }
+        if secure_messaging {
+            return (Vec::new(), if apdu.ins == 0xA4 { sw::SM_NOT_SUPPORTED } else { 0x69FC });
+        }
+        match (apdu.cla, apdu.ins) {
+            (0x00, 0xA4) => (Vec::new(), self.select(apdu)),
+            (0x00, 0xB0) => self.read_binary(apdu),
+            (0x00, 0x20) => (Vec::new(), self.verify(apdu)),
+            (0x00, 0x24) => (Vec::new(), self.change_pin(apdu)),
+            (0x80, 0x2A) => self.sign(apdu),
+            _ => (Vec::new(), sw::INS_NOT_SUPPORTED),
+        }
+    }
+
+    fn select(&mut self, apdu: &Apdu<'_>) -> u16 {
+        if apdu.p2 & !0x0C != 0 {
+            return sw::WRONG_P1P2;
+        }
+        match apdu.p1 {
+            0x04 => {
+                let Some(app) = App::ALL.into_iter().find(|a| a.aid() == apdu.data) else {
+                    return sw::FILE_NOT_FOUND;
+                };
+                if self.verified_app.is_some_and(|v| v != app) {
+                    // Selecting another application clears verified PINs (card-evidence §7).
+                    self.verified_app = None;
+                    self.verified.clear();
+                }
+                self.selected_app = Some(app);
+                self.selected_ef = None;
+                sw::OK
+            }
+            0x02 => {
+                let Some(app) = self.selected_app else { return sw::FILE_NOT_FOUND };
+                let Ok(fid) = <[u8; 2]>::try_from(apdu.data).map(u16::from_be_bytes) else {
+                    return sw::WRONG_LENGTH;
+                };
+                if self.fs.contains_key(&(app, fid)) {
+                    self.selected_ef = Some(fid);
+                    sw::OK
+                } else {
+                    self.selected_ef = None;
+                    sw::FILE_NOT_FOUND
+                }
+            }
+            // `00 A4 00 00`: 6A86 after reset, 9000 with no effect inside a DF (card-evidence §6).
+            0x00 if apdu.data.is_empty() => {
+                if self.selected_app.is_some() {
+                    sw::OK
+                } else {
+                    sw::WRONG_P1P2
+                }
+            }
+            _ => sw::WRONG_P1P2,
+        }
+    }
+
+    /// The EF a command addresses: by short EF id in `p` (80|SFI) or the current EF.
+    fn target(&self, short_id: Option<u8>) -> Result<(App, u16), u16> {
+        let app = self.selected_app.ok_or(sw::NO_CURRENT_EF)?;
+        match short_id {
+            Some(sfi) => {
+                let fid = u16::from(sfi);
+                if self.fs.contains_key(&(app, fid)) { Ok((app, fid)) } else { Err(sw::FILE_NOT_FOUND) }
+            }
+            None => self.selected_ef.map(|fid| (app, fid)).ok_or(sw::NO_CURRENT_EF),
+        }
+    }
+
+    fn read_binary(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
+        let Some(le) = apdu.le else { return (Vec::new(), sw::WRONG_LENGTH) };
+        if !apdu.data.is_empty() {
+            return (Vec::new(), sw::WRONG_LENGTH);
+        }
+        // P1 bit 8: short EF id in bits 1-5, offset in P2 (ISO 7816-4 §7.2.2).
+        let (short_id, offset) = if apdu.p1 & 0x80 != 0 {
+            if apdu.p1 & 0x60 != 0 {
+                return (Vec::new(), sw::WRONG_P1P2);
+            }
+            (Some(apdu.p1 & 0x1F), usize::from(apdu.p2))
+        } else {
+            (None, usize::from(u16::from_be_bytes([apdu.p1, apdu.p2])))
+        };
+        let (app, fid) = match self.target(short_id) {
+            Ok(t) => t,
+            Err(sw) => return (Vec::new(), sw),
+        };
+        let data = match self.fs.get(&(app, fid)) {
+            Some(Node::Binary { data, access }) => {
+                let allowed = match access {
+                    Access::Always => true,
+                    Access::AnyPin(pins) => pins.iter().any(|p| self.is_verified(app, *p)),
+                };
+                if !allowed {
+                    return (Vec::new(), sw::SECURITY_STATUS);
+                }
+                data
+            }
+            Some(_) => return (Vec::new(), sw::INCOMPATIBLE_FILE),
+            None => return (Vec::new(), sw::FILE_NOT_FOUND),
+        };
+        if short_id.is_some() {
+            self.selected_ef = Some(fid);
+        }
+        if offset >= data.len() {
+            return (Vec::new(), sw::WRONG_OFFSET);
+        }
+        // Le past the end: the rest, with 9000 (card-evidence §6).
+        let end = data.len().min(offset + le);
+        (data[offset..end].to_vec(), sw::OK)
+    }
+
+    /// The PIN EF a VERIFY / CHANGE addresses: P2 = 80 (current EF) or 80|SFI.
+    fn pin_target(&self, p2: u8) -> Result<(App, u16), u16> {
+        if p2 & 0x80 == 0 || p2 & 0x60 != 0 {
+            return Err(sw::WRONG_P1P2);
+        }
+        let sfi = p2 & 0x1F;
+        let target = self.target((sfi != 0).then_some(sfi))?;
+        match self.fs.get(&target) {
+            Some(Node::Pin(_)) => Ok(target),
+            _ => Err(sw::INCOMPATIBLE_FILE),
+        }
+    }
+
+    fn verify(&mut self, apdu: &Apdu<'_>) -> u16 {
+        if apdu.p1 != 0x00 {
+            return sw::WRONG_P1P2;
+        }
+        let (app, fid) = match self.pin_target(apdu.p2) {
+            Ok(t) => t,
+            Err(sw) => return sw,
+        };
+        let verified = self.is_verified(app, fid);
+        let answer_ok_when_verified = self.persona.verified_tries_answer == VerifiedTriesAnswer::Ok;
+        let Some(Node::Pin(pin)) = self.fs.get_mut(&(app, fid)) else { return sw::INCOMPATIBLE_FILE };
+        if apdu.data.is_empty() {
+            // Tries query: 63Cx, even right after a correct PIN, or 9000 on some cards.
+            return if verified && answer_ok_when_verified { sw::OK } else { sw::tries(pin.tries) };
+        }
+        if pin.tries == 0 {
+            return sw::AUTH_BLOCKED;
+        }
+        let matches = pin.value.len() == apdu.data.len()
+            && pin.value.iter().zip(apdu.data).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if matches {
+            pin.tries = pin.max;
+            self.verified_app = Some(app);
+            if !self.verified.contains(&fid) {
+                self.verified.push(fid);
+            }
+            sw::OK
+        } else {
+            pin.tries -= 1;
+            let left = pin.tries;
+            self.verified.retain(|v| *v != fid);
+            // The VERIFY that spends the last try answers 63C0 (card-evidence §1).
+            sw::tries(left)
+        }
+    }
+
+    fn change_pin(&mut self, apdu: &Apdu<'_>) -> u16 {
+        if apdu.p1 != 0x01 {
+            return sw::WRONG_P1P2;
+        }
+        let (app, fid) = match self.pin_target(apdu.p2) {
+            Ok(t) => t,
+            Err(sw) => return sw,
+        };
+        if !self.is_verified(app, fid) {
+            return sw::SECURITY_STATUS;
+        }
+        if apdu.data.is_empty() || apdu.data.len() > 16 {
+            return sw::WRONG_LENGTH;
+        }
+        let Some(Node::Pin(pin)) = self.fs.get_mut(&(app, fid)) else { return sw::INCOMPATIBLE_FILE };
+        pin.value.iter_mut().for_each(|b| *b = 0);
+        pin.value = apdu.data.to_vec();
+        sw::OK
+    }
+
+    /// COMPUTE DIGITAL SIGNATURE `80 2A 00 80`: PKCS#1 v1.5 padding of the data as given
+    /// (the card checks no DigestInfo), with the current key EF.
+    fn sign(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
+        if apdu.p2 != 0x80 {
+            return (Vec::new(), sw::WRONG_P1P2);
+        }
+        if apdu.p1 != 0x00 {
+            // P1 01-05 select card-side hashing on real cards (unconfirmed); not modelled.
+            return (Vec::new(), sw::WRONG_P1P2);
+        }
+        let (app, fid) = match self.target(None) {
+            Ok(t) => t,
+            Err(sw) => return (Vec::new(), sw),
+        };
+        let Some(Node::Key { key, pin }) = self.fs.get(&(app, fid)) else {
+            return (Vec::new(), sw::INCOMPATIBLE_FILE);
+        };
+        if !self.is_verified(app, *pin) {
+            return (Vec::new(), sw::SECURITY_STATUS);
+        }
+        if apdu.data.is_empty() || apdu.data.len() > 245 {
+            return (Vec::new(), sw::WRONG_LENGTH);
+        }
+        match key.sign(Pkcs1v15Sign::new_unprefixed(), apdu.data) {
+            Ok(sig) => (sig, sw::OK),
+            Err(_) => (Vec::new(), sw::CONDITIONS),
+        }
+    }
+}

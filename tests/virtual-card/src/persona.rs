@@ -1,0 +1,233 @@
+//! Personas: who the virtual card belongs to and how its answers vary, from `personas.toml`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The personas shipped with the crate.
+const BUILTIN: &str = include_str!("../personas.toml");
+
+/// 性別 as the card codes it (1 male, 2 female, 9 not applicable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+    NotApplicable,
+}
+
+impl Sex {
+    pub fn code(self) -> u8 {
+        match self {
+            Sex::Male => b'1',
+            Sex::Female => b'2',
+            Sex::NotApplicable => b'9',
+        }
+    }
+}
+
+/// What `00 20 00 80` (no data) answers right after a correct VERIFY: `63Cx` on the card
+/// OpenSC recorded (pull/959), `9000` on others (soltia48/myna-card). See docs/card-notes.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum VerifiedTriesAnswer {
+    #[serde(rename = "63Cx")]
+    Tries,
+    #[serde(rename = "9000")]
+    Ok,
+}
+
+/// How the card answers the first APDU after power-on: normally, or `6F00` as
+/// soltia48/myna-card saw on some cards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum FirstApdu {
+    #[serde(rename = "normal")]
+    Normal,
+    #[serde(rename = "6F00")]
+    NoDiagnosis,
+}
+
+/// One cardholder and the variant of card they hold.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Persona {
+    #[serde(skip)]
+    pub id: String,
+    pub description: String,
+    /// JPKI token EF 0006 contents before padding.
+    pub token: String,
+    /// ATR as hex.
+    pub atr: String,
+    pub auth_pin: String,
+    pub sign_pin: String,
+    pub assist_pin: String,
+    pub auth_tries: u8,
+    pub sign_tries: u8,
+    pub assist_tries: u8,
+    /// 氏名, with 外字 as private-use code points.
+    pub name: String,
+    /// 住所, with 外字 as private-use code points.
+    pub address: String,
+    /// 生年月日 as YYYY-MM-DD.
+    pub birth: String,
+    pub sex: Sex,
+    /// 氏名 as the 署名用 certificate carries it (代替文字 for 外字).
+    pub cert_name: String,
+    pub cert_address: String,
+    /// 個人番号, 12 digits with a valid check digit.
+    pub my_number: String,
+    /// The card's 有効期限 year (part of 照合番号B).
+    pub expiry_year: u16,
+    /// セキュリティコード (part of 照合番号B).
+    pub security_code: String,
+    pub verified_tries_answer: VerifiedTriesAnswer,
+    pub first_apdu_after_power_on: FirstApdu,
+}
+
+impl Persona {
+    /// Every built-in persona, by id.
+    pub fn all() -> Vec<Persona> {
+        Persona::parse_toml(BUILTIN).expect("built-in personas.toml is valid (checked by tests)")
+    }
+
+    /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`, `phone`).
+    pub fn builtin(id: &str) -> Option<Persona> {
+        Persona::all().into_iter().find(|p| p.id == id)
+    }
+
+    /// Ids of the built-in personas.
+    pub fn ids() -> Vec<String> {
+        Persona::all().into_iter().map(|p| p.id).collect()
+    }
+
+    /// Personas from a TOML document of `[id]` tables.
+    pub fn parse_toml(text: &str) -> Result<Vec<Persona>, String> {
+        let map: BTreeMap<String, Persona> = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for (id, mut p) in map {
+            p.id = id;
+            p.check()?;
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let bad = |what: &str| Err(format!("persona {}: {what}", self.id));
+        if self.birth_ymd().is_none() {
+            return bad("birth is not YYYY-MM-DD");
+        }
+        if !valid_my_number(&self.my_number) {
+            return bad("my_number is not 12 digits with a valid check digit");
+        }
+        if self.atr_bytes().is_none() {
+            return bad("atr is not hex");
+        }
+        if self.security_code.len() != 4 || !self.security_code.bytes().all(|b| b.is_ascii_digit()) {
+            return bad("security_code is not 4 digits");
+        }
+        Ok(())
+    }
+
+    pub fn atr_bytes(&self) -> Option<Vec<u8>> {
+        hex(&self.atr)
+    }
+
+    /// (year, month, day) of birth.
+    pub fn birth_ymd(&self) -> Option<(u16, u8, u8)> {
+        let b = self.birth.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let y = self.birth[0..4].parse().ok()?;
+        let m = self.birth[5..7].parse().ok()?;
+        let d = self.birth[8..10].parse().ok()?;
+        ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+    }
+
+    /// Birth date as the card stores it: YYYYMMDD.
+    pub fn birth_yyyymmdd(&self) -> String {
+        self.birth.replace('-', "")
+    }
+
+    /// Birth date as YYMMDD in the Japanese era (和暦), as 照合番号B uses it
+    /// (soltia48/myna-card `src/data.rs`: 1980-02-17 → 550217).
+    pub fn birth_era_yymmdd(&self) -> String {
+        let (y, m, d) = self.birth_ymd().unwrap_or((2000, 1, 1));
+        let ymd = (u32::from(y), u32::from(m), u32::from(d));
+        // Era first days: 令和 2019-05-01, 平成 1989-01-08, 昭和 1926-12-25, 大正 1912-07-30.
+        let era_year = if ymd >= (2019, 5, 1) {
+            ymd.0 - 2018
+        } else if ymd >= (1989, 1, 8) {
+            ymd.0 - 1988
+        } else if ymd >= (1926, 12, 25) {
+            ymd.0 - 1925
+        } else if ymd >= (1912, 7, 30) {
+            ymd.0 - 1911
+        } else {
+            ymd.0 - 1867
+        };
+        format!("{:02}{:02}{:02}", era_year % 100, m, d)
+    }
+
+    /// 照合番号A: the My Number.
+    pub fn card_number_a(&self) -> String {
+        self.my_number.clone()
+    }
+
+    /// 照合番号B: birth date YYMMDD (和暦) + expiry year YYYY + security code, 14 digits.
+    pub fn card_number_b(&self) -> String {
+        format!("{}{:04}{}", self.birth_era_yymmdd(), self.expiry_year, self.security_code)
+    }
+}
+
+/// 12 digits whose last is the check digit (令和版 番号法施行令 §8 formula).
+pub fn valid_my_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 12 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = (1..=11u32)
+        .map(|n| u32::from(b[11 - n as usize] - b'0') * if n <= 6 { n + 1 } else { n - 5 })
+        .sum();
+    let r = sum % 11;
+    let check = if r <= 1 { 0 } else { 11 - r };
+    u32::from(b[11] - b'0') == check
+}
+
+pub(crate) fn hex(s: &str) -> Option<Vec<u8>> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_personas_are_valid() {
+        let all = Persona::all();
+        assert_eq!(all.len(), 7);
+        for id in ["taro", "hanako", "locked", "expired", "revoked", "juki", "phone"] {
+            assert!(Persona::builtin(id).is_some(), "{id}");
+        }
+    }
+
+    #[test]
+    fn card_number_b_uses_the_japanese_era() {
+        let taro = Persona::builtin("taro").unwrap();
+        // The recorded example: 1980-02-17 (昭和55), expiry 2035, code 2285.
+        assert_eq!(taro.card_number_b(), "55021720352285");
+        let hanako = Persona::builtin("hanako").unwrap();
+        assert_eq!(hanako.birth_era_yymmdd(), "041103"); // 平成4
+    }
+
+    #[test]
+    fn my_number_check_digit() {
+        assert!(valid_my_number("123456789018"));
+        assert!(!valid_my_number("123456789019"));
+        assert!(!valid_my_number("12345678901"));
+    }
+}

@@ -1,0 +1,90 @@
+//! The test PKI (`pki/make.sh`, outputs committed): two JPKI-like root CAs, each persona's
+//! 利用者証明用 / 署名用 keys and certificates, CRLs, and the keys that sign the 入力補助AP and
+//! 券面事項確認AP data. Test keys only: never trust these anywhere but in tests.
+
+use rsa::PrivateKey;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+
+macro_rules! pki {
+    ($($file:tt)+) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/pki/", $($file)+)).as_slice()
+    };
+}
+
+/// Root of the test 利用者証明用 CA (DER).
+pub fn auth_ca_der() -> &'static [u8] {
+    pki!("auth-ca.crt.der")
+}
+
+/// Root of the test 署名用 CA (DER).
+pub fn sign_ca_der() -> &'static [u8] {
+    pki!("sign-ca.crt.der")
+}
+
+/// CRL of the test 利用者証明用 CA (lists the `revoked` persona).
+pub fn auth_ca_crl_der() -> &'static [u8] {
+    pki!("auth-ca.crl.der")
+}
+
+/// CRL of the test 署名用 CA (lists the `revoked` persona).
+pub fn sign_ca_crl_der() -> &'static [u8] {
+    pki!("sign-ca.crl.der")
+}
+
+/// A persona's certificates and keys (DER; keys PKCS#8).
+#[derive(Clone, Copy)]
+pub struct PersonaPki {
+    pub auth_cert: &'static [u8],
+    pub auth_key: &'static [u8],
+    pub sign_cert: &'static [u8],
+    pub sign_key: &'static [u8],
+}
+
+impl core::fmt::Debug for PersonaPki {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PersonaPki(..)")
+    }
+}
+
+macro_rules! persona_pki {
+    ($id:literal) => {
+        PersonaPki {
+            auth_cert: pki!($id, "-auth.crt.der"),
+            auth_key: pki!($id, "-auth.key.der"),
+            sign_cert: pki!($id, "-sign.crt.der"),
+            sign_key: pki!($id, "-sign.key.der"),
+        }
+    };
+}
+
+/// The certificates and keys of built-in persona `id`.
+pub fn persona(id: &str) -> Option<PersonaPki> {
+    Some(match id {
+        "taro" => persona_pki!("taro"),
+        "hanako" => persona_pki!("hanako"),
+        "locked" => persona_pki!("locked"),
+        "expired" => persona_pki!("expired"),
+        "revoked" => persona_pki!("revoked"),
+        "juki" => persona_pki!("juki"),
+        "phone" => persona_pki!("phone"),
+        _ => return None,
+    })
+}
+
+/// The key that signs the 入力補助AP hashes (EF 0003 DF33); its public half is in EF 0004.
+pub fn assist_signer() -> PrivateKey {
+    key(pki!("assist-signer.key.der"))
+}
+
+/// The key that signs the 券面事項確認AP face data (EF 0002 DF28).
+pub fn surface_signer() -> PrivateKey {
+    key(pki!("surface-signer.key.der"))
+}
+
+/// A committed key, PKCS#8 (or PKCS#1, as `openssl genpkey -outform DER` writes it).
+pub(crate) fn key(der: &[u8]) -> PrivateKey {
+    PrivateKey::from_pkcs8_der(der)
+        .or_else(|_| PrivateKey::from_pkcs1_der(der))
+        .expect("committed test keys are valid (checked by tests)")
+}

@@ -1,0 +1,136 @@
+//! The SDK's [`Transport`] over an in-process [`VirtualCard`], with counters for benchmarks
+//! and fault injection for tests of failure paths.
+
+use mynacard_core::transport::{Capabilities, Transport, TransportError};
+
+use crate::card::VirtualCard;
+
+/// A fault injected at a given exchange (0-based).
+#[derive(Clone, Debug)]
+enum Fault {
+    /// The transport fails with this error instead of reaching the card.
+    Fail(TransportError),
+    /// The card answers, then the response is replaced by these bytes.
+    Replace(Vec<u8>),
+    /// The card answers, then the response is cut to this many bytes.
+    Truncate(usize),
+}
+
+/// An in-process reader holding one virtual card.
+#[derive(Debug)]
+pub struct VirtualTransport {
+    card: VirtualCard,
+    extended_length: bool,
+    present: bool,
+    exchanges: usize,
+    bytes_sent: usize,
+    bytes_received: usize,
+    faults: Vec<(usize, Fault)>,
+}
+
+impl VirtualTransport {
+    /// A reader that carries extended-length APDUs, like a contact reader.
+    pub fn new(card: VirtualCard) -> VirtualTransport {
+        VirtualTransport {
+            card,
+            extended_length: true,
+            present: true,
+            exchanges: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+            faults: Vec::new(),
+        }
+    }
+
+    /// Whether this reader carries extended APDUs; one that does not refuses them with an
+    /// error, as PC/SC readers without the feature do.
+    pub fn with_extended_length(mut self, on: bool) -> VirtualTransport {
+        self.extended_length = on;
+        self
+    }
+
+    pub fn card(&self) -> &VirtualCard {
+        &self.card
+    }
+
+    pub fn card_mut(&mut self) -> &mut VirtualCard {
+        &mut self.card
+    }
+
+    pub fn into_card(self) -> VirtualCard {
+        self.card
+    }
+
+    /// Exchanges attempted so far (including failed ones).
+    pub fn exchanges(&self) -> usize {
+        self.exchanges
+    }
+
+    /// Bytes sent to and received from the card.
+    pub fn bytes(&self) -> (usize, usize) {
+        (self.bytes_sent, self.bytes_received)
+    }
+
+    /// Takes the card out: later exchanges fail with `CardRemoved`, and the card loses power.
+    pub fn remove_card(&mut self) {
+        self.present = false;
+        self.card.power_off();
+    }
+
+    /// Puts the card back (cold start).
+    pub fn insert_card(&mut self) {
+        self.present = true;
+        self.card.power_on();
+    }
+
+    /// Exchange number `n` (0-based, counted from now on the transport's total) fails with `error`.
+    pub fn fail_at(&mut self, n: usize, error: TransportError) {
+        self.faults.push((n, Fault::Fail(error)));
+    }
+
+    /// Exchange `n` reaches the card, but its response is replaced by `bytes`.
+    pub fn replace_response_at(&mut self, n: usize, bytes: Vec<u8>) {
+        self.faults.push((n, Fault::Replace(bytes)));
+    }
+
+    /// Exchange `n` reaches the card, but only the first `len` bytes of the response arrive.
+    pub fn truncate_response_at(&mut self, n: usize, len: usize) {
+        self.faults.push((n, Fault::Truncate(len)));
+    }
+
+    fn exchange(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let n = self.exchanges;
+        self.exchanges += 1;
+        let fault = self.faults.iter().position(|(at, _)| *at == n).map(|i| self.faults.remove(i).1);
+        if let Some(Fault::Fail(e)) = fault {
+            return Err(e);
+        }
+        if !self.present {
+            return Err(TransportError::CardRemoved);
+        }
+        // Extended APDUs: header + 00 + two length bytes.
+        let extended = command.len() >= 7 && command[4] == 0;
+        if extended && !self.extended_length {
+            return Err(TransportError::Other("reader does not carry extended-length APDUs".into()));
+        }
+        self.bytes_sent += command.len();
+        let mut response = self.card.process(command);
+        match fault {
+            Some(Fault::Replace(bytes)) => response = bytes,
+            Some(Fault::Truncate(len)) => response.truncate(len),
+            _ => {}
+        }
+        self.bytes_received += response.len();
+        Ok(response)
+    }
+}
+
+impl Transport for VirtualTransport {
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.exchange(command)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { extended_length: self.extended_length }
+    }
+}

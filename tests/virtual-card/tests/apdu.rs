@@ -1,0 +1,240 @@
+//! The virtual card at the APDU level, against the answers recorded from real cards
+//! (docs/card-notes.md). Raw bytes only: nothing here goes through the SDK.
+
+use mynacard_virtual_card::{App, VirtualCard, sw};
+
+const JPKI: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+const ASSIST: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
+
+fn sw_of(r: &[u8]) -> u16 {
+    u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]])
+}
+
+fn select_ap(card: &mut VirtualCard, aid: &[u8]) -> u16 {
+    let mut c = vec![0x00, 0xA4, 0x04, 0x0C, aid.len() as u8];
+    c.extend_from_slice(aid);
+    sw_of(&card.process(&c))
+}
+
+fn select_ef(card: &mut VirtualCard, fid: u16) -> u16 {
+    let [a, b] = fid.to_be_bytes();
+    sw_of(&card.process(&[0x00, 0xA4, 0x02, 0x0C, 0x02, a, b]))
+}
+
+fn verify(card: &mut VirtualCard, pin: &[u8]) -> u16 {
+    let mut c = vec![0x00, 0x20, 0x00, 0x80];
+    if !pin.is_empty() {
+        c.push(pin.len() as u8);
+        c.extend_from_slice(pin);
+    }
+    sw_of(&card.process(&c))
+}
+
+fn taro() -> VirtualCard {
+    VirtualCard::builtin("taro").unwrap()
+}
+
+#[test]
+fn select_and_token() {
+    let mut card = taro();
+    assert_eq!(select_ap(&mut card, &[0xD3, 0x92, 0, 0, 0, 0, 0, 0, 0, 0]), sw::FILE_NOT_FOUND);
+    assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+    assert_eq!(select_ef(&mut card, 0x2F10), sw::FILE_NOT_FOUND);
+    assert_eq!(select_ef(&mut card, 0x0006), sw::OK);
+    let r = card.process(&[0x00, 0xB0, 0x00, 0x00, 0x20]);
+    assert_eq!(sw_of(&r), sw::OK);
+    assert_eq!(&r[..32], b"JPKIAPICCTOKEN2                 ");
+    // The token EF is 160 bytes (card-evidence §3).
+    assert_eq!(card.file(App::Jpki, 0x0006).unwrap().len(), 160);
+}
+
+#[test]
+fn read_binary_edges() {
+    let mut card = taro();
+    // No EF selected.
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::NO_CURRENT_EF);
+    select_ap(&mut card, &JPKI);
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::NO_CURRENT_EF);
+    select_ef(&mut card, 0x000A);
+    let size = card.file(App::Jpki, 0x000A).unwrap().len();
+    // The certificate is 1.5-1.8 KB; the EF ends with filler.
+    let r = card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x00]);
+    assert_eq!((r.len() - 2, sw_of(&r)), (size, sw::OK));
+    assert_eq!(&r[..2], [0x30, 0x82]);
+    let cert_len = usize::from(u16::from_be_bytes([r[2], r[3]])) + 4;
+    assert!((1500..=1850).contains(&cert_len), "auth cert {cert_len} bytes");
+    // Le past the end: the rest, 9000.
+    let [a, b] = ((size - 10) as u16).to_be_bytes();
+    let r = card.process(&[0x00, 0xB0, a, b, 0x00]);
+    assert_eq!((r.len() - 2, sw_of(&r)), (10, sw::OK));
+    // Offset at or past the end: 6B00.
+    let [a, b] = (size as u16).to_be_bytes();
+    assert_eq!(card.process(&[0x00, 0xB0, a, b, 0x00]), [0x6B, 0x00]);
+    // Case 1 READ BINARY (no Le) and a length mismatch: 6700.
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00])), sw::WRONG_LENGTH);
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x05, 0x01])), sw::WRONG_LENGTH);
+    // Short EF id form: P1 = 80|SFI, P2 = offset.
+    let r = card.process(&[0x00, 0xB0, 0x86, 0x00, 0x0F]);
+    assert_eq!(&r[..15], b"JPKIAPICCTOKEN2");
+    // Internal EF: 6981; key EF likewise.
+    select_ef(&mut card, 0x001E);
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::INCOMPATIBLE_FILE);
+    select_ef(&mut card, 0x0017);
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::INCOMPATIBLE_FILE);
+}
+
+#[test]
+fn protected_files_need_their_pin() {
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0001);
+    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x04])), sw::SECURITY_STATUS);
+    select_ef(&mut card, 0x001B);
+    assert_eq!(verify(&mut card, b"TARO2025"), sw::OK);
+    select_ef(&mut card, 0x0001);
+    let r = card.process(&[0x00, 0xB0, 0x00, 0x00, 0x04]);
+    assert_eq!(&r[..2], [0x30, 0x82]);
+    // Signing without the key's PIN: 6982.
+    select_ef(&mut card, 0x0017);
+    assert_eq!(sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x80, 0x03, 1, 2, 3, 0x00])), sw::SECURITY_STATUS);
+}
+
+#[test]
+fn pin_counter_locks_as_recorded() {
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0018);
+    assert_eq!(verify(&mut card, b""), sw::tries(3));
+    assert_eq!(verify(&mut card, b"0000"), sw::tries(2));
+    assert_eq!(verify(&mut card, b""), sw::tries(2));
+    // A correct PIN resets the counter; the tries query still answers 63Cx (OpenSC pull/959).
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    assert_eq!(verify(&mut card, b""), sw::tries(3));
+    assert!(card.is_verified(App::Jpki, 0x0018));
+    assert_eq!(verify(&mut card, b"0000"), sw::tries(2));
+    assert!(!card.is_verified(App::Jpki, 0x0018));
+    assert_eq!(verify(&mut card, b"0000"), sw::tries(1));
+    // The VERIFY that spends the last try: 63C0; later ones 6984, even with the right PIN.
+    assert_eq!(verify(&mut card, b"0000"), 0x63C0);
+    assert_eq!(verify(&mut card, b"1234"), sw::AUTH_BLOCKED);
+    assert_eq!(verify(&mut card, b""), 0x63C0);
+    assert_eq!(card.pin_tries(App::Jpki, 0x0018), Some(0));
+}
+
+#[test]
+fn tries_answer_after_correct_pin_is_per_persona() {
+    let mut card = VirtualCard::builtin("hanako").unwrap();
+    // hanako's card answers 6F00 to the first APDU after power-on.
+    assert_eq!(select_ap(&mut card, &JPKI), sw::NO_DIAGNOSIS);
+    assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+    select_ef(&mut card, 0x0018);
+    assert_eq!(verify(&mut card, b"5678"), sw::OK);
+    assert_eq!(verify(&mut card, b""), sw::OK);
+}
+
+#[test]
+fn security_state_resets_like_the_card() {
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0018);
+    verify(&mut card, b"1234");
+    // Re-selecting the same AP keeps it; a warm reset keeps it.
+    select_ap(&mut card, &JPKI);
+    assert!(card.is_verified(App::Jpki, 0x0018));
+    card.warm_reset();
+    assert!(card.is_verified(App::Jpki, 0x0018));
+    // After a warm reset nothing is selected: 00 A4 00 00 is refused.
+    assert_eq!(card.process(&[0x00, 0xA4, 0x00, 0x00]), [0x6A, 0x86]);
+    // Another AP clears it.
+    select_ap(&mut card, &ASSIST);
+    select_ap(&mut card, &JPKI);
+    assert!(!card.is_verified(App::Jpki, 0x0018));
+    // Power-off clears it.
+    select_ef(&mut card, 0x0018);
+    verify(&mut card, b"1234");
+    card.power_off();
+    card.power_on();
+    assert!(!card.is_verified(App::Jpki, 0x0018));
+}
+
+#[test]
+fn signs_with_pkcs1_padding_over_given_bytes() {
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    use rsa::pkcs8::DecodePublicKey;
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0018);
+    verify(&mut card, b"1234");
+    select_ef(&mut card, 0x0017);
+    let data = [0x42u8; 51];
+    let mut c = vec![0x80, 0x2A, 0x00, 0x80, data.len() as u8];
+    c.extend_from_slice(&data);
+    c.push(0x00);
+    let r = card.process(&c);
+    assert_eq!((r.len(), sw_of(&r)), (258, sw::OK));
+    // Check with the certificate's public key, parsed by hand from the SPKI.
+    let cert = card.file(App::Jpki, 0x000A).unwrap();
+    let spki = find_spki(cert);
+    let key = rsa::PublicKey::from_public_key_der(spki).unwrap();
+    key.verify(Pkcs1v15Sign::new_unprefixed(), &data, &r[..256]).unwrap();
+    // Too long for PKCS#1 v1.5 with a 2048-bit key: 6700; P1 other than 00: 6A86.
+    let mut c = vec![0x80, 0x2A, 0x00, 0x80, 246];
+    c.extend_from_slice(&[0; 246]);
+    assert_eq!(sw_of(&card.process(&c)), sw::WRONG_LENGTH);
+    assert_eq!(sw_of(&card.process(&[0x80, 0x2A, 0x06, 0x80, 0x01, 0x00])), sw::WRONG_P1P2);
+}
+
+/// The SubjectPublicKeyInfo of an RSA certificate: the SEQUENCE that starts with the
+/// rsaEncryption AlgorithmIdentifier.
+fn find_spki(cert: &[u8]) -> &[u8] {
+    let oid = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
+    let at = cert.windows(oid.len()).position(|w| w == oid).unwrap();
+    // 30 82 LL LL 30 0D 06 09 ...
+    let start = at - 6;
+    assert_eq!(&cert[start..start + 2], [0x30, 0x82]);
+    let len = usize::from(u16::from_be_bytes([cert[start + 2], cert[start + 3]])) + 4;
+    &cert[start..start + len]
+}
+
+#[test]
+fn bad_classes_and_instructions() {
+    let mut card = taro();
+    assert_eq!(card.process(&[0x01, 0xA4, 0x04, 0x0C]), [0x68, 0x81]);
+    assert_eq!(card.process(&[0x0C, 0xA4, 0x04, 0x0C]), [0x68, 0x82]);
+    assert_eq!(card.process(&[0x0C, 0xB0, 0x00, 0x00, 0x00]), [0x69, 0xFC]);
+    assert_eq!(card.process(&[0x00, 0xFE, 0x00, 0x00]), [0x6D, 0x00]);
+    assert_eq!(card.process(&[0xA0, 0xA4, 0x00, 0x00]), [0x6E, 0x00]);
+    assert_eq!(card.process(&[0x00]), [0x67, 0x00]);
+    assert_eq!(card.process(&[]), [0x67, 0x00]);
+}
+
+#[test]
+fn never_panics_on_any_short_apdu() {
+    // Every header over a few bodies, from every state the card can be in.
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    for cla in [0x00u8, 0x80, 0x0C, 0x01, 0xFF] {
+        for ins in 0..=255u8 {
+            for (p1, p2) in [(0, 0), (0x04, 0x0C), (0x02, 0x0C), (0x80, 0x80), (0xFF, 0xFF)] {
+                for body in [&[][..], &[0x00], &[0x00, 0x00, 0x00], &[0x02, 0x00, 0x18], &[0x05, 1, 2]] {
+                    let mut c = vec![cla, ins, p1, p2];
+                    c.extend_from_slice(body);
+                    let r = card.process(&c);
+                    assert!(r.len() >= 2);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn counters_of_the_other_pins() {
+    let card = taro();
+    assert_eq!(card.pin_tries(App::Jpki, 0x001B), Some(5));
+    assert_eq!(card.pin_tries(App::Assist, 0x0011), Some(3));
+    // 入力補助AP EF 0012 is blocked when issued (card-evidence §1).
+    assert_eq!(card.pin_tries(App::Assist, 0x0012), Some(0));
+    let locked = VirtualCard::builtin("locked").unwrap();
+    assert_eq!(locked.pin_tries(App::Jpki, 0x0018), Some(0));
+    assert_eq!(locked.pin_tries(App::Jpki, 0x001B), Some(1));
+}
