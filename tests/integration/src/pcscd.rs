@@ -1,0 +1,188 @@
+//! A pcscd started by the tests, with vsmartcard's vpcd reader on a free port, and the
+//! virtual card plugged into it through [`mynacard_virtual_card::vpcd::serve`].
+//!
+//! pcsc-lite 1.9 (Debian 12) serves only its compiled-in socket (`/run/pcscd/pcscd.comm`;
+//! the daemon ignores `PCSCLITE_CSOCK_NAME`), so there can be one pcscd per machine: the
+//! harness refuses to start when another one answers, rather than test someone else's readers.
+//! Its reader configuration is private (`pcscd -c DIR`), so the system's own reader.conf.d
+//! (which also lists vpcd, on port 35963) is not used.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mynacard_pcsc::PcscTransport;
+use mynacard_virtual_card::{VirtualCard, vpcd};
+
+const PCSCD: &str = "/usr/sbin/pcscd";
+const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+const SOCKET: &str = "/run/pcscd/pcscd.comm";
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// A running pcscd with one vpcd reader.
+pub struct Pcscd {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+fn io_error(msg: String) -> std::io::Error {
+    std::io::Error::other(msg)
+}
+
+/// A port `p` with `p + 1` free too (vpcd opens two slots on consecutive ports).
+fn free_port_pair() -> std::io::Result<u16> {
+    for _ in 0..50 {
+        let a = TcpListener::bind("127.0.0.1:0")?;
+        let p = a.local_addr()?.port();
+        if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() && TcpListener::bind(("0.0.0.0", p)).is_err() {
+            // `p` is ours while `a` lives; drop it right before pcscd binds it.
+            drop(a);
+            return Ok(p);
+        }
+    }
+    Err(io_error("no free port pair for vpcd".into()))
+}
+
+impl Pcscd {
+    /// Starts pcscd in the foreground with a private reader.conf.d holding one vpcd entry.
+    pub fn start() -> std::io::Result<Pcscd> {
+        if !Path::new(PCSCD).exists() || !Path::new(VPCD_DRIVER).exists() {
+            return Err(io_error(format!(
+                "{PCSCD} or {VPCD_DRIVER} is missing: run scripts/setup.sh (installs pcscd and vsmartcard-vpcd)"
+            )));
+        }
+        if PcscTransport::list_readers().is_ok() && std::os::unix::net::UnixStream::connect(SOCKET).is_ok() {
+            return Err(io_error(format!(
+                "another pcscd already serves {SOCKET}; stop it first (the tests start their own)"
+            )));
+        }
+        let dir = std::env::temp_dir().join(format!("mynacard-pcscd-{}-{}", std::process::id(), nanos()));
+        let conf = dir.join("reader.conf.d");
+        std::fs::create_dir_all(&conf)?;
+        let port = free_port_pair()?;
+        std::fs::write(
+            conf.join("vpcd"),
+            format!(
+                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:0x{port:X}\nLIBPATH      {VPCD_DRIVER}\nCHANNELID    0x{port:X}\n"
+            ),
+        )?;
+        let log = std::fs::File::create(dir.join("pcscd.log"))?;
+        let child = Command::new(PCSCD)
+            .args(["--foreground", "--auto-exit", "--apdu", "--debug", "--config"])
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let mut me = Pcscd { child, dir, port };
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = me.child.try_wait() {
+                return Err(io_error(format!("pcscd exited ({status}):\n{}", me.log())));
+            }
+            if let Ok(readers) = PcscTransport::list_readers()
+                && readers.iter().any(|r| r == &me.reader_name())
+            {
+                return Ok(me);
+            }
+            if started.elapsed() > DEADLINE {
+                return Err(io_error(format!("pcscd did not list its vpcd reader in time:\n{}", me.log())));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Where vpcd waits for the card.
+    pub fn vpcd_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// The reader as PC/SC lists it.
+    pub fn reader_name(&self) -> String {
+        "Virtual PCD 00 00".to_string()
+    }
+
+    /// pcscd's log (APDUs included: test keys and PINs only).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("pcscd.log")).unwrap_or_default()
+    }
+
+    /// Plugs `card` into the vpcd reader on a thread; the card is handed back when the
+    /// returned handle is removed.
+    pub fn insert(&self, card: VirtualCard) -> InsertedCard {
+        let stop = Arc::new(AtomicBool::new(false));
+        let addr = self.vpcd_addr();
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut card = card;
+            let result = vpcd::serve(&mut card, addr, &s);
+            (card, result)
+        });
+        InsertedCard { stop, thread: Some(thread) }
+    }
+
+    /// Connects the PC/SC transport to the card in the vpcd reader, waiting until pcscd has
+    /// seen the card.
+    pub fn connect(&self) -> std::io::Result<PcscTransport> {
+        let started = Instant::now();
+        loop {
+            match PcscTransport::connect(Some(&self.reader_name())) {
+                Ok(t) => return Ok(t),
+                Err(e) if started.elapsed() > DEADLINE => {
+                    return Err(io_error(format!("no card in the vpcd reader ({e}):\n{}", self.log())));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+}
+
+impl Drop for Pcscd {
+    fn drop(&mut self) {
+        // SIGTERM lets pcscd remove its socket and pid file; SIGKILL only if it hangs.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                let _ = std::fs::remove_dir_all(&self.dir);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A virtual card sitting in the vpcd reader.
+pub struct InsertedCard {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<(VirtualCard, std::io::Result<()>)>>,
+}
+
+impl InsertedCard {
+    /// Takes the card out of the reader and returns it.
+    pub fn remove(mut self) -> VirtualCard {
+        self.stop.store(true, Ordering::Relaxed);
+        let (card, _) = self.thread.take().expect("present").join().expect("vpcd thread");
+        card
+    }
+}
+
+impl Drop for InsertedCard {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}

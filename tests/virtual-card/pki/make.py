@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Makes the virtual card's test PKI. Outputs are committed; RSA key generation is random, so a
+re-run changes every key and certificate (tests rely only on structure, never on key bytes).
+
+  auth-ca, sign-ca            self-signed roots modelled on the real JPKI CAs (shared/spec/jpki-ca)
+  <persona>-auth              利用者証明用電子証明書 and key (no personal data in the certificate)
+  <persona>-sign              署名用電子証明書 and key (基本4情報 in subjectAltName otherNames)
+  auth-ca.crl, sign-ca.crl    CRLs listing the `revoked` persona's certificates
+  assist-signer, surface-signer  keys that sign the 入力補助AP hashes and the 券面AP data
+
+Usage: python3 tests/virtual-card/pki/make.py   (needs the `cryptography` package)
+"""
+import datetime as dt
+import os
+import pathlib
+import tomllib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+HERE = pathlib.Path(__file__).resolve().parent
+PERSONAS = tomllib.loads((HERE.parent / "personas.toml").read_text(encoding="utf-8"))
+UTC = dt.timezone.utc
+
+# JPKI OIDs (J-LIS arc 1.2.392.200149.8.5): certificate policies as commonly cited by relying
+# parties (利用者証明用 .1.3.30, 署名用 .1.1.10; unconfirmed against J-LIS's CP/CPS), and the
+# 署名用 4情報 otherNames .5.5.1-.6 (card.md §8).
+POLICY_AUTH = x509.ObjectIdentifier("1.2.392.200149.8.5.1.3.30")
+POLICY_SIGN = x509.ObjectIdentifier("1.2.392.200149.8.5.1.1.10")
+FOUR_INFO = "1.2.392.200149.8.5.5."
+# Sizes of the certificates on the recorded JPKI test card (card-evidence §3).
+TARGET = {"auth": 1590, "sign": 1758}
+
+
+def new_key(name):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    (HERE / f"{name}.key.der").write_bytes(der)
+    return key
+
+
+def name(*rdns):
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in rdns])
+
+
+def utf8(value: str) -> bytes:
+    """DER UTF8String."""
+    raw = value.encode("utf-8")
+    n = len(raw)
+    length = bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 0xFF])
+    return b"\x0c" + length + raw
+
+
+def ca(stem, ou):
+    key = new_key(stem)
+    subject = name((NameOID.COUNTRY_NAME, "JP"), (NameOID.ORGANIZATION_NAME, "JPKI TEST"),
+                   (NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
+                   (NameOID.ORGANIZATIONAL_UNIT_NAME, "mynacard test PKI, not J-LIS"))
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=UTC))
+            .not_valid_after(dt.datetime(2045, 12, 31, 23, 59, 59, tzinfo=UTC))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    (HERE / f"{stem}.crt.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    return key, cert
+
+
+def leaf(pid, p, kind, ca_key, ca_cert):
+    key = new_key(f"{pid}-{kind}")
+    ident = os.urandom(12).hex().upper()
+    if kind == "auth":
+        subject = name((NameOID.COUNTRY_NAME, "JP"), (NameOID.COMMON_NAME, ident))
+    else:
+        subject = name((NameOID.COUNTRY_NAME, "JP"), (NameOID.LOCALITY_NAME, "TEST Prefecture"),
+                       (NameOID.LOCALITY_NAME, "TEST City"), (NameOID.COMMON_NAME, ident))
+    expired = pid == "expired"
+    nb = dt.datetime(2019 if expired else 2025, 1, 1, tzinfo=UTC)
+    na = dt.datetime(2024 if expired else 2030, 1, 1, tzinfo=UTC)
+    ou = "JPKI for user authentication" if kind == "auth" else "JPKI for digital signature"
+    crl_dn = name((NameOID.COUNTRY_NAME, "JP"), (NameOID.ORGANIZATION_NAME, "JPKI TEST"),
+                  (NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
+                  (NameOID.ORGANIZATIONAL_UNIT_NAME, "CRL Distribution Points"),
+                  (NameOID.COMMON_NAME, f"CRL{int.from_bytes(os.urandom(1), 'big'):03d}"))
+
+    def build(notices):
+        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
+             .public_key(key.public_key()).serial_number(x509.random_serial_number())
+             .not_valid_before(nb).not_valid_after(na)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+             .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
+                 POLICY_AUTH if kind == "auth" else POLICY_SIGN,
+                 [f"http://127.0.0.1:8888/cps/{kind}"] + [x509.UserNotice(None, n) for n in notices])]),
+                 critical=True)
+             .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                 [x509.DirectoryName(crl_dn)], None, None, None)]), critical=False)
+             .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                 x509.oid.AuthorityInformationAccessOID.OCSP,
+                 x509.UniformResourceIdentifier(f"http://127.0.0.1:8888/ocsp/{kind}"))]), critical=False))
+        if kind == "auth":
+            b = b.add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        else:
+            b = b.add_extension(x509.KeyUsage(False, True, False, False, False, False, False, False, False), critical=True)
+            birth = p["birth"].replace("-", "")
+            sex = {"male": "1", "female": "2", "not_applicable": "9"}[p["sex"]]
+            entries = [("1", p["cert_name"]), ("3", sex), ("4", birth), ("5", p["cert_address"])]
+            if pid == "taro":
+                # 代替文字 used for the 外字 of the name and the address.
+                entries += [("2", "吉"), ("6", "〓")]
+            b = b.add_extension(x509.SubjectAlternativeName([
+                x509.OtherName(x509.ObjectIdentifier(FOUR_INFO + n), utf8(v)) for n, v in sorted(entries)]),
+                critical=False)
+        return b.sign(ca_key, hashes.SHA256())
+
+    base = "TEST CERTIFICATE of the mynacard virtual My Number Card; not issued by J-LIS."
+    cert = build([base])
+    # Size the certificate like those on the recorded test card with notice text (an explicit
+    # text is at most 200 characters; a second notice takes the rest).
+    extra = TARGET[kind] - len(cert.public_bytes(serialization.Encoding.DER))
+    if extra > 0:
+        first = min(extra, 200 - len(base))
+        notices = [base + "." * first]
+        rest = extra - first - 4  # a second UserNotice costs 4 bytes of headers
+        if rest > 0:
+            notices.append("." * min(rest, 200))
+        cert = build(notices)
+        for _ in range(3):  # length-of-length steps: converge on the exact size
+            diff = len(cert.public_bytes(serialization.Encoding.DER)) - TARGET[kind]
+            if diff == 0 or len(notices[-1]) <= diff:
+                break
+            notices[-1] = notices[-1][: len(notices[-1]) - diff]
+            cert = build(notices)
+    (HERE / f"{pid}-{kind}.crt.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    return cert
+
+
+def crl(stem, ca_key, ca_cert, revoked):
+    now = dt.datetime(2025, 6, 1, tzinfo=UTC)
+    b = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+         .last_update(now).next_update(dt.datetime(2045, 12, 1, tzinfo=UTC))
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+         .add_extension(x509.CRLNumber(1), critical=False))
+    for cert in revoked:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now)
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build())
+    (HERE / f"{stem}.crl.der").write_bytes(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+
+def main():
+    auth_ca = ca("auth-ca", "JPKI for user authentication")
+    sign_ca = ca("sign-ca", "JPKI for digital signature")
+    revoked = {"auth": [], "sign": []}
+    for pid, p in PERSONAS.items():
+        for kind, (k, c) in (("auth", auth_ca), ("sign", sign_ca)):
+            cert = leaf(pid, p, kind, k, c)
+            if pid == "revoked":
+                revoked[kind].append(cert)
+    crl("auth-ca", *auth_ca, revoked["auth"])
+    crl("sign-ca", *sign_ca, revoked["sign"])
+    new_key("assist-signer")
+    new_key("surface-signer")
+    sizes = "\n".join(f"{f.stat().st_size}\t{f.name}" for f in sorted(HERE.glob("*.der")))
+    (HERE / "sizes.txt").write_text(sizes + "\n")
+    print(sizes)
+
+
+if __name__ == "__main__":
+    main()
