@@ -20,10 +20,11 @@ use pcsc::{Card, Context, Disposition, Protocols, Scope, ShareMode};
 /// Room for the longest response: 65536 data bytes and the status word.
 const MAX_RESPONSE: usize = 65536 + 2;
 
-/// A card in a PC/SC reader. Dropping it disconnects and leaves the card powered (other
-/// applications may share the reader).
+/// A card in a PC/SC reader. Dropping it disconnects and powers the card down, so no PIN
+/// verified in this session stays verified for the next program that uses the reader (a warm
+/// reset would keep it: docs/card-notes.md).
 pub struct PcscTransport {
-    card: Card,
+    card: Option<Card>,
     reader: String,
     extended_length: bool,
     buffer: Vec<u8>,
@@ -102,7 +103,7 @@ impl PcscTransport {
             match ctx.connect(name, ShareMode::Shared, Protocols::T1 | Protocols::T0) {
                 Ok(card) => {
                     return Ok(PcscTransport {
-                        card,
+                        card: Some(card),
                         reader: name.to_string_lossy().into_owned(),
                         extended_length: true,
                         buffer: vec![0; MAX_RESPONSE],
@@ -126,19 +127,35 @@ impl PcscTransport {
         &self.reader
     }
 
-    /// The card's ATR.
-    pub fn atr(&self) -> Result<Vec<u8>, TransportError> {
-        self.card.get_attribute_owned(pcsc::Attribute::AtrString).map_err(map_error)
+    fn card(&self) -> Result<&Card, TransportError> {
+        self.card.as_ref().ok_or(TransportError::ReaderDisconnected)
     }
 
-    /// Disconnects and powers the card down (ends every session on the card).
-    pub fn disconnect_and_unpower(self) -> Result<(), TransportError> {
-        self.card.disconnect(Disposition::UnpowerCard).map_err(|(_, e)| map_error(e))
+    /// The card's ATR.
+    pub fn atr(&self) -> Result<Vec<u8>, TransportError> {
+        Ok(self.card()?.status2_owned().map_err(map_error)?.atr().to_vec())
+    }
+
+    /// Disconnects and powers the card down (what dropping does), reporting failures.
+    pub fn disconnect(mut self) -> Result<(), TransportError> {
+        match self.card.take() {
+            Some(card) => card.disconnect(Disposition::UnpowerCard).map_err(|(_, e)| map_error(e)),
+            None => Ok(()),
+        }
     }
 
     fn transmit_now(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let response = self.card.transmit(command, &mut self.buffer).map_err(map_error)?;
+        let card = self.card.as_ref().ok_or(TransportError::ReaderDisconnected)?;
+        let response = card.transmit(command, &mut self.buffer).map_err(map_error)?;
         Ok(response.to_vec())
+    }
+}
+
+impl Drop for PcscTransport {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            let _ = card.disconnect(Disposition::UnpowerCard);
+        }
     }
 }
 

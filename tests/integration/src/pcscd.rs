@@ -126,6 +126,16 @@ impl Pcscd {
         InsertedCard { stop, thread: Some(thread) }
     }
 
+    /// Whether pcscd sees a card in the vpcd reader (asks without connecting, so no session
+    /// on the card is disturbed).
+    pub fn card_present(&self) -> bool {
+        let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else { return false };
+        let Ok(name) = std::ffi::CString::new(self.reader_name()) else { return false };
+        let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+        ctx.get_status_change(Some(Duration::ZERO), &mut states).is_ok()
+            && states[0].event_state().contains(pcsc::State::PRESENT)
+    }
+
     /// Connects the PC/SC transport to the card in the vpcd reader, waiting until pcscd has
     /// seen the card.
     pub fn connect(&self) -> std::io::Result<PcscTransport> {

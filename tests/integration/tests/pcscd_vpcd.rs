@@ -1,0 +1,177 @@
+//! The same operations through the real PC/SC stack: a pcscd started here, vsmartcard's vpcd
+//! reader, the virtual card behind it, and the SDK's PC/SC transport, then OpenSC (a
+//! third-party client with its own JPKI driver) reading and signing on the same card.
+//!
+//! One test function: pcscd serves a single machine-wide socket, so the steps share one
+//! daemon and run in order.
+
+use std::process::Command;
+
+use mynacard_core::verify::{self, TrustAnchors};
+use mynacard_core::{
+    AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, PinState, SignInput, SignPin, Transport, UnixTime,
+};
+use mynacard_pcsc::PcscTransport;
+use mynacard_tests::pcscd::Pcscd;
+use mynacard_virtual_card::{App, VirtualCard, pki};
+use pollster::block_on;
+
+const NOW: UnixTime = UnixTime(1_780_272_000);
+
+#[test]
+fn pcsc_stack_and_opensc() {
+    let pcscd = Pcscd::start().expect("private pcscd");
+    let run = |name: &str, f: &dyn Fn(&Pcscd)| {
+        eprintln!("-- {name}");
+        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&pcscd))) {
+            eprintln!("pcscd log (tail):\n{}", tail(&pcscd.log(), 60));
+            std::panic::resume_unwind(panic);
+        }
+    };
+    run("no card: READER present, CARD_REMOVED", &no_card);
+    run("every SDK operation over PC/SC", &sdk_operations);
+    run("short APDUs only", &short_apdus);
+    run("wrong and locked PINs over PC/SC", &pins);
+    run("card pulled mid-session", &card_pulled);
+    run("OpenSC reads the certificate and signs", &opensc);
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+fn no_card(pcscd: &Pcscd) {
+    let readers = PcscTransport::list_readers().unwrap();
+    assert!(readers.contains(&pcscd.reader_name()), "{readers:?}");
+    let e = PcscTransport::connect(Some(&pcscd.reader_name())).unwrap_err();
+    assert_eq!(mynacard_core::Error::from(e), Error::CardRemoved);
+    let e = PcscTransport::connect(Some("No Such Reader")).unwrap_err();
+    assert_eq!(mynacard_core::Error::from(e), Error::ReaderNotFound);
+}
+
+fn sdk_operations(pcscd: &Pcscd) {
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    let transport = pcscd.connect().unwrap();
+    assert_eq!(transport.atr().unwrap(), [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]);
+    assert!(transport.capabilities().extended_length);
+    let mut card = block_on(MynaCard::connect(transport)).unwrap();
+    let challenge = [9u8; 32];
+    let auth = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge))).unwrap();
+    verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature).unwrap();
+    TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
+        .verify(&auth.certificate, NOW)
+        .unwrap();
+    assert_eq!(auth.certificate.der(), pki::persona("taro").unwrap().auth_cert);
+    let signed = block_on(card.sign(&SignPin::new("TARO2025").unwrap(), SignInput::data(b"doc"))).unwrap();
+    verify::verify_signature(&signed.certificate, SignInput::data(b"doc"), &signed.signature).unwrap();
+    let fi = block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
+    assert_eq!(fi.four_info.name.to_marked_string(), "〓田　太郎");
+    let mn = block_on(card.read_my_number(&AssistPin::new("1234").unwrap())).unwrap();
+    assert_eq!(mn.my_number.expose(), "123456789018");
+    let states = block_on(card.all_pin_states()).unwrap();
+    assert!(states.contains(&(CardPin::JpkiAuth, PinState::Remaining(3))));
+    drop(card);
+    let returned = inserted.remove();
+    // The card saw exactly one VERIFY per PIN-protected operation.
+    assert_eq!(returned.seen().iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(), 4);
+}
+
+fn short_apdus(pcscd: &Pcscd) {
+    let _inserted = pcscd.insert(VirtualCard::builtin("hanako").unwrap());
+    let transport = pcscd.connect().unwrap().with_extended_length(false);
+    // hanako's card answers 6F00 to the first APDU after power-on; the SDK resends that SELECT.
+    let mut card = block_on(MynaCard::connect(transport)).unwrap();
+    let before = card.stats().apdus;
+    let cert = block_on(card.read_auth_certificate()).unwrap();
+    assert_eq!(card.stats().apdus - before, 1 + cert.der().len().div_ceil(256));
+}
+
+fn pins(pcscd: &Pcscd) {
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    let e = block_on(card.authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c"))).unwrap_err();
+    assert_eq!(e, Error::PinIncorrect { remaining: 2 });
+    drop(card);
+    let mut returned = inserted.remove();
+    assert_eq!(returned.pin_tries(App::Jpki, 0x0018), Some(2));
+    returned.set_pin_tries(App::Jpki, 0x0018, 0);
+    returned.clear_seen();
+    let inserted = pcscd.insert(returned);
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap_err();
+    assert_eq!(e, Error::PinLocked);
+    drop(card);
+    let returned = inserted.remove();
+    assert_eq!(returned.seen().iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(), 0);
+}
+
+fn card_pulled(pcscd: &Pcscd) {
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    block_on(card.read_auth_certificate()).unwrap();
+    drop(inserted.remove());
+    // Wait until pcscd has noticed the empty slot (its reader polling), as with a real pull.
+    let started = std::time::Instant::now();
+    while pcscd.card_present() {
+        assert!(started.elapsed().as_secs() < 10, "pcscd never noticed the card was gone");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let e = block_on(card.read_auth_ca_certificate()).unwrap_err();
+    assert_eq!(e, Error::CardRemoved);
+}
+
+fn opensc(pcscd: &Pcscd) {
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    // Wait until pcscd has powered the card.
+    drop(pcscd.connect().unwrap());
+    let dir = std::env::temp_dir().join(format!("mynacard-opensc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = |cmd: &mut Command| {
+        let o = cmd.output().expect("OpenSC tool runs (scripts/setup.sh installs opensc)");
+        let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{cmd:?} failed:\n{text}");
+        text
+    };
+    // The JPKI driver recognises the card.
+    let info = out(Command::new("opensc-tool").args(["--reader", "0", "--name"]));
+    assert!(info.contains("jpki"), "{info}");
+    // pkcs15-tool reads the 利用者証明用 certificate: the same bytes as the card holds.
+    let listing = out(Command::new("pkcs15-tool").args(["--reader", "0", "--list-certificates"]));
+    assert!(listing.to_lowercase().contains("user authentication"), "{listing}");
+    let pem = out(Command::new("pkcs15-tool").args(["--reader", "0", "--read-certificate", "01"]));
+    let cert = JpkiCertificate::from_pem(&pem[pem.find("-----BEGIN").expect("a PEM certificate")..]).unwrap();
+    assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
+    // pkcs11-tool signs with the 利用者証明用 key (RSA-PKCS over a SHA-256 DigestInfo); the
+    // core verifies the signature against the certificate OpenSC read.
+    let data = dir.join("data.bin");
+    std::fs::write(&data, b"signed through OpenSC").unwrap();
+    let sig = dir.join("sig.bin");
+    let module = opensc_pkcs11_module();
+    out(Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args(["--slot-index", "0", "--login", "--pin", "1234", "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01"])
+        .arg("--input-file")
+        .arg(&data)
+        .arg("--output-file")
+        .arg(&sig));
+    let signature = std::fs::read(&sig).unwrap();
+    verify::verify_signature(&cert, SignInput::data(b"signed through OpenSC"), &signature).unwrap();
+    drop(inserted);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn opensc_pkcs11_module() -> std::path::PathBuf {
+    for p in [
+        "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+        "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+        "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so",
+        "/usr/lib/opensc-pkcs11.so",
+    ] {
+        if std::path::Path::new(p).exists() {
+            return p.into();
+        }
+    }
+    panic!("opensc-pkcs11.so not found: run scripts/setup.sh");
+}
