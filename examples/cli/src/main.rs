@@ -160,8 +160,22 @@ fn describe(label: &str, cert: &JpkiCertificate) {
     println!("  subject:  {}", cert.subject());
     println!("  issuer:   {}", cert.issuer());
     println!("  serial:   {}", cert.serial_hex());
-    println!("  validity: {} .. {} (unix)", cert.not_before().0, cert.not_after().0);
+    println!("  validity: {} .. {} (UTC)", utc_date(cert.not_before()), utc_date(cert.not_after()));
     println!("  key:      RSA-{}, {} bytes DER", cert.key_bits(), cert.der().len());
+}
+
+/// YYYY-MM-DD of a Unix time (days-from-civil, Howard Hinnant's algorithm).
+fn utc_date(t: UnixTime) -> String {
+    let z = (t.0 / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn print_four_info(read: &FourInfoRead) {
@@ -296,10 +310,14 @@ async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
     let transport = transport::open(None, Some(persona_name))?;
     let mut card = MynaCard::connect(transport).await?;
     if !quiet {
-        card.set_progress(Box::new(print_progress));
+        // The demo shows the steps that move data; tries queries and SELECTs stay quiet.
+        card.set_progress(Box::new(|p: &Progress| {
+            if matches!(p, Progress::Reading { .. } | Progress::Signing | Progress::VerifyingPin { .. }) {
+                print_progress(p);
+            }
+        }));
     }
     println!("1. connected: the token EF says this is a My Number Card");
-
     print_tries(&card.all_pin_states().await?);
 
     let cert = card.read_auth_certificate().await?;
@@ -321,7 +339,7 @@ async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
     print!("5. ");
     print_four_info(&read);
 
-    println!("6. after the flow:");
+    println!("6. after the flow (no try was spent):");
     print_tries(&card.all_pin_states().await?);
     let s = card.stats();
     println!("\n{} APDUs, {} bytes sent, {} bytes received", s.apdus, s.bytes_sent, s.bytes_received);

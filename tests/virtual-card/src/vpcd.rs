@@ -66,15 +66,27 @@ pub fn serve<C: VpcdCard + ?Sized>(card: &mut C, addr: SocketAddr, stop: &Atomic
 
 /// One length-prefixed message; `None` when vpcd closed the connection or `stop` was set.
 fn read_message(stream: &mut TcpStream, stop: &AtomicBool) -> io::Result<Option<Vec<u8>>> {
+    quick_ack(stream);
     let mut header = [0u8; 2];
     if !read_full(stream, &mut header, stop)? {
         return Ok(None);
     }
+    quick_ack(stream);
     let mut body = vec![0u8; usize::from(u16::from_be_bytes(header))];
     if !read_full(stream, &mut body, stop)? {
         return Ok(None);
     }
     Ok(Some(body))
+}
+
+/// ACK at once (Linux), so vpcd's second write of a frame is not held back by Nagle's
+/// algorithm waiting for our delayed ACK of the first. The kernel leaves quick-ACK mode by
+/// itself, hence before every read.
+fn quick_ack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
 }
 
 fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> io::Result<bool> {
