@@ -22,7 +22,14 @@ pub const EXTENDED_LE_MAX: usize = 65536;
 
 impl<'a> Command<'a> {
     pub const fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Command { cla, ins, p1, p2, data: &[], le: None }
+        Command {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: &[],
+            le: None,
+        }
     }
 
     pub const fn with_data(mut self, data: &'a [u8]) -> Self {
@@ -46,11 +53,15 @@ impl<'a> Command<'a> {
     pub fn encode(&self) -> Result<Vec<u8>, Error> {
         let lc = self.data.len();
         if lc > 65535 {
-            return Err(Error::InvalidArgument { what: "command data longer than 65535 bytes" });
+            return Err(Error::InvalidArgument {
+                what: "command data longer than 65535 bytes",
+            });
         }
         if let Some(le) = self.le {
             if le == 0 || le > EXTENDED_LE_MAX {
-                return Err(Error::InvalidArgument { what: "Le must be 1..=65536" });
+                return Err(Error::InvalidArgument {
+                    what: "Le must be 1..=65536",
+                });
             }
         }
         let mut out = Vec::with_capacity(4 + 3 + lc + 3);
@@ -166,7 +177,9 @@ impl StatusWord {
     /// The error this status word is when it ends an operation that expected 9000.
     pub fn to_error(self) -> Error {
         match self.status() {
-            Status::Ok => Error::MalformedResponse { what: "9000 where an error was expected" },
+            Status::Ok => Error::MalformedResponse {
+                what: "9000 where an error was expected",
+            },
             Status::Tries(0) | Status::PinBlocked => Error::PinLocked,
             Status::Tries(remaining) => Error::PinIncorrect { remaining },
             Status::SecurityStatusNotSatisfied => Error::SecurityStatus,
@@ -194,11 +207,16 @@ impl Response {
     /// Splits a raw response APDU. Fewer than two bytes is `MALFORMED_RESPONSE`.
     pub fn parse(mut raw: Vec<u8>) -> Result<Response, Error> {
         if raw.len() < 2 {
-            return Err(Error::MalformedResponse { what: "response shorter than a status word" });
+            return Err(Error::MalformedResponse {
+                what: "response shorter than a status word",
+            });
         }
         let sw2 = raw.pop().unwrap_or_default();
         let sw1 = raw.pop().unwrap_or_default();
-        Ok(Response { data: raw, sw: StatusWord(u16::from_be_bytes([sw1, sw2])) })
+        Ok(Response {
+            data: raw,
+            sw: StatusWord(u16::from_be_bytes([sw1, sw2])),
+        })
     }
 
     pub fn status(&self) -> Status {
@@ -220,17 +238,27 @@ mod tests {
 
     #[test]
     fn short_cases() {
-        assert_eq!(Command::new(0, 0x20, 0, 0x80).encode().unwrap(), [0, 0x20, 0, 0x80]);
+        assert_eq!(
+            Command::new(0, 0x20, 0, 0x80).encode().unwrap(),
+            [0, 0x20, 0, 0x80]
+        );
         assert_eq!(
             Command::new(0, 0xB0, 0, 0).with_le(256).encode().unwrap(),
             [0, 0xB0, 0, 0, 0]
         );
         assert_eq!(
-            Command::new(0, 0xA4, 2, 0x0C).with_data(&[0, 0x0A]).encode().unwrap(),
+            Command::new(0, 0xA4, 2, 0x0C)
+                .with_data(&[0, 0x0A])
+                .encode()
+                .unwrap(),
             [0, 0xA4, 2, 0x0C, 2, 0, 0x0A]
         );
         assert_eq!(
-            Command::new(0x80, 0x2A, 0, 0x80).with_data(&[1, 2, 3]).with_le(256).encode().unwrap(),
+            Command::new(0x80, 0x2A, 0, 0x80)
+                .with_data(&[1, 2, 3])
+                .with_le(256)
+                .encode()
+                .unwrap(),
             [0x80, 0x2A, 0, 0x80, 3, 1, 2, 3, 0]
         );
     }
@@ -246,7 +274,11 @@ mod tests {
             [0, 0xB0, 0, 0, 0, 0x06, 0x36]
         );
         let data = vec![0xAB; 300];
-        let enc = Command::new(0x80, 0x2A, 0, 0x80).with_data(&data).with_le(256).encode().unwrap();
+        let enc = Command::new(0x80, 0x2A, 0, 0x80)
+            .with_data(&data)
+            .with_le(256)
+            .encode()
+            .unwrap();
         assert_eq!(&enc[..7], &[0x80, 0x2A, 0, 0x80, 0, 0x01, 0x2C]);
         assert_eq!(&enc[enc.len() - 2..], &[0x01, 0x00]);
         assert_eq!(enc.len(), 7 + 300 + 2);
@@ -257,7 +289,12 @@ mod tests {
         assert!(Command::new(0, 0xB0, 0, 0).with_le(0).encode().is_err());
         assert!(Command::new(0, 0xB0, 0, 0).with_le(65537).encode().is_err());
         let big = vec![0; 65536];
-        assert!(Command::new(0, 0xD6, 0, 0).with_data(&big).encode().is_err());
+        assert!(
+            Command::new(0, 0xD6, 0, 0)
+                .with_data(&big)
+                .encode()
+                .is_err()
+        );
     }
 
     #[test]
@@ -269,7 +306,10 @@ mod tests {
         assert_eq!(StatusWord(0x6982).to_error(), Error::SecurityStatus);
         assert_eq!(StatusWord(0x6A82).to_error(), Error::FileNotFound);
         assert_eq!(StatusWord(0x6300).status(), Status::Other);
-        assert_eq!(StatusWord(0x6D00).to_error(), Error::UnexpectedStatus { sw: 0x6D00 });
+        assert_eq!(
+            StatusWord(0x6D00).to_error(),
+            Error::UnexpectedStatus { sw: 0x6D00 }
+        );
     }
 
     #[test]

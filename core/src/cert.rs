@@ -64,7 +64,9 @@ impl core::fmt::Debug for CertificateFourInfo {
     }
 }
 
-const BAD: Error = Error::CertificateInvalid { what: "not a DER X.509 certificate" };
+const BAD: Error = Error::CertificateInvalid {
+    what: "not a DER X.509 certificate",
+};
 
 impl JpkiCertificate {
     /// Parses DER. Trailing bytes after the certificate (EF filler) are ignored.
@@ -72,9 +74,19 @@ impl JpkiCertificate {
         let len = tlv::encoded_len(der).ok_or(BAD)?;
         let der = der.get(..len).ok_or(BAD)?;
         let cert = Certificate::from_der(der).map_err(|_| BAD)?;
-        let key = rsa::PublicKey::try_from(cert.tbs_certificate().subject_public_key_info().owned_to_ref())
-            .map_err(|_| Error::CertificateInvalid { what: "public key is not RSA" })?;
-        Ok(JpkiCertificate { der: der.to_vec(), cert, key })
+        let key = rsa::PublicKey::try_from(
+            cert.tbs_certificate()
+                .subject_public_key_info()
+                .owned_to_ref(),
+        )
+        .map_err(|_| Error::CertificateInvalid {
+            what: "public key is not RSA",
+        })?;
+        Ok(JpkiCertificate {
+            der: der.to_vec(),
+            cert,
+            key,
+        })
     }
 
     /// Parses one PEM `CERTIFICATE` block.
@@ -104,7 +116,13 @@ impl JpkiCertificate {
 
     /// Serial number, upper-case hex (発行番号 is derived from it by relying parties).
     pub fn serial_hex(&self) -> String {
-        self.cert.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect()
+        self.cert
+            .tbs_certificate()
+            .serial_number()
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
     }
 
     pub fn subject(&self) -> String {
@@ -116,11 +134,25 @@ impl JpkiCertificate {
     }
 
     pub fn not_before(&self) -> UnixTime {
-        UnixTime(self.cert.tbs_certificate().validity().not_before.to_unix_duration().as_secs())
+        UnixTime(
+            self.cert
+                .tbs_certificate()
+                .validity()
+                .not_before
+                .to_unix_duration()
+                .as_secs(),
+        )
     }
 
     pub fn not_after(&self) -> UnixTime {
-        UnixTime(self.cert.tbs_certificate().validity().not_after.to_unix_duration().as_secs())
+        UnixTime(
+            self.cert
+                .tbs_certificate()
+                .validity()
+                .not_after
+                .to_unix_duration()
+                .as_secs(),
+        )
     }
 
     /// Whether `at` lies within notBefore..=notAfter.
@@ -143,19 +175,36 @@ impl JpkiCertificate {
     /// (利用者証明用 certificates carry none).
     pub fn four_info(&self) -> Result<Option<CertificateFourInfo>, Error> {
         let arc = ObjectIdentifier::new_unwrap(OID_JPKI_FOUR_INFO);
-        let san = match self.cert.tbs_certificate().get_extension::<SubjectAltName>() {
+        let san = match self
+            .cert
+            .tbs_certificate()
+            .get_extension::<SubjectAltName>()
+        {
             Ok(Some((_, san))) => san,
             Ok(None) => return Ok(None),
-            Err(_) => return Err(Error::CertificateInvalid { what: "subjectAltName" }),
+            Err(_) => {
+                return Err(Error::CertificateInvalid {
+                    what: "subjectAltName",
+                });
+            }
         };
         let mut fields: [Option<Vec<u8>>; 7] = Default::default();
         for name in san.0.iter() {
-            let GeneralName::OtherName(other) = name else { continue };
-            let Some(parent) = other.type_id.parent() else { continue };
+            let GeneralName::OtherName(other) = name else {
+                continue;
+            };
+            let Some(parent) = other.type_id.parent() else {
+                continue;
+            };
             if parent != arc {
                 continue;
             }
-            let Some(index) = other.type_id.arcs().last().map(|a| a as usize).filter(|i| (1..=6).contains(i))
+            let Some(index) = other
+                .type_id
+                .arcs()
+                .last()
+                .map(|a| a as usize)
+                .filter(|i| (1..=6).contains(i))
             else {
                 continue;
             };
@@ -187,20 +236,33 @@ impl JpkiCertificate {
 fn directory_string_bytes(value: &der::Any) -> Result<Vec<u8>, Error> {
     let bytes = value.value();
     match value.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => Ok(bytes.to_vec()),
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
+            Ok(bytes.to_vec())
+        }
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
-                return Err(Error::CertificateInvalid { what: "BMPString length" });
+            if !bytes.len().is_multiple_of(2) {
+                return Err(Error::CertificateInvalid {
+                    what: "BMPString length",
+                });
             }
-            let units = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            let units = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]));
             // Unpaired surrogates become U+FFFD, which CardText shows as text, not dropped.
-            Ok(char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect::<String>().into_bytes())
+            Ok(char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{FFFD}'))
+                .collect::<String>()
+                .into_bytes())
         }
         _ => {
             // Some encoders wrap the string once more; accept one level of nesting.
-            let inner = der::Any::from_der(bytes).map_err(|_| Error::CertificateInvalid { what: "4情報 value" })?;
+            let inner = der::Any::from_der(bytes).map_err(|_| Error::CertificateInvalid {
+                what: "4情報 value",
+            })?;
             if inner.tag() == value.tag() {
-                return Err(Error::CertificateInvalid { what: "4情報 value" });
+                return Err(Error::CertificateInvalid {
+                    what: "4情報 value",
+                });
             }
             let _ = inner.to_der();
             directory_string_bytes(&inner)

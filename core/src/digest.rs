@@ -32,19 +32,20 @@ impl DigestAlgorithm {
     fn prefix(self) -> &'static [u8] {
         match self {
             DigestAlgorithm::Sha1 => &[
-                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+                0x14,
             ],
             DigestAlgorithm::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-                0x05, 0x00, 0x04, 0x20,
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
             ],
             DigestAlgorithm::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
-                0x05, 0x00, 0x04, 0x30,
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
             ],
             DigestAlgorithm::Sha512 => &[
-                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
-                0x05, 0x00, 0x04, 0x40,
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
             ],
         }
     }
@@ -62,14 +63,23 @@ impl DigestAlgorithm {
 /// What to sign: data the SDK hashes, or a digest the caller computed.
 #[derive(Clone, Copy, Debug)]
 pub enum SignInput<'a> {
-    Data { algorithm: DigestAlgorithm, data: &'a [u8] },
-    Digest { algorithm: DigestAlgorithm, digest: &'a [u8] },
+    Data {
+        algorithm: DigestAlgorithm,
+        data: &'a [u8],
+    },
+    Digest {
+        algorithm: DigestAlgorithm,
+        digest: &'a [u8],
+    },
 }
 
 impl<'a> SignInput<'a> {
     /// Data to be hashed with SHA-256 (the default).
     pub fn data(data: &'a [u8]) -> Self {
-        SignInput::Data { algorithm: DigestAlgorithm::Sha256, data }
+        SignInput::Data {
+            algorithm: DigestAlgorithm::Sha256,
+            data,
+        }
     }
 
     /// A digest computed by the caller with `algorithm`.
@@ -90,7 +100,9 @@ impl<'a> SignInput<'a> {
             SignInput::Data { algorithm, data } => (algorithm, algorithm.hash(data)),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
-                    return Err(Error::InvalidArgument { what: "digest length does not match its algorithm" });
+                    return Err(Error::InvalidArgument {
+                        what: "digest length does not match its algorithm",
+                    });
                 }
                 (algorithm, digest.to_vec())
             }
@@ -120,7 +132,17 @@ mod tests {
     #[test]
     fn digest_info_lengths() {
         assert_eq!(SignInput::data(b"abc").digest_info().unwrap().len(), 51);
-        assert!(SignInput::digest(DigestAlgorithm::Sha256, &[0; 31]).digest_info().is_err());
-        assert_eq!(SignInput::digest(DigestAlgorithm::Sha1, &[0; 20]).digest_info().unwrap().len(), 35);
+        assert!(
+            SignInput::digest(DigestAlgorithm::Sha256, &[0; 31])
+                .digest_info()
+                .is_err()
+        );
+        assert_eq!(
+            SignInput::digest(DigestAlgorithm::Sha1, &[0; 20])
+                .digest_info()
+                .unwrap()
+                .len(),
+            35
+        );
     }
 }

@@ -130,7 +130,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         en: "The card did not answer in time.",
         ja: "カードが時間内に応答しませんでした。",
     },
-    ErrorCode { code: "CANCELLED", en: "The operation was cancelled.", ja: "操作は中止されました。" },
+    ErrorCode {
+        code: "CANCELLED",
+        en: "The operation was cancelled.",
+        ja: "操作は中止されました。",
+    },
     ErrorCode {
         code: "TRANSPORT",
         en: "Communication with the reader failed ({detail}).",
@@ -242,7 +246,10 @@ impl Error {
     fn row(&self) -> &'static ErrorCode {
         let code = self.code();
         // Every code() has a row: checked by the test `every_code_has_a_row`.
-        ERROR_CODES.iter().find(|r| r.code == code).unwrap_or(&ERROR_CODES[0])
+        ERROR_CODES
+            .iter()
+            .find(|r| r.code == code)
+            .unwrap_or(&ERROR_CODES[0])
     }
 
     fn render(&self, template: &str) -> String {
@@ -291,11 +298,15 @@ mod tests {
 
     fn samples() -> Vec<Error> {
         vec![
-            Error::PinFormat { kind: PinKind::Auth },
+            Error::PinFormat {
+                kind: PinKind::Auth,
+            },
             Error::PinIncorrect { remaining: 2 },
             Error::PinLocked,
             Error::SecurityStatus,
-            Error::WrongCard { found: CardKind::JukiCard },
+            Error::WrongCard {
+                found: CardKind::JukiCard,
+            },
             Error::CardRemoved,
             Error::ReaderNotFound,
             Error::ReaderDisconnected,
@@ -319,7 +330,11 @@ mod tests {
         let all = samples();
         assert_eq!(all.len(), ERROR_CODES.len());
         for e in &all {
-            assert!(ERROR_CODES.iter().any(|r| r.code == e.code()), "{}", e.code());
+            assert!(
+                ERROR_CODES.iter().any(|r| r.code == e.code()),
+                "{}",
+                e.code()
+            );
         }
         let mut codes: Vec<_> = ERROR_CODES.iter().map(|r| r.code).collect();
         codes.sort();
@@ -338,6 +353,12 @@ mod tests {
             Error::PinIncorrect { remaining: 2 }.message_ja(),
             "暗証番号が違います。残り2回です。0回になると暗証番号がロックされます。"
         );
-        assert!(Error::PinFormat { kind: PinKind::Sign }.message_en().contains("6 to 16"));
+        assert!(
+            Error::PinFormat {
+                kind: PinKind::Sign
+            }
+            .message_en()
+            .contains("6 to 16")
+        );
     }
 }

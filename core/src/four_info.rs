@@ -89,7 +89,8 @@ impl core::fmt::Display for Date {
 
 impl Date {
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -110,7 +111,11 @@ impl Date {
         if !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        let n = |r: Range<usize>| digits[r].iter().fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
+        let n = |r: Range<usize>| {
+            digits[r]
+                .iter()
+                .fold(0u16, |a, d| a * 10 + u16::from(d - b'0'))
+        };
         Date::new(n(0..4), n(4..6) as u8, n(6..8) as u8)
     }
 }
@@ -175,7 +180,9 @@ impl CardText {
             }
             if !chunk.invalid().is_empty() {
                 flush(&mut text, &mut segments);
-                segments.push(TextSegment::Gaiji(Gaiji::Undecodable(chunk.invalid().to_vec())));
+                segments.push(TextSegment::Gaiji(Gaiji::Undecodable(
+                    chunk.invalid().to_vec(),
+                )));
             }
         }
         flush(&mut text, &mut segments);
@@ -192,7 +199,9 @@ impl CardText {
     }
 
     pub fn has_gaiji(&self) -> bool {
-        self.segments.iter().any(|s| matches!(s, TextSegment::Gaiji(_)))
+        self.segments
+            .iter()
+            .any(|s| matches!(s, TextSegment::Gaiji(_)))
     }
 
     /// The text with every 外字 shown as [`GAIJI_MARK`].
@@ -226,7 +235,9 @@ pub(crate) struct ParsedFourInfo {
 pub(crate) fn parse(file: &[u8]) -> Result<ParsedFourInfo, Error> {
     let outer = tlv::read_at(file, 0)?;
     if outer.tag != TAG_FOUR_INFO {
-        return Err(Error::MalformedResponse { what: "4情報 file does not start with FF20" });
+        return Err(Error::MalformedResponse {
+            what: "4情報 file does not start with FF20",
+        });
     }
     let value_start = outer.end - outer.value.len();
     let inner = outer.value;
@@ -237,11 +248,17 @@ pub(crate) fn parse(file: &[u8]) -> Result<ParsedFourInfo, Error> {
     let info = FourInfo {
         name: CardText::decode(name.value),
         address: CardText::decode(address.value),
-        birth_date: Date::parse(birth.value)
-            .ok_or(Error::MalformedResponse { what: "4情報 birth date is not YYYYMMDD" })?,
-        sex: Sex::from_code(sex.value).ok_or(Error::MalformedResponse { what: "4情報 sex code" })?,
+        birth_date: Date::parse(birth.value).ok_or(Error::MalformedResponse {
+            what: "4情報 birth date is not YYYYMMDD",
+        })?,
+        sex: Sex::from_code(sex.value).ok_or(Error::MalformedResponse {
+            what: "4情報 sex code",
+        })?,
     };
-    Ok(ParsedFourInfo { info, hashed: value_start + name.start..outer.end })
+    Ok(ParsedFourInfo {
+        info,
+        hashed: value_start + name.start..outer.end,
+    })
 }
 
 #[cfg(test)]
@@ -301,7 +318,9 @@ mod tests {
     fn undecodable_bytes_are_kept() {
         let t = CardText::decode(&[b'A', 0xFF, 0xFE, b'B']);
         assert_eq!(t.to_marked_string(), "A〓〓B");
-        assert!(matches!(&t.segments()[1], TextSegment::Gaiji(Gaiji::Undecodable(b)) if b == &[0xFF]));
+        assert!(
+            matches!(&t.segments()[1], TextSegment::Gaiji(Gaiji::Undecodable(b)) if b == &[0xFF])
+        );
     }
 
     #[test]

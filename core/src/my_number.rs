@@ -36,7 +36,9 @@ impl MyNumber {
         if ok {
             Ok(MyNumber(digits.to_string()))
         } else {
-            Err(Error::MalformedResponse { what: "My Number is not 12 digits with a valid check digit" })
+            Err(Error::MalformedResponse {
+                what: "My Number is not 12 digits with a valid check digit",
+            })
         }
     }
 
@@ -65,6 +67,9 @@ mod tests {
         assert_eq!(check_digit("1234567890a"), None);
         assert!(MyNumber::new("123456789018").is_ok());
         assert!(MyNumber::new("123456789019").is_err());
-        assert_eq!(format!("{:?}", MyNumber::new("123456789018").unwrap()), "MyNumber(<redacted>)");
+        assert_eq!(
+            format!("{:?}", MyNumber::new("123456789018").unwrap()),
+            "MyNumber(<redacted>)"
+        );
     }
 }

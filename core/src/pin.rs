@@ -58,7 +58,9 @@ impl PinKind {
             PinKind::Auth | PinKind::Assist => "数字4桁",
             PinKind::Sign => "英大文字（A～Z）と数字（0～9）の6～16文字",
             PinKind::CardNumberA => "検査用数字が正しい12桁の個人番号",
-            PinKind::CardNumberB => "14桁の数字（和暦の生年月日6桁＋有効期限の西暦年4桁＋セキュリティコード4桁）",
+            PinKind::CardNumberB => {
+                "14桁の数字（和暦の生年月日6桁＋有効期限の西暦年4桁＋セキュリティコード4桁）"
+            }
         }
     }
 
@@ -79,9 +81,13 @@ impl PinKind {
             PinKind::Auth | PinKind::Assist => digits(4),
             PinKind::Sign => {
                 (6..=16).contains(&input.len())
-                    && input.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_alphabetic())
+                    && input
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_alphabetic())
             }
-            PinKind::CardNumberA => digits(12) && check_digit(&input[..11]) == Some(input.as_bytes()[11] - b'0'),
+            PinKind::CardNumberA => {
+                digits(12) && check_digit(&input[..11]) == Some(input.as_bytes()[11] - b'0')
+            }
             PinKind::CardNumberB => {
                 digits(14) && {
                     let b = input.as_bytes();
@@ -189,7 +195,13 @@ mod tests {
     fn auth_and_assist() {
         assert!(AuthPin::new("1234").is_ok());
         for bad in ["", "123", "12345", "12a4", "１２３４", " 1234", "12 4"] {
-            assert_eq!(AuthPin::new(bad), Err(Error::PinFormat { kind: PinKind::Auth }), "{bad:?}");
+            assert_eq!(
+                AuthPin::new(bad),
+                Err(Error::PinFormat {
+                    kind: PinKind::Auth
+                }),
+                "{bad:?}"
+            );
             assert!(AssistPin::new(bad).is_err());
         }
     }
@@ -199,7 +211,13 @@ mod tests {
         assert!(SignPin::new("ABC123").is_ok());
         assert!(SignPin::new("A1B2C3D4E5F6G7H8").is_ok());
         assert_eq!(SignPin::new("abc123").unwrap().bytes(), b"ABC123");
-        for bad in ["ABC12", "A1B2C3D4E5F6G7H8I", "ABC-123", "ABCÄ123", "ＡＢＣ１２３"] {
+        for bad in [
+            "ABC12",
+            "A1B2C3D4E5F6G7H8I",
+            "ABC-123",
+            "ABCÄ123",
+            "ＡＢＣ１２３",
+        ] {
             assert!(SignPin::new(bad).is_err(), "{bad:?}");
         }
     }
@@ -222,7 +240,11 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let s = format!("{:?} {:?}", AuthPin::new("9876").unwrap(), SignPin::new("SECRET99").unwrap());
+        let s = format!(
+            "{:?} {:?}",
+            AuthPin::new("9876").unwrap(),
+            SignPin::new("SECRET99").unwrap()
+        );
         assert_eq!(s, "AuthPin(<redacted>) SignPin(<redacted>)");
     }
 }

@@ -51,8 +51,15 @@ pub fn read_at(buf: &[u8], offset: usize) -> Result<Tlv<'_>, Error> {
         _ => return Err(BAD),
     };
     let end = i.checked_add(len).ok_or(BAD)?;
-    let value = buf.get(i..end).ok_or(Error::MalformedResponse { what: "TLV longer than the data" })?;
-    Ok(Tlv { tag, value, start: offset, end })
+    let value = buf.get(i..end).ok_or(Error::MalformedResponse {
+        what: "TLV longer than the data",
+    })?;
+    Ok(Tlv {
+        tag,
+        value,
+        start: offset,
+        end,
+    })
 }
 
 /// Iterates over consecutive TLVs filling `buf` (a constructed value). Stops at the first
@@ -109,7 +116,10 @@ pub fn encoded_len(header: &[u8]) -> Option<usize> {
     let (len, extra) = match l0 {
         0..=0x7F => (usize::from(l0), 0),
         0x81 => (usize::from(*header.get(i)?), 1),
-        0x82 => ((usize::from(*header.get(i)?) << 8) | usize::from(*header.get(i + 1)?), 2),
+        0x82 => (
+            (usize::from(*header.get(i)?) << 8) | usize::from(*header.get(i + 1)?),
+            2,
+        ),
         0x83 => (
             (usize::from(*header.get(i)?) << 16)
                 | (usize::from(*header.get(i + 1)?) << 8)

@@ -15,17 +15,11 @@ pub trait MaybeSend {}
 impl<T: ?Sized> MaybeSend for T {}
 
 /// What the link between host and card can carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Capabilities {
     /// Extended-length APDUs (Lc/Le up to 65535/65536) pass end to end: reader, driver and card.
     /// When true the SDK reads a whole file with one READ BINARY.
     pub extended_length: bool,
-}
-
-impl Default for Capabilities {
-    fn default() -> Self {
-        Capabilities { extended_length: false }
-    }
 }
 
 /// Why a transport could not deliver an APDU. The core maps these to [`crate::Error`] codes.

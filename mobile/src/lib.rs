@@ -40,7 +40,11 @@ pub struct ErrorCodeRow {
 pub fn error_codes() -> Vec<ErrorCodeRow> {
     mynacard_core::error::ERROR_CODES
         .iter()
-        .map(|r| ErrorCodeRow { code: r.code.into(), en: r.en.into(), ja: r.ja.into() })
+        .map(|r| ErrorCodeRow {
+            code: r.code.into(),
+            en: r.en.into(),
+            ja: r.ja.into(),
+        })
         .collect()
 }
 
@@ -51,7 +55,10 @@ mod tests {
     #[test]
     fn exports() {
         assert_eq!(check_pin_format(PinKind::Auth, "1234".into()), None);
-        assert_eq!(check_pin_format(PinKind::Sign, "abc".into()).as_deref(), Some("PIN_FORMAT"));
+        assert_eq!(
+            check_pin_format(PinKind::Sign, "abc".into()).as_deref(),
+            Some("PIN_FORMAT")
+        );
         assert_eq!(error_codes().len(), mynacard_core::error::ERROR_CODES.len());
     }
 }

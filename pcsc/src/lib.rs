@@ -32,7 +32,10 @@ pub struct PcscTransport {
 
 impl core::fmt::Debug for PcscTransport {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PcscTransport").field("reader", &self.reader).field("extended_length", &self.extended_length).finish()
+        f.debug_struct("PcscTransport")
+            .field("reader", &self.reader)
+            .field("extended_length", &self.extended_length)
+            .finish()
     }
 }
 
@@ -44,10 +47,14 @@ impl core::fmt::Debug for PcscTransport {
 pub fn map_error(e: pcsc::Error) -> TransportError {
     use pcsc::Error as E;
     match e {
-        E::RemovedCard | E::NoSmartcard | E::UnpoweredCard | E::UnresponsiveCard => TransportError::CardRemoved,
-        E::ReaderUnavailable | E::UnknownReader | E::NoReadersAvailable | E::NoService | E::ServiceStopped => {
-            TransportError::ReaderNotFound
+        E::RemovedCard | E::NoSmartcard | E::UnpoweredCard | E::UnresponsiveCard => {
+            TransportError::CardRemoved
         }
+        E::ReaderUnavailable
+        | E::UnknownReader
+        | E::NoReadersAvailable
+        | E::NoService
+        | E::ServiceStopped => TransportError::ReaderNotFound,
         E::ResetCard => TransportError::ReaderDisconnected,
         E::Timeout => TransportError::Timeout,
         E::Cancelled => TransportError::Cancelled,
@@ -64,7 +71,10 @@ impl PcscTransport {
     pub fn list_readers() -> Result<Vec<String>, TransportError> {
         let ctx = context()?;
         match ctx.list_readers_owned() {
-            Ok(readers) => Ok(readers.iter().map(|r| r.to_string_lossy().into_owned()).collect()),
+            Ok(readers) => Ok(readers
+                .iter()
+                .map(|r| r.to_string_lossy().into_owned())
+                .collect()),
             Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
             Err(e) => Err(map_error(e)),
         }
@@ -81,10 +91,17 @@ impl PcscTransport {
         };
         let chosen: Vec<&CStr> = match reader {
             Some(name) => {
-                let exact: Vec<&CStr> = readers.iter().map(|r| r.as_c_str()).filter(|r| r.to_string_lossy() == name).collect();
+                let exact: Vec<&CStr> = readers
+                    .iter()
+                    .map(|r| r.as_c_str())
+                    .filter(|r| r.to_string_lossy() == name)
+                    .collect();
                 if exact.is_empty() {
-                    let partial: Vec<&CStr> =
-                        readers.iter().map(|r| r.as_c_str()).filter(|r| r.to_string_lossy().contains(name)).collect();
+                    let partial: Vec<&CStr> = readers
+                        .iter()
+                        .map(|r| r.as_c_str())
+                        .filter(|r| r.to_string_lossy().contains(name))
+                        .collect();
                     if partial.len() != 1 {
                         return Err(TransportError::ReaderNotFound);
                     }
@@ -133,20 +150,32 @@ impl PcscTransport {
 
     /// The card's ATR.
     pub fn atr(&self) -> Result<Vec<u8>, TransportError> {
-        Ok(self.card()?.status2_owned().map_err(map_error)?.atr().to_vec())
+        Ok(self
+            .card()?
+            .status2_owned()
+            .map_err(map_error)?
+            .atr()
+            .to_vec())
     }
 
     /// Disconnects and powers the card down (what dropping does), reporting failures.
     pub fn disconnect(mut self) -> Result<(), TransportError> {
         match self.card.take() {
-            Some(card) => card.disconnect(Disposition::UnpowerCard).map_err(|(_, e)| map_error(e)),
+            Some(card) => card
+                .disconnect(Disposition::UnpowerCard)
+                .map_err(|(_, e)| map_error(e)),
             None => Ok(()),
         }
     }
 
     fn transmit_now(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let card = self.card.as_ref().ok_or(TransportError::ReaderDisconnected)?;
-        let response = card.transmit(command, &mut self.buffer).map_err(map_error)?;
+        let card = self
+            .card
+            .as_ref()
+            .ok_or(TransportError::ReaderDisconnected)?;
+        let response = card
+            .transmit(command, &mut self.buffer)
+            .map_err(map_error)?;
         Ok(response.to_vec())
     }
 }
@@ -166,6 +195,8 @@ impl Transport for PcscTransport {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { extended_length: self.extended_length }
+        Capabilities {
+            extended_length: self.extended_length,
+        }
     }
 }

@@ -36,8 +36,18 @@ mod tests {
     #[test]
     fn pin_checks() {
         assert_eq!(check_pin_format("auth", "1234"), None);
-        assert_eq!(check_pin_format("auth", "12345").as_deref(), Some("PIN_FORMAT"));
-        assert_eq!(check_pin_format("nope", "1234").as_deref(), Some("INVALID_ARGUMENT"));
-        assert!(error_message("PIN_LOCKED", "ja").unwrap().contains("ロック"));
+        assert_eq!(
+            check_pin_format("auth", "12345").as_deref(),
+            Some("PIN_FORMAT")
+        );
+        assert_eq!(
+            check_pin_format("nope", "1234").as_deref(),
+            Some("INVALID_ARGUMENT")
+        );
+        assert!(
+            error_message("PIN_LOCKED", "ja")
+                .unwrap()
+                .contains("ロック")
+        );
     }
 }

@@ -41,19 +41,27 @@ impl AssistIntegrity {
     fn parse(file: &[u8]) -> Result<AssistIntegrity, Error> {
         let outer = tlv::read_at(file, 0)?;
         if outer.tag != 0xFF30 {
-            return Err(Error::MalformedResponse { what: "integrity file does not start with FF30" });
+            return Err(Error::MalformedResponse {
+                what: "integrity file does not start with FF30",
+            });
         }
         let mn = tlv::require(outer.value, 0xDF31, "integrity file has no DF31")?;
         let fi = tlv::require(outer.value, 0xDF32, "integrity file has no DF32")?;
         let sig = tlv::require(outer.value, 0xDF33, "integrity file has no DF33")?;
         if mn.value.len() != 32 || fi.value.len() != 32 {
-            return Err(Error::MalformedResponse { what: "integrity hash is not SHA-256" });
+            return Err(Error::MalformedResponse {
+                what: "integrity hash is not SHA-256",
+            });
         }
         Ok(AssistIntegrity {
             my_number_sha256: mn.value.to_vec(),
             four_info_sha256: fi.value.to_vec(),
             signature: sig.value.to_vec(),
-            signed_data: [&outer.value[mn.start..mn.end], &outer.value[fi.start..fi.end]].concat(),
+            signed_data: [
+                &outer.value[mn.start..mn.end],
+                &outer.value[fi.start..fi.end],
+            ]
+            .concat(),
         })
     }
 }
@@ -86,14 +94,30 @@ impl core::fmt::Debug for RedactedBytes {
 
 impl<T: Transport> MynaCard<T> {
     async fn four_info_after_verify(&mut self) -> Result<FourInfoRead, Error> {
-        let file = self.read_tlv_file(Application::Assist, EF_FOUR_INFO).await?;
+        let file = self
+            .read_tlv_file(Application::Assist, EF_FOUR_INFO)
+            .await?;
         let parsed = four_info::parse(&file)?;
-        let integrity = AssistIntegrity::parse(&self.read_tlv_file(Application::Assist, EF_INTEGRITY).await?)?;
-        let hashed = file.get(parsed.hashed.clone()).ok_or(Error::MalformedResponse { what: "4情報 range" })?;
+        let integrity = AssistIntegrity::parse(
+            &self
+                .read_tlv_file(Application::Assist, EF_INTEGRITY)
+                .await?,
+        )?;
+        let hashed = file
+            .get(parsed.hashed.clone())
+            .ok_or(Error::MalformedResponse {
+                what: "4情報 range",
+            })?;
         if Sha256::digest(hashed).as_slice() != integrity.four_info_sha256.as_slice() {
-            return Err(Error::IntegrityMismatch { what: "4情報 (DF32)" });
+            return Err(Error::IntegrityMismatch {
+                what: "4情報 (DF32)",
+            });
         }
-        Ok(FourInfoRead { four_info: parsed.info, integrity, file: RedactedBytes(file) })
+        Ok(FourInfoRead {
+            four_info: parsed.info,
+            integrity,
+            file: RedactedBytes(file),
+        })
     }
 
     /// 基本4情報 with the 4-digit 券面事項入力補助用暗証番号.
@@ -103,7 +127,10 @@ impl<T: Transport> MynaCard<T> {
     }
 
     /// 基本4情報 with 照合番号B (printed on the card), where the card allows it.
-    pub async fn read_four_info_with_card_number_b(&mut self, number: &CardNumberB) -> Result<FourInfoRead, Error> {
+    pub async fn read_four_info_with_card_number_b(
+        &mut self,
+        number: &CardNumberB,
+    ) -> Result<FourInfoRead, Error> {
         self.verify_pin(CardPin::AssistCardNumberB, number).await?;
         self.four_info_after_verify().await
     }
@@ -114,26 +141,45 @@ impl<T: Transport> MynaCard<T> {
         self.read_my_number_with(CardPin::Assist, pin).await
     }
 
-    async fn read_my_number_with(&mut self, which: CardPin, pin: &dyn Pin) -> Result<MyNumberRead, Error> {
+    async fn read_my_number_with(
+        &mut self,
+        which: CardPin,
+        pin: &dyn Pin,
+    ) -> Result<MyNumberRead, Error> {
         self.verify_pin(which, pin).await?;
         // The hash covers the physical EF (17 bytes incl. filler), so read it whole.
-        let file = zeroize::Zeroizing::new(self.read_small_file(Application::Assist, EF_MY_NUMBER).await?);
+        let file = zeroize::Zeroizing::new(
+            self.read_small_file(Application::Assist, EF_MY_NUMBER)
+                .await?,
+        );
         let object = tlv::read_at(&file, 0)?;
         if object.tag != 0xFF10 {
-            return Err(Error::MalformedResponse { what: "My Number file does not start with FF10" });
+            return Err(Error::MalformedResponse {
+                what: "My Number file does not start with FF10",
+            });
         }
-        let digits = core::str::from_utf8(object.value)
-            .map_err(|_| Error::MalformedResponse { what: "My Number is not ASCII" })?;
+        let digits = core::str::from_utf8(object.value).map_err(|_| Error::MalformedResponse {
+            what: "My Number is not ASCII",
+        })?;
         let my_number = MyNumber::new(digits)?;
-        let integrity = AssistIntegrity::parse(&self.read_tlv_file(Application::Assist, EF_INTEGRITY).await?)?;
+        let integrity = AssistIntegrity::parse(
+            &self
+                .read_tlv_file(Application::Assist, EF_INTEGRITY)
+                .await?,
+        )?;
         // Sources say DF31 hashes the whole EF; accept the object alone too (card-notes §integrity).
         let whole = Sha256::digest(&file[..]);
         let object_only = Sha256::digest(&file[object.start..object.end]);
         let expected = integrity.my_number_sha256.as_slice();
         if whole.as_slice() != expected && object_only.as_slice() != expected {
-            return Err(Error::IntegrityMismatch { what: "My Number (DF31)" });
+            return Err(Error::IntegrityMismatch {
+                what: "My Number (DF31)",
+            });
         }
-        Ok(MyNumberRead { my_number, integrity })
+        Ok(MyNumberRead {
+            my_number,
+            integrity,
+        })
     }
 
     /// EF 0004: the record of the key that signed the integrity data (`7F21 { 5F4E ..., 5F37 ... }`),

@@ -52,7 +52,11 @@ impl<T: Transport> MynaCard<T> {
     }
 
     /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN.
-    pub async fn sign_with_auth_key(&mut self, pin: &AuthPin, input: SignInput<'_>) -> Result<Vec<u8>, Error> {
+    pub async fn sign_with_auth_key(
+        &mut self,
+        pin: &AuthPin,
+        input: SignInput<'_>,
+    ) -> Result<Vec<u8>, Error> {
         let digest_info = input.digest_info()?;
         self.verify_pin(CardPin::JpkiAuth, pin).await?;
         self.compute_signature(EF_AUTH_KEY, &digest_info).await
@@ -60,12 +64,19 @@ impl<T: Transport> MynaCard<T> {
 
     /// Reads the 利用者証明用 certificate and signs `challenge` with its key: what a server
     /// needs to authenticate the resident.
-    pub async fn authenticate(&mut self, pin: &AuthPin, challenge: SignInput<'_>) -> Result<Authentication, Error> {
+    pub async fn authenticate(
+        &mut self,
+        pin: &AuthPin,
+        challenge: SignInput<'_>,
+    ) -> Result<Authentication, Error> {
         let digest_info = challenge.digest_info()?;
         let certificate = self.read_auth_certificate().await?;
         self.verify_pin(CardPin::JpkiAuth, pin).await?;
         let signature = self.compute_signature(EF_AUTH_KEY, &digest_info).await?;
-        Ok(Authentication { signature, certificate })
+        Ok(Authentication {
+            signature,
+            certificate,
+        })
     }
 
     /// 署名用電子証明書; the card asks for the signature PIN first.
@@ -75,7 +86,11 @@ impl<T: Transport> MynaCard<T> {
     }
 
     /// Signs with the 署名用 key after one VERIFY of the signature PIN.
-    pub async fn sign_with_sign_key(&mut self, pin: &SignPin, input: SignInput<'_>) -> Result<Vec<u8>, Error> {
+    pub async fn sign_with_sign_key(
+        &mut self,
+        pin: &SignPin,
+        input: SignInput<'_>,
+    ) -> Result<Vec<u8>, Error> {
         let digest_info = input.digest_info()?;
         self.verify_pin(CardPin::JpkiSign, pin).await?;
         self.compute_signature(EF_SIGN_KEY, &digest_info).await
@@ -87,6 +102,9 @@ impl<T: Transport> MynaCard<T> {
         self.verify_pin(CardPin::JpkiSign, pin).await?;
         let certificate = self.read_certificate(EF_SIGN_CERT).await?;
         let signature = self.compute_signature(EF_SIGN_KEY, &digest_info).await?;
-        Ok(Signed { signature, certificate })
+        Ok(Signed {
+            signature,
+            certificate,
+        })
     }
 }

@@ -74,7 +74,9 @@ impl CardPin {
     pub const fn application(self) -> Application {
         match self {
             CardPin::JpkiAuth | CardPin::JpkiSign => Application::Jpki,
-            CardPin::Assist | CardPin::AssistCardNumberA | CardPin::AssistCardNumberB => Application::Assist,
+            CardPin::Assist | CardPin::AssistCardNumberA | CardPin::AssistCardNumberB => {
+                Application::Assist
+            }
             CardPin::SurfaceCardNumberA | CardPin::SurfaceCardNumberB => Application::Surface,
         }
     }
@@ -183,8 +185,14 @@ impl<T: Transport> MynaCard<T> {
     /// My Number Card (not a 住基カード or a smartphone credential). 3 APDUs.
     pub async fn connect(transport: T) -> Result<MynaCard<T>, Error> {
         let caps = transport.capabilities();
-        let mut card =
-            MynaCard { transport, caps, selected_df: None, selected_ef: None, progress: None, stats: Stats::default() };
+        let mut card = MynaCard {
+            transport,
+            caps,
+            selected_df: None,
+            selected_ef: None,
+            progress: None,
+            stats: Stats::default(),
+        };
         card.check_token().await?;
         Ok(card)
     }
@@ -263,7 +271,9 @@ impl<T: Transport> MynaCard<T> {
                 Ok(())
             }
             Status::FileNotFound | Status::WrongParameters if app == Application::Jpki => {
-                Err(Error::WrongCard { found: crate::error::CardKind::Unknown })
+                Err(Error::WrongCard {
+                    found: crate::error::CardKind::Unknown,
+                })
             }
             _ => Err(response.sw.to_error()),
         }
@@ -275,7 +285,9 @@ impl<T: Transport> MynaCard<T> {
             return Ok(());
         }
         let fid = ef.to_be_bytes();
-        let response = self.exchange(Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(&fid)).await?;
+        let response = self
+            .exchange(Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(&fid))
+            .await?;
         self.selected_ef = None;
         response.into_ok()?;
         self.selected_ef = Some(ef);
@@ -287,14 +299,22 @@ impl<T: Transport> MynaCard<T> {
         let [p1, p2] = u16::try_from(offset)
             .ok()
             .filter(|o| *o <= MAX_FILE as u16)
-            .ok_or(Error::MalformedResponse { what: "file larger than READ BINARY can address" })?
+            .ok_or(Error::MalformedResponse {
+                what: "file larger than READ BINARY can address",
+            })?
             .to_be_bytes();
-        self.exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le)).await?.into_ok()
+        self.exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le))
+            .await?
+            .into_ok()
     }
 
     /// Reads a file holding one BER-TLV object (certificates, 4情報, ...) and returns exactly
     /// that object, without the filler some EFs have after it.
-    pub(crate) async fn read_tlv_file(&mut self, app: Application, ef: u16) -> Result<Vec<u8>, Error> {
+    pub(crate) async fn read_tlv_file(
+        &mut self,
+        app: Application,
+        ef: u16,
+    ) -> Result<Vec<u8>, Error> {
         self.select_ef(app, ef).await?;
         let first = if self.caps.extended_length {
             match self.read_binary(0, EXTENDED_LE_MAX).await {
@@ -308,19 +328,31 @@ impl<T: Transport> MynaCard<T> {
         } else {
             self.read_binary(0, SHORT_LE_MAX).await?
         };
-        let total = tlv::encoded_len(&first)
-            .filter(|n| *n <= MAX_FILE)
-            .ok_or(Error::MalformedResponse { what: "file does not start with a TLV header" })?;
+        let total = tlv::encoded_len(&first).filter(|n| *n <= MAX_FILE).ok_or(
+            Error::MalformedResponse {
+                what: "file does not start with a TLV header",
+            },
+        )?;
         let mut data = first;
-        self.report(Progress::Reading { ef, done: data.len().min(total), total });
+        self.report(Progress::Reading {
+            ef,
+            done: data.len().min(total),
+            total,
+        });
         while data.len() < total {
             let want = (total - data.len()).min(SHORT_LE_MAX);
             let chunk = self.read_binary(data.len(), want).await?;
             if chunk.is_empty() {
-                return Err(Error::MalformedResponse { what: "file ends before its TLV object" });
+                return Err(Error::MalformedResponse {
+                    what: "file ends before its TLV object",
+                });
             }
             data.extend_from_slice(&chunk);
-            self.report(Progress::Reading { ef, done: data.len().min(total), total });
+            self.report(Progress::Reading {
+                ef,
+                done: data.len().min(total),
+                total,
+            });
         }
         data.truncate(total);
         Ok(data)
@@ -328,10 +360,18 @@ impl<T: Transport> MynaCard<T> {
 
     /// Reads a small file whole (at most 256 bytes), filler included: for files whose
     /// integrity hash covers the physical EF (the My Number EF) or that are not TLV.
-    pub(crate) async fn read_small_file(&mut self, app: Application, ef: u16) -> Result<Vec<u8>, Error> {
+    pub(crate) async fn read_small_file(
+        &mut self,
+        app: Application,
+        ef: u16,
+    ) -> Result<Vec<u8>, Error> {
         self.select_ef(app, ef).await?;
         let data = self.read_binary(0, SHORT_LE_MAX).await?;
-        self.report(Progress::Reading { ef, done: data.len(), total: data.len() });
+        self.report(Progress::Reading {
+            ef,
+            done: data.len(),
+            total: data.len(),
+        });
         Ok(data)
     }
 
@@ -367,7 +407,9 @@ impl<T: Transport> MynaCard<T> {
     pub(crate) async fn verify_pin(&mut self, which: CardPin, pin: &dyn Pin) -> Result<(), Error> {
         debug_assert_eq!(which.kind(), pin.kind());
         if which.kind() != pin.kind() {
-            return Err(Error::InvalidArgument { what: "PIN of the wrong kind for this PIN EF" });
+            return Err(Error::InvalidArgument {
+                what: "PIN of the wrong kind for this PIN EF",
+            });
         }
         match self.pin_state(which).await? {
             PinState::Locked => return Err(Error::PinLocked),
@@ -375,7 +417,9 @@ impl<T: Transport> MynaCard<T> {
             PinState::Remaining(_) | PinState::Verified => {}
         }
         self.report(Progress::VerifyingPin { pin: which });
-        let response = self.exchange(Command::new(0x00, 0x20, 0x00, 0x80).with_data(pin.bytes())).await?;
+        let response = self
+            .exchange(Command::new(0x00, 0x20, 0x00, 0x80).with_data(pin.bytes()))
+            .await?;
         match response.status() {
             Status::Ok => Ok(()),
             Status::Tries(remaining) => Err(Error::PinIncorrect { remaining }),
@@ -393,11 +437,17 @@ impl<T: Transport> MynaCard<T> {
         self.select_ef(Application::Jpki, key_ef).await?;
         self.report(Progress::Signing);
         let sig = self
-            .exchange(Command::new(0x80, 0x2A, 0x00, 0x80).with_data(digest_info).with_le(SHORT_LE_MAX))
+            .exchange(
+                Command::new(0x80, 0x2A, 0x00, 0x80)
+                    .with_data(digest_info)
+                    .with_le(SHORT_LE_MAX),
+            )
             .await?
             .into_ok()?;
         if sig.len() < 64 {
-            return Err(Error::MalformedResponse { what: "signature shorter than any RSA key" });
+            return Err(Error::MalformedResponse {
+                what: "signature shorter than any RSA key",
+            });
         }
         Ok(sig)
     }

@@ -58,7 +58,9 @@ impl core::fmt::Debug for FaceData {
 pub(crate) fn parse_face(file: &[u8]) -> Result<FaceData, Error> {
     let outer = tlv::read_at(file, 0)?;
     if outer.tag != 0xFF20 {
-        return Err(Error::MalformedResponse { what: "face file does not start with FF20" });
+        return Err(Error::MalformedResponse {
+            what: "face file does not start with FF20",
+        });
     }
     let v = outer.value;
     let get = |tag, what| tlv::require(v, tag, what).map(|t| t.value.to_vec());

@@ -16,15 +16,23 @@ pub(crate) struct Scripted {
 
 pub(crate) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 impl Scripted {
     pub fn new(extended: bool) -> Self {
-        Scripted { steps: Default::default(), extended, sent: Vec::new() }
+        Scripted {
+            steps: Default::default(),
+            extended,
+            sent: Vec::new(),
+        }
     }
     pub fn expect(mut self, command: &str, response: &str) -> Self {
-        self.steps.push_back(Step::Reply(hex(command), hex(response)));
+        self.steps
+            .push_back(Step::Reply(hex(command), hex(response)));
         self
     }
     pub fn expect_raw(mut self, command: Vec<u8>, response: Vec<u8>) -> Self {
@@ -69,7 +77,9 @@ impl Transport for Scripted {
         core::future::ready(r)
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities { extended_length: self.extended }
+        Capabilities {
+            extended_length: self.extended,
+        }
     }
 }
 

@@ -11,7 +11,10 @@ use crate::transport::TransportError;
 const CERT_PEM: &str = include_str!("../../anchors/auth_ca_2023.pem");
 
 fn cert_der() -> Vec<u8> {
-    crate::cert::JpkiCertificate::from_pem(CERT_PEM).unwrap().der().to_vec()
+    crate::cert::JpkiCertificate::from_pem(CERT_PEM)
+        .unwrap()
+        .der()
+        .to_vec()
 }
 
 fn ok(data: &[u8]) -> Vec<u8> {
@@ -27,28 +30,44 @@ fn connect_is_three_apdus() {
 
 #[test]
 fn wrong_cards_are_refused() {
-    for (token, kind) in [(&b"JPKIAPICCTOKEN"[..], CardKind::JukiCard), (b"JPKIAPGPSETOKEN", CardKind::Smartphone)] {
+    for (token, kind) in [
+        (&b"JPKIAPICCTOKEN"[..], CardKind::JukiCard),
+        (b"JPKIAPGPSETOKEN", CardKind::Smartphone),
+    ] {
         let mut t = token.to_vec();
         t.resize(32, b' ');
         let s = Scripted::new(false)
             .expect("00A4040C0AD392F000260100000001", "9000")
             .expect("00A4020C020006", "9000")
             .expect_raw(hex("00B0000020"), ok(&t));
-        assert_eq!(block_on(MynaCard::connect(s)).unwrap_err(), Error::WrongCard { found: kind });
+        assert_eq!(
+            block_on(MynaCard::connect(s)).unwrap_err(),
+            Error::WrongCard { found: kind }
+        );
     }
     let s = Scripted::new(false).expect("00A4040C0AD392F000260100000001", "6A82");
-    assert_eq!(block_on(MynaCard::connect(s)).unwrap_err(), Error::WrongCard { found: CardKind::Unknown });
+    assert_eq!(
+        block_on(MynaCard::connect(s)).unwrap_err(),
+        Error::WrongCard {
+            found: CardKind::Unknown
+        }
+    );
 }
 
 #[test]
 fn first_apdu_6f00_is_resent_once() {
-    let s = Scripted::new(false).expect("00A4040C0AD392F000260100000001", "6F00").connected();
+    let s = Scripted::new(false)
+        .expect("00A4040C0AD392F000260100000001", "6F00")
+        .connected();
     let card = block_on(MynaCard::connect(s)).unwrap();
     assert_eq!(card.stats().apdus, 4);
     let s = Scripted::new(false)
         .expect("00A4040C0AD392F000260100000001", "6F00")
         .expect("00A4040C0AD392F000260100000001", "6F00");
-    assert_eq!(block_on(MynaCard::connect(s)).unwrap_err(), Error::UnexpectedStatus { sw: 0x6F00 });
+    assert_eq!(
+        block_on(MynaCard::connect(s)).unwrap_err(),
+        Error::UnexpectedStatus { sw: 0x6F00 }
+    );
 }
 
 #[test]
@@ -56,7 +75,10 @@ fn certificate_in_one_extended_read_with_filler_trimmed() {
     let der = cert_der();
     let mut file = der.clone();
     file.extend_from_slice(&[0xFF; 100]);
-    let s = Scripted::new(true).connected().expect("00A4020C02000A", "9000").expect_raw(hex("00B0000000 0000"), ok(&file));
+    let s = Scripted::new(true)
+        .connected()
+        .expect("00A4020C02000A", "9000")
+        .expect_raw(hex("00B0000000 0000"), ok(&file));
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), der.as_slice());
@@ -67,7 +89,9 @@ fn certificate_in_one_extended_read_with_filler_trimmed() {
 #[test]
 fn certificate_in_fewest_short_reads() {
     let der = cert_der();
-    let mut s = Scripted::new(false).connected().expect("00A4020C02000A", "9000");
+    let mut s = Scripted::new(false)
+        .connected()
+        .expect("00A4020C02000A", "9000");
     let mut off = 0;
     while off < der.len() {
         let n = (der.len() - off).min(256);
@@ -89,12 +113,18 @@ fn certificate_in_fewest_short_reads() {
 #[test]
 fn extended_refused_falls_back_to_short() {
     let der = cert_der();
-    let mut s = Scripted::new(true).connected().expect("00A4020C02000A", "9000").expect("00B0000000 0000", "6700");
+    let mut s = Scripted::new(true)
+        .connected()
+        .expect("00A4020C02000A", "9000")
+        .expect("00B0000000 0000", "6700");
     s = s.expect_raw(hex("00B0000000"), ok(&der[..256]));
     let mut off = 256;
     while off < der.len() {
         let n = (der.len() - off).min(256);
-        s = s.expect_raw(vec![0, 0xB0, (off >> 8) as u8, off as u8, (n % 256) as u8], ok(&der[off..off + n]));
+        s = s.expect_raw(
+            vec![0, 0xB0, (off >> 8) as u8, off as u8, (n % 256) as u8],
+            ok(&der[off..off + n]),
+        );
         off += n;
     }
     let mut card = block_on(MynaCard::connect(s)).unwrap();
@@ -103,7 +133,10 @@ fn extended_refused_falls_back_to_short() {
 }
 
 fn sign_script(tries: &str, verify: Option<&str>) -> Scripted {
-    let s = Scripted::new(false).connected().expect("00A4020C020018", "9000").expect("00200080", tries);
+    let s = Scripted::new(false)
+        .connected()
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", tries);
     match verify {
         Some(sw) => s.expect("002000800431323334", sw),
         None => s,
@@ -116,10 +149,16 @@ fn auth_signature_is_six_apdus_from_cold() {
     let sig = vec![0x5A; 256];
     let s = sign_script("63C3", Some("9000"))
         .expect("00A4020C020017", "9000")
-        .expect_raw([&[0x80, 0x2A, 0x00, 0x80, di.len() as u8][..], &di, &[0x00]].concat(), ok(&sig));
+        .expect_raw(
+            [&[0x80, 0x2A, 0x00, 0x80, di.len() as u8][..], &di, &[0x00]].concat(),
+            ok(&sig),
+        );
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let pin = AuthPin::new("1234").unwrap();
-    assert_eq!(block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(), sig);
+    assert_eq!(
+        block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(),
+        sig
+    );
     // connect (3) + SELECT PIN EF, tries, VERIFY, SELECT key, SIGN; the JPKI SELECT was shared.
     assert_eq!(card.stats().apdus, 8);
 }
@@ -132,7 +171,14 @@ fn locked_pin_sends_no_verify() {
         let e = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x"))).unwrap_err();
         assert_eq!(e, Error::PinLocked);
         assert!(card.transport().done());
-        assert!(!card.transport().sent.iter().any(|c| c.len() > 4 && c[1] == 0x20), "a VERIFY with data went out");
+        assert!(
+            !card
+                .transport()
+                .sent
+                .iter()
+                .any(|c| c.len() > 4 && c[1] == 0x20),
+            "a VERIFY with data went out"
+        );
     }
 }
 
@@ -146,7 +192,9 @@ fn wrong_pin_reports_remaining_and_is_not_retried() {
         assert!(card.transport().done());
     }
     let mut card = block_on(MynaCard::connect(sign_script("63C3", Some("6984")))).unwrap();
-    let e = block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x"))).unwrap_err();
+    let e =
+        block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
+            .unwrap_err();
     assert_eq!(e, Error::PinLocked);
 }
 
@@ -154,7 +202,10 @@ fn wrong_pin_reports_remaining_and_is_not_retried() {
 fn tries_after_correct_pin_are_not_a_failure() {
     // 63C3 (most cards) and 9000 (some cards) right after a correct VERIFY.
     for sw in ["63C3", "9000"] {
-        let s = Scripted::new(false).connected().expect("00A4020C020018", "9000").expect("00200080", sw);
+        let s = Scripted::new(false)
+            .connected()
+            .expect("00A4020C020018", "9000")
+            .expect("00200080", sw);
         let mut card = block_on(MynaCard::connect(s)).unwrap();
         let state = block_on(card.pin_state(CardPin::JpkiAuth)).unwrap();
         assert!(matches!(state, PinState::Remaining(3) | PinState::Verified));
@@ -164,25 +215,44 @@ fn tries_after_correct_pin_are_not_a_failure() {
 #[test]
 fn bad_digest_sends_nothing() {
     let mut card = block_on(MynaCard::connect(Scripted::new(false).connected())).unwrap();
-    let e = block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::digest(DigestAlgorithm::Sha256, &[1; 20])))
-        .unwrap_err();
+    let e = block_on(card.sign_with_auth_key(
+        &AuthPin::new("1234").unwrap(),
+        SignInput::digest(DigestAlgorithm::Sha256, &[1; 20]),
+    ))
+    .unwrap_err();
     assert_eq!(e.code(), "INVALID_ARGUMENT");
     assert_eq!(card.stats().apdus, 3);
 }
 
 #[test]
 fn transport_failure_and_garbage_are_typed_errors() {
-    let s = Scripted::new(false).connected().fail("00A4020C02000A", TransportError::CardRemoved);
+    let s = Scripted::new(false)
+        .connected()
+        .fail("00A4020C02000A", TransportError::CardRemoved);
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(block_on(card.read_auth_certificate()).unwrap_err(), Error::CardRemoved);
+    assert_eq!(
+        block_on(card.read_auth_certificate()).unwrap_err(),
+        Error::CardRemoved
+    );
 
-    let s = Scripted::new(false).connected().expect("00A4020C02000A", "90");
+    let s = Scripted::new(false)
+        .connected()
+        .expect("00A4020C02000A", "90");
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(block_on(card.read_auth_certificate()).unwrap_err().code(), "MALFORMED_RESPONSE");
+    assert_eq!(
+        block_on(card.read_auth_certificate()).unwrap_err().code(),
+        "MALFORMED_RESPONSE"
+    );
 
-    let s = Scripted::new(false).connected().expect("00A4020C02000A", "9000").expect("00B0000000", "3003020100 9000");
+    let s = Scripted::new(false)
+        .connected()
+        .expect("00A4020C02000A", "9000")
+        .expect("00B0000000", "3003020100 9000");
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(block_on(card.read_auth_certificate()).unwrap_err().code(), "CERTIFICATE_INVALID");
+    assert_eq!(
+        block_on(card.read_auth_certificate()).unwrap_err().code(),
+        "CERTIFICATE_INVALID"
+    );
 
     // A header that promises more than the card then gives.
     let s = Scripted::new(false)
@@ -191,7 +261,10 @@ fn transport_failure_and_garbage_are_typed_errors() {
         .expect("00B0000000", "30820632 9000")
         .expect("00B0000400", "9000");
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(block_on(card.read_auth_certificate()).unwrap_err().code(), "MALFORMED_RESPONSE");
+    assert_eq!(
+        block_on(card.read_auth_certificate()).unwrap_err().code(),
+        "MALFORMED_RESPONSE"
+    );
 }
 
 fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
@@ -222,7 +295,12 @@ fn four_info_files(tamper: bool) -> (Vec<u8>, Vec<u8>) {
     }
     let integrity = tlv(
         &[0xFF, 0x30],
-        &[tlv(&[0xDF, 0x31], &[7; 32]), tlv(&[0xDF, 0x32], &h), tlv(&[0xDF, 0x33], &[1; 256])].concat(),
+        &[
+            tlv(&[0xDF, 0x31], &[7; 32]),
+            tlv(&[0xDF, 0x32], &h),
+            tlv(&[0xDF, 0x33], &[1; 256]),
+        ]
+        .concat(),
     );
     (file, integrity)
 }
@@ -265,8 +343,18 @@ fn progress_is_reported() {
     card.set_progress(Box::new(move |p| s2.lock().unwrap().push(*p)));
     block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
     let seen = seen.lock().unwrap();
-    assert_eq!(seen[0], Progress::Selecting { application: Application::Assist });
-    assert!(seen.contains(&Progress::VerifyingPin { pin: CardPin::Assist }));
-    assert!(seen.iter().any(|p| matches!(p, Progress::Reading { ef: 2, done, total } if done == total)));
+    assert_eq!(
+        seen[0],
+        Progress::Selecting {
+            application: Application::Assist
+        }
+    );
+    assert!(seen.contains(&Progress::VerifyingPin {
+        pin: CardPin::Assist
+    }));
+    assert!(
+        seen.iter()
+            .any(|p| matches!(p, Progress::Reading { ef: 2, done, total } if done == total))
+    );
     let _ = hex_of(&[]);
 }

@@ -10,7 +10,10 @@ const TOKEN_LEN: usize = 32;
 
 /// What a token says the card is.
 pub(crate) fn classify(token: &[u8]) -> Result<(), CardKind> {
-    let end = token.iter().rposition(|b| !matches!(b, b' ' | 0x00 | 0xFF)).map_or(0, |i| i + 1);
+    let end = token
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | 0x00 | 0xFF))
+        .map_or(0, |i| i + 1);
     match &token[..end] {
         b"JPKIAPICCTOKEN2" => Ok(()),
         b"JPKIAPICCTOKEN" => Err(CardKind::JukiCard),
@@ -21,10 +24,14 @@ pub(crate) fn classify(token: &[u8]) -> Result<(), CardKind> {
 
 impl<T: Transport> MynaCard<T> {
     pub(super) async fn check_token(&mut self) -> Result<(), Error> {
-        self.select_ef(Application::Jpki, EF_TOKEN).await.map_err(|e| match e {
-            Error::FileNotFound => Error::WrongCard { found: CardKind::Unknown },
-            e => e,
-        })?;
+        self.select_ef(Application::Jpki, EF_TOKEN)
+            .await
+            .map_err(|e| match e {
+                Error::FileNotFound => Error::WrongCard {
+                    found: CardKind::Unknown,
+                },
+                e => e,
+            })?;
         let token = self.read_binary(0, TOKEN_LEN).await?;
         classify(&token).map_err(|found| Error::WrongCard { found })
     }
@@ -37,8 +44,14 @@ mod tests {
     #[test]
     fn tokens() {
         assert_eq!(classify(b"JPKIAPICCTOKEN2                 "), Ok(()));
-        assert_eq!(classify(b"JPKIAPICCTOKEN                  "), Err(CardKind::JukiCard));
-        assert_eq!(classify(b"JPKIAPGPSETOKEN                 "), Err(CardKind::Smartphone));
+        assert_eq!(
+            classify(b"JPKIAPICCTOKEN                  "),
+            Err(CardKind::JukiCard)
+        );
+        assert_eq!(
+            classify(b"JPKIAPGPSETOKEN                 "),
+            Err(CardKind::Smartphone)
+        );
         assert_eq!(classify(b""), Err(CardKind::Unknown));
         assert_eq!(classify(b"JPKIAPICCTOKEN2X"), Err(CardKind::Unknown));
     }

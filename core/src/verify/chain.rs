@@ -10,7 +10,11 @@ use crate::error::Error;
 
 /// Checks that `issuer` signed `cert` (names match, RSA PKCS#1 v1.5 signature verifies) and
 /// that `cert` is valid at `at`.
-pub fn verify_issued_by(cert: &JpkiCertificate, issuer: &JpkiCertificate, at: UnixTime) -> Result<(), Error> {
+pub fn verify_issued_by(
+    cert: &JpkiCertificate,
+    issuer: &JpkiCertificate,
+    at: UnixTime,
+) -> Result<(), Error> {
     if cert.x509().tbs_certificate().issuer() != issuer.x509().tbs_certificate().subject() {
         return Err(Error::ChainUntrusted);
     }
@@ -24,9 +28,15 @@ pub fn verify_issued_by(cert: &JpkiCertificate, issuer: &JpkiCertificate, at: Un
     } else if oid == SHA_1_WITH_RSA_ENCRYPTION {
         DigestAlgorithm::Sha1
     } else {
-        return Err(Error::CertificateInvalid { what: "unsupported signature algorithm" });
+        return Err(Error::CertificateInvalid {
+            what: "unsupported signature algorithm",
+        });
     };
-    let digest_info = SignInput::Data { algorithm: alg, data: cert.tbs_der()? }.digest_info()?;
+    let digest_info = SignInput::Data {
+        algorithm: alg,
+        data: cert.tbs_der()?,
+    }
+    .digest_info()?;
     verify_digest_info(issuer.public_key(), &digest_info, cert.signature_bytes()?)
         .map_err(|_| Error::ChainUntrusted)?;
     if !cert.is_valid_at(at) {

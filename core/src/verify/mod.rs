@@ -18,5 +18,9 @@ pub fn jpki_trust_anchors() -> TrustAnchors {
         include_str!("../../anchors/auth_ca_2015.pem"),
         include_str!("../../anchors/sign_ca_2015.pem"),
     ];
-    TrustAnchors::new(PEMS.iter().filter_map(|p| JpkiCertificate::from_pem(p).ok()).collect())
+    TrustAnchors::new(
+        PEMS.iter()
+            .filter_map(|p| JpkiCertificate::from_pem(p).ok())
+            .collect(),
+    )
 }

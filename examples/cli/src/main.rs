@@ -10,15 +10,19 @@ use clap::{Parser, Subcommand};
 use mynacard_core::card::{FourInfoRead, SurfaceKey};
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
-    AssistPin, AuthPin, CardNumberB, CardPin, Error, JpkiCertificate, MynaCard, PinState, Progress, SignInput,
-    SignPin, UnixTime,
+    AssistPin, AuthPin, CardNumberB, CardPin, Error, JpkiCertificate, MynaCard, PinState, Progress,
+    SignInput, SignPin, UnixTime,
 };
 use mynacard_virtual_card::Persona;
 
 use transport::AnyTransport;
 
 #[derive(Parser)]
-#[command(name = "mynacard", version, about = "My Number Card (マイナンバーカード) from the command line")]
+#[command(
+    name = "mynacard",
+    version,
+    about = "My Number Card (マイナンバーカード) from the command line"
+)]
 struct Cli {
     /// `pcsc` (first reader with a card) or `pcsc:NAME`.
     #[arg(long, global = true, conflicts_with = "virtual_persona")]
@@ -105,10 +109,14 @@ impl Secrets {
             std::io::stdin()
                 .lock()
                 .read_line(&mut s)
-                .map_err(|_| Error::InvalidArgument { what: "cannot read a PIN from stdin" })?;
+                .map_err(|_| Error::InvalidArgument {
+                    what: "cannot read a PIN from stdin",
+                })?;
             s
         } else {
-            rpassword::prompt_password(prompt).map_err(|_| Error::InvalidArgument { what: "cannot read a PIN from the terminal" })?
+            rpassword::prompt_password(prompt).map_err(|_| Error::InvalidArgument {
+                what: "cannot read a PIN from the terminal",
+            })?
         };
         let mut line = zeroize::Zeroizing::new(line);
         let trimmed = line.trim_end_matches(['\r', '\n']).len();
@@ -131,7 +139,9 @@ fn print_progress(p: &Progress) {
         Progress::Selecting { application } => format!("selecting {application:?}"),
         Progress::CheckingTries { pin } => format!("checking tries of {}", pin.code()),
         Progress::VerifyingPin { pin } => format!("verifying {}", pin.code()),
-        Progress::Reading { ef, done, total } => format!("reading EF {ef:04X}: {done}/{total} bytes"),
+        Progress::Reading { ef, done, total } => {
+            format!("reading EF {ef:04X}: {done}/{total} bytes")
+        }
         Progress::Signing => "signing on the card".to_string(),
     };
     eprintln!("  … {line}");
@@ -142,16 +152,25 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, Error> {
-    let bad = Error::InvalidArgument { what: "challenge is not hex" };
-    if s.len() % 2 != 0 {
+    let bad = Error::InvalidArgument {
+        what: "challenge is not hex",
+    };
+    if !s.len().is_multiple_of(2) {
         return Err(bad);
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or(bad.clone())?, 16).map_err(|_| bad.clone())).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(s.get(i..i + 2).ok_or(bad.clone())?, 16).map_err(|_| bad.clone())
+        })
+        .collect()
 }
 
 fn random_challenge() -> Result<[u8; 32], Error> {
     let mut c = [0u8; 32];
-    getrandom::fill(&mut c).map_err(|_| Error::InvalidArgument { what: "no system randomness" })?;
+    getrandom::fill(&mut c).map_err(|_| Error::InvalidArgument {
+        what: "no system randomness",
+    })?;
     Ok(c)
 }
 
@@ -160,8 +179,16 @@ fn describe(label: &str, cert: &JpkiCertificate) {
     println!("  subject:  {}", cert.subject());
     println!("  issuer:   {}", cert.issuer());
     println!("  serial:   {}", cert.serial_hex());
-    println!("  validity: {} .. {} (UTC)", utc_date(cert.not_before()), utc_date(cert.not_after()));
-    println!("  key:      RSA-{}, {} bytes DER", cert.key_bits(), cert.der().len());
+    println!(
+        "  validity: {} .. {} (UTC)",
+        utc_date(cert.not_before()),
+        utc_date(cert.not_after())
+    );
+    println!(
+        "  key:      RSA-{}, {} bytes DER",
+        cert.key_bits(),
+        cert.der().len()
+    );
 }
 
 /// YYYY-MM-DD of a Unix time (days-from-civil, Howard Hinnant's algorithm).
@@ -181,8 +208,24 @@ fn utc_date(t: UnixTime) -> String {
 fn print_four_info(read: &FourInfoRead) {
     let fi = &read.four_info;
     println!("基本4情報 (integrity hash checked)");
-    println!("  氏名:     {}{}", fi.name, if fi.name.has_gaiji() { "  (〓 = 外字)" } else { "" });
-    println!("  住所:     {}{}", fi.address, if fi.address.has_gaiji() { "  (〓 = 外字)" } else { "" });
+    println!(
+        "  氏名:     {}{}",
+        fi.name,
+        if fi.name.has_gaiji() {
+            "  (〓 = 外字)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  住所:     {}{}",
+        fi.address,
+        if fi.address.has_gaiji() {
+            "  (〓 = 外字)"
+        } else {
+            ""
+        }
+    );
     println!("  生年月日: {}", fi.birth_date);
     println!("  性別:     {}", fi.sex.label_ja());
 }
@@ -201,7 +244,9 @@ fn print_tries(states: &[(CardPin, PinState)]) {
 }
 
 async fn run(cli: &Cli) -> Result<(), Error> {
-    let secrets = Secrets { from_stdin: cli.pin_stdin };
+    let secrets = Secrets {
+        from_stdin: cli.pin_stdin,
+    };
     match &cli.command {
         Command::Demo { persona } => demo(persona, cli.quiet).await,
         Command::ErrorCodes => {
@@ -218,23 +263,44 @@ async fn run(cli: &Cli) -> Result<(), Error> {
         Command::Certs { sign, out } => {
             let mut card = open(cli).await?;
             let mut certs = vec![
-                ("利用者証明用電子証明書 (auth)", "auth", card.read_auth_certificate().await?),
-                ("利用者証明用 CA (from the card)", "auth-ca", card.read_auth_ca_certificate().await?),
-                ("署名用 CA (from the card)", "sign-ca", card.read_sign_ca_certificate().await?),
+                (
+                    "利用者証明用電子証明書 (auth)",
+                    "auth",
+                    card.read_auth_certificate().await?,
+                ),
+                (
+                    "利用者証明用 CA (from the card)",
+                    "auth-ca",
+                    card.read_auth_ca_certificate().await?,
+                ),
+                (
+                    "署名用 CA (from the card)",
+                    "sign-ca",
+                    card.read_sign_ca_certificate().await?,
+                ),
             ];
             if *sign {
-                let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
-                certs.push(("署名用電子証明書 (sign)", "sign", card.read_sign_certificate(&pin).await?));
+                let pin =
+                    SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
+                certs.push((
+                    "署名用電子証明書 (sign)",
+                    "sign",
+                    card.read_sign_certificate(&pin).await?,
+                ));
             }
             for (label, file, cert) in &certs {
                 describe(label, cert);
                 if let Some(fi) = cert.four_info()? {
-                    println!("  4情報 in certificate: present (use `four-info` to read it from the card)");
+                    println!(
+                        "  4情報 in certificate: present (use `four-info` to read it from the card)"
+                    );
                     let _ = fi;
                 }
                 if let Some(dir) = out {
                     let path = dir.join(format!("{file}.der"));
-                    std::fs::write(&path, cert.der()).map_err(|_| Error::InvalidArgument { what: "cannot write --out" })?;
+                    std::fs::write(&path, cert.der()).map_err(|_| Error::InvalidArgument {
+                        what: "cannot write --out",
+                    })?;
                 }
             }
             Ok(())
@@ -244,10 +310,15 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 Some(h) => unhex(h)?,
                 None => random_challenge()?.to_vec(),
             };
-            let pin = AuthPin::new(&secrets.read("利用者証明用電子証明書の暗証番号 (4 digits): ")?)?;
+            let pin =
+                AuthPin::new(&secrets.read("利用者証明用電子証明書の暗証番号 (4 digits): ")?)?;
             let mut card = open(cli).await?;
             let auth = card.authenticate(&pin, SignInput::data(&challenge)).await?;
-            verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature)?;
+            verify::verify_signature(
+                &auth.certificate,
+                SignInput::data(&challenge),
+                &auth.signature,
+            )?;
             describe("利用者証明用電子証明書", &auth.certificate);
             println!("challenge: {}", hex(&challenge));
             println!("signature: {}", hex(&auth.signature));
@@ -255,24 +326,36 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Sign { file, out } => {
-            let data = std::fs::read(file).map_err(|_| Error::InvalidArgument { what: "cannot read the file" })?;
+            let data = std::fs::read(file).map_err(|_| Error::InvalidArgument {
+                what: "cannot read the file",
+            })?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
             let mut card = open(cli).await?;
             let signed = card.sign(&pin, SignInput::data(&data)).await?;
-            verify::verify_signature(&signed.certificate, SignInput::data(&data), &signed.signature)?;
+            verify::verify_signature(
+                &signed.certificate,
+                SignInput::data(&data),
+                &signed.signature,
+            )?;
             describe("署名用電子証明書", &signed.certificate);
             println!("signature: {}", hex(&signed.signature));
             if let Some(out) = out {
-                std::fs::write(out, &signed.signature).map_err(|_| Error::InvalidArgument { what: "cannot write --out" })?;
+                std::fs::write(out, &signed.signature).map_err(|_| Error::InvalidArgument {
+                    what: "cannot write --out",
+                })?;
             }
             Ok(())
         }
         Command::FourInfo { card_number_b } => {
             let read = if *card_number_b {
                 let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
-                open(cli).await?.read_four_info_with_card_number_b(&b).await?
+                open(cli)
+                    .await?
+                    .read_four_info_with_card_number_b(&b)
+                    .await?
             } else {
-                let pin = AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
+                let pin =
+                    AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
                 open(cli).await?.read_four_info(&pin).await?
             };
             print_four_info(&read);
@@ -287,14 +370,18 @@ async fn run(cli: &Cli) -> Result<(), Error> {
         Command::Face { out } => {
             let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
             let face = open(cli).await?.read_face(SurfaceKey::B(&b)).await?;
-            std::fs::create_dir_all(out).map_err(|_| Error::InvalidArgument { what: "cannot create --out" })?;
+            std::fs::create_dir_all(out).map_err(|_| Error::InvalidArgument {
+                what: "cannot create --out",
+            })?;
             for (name, bytes) in [
                 ("name.png", &face.name_image),
                 ("address.png", &face.address_image),
                 ("face.jp2", &face.face_image),
                 ("security-code.png", &face.security_code_image),
             ] {
-                std::fs::write(out.join(name), bytes).map_err(|_| Error::InvalidArgument { what: "cannot write --out" })?;
+                std::fs::write(out.join(name), bytes).map_err(|_| Error::InvalidArgument {
+                    what: "cannot write --out",
+                })?;
             }
             println!("card face written to {}", out.display());
             Ok(())
@@ -304,15 +391,23 @@ async fn run(cli: &Cli) -> Result<(), Error> {
 
 /// The whole flow on the built-in virtual card, with the persona's test PINs.
 async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
-    let persona = Persona::builtin(persona_name).ok_or(Error::InvalidArgument { what: "unknown persona" })?;
+    let persona = Persona::builtin(persona_name).ok_or(Error::InvalidArgument {
+        what: "unknown persona",
+    })?;
     let out = std::io::stdout();
-    let _ = writeln!(out.lock(), "mynacard demo: 仮想マイナンバーカード (virtual card, persona `{persona_name}`)\n");
+    let _ = writeln!(
+        out.lock(),
+        "mynacard demo: 仮想マイナンバーカード (virtual card, persona `{persona_name}`)\n"
+    );
     let transport = transport::open(None, Some(persona_name))?;
     let mut card = MynaCard::connect(transport).await?;
     if !quiet {
         // The demo shows the steps that move data; tries queries and SELECTs stay quiet.
         card.set_progress(Box::new(|p: &Progress| {
-            if matches!(p, Progress::Reading { .. } | Progress::Signing | Progress::VerifyingPin { .. }) {
+            if matches!(
+                p,
+                Progress::Reading { .. } | Progress::Signing | Progress::VerifyingPin { .. }
+            ) {
                 print_progress(p);
             }
         }));
@@ -325,8 +420,14 @@ async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
 
     let challenge = random_challenge()?;
     let pin = AuthPin::new(&persona.auth_pin)?;
-    let signature = card.sign_with_auth_key(&pin, SignInput::data(&challenge)).await?;
-    println!("3. random challenge {} signed on the card ({} bytes)", hex(&challenge), signature.len());
+    let signature = card
+        .sign_with_auth_key(&pin, SignInput::data(&challenge))
+        .await?;
+    println!(
+        "3. random challenge {} signed on the card ({} bytes)",
+        hex(&challenge),
+        signature.len()
+    );
 
     verify::verify_signature(&cert, SignInput::data(&challenge), &signature)?;
     let test_ca = JpkiCertificate::from_der(mynacard_virtual_card::pki::auth_ca_der())?;
@@ -335,13 +436,18 @@ async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
     println!("4. signature verified with the certificate; certificate chains to the test CA");
     println!("   ({})", anchor.subject());
 
-    let read = card.read_four_info(&AssistPin::new(&persona.assist_pin)?).await?;
+    let read = card
+        .read_four_info(&AssistPin::new(&persona.assist_pin)?)
+        .await?;
     print!("5. ");
     print_four_info(&read);
 
     println!("6. after the flow (no try was spent):");
     print_tries(&card.all_pin_states().await?);
     let s = card.stats();
-    println!("\n{} APDUs, {} bytes sent, {} bytes received", s.apdus, s.bytes_sent, s.bytes_received);
+    println!(
+        "\n{} APDUs, {} bytes sent, {} bytes received",
+        s.apdus, s.bytes_sent, s.bytes_received
+    );
     Ok(())
 }

@@ -1,19 +1,22 @@
 //! The CLI's choice of link: a PC/SC reader or the in-process virtual card.
 
-use mynacard_core::transport::{Capabilities, MaybeSend, Transport, TransportError};
+use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_pcsc::PcscTransport;
 use mynacard_virtual_card::{VirtualCard, VirtualTransport};
 
 pub enum AnyTransport {
     Pcsc(PcscTransport),
-    Virtual(VirtualTransport),
+    Virtual(Box<VirtualTransport>),
 }
 
 /// `pcsc`, `pcsc:NAME` or a virtual persona.
-pub fn open(reader: Option<&str>, persona: Option<&str>) -> Result<AnyTransport, mynacard_core::Error> {
+pub fn open(
+    reader: Option<&str>,
+    persona: Option<&str>,
+) -> Result<AnyTransport, mynacard_core::Error> {
     if let Some(name) = persona {
         let card = VirtualCard::builtin(name).ok_or(mynacard_core::Error::ReaderNotFound)?;
-        return Ok(AnyTransport::Virtual(VirtualTransport::new(card)));
+        return Ok(AnyTransport::Virtual(Box::new(VirtualTransport::new(card))));
     }
     let name = match reader {
         None | Some("pcsc") => None,
@@ -23,15 +26,10 @@ pub fn open(reader: Option<&str>, persona: Option<&str>) -> Result<AnyTransport,
 }
 
 impl Transport for AnyTransport {
-    fn transmit(
-        &mut self,
-        command: &[u8],
-    ) -> impl core::future::Future<Output = Result<Vec<u8>, TransportError>> + MaybeSend {
-        async move {
-            match self {
-                AnyTransport::Pcsc(t) => t.transmit(command).await,
-                AnyTransport::Virtual(t) => t.transmit(command).await,
-            }
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self {
+            AnyTransport::Pcsc(t) => t.transmit(command).await,
+            AnyTransport::Virtual(t) => t.transmit(command).await,
         }
     }
 

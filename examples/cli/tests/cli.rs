@@ -17,7 +17,12 @@ fn mynacard(args: &[&str], stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("mynacard runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -39,7 +44,11 @@ fn demo_runs_the_whole_flow_with_no_flags() {
         "remaining tries",
         "jpki_auth",
     ] {
-        assert!(r.stdout.contains(expected), "missing {expected:?} in\n{}", r.stdout);
+        assert!(
+            r.stdout.contains(expected),
+            "missing {expected:?} in\n{}",
+            r.stdout
+        );
     }
     // Progress goes to stderr.
     assert!(r.stderr.contains("reading EF 000A"), "{}", r.stderr);
@@ -49,7 +58,17 @@ fn demo_runs_the_whole_flow_with_no_flags() {
 
 #[test]
 fn auth_with_pin_on_stdin() {
-    let r = mynacard(&["--virtual", "taro", "auth", "--pin-stdin", "--challenge", "00112233"], "1234\n");
+    let r = mynacard(
+        &[
+            "--virtual",
+            "taro",
+            "auth",
+            "--pin-stdin",
+            "--challenge",
+            "00112233",
+        ],
+        "1234\n",
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("signature verifies"));
     assert!(r.stdout.contains("challenge: 00112233"));
@@ -57,14 +76,31 @@ fn auth_with_pin_on_stdin() {
 
 #[test]
 fn malformed_wrong_and_locked_pins() {
-    let r = mynacard(&["--virtual", "taro", "auth", "--pin-stdin", "-q"], "12a4\n");
+    let r = mynacard(
+        &["--virtual", "taro", "auth", "--pin-stdin", "-q"],
+        "12a4\n",
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
-    assert!(r.stderr.contains("エラー"), "Japanese message too: {}", r.stderr);
-    let r = mynacard(&["--virtual", "taro", "auth", "--pin-stdin", "-q"], "9999\n");
+    assert!(
+        r.stderr.contains("エラー"),
+        "Japanese message too: {}",
+        r.stderr
+    );
+    let r = mynacard(
+        &["--virtual", "taro", "auth", "--pin-stdin", "-q"],
+        "9999\n",
+    );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("PIN_INCORRECT") && r.stderr.contains("2 tries left"), "{}", r.stderr);
-    let r = mynacard(&["--virtual", "locked", "auth", "--pin-stdin", "-q"], "0000\n");
+    assert!(
+        r.stderr.contains("PIN_INCORRECT") && r.stderr.contains("2 tries left"),
+        "{}",
+        r.stderr
+    );
+    let r = mynacard(
+        &["--virtual", "locked", "auth", "--pin-stdin", "-q"],
+        "0000\n",
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("PIN_LOCKED"), "{}", r.stderr);
 }
@@ -86,26 +122,66 @@ fn wrong_cards_are_named() {
 
 #[test]
 fn four_info_my_number_tries_face_and_sign() {
-    let r = mynacard(&["--virtual", "taro", "four-info", "--pin-stdin", "-q"], "1234\n");
+    let r = mynacard(
+        &["--virtual", "taro", "four-info", "--pin-stdin", "-q"],
+        "1234\n",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("〓田　太郎") && r.stdout.contains("外字"));
-    let r = mynacard(&["--virtual", "taro", "four-info", "--card-number-b", "--pin-stdin", "-q"], "55021720352285\n");
+    let r = mynacard(
+        &[
+            "--virtual",
+            "taro",
+            "four-info",
+            "--card-number-b",
+            "--pin-stdin",
+            "-q",
+        ],
+        "55021720352285\n",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = mynacard(&["--virtual", "taro", "my-number", "--pin-stdin", "-q"], "1234\n");
+    let r = mynacard(
+        &["--virtual", "taro", "my-number", "--pin-stdin", "-q"],
+        "1234\n",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("123456789018"));
     let r = mynacard(&["--virtual", "hanako", "tries", "-q"], "");
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("jpki_sign") && r.stdout.contains('5'));
     let dir = std::env::temp_dir().join(format!("mynacard-cli-test-{}", std::process::id()));
-    let r = mynacard(&["--virtual", "taro", "face", "--out", dir.to_str().unwrap(), "--pin-stdin", "-q"], "55021720352285\n");
+    let r = mynacard(
+        &[
+            "--virtual",
+            "taro",
+            "face",
+            "--out",
+            dir.to_str().unwrap(),
+            "--pin-stdin",
+            "-q",
+        ],
+        "55021720352285\n",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(std::fs::read(dir.join("name.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(
+        std::fs::read(dir.join("name.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
     let doc = dir.join("doc.txt");
     std::fs::write(&doc, "申請書").unwrap();
     let sig = dir.join("doc.sig");
     let r = mynacard(
-        &["--virtual", "taro", "sign", doc.to_str().unwrap(), "--out", sig.to_str().unwrap(), "--pin-stdin", "-q"],
+        &[
+            "--virtual",
+            "taro",
+            "sign",
+            doc.to_str().unwrap(),
+            "--out",
+            sig.to_str().unwrap(),
+            "--pin-stdin",
+            "-q",
+        ],
         "taro2025\n",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -117,7 +193,14 @@ fn four_info_my_number_tries_face_and_sign() {
 fn error_code_table() {
     let r = mynacard(&["error-codes"], "");
     assert_eq!(r.code, 0);
-    for code in ["PIN_INCORRECT", "PIN_LOCKED", "PIN_FORMAT", "CARD_REMOVED", "WRONG_CARD", "READER_NOT_FOUND"] {
+    for code in [
+        "PIN_INCORRECT",
+        "PIN_LOCKED",
+        "PIN_FORMAT",
+        "CARD_REMOVED",
+        "WRONG_CARD",
+        "READER_NOT_FOUND",
+    ] {
         assert!(r.stdout.lines().any(|l| l.starts_with(code)), "{code}");
     }
 }

@@ -40,13 +40,31 @@ async fn one<T: Transport>(card: &mut MynaCard<T>, op: usize, p: &Persona) -> Re
     match op {
         0 => Ok(()),
         1 => card.read_auth_certificate().await.map(drop),
-        2 => card.authenticate(&AuthPin::new(&p.auth_pin)?, SignInput::data(&[0x42; 32])).await.map(drop),
-        3 => card.read_sign_certificate(&SignPin::new(&p.sign_pin)?).await.map(drop),
-        4 => card.sign(&SignPin::new(&p.sign_pin)?, SignInput::data(b"document")).await.map(drop),
-        5 => card.read_four_info(&AssistPin::new(&p.assist_pin)?).await.map(drop),
-        6 => card.read_my_number(&AssistPin::new(&p.assist_pin)?).await.map(drop),
+        2 => card
+            .authenticate(&AuthPin::new(&p.auth_pin)?, SignInput::data(&[0x42; 32]))
+            .await
+            .map(drop),
+        3 => card
+            .read_sign_certificate(&SignPin::new(&p.sign_pin)?)
+            .await
+            .map(drop),
+        4 => card
+            .sign(&SignPin::new(&p.sign_pin)?, SignInput::data(b"document"))
+            .await
+            .map(drop),
+        5 => card
+            .read_four_info(&AssistPin::new(&p.assist_pin)?)
+            .await
+            .map(drop),
+        6 => card
+            .read_my_number(&AssistPin::new(&p.assist_pin)?)
+            .await
+            .map(drop),
         7 => card.all_pin_states().await.map(drop),
-        8 => card.read_face(SurfaceKey::A(&CardNumberA::new(&p.card_number_a())?)).await.map(drop),
+        8 => card
+            .read_face(SurfaceKey::A(&CardNumberA::new(&p.card_number_a())?))
+            .await
+            .map(drop),
         _ => {
             let _ = CardNumberB::new(&p.card_number_b())?;
             Ok(())
@@ -71,12 +89,20 @@ pub fn measure<T: Transport>(
             let (elapsed, stats) = pollster::block_on(async {
                 let mut card = MynaCard::connect(transport).await?;
                 // "connect" is measured from nothing; the others from an open session.
-                let (base, t0) = if op == 0 { (Default::default(), started) } else { (card.stats(), Instant::now()) };
+                let (base, t0) = if op == 0 {
+                    (Default::default(), started)
+                } else {
+                    (card.stats(), Instant::now())
+                };
                 one(&mut card, op, persona).await?;
                 let s = card.stats();
                 Ok::<_, Error>((
                     t0.elapsed(),
-                    (s.apdus - base.apdus, s.bytes_sent - base.bytes_sent, s.bytes_received - base.bytes_received),
+                    (
+                        s.apdus - base.apdus,
+                        s.bytes_sent - base.bytes_sent,
+                        s.bytes_received - base.bytes_received,
+                    ),
                 ))
             })?;
             times.push(elapsed);
@@ -115,7 +141,14 @@ pub fn markdown(rows: &[Row], notes: &[String]) -> String {
     for r in rows {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {} |\n",
-            r.link, r.operation, r.apdus, r.bytes_sent, r.bytes_received, r.median_ms, r.min_ms, r.iterations
+            r.link,
+            r.operation,
+            r.apdus,
+            r.bytes_sent,
+            r.bytes_received,
+            r.median_ms,
+            r.min_ms,
+            r.iterations
         ));
     }
     out

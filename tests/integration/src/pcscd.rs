@@ -39,7 +39,10 @@ fn free_port_pair() -> std::io::Result<u16> {
     for _ in 0..50 {
         let a = TcpListener::bind("127.0.0.1:0")?;
         let p = a.local_addr()?.port();
-        if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() && TcpListener::bind(("0.0.0.0", p)).is_err() {
+        if p < u16::MAX
+            && TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
+            && TcpListener::bind(("0.0.0.0", p)).is_err()
+        {
             // `p` is ours while `a` lives; drop it right before pcscd binds it.
             drop(a);
             return Ok(p);
@@ -56,12 +59,15 @@ impl Pcscd {
                 "{PCSCD} or {VPCD_DRIVER} is missing: run scripts/setup.sh (installs pcscd and vsmartcard-vpcd)"
             )));
         }
-        if PcscTransport::list_readers().is_ok() && std::os::unix::net::UnixStream::connect(SOCKET).is_ok() {
+        if PcscTransport::list_readers().is_ok()
+            && std::os::unix::net::UnixStream::connect(SOCKET).is_ok()
+        {
             return Err(io_error(format!(
                 "another pcscd already serves {SOCKET}; stop it first (the tests start their own)"
             )));
         }
-        let dir = std::env::temp_dir().join(format!("mynacard-pcscd-{}-{}", std::process::id(), nanos()));
+        let dir =
+            std::env::temp_dir().join(format!("mynacard-pcscd-{}-{}", std::process::id(), nanos()));
         let conf = dir.join("reader.conf.d");
         std::fs::create_dir_all(&conf)?;
         let port = free_port_pair()?;
@@ -73,7 +79,13 @@ impl Pcscd {
         )?;
         let log = std::fs::File::create(dir.join("pcscd.log"))?;
         let child = Command::new(PCSCD)
-            .args(["--foreground", "--auto-exit", "--apdu", "--debug", "--config"])
+            .args([
+                "--foreground",
+                "--auto-exit",
+                "--apdu",
+                "--debug",
+                "--config",
+            ])
             .arg(&conf)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -91,7 +103,10 @@ impl Pcscd {
                 return Ok(me);
             }
             if started.elapsed() > DEADLINE {
-                return Err(io_error(format!("pcscd did not list its vpcd reader in time:\n{}", me.log())));
+                return Err(io_error(format!(
+                    "pcscd did not list its vpcd reader in time:\n{}",
+                    me.log()
+                )));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -123,16 +138,24 @@ impl Pcscd {
             let result = vpcd::serve(&mut card, addr, &s);
             (card, result)
         });
-        InsertedCard { stop, thread: Some(thread) }
+        InsertedCard {
+            stop,
+            thread: Some(thread),
+        }
     }
 
     /// Whether pcscd sees a card in the vpcd reader (asks without connecting, so no session
     /// on the card is disturbed).
     pub fn card_present(&self) -> bool {
-        let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else { return false };
-        let Ok(name) = std::ffi::CString::new(self.reader_name()) else { return false };
+        let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else {
+            return false;
+        };
+        let Ok(name) = std::ffi::CString::new(self.reader_name()) else {
+            return false;
+        };
         let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
-        ctx.get_status_change(Some(Duration::ZERO), &mut states).is_ok()
+        ctx.get_status_change(Some(Duration::ZERO), &mut states)
+            .is_ok()
             && states[0].event_state().contains(pcsc::State::PRESENT)
     }
 
@@ -144,7 +167,10 @@ impl Pcscd {
             match PcscTransport::connect(Some(&self.reader_name())) {
                 Ok(t) => return Ok(t),
                 Err(e) if started.elapsed() > DEADLINE => {
-                    return Err(io_error(format!("no card in the vpcd reader ({e}):\n{}", self.log())));
+                    return Err(io_error(format!(
+                        "no card in the vpcd reader ({e}):\n{}",
+                        self.log()
+                    )));
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(50)),
             }
@@ -155,7 +181,10 @@ impl Pcscd {
 impl Drop for Pcscd {
     fn drop(&mut self) {
         // SIGTERM lets pcscd remove its socket and pid file; SIGKILL only if it hangs.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(5) {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -179,7 +208,12 @@ impl InsertedCard {
     /// Takes the card out of the reader and returns it.
     pub fn remove(mut self) -> VirtualCard {
         self.stop.store(true, Ordering::Relaxed);
-        let (card, _) = self.thread.take().expect("present").join().expect("vpcd thread");
+        let (card, _) = self
+            .thread
+            .take()
+            .expect("present")
+            .join()
+            .expect("vpcd thread");
         card
     }
 }
@@ -194,5 +228,8 @@ impl Drop for InsertedCard {
 }
 
 fn nanos() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }

@@ -4,8 +4,8 @@
 use mynacard_core::card::SurfaceKey;
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
-    AssistPin, AuthPin, CardKind, CardNumberA, CardNumberB, CardPin, DigestAlgorithm, Error, JpkiCertificate,
-    MynaCard, PinState, SignInput, SignPin, TransportError, UnixTime,
+    AssistPin, AuthPin, CardKind, CardNumberA, CardNumberB, CardPin, DigestAlgorithm, Error,
+    JpkiCertificate, MynaCard, PinState, SignInput, SignPin, TransportError, UnixTime,
 };
 use mynacard_virtual_card::{App, Persona, VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
@@ -24,7 +24,12 @@ fn persona(id: &str) -> Persona {
 
 fn verify_count(card: &MynaCard<VirtualTransport>) -> usize {
     // VERIFY carrying a PIN (a tries query has no data).
-    card.transport().card().seen().iter().filter(|s| s.ins == 0x20 && s.lc > 0).count()
+    card.transport()
+        .card()
+        .seen()
+        .iter()
+        .filter(|s| s.ins == 0x20 && s.lc > 0)
+        .count()
 }
 
 /// 2026-06-01: inside every normal persona's validity.
@@ -33,20 +38,39 @@ const NOW: UnixTime = UnixTime(1_780_272_000);
 #[test]
 fn authenticate_and_verify_against_the_test_ca() {
     let mut card = connect("taro");
-    assert_eq!(card.stats().apdus, 3, "connect: SELECT AP, SELECT token, READ token");
+    assert_eq!(
+        card.stats().apdus,
+        3,
+        "connect: SELECT AP, SELECT token, READ token"
+    );
     let challenge = [7u8; 32];
-    let auth = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge))).unwrap();
-    verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature).unwrap();
+    let auth =
+        block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
+            .unwrap();
+    verify::verify_signature(
+        &auth.certificate,
+        SignInput::data(&challenge),
+        &auth.signature,
+    )
+    .unwrap();
     let anchors = TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()]);
     anchors.verify(&auth.certificate, NOW).unwrap();
     // The real JPKI roots do not vouch for the test PKI.
-    assert!(verify::jpki_trust_anchors().verify(&auth.certificate, NOW).is_err());
+    assert!(
+        verify::jpki_trust_anchors()
+            .verify(&auth.certificate, NOW)
+            .is_err()
+    );
     assert!((1500..=1850).contains(&auth.certificate.der().len()));
     assert_eq!(auth.certificate.key_bits(), 2048);
     assert_eq!(verify_count(&card), 1);
     // A wrong challenge does not verify.
     assert_eq!(
-        verify::verify_signature(&auth.certificate, SignInput::data(b"other"), &auth.signature),
+        verify::verify_signature(
+            &auth.certificate,
+            SignInput::data(b"other"),
+            &auth.signature
+        ),
         Err(Error::SignatureInvalid)
     );
 }
@@ -63,7 +87,10 @@ fn reading_a_certificate_takes_one_extended_read() {
 
 #[test]
 fn short_apdu_reader_uses_the_fewest_short_reads() {
-    let mut card = block_on(MynaCard::connect(transport("taro").with_extended_length(false))).unwrap();
+    let mut card = block_on(MynaCard::connect(
+        transport("taro").with_extended_length(false),
+    ))
+    .unwrap();
     let before = card.stats().apdus;
     let cert = block_on(card.read_auth_certificate()).unwrap();
     let reads = cert.der().len().div_ceil(256);
@@ -80,7 +107,10 @@ fn extended_refused_falls_back_to_short_reads() {
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
-    assert!(!card.capabilities().extended_length, "the session remembers the fallback");
+    assert!(
+        !card.capabilities().extended_length,
+        "the session remembers the fallback"
+    );
 }
 
 #[test]
@@ -94,13 +124,21 @@ fn sign_with_the_signature_certificate() {
     anchors.verify(&signed.certificate, NOW).unwrap();
     // The 署名用 certificate carries 基本4情報, 外字 replaced by 代替文字.
     let fi = signed.certificate.four_info().unwrap().unwrap();
-    assert_eq!(fi.four_info.name.to_marked_string(), persona("taro").cert_name);
-    assert_eq!(fi.four_info.address.to_marked_string(), persona("taro").cert_address);
+    assert_eq!(
+        fi.four_info.name.to_marked_string(),
+        persona("taro").cert_name
+    );
+    assert_eq!(
+        fi.four_info.address.to_marked_string(),
+        persona("taro").cert_address
+    );
     assert_eq!(fi.four_info.birth_date.to_string(), "1980-02-17");
     // SHA-384 and a caller-made digest work too.
     let digest = [0x5Au8; 48];
-    let sig = block_on(card.sign_with_sign_key(&pin, SignInput::digest(DigestAlgorithm::Sha384, &digest)))
-        .unwrap();
+    let sig = block_on(
+        card.sign_with_sign_key(&pin, SignInput::digest(DigestAlgorithm::Sha384, &digest)),
+    )
+    .unwrap();
     verify::verify_signature(
         &signed.certificate,
         SignInput::digest(DigestAlgorithm::Sha384, &digest),
@@ -117,17 +155,25 @@ fn four_info_with_gaiji_and_a_long_address() {
     let fi = &read.four_info;
     assert!(fi.name.has_gaiji());
     assert_eq!(fi.name.to_marked_string(), "〓田　太郎");
-    assert_eq!(fi.address.to_marked_string(), p.address.replace('\u{E0B2}', "〓"));
+    assert_eq!(
+        fi.address.to_marked_string(),
+        p.address.replace('\u{E0B2}', "〓")
+    );
     assert!(p.address.len() >= 128, "the long-form length is exercised");
     assert_eq!(fi.birth_date.to_string(), "1980-02-17");
     assert_eq!(fi.sex, mynacard_core::Sex::Male);
     // The integrity signature verifies with the key of EF 0004 (the test signer).
     let key = pki::assist_signer().to_public_key();
-    let digest_info = SignInput::data(&read.integrity.signed_data).digest_info().unwrap();
+    let digest_info = SignInput::data(&read.integrity.signed_data)
+        .digest_info()
+        .unwrap();
     verify::verify_digest_info(&key, &digest_info, &read.integrity.signature).unwrap();
     // Debug never shows the data.
     let shown = format!("{read:?}");
-    assert!(!shown.contains("太郎") && !shown.contains("東京"), "{shown}");
+    assert!(
+        !shown.contains("太郎") && !shown.contains("東京"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -141,10 +187,14 @@ fn four_info_with_card_number_b() {
     // A wrong 照合番号B costs one try of its own counter only.
     let mut card = connect("taro");
     let wrong = CardNumberB::new("55021720351111").unwrap();
-    assert_eq!(block_on(card.read_four_info_with_card_number_b(&wrong)).unwrap_err(), Error::PinIncorrect {
-        remaining: 9
-    });
-    assert_eq!(card.transport().card().pin_tries(App::Assist, 0x0011), Some(3));
+    assert_eq!(
+        block_on(card.read_four_info_with_card_number_b(&wrong)).unwrap_err(),
+        Error::PinIncorrect { remaining: 9 }
+    );
+    assert_eq!(
+        card.transport().card().pin_tries(App::Assist, 0x0011),
+        Some(3)
+    );
 }
 
 #[test]
@@ -187,11 +237,20 @@ fn malformed_pin_sends_nothing_and_costs_nothing() {
     let before = card.stats().apdus;
     let seen_before = card.transport().card().seen().len();
     for bad in ["123", "12345", "12a4", "１２３４", "", " 1234"] {
-        assert!(matches!(AuthPin::new(bad), Err(Error::PinFormat { .. })), "{bad:?}");
-        assert!(matches!(AssistPin::new(bad), Err(Error::PinFormat { .. })), "{bad:?}");
+        assert!(
+            matches!(AuthPin::new(bad), Err(Error::PinFormat { .. })),
+            "{bad:?}"
+        );
+        assert!(
+            matches!(AssistPin::new(bad), Err(Error::PinFormat { .. })),
+            "{bad:?}"
+        );
     }
     for bad in ["ABC12", "ABCDEFGHIJ1234567", "ABC-123", "あいうえお12"] {
-        assert!(matches!(SignPin::new(bad), Err(Error::PinFormat { .. })), "{bad:?}");
+        assert!(
+            matches!(SignPin::new(bad), Err(Error::PinFormat { .. })),
+            "{bad:?}"
+        );
     }
     for bad in ["12345678901", "123456789019", "55021720352"] {
         assert!(CardNumberA::new(bad).is_err(), "{bad:?}");
@@ -200,8 +259,14 @@ fn malformed_pin_sends_nothing_and_costs_nothing() {
     assert!(CardNumberB::new("55131720352285").is_err(), "month 13");
     assert_eq!(card.stats().apdus, before);
     assert_eq!(card.transport().card().seen().len(), seen_before);
-    assert_eq!(card.transport().card().pin_tries(App::Jpki, 0x0018), Some(3));
-    assert_eq!(card.transport().card().pin_tries(App::Jpki, 0x001B), Some(5));
+    assert_eq!(
+        card.transport().card().pin_tries(App::Jpki, 0x0018),
+        Some(3)
+    );
+    assert_eq!(
+        card.transport().card().pin_tries(App::Jpki, 0x001B),
+        Some(5)
+    );
 }
 
 #[test]
@@ -212,12 +277,20 @@ fn wrong_pin_reports_remaining_and_is_never_retried() {
         let before = verify_count(&card);
         let e = block_on(card.authenticate(&wrong, SignInput::data(b"c"))).unwrap_err();
         assert_eq!(e, Error::PinIncorrect { remaining });
-        assert_eq!(verify_count(&card), before + 1, "exactly one VERIFY per attempt");
-        assert_eq!(card.transport().card().pin_tries(App::Jpki, 0x0018), Some(remaining));
+        assert_eq!(
+            verify_count(&card),
+            before + 1,
+            "exactly one VERIFY per attempt"
+        );
+        assert_eq!(
+            card.transport().card().pin_tries(App::Jpki, 0x0018),
+            Some(remaining)
+        );
     }
     // Now locked: the right PIN is not even sent.
     let before = verify_count(&card);
-    let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap_err();
+    let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
+        .unwrap_err();
     assert_eq!(e, Error::PinLocked);
     assert_eq!(verify_count(&card), before);
 }
@@ -225,7 +298,8 @@ fn wrong_pin_reports_remaining_and_is_never_retried() {
 #[test]
 fn locked_persona_gets_pin_locked_without_verify() {
     let mut card = connect("locked");
-    let e = block_on(card.authenticate(&AuthPin::new("0000").unwrap(), SignInput::data(b"c"))).unwrap_err();
+    let e = block_on(card.authenticate(&AuthPin::new("0000").unwrap(), SignInput::data(b"c")))
+        .unwrap_err();
     assert_eq!(e, Error::PinLocked);
     assert_eq!(verify_count(&card), 0);
     let states = block_on(card.all_pin_states()).unwrap();
@@ -234,7 +308,10 @@ fn locked_persona_gets_pin_locked_without_verify() {
     // A wrong sign PIN with one try left locks it and says so.
     let e = block_on(card.read_sign_certificate(&SignPin::new("WRONG1").unwrap())).unwrap_err();
     assert_eq!(e, Error::PinIncorrect { remaining: 0 });
-    assert_eq!(block_on(card.pin_state(CardPin::JpkiSign)).unwrap(), PinState::Locked);
+    assert_eq!(
+        block_on(card.pin_state(CardPin::JpkiSign)).unwrap(),
+        PinState::Locked
+    );
 }
 
 #[test]
@@ -253,14 +330,20 @@ fn tries_never_spend_a_try_and_survive_a_correct_pin() {
         let pin = AuthPin::new(&p.auth_pin).unwrap();
         block_on(card.sign_with_auth_key(&pin, SignInput::data(b"1"))).unwrap();
         let state = block_on(card.pin_state(CardPin::JpkiAuth)).unwrap();
-        assert!(matches!(state, PinState::Remaining(3) | PinState::Verified), "{id}: {state:?}");
+        assert!(
+            matches!(state, PinState::Remaining(3) | PinState::Verified),
+            "{id}: {state:?}"
+        );
         block_on(card.sign_with_auth_key(&pin, SignInput::data(b"2"))).unwrap();
     }
 }
 
 #[test]
 fn wrong_cards_are_refused() {
-    for (id, kind) in [("juki", CardKind::JukiCard), ("phone", CardKind::Smartphone)] {
+    for (id, kind) in [
+        ("juki", CardKind::JukiCard),
+        ("phone", CardKind::Smartphone),
+    ] {
         let e = block_on(MynaCard::connect(transport(id))).unwrap_err();
         assert_eq!(e, Error::WrongCard { found: kind }, "{id}");
     }
@@ -271,7 +354,10 @@ fn expired_and_revoked_certificates_are_read_but_not_trusted() {
     let anchors = TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()]);
     let mut card = connect("expired");
     let cert = block_on(card.read_auth_certificate()).unwrap();
-    assert_eq!(anchors.verify(&cert, NOW).unwrap_err(), Error::CertificateExpired);
+    assert_eq!(
+        anchors.verify(&cert, NOW).unwrap_err(),
+        Error::CertificateExpired
+    );
     let mut card = connect("revoked");
     let cert = block_on(card.read_auth_certificate()).unwrap();
     // Revocation is checked against the CRL (issue 7); the chain itself is fine.
@@ -283,7 +369,10 @@ fn expired_and_revoked_certificates_are_read_but_not_trusted() {
 fn card_removed_mid_operation_is_a_typed_error() {
     let mut card = connect("taro");
     card.transport_mut().remove_card();
-    assert_eq!(block_on(card.read_auth_certificate()).unwrap_err(), Error::CardRemoved);
+    assert_eq!(
+        block_on(card.read_auth_certificate()).unwrap_err(),
+        Error::CardRemoved
+    );
     card.transport_mut().insert_card();
     // After a cold start nothing is selected or verified; the session reselects.
     assert!(block_on(card.read_auth_certificate()).is_ok());
@@ -298,11 +387,14 @@ fn faults_at_every_exchange_give_typed_errors() {
         let mut t = transport("taro");
         block_on(async {
             let mut card = MynaCard::connect(&mut t).await.unwrap();
-            card.authenticate(&pin, SignInput::data(b"c")).await.unwrap();
+            card.authenticate(&pin, SignInput::data(b"c"))
+                .await
+                .unwrap();
         });
         t.exchanges()
     };
-    let faults: Vec<Box<dyn Fn(&mut VirtualTransport, usize)>> = vec![
+    type Inject = Box<dyn Fn(&mut VirtualTransport, usize)>;
+    let faults: Vec<Inject> = vec![
         Box::new(|t, n| t.fail_at(n, TransportError::CardRemoved)),
         Box::new(|t, n| t.fail_at(n, TransportError::Timeout)),
         Box::new(|t, n| t.replace_response_at(n, vec![])),
@@ -310,7 +402,12 @@ fn faults_at_every_exchange_give_typed_errors() {
         Box::new(|t, n| t.replace_response_at(n, vec![0x6A, 0x86])),
         Box::new(|t, n| t.replace_response_at(n, vec![0x6F, 0x00])),
         Box::new(|t, n| t.replace_response_at(n, vec![0xFF; 70_000])),
-        Box::new(|t, n| t.replace_response_at(n, [vec![0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xFF], vec![0x90, 0x00]].concat())),
+        Box::new(|t, n| {
+            t.replace_response_at(
+                n,
+                [vec![0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xFF], vec![0x90, 0x00]].concat(),
+            )
+        }),
         Box::new(|t, n| t.truncate_response_at(n, 3)),
         Box::new(|t, n| t.truncate_response_at(n, 100)),
     ];
@@ -327,7 +424,10 @@ fn faults_at_every_exchange_give_typed_errors() {
                 assert!(!e.message_ja().is_empty());
             }
             // A fault may cost at most the one VERIFY the operation makes.
-            assert!(t.card().pin_tries(App::Jpki, 0x0018).unwrap() >= 2, "fault {f} at {n}");
+            assert!(
+                t.card().pin_tries(App::Jpki, 0x0018).unwrap() >= 2,
+                "fault {f} at {n}"
+            );
         }
     }
 }
@@ -342,7 +442,16 @@ fn progress_reports_steps_without_data() {
     block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap();
     let steps = steps.lock().unwrap();
     use mynacard_core::Progress;
-    assert!(steps.iter().any(|p| matches!(p, Progress::VerifyingPin { pin: CardPin::JpkiAuth })));
+    assert!(steps.iter().any(|p| matches!(
+        p,
+        Progress::VerifyingPin {
+            pin: CardPin::JpkiAuth
+        }
+    )));
     assert!(steps.iter().any(|p| matches!(p, Progress::Signing)));
-    assert!(steps.iter().any(|p| matches!(p, Progress::Reading { ef: 0x000A, done, total } if done == total)));
+    assert!(
+        steps
+            .iter()
+            .any(|p| matches!(p, Progress::Reading { ef: 0x000A, done, total } if done == total))
+    );
 }

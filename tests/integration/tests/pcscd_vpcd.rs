@@ -9,7 +9,8 @@ use std::process::Command;
 
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
-    AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, PinState, SignInput, SignPin, Transport, UnixTime,
+    AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, PinState, SignInput, SignPin,
+    Transport, UnixTime,
 };
 use mynacard_pcsc::PcscTransport;
 use mynacard_tests::pcscd::Pcscd;
@@ -53,18 +54,37 @@ fn no_card(pcscd: &Pcscd) {
 fn sdk_operations(pcscd: &Pcscd) {
     let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
     let transport = pcscd.connect().unwrap();
-    assert_eq!(transport.atr().unwrap(), [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]);
+    assert_eq!(
+        transport.atr().unwrap(),
+        [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
+    );
     assert!(transport.capabilities().extended_length);
     let mut card = block_on(MynaCard::connect(transport)).unwrap();
     let challenge = [9u8; 32];
-    let auth = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge))).unwrap();
-    verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature).unwrap();
+    let auth =
+        block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
+            .unwrap();
+    verify::verify_signature(
+        &auth.certificate,
+        SignInput::data(&challenge),
+        &auth.signature,
+    )
+    .unwrap();
     TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
         .verify(&auth.certificate, NOW)
         .unwrap();
-    assert_eq!(auth.certificate.der(), pki::persona("taro").unwrap().auth_cert);
-    let signed = block_on(card.sign(&SignPin::new("TARO2025").unwrap(), SignInput::data(b"doc"))).unwrap();
-    verify::verify_signature(&signed.certificate, SignInput::data(b"doc"), &signed.signature).unwrap();
+    assert_eq!(
+        auth.certificate.der(),
+        pki::persona("taro").unwrap().auth_cert
+    );
+    let signed =
+        block_on(card.sign(&SignPin::new("TARO2025").unwrap(), SignInput::data(b"doc"))).unwrap();
+    verify::verify_signature(
+        &signed.certificate,
+        SignInput::data(b"doc"),
+        &signed.signature,
+    )
+    .unwrap();
     let fi = block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
     assert_eq!(fi.four_info.name.to_marked_string(), "〓田　太郎");
     let mn = block_on(card.read_my_number(&AssistPin::new("1234").unwrap())).unwrap();
@@ -74,7 +94,14 @@ fn sdk_operations(pcscd: &Pcscd) {
     drop(card);
     let returned = inserted.remove();
     // The card saw exactly one VERIFY per PIN-protected operation.
-    assert_eq!(returned.seen().iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(), 4);
+    assert_eq!(
+        returned
+            .seen()
+            .iter()
+            .filter(|s| s.ins == 0x20 && s.lc > 0)
+            .count(),
+        4
+    );
 }
 
 fn short_apdus(pcscd: &Pcscd) {
@@ -84,13 +111,17 @@ fn short_apdus(pcscd: &Pcscd) {
     let mut card = block_on(MynaCard::connect(transport)).unwrap();
     let before = card.stats().apdus;
     let cert = block_on(card.read_auth_certificate()).unwrap();
-    assert_eq!(card.stats().apdus - before, 1 + cert.der().len().div_ceil(256));
+    assert_eq!(
+        card.stats().apdus - before,
+        1 + cert.der().len().div_ceil(256)
+    );
 }
 
 fn pins(pcscd: &Pcscd) {
     let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
     let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
-    let e = block_on(card.authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c"))).unwrap_err();
+    let e = block_on(card.authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c")))
+        .unwrap_err();
     assert_eq!(e, Error::PinIncorrect { remaining: 2 });
     drop(card);
     let mut returned = inserted.remove();
@@ -99,11 +130,19 @@ fn pins(pcscd: &Pcscd) {
     returned.clear_seen();
     let inserted = pcscd.insert(returned);
     let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
-    let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap_err();
+    let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
+        .unwrap_err();
     assert_eq!(e, Error::PinLocked);
     drop(card);
     let returned = inserted.remove();
-    assert_eq!(returned.seen().iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(), 0);
+    assert_eq!(
+        returned
+            .seen()
+            .iter()
+            .filter(|s| s.ins == 0x20 && s.lc > 0)
+            .count(),
+        0
+    );
 }
 
 fn card_pulled(pcscd: &Pcscd) {
@@ -114,7 +153,10 @@ fn card_pulled(pcscd: &Pcscd) {
     // Wait until pcscd has noticed the empty slot (its reader polling), as with a real pull.
     let started = std::time::Instant::now();
     while pcscd.card_present() {
-        assert!(started.elapsed().as_secs() < 10, "pcscd never noticed the card was gone");
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "pcscd never noticed the card was gone"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let e = block_on(card.read_auth_ca_certificate()).unwrap_err();
@@ -128,8 +170,14 @@ fn opensc(pcscd: &Pcscd) {
     let dir = std::env::temp_dir().join(format!("mynacard-opensc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = |cmd: &mut Command| {
-        let o = cmd.output().expect("OpenSC tool runs (scripts/setup.sh installs opensc)");
-        let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        let o = cmd
+            .output()
+            .expect("OpenSC tool runs (scripts/setup.sh installs opensc)");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(o.status.success(), "{cmd:?} failed:\n{text}");
         text
     };
@@ -138,9 +186,14 @@ fn opensc(pcscd: &Pcscd) {
     assert!(info.contains("jpki"), "{info}");
     // pkcs15-tool reads the 利用者証明用 certificate: the same bytes as the card holds.
     let listing = out(Command::new("pkcs15-tool").args(["--reader", "0", "--list-certificates"]));
-    assert!(listing.to_lowercase().contains("user authentication"), "{listing}");
+    assert!(
+        listing.to_lowercase().contains("user authentication"),
+        "{listing}"
+    );
     let pem = out(Command::new("pkcs15-tool").args(["--reader", "0", "--read-certificate", "01"]));
-    let cert = JpkiCertificate::from_pem(&pem[pem.find("-----BEGIN").expect("a PEM certificate")..]).unwrap();
+    let cert =
+        JpkiCertificate::from_pem(&pem[pem.find("-----BEGIN").expect("a PEM certificate")..])
+            .unwrap();
     assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
     // pkcs11-tool signs with the 利用者証明用 key (RSA-PKCS over a SHA-256 DigestInfo); the
     // core verifies the signature against the certificate OpenSC read.
@@ -151,7 +204,18 @@ fn opensc(pcscd: &Pcscd) {
     out(Command::new("pkcs11-tool")
         .arg("--module")
         .arg(&module)
-        .args(["--slot-index", "0", "--login", "--pin", "1234", "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01"])
+        .args([
+            "--slot-index",
+            "0",
+            "--login",
+            "--pin",
+            "1234",
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--id",
+            "01",
+        ])
         .arg("--input-file")
         .arg(&data)
         .arg("--output-file")

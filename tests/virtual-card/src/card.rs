@@ -225,11 +225,20 @@ impl VirtualCard {
         let secure_messaging = apdu.cla & 0x0C != 0;
         match apdu.cla & !0x0C {
             0x00 | 0x80 => {}
-            cla if cla & 0x03 != 0 && cla & 0x80 == 0 => return (Vec::new(), sw::CHANNEL_NOT_SUPPORTED),
+            cla if cla & 0x03 != 0 && cla & 0x80 == 0 => {
+                return (Vec::new(), sw::CHANNEL_NOT_SUPPORTED);
+            }
             _ => return (Vec::new(), sw::CLA_NOT_SUPPORTED),
         }
         if secure_messaging {
-            return (Vec::new(), if apdu.ins == 0xA4 { sw::SM_NOT_SUPPORTED } else { 0x69FC });
+            return (
+                Vec::new(),
+                if apdu.ins == 0xA4 {
+                    sw::SM_NOT_SUPPORTED
+                } else {
+                    0x69FC
+                },
+            );
         }
         match (apdu.cla, apdu.ins) {
             (0x00, 0xA4) => (Vec::new(), self.select(apdu)),
@@ -260,7 +269,9 @@ impl VirtualCard {
                 sw::OK
             }
             0x02 => {
-                let Some(app) = self.selected_app else { return sw::FILE_NOT_FOUND };
+                let Some(app) = self.selected_app else {
+                    return sw::FILE_NOT_FOUND;
+                };
                 let Ok(fid) = <[u8; 2]>::try_from(apdu.data).map(u16::from_be_bytes) else {
                     return sw::WRONG_LENGTH;
                 };
@@ -290,14 +301,23 @@ impl VirtualCard {
         match short_id {
             Some(sfi) => {
                 let fid = u16::from(sfi);
-                if self.fs.contains_key(&(app, fid)) { Ok((app, fid)) } else { Err(sw::FILE_NOT_FOUND) }
+                if self.fs.contains_key(&(app, fid)) {
+                    Ok((app, fid))
+                } else {
+                    Err(sw::FILE_NOT_FOUND)
+                }
             }
-            None => self.selected_ef.map(|fid| (app, fid)).ok_or(sw::NO_CURRENT_EF),
+            None => self
+                .selected_ef
+                .map(|fid| (app, fid))
+                .ok_or(sw::NO_CURRENT_EF),
         }
     }
 
     fn read_binary(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
-        let Some(le) = apdu.le else { return (Vec::new(), sw::WRONG_LENGTH) };
+        let Some(le) = apdu.le else {
+            return (Vec::new(), sw::WRONG_LENGTH);
+        };
         if !apdu.data.is_empty() {
             return (Vec::new(), sw::WRONG_LENGTH);
         }
@@ -362,16 +382,27 @@ impl VirtualCard {
         };
         let verified = self.is_verified(app, fid);
         let answer_ok_when_verified = self.persona.verified_tries_answer == VerifiedTriesAnswer::Ok;
-        let Some(Node::Pin(pin)) = self.fs.get_mut(&(app, fid)) else { return sw::INCOMPATIBLE_FILE };
+        let Some(Node::Pin(pin)) = self.fs.get_mut(&(app, fid)) else {
+            return sw::INCOMPATIBLE_FILE;
+        };
         if apdu.data.is_empty() {
             // Tries query: 63Cx, even right after a correct PIN, or 9000 on some cards.
-            return if verified && answer_ok_when_verified { sw::OK } else { sw::tries(pin.tries) };
+            return if verified && answer_ok_when_verified {
+                sw::OK
+            } else {
+                sw::tries(pin.tries)
+            };
         }
         if pin.tries == 0 {
             return sw::AUTH_BLOCKED;
         }
         let matches = pin.value.len() == apdu.data.len()
-            && pin.value.iter().zip(apdu.data).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            && pin
+                .value
+                .iter()
+                .zip(apdu.data)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
         if matches {
             pin.tries = pin.max;
             self.verified_app = Some(app);
@@ -402,7 +433,9 @@ impl VirtualCard {
         if apdu.data.is_empty() || apdu.data.len() > 16 {
             return sw::WRONG_LENGTH;
         }
-        let Some(Node::Pin(pin)) = self.fs.get_mut(&(app, fid)) else { return sw::INCOMPATIBLE_FILE };
+        let Some(Node::Pin(pin)) = self.fs.get_mut(&(app, fid)) else {
+            return sw::INCOMPATIBLE_FILE;
+        };
         pin.value.iter_mut().for_each(|b| *b = 0);
         pin.value = apdu.data.to_vec();
         sw::OK

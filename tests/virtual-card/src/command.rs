@@ -18,10 +18,24 @@ pub(crate) struct Apdu<'a> {
 /// Parses `raw`; `None` when the length fields do not add up (the card answers 6700).
 pub(crate) fn parse(raw: &[u8]) -> Option<Apdu<'_>> {
     let (&[cla, ins, p1, p2], body) = raw.split_first_chunk::<4>()?;
-    let apdu = |data, le, extended| Some(Apdu { cla, ins, p1, p2, data, le, extended });
+    let apdu = |data, le, extended| {
+        Some(Apdu {
+            cla,
+            ins,
+            p1,
+            p2,
+            data,
+            le,
+            extended,
+        })
+    };
     match body {
         [] => apdu(&[], None, false),
-        [le] => apdu(&[], Some(if *le == 0 { 256 } else { usize::from(*le) }), false),
+        [le] => apdu(
+            &[],
+            Some(if *le == 0 { 256 } else { usize::from(*le) }),
+            false,
+        ),
         [0, rest @ ..] => {
             // Extended: 00 then Le (2 bytes) or Lc (2 bytes) + data + optional Le (2 bytes).
             let two = |b: &[u8]| usize::from(u16::from_be_bytes([b[0], b[1]]));
@@ -48,7 +62,15 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Apdu<'_>> {
             let data = rest.get(..lc)?;
             match rest.len() - lc {
                 0 => apdu(data, None, false),
-                1 => apdu(data, Some(if rest[lc] == 0 { 256 } else { usize::from(rest[lc]) }), false),
+                1 => apdu(
+                    data,
+                    Some(if rest[lc] == 0 {
+                        256
+                    } else {
+                        usize::from(rest[lc])
+                    }),
+                    false,
+                ),
                 _ => None,
             }
         }
@@ -65,7 +87,10 @@ mod tests {
         assert_eq!((a.data, a.le, a.extended), (&[0xAA, 0xBB][..], None, false));
         assert_eq!(parse(&[0, 0xB0, 0, 0, 0]).unwrap().le, Some(256));
         assert_eq!(parse(&[0, 0xB0, 0, 0, 0, 0, 0]).unwrap().le, Some(65536));
-        assert_eq!(parse(&[0, 0xB0, 0, 0, 0, 0x06, 0x40]).unwrap().le, Some(1600));
+        assert_eq!(
+            parse(&[0, 0xB0, 0, 0, 0, 0x06, 0x40]).unwrap().le,
+            Some(1600)
+        );
         let e = parse(&[0x80, 0x2A, 0, 0x80, 0, 0, 2, 1, 2, 1, 0]).unwrap();
         assert_eq!((e.data, e.le, e.extended), (&[1, 2][..], Some(256), true));
         assert_eq!(parse(&[0, 0x20, 0, 0x80]).unwrap().le, None);

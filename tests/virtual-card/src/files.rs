@@ -64,10 +64,16 @@ impl Drop for PinEf {
 }
 
 pub(crate) enum Node {
-    Binary { data: Vec<u8>, access: Access },
+    Binary {
+        data: Vec<u8>,
+        access: Access,
+    },
     Pin(PinEf),
     /// A private key EF; usable for 80 2A after `pin` is verified.
-    Key { key: Box<PrivateKey>, pin: u16 },
+    Key {
+        key: Box<PrivateKey>,
+        pin: u16,
+    },
     /// An internal EF the card never lets out (READ → 6981).
     Internal,
 }
@@ -79,7 +85,11 @@ pub(crate) type FileSystem = BTreeMap<(App, u16), Node>;
 pub(crate) const CARD_NUMBER_TRIES: u8 = 10;
 
 fn pin(value: &str, tries: u8, max: u8) -> Node {
-    Node::Pin(PinEf { value: value.as_bytes().to_vec(), tries: tries.min(max), max })
+    Node::Pin(PinEf {
+        value: value.as_bytes().to_vec(),
+        tries: tries.min(max),
+        max,
+    })
 }
 
 /// Pads an EF with FF filler to a multiple of `block` (physical EF sizes: card-notes).
@@ -91,7 +101,8 @@ fn padded(mut object: Vec<u8>, block: usize) -> Vec<u8> {
 
 fn sign_sha256(key: &PrivateKey, data: &[u8]) -> Vec<u8> {
     let digest = Sha256::digest(data);
-    key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest).expect("RSA-2048 signs a SHA-256 digest")
+    key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
+        .expect("RSA-2048 signs a SHA-256 digest")
 }
 
 /// `90 03 <e> 91 82 01 00 <n>`: the public key form of 入力補助AP EF 0004 (tag numbers 16, 17;
@@ -133,14 +144,20 @@ pub(crate) fn my_number_file(p: &Persona) -> Vec<u8> {
 pub(crate) fn integrity_file(my_number: &[u8], four_info: &[u8], signer: &PrivateKey) -> Vec<u8> {
     // The hashed range of 4情報 starts at DF22, whose offset DF21 gives.
     let header = if four_info[2] == 0x82 { 5 } else { 3 };
-    let df22 = usize::from(u16::from_be_bytes([four_info[header + 3], four_info[header + 4]]));
+    let df22 = usize::from(u16::from_be_bytes([
+        four_info[header + 3],
+        four_info[header + 4],
+    ]));
     let hashes = [
         tlv(&[0xDF, 0x31], &Sha256::digest(my_number)),
         tlv(&[0xDF, 0x32], &Sha256::digest(&four_info[df22..])),
     ]
     .concat();
     let signature = sign_sha256(signer, &hashes);
-    tlv(&[0xFF, 0x30], &[hashes, tlv(&[0xDF, 0x33], &signature)].concat())
+    tlv(
+        &[0xFF, 0x30],
+        &[hashes, tlv(&[0xDF, 0x33], &signature)].concat(),
+    )
 }
 
 /// 入力補助AP / 券面AP EF 0004: `7F21 { 5F4E (AKI 16, SKI 16, key), 5F37 signature }`, 568
@@ -151,7 +168,10 @@ pub(crate) fn key_record_file(signer: &PrivateKey) -> Vec<u8> {
     let ski = &Sha256::digest(&key)[..16];
     let body = [ski, ski, &key].concat();
     let signature = sign_sha256(signer, &body);
-    tlv(&[0x7F, 0x21], &[tlv(&[0x5F, 0x4E], &body), tlv(&[0x5F, 0x37], &signature)].concat())
+    tlv(
+        &[0x7F, 0x21],
+        &[tlv(&[0x5F, 0x4E], &body), tlv(&[0x5F, 0x37], &signature)].concat(),
+    )
 }
 
 /// 入力補助AP EF 0005: `FF40 { DF41 AP info, DF42 key id, DF43 128 bytes }`, 164 bytes in a
@@ -160,8 +180,12 @@ fn assist_ap_info(signer: &PrivateKey) -> Vec<u8> {
     let key_id = &Sha256::digest(public_key_object(&signer.to_public_key()))[..16];
     let object = tlv(
         &[0xFF, 0x40],
-        &[tlv(&[0xDF, 0x41], &[0x01, 0x03, 0x0E, 0x01]), tlv(&[0xDF, 0x42], key_id), tlv(&[0xDF, 0x43], &[0u8; 128])]
-            .concat(),
+        &[
+            tlv(&[0xDF, 0x41], &[0x01, 0x03, 0x0E, 0x01]),
+            tlv(&[0xDF, 0x42], key_id),
+            tlv(&[0xDF, 0x43], &[0u8; 128]),
+        ]
+        .concat(),
     );
     padded(object, 256)
 }
@@ -173,8 +197,12 @@ pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
     let expiry = format!("{:04}{:02}{:02}", p.expiry_year, m, d);
     // The photo: a JPEG 2000 signature box and file-type box, then an opaque codestream
     // stand-in of the recorded size (1854 bytes); not a decodable image.
-    let mut photo = vec![0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A];
-    photo.extend_from_slice(&[0, 0, 0, 0x14, b'f', b't', b'y', b'p', b'j', b'p', b'2', b' ', 0, 0, 0, 0]);
+    let mut photo = vec![
+        0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A,
+    ];
+    photo.extend_from_slice(&[
+        0, 0, 0, 0x14, b'f', b't', b'y', b'p', b'j', b'p', b'2', b' ', 0, 0, 0, 0,
+    ]);
     photo.extend_from_slice(b"jp2 ");
     photo.extend((0..1854 - photo.len()).map(|i| (i * 31 % 251) as u8));
     let public = public_key_object(&signer.to_public_key());
@@ -187,7 +215,10 @@ pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
         tlv(&[0xDF, 0x27], &photo),
     ];
     // Signed range: unconfirmed (card.md §9); here DF22..DF27 and DF29..DF2A TLVs.
-    let tail = [tlv(&[0xDF, 0x29], expiry.as_bytes()), tlv(&[0xDF, 0x2A], &png(24, 8, 3))];
+    let tail = [
+        tlv(&[0xDF, 0x29], expiry.as_bytes()),
+        tlv(&[0xDF, 0x2A], &png(24, 8, 3)),
+    ];
     let signed = [items.concat(), tail.concat()].concat();
     items.push(tlv(&[0xDF, 0x28], &sign_sha256(signer, &signed)));
     items.extend(tail);
@@ -199,7 +230,10 @@ pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
         offsets.extend_from_slice(&(at as u16).to_be_bytes());
         at += item.len();
     }
-    tlv(&[0xFF, 0x20], &[tlv(&[0xDF, 0x21], &offsets), items.concat()].concat())
+    tlv(
+        &[0xFF, 0x20],
+        &[tlv(&[0xDF, 0x21], &offsets), items.concat()].concat(),
+    )
 }
 
 /// Builds every EF of `p`'s card.
@@ -211,24 +245,63 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     let mut put = |app, fid, node| {
         fs.insert((app, fid), node);
     };
-    let always = |data| Node::Binary { data, access: Access::Always };
+    let always = |data| Node::Binary {
+        data,
+        access: Access::Always,
+    };
 
     // 公的個人認証AP. Certificate EFs hold the DER then FF filler to a 256-byte boundary.
     let mut token = p.token.as_bytes().to_vec();
     token.resize(160, b' ');
     put(App::Jpki, 0x0006, always(token));
     put(App::Jpki, 0x0008, always(vec![0x8F, 0x8F, 0x00]));
-    let auth_cert_access =
-        if p.token == "JPKIAPGPSETOKEN" { Access::AnyPin(vec![0x0018]) } else { Access::Always };
-    put(App::Jpki, 0x000A, Node::Binary { data: padded(certs.auth_cert.to_vec(), 256), access: auth_cert_access });
-    put(App::Jpki, 0x000B, always(padded(pki::auth_ca_der().to_vec(), 256)));
-    put(App::Jpki, 0x0001, Node::Binary {
-        data: padded(certs.sign_cert.to_vec(), 256),
-        access: Access::AnyPin(vec![0x001B]),
-    });
-    put(App::Jpki, 0x0002, always(padded(pki::sign_ca_der().to_vec(), 256)));
-    put(App::Jpki, 0x0017, Node::Key { key: Box::new(pki::key(certs.auth_key)), pin: 0x0018 });
-    put(App::Jpki, 0x001A, Node::Key { key: Box::new(pki::key(certs.sign_key)), pin: 0x001B });
+    let auth_cert_access = if p.token == "JPKIAPGPSETOKEN" {
+        Access::AnyPin(vec![0x0018])
+    } else {
+        Access::Always
+    };
+    put(
+        App::Jpki,
+        0x000A,
+        Node::Binary {
+            data: padded(certs.auth_cert.to_vec(), 256),
+            access: auth_cert_access,
+        },
+    );
+    put(
+        App::Jpki,
+        0x000B,
+        always(padded(pki::auth_ca_der().to_vec(), 256)),
+    );
+    put(
+        App::Jpki,
+        0x0001,
+        Node::Binary {
+            data: padded(certs.sign_cert.to_vec(), 256),
+            access: Access::AnyPin(vec![0x001B]),
+        },
+    );
+    put(
+        App::Jpki,
+        0x0002,
+        always(padded(pki::sign_ca_der().to_vec(), 256)),
+    );
+    put(
+        App::Jpki,
+        0x0017,
+        Node::Key {
+            key: Box::new(pki::key(certs.auth_key)),
+            pin: 0x0018,
+        },
+    );
+    put(
+        App::Jpki,
+        0x001A,
+        Node::Key {
+            key: Box::new(pki::key(certs.sign_key)),
+            pin: 0x001B,
+        },
+    );
     put(App::Jpki, 0x0018, pin(&p.auth_pin, p.auth_tries, 3));
     put(App::Jpki, 0x001B, pin(&p.sign_pin, p.sign_tries, 5));
     put(App::Jpki, 0x001E, Node::Internal);
@@ -237,29 +310,75 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     let my_number = my_number_file(p);
     let four_info = four_info_file(p);
     let with_pin = Access::AnyPin(vec![0x0011, 0x0014, 0x0015]);
-    put(App::Assist, 0x0003, Node::Binary {
-        data: integrity_file(&my_number, &four_info, &assist_signer),
-        access: with_pin.clone(),
-    });
-    put(App::Assist, 0x0001, Node::Binary { data: my_number, access: with_pin.clone() });
-    put(App::Assist, 0x0002, Node::Binary { data: four_info, access: with_pin });
+    put(
+        App::Assist,
+        0x0003,
+        Node::Binary {
+            data: integrity_file(&my_number, &four_info, &assist_signer),
+            access: with_pin.clone(),
+        },
+    );
+    put(
+        App::Assist,
+        0x0001,
+        Node::Binary {
+            data: my_number,
+            access: with_pin.clone(),
+        },
+    );
+    put(
+        App::Assist,
+        0x0002,
+        Node::Binary {
+            data: four_info,
+            access: with_pin,
+        },
+    );
     put(App::Assist, 0x0004, always(key_record_file(&assist_signer)));
     put(App::Assist, 0x0005, always(assist_ap_info(&assist_signer)));
     put(App::Assist, 0x0011, pin(&p.assist_pin, p.assist_tries, 3));
     // Blocked when issued (card-evidence §1, §8).
     put(App::Assist, 0x0012, pin("", 0, 3));
-    put(App::Assist, 0x0014, pin(&p.card_number_a(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES));
-    put(App::Assist, 0x0015, pin(&p.card_number_b(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES));
+    put(
+        App::Assist,
+        0x0014,
+        pin(&p.card_number_a(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES),
+    );
+    put(
+        App::Assist,
+        0x0015,
+        pin(&p.card_number_b(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES),
+    );
 
     // 券面事項確認AP.
-    put(App::Surface, 0x0002, Node::Binary {
-        data: face_file(p, &surface_signer),
-        access: Access::AnyPin(vec![0x0013, 0x0012]),
-    });
-    put(App::Surface, 0x0004, always(key_record_file(&surface_signer)));
-    put(App::Surface, 0x0011, pin(&p.birth_era_yymmdd(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES));
-    put(App::Surface, 0x0012, pin(&p.card_number_b(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES));
-    put(App::Surface, 0x0013, pin(&p.card_number_a(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES));
+    put(
+        App::Surface,
+        0x0002,
+        Node::Binary {
+            data: face_file(p, &surface_signer),
+            access: Access::AnyPin(vec![0x0013, 0x0012]),
+        },
+    );
+    put(
+        App::Surface,
+        0x0004,
+        always(key_record_file(&surface_signer)),
+    );
+    put(
+        App::Surface,
+        0x0011,
+        pin(&p.birth_era_yymmdd(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES),
+    );
+    put(
+        App::Surface,
+        0x0012,
+        pin(&p.card_number_b(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES),
+    );
+    put(
+        App::Surface,
+        0x0013,
+        pin(&p.card_number_a(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES),
+    );
     fs
 }
 
@@ -289,7 +408,10 @@ mod tests {
         assert_eq!(integrity_file(&mn, &f, &signer).len(), 336);
         assert_eq!(key_record_file(&signer).len(), 568);
         let info = assist_ap_info(&signer);
-        assert_eq!((info.len(), &info[..5]), (256, &[0xFF, 0x40, 0x82, 0x00, 0x9F][..]));
+        assert_eq!(
+            (info.len(), &info[..5]),
+            (256, &[0xFF, 0x40, 0x82, 0x00, 0x9F][..])
+        );
         assert_eq!(public_key_object(&signer.to_public_key()).len(), 265);
     }
 }

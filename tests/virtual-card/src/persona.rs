@@ -122,7 +122,8 @@ impl Persona {
         if self.atr_bytes().is_none() {
             return bad("atr is not hex");
         }
-        if self.security_code.len() != 4 || !self.security_code.bytes().all(|b| b.is_ascii_digit()) {
+        if self.security_code.len() != 4 || !self.security_code.bytes().all(|b| b.is_ascii_digit())
+        {
             return bad("security_code is not 4 digits");
         }
         Ok(())
@@ -176,7 +177,12 @@ impl Persona {
 
     /// 照合番号B: birth date YYMMDD (和暦) + expiry year YYYY + security code, 14 digits.
     pub fn card_number_b(&self) -> String {
-        format!("{}{:04}{}", self.birth_era_yymmdd(), self.expiry_year, self.security_code)
+        format!(
+            "{}{:04}{}",
+            self.birth_era_yymmdd(),
+            self.expiry_year,
+            self.security_code
+        )
     }
 }
 
@@ -196,10 +202,13 @@ pub fn valid_my_number(s: &str) -> bool {
 
 pub(crate) fn hex(s: &str) -> Option<Vec<u8>> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -210,7 +219,9 @@ mod tests {
     fn builtin_personas_are_valid() {
         let all = Persona::all();
         assert_eq!(all.len(), 7);
-        for id in ["taro", "hanako", "locked", "expired", "revoked", "juki", "phone"] {
+        for id in [
+            "taro", "hanako", "locked", "expired", "revoked", "juki", "phone",
+        ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }
     }

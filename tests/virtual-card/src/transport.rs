@@ -101,7 +101,11 @@ impl VirtualTransport {
     fn exchange(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let n = self.exchanges;
         self.exchanges += 1;
-        let fault = self.faults.iter().position(|(at, _)| *at == n).map(|i| self.faults.remove(i).1);
+        let fault = self
+            .faults
+            .iter()
+            .position(|(at, _)| *at == n)
+            .map(|i| self.faults.remove(i).1);
         if let Some(Fault::Fail(e)) = fault {
             return Err(e);
         }
@@ -111,7 +115,9 @@ impl VirtualTransport {
         // Extended APDUs: header + 00 + two length bytes.
         let extended = command.len() >= 7 && command[4] == 0;
         if extended && !self.extended_length {
-            return Err(TransportError::Other("reader does not carry extended-length APDUs".into()));
+            return Err(TransportError::Other(
+                "reader does not carry extended-length APDUs".into(),
+            ));
         }
         self.bytes_sent += command.len();
         let mut response = self.card.process(command);
@@ -131,6 +137,8 @@ impl Transport for VirtualTransport {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { extended_length: self.extended_length }
+        Capabilities {
+            extended_length: self.extended_length,
+        }
     }
 }

@@ -29,14 +29,23 @@ const POLL: Duration = Duration::from_millis(100);
 /// Connects to vpcd at `addr` (retrying while nothing listens, until `stop`) and answers
 /// until vpcd closes the connection or `stop` becomes true. Bad input never panics: an
 /// empty message is ignored, an unknown control code is ignored (as vicc does).
-pub fn serve<C: VpcdCard + ?Sized>(card: &mut C, addr: SocketAddr, stop: &AtomicBool) -> io::Result<()> {
+pub fn serve<C: VpcdCard + ?Sized>(
+    card: &mut C,
+    addr: SocketAddr,
+    stop: &AtomicBool,
+) -> io::Result<()> {
     let mut stream = loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
         }
         match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
             Ok(s) => break s,
-            Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionRefused | io::ErrorKind::TimedOut
+                ) =>
+            {
                 std::thread::sleep(POLL);
             }
             Err(e) => return Err(e),
@@ -98,9 +107,18 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> io::R
         match stream.read(&mut buf[done..]) {
             Ok(0) => return Ok(false),
             Ok(n) => done += n,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+                ) =>
+            {
                 return Ok(false);
             }
             Err(e) => return Err(e),
@@ -110,8 +128,12 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> io::R
 }
 
 fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
-    let len = u16::try_from(payload.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "response longer than vpcd can carry"))?;
+    let len = u16::try_from(payload.len()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "response longer than vpcd can carry",
+        )
+    })?;
     let mut frame = Vec::with_capacity(2 + payload.len());
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(payload);
@@ -164,7 +186,10 @@ mod tests {
             }
             let atr = exchange(&mut s, &[GET_ATR], 11);
             assert_eq!(&atr[..2], [0, 9]);
-            assert_eq!(exchange(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x00], 9), frame(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x90, 0x00]));
+            assert_eq!(
+                exchange(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x00], 9),
+                frame(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x90, 0x00])
+            );
             // A big APDU, split across writes.
             let big = vec![0xAB; 3000];
             let f = frame(&big);
@@ -177,7 +202,10 @@ mod tests {
             for m in [&[POWER_OFF][..], &[POWER_ON], &[RESET], &[], &[9]] {
                 s.write_all(&frame(m)).unwrap();
             }
-            assert_eq!(exchange(&mut s, &[0x00, 0xA4], 6), frame(&[0x00, 0xA4, 0x90, 0x00]));
+            assert_eq!(
+                exchange(&mut s, &[0x00, 0xA4], 6),
+                frame(&[0x00, 0xA4, 0x90, 0x00])
+            );
         });
         let mut card = Echo::default();
         serve(&mut card, addr, &AtomicBool::new(false)).unwrap();
@@ -188,7 +216,10 @@ mod tests {
     #[test]
     fn stop_ends_a_waiting_client() {
         // Nothing listens: serve keeps retrying until stopped.
-        let addr: SocketAddr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let addr: SocketAddr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let s2 = stop.clone();
         let t = std::thread::spawn(move || serve(&mut Echo::default(), addr, &s2));

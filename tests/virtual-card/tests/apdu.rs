@@ -37,7 +37,10 @@ fn taro() -> VirtualCard {
 #[test]
 fn select_and_token() {
     let mut card = taro();
-    assert_eq!(select_ap(&mut card, &[0xD3, 0x92, 0, 0, 0, 0, 0, 0, 0, 0]), sw::FILE_NOT_FOUND);
+    assert_eq!(
+        select_ap(&mut card, &[0xD3, 0x92, 0, 0, 0, 0, 0, 0, 0, 0]),
+        sw::FILE_NOT_FOUND
+    );
     assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
     assert_eq!(select_ef(&mut card, 0x2F10), sw::FILE_NOT_FOUND);
     assert_eq!(select_ef(&mut card, 0x0006), sw::OK);
@@ -52,9 +55,15 @@ fn select_and_token() {
 fn read_binary_edges() {
     let mut card = taro();
     // No EF selected.
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::NO_CURRENT_EF);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])),
+        sw::NO_CURRENT_EF
+    );
     select_ap(&mut card, &JPKI);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::NO_CURRENT_EF);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])),
+        sw::NO_CURRENT_EF
+    );
     select_ef(&mut card, 0x000A);
     let size = card.file(App::Jpki, 0x000A).unwrap().len();
     // The certificate is 1.5-1.8 KB; the EF ends with filler.
@@ -62,7 +71,10 @@ fn read_binary_edges() {
     assert_eq!((r.len() - 2, sw_of(&r)), (size, sw::OK));
     assert_eq!(&r[..2], [0x30, 0x82]);
     let cert_len = usize::from(u16::from_be_bytes([r[2], r[3]])) + 4;
-    assert!((1500..=1850).contains(&cert_len), "auth cert {cert_len} bytes");
+    assert!(
+        (1500..=1850).contains(&cert_len),
+        "auth cert {cert_len} bytes"
+    );
     // Le past the end: the rest, 9000.
     let [a, b] = ((size - 10) as u16).to_be_bytes();
     let r = card.process(&[0x00, 0xB0, a, b, 0x00]);
@@ -71,16 +83,28 @@ fn read_binary_edges() {
     let [a, b] = (size as u16).to_be_bytes();
     assert_eq!(card.process(&[0x00, 0xB0, a, b, 0x00]), [0x6B, 0x00]);
     // Case 1 READ BINARY (no Le) and a length mismatch: 6700.
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00])), sw::WRONG_LENGTH);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x05, 0x01])), sw::WRONG_LENGTH);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00])),
+        sw::WRONG_LENGTH
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x05, 0x01])),
+        sw::WRONG_LENGTH
+    );
     // Short EF id form: P1 = 80|SFI, P2 = offset.
     let r = card.process(&[0x00, 0xB0, 0x86, 0x00, 0x0F]);
     assert_eq!(&r[..15], b"JPKIAPICCTOKEN2");
     // Internal EF: 6981; key EF likewise.
     select_ef(&mut card, 0x001E);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::INCOMPATIBLE_FILE);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])),
+        sw::INCOMPATIBLE_FILE
+    );
     select_ef(&mut card, 0x0017);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])), sw::INCOMPATIBLE_FILE);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00])),
+        sw::INCOMPATIBLE_FILE
+    );
 }
 
 #[test]
@@ -88,7 +112,10 @@ fn protected_files_need_their_pin() {
     let mut card = taro();
     select_ap(&mut card, &JPKI);
     select_ef(&mut card, 0x0001);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x04])), sw::SECURITY_STATUS);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x04])),
+        sw::SECURITY_STATUS
+    );
     select_ef(&mut card, 0x001B);
     assert_eq!(verify(&mut card, b"TARO2025"), sw::OK);
     select_ef(&mut card, 0x0001);
@@ -96,7 +123,10 @@ fn protected_files_need_their_pin() {
     assert_eq!(&r[..2], [0x30, 0x82]);
     // Signing without the key's PIN: 6982.
     select_ef(&mut card, 0x0017);
-    assert_eq!(sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x80, 0x03, 1, 2, 3, 0x00])), sw::SECURITY_STATUS);
+    assert_eq!(
+        sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x80, 0x03, 1, 2, 3, 0x00])),
+        sw::SECURITY_STATUS
+    );
 }
 
 #[test]
@@ -176,18 +206,24 @@ fn signs_with_pkcs1_padding_over_given_bytes() {
     let cert = card.file(App::Jpki, 0x000A).unwrap();
     let spki = find_spki(cert);
     let key = rsa::PublicKey::from_public_key_der(spki).unwrap();
-    key.verify(Pkcs1v15Sign::new_unprefixed(), &data, &r[..256]).unwrap();
+    key.verify(Pkcs1v15Sign::new_unprefixed(), &data, &r[..256])
+        .unwrap();
     // Too long for PKCS#1 v1.5 with a 2048-bit key: 6700; P1 other than 00: 6A86.
     let mut c = vec![0x80, 0x2A, 0x00, 0x80, 246];
     c.extend_from_slice(&[0; 246]);
     assert_eq!(sw_of(&card.process(&c)), sw::WRONG_LENGTH);
-    assert_eq!(sw_of(&card.process(&[0x80, 0x2A, 0x06, 0x80, 0x01, 0x00])), sw::WRONG_P1P2);
+    assert_eq!(
+        sw_of(&card.process(&[0x80, 0x2A, 0x06, 0x80, 0x01, 0x00])),
+        sw::WRONG_P1P2
+    );
 }
 
 /// The SubjectPublicKeyInfo of an RSA certificate: the SEQUENCE that starts with the
 /// rsaEncryption AlgorithmIdentifier.
 fn find_spki(cert: &[u8]) -> &[u8] {
-    let oid = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
+    let oid = [
+        0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01,
+    ];
     let at = cert.windows(oid.len()).position(|w| w == oid).unwrap();
     // 30 82 LL LL 30 0D 06 09 ...
     let start = at - 6;
@@ -215,8 +251,20 @@ fn never_panics_on_any_short_apdu() {
     select_ap(&mut card, &JPKI);
     for cla in [0x00u8, 0x80, 0x0C, 0x01, 0xFF] {
         for ins in 0..=255u8 {
-            for (p1, p2) in [(0, 0), (0x04, 0x0C), (0x02, 0x0C), (0x80, 0x80), (0xFF, 0xFF)] {
-                for body in [&[][..], &[0x00], &[0x00, 0x00, 0x00], &[0x02, 0x00, 0x18], &[0x05, 1, 2]] {
+            for (p1, p2) in [
+                (0, 0),
+                (0x04, 0x0C),
+                (0x02, 0x0C),
+                (0x80, 0x80),
+                (0xFF, 0xFF),
+            ] {
+                for body in [
+                    &[][..],
+                    &[0x00],
+                    &[0x00, 0x00, 0x00],
+                    &[0x02, 0x00, 0x18],
+                    &[0x05, 1, 2],
+                ] {
                     let mut c = vec![cla, ins, p1, p2];
                     c.extend_from_slice(body);
                     let r = card.process(&c);

@@ -38,7 +38,10 @@ fn main() -> ExitCode {
         }
     }
     let Some(mut card) = VirtualCard::builtin(&persona) else {
-        return usage_error(&format!("no persona {persona} (have: {})", Persona::ids().join(", ")));
+        return usage_error(&format!(
+            "no persona {persona} (have: {})",
+            Persona::ids().join(", ")
+        ));
     };
     let stop = AtomicBool::new(false);
     eprintln!("mynacard-vpcd: persona {persona}, connecting to vpcd at {addr}");
