@@ -130,6 +130,12 @@ impl Pcscd {
     /// Plugs `card` into the vpcd reader on a thread; the card is handed back when the
     /// returned handle is removed.
     pub fn insert(&self, card: VirtualCard) -> InsertedCard {
+        // pcscd notices a removal at its next poll of the reader; a card put in before that
+        // would be seen as the old one going away.
+        let started = Instant::now();
+        while self.card_present() && started.elapsed() < DEADLINE {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let addr = self.vpcd_addr();
         let s = stop.clone();

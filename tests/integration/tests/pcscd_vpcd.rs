@@ -35,6 +35,7 @@ fn pcsc_stack_and_opensc() {
     run("wrong and locked PINs over PC/SC", &pins);
     run("card pulled mid-session", &card_pulled);
     run("OpenSC reads the certificate and signs", &opensc);
+    run("the mynacard CLI on the PC/SC reader", &cli);
 }
 
 fn tail(s: &str, n: usize) -> String {
@@ -238,4 +239,51 @@ fn opensc_pkcs11_module() -> std::path::PathBuf {
         }
     }
     panic!("opensc-pkcs11.so not found: run scripts/setup.sh");
+}
+
+/// The `mynacard` binary, built by `cargo build --workspace` (scripts/test.sh builds first).
+fn cli_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    let bin = dir.join("mynacard");
+    assert!(
+        bin.exists(),
+        "{} missing: build the workspace first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+fn cli(pcscd: &Pcscd) {
+    use std::io::Write;
+    let _inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    drop(pcscd.connect().unwrap());
+    let reader = format!("pcsc:{}", pcscd.reader_name());
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(cli_binary())
+            .args(["--reader", &reader])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "mynacard {args:?}:\n{text}");
+        text
+    };
+    assert!(run(&["tries", "-q"], "").contains("jpki_auth"));
+    assert!(run(&["auth", "--pin-stdin", "-q"], "1234\n").contains("signature verifies"));
+    assert!(run(&["four-info", "--pin-stdin", "-q"], "1234\n").contains("〓田　太郎"));
 }

@@ -1,0 +1,58 @@
+//! The `mynacard-vpcd` bridge binary against a stand-in for vpcd (a TCP listener speaking the
+//! vpcd framing), so the binary itself is tested without pcscd.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+
+fn frame(payload: &[u8]) -> Vec<u8> {
+    [&(payload.len() as u16).to_be_bytes()[..], payload].concat()
+}
+
+fn read_frame(s: &mut std::net::TcpStream) -> Vec<u8> {
+    let mut len = [0u8; 2];
+    s.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    s.read_exact(&mut body).unwrap();
+    body
+}
+
+#[test]
+fn bridge_answers_like_the_card() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd"))
+        .args(["--persona", "hanako", "--once", "--addr", &addr.to_string()])
+        .spawn()
+        .unwrap();
+    let (mut s, _) = listener.accept().unwrap();
+    s.write_all(&frame(&[4])).unwrap();
+    assert_eq!(
+        read_frame(&mut s),
+        [
+            0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1,
+            0x73, 0xC6, 0x01, 0xC0, 0x3B
+        ]
+    );
+    s.write_all(&frame(&[1])).unwrap(); // power on
+    let select = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+    ];
+    s.write_all(&frame(&select)).unwrap();
+    // hanako's card answers 6F00 to the first APDU after power-on, then 9000.
+    assert_eq!(read_frame(&mut s), [0x6F, 0x00]);
+    s.write_all(&frame(&select)).unwrap();
+    assert_eq!(read_frame(&mut s), [0x90, 0x00]);
+    drop(s);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn bridge_refuses_unknown_personas() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd"))
+        .args(["--persona", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("taro"));
+}
