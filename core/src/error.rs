@@ -70,6 +70,15 @@ pub enum Error {
     CertificateExpired,
     /// A caller-supplied argument is out of range (e.g. a digest of the wrong length).
     InvalidArgument { what: &'static str },
+    /// The certificate is revoked (失効). For a 署名用 certificate, reason
+    /// `affiliationChanged`-like 記載事項変更 means the 4情報 changed.
+    Revoked { reason: crate::verify::RevocationReason },
+    /// The revocation source (CRL or OCSP response) does not know this certificate.
+    StatusUnknown,
+    /// A CRL or OCSP response is malformed, wrongly signed, for another issuer, or stale.
+    StatusInvalid { what: &'static str },
+    /// A challenge is unknown, already used or expired (replay protection).
+    ChallengeInvalid,
 }
 
 /// One row of the shared error table.
@@ -181,6 +190,26 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         ja: "電子証明書の有効期間外です。",
     },
     ErrorCode {
+        code: "REVOKED",
+        en: "The certificate has been revoked (reason: {reason}).",
+        ja: "電子証明書は失効しています（理由: {reason}）。",
+    },
+    ErrorCode {
+        code: "STATUS_UNKNOWN",
+        en: "The revocation status of the certificate is unknown.",
+        ja: "電子証明書の失効状態が確認できません。",
+    },
+    ErrorCode {
+        code: "STATUS_INVALID",
+        en: "The revocation information is invalid ({detail}).",
+        ja: "失効情報が不正です（{detail}）。",
+    },
+    ErrorCode {
+        code: "CHALLENGE_INVALID",
+        en: "The challenge is unknown, already used or expired.",
+        ja: "チャレンジが不明、使用済み、または期限切れです。",
+    },
+    ErrorCode {
         code: "INVALID_ARGUMENT",
         en: "Invalid argument ({detail}).",
         ja: "引数が不正です（{detail}）。",
@@ -211,6 +240,10 @@ impl Error {
             Error::ChainUntrusted => "CHAIN_UNTRUSTED",
             Error::CertificateExpired => "CERTIFICATE_EXPIRED",
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
+            Error::Revoked { .. } => "REVOKED",
+            Error::StatusUnknown => "STATUS_UNKNOWN",
+            Error::StatusInvalid { .. } => "STATUS_INVALID",
+            Error::ChallengeInvalid => "CHALLENGE_INVALID",
         }
     }
 
@@ -238,7 +271,9 @@ impl Error {
             Error::MalformedResponse { what }
             | Error::IntegrityMismatch { what }
             | Error::CertificateInvalid { what }
+            | Error::StatusInvalid { what }
             | Error::InvalidArgument { what } => vec![("detail", what.to_string())],
+            Error::Revoked { reason } => vec![("reason", reason.as_str().to_string())],
             _ => Vec::new(),
         }
     }
@@ -322,6 +357,12 @@ mod tests {
             Error::ChainUntrusted,
             Error::CertificateExpired,
             Error::InvalidArgument { what: "x" },
+            Error::Revoked {
+                reason: crate::verify::RevocationReason::KeyCompromise,
+            },
+            Error::StatusUnknown,
+            Error::StatusInvalid { what: "x" },
+            Error::ChallengeInvalid,
         ]
     }
 

@@ -1,10 +1,21 @@
 //! Verification a relying party needs before it believes a card: the RSA signature over a
-//! challenge, and the certificate's issuer and validity. (CRL, OCSP and CMS grow here.)
+//! challenge, the certificate's issuer and validity, and its revocation status (CRL, OCSP).
 
+mod challenge;
 mod chain;
+mod crl;
+mod ocsp;
+mod relying_party;
 mod signature;
+mod signed;
 
 pub use chain::{TrustAnchors, verify_issued_by};
+pub use challenge::Challenges;
+pub use crl::{CertStatus, Crl, Revocation, RevocationReason};
+pub use ocsp::OcspRequest;
+pub use relying_party::{
+    CertificateKind, StatusChecked, StatusEvidence, Verified, verify_certificate, verify_signed,
+};
 pub use signature::{verify_digest_info, verify_signature};
 
 use crate::cert::JpkiCertificate;

@@ -1,0 +1,138 @@
+//! The one call a relying party's server makes: is this certificate (and the signature made
+//! with it) genuine, current, and not revoked?
+
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+
+use super::chain::TrustAnchors;
+use super::crl::{CertStatus, Crl};
+use super::ocsp::OcspRequest;
+use super::signature::verify_signature;
+use crate::cert::{CertificateFourInfo, JpkiCertificate, UnixTime};
+use crate::digest::SignInput;
+use crate::error::Error;
+
+/// Which JPKI certificate the relying party expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertificateKind {
+    /// 利用者証明用: log-in (keyUsage digitalSignature).
+    Authentication,
+    /// 署名用: signed documents (keyUsage nonRepudiation).
+    Signature,
+}
+
+/// Where the revocation status comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum StatusEvidence<'a> {
+    /// A CRL already checked against its issuer ([`Crl::from_der`]).
+    Crl(&'a Crl),
+    /// The DER response to `request`, as the responder returned it.
+    Ocsp {
+        request: &'a OcspRequest,
+        response: &'a [u8],
+    },
+    /// The caller decided not to check (the result says so).
+    NotChecked,
+}
+
+/// The revocation check that was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusChecked {
+    /// A CRL or OCSP response said "good".
+    Good,
+    /// No revocation source was given.
+    NotChecked,
+}
+
+/// A certificate that passed every check.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub subject: String,
+    pub serial_hex: String,
+    pub not_after: UnixTime,
+    /// 基本4情報 of a 署名用 certificate.
+    pub four_info: Option<CertificateFourInfo>,
+    pub status: StatusChecked,
+}
+
+/// Checks `cert` for `kind`: chain to one of `anchors`, validity of both at `at`, key usage,
+/// not a CA, and revocation status from `evidence`.
+pub fn verify_certificate(
+    cert: &JpkiCertificate,
+    kind: CertificateKind,
+    anchors: &TrustAnchors,
+    at: UnixTime,
+    evidence: StatusEvidence<'_>,
+) -> Result<Verified, Error> {
+    let issuer = anchors.verify(cert, at)?;
+    let tbs = cert.x509().tbs_certificate();
+    let ca = tbs
+        .get_extension::<BasicConstraints>()
+        .map_err(|_| Error::CertificateInvalid {
+            what: "basicConstraints is malformed",
+        })?
+        .is_some_and(|(_, bc)| bc.ca);
+    if ca {
+        return Err(Error::CertificateInvalid {
+            what: "a CA certificate is not a resident's certificate",
+        });
+    }
+    let usage = tbs
+        .get_extension::<KeyUsage>()
+        .map_err(|_| Error::CertificateInvalid {
+            what: "keyUsage is malformed",
+        })?
+        .map(|(_, ku)| ku)
+        .ok_or(Error::CertificateInvalid {
+            what: "keyUsage is missing",
+        })?;
+    let needed = match kind {
+        CertificateKind::Authentication => KeyUsages::DigitalSignature,
+        CertificateKind::Signature => KeyUsages::NonRepudiation,
+    };
+    if !usage.0.contains(needed) {
+        return Err(Error::CertificateInvalid {
+            what: "keyUsage does not allow this use (利用者証明用 / 署名用 mixed up?)",
+        });
+    }
+    let status = match evidence {
+        StatusEvidence::NotChecked => StatusChecked::NotChecked,
+        StatusEvidence::Crl(crl) => status_result(crl.status(cert))?,
+        StatusEvidence::Ocsp { request, response } => {
+            status_result(request.verify_response(response, issuer, at)?)?
+        }
+    };
+    Ok(Verified {
+        subject: cert.subject(),
+        serial_hex: cert.serial_hex(),
+        not_after: cert.not_after(),
+        four_info: match kind {
+            CertificateKind::Signature => cert.four_info()?,
+            CertificateKind::Authentication => None,
+        },
+        status,
+    })
+}
+
+fn status_result(status: CertStatus) -> Result<StatusChecked, Error> {
+    match status {
+        CertStatus::Good => Ok(StatusChecked::Good),
+        CertStatus::Revoked(r) => Err(Error::Revoked { reason: r.reason }),
+        CertStatus::Unknown => Err(Error::StatusUnknown),
+    }
+}
+
+/// Checks a signature made by the card (over a challenge for 利用者証明用, a document for
+/// 署名用) and then the certificate, in that order: a bad signature is reported as
+/// `SIGNATURE_INVALID` whatever the certificate.
+pub fn verify_signed(
+    cert: &JpkiCertificate,
+    input: SignInput<'_>,
+    signature: &[u8],
+    kind: CertificateKind,
+    anchors: &TrustAnchors,
+    at: UnixTime,
+    evidence: StatusEvidence<'_>,
+) -> Result<Verified, Error> {
+    verify_signature(cert, input, signature)?;
+    verify_certificate(cert, kind, anchors, at, evidence)
+}
