@@ -72,7 +72,9 @@ pub enum Error {
     InvalidArgument { what: &'static str },
     /// The certificate is revoked (失効). For a 署名用 certificate, reason
     /// `affiliationChanged`-like 記載事項変更 means the 4情報 changed.
-    Revoked { reason: crate::verify::RevocationReason },
+    Revoked {
+        reason: crate::verify::RevocationReason,
+    },
     /// The revocation source (CRL or OCSP response) does not know this certificate.
     StatusUnknown,
     /// A CRL or OCSP response is malformed, wrongly signed, for another issuer, or stale.

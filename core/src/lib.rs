@@ -36,6 +36,7 @@
 pub mod apdu;
 pub mod card;
 pub mod cert;
+pub mod cms;
 pub mod digest;
 pub mod error;
 pub mod four_info;

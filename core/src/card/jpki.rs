@@ -107,4 +107,23 @@ impl<T: Transport> MynaCard<T> {
             certificate,
         })
     }
+
+    /// Signs `content` as a CMS SignedData (電子申請) with the 署名用 key: one VERIFY, the
+    /// certificate, one signature over the signed attributes. `detached` leaves the document
+    /// out of the result (the receiver has it).
+    pub async fn sign_document(
+        &mut self,
+        pin: &SignPin,
+        content: &[u8],
+        detached: bool,
+        signing_time: crate::cert::UnixTime,
+    ) -> Result<Vec<u8>, Error> {
+        self.verify_pin(CardPin::JpkiSign, pin).await?;
+        let certificate = self.read_certificate(EF_SIGN_CERT).await?;
+        let prepared = crate::cms::PreparedSignature::new(content, &certificate, signing_time)?;
+        let signature = self
+            .compute_signature(EF_SIGN_KEY, prepared.digest_info())
+            .await?;
+        prepared.finish(content, detached, &certificate, &signature)
+    }
 }

@@ -18,7 +18,17 @@ pub fn verify_issued_by(
     if cert.x509().tbs_certificate().issuer() != issuer.x509().tbs_certificate().subject() {
         return Err(Error::ChainUntrusted);
     }
-    let oid = cert.x509().signature_algorithm().oid;
+    let algorithm = cert.x509().signature_algorithm();
+    // RSA PKCS#1 v1.5 algorithm identifiers carry NULL parameters (RFC 4055 §5); anything else
+    // is a certificate altered outside its signed part.
+    if !algorithm.parameters.as_ref().is_none_or(|p| p.is_null())
+        || algorithm.oid != cert.x509().tbs_certificate().signature().oid
+    {
+        return Err(Error::CertificateInvalid {
+            what: "signature algorithm fields disagree",
+        });
+    }
+    let oid = algorithm.oid;
     let alg = if oid == SHA_256_WITH_RSA_ENCRYPTION {
         DigestAlgorithm::Sha256
     } else if oid == SHA_384_WITH_RSA_ENCRYPTION {

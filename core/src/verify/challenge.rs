@@ -28,7 +28,8 @@ impl Challenges {
     /// Registers `random` (32 bytes from a CSPRNG) as a challenge issued at `now`.
     pub fn issue(&mut self, random: [u8; 32], now: UnixTime) -> [u8; 32] {
         self.purge(now);
-        self.issued.insert(random, UnixTime(now.0.saturating_add(self.ttl)));
+        self.issued
+            .insert(random, UnixTime(now.0.saturating_add(self.ttl)));
         random
     }
 
@@ -68,8 +69,14 @@ mod tests {
         assert_eq!(c.consume(&a, UnixTime(1100)), Ok(()));
         assert_eq!(c.consume(&a, UnixTime(1100)), Err(Error::ChallengeInvalid));
         assert_eq!(c.consume(&b, UnixTime(1121)), Err(Error::ChallengeInvalid));
-        assert_eq!(c.consume(&[3; 32], UnixTime(1000)), Err(Error::ChallengeInvalid));
-        assert_eq!(c.consume(&[1; 5], UnixTime(1000)), Err(Error::ChallengeInvalid));
+        assert_eq!(
+            c.consume(&[3; 32], UnixTime(1000)),
+            Err(Error::ChallengeInvalid)
+        );
+        assert_eq!(
+            c.consume(&[1; 5], UnixTime(1000)),
+            Err(Error::ChallengeInvalid)
+        );
         assert!(c.is_empty());
     }
 }

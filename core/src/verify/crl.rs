@@ -77,7 +77,9 @@ impl RevocationReason {
             RevocationReason::Unspecified => "交付前に破棄した",
             RevocationReason::KeyCompromise => "利用者の秘密鍵が危殆化した",
             RevocationReason::CaCompromise => "CAの秘密鍵が危殆化した",
-            RevocationReason::AffiliationChanged => "証明書の記載内容に変更が生じた（記載事項変更）",
+            RevocationReason::AffiliationChanged => {
+                "証明書の記載内容に変更が生じた（記載事項変更）"
+            }
             RevocationReason::Superseded => "証明書を更新した",
             RevocationReason::CessationOfOperation => "証明書の必要性がなくなった",
             RevocationReason::CertificateHold => "証明書を一時的に保留した",
@@ -133,13 +135,16 @@ impl core::fmt::Debug for Crl {
     }
 }
 
-const BAD: Error = Error::StatusInvalid { what: "CRL is not valid DER" };
+const BAD: Error = Error::StatusInvalid {
+    what: "CRL is not valid DER",
+};
 
 impl Crl {
     /// Parses a DER CRL and checks it: issued by `issuer` (name and signature), and current at
     /// `at` (thisUpdate ≤ at ≤ nextUpdate). A CRL that fails any check is never used.
     pub fn from_der(der: &[u8], issuer: &JpkiCertificate, at: UnixTime) -> Result<Crl, Error> {
-        let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(|_| BAD)?;
+        let list =
+            CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(|_| BAD)?;
         let tbs = &list.tbs_cert_list;
         if tbs.issuer != *issuer.x509().tbs_certificate().subject() {
             return Err(Error::StatusInvalid {
@@ -174,7 +179,8 @@ impl Crl {
                 what: "CRL is stale (past nextUpdate)",
             });
         }
-        let mut entries: Vec<(Box<[u8]>, Revocation)> = Vec::with_capacity(tbs.revoked_certificates.as_ref().map_or(0, Vec::len));
+        let mut entries: Vec<(Box<[u8]>, Revocation)> =
+            Vec::with_capacity(tbs.revoked_certificates.as_ref().map_or(0, Vec::len));
         for entry in tbs.revoked_certificates.iter().flatten() {
             let reason = entry
                 .crl_entry_extensions

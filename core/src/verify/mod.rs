@@ -1,8 +1,8 @@
 //! Verification a relying party needs before it believes a card: the RSA signature over a
 //! challenge, the certificate's issuer and validity, and its revocation status (CRL, OCSP).
 
-mod challenge;
 mod chain;
+mod challenge;
 mod crl;
 mod ocsp;
 mod relying_party;

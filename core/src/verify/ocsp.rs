@@ -193,7 +193,10 @@ impl OcspRequest {
                         what: "OCSP nonce must be 1 to 32 bytes",
                     });
                 }
-                let value = OctetString::new(n.to_vec()).map_err(bad)?.to_der().map_err(bad)?;
+                let value = OctetString::new(n.to_vec())
+                    .map_err(bad)?
+                    .to_der()
+                    .map_err(bad)?;
                 Some(vec![x509_cert::ext::Extension {
                     extn_id: ID_PKIX_OCSP_NONCE,
                     critical: false,
@@ -232,16 +235,20 @@ impl OcspRequest {
         issuer: &JpkiCertificate,
         at: UnixTime,
     ) -> Result<CertStatus, Error> {
-        let outer = OcspResponseDer::from_der(response).map_err(|_| invalid("OCSP response is not valid DER"))?;
+        let outer = OcspResponseDer::from_der(response)
+            .map_err(|_| invalid("OCSP response is not valid DER"))?;
         if outer.response_status != ResponseStatus::Successful {
             return Err(invalid("OCSP responder refused the request"));
         }
-        let bytes = outer.response_bytes.ok_or(invalid("OCSP response has no body"))?;
+        let bytes = outer
+            .response_bytes
+            .ok_or(invalid("OCSP response has no body"))?;
         if bytes.response_type != ID_PKIX_OCSP_BASIC {
             return Err(invalid("OCSP response is not a basic response"));
         }
         let raw = bytes.response.as_bytes();
-        let basic = BasicOcspResponse::from_der(raw).map_err(|_| invalid("OCSP basic response is not valid DER"))?;
+        let basic = BasicOcspResponse::from_der(raw)
+            .map_err(|_| invalid("OCSP basic response is not valid DER"))?;
         let tbs = first_element(raw).ok_or(invalid("OCSP basic response is not valid DER"))?;
         let signature = basic
             .signature
@@ -275,7 +282,9 @@ impl OcspRequest {
                 .flatten()
                 .is_some_and(|(_, eku)| eku.0.contains(&ID_KP_OCSP_SIGNING));
             if !ocsp_signing {
-                return Err(invalid("OCSP responder certificate lacks id-kp-OCSPSigning"));
+                return Err(invalid(
+                    "OCSP responder certificate lacks id-kp-OCSPSigning",
+                ));
             }
             delegated.public_key().clone()
         };
@@ -292,7 +301,9 @@ impl OcspRequest {
             let value = echoed.extn_value.as_bytes();
             // The nonce is an OCTET STRING inside extnValue (RFC 8954); some responders put
             // the raw bytes there.
-            let inner = OctetString::from_der(value).map(|o| o.as_bytes().to_vec()).unwrap_or_else(|_| value.to_vec());
+            let inner = OctetString::from_der(value)
+                .map(|o| o.as_bytes().to_vec())
+                .unwrap_or_else(|_| value.to_vec());
             if inner != *nonce {
                 return Err(invalid("OCSP nonce does not match"));
             }
@@ -325,16 +336,26 @@ impl OcspRequest {
 
     /// Whether a response's CertID names our certificate (SHA-1 or SHA-256 CertIDs).
     fn same_cert(&self, id: &CertId, issuer: &JpkiCertificate) -> bool {
-        if serial_key(id.serial_number.as_bytes()) != serial_key(self.cert_id.serial_number.as_bytes()) {
+        if serial_key(id.serial_number.as_bytes())
+            != serial_key(self.cert_id.serial_number.as_bytes())
+        {
             return false;
         }
         let Ok(name_der) = issuer.x509().tbs_certificate().subject().to_der() else {
             return false;
         };
-        let key = issuer.x509().tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
+        let key = issuer
+            .x509()
+            .tbs_certificate()
+            .subject_public_key_info()
+            .subject_public_key
+            .raw_bytes();
         let (name_hash, key_hash): (Vec<u8>, Vec<u8>) = match id.hash_algorithm.oid {
             ID_SHA1 => (Sha1::digest(&name_der).to_vec(), Sha1::digest(key).to_vec()),
-            ID_SHA256 => (Sha256::digest(&name_der).to_vec(), Sha256::digest(key).to_vec()),
+            ID_SHA256 => (
+                Sha256::digest(&name_der).to_vec(),
+                Sha256::digest(key).to_vec(),
+            ),
             _ => return false,
         };
         id.issuer_name_hash.as_bytes() == name_hash && id.issuer_key_hash.as_bytes() == key_hash

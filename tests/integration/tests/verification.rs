@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mynacard_core::verify::{
-    self, CertStatus, CertificateKind, Challenges, Crl, OcspRequest, RevocationReason, StatusChecked,
-    StatusEvidence, TrustAnchors,
+    self, CertStatus, CertificateKind, Challenges, Crl, OcspRequest, RevocationReason,
+    StatusChecked, StatusEvidence, TrustAnchors,
 };
 use mynacard_core::{AuthPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime};
 use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};
@@ -40,10 +40,15 @@ fn persona_sign(id: &str) -> JpkiCertificate {
 
 #[test]
 fn login_signature_chain_and_crl() {
-    let mut card = block_on(MynaCard::connect(VirtualTransport::new(VirtualCard::builtin("taro").unwrap()))).unwrap();
+    let mut card = block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin("taro").unwrap(),
+    )))
+    .unwrap();
     let mut challenges = Challenges::new(120);
     let challenge = challenges.issue([0x5A; 32], NOW);
-    let auth = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge))).unwrap();
+    let auth =
+        block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
+            .unwrap();
     challenges.consume(&challenge, NOW).unwrap();
     let crl = auth_crl();
     let v = verify::verify_signed(
@@ -59,7 +64,10 @@ fn login_signature_chain_and_crl() {
     assert_eq!(v.status, StatusChecked::Good);
     assert!(v.four_info.is_none());
     // The same signature again: the challenge is spent.
-    assert_eq!(challenges.consume(&challenge, NOW), Err(Error::ChallengeInvalid));
+    assert_eq!(
+        challenges.consume(&challenge, NOW),
+        Err(Error::ChallengeInvalid)
+    );
     // A signature over something else.
     let e = verify::verify_signed(
         &auth.certificate,
@@ -77,21 +85,41 @@ fn login_signature_chain_and_crl() {
 #[test]
 fn failure_classes() {
     let crl = auth_crl();
-    let check = |c: &JpkiCertificate, kind, at, ev| verify::verify_certificate(c, kind, &anchors(), at, ev);
+    let check =
+        |c: &JpkiCertificate, kind, at, ev| verify::verify_certificate(c, kind, &anchors(), at, ev);
     // Revoked, with the reason.
     assert_eq!(
-        check(&persona_auth("revoked"), CertificateKind::Authentication, NOW, StatusEvidence::Crl(&crl)).unwrap_err(),
-        Error::Revoked { reason: RevocationReason::KeyCompromise }
+        check(
+            &persona_auth("revoked"),
+            CertificateKind::Authentication,
+            NOW,
+            StatusEvidence::Crl(&crl)
+        )
+        .unwrap_err(),
+        Error::Revoked {
+            reason: RevocationReason::KeyCompromise
+        }
     );
     // Expired.
     assert_eq!(
-        check(&persona_auth("expired"), CertificateKind::Authentication, NOW, StatusEvidence::NotChecked).unwrap_err(),
+        check(
+            &persona_auth("expired"),
+            CertificateKind::Authentication,
+            NOW,
+            StatusEvidence::NotChecked
+        )
+        .unwrap_err(),
         Error::CertificateExpired
     );
     // Not yet valid counts as outside validity too.
     assert_eq!(
-        check(&persona_auth("taro"), CertificateKind::Authentication, UnixTime(1_600_000_000), StatusEvidence::NotChecked)
-            .unwrap_err(),
+        check(
+            &persona_auth("taro"),
+            CertificateKind::Authentication,
+            UnixTime(1_600_000_000),
+            StatusEvidence::NotChecked
+        )
+        .unwrap_err(),
         Error::CertificateExpired
     );
     // Untrusted: the real JPKI anchors do not know the test PKI.
@@ -108,30 +136,71 @@ fn failure_classes() {
     );
     // 利用者証明用 offered where a 署名用 is expected, and the reverse.
     assert!(matches!(
-        check(&persona_auth("taro"), CertificateKind::Signature, NOW, StatusEvidence::NotChecked).unwrap_err(),
+        check(
+            &persona_auth("taro"),
+            CertificateKind::Signature,
+            NOW,
+            StatusEvidence::NotChecked
+        )
+        .unwrap_err(),
         Error::CertificateInvalid { .. }
     ));
     assert!(matches!(
-        check(&persona_sign("taro"), CertificateKind::Authentication, NOW, StatusEvidence::NotChecked).unwrap_err(),
+        check(
+            &persona_sign("taro"),
+            CertificateKind::Authentication,
+            NOW,
+            StatusEvidence::NotChecked
+        )
+        .unwrap_err(),
         Error::CertificateInvalid { .. }
     ));
     // A CA certificate is not a resident's.
     assert!(matches!(
-        check(&auth_ca(), CertificateKind::Authentication, NOW, StatusEvidence::NotChecked).unwrap_err(),
+        check(
+            &auth_ca(),
+            CertificateKind::Authentication,
+            NOW,
+            StatusEvidence::NotChecked
+        )
+        .unwrap_err(),
         Error::CertificateInvalid { .. } | Error::ChainUntrusted
     ));
     // A CRL of the other CA does not vouch for this certificate.
     let sign_crl = Crl::from_der(pki::sign_ca_crl_der(), &sign_ca(), NOW).unwrap();
     assert_eq!(
-        check(&persona_auth("taro"), CertificateKind::Authentication, NOW, StatusEvidence::Crl(&sign_crl)).unwrap_err(),
+        check(
+            &persona_auth("taro"),
+            CertificateKind::Authentication,
+            NOW,
+            StatusEvidence::Crl(&sign_crl)
+        )
+        .unwrap_err(),
         Error::StatusUnknown
     );
     // 署名用 with 4情報 from the certificate.
-    let v = check(&persona_sign("taro"), CertificateKind::Signature, NOW, StatusEvidence::Crl(&sign_crl)).unwrap();
-    assert_eq!(v.four_info.unwrap().four_info.name.to_marked_string(), "吉田　太郎");
+    let v = check(
+        &persona_sign("taro"),
+        CertificateKind::Signature,
+        NOW,
+        StatusEvidence::Crl(&sign_crl),
+    )
+    .unwrap();
     assert_eq!(
-        check(&persona_sign("revoked"), CertificateKind::Signature, NOW, StatusEvidence::Crl(&sign_crl)).unwrap_err(),
-        Error::Revoked { reason: RevocationReason::KeyCompromise }
+        v.four_info.unwrap().four_info.name.to_marked_string(),
+        "吉田　太郎"
+    );
+    assert_eq!(
+        check(
+            &persona_sign("revoked"),
+            CertificateKind::Signature,
+            NOW,
+            StatusEvidence::Crl(&sign_crl)
+        )
+        .unwrap_err(),
+        Error::Revoked {
+            reason: RevocationReason::KeyCompromise
+        }
     );
 }
 
@@ -139,10 +208,19 @@ fn failure_classes() {
 fn crls_are_checked_before_use() {
     let der = pki::auth_ca_crl_der();
     // Another issuer.
-    assert!(matches!(Crl::from_der(der, &sign_ca(), NOW), Err(Error::StatusInvalid { .. })));
+    assert!(matches!(
+        Crl::from_der(der, &sign_ca(), NOW),
+        Err(Error::StatusInvalid { .. })
+    ));
     // Stale (past nextUpdate, 2045-12-01) and not yet valid (before 2025-06-01).
-    assert!(matches!(Crl::from_der(der, &auth_ca(), UnixTime(2_400_000_000)), Err(Error::StatusInvalid { .. })));
-    assert!(matches!(Crl::from_der(der, &auth_ca(), UnixTime(1_700_000_000)), Err(Error::StatusInvalid { .. })));
+    assert!(matches!(
+        Crl::from_der(der, &auth_ca(), UnixTime(2_400_000_000)),
+        Err(Error::StatusInvalid { .. })
+    ));
+    assert!(matches!(
+        Crl::from_der(der, &auth_ca(), UnixTime(1_700_000_000)),
+        Err(Error::StatusInvalid { .. })
+    ));
     // Tampered: any flipped byte is rejected (signature or DER), never a panic.
     for i in (0..der.len()).step_by(7) {
         let mut bad = der.to_vec();
@@ -155,7 +233,9 @@ fn crls_are_checked_before_use() {
     let crl = auth_crl();
     assert_eq!(crl.len(), 1);
     let revoked = persona_auth("revoked");
-    assert!(matches!(crl.status(&revoked), CertStatus::Revoked(r) if r.reason == RevocationReason::KeyCompromise));
+    assert!(
+        matches!(crl.status(&revoked), CertStatus::Revoked(r) if r.reason == RevocationReason::KeyCompromise)
+    );
     assert_eq!(crl.status(&persona_auth("taro")), CertStatus::Good);
 }
 
@@ -166,8 +246,14 @@ struct Responder {
 }
 
 fn run(cmd: &mut Command) -> String {
-    let o = cmd.output().expect("openssl runs (scripts/setup.sh installs it)");
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let o = cmd
+        .output()
+        .expect("openssl runs (scripts/setup.sh installs it)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(o.status.success(), "{cmd:?}:\n{text}");
     text
 }
@@ -179,8 +265,16 @@ impl Responder {
         let dir = std::env::temp_dir().join(format!("mynacard-ocsp-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let pki_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../virtual-card/pki");
-        run(Command::new("openssl").args(["x509", "-inform", "DER", "-in"]).arg(pki_dir.join("auth-ca.crt.der")).arg("-out").arg(dir.join("ca.pem")));
-        run(Command::new("openssl").args(["pkey", "-inform", "DER", "-in"]).arg(pki_dir.join("auth-ca.key.der")).arg("-out").arg(dir.join("ca.key")));
+        run(Command::new("openssl")
+            .args(["x509", "-inform", "DER", "-in"])
+            .arg(pki_dir.join("auth-ca.crt.der"))
+            .arg("-out")
+            .arg(dir.join("ca.pem")));
+        run(Command::new("openssl")
+            .args(["pkey", "-inform", "DER", "-in"])
+            .arg(pki_dir.join("auth-ca.key.der"))
+            .arg("-out")
+            .arg(dir.join("ca.key")));
         let serial = |c: JpkiCertificate| c.serial_hex().to_uppercase();
         let index = format!(
             "V\t300101000000Z\t\t{}\tunknown\t/C=JP/CN=taro\nR\t300101000000Z\t250601000000Z,keyCompromise\t{}\tunknown\t/C=JP/CN=revoked\n",
@@ -189,11 +283,42 @@ impl Responder {
         );
         std::fs::write(dir.join("index.txt"), index).unwrap();
         // A delegated responder: its own key, a certificate from the CA with id-kp-OCSPSigning.
-        run(Command::new("openssl").args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"]).arg(dir.join("r.key")));
-        run(Command::new("openssl").args(["req", "-new", "-subj", "/C=JP/O=JPKI TEST/CN=OCSP responder", "-key"]).arg(dir.join("r.key")).arg("-out").arg(dir.join("r.csr")));
-        std::fs::write(dir.join("r.ext"), "extendedKeyUsage=OCSPSigning\nkeyUsage=critical,digitalSignature\n").unwrap();
         run(Command::new("openssl")
-            .args(["x509", "-req", "-days", "7300", "-set_serial", "4242", "-in"])
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+            ])
+            .arg(dir.join("r.key")));
+        run(Command::new("openssl")
+            .args([
+                "req",
+                "-new",
+                "-subj",
+                "/C=JP/O=JPKI TEST/CN=OCSP responder",
+                "-key",
+            ])
+            .arg(dir.join("r.key"))
+            .arg("-out")
+            .arg(dir.join("r.csr")));
+        std::fs::write(
+            dir.join("r.ext"),
+            "extendedKeyUsage=OCSPSigning\nkeyUsage=critical,digitalSignature\n",
+        )
+        .unwrap();
+        run(Command::new("openssl")
+            .args([
+                "x509",
+                "-req",
+                "-days",
+                "7300",
+                "-set_serial",
+                "4242",
+                "-in",
+            ])
             .arg(dir.join("r.csr"))
             .arg("-CA")
             .arg(dir.join("ca.pem"))
@@ -211,7 +336,11 @@ impl Responder {
     fn answer(&self, request: &[u8], delegated: bool) -> Vec<u8> {
         let d = &self.dir;
         std::fs::write(d.join("req.der"), request).unwrap();
-        let (signer, key) = if delegated { ("r.pem", "r.key") } else { ("ca.pem", "ca.key") };
+        let (signer, key) = if delegated {
+            ("r.pem", "r.key")
+        } else {
+            ("ca.pem", "ca.key")
+        };
         run(Command::new("openssl")
             .args(["ocsp", "-index"])
             .arg(d.join("index.txt"))
@@ -226,7 +355,11 @@ impl Responder {
             .arg("-respout")
             .arg(d.join("resp.der"))
             // Without certificates the response ends with the signature (the tests flip it).
-            .args(if delegated { &["-ndays", "1"][..] } else { &["-ndays", "1", "-resp_no_certs"][..] }));
+            .args(if delegated {
+                &["-ndays", "1"][..]
+            } else {
+                &["-ndays", "1", "-resp_no_certs"][..]
+            }));
         std::fs::read(d.join("resp.der")).unwrap()
     }
 }
@@ -247,7 +380,11 @@ fn ocsp_good_revoked_unknown_and_broken() {
     for delegated in [false, true] {
         let req = OcspRequest::new(&persona_auth("taro"), &ca, Some(&[7u8; 16])).unwrap();
         let resp = r.answer(req.to_der(), delegated);
-        assert_eq!(req.verify_response(&resp, &ca, now).unwrap(), CertStatus::Good, "delegated={delegated}");
+        assert_eq!(
+            req.verify_response(&resp, &ca, now).unwrap(),
+            CertStatus::Good,
+            "delegated={delegated}"
+        );
         let req = OcspRequest::new(&persona_auth("revoked"), &ca, Some(&[8u8; 16])).unwrap();
         let resp = r.answer(req.to_der(), delegated);
         assert!(matches!(
@@ -256,7 +393,10 @@ fn ocsp_good_revoked_unknown_and_broken() {
         ));
         let req = OcspRequest::new(&persona_auth("hanako"), &ca, None).unwrap();
         let resp = r.answer(req.to_der(), delegated);
-        assert_eq!(req.verify_response(&resp, &ca, now).unwrap(), CertStatus::Unknown);
+        assert_eq!(
+            req.verify_response(&resp, &ca, now).unwrap(),
+            CertStatus::Unknown
+        );
     }
     let req = OcspRequest::new(&persona_auth("taro"), &ca, Some(&[9u8; 16])).unwrap();
     let resp = r.answer(req.to_der(), false);
@@ -264,15 +404,26 @@ fn ocsp_good_revoked_unknown_and_broken() {
     let mut bad = resp.clone();
     let n = bad.len();
     bad[n - 10] ^= 0xFF;
-    assert!(matches!(req.verify_response(&bad, &ca, now), Err(Error::StatusInvalid { .. })));
+    assert!(matches!(
+        req.verify_response(&bad, &ca, now),
+        Err(Error::StatusInvalid { .. })
+    ));
     // A response to another request (other nonce) is refused.
     let other = OcspRequest::new(&persona_auth("taro"), &ca, Some(&[1u8; 16])).unwrap();
-    assert!(matches!(other.verify_response(&resp, &ca, now), Err(Error::StatusInvalid { what }) if what.contains("nonce")));
+    assert!(
+        matches!(other.verify_response(&resp, &ca, now), Err(Error::StatusInvalid { what }) if what.contains("nonce"))
+    );
     // A response about another certificate is refused.
     let other = OcspRequest::new(&persona_auth("revoked"), &ca, Some(&[9u8; 16])).unwrap();
-    assert!(matches!(other.verify_response(&resp, &ca, now), Err(Error::StatusInvalid { .. })));
+    assert!(matches!(
+        other.verify_response(&resp, &ca, now),
+        Err(Error::StatusInvalid { .. })
+    ));
     // Stale: checked two days later (nextUpdate = thisUpdate + 1 day).
-    assert!(matches!(req.verify_response(&resp, &ca, UnixTime(now.0 + 2 * 86_400)), Err(Error::StatusInvalid { .. })));
+    assert!(matches!(
+        req.verify_response(&resp, &ca, UnixTime(now.0 + 2 * 86_400)),
+        Err(Error::StatusInvalid { .. })
+    ));
     // Signed by the wrong CA.
     assert!(req.verify_response(&resp, &sign_ca(), now).is_err());
     // Garbage and truncation never panic.
@@ -285,7 +436,10 @@ fn ocsp_good_revoked_unknown_and_broken() {
         CertificateKind::Authentication,
         &anchors(),
         now,
-        StatusEvidence::Ocsp { request: &req, response: &resp },
+        StatusEvidence::Ocsp {
+            request: &req,
+            response: &resp,
+        },
     )
     .unwrap();
     assert_eq!(v.status, StatusChecked::Good);
@@ -297,7 +451,11 @@ fn ocsp_over_http_on_loopback() {
     let ca = auth_ca();
     // `openssl ocsp -port` serves one request (on every interface; the test connects on
     // 127.0.0.1), then exits.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let d = &r.dir;
     let mut server = Command::new("openssl")
         .args(["ocsp", "-index"])
@@ -318,7 +476,9 @@ fn ocsp_over_http_on_loopback() {
     let mut stream = loop {
         match std::net::TcpStream::connect(("127.0.0.1", port)) {
             Ok(s) => break s,
-            Err(_) if started.elapsed().as_secs() < 10 => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(_) if started.elapsed().as_secs() < 10 => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
             Err(e) => panic!("OCSP responder did not start: {e}"),
         }
     };
@@ -332,8 +492,16 @@ fn ocsp_over_http_on_loopback() {
     stream.write_all(body).unwrap();
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply).unwrap();
-    let split = reply.windows(4).position(|w| w == b"\r\n\r\n").expect("HTTP response") + 4;
-    let status = req.verify_response(&reply[split..], &ca, UnixTime::now()).unwrap();
-    assert!(matches!(status, CertStatus::Revoked(rv) if rv.reason == RevocationReason::KeyCompromise));
+    let split = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("HTTP response")
+        + 4;
+    let status = req
+        .verify_response(&reply[split..], &ca, UnixTime::now())
+        .unwrap();
+    assert!(
+        matches!(status, CertStatus::Revoked(rv) if rv.reason == RevocationReason::KeyCompromise)
+    );
     let _ = server.wait();
 }

@@ -1,0 +1,165 @@
+//! Signed documents: CMS SignedData made by the virtual card's 署名用 key, verified by the core
+//! and by OpenSSL (`openssl cms -verify` against the test CA).
+
+use std::process::Command;
+
+use mynacard_core::cms::verify_signed_document;
+use mynacard_core::verify::{Crl, RevocationReason, StatusChecked, StatusEvidence, TrustAnchors};
+use mynacard_core::{Error, JpkiCertificate, MynaCard, SignPin, UnixTime};
+use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};
+use pollster::block_on;
+
+const NOW: UnixTime = UnixTime(1_780_272_000);
+
+fn sign(persona: &str, pin: &str, content: &[u8], detached: bool) -> Vec<u8> {
+    let mut card = block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin(persona).unwrap(),
+    )))
+    .unwrap();
+    let before = card.transport().card().count_ins(0x20);
+    let der =
+        block_on(card.sign_document(&SignPin::new(pin).unwrap(), content, detached, NOW)).unwrap();
+    // One tries query and one VERIFY.
+    assert_eq!(card.transport().card().count_ins(0x20) - before, 2);
+    der
+}
+
+fn anchors() -> TrustAnchors {
+    TrustAnchors::new(vec![JpkiCertificate::from_der(pki::sign_ca_der()).unwrap()])
+}
+
+fn sign_crl() -> Crl {
+    Crl::from_der(
+        pki::sign_ca_crl_der(),
+        &JpkiCertificate::from_der(pki::sign_ca_der()).unwrap(),
+        NOW,
+    )
+    .unwrap()
+}
+
+#[test]
+fn enveloping_and_detached_verify_in_the_core() {
+    let doc = "転入届 / notification of moving in".as_bytes();
+    let crl = sign_crl();
+    let der = sign("taro", "TARO2025", doc, false);
+    let v = verify_signed_document(&der, None, &anchors(), NOW, StatusEvidence::Crl(&crl)).unwrap();
+    assert_eq!(v.content, doc);
+    assert_eq!(v.signing_time, Some(NOW));
+    assert_eq!(v.signer.status, StatusChecked::Good);
+    assert_eq!(
+        v.signer
+            .four_info
+            .unwrap()
+            .four_info
+            .name
+            .to_marked_string(),
+        "吉田　太郎"
+    );
+
+    let der = sign("taro", "TARO2025", doc, true);
+    let v = verify_signed_document(&der, Some(doc), &anchors(), NOW, StatusEvidence::Crl(&crl))
+        .unwrap();
+    assert_eq!(v.content, doc);
+    // Another document, or none, does not verify.
+    assert_eq!(
+        verify_signed_document(
+            &der,
+            Some(b"other"),
+            &anchors(),
+            NOW,
+            StatusEvidence::NotChecked
+        )
+        .unwrap_err(),
+        Error::SignatureInvalid
+    );
+    assert!(
+        verify_signed_document(&der, None, &anchors(), NOW, StatusEvidence::NotChecked).is_err()
+    );
+    // Tampering anywhere is refused, never a panic.
+    for i in 0..der.len() {
+        let mut bad = der.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            verify_signed_document(&bad, Some(doc), &anchors(), NOW, StatusEvidence::NotChecked)
+                .is_err(),
+            "{i}"
+        );
+    }
+}
+
+#[test]
+fn revoked_signer_is_reported() {
+    let crl = sign_crl();
+    let der = sign("revoked", "REVOKED1", b"x", false);
+    assert_eq!(
+        verify_signed_document(&der, None, &anchors(), NOW, StatusEvidence::Crl(&crl)).unwrap_err(),
+        Error::Revoked {
+            reason: RevocationReason::KeyCompromise
+        }
+    );
+}
+
+#[test]
+fn openssl_verifies_what_the_card_signed() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cms-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ca.der"), pki::sign_ca_der()).unwrap();
+    let ok = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("openssl runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "openssl {args:?}:\n{text}");
+        text
+    };
+    ok(&["x509", "-inform", "DER", "-in", "ca.der", "-out", "ca.pem"]);
+    let doc = "申請書 PDF の代わり".as_bytes();
+    std::fs::write(dir.join("doc.txt"), doc).unwrap();
+    std::fs::write(dir.join("env.p7s"), sign("taro", "TARO2025", doc, false)).unwrap();
+    std::fs::write(dir.join("det.p7s"), sign("taro", "TARO2025", doc, true)).unwrap();
+    // -purpose any: the 署名用 key usage is nonRepudiation only, which OpenSSL's S/MIME purpose
+    // accepts too; the test is about the signature and chain.
+    let out = ok(&[
+        "cms", "-verify", "-inform", "DER", "-in", "env.p7s", "-CAfile", "ca.pem", "-purpose",
+        "any", "-out", "out.txt",
+    ]);
+    assert!(out.contains("Verification successful"), "{out}");
+    assert_eq!(std::fs::read(dir.join("out.txt")).unwrap(), doc);
+    let out = ok(&[
+        "cms",
+        "-verify",
+        "-inform",
+        "DER",
+        "-in",
+        "det.p7s",
+        "-content",
+        "doc.txt",
+        "-binary",
+        "-CAfile",
+        "ca.pem",
+        "-purpose",
+        "any",
+        "-out",
+        "/dev/null",
+    ]);
+    assert!(out.contains("Verification successful"), "{out}");
+    // OpenSSL sees the signed attributes.
+    let dump = ok(&[
+        "cms", "-cmsout", "-print", "-inform", "DER", "-in", "env.p7s",
+    ]);
+    for attr in [
+        "signingTime",
+        "messageDigest",
+        "contentType",
+        "signingCertificateV2",
+    ] {
+        assert!(dump.contains(attr), "{attr} missing:\n{dump}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
