@@ -194,7 +194,7 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode {
         code: "REVOKED",
         en: "The certificate has been revoked (reason: {reason}).",
-        ja: "電子証明書は失効しています（理由: {reason}）。",
+        ja: "電子証明書は失効しています（理由: {reason_ja}）。",
     },
     ErrorCode {
         code: "STATUS_UNKNOWN",
@@ -275,7 +275,10 @@ impl Error {
             | Error::CertificateInvalid { what }
             | Error::StatusInvalid { what }
             | Error::InvalidArgument { what } => vec![("detail", what.to_string())],
-            Error::Revoked { reason } => vec![("reason", reason.as_str().to_string())],
+            Error::Revoked { reason } => vec![
+                ("reason", reason.as_str().to_string()),
+                ("reason_ja", reason.label_ja().to_string()),
+            ],
             _ => Vec::new(),
         }
     }

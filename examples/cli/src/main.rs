@@ -2,6 +2,7 @@
 //! PINs come from a no-echo prompt (or one line each on stdin with `--pin-stdin`), never from argv.
 
 mod transport;
+mod verify_cmd;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -82,12 +83,94 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Sign a file as CMS SignedData (電子申請) with the 署名用 key (6–16 character PIN).
+    SignFile {
+        file: std::path::PathBuf,
+        /// Where to write the DER SignedData (.p7s).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Leave the file out of the SignedData.
+        #[arg(long)]
+        detached: bool,
+    },
+    /// Verify a certificate, a signature over a file, or a CMS file; JSON on stdout. Needs no card.
+    Verify {
+        /// Certificate (DER or PEM).
+        #[arg(long)]
+        cert: Option<std::path::PathBuf>,
+        /// Which certificate is expected: auth (利用者証明用) or sign (署名用).
+        #[arg(long, default_value = "auth", value_parser = ["auth", "sign"])]
+        kind: String,
+        /// Raw RSA signature made with the certificate's key …
+        #[arg(long, requires = "data")]
+        signature: Option<std::path::PathBuf>,
+        /// … over this file (SHA-256).
+        #[arg(long, requires = "signature")]
+        data: Option<std::path::PathBuf>,
+        /// A CMS SignedData (.p7s) to verify instead.
+        #[arg(long, conflicts_with_all = ["cert", "signature"])]
+        cms: Option<std::path::PathBuf>,
+        /// The document of a detached CMS signature.
+        #[arg(long, requires = "cms")]
+        content: Option<std::path::PathBuf>,
+        /// Trusted CA certificate (repeatable); default: the real JPKI CAs.
+        #[arg(long = "ca")]
+        cas: Vec<std::path::PathBuf>,
+        /// Trust the virtual card's test CAs.
+        #[arg(long)]
+        test_pki: bool,
+        /// CRL to check revocation against (repeatable, DER).
+        #[arg(long = "crl")]
+        crls: Vec<std::path::PathBuf>,
+        /// Check at this Unix time instead of now.
+        #[arg(long)]
+        at: Option<u64>,
+    },
     /// Print the error code table (code, English, Japanese) as TSV, for other faces.
     ErrorCodes,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Verify {
+        cert,
+        kind,
+        signature,
+        data,
+        cms,
+        content,
+        cas,
+        test_pki,
+        crls,
+        at,
+    } = &cli.command
+    {
+        let request = verify_cmd::Request {
+            cert: cert.as_deref(),
+            kind: if kind == "sign" {
+                verify::CertificateKind::Signature
+            } else {
+                verify::CertificateKind::Authentication
+            },
+            signature: signature.as_deref(),
+            data: data.as_deref(),
+            cms: cms.as_deref(),
+            content: content.as_deref(),
+            cas,
+            test_pki: *test_pki,
+            crls,
+            at: at.map_or_else(UnixTime::now, UnixTime),
+        };
+        let (value, code) = match verify_cmd::run(&request) {
+            Ok(v) => (v, ExitCode::SUCCESS),
+            Err(e) => (verify_cmd::error_json(&e), ExitCode::from(1)),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return code;
+    }
     match pollster::block_on(run(&cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -249,6 +332,32 @@ async fn run(cli: &Cli) -> Result<(), Error> {
     };
     match &cli.command {
         Command::Demo { persona } => demo(persona, cli.quiet).await,
+        Command::Verify { .. } => Ok(()),
+        Command::SignFile {
+            file,
+            out,
+            detached,
+        } => {
+            let data = std::fs::read(file).map_err(|_| Error::InvalidArgument {
+                what: "cannot read the file",
+            })?;
+            let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
+            let der = open(cli)
+                .await?
+                .sign_document(&pin, &data, *detached, UnixTime::now())
+                .await?;
+            std::fs::write(out, &der).map_err(|_| Error::InvalidArgument {
+                what: "cannot write --out",
+            })?;
+            println!(
+                "signed {} ({} bytes of CMS{}) → {}",
+                file.display(),
+                der.len(),
+                if *detached { ", detached" } else { "" },
+                out.display()
+            );
+            Ok(())
+        }
         Command::ErrorCodes => {
             for row in mynacard_core::error::ERROR_CODES {
                 println!("{}\t{}\t{}", row.code, row.en, row.ja);

@@ -204,3 +204,91 @@ fn error_code_table() {
         assert!(r.stdout.lines().any(|l| l.starts_with(code)), "{code}");
     }
 }
+
+#[test]
+fn sign_file_then_verify_offline() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-cms-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("doc.txt");
+    std::fs::write(&doc, "転出届").unwrap();
+    let p7s = dir.join("doc.p7s");
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
+    let r = mynacard(
+        &[
+            "--virtual",
+            "taro",
+            "sign-file",
+            doc.to_str().unwrap(),
+            "--out",
+            p7s.to_str().unwrap(),
+            "--detached",
+            "--pin-stdin",
+            "-q",
+        ],
+        "TARO2025\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let sign_crl = format!("{pki}/sign-ca.crl.der");
+    let r = mynacard(
+        &[
+            "verify",
+            "--cms",
+            p7s.to_str().unwrap(),
+            "--content",
+            doc.to_str().unwrap(),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["status"], "good");
+    assert_eq!(v["four_info"]["name"], "吉田　太郎");
+    // Another document: SIGNATURE_INVALID as JSON, exit 1.
+    let other = dir.join("other.txt");
+    std::fs::write(&other, "改ざん").unwrap();
+    let r = mynacard(
+        &[
+            "verify",
+            "--cms",
+            p7s.to_str().unwrap(),
+            "--content",
+            other.to_str().unwrap(),
+            "--test-pki",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"], "SIGNATURE_INVALID");
+    // A revoked 利用者証明用 certificate, with both CRLs given.
+    let r = mynacard(
+        &[
+            "verify",
+            "--cert",
+            &format!("{pki}/revoked-auth.crt.der"),
+            "--test-pki",
+            "--crl",
+            &format!("{pki}/auth-ca.crl.der"),
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (r.code, v["code"].as_str(), v["params"]["reason"].as_str()),
+        (1, Some("REVOKED"), Some("key_compromise"))
+    );
+    assert!(v["message_ja"].as_str().unwrap().contains("危殆化"));
+    // The real JPKI anchors do not trust the test PKI.
+    let r = mynacard(
+        &["verify", "--cert", &format!("{pki}/taro-auth.crt.der")],
+        "",
+    );
+    assert!(r.stdout.contains("CHAIN_UNTRUSTED"));
+    std::fs::remove_dir_all(&dir).ok();
+}
