@@ -119,7 +119,7 @@ pub(crate) fn serial_key(bytes: &[u8]) -> &[u8] {
 /// A CRL whose issuer, signature and freshness were checked when it was built.
 #[derive(Clone)]
 pub struct Crl {
-    issuer: String,
+    issuer: x509_cert::name::Name,
     this_update: UnixTime,
     next_update: Option<UnixTime>,
     /// (serial, revocation), sorted by serial.
@@ -129,7 +129,7 @@ pub struct Crl {
 impl core::fmt::Debug for Crl {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Crl")
-            .field("issuer", &self.issuer)
+            .field("issuer", &self.issuer.to_string())
             .field("entries", &self.entries.len())
             .finish()
     }
@@ -203,7 +203,7 @@ impl Crl {
         }
         entries.sort_unstable_by(|a, b| (a.0.len(), &*a.0).cmp(&(b.0.len(), &*b.0)));
         Ok(Crl {
-            issuer: tbs.issuer.to_string(),
+            issuer: tbs.issuer.clone(),
             this_update,
             next_update,
             entries,
@@ -238,7 +238,7 @@ impl Crl {
 
     /// Good or revoked; `Unknown` when the CRL is from another issuer than the certificate's.
     pub fn status(&self, cert: &JpkiCertificate) -> CertStatus {
-        if cert.issuer() != self.issuer {
+        if cert.x509().tbs_certificate().issuer() != &self.issuer {
             return CertStatus::Unknown;
         }
         match self.lookup(cert.x509().tbs_certificate().serial_number().as_bytes()) {

@@ -153,3 +153,77 @@ pub fn markdown(rows: &[Row], notes: &[String]) -> String {
     }
     out
 }
+
+/// A CRL of the test 利用者証明用 CA listing `n` serial numbers (plus the `revoked` persona),
+/// signed with the CA key: to measure parsing and lookups at JPKI scale.
+pub fn big_crl(n: usize) -> Vec<u8> {
+    use der::Encode;
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    use sha2::{Digest, Sha256};
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    use x509_cert::ext::pkix::crl::CrlReason;
+    use x509_cert::ext::{Extension, ToExtension};
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::time::Time;
+    use x509_cert::{Certificate, der::Decode};
+
+    let ca = Certificate::from_der(mynacard_virtual_card::pki::auth_ca_der()).expect("test CA");
+    let key = mynacard_virtual_card::pki::auth_ca_key();
+    let time = |secs: u64| {
+        Time::UtcTime(
+            der::asn1::UtcTime::from_unix_duration(std::time::Duration::from_secs(secs)).unwrap(),
+        )
+    };
+    let reason = |r: CrlReason| -> Extension {
+        r.to_extension(ca.tbs_certificate().subject(), &[])
+            .expect("reason extension")
+    };
+    let revoked_persona = Certificate::from_der(
+        mynacard_virtual_card::pki::persona("revoked")
+            .unwrap()
+            .auth_cert,
+    )
+    .unwrap();
+    let mut entries: Vec<RevokedCert> = (0..n as u64)
+        .map(|i| RevokedCert {
+            // Serials shaped like JPKI's: 20 bytes.
+            serial_number: {
+                let mut serial = Sha256::digest(i.to_be_bytes())[..20].to_vec();
+                serial[0] = (serial[0] & 0x7F) | 0x01; // positive, 20 bytes, no leading zero
+                SerialNumber::new(&serial).unwrap()
+            },
+            revocation_date: time(1_750_000_000 + i),
+            crl_entry_extensions: Some(vec![reason(if i % 3 == 0 {
+                CrlReason::AffiliationChanged
+            } else {
+                CrlReason::KeyCompromise
+            })]),
+        })
+        .collect();
+    entries.push(RevokedCert {
+        serial_number: revoked_persona.tbs_certificate().serial_number().clone(),
+        revocation_date: time(1_750_000_000),
+        crl_entry_extensions: Some(vec![reason(CrlReason::KeyCompromise)]),
+    });
+    let alg = ca.signature_algorithm().clone();
+    let tbs = TbsCertList {
+        version: x509_cert::Version::V2,
+        signature: alg.clone(),
+        issuer: ca.tbs_certificate().subject().clone(),
+        this_update: time(1_748_736_000),
+        next_update: Some(time(2_395_000_000)),
+        revoked_certificates: Some(entries),
+        crl_extensions: None,
+    };
+    let tbs_der = tbs.to_der().unwrap();
+    let signature = key
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&tbs_der))
+        .unwrap();
+    CertificateList {
+        tbs_cert_list: tbs,
+        signature_algorithm: alg,
+        signature: der::asn1::BitString::from_bytes(&signature).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}

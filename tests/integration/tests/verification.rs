@@ -505,3 +505,32 @@ fn ocsp_over_http_on_loopback() {
     );
     let _ = server.wait();
 }
+
+#[test]
+fn large_crl_is_indexed_and_exact() {
+    // The benchmark's generator at a CI-friendly size (the bench runs 500,000).
+    let der = mynacard_tests::bench::big_crl(20_000);
+    let crl = Crl::from_der(&der, &auth_ca(), NOW).unwrap();
+    assert_eq!(crl.len(), 20_001);
+    assert!(
+        matches!(crl.status(&persona_auth("revoked")), CertStatus::Revoked(r) if r.reason == RevocationReason::KeyCompromise)
+    );
+    assert_eq!(crl.status(&persona_auth("taro")), CertStatus::Good);
+    // Generated entry 0 has reason affiliationChanged (記載事項変更): find it by serial.
+    use sha2::{Digest, Sha256};
+    let mut serial = Sha256::digest(0u64.to_be_bytes())[..20].to_vec();
+    serial[0] = (serial[0] & 0x7F) | 0x01;
+    assert_eq!(
+        crl.lookup(&serial).unwrap().reason,
+        RevocationReason::AffiliationChanged
+    );
+    // Leading zero bytes do not change a serial number.
+    assert_eq!(
+        crl.lookup(&[&[0u8, 0][..], &serial].concat())
+            .unwrap()
+            .reason,
+        RevocationReason::AffiliationChanged
+    );
+    serial[19] ^= 1;
+    assert!(crl.lookup(&serial).is_none());
+}

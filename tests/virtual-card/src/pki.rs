@@ -88,3 +88,13 @@ pub(crate) fn key(der: &[u8]) -> PrivateKey {
         .or_else(|_| PrivateKey::from_pkcs1_der(der))
         .expect("committed test keys are valid (checked by tests)")
 }
+
+/// The test 利用者証明用 CA's key (for tests that issue CRLs or responder certificates).
+pub fn auth_ca_key() -> PrivateKey {
+    key(pki!("auth-ca.key.der"))
+}
+
+/// The test 署名用 CA's key.
+pub fn sign_ca_key() -> PrivateKey {
+    key(pki!("sign-ca.key.der"))
+}

@@ -3,7 +3,7 @@
 //! `bench-results/bench.json` and `bench-results/bench.md`.
 //!
 //! ```text
-//! mynacard-bench [--out DIR] [--iterations N] [--no-pcscd]
+//! mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N]
 //! ```
 
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let mut out = PathBuf::from("bench-results");
     let mut iterations = 30usize;
     let mut with_pcscd = true;
+    let mut crl_entries = 500_000usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -29,13 +30,21 @@ fn main() -> ExitCode {
                     .max(1)
             }
             "--no-pcscd" => with_pcscd = false,
+            "--crl-entries" => {
+                crl_entries = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(crl_entries)
+            }
             _ => {
-                eprintln!("usage: mynacard-bench [--out DIR] [--iterations N] [--no-pcscd]");
+                eprintln!(
+                    "usage: mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N]"
+                );
                 return ExitCode::from(2);
             }
         }
     }
-    match run(&out, iterations, with_pcscd) {
+    match run(&out, iterations, with_pcscd, crl_entries) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mynacard-bench: {e}");
@@ -44,7 +53,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(out: &std::path::Path, iterations: usize, with_pcscd: bool) -> Result<(), String> {
+fn run(
+    out: &std::path::Path,
+    iterations: usize,
+    with_pcscd: bool,
+    crl_entries: usize,
+) -> Result<(), String> {
     let persona = Persona::builtin("taro").ok_or("no persona taro")?;
     let virtual_card = || VirtualCard::new(persona.clone());
     let mut rows: Vec<Row> = Vec::new();
@@ -90,10 +104,19 @@ fn run(out: &std::path::Path, iterations: usize, with_pcscd: bool) -> Result<(),
         "certificate of {cert_len} bytes: {ours} APDUs here (SELECT EF + one extended READ BINARY); peers use {peer} \
          (SELECT EF, 7-byte header, 256-byte chunks)"
     ));
-    let md = bench::markdown(&rows, &notes);
+    let verification = verification(crl_entries)?;
+    let mut md = bench::markdown(&rows, &notes);
+    md.push_str("\n## Verification (relying party)\n\n| measure | value |\n|---|---:|\n");
+    for (k, v) in &verification {
+        md.push_str(&format!("| {k} | {v:.3} |\n"));
+    }
     print!("{md}");
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
-    let json = serde_json::json!({ "notes": notes, "rows": rows });
+    let verification: serde_json::Map<String, serde_json::Value> = verification
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+        .collect();
+    let json = serde_json::json!({ "notes": notes, "rows": rows, "verification": verification });
     std::fs::write(
         out.join("bench.json"),
         serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
@@ -102,4 +125,78 @@ fn run(out: &std::path::Path, iterations: usize, with_pcscd: bool) -> Result<(),
     std::fs::write(out.join("bench.md"), md).map_err(|e| e.to_string())?;
     eprintln!("wrote {}/bench.json and bench.md", out.display());
     Ok(())
+}
+
+/// Relying-party figures: signature + chain + CRL verifications per second, and a JPKI-sized
+/// CRL's parse (with signature check) and lookup times.
+fn verification(crl_entries: usize) -> Result<Vec<(String, f64)>, String> {
+    use mynacard_core::verify::{self, CertificateKind, Crl, StatusEvidence, TrustAnchors};
+    use mynacard_core::{AuthPin, JpkiCertificate, MynaCard, SignInput, UnixTime};
+    use std::time::Instant;
+    let e = |e: mynacard_core::Error| e.to_string();
+    let at = UnixTime(1_780_272_000);
+    let ca = JpkiCertificate::from_der(pki::auth_ca_der()).map_err(e)?;
+    let anchors = TrustAnchors::new(vec![ca.clone()]);
+    let small = Crl::from_der(pki::auth_ca_crl_der(), &ca, at).map_err(e)?;
+    let mut card = pollster::block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin("taro").unwrap(),
+    )))
+    .map_err(e)?;
+    let challenge = [1u8; 32];
+    let auth = pollster::block_on(card.authenticate(
+        &AuthPin::new("1234").map_err(e)?,
+        SignInput::data(&challenge),
+    ))
+    .map_err(e)?;
+    let n = 300;
+    let started = Instant::now();
+    for _ in 0..n {
+        verify::verify_signed(
+            &auth.certificate,
+            SignInput::data(&challenge),
+            &auth.signature,
+            CertificateKind::Authentication,
+            &anchors,
+            at,
+            StatusEvidence::Crl(&small),
+        )
+        .map_err(e)?;
+    }
+    let per_sec = n as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let der = bench::big_crl(crl_entries);
+    let build_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let big = Crl::from_der(&der, &ca, at).map_err(e)?;
+    let parse_s = started.elapsed().as_secs_f64();
+    let revoked =
+        JpkiCertificate::from_der(pki::persona("revoked").unwrap().auth_cert).map_err(e)?;
+    let good = JpkiCertificate::from_der(pki::persona("taro").unwrap().auth_cert).map_err(e)?;
+    let lookups = 200_000;
+    let started = Instant::now();
+    let mut hits = 0usize;
+    for i in 0..lookups {
+        let c = if i % 2 == 0 { &revoked } else { &good };
+        if matches!(big.status(c), verify::CertStatus::Revoked(_)) {
+            hits += 1;
+        }
+    }
+    let lookup_us = started.elapsed().as_secs_f64() * 1e6 / lookups as f64;
+    if hits != lookups / 2 {
+        return Err(format!("CRL lookups wrong: {hits} hits of {lookups}"));
+    }
+    Ok(vec![
+        (
+            "verifications per second (signature + chain + CRL)".into(),
+            per_sec,
+        ),
+        (format!("CRL entries"), big.len() as f64),
+        (format!("CRL size (MB)"), der.len() as f64 / 1e6),
+        (format!("CRL build in the bench (s)"), build_s),
+        (format!("CRL parse + signature check + index (s)"), parse_s),
+        (
+            format!("CRL lookup (µs, status of a certificate)"),
+            lookup_us,
+        ),
+    ])
 }
