@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mynacard's demo and tests need, idempotently: Debian packages for the real
-# PC/SC stack (pcscd, vsmartcard's vpcd, OpenSC) and the wasm toolchain (Debian's rustc-web
-# with std sources and wasm-ld, since rustup cannot fetch targets on these machines).
+# PC/SC stack (pcscd, vsmartcard's vpcd, OpenSC), OpenSSL, the wasm toolchain (Debian's
+# rustc-web with std sources and wasm-ld, since rustup cannot fetch targets on these machines)
+# and wasm-bindgen-cli.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -25,3 +26,12 @@ if ((${#missing[@]})); then
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; exit 1; }
+
+# wasm-bindgen-cli must equal the wasm-bindgen crate version pinned in wasm/Cargo.toml.
+WASM_BINDGEN_VERSION=0.2.130
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
+    echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)" >&2
+    # Not --locked: one locked dependency version is missing from the registry (toolchain notes).
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+command -v node >/dev/null || { echo "setup: node (20+) is required for the Node tests" >&2; exit 1; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotent) and runs every test: unit tests, the virtual card
 # in process, the same operations through a private pcscd + vpcd, OpenSC against the virtual
-# card, the CLI, and a wasm32 build of the browser face.
+# card, the CLI, relying-party verification (CRL, OCSP with OpenSSL's responder, CMS checked
+# by openssl cms), and the wasm build with its Node tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -20,3 +21,6 @@ cargo test --locked --workspace --doc
 
 step "wasm32 build of the core and the browser face"
 scripts/wasm-build.sh
+
+step "Node: the wasm core's verify() on material from the virtual card"
+MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/

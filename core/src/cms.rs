@@ -190,6 +190,47 @@ pub struct SignedDocument {
     pub signing_time: Option<UnixTime>,
 }
 
+/// The signer's certificate of a SignedData, not yet verified (to pick the right CRL before
+/// the full verification).
+pub fn signer_certificate(der: &[u8]) -> Result<JpkiCertificate, Error> {
+    find_signer(&parse(der)?)
+}
+
+fn parse(der: &[u8]) -> Result<SignedData, Error> {
+    let info = ContentInfo::from_der(der).map_err(|_| bad("not a ContentInfo"))?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(bad("not SignedData"));
+    }
+    info.content
+        .decode_as()
+        .map_err(|_| bad("SignedData is malformed"))
+}
+
+/// The certificate the single SignerInfo names (issuer and serial number).
+fn find_signer(signed: &SignedData) -> Result<JpkiCertificate, Error> {
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err(bad("exactly one signer expected"));
+    };
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err(bad("signer identified by key id"));
+    };
+    let x509 = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .find_map(|c| match c {
+            CertificateChoices::Certificate(c)
+                if c.tbs_certificate().issuer() == &sid.issuer
+                    && c.tbs_certificate().serial_number() == &sid.serial_number =>
+            {
+                Some(c)
+            }
+            _ => None,
+        })
+        .ok_or(bad("signer certificate not included"))?;
+    JpkiCertificate::from_der(&x509.to_der().map_err(|_| bad("certificate"))?)
+}
+
 /// Verifies a CMS SignedData from a 署名用 key: one signer, SHA-256, the messageDigest and
 /// contentType attributes, the RSA signature over the signed attributes, then the certificate
 /// (chain to `anchors`, 署名用 key usage, revocation from `evidence`).
@@ -200,14 +241,7 @@ pub fn verify_signed_document(
     at: UnixTime,
     evidence: StatusEvidence<'_>,
 ) -> Result<SignedDocument, Error> {
-    let info = ContentInfo::from_der(der).map_err(|_| bad("not a ContentInfo"))?;
-    if info.content_type != ID_SIGNED_DATA {
-        return Err(bad("not SignedData"));
-    }
-    let signed: SignedData = info
-        .content
-        .decode_as()
-        .map_err(|_| bad("SignedData is malformed"))?;
+    let signed = parse(der)?;
     let signer = match signed.signer_infos.0.as_slice() {
         [one] => one,
         _ => return Err(bad("exactly one signer expected")),
@@ -243,24 +277,7 @@ pub fn verify_signed_document(
             });
         }
     };
-    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        return Err(bad("signer identified by key id"));
-    };
-    let x509 = signed
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .find_map(|c| match c {
-            CertificateChoices::Certificate(c)
-                if c.tbs_certificate().issuer() == &sid.issuer
-                    && c.tbs_certificate().serial_number() == &sid.serial_number =>
-            {
-                Some(c)
-            }
-            _ => None,
-        })
-        .ok_or(bad("signer certificate not included"))?;
-    let certificate = JpkiCertificate::from_der(&x509.to_der().map_err(|_| bad("certificate"))?)?;
+    let certificate = find_signer(&signed)?;
     let attrs = signer
         .signed_attrs
         .as_ref()

@@ -1,6 +1,10 @@
 //! WebAssembly face of mynacard. For now it exposes what a page needs before it touches a
 //! card: PIN format checks (so a malformed PIN never reaches the card) and the shared error
-//! table. Card transports (WebUSB readers, Web Smart Card) arrive with the browser-face issue.
+//! table, and `verify()` for relying parties (Node servers too). Card transports (WebUSB
+//! readers, Web Smart Card) arrive with the browser-face issue.
+
+mod error;
+mod verify;
 
 use mynacard_core::error::ERROR_CODES;
 use mynacard_core::{AssistPin, AuthPin, CardNumberA, CardNumberB, SignPin};

@@ -219,6 +219,11 @@ impl Crl {
         self.entries.is_empty()
     }
 
+    /// The CA that issued this CRL.
+    pub fn issuer(&self) -> &x509_cert::name::Name {
+        &self.issuer
+    }
+
     pub fn this_update(&self) -> UnixTime {
         self.this_update
     }

@@ -14,7 +14,8 @@ pub use challenge::Challenges;
 pub use crl::{CertStatus, Crl, Revocation, RevocationReason};
 pub use ocsp::OcspRequest;
 pub use relying_party::{
-    CertificateKind, StatusChecked, StatusEvidence, Verified, verify_certificate, verify_signed,
+    CertificateKind, RelyingParty, StatusChecked, StatusEvidence, Verified, verify_certificate,
+    verify_signed,
 };
 pub use signature::{verify_digest_info, verify_signature};
 

@@ -136,3 +136,102 @@ pub fn verify_signed(
     verify_signature(cert, input, signature)?;
     verify_certificate(cert, kind, anchors, at, evidence)
 }
+
+/// A relying party's configuration: trust anchors and the CRLs it holds, each CRL checked
+/// against the anchor that issued it. One value serves every verification of a server.
+#[derive(Clone, Debug)]
+pub struct RelyingParty {
+    anchors: TrustAnchors,
+    crls: Vec<Crl>,
+}
+
+impl RelyingParty {
+    pub fn new(anchors: TrustAnchors) -> RelyingParty {
+        RelyingParty {
+            anchors,
+            crls: Vec::new(),
+        }
+    }
+
+    pub fn anchors(&self) -> &TrustAnchors {
+        &self.anchors
+    }
+
+    /// Adds a DER CRL, checked against whichever anchor issued it and current at `at`.
+    pub fn add_crl(&mut self, der: &[u8], at: UnixTime) -> Result<(), Error> {
+        let mut last = Error::StatusInvalid {
+            what: "CRL from no configured CA",
+        };
+        for ca in self.anchors.anchors() {
+            match Crl::from_der(der, ca, at) {
+                Ok(crl) => {
+                    self.crls.push(crl);
+                    return Ok(());
+                }
+                Err(Error::StatusInvalid {
+                    what: "CRL is from another issuer",
+                }) => {}
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// The CRL of `cert`'s issuer, if one was added.
+    fn evidence(&self, cert: &JpkiCertificate) -> StatusEvidence<'_> {
+        let issuer = cert.x509().tbs_certificate().issuer();
+        self.crls
+            .iter()
+            .find(|c| c.issuer() == issuer)
+            .map_or(StatusEvidence::NotChecked, StatusEvidence::Crl)
+    }
+
+    /// [`verify_certificate`] with this party's anchors and CRLs (`NotChecked` when it holds
+    /// no CRL of the certificate's issuer).
+    pub fn verify_certificate(
+        &self,
+        cert: &JpkiCertificate,
+        kind: CertificateKind,
+        at: UnixTime,
+    ) -> Result<Verified, Error> {
+        verify_certificate(cert, kind, &self.anchors, at, self.evidence(cert))
+    }
+
+    /// [`verify_signed`] with this party's anchors and CRLs.
+    pub fn verify_signed(
+        &self,
+        cert: &JpkiCertificate,
+        input: SignInput<'_>,
+        signature: &[u8],
+        kind: CertificateKind,
+        at: UnixTime,
+    ) -> Result<Verified, Error> {
+        verify_signed(
+            cert,
+            input,
+            signature,
+            kind,
+            &self.anchors,
+            at,
+            self.evidence(cert),
+        )
+    }
+
+    /// A CMS signed document ([`crate::cms::verify_signed_document`]) with this party's
+    /// anchors and CRLs.
+    pub fn verify_document(
+        &self,
+        der: &[u8],
+        detached_content: Option<&[u8]>,
+        at: UnixTime,
+    ) -> Result<crate::cms::SignedDocument, Error> {
+        let signer = crate::cms::signer_certificate(der)?;
+        crate::cms::verify_signed_document(
+            der,
+            detached_content,
+            &self.anchors,
+            at,
+            self.evidence(&signer),
+        )
+    }
+}

@@ -3,9 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use mynacard_core::cms::verify_signed_document;
 use mynacard_core::verify::{
-    self, CertificateKind, Crl, StatusChecked, StatusEvidence, TrustAnchors, Verified,
+    self, CertificateKind, RelyingParty, StatusChecked, TrustAnchors, Verified,
 };
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
@@ -56,29 +55,6 @@ fn anchors(req: &Request<'_>) -> Result<TrustAnchors, Error> {
     Ok(TrustAnchors::new(list))
 }
 
-/// Each CRL checked against whichever anchor issued it.
-fn crls(req: &Request<'_>, anchors: &TrustAnchors) -> Result<Vec<Crl>, Error> {
-    req.crls
-        .iter()
-        .map(|path| {
-            let der = read(path)?;
-            let mut last = Error::StatusInvalid {
-                what: "CRL from no configured CA",
-            };
-            for ca in anchors.anchors() {
-                match Crl::from_der(&der, ca, req.at) {
-                    Ok(crl) => return Ok(crl),
-                    Err(Error::StatusInvalid {
-                        what: "CRL is from another issuer",
-                    }) => {}
-                    Err(e) => last = e,
-                }
-            }
-            Err(last)
-        })
-        .collect()
-}
-
 fn verified_json(v: &Verified) -> Value {
     json!({
         "ok": true,
@@ -106,35 +82,13 @@ pub fn error_json(e: &Error) -> Value {
 }
 
 pub fn run(req: &Request<'_>) -> Result<Value, Error> {
-    let anchors = anchors(req)?;
-    let crls = crls(req, &anchors)?;
-    // With several CRLs, the one from the certificate's issuer decides.
-    let evidence_for = |cert: &JpkiCertificate| {
-        crls.iter()
-            .find(|c| c.status(cert) != verify::CertStatus::Unknown)
-            .or(crls.first())
-            .map_or(StatusEvidence::NotChecked, StatusEvidence::Crl)
-    };
+    let mut party = RelyingParty::new(anchors(req)?);
+    for crl in req.crls {
+        party.add_crl(&read(crl)?, req.at)?;
+    }
     if let Some(cms) = req.cms {
         let content = req.content.map(read).transpose()?;
-        let der = read(cms)?;
-        let probe = verify_signed_document(
-            &der,
-            content.as_deref(),
-            &anchors,
-            req.at,
-            StatusEvidence::NotChecked,
-        );
-        let doc = match probe {
-            Ok(doc) if !crls.is_empty() => verify_signed_document(
-                &der,
-                content.as_deref(),
-                &anchors,
-                req.at,
-                evidence_for(&doc.certificate),
-            )?,
-            other => other?,
-        };
+        let doc = party.verify_document(&read(cms)?, content.as_deref(), req.at)?;
         let mut out = verified_json(&doc.signer);
         out["signing_time"] = json!(doc.signing_time.map(|t| t.0));
         out["content_bytes"] = json!(doc.content.len());
@@ -144,18 +98,15 @@ pub fn run(req: &Request<'_>) -> Result<Value, Error> {
         what: "give --cert (or --cms)",
     })?;
     let cert = certificate(cert_path)?;
-    let evidence = evidence_for(&cert);
     let verified = match (req.signature, req.data) {
-        (Some(sig), Some(data)) => verify::verify_signed(
+        (Some(sig), Some(data)) => party.verify_signed(
             &cert,
             SignInput::data(&read(data)?),
             &read(sig)?,
             req.kind,
-            &anchors,
             req.at,
-            evidence,
         )?,
-        (None, None) => verify::verify_certificate(&cert, req.kind, &anchors, req.at, evidence)?,
+        (None, None) => party.verify_certificate(&cert, req.kind, req.at)?,
         _ => {
             return Err(Error::InvalidArgument {
                 what: "--signature and --data go together",

@@ -1,0 +1,147 @@
+//! `verify()` for relying parties' servers (Node 20) and pages: a certificate, a signature
+//! over data, or a CMS signed document, checked against trust anchors and CRLs.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use mynacard_core::verify::{self, CertificateKind, RelyingParty, StatusChecked, TrustAnchors, Verified};
+use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
+use wasm_bindgen::prelude::*;
+
+fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, Error> {
+    let value = Reflect::get(options, &name.into()).map_err(|_| Error::InvalidArgument {
+        what: "options must be an object",
+    })?;
+    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+}
+
+fn bytes(options: &JsValue, name: &'static str) -> Result<Option<Vec<u8>>, Error> {
+    match field(options, name)? {
+        None => Ok(None),
+        Some(v) if v.is_instance_of::<Uint8Array>() => Ok(Some(Uint8Array::new(&v).to_vec())),
+        Some(_) => Err(Error::InvalidArgument {
+            what: "binary inputs must be Uint8Array",
+        }),
+    }
+}
+
+fn byte_list(options: &JsValue, name: &str) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    let Some(v) = field(options, name)? else {
+        return Ok(None);
+    };
+    let bad = Error::InvalidArgument {
+        what: "anchors and crls must be arrays of Uint8Array",
+    };
+    if !Array::is_array(&v) {
+        return Err(bad);
+    }
+    Array::from(&v)
+        .iter()
+        .map(|item| {
+            if item.is_instance_of::<Uint8Array>() {
+                Ok(Uint8Array::new(&item).to_vec())
+            } else {
+                Err(bad.clone())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn set(obj: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(obj, &key.into(), &value);
+}
+
+fn result(v: &Verified) -> Object {
+    let out = Object::new();
+    set(&out, "subject", v.subject.clone().into());
+    set(&out, "serial", v.serial_hex.clone().into());
+    set(&out, "notAfter", (v.not_after.0 as f64).into());
+    set(
+        &out,
+        "status",
+        match v.status {
+            StatusChecked::Good => "good",
+            StatusChecked::NotChecked => "not_checked",
+        }
+        .into(),
+    );
+    let four = match &v.four_info {
+        Some(f) => {
+            let o = Object::new();
+            set(&o, "name", f.four_info.name.to_marked_string().into());
+            set(&o, "address", f.four_info.address.to_marked_string().into());
+            set(&o, "birthDate", f.four_info.birth_date.to_string().into());
+            set(&o, "sex", f.four_info.sex.code().to_string().into());
+            o.into()
+        }
+        None => JsValue::NULL,
+    };
+    set(&out, "fourInfo", four);
+    out
+}
+
+fn run(options: &JsValue) -> Result<Object, Error> {
+    let at = match field(options, "at")? {
+        Some(v) => UnixTime(v.as_f64().filter(|t| *t >= 0.0).ok_or(Error::InvalidArgument {
+            what: "at must be Unix seconds",
+        })? as u64),
+        None => UnixTime((js_sys::Date::now() / 1000.0) as u64),
+    };
+    let anchors = match byte_list(options, "anchors")? {
+        Some(list) => TrustAnchors::new(
+            list.iter()
+                .map(|der| JpkiCertificate::from_der(der))
+                .collect::<Result<_, _>>()?,
+        ),
+        None => verify::jpki_trust_anchors(),
+    };
+    let mut party = RelyingParty::new(anchors);
+    for crl in byte_list(options, "crls")?.unwrap_or_default() {
+        party.add_crl(&crl, at)?;
+    }
+    if let Some(cms) = bytes(options, "cms")? {
+        let content = bytes(options, "content")?;
+        let doc = party.verify_document(&cms, content.as_deref(), at)?;
+        let out = result(&doc.signer);
+        set(&out, "signingTime", doc.signing_time.map_or(JsValue::NULL, |t| (t.0 as f64).into()));
+        set(&out, "content", Uint8Array::from(doc.content.as_slice()).into());
+        return Ok(out);
+    }
+    let cert = JpkiCertificate::from_der(&bytes(options, "certificate")?.ok_or(Error::InvalidArgument {
+        what: "give certificate (or cms)",
+    })?)?;
+    let kind = match field(options, "kind")?.and_then(|k| k.as_string()).as_deref() {
+        None | Some("auth") => CertificateKind::Authentication,
+        Some("sign") => CertificateKind::Signature,
+        Some(_) => {
+            return Err(Error::InvalidArgument {
+                what: "kind is auth or sign",
+            });
+        }
+    };
+    let verified = match (bytes(options, "signature")?, bytes(options, "data")?) {
+        (Some(sig), Some(data)) => party.verify_signed(&cert, SignInput::data(&data), &sig, kind, at)?,
+        (None, None) => party.verify_certificate(&cert, kind, at)?,
+        _ => {
+            return Err(Error::InvalidArgument {
+                what: "signature and data go together",
+            });
+        }
+    };
+    Ok(result(&verified))
+}
+
+/// Verifies, for a relying party:
+///
+/// ```js
+/// const r = verify({ certificate, data: challenge, signature, kind: 'auth',
+///                    anchors: [caDer], crls: [crlDer] });
+/// // { subject, serial, notAfter, status: 'good' | 'not_checked', fourInfo }
+/// verify({ cms, content, anchors, crls }); // a signed document (署名用)
+/// ```
+///
+/// Throws a `MynaError` (`code`: `SIGNATURE_INVALID`, `CHAIN_UNTRUSTED`,
+/// `CERTIFICATE_EXPIRED`, `REVOKED`, …). Without `anchors`, the real JPKI CAs are trusted.
+#[wasm_bindgen]
+pub fn verify(options: JsValue) -> Result<Object, JsValue> {
+    run(&options).map_err(|e| crate::error::to_js(&e))
+}
