@@ -6,8 +6,15 @@
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-PACKAGES=(pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools pkg-config openssl
-          rustc-web cargo-web rust-web-src lld-19)
+# `setup.sh --demo`: only what the CLI demo needs to build (it links libpcsclite).
+DEMO_ONLY=0
+[[ ${1:-} == --demo ]] && DEMO_ONLY=1
+if ((DEMO_ONLY)); then
+    PACKAGES=(libpcsclite-dev pkg-config)
+else
+    PACKAGES=(pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools pkg-config openssl
+              rustc-web cargo-web rust-web-src lld-19)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,6 +33,8 @@ if ((${#missing[@]})); then
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; exit 1; }
+
+((DEMO_ONLY)) && exit 0
 
 # wasm-bindgen-cli must equal the wasm-bindgen crate version pinned in wasm/Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130

@@ -2,7 +2,9 @@
 //! over data, or a CMS signed document, checked against trust anchors and CRLs.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use mynacard_core::verify::{self, CertificateKind, RelyingParty, StatusChecked, TrustAnchors, Verified};
+use mynacard_core::verify::{
+    self, CertificateKind, RelyingParty, StatusChecked, TrustAnchors, Verified,
+};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use wasm_bindgen::prelude::*;
 
@@ -81,9 +83,13 @@ fn result(v: &Verified) -> Object {
 
 fn run(options: &JsValue) -> Result<Object, Error> {
     let at = match field(options, "at")? {
-        Some(v) => UnixTime(v.as_f64().filter(|t| *t >= 0.0).ok_or(Error::InvalidArgument {
-            what: "at must be Unix seconds",
-        })? as u64),
+        Some(v) => UnixTime(
+            v.as_f64()
+                .filter(|t| *t >= 0.0)
+                .ok_or(Error::InvalidArgument {
+                    what: "at must be Unix seconds",
+                })? as u64,
+        ),
         None => UnixTime((js_sys::Date::now() / 1000.0) as u64),
     };
     let anchors = match byte_list(options, "anchors")? {
@@ -102,14 +108,28 @@ fn run(options: &JsValue) -> Result<Object, Error> {
         let content = bytes(options, "content")?;
         let doc = party.verify_document(&cms, content.as_deref(), at)?;
         let out = result(&doc.signer);
-        set(&out, "signingTime", doc.signing_time.map_or(JsValue::NULL, |t| (t.0 as f64).into()));
-        set(&out, "content", Uint8Array::from(doc.content.as_slice()).into());
+        set(
+            &out,
+            "signingTime",
+            doc.signing_time
+                .map_or(JsValue::NULL, |t| (t.0 as f64).into()),
+        );
+        set(
+            &out,
+            "content",
+            Uint8Array::from(doc.content.as_slice()).into(),
+        );
         return Ok(out);
     }
-    let cert = JpkiCertificate::from_der(&bytes(options, "certificate")?.ok_or(Error::InvalidArgument {
-        what: "give certificate (or cms)",
-    })?)?;
-    let kind = match field(options, "kind")?.and_then(|k| k.as_string()).as_deref() {
+    let cert = JpkiCertificate::from_der(&bytes(options, "certificate")?.ok_or(
+        Error::InvalidArgument {
+            what: "give certificate (or cms)",
+        },
+    )?)?;
+    let kind = match field(options, "kind")?
+        .and_then(|k| k.as_string())
+        .as_deref()
+    {
         None | Some("auth") => CertificateKind::Authentication,
         Some("sign") => CertificateKind::Signature,
         Some(_) => {
@@ -119,7 +139,9 @@ fn run(options: &JsValue) -> Result<Object, Error> {
         }
     };
     let verified = match (bytes(options, "signature")?, bytes(options, "data")?) {
-        (Some(sig), Some(data)) => party.verify_signed(&cert, SignInput::data(&data), &sig, kind, at)?,
+        (Some(sig), Some(data)) => {
+            party.verify_signed(&cert, SignInput::data(&data), &sig, kind, at)?
+        }
         (None, None) => party.verify_certificate(&cert, kind, at)?,
         _ => {
             return Err(Error::InvalidArgument {
