@@ -1,0 +1,298 @@
+//! Hardening: no personal data in logs or Debug output, PIN safety as a property, and faults
+//! injected at every exchange of every operation.
+
+use std::sync::Mutex;
+
+use mynacard_core::card::SurfaceKey;
+use mynacard_core::{
+    AssistPin, AuthPin, CardNumberA, CardNumberB, Error, MynaCard, SignInput, SignPin,
+    TransportError, UnixTime,
+};
+use mynacard_virtual_card::{App, VirtualCard, VirtualTransport};
+use pollster::block_on;
+use proptest::prelude::*;
+
+type Card = MynaCard<VirtualTransport>;
+
+fn connect(persona: &str) -> Card {
+    block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin(persona).unwrap(),
+    )))
+    .unwrap()
+}
+
+fn verify_count(card: &Card) -> usize {
+    card.transport()
+        .card()
+        .seen()
+        .iter()
+        .filter(|s| s.ins == 0x20 && s.lc > 0)
+        .count()
+}
+
+/// Every card operation of the SDK, each with the PINs of persona taro; returns its Debug text.
+fn operations() -> Vec<(
+    &'static str,
+    Box<dyn Fn(&mut Card) -> Result<String, Error>>,
+)> {
+    let auth = || AuthPin::new("1234").unwrap();
+    let sign = || SignPin::new("TARO2025").unwrap();
+    let assist = || AssistPin::new("1234").unwrap();
+    vec![
+        (
+            "auth cert",
+            Box::new(|c| block_on(c.read_auth_certificate()).map(|r| format!("{r:?}"))),
+        ),
+        (
+            "authenticate",
+            Box::new(move |c| {
+                block_on(c.authenticate(&auth(), SignInput::data(b"challenge")))
+                    .map(|r| format!("{r:?}"))
+            }),
+        ),
+        (
+            "sign cert",
+            Box::new(move |c| {
+                block_on(c.read_sign_certificate(&sign()))
+                    .map(|r| format!("{r:?} {:?}", r.four_info()))
+            }),
+        ),
+        (
+            "sign",
+            Box::new(move |c| {
+                block_on(c.sign(&sign(), SignInput::data(b"doc"))).map(|r| format!("{r:?}"))
+            }),
+        ),
+        (
+            "document",
+            Box::new(move |c| {
+                block_on(c.sign_document(&sign(), b"doc", false, UnixTime(1_780_000_000)))
+                    .map(|r| format!("{} bytes", r.len()))
+            }),
+        ),
+        (
+            "four info",
+            Box::new(move |c| {
+                block_on(c.read_four_info(&assist()))
+                    .map(|r| format!("{r:?} {:?} {:?}", r.four_info, r.integrity))
+            }),
+        ),
+        (
+            "four info B",
+            Box::new(|c| {
+                block_on(c.read_four_info_with_card_number_b(
+                    &CardNumberB::new("55021720352285").unwrap(),
+                ))
+                .map(|r| format!("{r:?}"))
+            }),
+        ),
+        (
+            "my number",
+            Box::new(move |c| {
+                block_on(c.read_my_number(&assist())).map(|r| format!("{r:?} {:?}", r.my_number))
+            }),
+        ),
+        (
+            "face",
+            Box::new(|c| {
+                block_on(c.read_face(SurfaceKey::A(&CardNumberA::new("123456789018").unwrap())))
+                    .map(|r| format!("{r:?}"))
+            }),
+        ),
+        (
+            "tries",
+            Box::new(|c| block_on(c.all_pin_states()).map(|r| format!("{r:?}"))),
+        ),
+    ]
+}
+
+// ---- personal data never in logs or Debug -------------------------------------------------
+
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        LINES.lock().unwrap().push(format!(
+            "{} {} {}",
+            record.level(),
+            record.target(),
+            record.args()
+        ));
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn no_pin_or_card_data_in_logs_or_debug() {
+    log::set_logger(&Capture).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let mut shown = Vec::new();
+    for (name, op) in operations() {
+        let mut card = connect("taro");
+        shown.push(format!("{card:?}"));
+        let text = op(&mut card).unwrap_or_else(|e| panic!("{name}: {e}"));
+        shown.push(text);
+    }
+    // Failures too: wrong PIN, locked PIN, malformed PIN.
+    let mut card = connect("taro");
+    shown.push(format!(
+        "{:?}",
+        block_on(card.authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c")))
+    ));
+    shown.push(format!("{:?}", AuthPin::new("12a4")));
+    shown.push(format!(
+        "{:?} {:?} {:?}",
+        AuthPin::new("1234").unwrap(),
+        SignPin::new("TARO2025").unwrap(),
+        CardNumberB::new("55021720352285").unwrap()
+    ));
+    let logs = LINES.lock().unwrap().clone();
+    assert!(
+        logs.len() > 50,
+        "the SDK logged at trace level ({} lines)",
+        logs.len()
+    );
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02X}")).collect::<String>();
+    let secrets = [
+        "1234",
+        "TARO2025",
+        "taro2025",
+        "123456789018",
+        "55021720352285",
+        "田　太郎",
+        "吉田",
+        "霞が関",
+        "千代田",
+        "19800217",
+        "1980-02-17",
+    ];
+    for text in logs.iter().chain(shown.iter()) {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret:?} appears in: {text}");
+            let h = hex(secret);
+            assert!(
+                !text.to_uppercase().replace(' ', "").contains(&h),
+                "{secret:?} (hex) appears in: {text}"
+            );
+        }
+    }
+}
+
+// ---- PIN safety as a property --------------------------------------------------------------
+
+fn pin_strings() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{0,20}",
+        "[0-9A-Za-z]{0,20}",
+        "[0-9A-Za-z０-９あ-ん\\-_ \\t]{0,20}",
+        any::<String>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// For any string: either a format error and not one APDU, or exactly one VERIFY.
+    #[test]
+    fn a_pin_is_refused_before_the_card_or_sent_once(input in pin_strings()) {
+        let mut card = connect("taro");
+        let apdus = card.stats().apdus;
+        match AuthPin::new(&input) {
+            Err(e) => {
+                let format_error = matches!(e, Error::PinFormat { .. });
+                prop_assert!(format_error, "{:?}", e);
+                prop_assert_eq!(card.stats().apdus, apdus);
+            }
+            Ok(pin) => {
+                let r = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x")));
+                let expected = r.is_ok() || matches!(r, Err(Error::PinIncorrect { remaining: 2 }));
+                prop_assert!(expected, "{:?}", r);
+                prop_assert_eq!(verify_count(&card), 1);
+            }
+        }
+        let mut card = connect("taro");
+        match SignPin::new(&input) {
+            Err(e) => {
+                let format_error = matches!(e, Error::PinFormat { .. });
+                prop_assert!(format_error, "{:?}", e);
+                prop_assert_eq!(card.stats().apdus, apdus);
+            }
+            Ok(pin) => {
+                let r = block_on(card.sign_with_sign_key(&pin, SignInput::data(b"x")));
+                let expected = r.is_ok() || matches!(r, Err(Error::PinIncorrect { remaining: 4 }));
+                prop_assert!(expected, "{:?}", r);
+                prop_assert_eq!(verify_count(&card), 1);
+                prop_assert_eq!(r.is_ok(), input.eq_ignore_ascii_case("TARO2025"));
+            }
+        }
+        let mut card = connect("taro");
+        match CardNumberB::new(&input) {
+            Err(_) => prop_assert_eq!(card.stats().apdus, apdus),
+            Ok(b) => {
+                let r = block_on(card.read_four_info_with_card_number_b(&b));
+                prop_assert_eq!(r.is_ok(), input == "55021720352285");
+                prop_assert_eq!(verify_count(&card), 1);
+            }
+        }
+    }
+}
+
+// ---- faults at every exchange of every operation -------------------------------------------
+
+#[test]
+fn every_operation_survives_faults_at_every_exchange() {
+    type Inject = fn(&mut VirtualTransport, usize);
+    let faults: [(&str, Inject); 8] = [
+        ("card removed", |t, n| {
+            t.fail_at(n, TransportError::CardRemoved)
+        }),
+        ("timeout", |t, n| t.fail_at(n, TransportError::Timeout)),
+        ("empty", |t, n| t.replace_response_at(n, vec![])),
+        ("garbage", |t, n| t.replace_response_at(n, vec![0xA5; 300])),
+        ("wrong-state SW 6985", |t, n| {
+            t.replace_response_at(n, vec![0x69, 0x85])
+        }),
+        ("63C1 anywhere", |t, n| {
+            t.replace_response_at(n, vec![0x63, 0xC1])
+        }),
+        ("truncated", |t, n| t.truncate_response_at(n, 5)),
+        ("huge", |t, n| {
+            t.replace_response_at(n, [vec![0x30; 70_000], vec![0x90, 0x00]].concat())
+        }),
+    ];
+    let mut runs = 0;
+    for (name, op) in operations() {
+        // The clean run's exchange count (after connect).
+        let mut clean = connect("taro");
+        let base = clean.transport().exchanges();
+        op(&mut clean).unwrap();
+        let total = clean.transport().exchanges() - base;
+        for (fault_name, inject) in faults {
+            for n in 0..total {
+                let mut card = connect("taro");
+                let at = card.transport().exchanges() + n;
+                inject(card.transport_mut(), at);
+                let result = op(&mut card);
+                runs += 1;
+                if let Err(e) = &result {
+                    assert!(!e.code().is_empty() && !e.message_ja().is_empty());
+                }
+                // Never a second VERIFY, so at most one try spent, whatever the fault.
+                assert!(
+                    verify_count(&card) <= 1,
+                    "{name} / {fault_name} at {n}: VERIFY retried"
+                );
+                let v = card.transport().card();
+                assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
+                assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
+                assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
+            }
+        }
+    }
+    assert!(runs > 500, "{runs} runs");
+}
