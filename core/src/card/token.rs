@@ -17,7 +17,8 @@ pub(crate) fn classify(token: &[u8]) -> Result<(), CardKind> {
     match &token[..end] {
         b"JPKIAPICCTOKEN2" => Ok(()),
         b"JPKIAPICCTOKEN" => Err(CardKind::JukiCard),
-        b"JPKIAPGPSETOKEN" => Err(CardKind::Smartphone),
+        // Android (GP SE) and iPhone credentials (soltia48/myna-card `src/ap/jpki.rs`).
+        b"JPKIAPGPSETOKEN" | b"JPKIAPIOSTOKEN" => Err(CardKind::Smartphone),
         _ => Err(CardKind::Unknown),
     }
 }

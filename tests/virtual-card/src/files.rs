@@ -309,13 +309,16 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     // 券面事項入力補助AP.
     let my_number = my_number_file(p);
     let four_info = four_info_file(p);
+    // The PIN opens both data files; 照合番号A opens only the My Number (0001), 照合番号B only
+    // 4情報 (0002) (soltia48/myna-card `src/ap/text.rs`, tested on cards). The integrity
+    // file follows either (unconfirmed).
     let with_pin = Access::AnyPin(vec![0x0011, 0x0014, 0x0015]);
     put(
         App::Assist,
         0x0003,
         Node::Binary {
             data: integrity_file(&my_number, &four_info, &assist_signer),
-            access: with_pin.clone(),
+            access: with_pin,
         },
     );
     put(
@@ -323,7 +326,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         0x0001,
         Node::Binary {
             data: my_number,
-            access: with_pin.clone(),
+            access: Access::AnyPin(vec![0x0011, 0x0014]),
         },
     );
     put(
@@ -331,7 +334,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         0x0002,
         Node::Binary {
             data: four_info,
-            access: with_pin,
+            access: Access::AnyPin(vec![0x0011, 0x0015]),
         },
     );
     put(App::Assist, 0x0004, always(key_record_file(&assist_signer)));

@@ -286,3 +286,25 @@ fn counters_of_the_other_pins() {
     assert_eq!(locked.pin_tries(App::Jpki, 0x0018), Some(0));
     assert_eq!(locked.pin_tries(App::Jpki, 0x001B), Some(1));
 }
+
+#[test]
+fn card_numbers_open_complementary_files() {
+    // 照合番号A opens the My Number (0001) and not 4情報 (0002); B the reverse
+    // (soltia48/myna-card src/ap/text.rs).
+    let read = |card: &mut VirtualCard, fid: u16| {
+        select_ef(card, fid);
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]))
+    };
+    let mut card = taro();
+    select_ap(&mut card, &ASSIST);
+    select_ef(&mut card, 0x0014);
+    assert_eq!(verify(&mut card, b"123456789018"), sw::OK);
+    assert_eq!(read(&mut card, 0x0001), sw::OK);
+    assert_eq!(read(&mut card, 0x0002), sw::SECURITY_STATUS);
+    let mut card = taro();
+    select_ap(&mut card, &ASSIST);
+    select_ef(&mut card, 0x0015);
+    assert_eq!(verify(&mut card, b"55021720352285"), sw::OK);
+    assert_eq!(read(&mut card, 0x0002), sw::OK);
+    assert_eq!(read(&mut card, 0x0001), sw::SECURITY_STATUS);
+}
