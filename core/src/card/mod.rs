@@ -428,22 +428,32 @@ impl<T: Transport> MynaCard<T> {
         }
     }
 
-    /// COMPUTE DIGITAL SIGNATURE with the key in `key_ef` over a DigestInfo (card pads PKCS#1 v1.5).
+    /// COMPUTE DIGITAL SIGNATURE with the key in `key_ef` over a DigestInfo (card pads PKCS#1
+    /// v1.5). The key EF is named by its short EF id in P2 (`80 2A 00 80|SFI`), which saves its
+    /// SELECT; cards sign the same either way (card-notes, soltia48/myna-card).
     pub(crate) async fn compute_signature(
         &mut self,
         key_ef: u16,
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        self.select_ef(Application::Jpki, key_ef).await?;
+        self.select_application(Application::Jpki).await?;
+        let sfi = u8::try_from(key_ef)
+            .ok()
+            .filter(|f| *f <= 0x1E)
+            .ok_or(Error::InvalidArgument {
+                what: "key EF has no short EF id",
+            })?;
         self.report(Progress::Signing);
-        let sig = self
+        let result = self
             .exchange(
-                Command::new(0x80, 0x2A, 0x00, 0x80)
+                Command::new(0x80, 0x2A, 0x00, 0x80 | sfi)
                     .with_data(digest_info)
                     .with_le(SHORT_LE_MAX),
             )
-            .await?
-            .into_ok()?;
+            .await;
+        // Whether a short-EF-id reference changes the current EF is not recorded: forget it.
+        self.selected_ef = None;
+        let sig = result?.into_ok()?;
         if sig.len() < 64 {
             return Err(Error::MalformedResponse {
                 what: "signature shorter than any RSA key",

@@ -147,10 +147,10 @@ fn sign_script(tries: &str, verify: Option<&str>) -> Scripted {
 fn auth_signature_is_six_apdus_from_cold() {
     let di = SignInput::data(b"challenge").digest_info().unwrap();
     let sig = vec![0x5A; 256];
+    // The key EF is named in P2 (80|17): no SELECT of the key EF.
     let s = sign_script("63C3", Some("9000"))
-        .expect("00A4020C020017", "9000")
         .expect_raw(
-            [&[0x80, 0x2A, 0x00, 0x80, di.len() as u8][..], &di, &[0x00]].concat(),
+            [&[0x80, 0x2A, 0x00, 0x97, di.len() as u8][..], &di, &[0x00]].concat(),
             ok(&sig),
         );
     let mut card = block_on(MynaCard::connect(s)).unwrap();
@@ -159,8 +159,8 @@ fn auth_signature_is_six_apdus_from_cold() {
         block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(),
         sig
     );
-    // connect (3) + SELECT PIN EF, tries, VERIFY, SELECT key, SIGN; the JPKI SELECT was shared.
-    assert_eq!(card.stats().apdus, 8);
+    // connect (3) + SELECT PIN EF, tries, VERIFY, SIGN; the JPKI SELECT was shared.
+    assert_eq!(card.stats().apdus, 7);
 }
 
 #[test]

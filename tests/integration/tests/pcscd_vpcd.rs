@@ -36,6 +36,7 @@ fn pcsc_stack_and_opensc() {
     run("card pulled mid-session", &card_pulled);
     run("OpenSC reads the certificate and signs", &opensc);
     run("the mynacard CLI on the PC/SC reader", &cli);
+    run("myna-card (soltia48) reads and signs", &myna_card_client);
 }
 
 fn tail(s: &str, n: usize) -> String {
@@ -286,4 +287,49 @@ fn cli(pcscd: &Pcscd) {
     assert!(run(&["tries", "-q"], "").contains("jpki_auth"));
     assert!(run(&["auth", "--pin-stdin", "-q"], "1234\n").contains("signature verifies"));
     assert!(run(&["four-info", "--pin-stdin", "-q"], "1234\n").contains("〓田　太郎"));
+}
+
+/// soltia48's `myna-card`, whose behaviour comes from probing issued cards, must accept the
+/// virtual card as it accepts a real one.
+fn myna_card_client(pcscd: &Pcscd) {
+    use myna_card::ap::jpki::{JpkiAp, SignatureScheme, TokenType};
+    use myna_card::ap::text::TextAp;
+    use myna_card::transport::pcsc::{Sharing, connect};
+    use myna_card::{Pin, Retries};
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    drop(pcscd.connect().unwrap());
+    let mut card = connect(&pcscd.reader_name(), Sharing::Shared).expect("myna-card connects");
+    {
+        let mut jpki = JpkiAp::select(&mut card).expect("SELECT JPKI");
+        assert!(matches!(jpki.read_token_type().unwrap(), TokenType::Card));
+        assert_eq!(jpki.read_auth_certificate_der().unwrap(), pki::persona("taro").unwrap().auth_cert);
+        assert_eq!(jpki.read_auth_ca_certificate_der().unwrap(), pki::auth_ca_der());
+        assert!(matches!(jpki.auth_pin_retries().unwrap(), Retries::Remaining(3)));
+        assert!(matches!(jpki.sign_pin_retries().unwrap(), Retries::Remaining(5)));
+        jpki.verify_auth_pin(&Pin::new("1234").unwrap()).unwrap();
+        let digest_info = SignInput::data(b"myna-card").digest_info().unwrap();
+        let sig = jpki.sign_with_auth_key(SignatureScheme::Verbatim, &digest_info).unwrap();
+        let cert = JpkiCertificate::from_der(pki::persona("taro").unwrap().auth_cert).unwrap();
+        verify::verify_signature(&cert, SignInput::data(b"myna-card"), &sig).unwrap();
+        jpki.verify_sign_pin(&Pin::new("TARO2025").unwrap()).unwrap();
+        assert_eq!(jpki.read_sign_certificate_der().unwrap(), pki::persona("taro").unwrap().sign_cert);
+    }
+    {
+        let mut text = TextAp::select(&mut card).expect("SELECT 券面事項入力補助AP");
+        text.verify_pin(&Pin::new("1234").unwrap()).unwrap();
+        let attrs = text.read_attributes().expect("myna-card parses the virtual 4情報");
+        assert_eq!(attrs.name, "\u{E0A1}田　太郎");
+        assert_eq!((attrs.birth_date.year, attrs.birth_date.month, attrs.birth_date.day), (1980, 2, 17));
+        assert!(attrs.address.len() >= 128, "long-form length parsed");
+        let my_number = text.read_my_number().expect("myna-card parses the My Number EF");
+        assert_eq!(my_number.as_str(), "123456789018");
+    }
+    drop(card);
+    let returned = inserted.remove();
+    // The virtual card saw nothing it refused with a wrong-state or parameter error.
+    assert!(
+        returned.seen().iter().all(|s| s.sw == 0x9000 || s.sw & 0xFFF0 == 0x63C0),
+        "{:?}",
+        returned.seen().iter().filter(|s| s.sw != 0x9000).collect::<Vec<_>>()
+    );
 }

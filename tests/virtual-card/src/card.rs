@@ -441,30 +441,45 @@ impl VirtualCard {
         sw::OK
     }
 
-    /// COMPUTE DIGITAL SIGNATURE `80 2A 00 80`: PKCS#1 v1.5 padding of the data as given
-    /// (the card checks no DigestInfo), with the current key EF.
+    /// COMPUTE DIGITAL SIGNATURE `80 2A P1 P2`: P2 = 80 (the current EF) or 80|SFI (the key EF
+    /// named directly, no SELECT); P1 the scheme (soltia48/myna-card `SignatureScheme`, found
+    /// by exercising cards): 00 PKCS#1 v1.5 over the data as given (1–245 bytes), 01 over
+    /// SHA-256(data) bare, 02 a given SHA-256 wrapped in a DigestInfo, 03 SHA-256(data) in a
+    /// DigestInfo. 04/05 (PSS) are not modelled and answer 6A86 here.
     fn sign(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
-        if apdu.p2 != 0x80 {
+        if apdu.p2 & 0x80 == 0 || apdu.p2 & 0x60 != 0 || apdu.p1 > 0x03 {
             return (Vec::new(), sw::WRONG_P1P2);
         }
-        if apdu.p1 != 0x00 {
-            // P1 01-05 select card-side hashing on real cards (unconfirmed); not modelled.
-            return (Vec::new(), sw::WRONG_P1P2);
-        }
-        let (app, fid) = match self.target(None) {
+        let sfi = apdu.p2 & 0x1F;
+        let (app, fid) = match self.target((sfi != 0).then_some(sfi)) {
             Ok(t) => t,
             Err(sw) => return (Vec::new(), sw),
         };
+        if sfi != 0 {
+            self.selected_ef = Some(fid);
+        }
         let Some(Node::Key { key, pin }) = self.fs.get(&(app, fid)) else {
             return (Vec::new(), sw::INCOMPATIBLE_FILE);
         };
         if !self.is_verified(app, *pin) {
             return (Vec::new(), sw::SECURITY_STATUS);
         }
-        if apdu.data.is_empty() || apdu.data.len() > 245 {
-            return (Vec::new(), sw::WRONG_LENGTH);
-        }
-        match key.sign(Pkcs1v15Sign::new_unprefixed(), apdu.data) {
+        use sha2::{Digest, Sha256};
+        let sha256_info = |hash: &[u8]| {
+            let prefix = [
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+                0x04, 0x20,
+            ];
+            [&prefix[..], hash].concat()
+        };
+        let block = match apdu.p1 {
+            0x00 if (1..=245).contains(&apdu.data.len()) => apdu.data.to_vec(),
+            0x01 if !apdu.data.is_empty() => Sha256::digest(apdu.data).to_vec(),
+            0x02 if apdu.data.len() == 32 => sha256_info(apdu.data),
+            0x03 if !apdu.data.is_empty() => sha256_info(&Sha256::digest(apdu.data)),
+            _ => return (Vec::new(), sw::WRONG_LENGTH),
+        };
+        match key.sign(Pkcs1v15Sign::new_unprefixed(), &block) {
             Ok(sig) => (sig, sw::OK),
             Err(_) => (Vec::new(), sw::CONDITIONS),
         }

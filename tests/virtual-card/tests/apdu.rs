@@ -308,3 +308,32 @@ fn card_numbers_open_complementary_files() {
     assert_eq!(read(&mut card, 0x0002), sw::OK);
     assert_eq!(read(&mut card, 0x0001), sw::SECURITY_STATUS);
 }
+
+#[test]
+fn key_named_by_short_ef_id_and_card_side_hashing() {
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    use rsa::pkcs8::DecodePublicKey;
+    use sha2::{Digest, Sha256};
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0018);
+    verify(&mut card, b"1234");
+    let key = rsa::PublicKey::from_public_key_der(find_spki(card.file(App::Jpki, 0x000A).unwrap())).unwrap();
+    let sign = |card: &mut VirtualCard, p1: u8, data: &[u8]| {
+        // P2 = 80|17: the auth key EF 0017 by short EF id, with no SELECT (myna-card).
+        let mut c = vec![0x80, 0x2A, p1, 0x97, data.len() as u8];
+        c.extend_from_slice(data);
+        c.push(0x00);
+        let r = card.process(&c);
+        assert_eq!(sw_of(&r), sw::OK, "P1 {p1:02X}");
+        r[..r.len() - 2].to_vec()
+    };
+    let msg = b"message";
+    let hash = Sha256::digest(msg);
+    key.verify(Pkcs1v15Sign::new_unprefixed(), msg, &sign(&mut card, 0x00, msg)).unwrap();
+    key.verify(Pkcs1v15Sign::new_unprefixed(), &hash, &sign(&mut card, 0x01, msg)).unwrap();
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sign(&mut card, 0x02, &hash)).unwrap();
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sign(&mut card, 0x03, msg)).unwrap();
+    // The sign key by SFI needs the sign PIN.
+    assert_eq!(sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x9A, 0x01, 0x00, 0x00])), sw::SECURITY_STATUS);
+}
