@@ -43,4 +43,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_V
     # Not --locked: one locked dependency version is missing from the registry (toolchain notes).
     cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
+# jpki-cli (siketyan/jpki-rs), a third-party client the conformance test runs against the
+# virtual card through pcscd.
+JPKI_CLI_VERSION=0.4.3
+if ! jpki-cli --version 2>/dev/null | grep -q "$JPKI_CLI_VERSION"; then
+    echo "setup: installing jpki-cli $JPKI_CLI_VERSION (a few minutes, once)" >&2
+    cargo install --quiet --locked jpki-cli --version "$JPKI_CLI_VERSION"
+fi
 command -v node >/dev/null || { echo "setup: node (20+) is required for the Node tests" >&2; exit 1; }

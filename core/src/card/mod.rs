@@ -437,12 +437,13 @@ impl<T: Transport> MynaCard<T> {
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.select_application(Application::Jpki).await?;
-        let sfi = u8::try_from(key_ef)
-            .ok()
-            .filter(|f| *f <= 0x1E)
-            .ok_or(Error::InvalidArgument {
-                what: "key EF has no short EF id",
-            })?;
+        let sfi =
+            u8::try_from(key_ef)
+                .ok()
+                .filter(|f| *f <= 0x1E)
+                .ok_or(Error::InvalidArgument {
+                    what: "key EF has no short EF id",
+                })?;
         self.report(Progress::Signing);
         let result = self
             .exchange(

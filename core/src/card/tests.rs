@@ -148,11 +148,10 @@ fn auth_signature_is_six_apdus_from_cold() {
     let di = SignInput::data(b"challenge").digest_info().unwrap();
     let sig = vec![0x5A; 256];
     // The key EF is named in P2 (80|17): no SELECT of the key EF.
-    let s = sign_script("63C3", Some("9000"))
-        .expect_raw(
-            [&[0x80, 0x2A, 0x00, 0x97, di.len() as u8][..], &di, &[0x00]].concat(),
-            ok(&sig),
-        );
+    let s = sign_script("63C3", Some("9000")).expect_raw(
+        [&[0x80, 0x2A, 0x00, 0x97, di.len() as u8][..], &di, &[0x00]].concat(),
+        ok(&sig),
+    );
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let pin = AuthPin::new("1234").unwrap();
     assert_eq!(

@@ -318,7 +318,8 @@ fn key_named_by_short_ef_id_and_card_side_hashing() {
     select_ap(&mut card, &JPKI);
     select_ef(&mut card, 0x0018);
     verify(&mut card, b"1234");
-    let key = rsa::PublicKey::from_public_key_der(find_spki(card.file(App::Jpki, 0x000A).unwrap())).unwrap();
+    let key = rsa::PublicKey::from_public_key_der(find_spki(card.file(App::Jpki, 0x000A).unwrap()))
+        .unwrap();
     let sign = |card: &mut VirtualCard, p1: u8, data: &[u8]| {
         // P2 = 80|17: the auth key EF 0017 by short EF id, with no SELECT (myna-card).
         let mut c = vec![0x80, 0x2A, p1, 0x97, data.len() as u8];
@@ -330,10 +331,33 @@ fn key_named_by_short_ef_id_and_card_side_hashing() {
     };
     let msg = b"message";
     let hash = Sha256::digest(msg);
-    key.verify(Pkcs1v15Sign::new_unprefixed(), msg, &sign(&mut card, 0x00, msg)).unwrap();
-    key.verify(Pkcs1v15Sign::new_unprefixed(), &hash, &sign(&mut card, 0x01, msg)).unwrap();
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sign(&mut card, 0x02, &hash)).unwrap();
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sign(&mut card, 0x03, msg)).unwrap();
+    key.verify(
+        Pkcs1v15Sign::new_unprefixed(),
+        msg,
+        &sign(&mut card, 0x00, msg),
+    )
+    .unwrap();
+    key.verify(
+        Pkcs1v15Sign::new_unprefixed(),
+        &hash,
+        &sign(&mut card, 0x01, msg),
+    )
+    .unwrap();
+    key.verify(
+        Pkcs1v15Sign::new::<Sha256>(),
+        &hash,
+        &sign(&mut card, 0x02, &hash),
+    )
+    .unwrap();
+    key.verify(
+        Pkcs1v15Sign::new::<Sha256>(),
+        &hash,
+        &sign(&mut card, 0x03, msg),
+    )
+    .unwrap();
     // The sign key by SFI needs the sign PIN.
-    assert_eq!(sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x9A, 0x01, 0x00, 0x00])), sw::SECURITY_STATUS);
+    assert_eq!(
+        sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x9A, 0x01, 0x00, 0x00])),
+        sw::SECURITY_STATUS
+    );
 }
