@@ -31,10 +31,9 @@ fn verify_count(card: &Card) -> usize {
 }
 
 /// Every card operation of the SDK, each with the PINs of persona taro; returns its Debug text.
-fn operations() -> Vec<(
-    &'static str,
-    Box<dyn Fn(&mut Card) -> Result<String, Error>>,
-)> {
+type Operation = Box<dyn Fn(&mut Card) -> Result<String, Error>>;
+
+fn operations() -> Vec<(&'static str, Operation)> {
     let auth = || AuthPin::new("1234").unwrap();
     let sign = || SignPin::new("TARO2025").unwrap();
     let assist = || AssistPin::new("1234").unwrap();
