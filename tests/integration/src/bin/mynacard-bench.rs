@@ -93,6 +93,13 @@ fn run(
             .map_err(|e| e.to_string())?,
         );
         notes.push(format!("pcscd + vpcd: {pcsc_iterations} runs; time includes the loopback TCP hop to the virtual card"));
+        drop(_inserted);
+        rows.extend(peers(&pcscd, &persona)?);
+        notes.push(
+            "peers: whole client runs on the same virtual card through the same pcscd, APDUs and bytes as the card saw \
+             them (OpenSC and jpki-cli include their own card detection; `mynacard` rows from the SDK add `connect`)"
+                .to_string(),
+        );
     }
     let cert_len = pki::persona("taro").ok_or("no PKI")?.auth_cert.len();
     let peer = bench::peer_certificate_apdus(cert_len);
@@ -202,4 +209,159 @@ fn verification(crl_entries: usize) -> Result<Vec<(String, f64)>, String> {
             lookup_us,
         ),
     ])
+}
+
+/// The same operations by third-party clients, on the same virtual card through the same pcscd.
+fn peers(pcscd: &Pcscd, persona: &Persona) -> Result<Vec<Row>, String> {
+    use std::process::Command;
+    use std::time::Instant;
+    let mut rows = Vec::new();
+    let mut measure = |client: &str,
+                       operation: &'static str,
+                       run: &dyn Fn() -> Result<(), String>|
+     -> Result<(), String> {
+        let inserted = pcscd.insert(VirtualCard::new(persona.clone()));
+        // Wait until pcscd has the card (PC/SC connect sends no APDU of its own).
+        drop(pcscd.connect().map_err(|e| e.to_string())?);
+        let t0 = Instant::now();
+        run()?;
+        let elapsed = t0.elapsed();
+        let card = inserted.remove();
+        let seen = card.seen();
+        rows.push(Row {
+            link: format!("pcscd + vpcd, {client}"),
+            operation,
+            apdus: seen.len(),
+            bytes_sent: seen
+                .iter()
+                .map(|s| 4 + s.lc + usize::from(s.lc > 0) + usize::from(s.le.is_some()))
+                .sum(),
+            bytes_received: seen.iter().map(|s| s.response_len + 2).sum(),
+            iterations: 1,
+            median_ms: elapsed.as_secs_f64() * 1000.0,
+            min_ms: elapsed.as_secs_f64() * 1000.0,
+        });
+        Ok(())
+    };
+    let reader = pcscd.reader_name();
+    let tool = |program: &str, args: &[&str]| -> Result<(), String> {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .map_err(|e| format!("{program}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    measure("mynacard", "read 利用者証明用 certificate", &|| {
+        let t = pcscd.connect().map_err(|e| e.to_string())?;
+        pollster::block_on(async {
+            let mut card = mynacard_core::MynaCard::connect(t).await?;
+            card.read_auth_certificate().await.map(drop)
+        })
+        .map_err(|e| e.to_string())
+    })?;
+    measure("myna-card", "read 利用者証明用 certificate", &|| {
+        use myna_card::ap::jpki::JpkiAp;
+        let mut card = myna_card::transport::pcsc::connect(
+            &reader,
+            myna_card::transport::pcsc::Sharing::Shared,
+        )
+        .map_err(|e| e.to_string())?;
+        let mut jpki = JpkiAp::select(&mut card).map_err(|e| e.to_string())?;
+        jpki.read_auth_certificate_der()
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })?;
+    measure("jpki-cli", "read 利用者証明用 certificate", &|| {
+        tool("jpki-cli", &["crypto", "--auth", "read-certificate"])
+    })?;
+    measure(
+        "OpenSC pkcs15-tool",
+        "read 利用者証明用 certificate",
+        &|| {
+            tool(
+                "pkcs15-tool",
+                &["--reader", "0", "--read-certificate", "01"],
+            )
+        },
+    )?;
+    measure(
+        "mynacard",
+        "authenticate (sign challenge, auth PIN)",
+        &|| {
+            let t = pcscd.connect().map_err(|e| e.to_string())?;
+            pollster::block_on(async {
+                let mut card = mynacard_core::MynaCard::connect(t).await?;
+                let pin = mynacard_core::AuthPin::new(&persona.auth_pin)?;
+                card.sign_with_auth_key(&pin, mynacard_core::SignInput::data(b"challenge"))
+                    .await
+                    .map(drop)
+            })
+            .map_err(|e| e.to_string())
+        },
+    )?;
+    measure(
+        "myna-card",
+        "authenticate (sign challenge, auth PIN)",
+        &|| {
+            use myna_card::ap::jpki::{JpkiAp, SignatureScheme};
+            let mut card = myna_card::transport::pcsc::connect(
+                &reader,
+                myna_card::transport::pcsc::Sharing::Shared,
+            )
+            .map_err(|e| e.to_string())?;
+            let mut jpki = JpkiAp::select(&mut card).map_err(|e| e.to_string())?;
+            jpki.verify_auth_pin(
+                &myna_card::Pin::new(&persona.auth_pin).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?;
+            jpki.sign_with_auth_key(SignatureScheme::Sha256DigestInfo, b"challenge")
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    )?;
+    let module = [
+        "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+        "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists())
+    .unwrap_or("opensc-pkcs11.so");
+    let input = std::env::temp_dir().join("mynacard-bench-challenge");
+    std::fs::write(&input, b"challenge").map_err(|e| e.to_string())?;
+    let output = std::env::temp_dir().join("mynacard-bench-signature");
+    measure(
+        "OpenSC pkcs11-tool",
+        "authenticate (sign challenge, auth PIN)",
+        &|| {
+            tool(
+                "pkcs11-tool",
+                &[
+                    "--module",
+                    module,
+                    "--slot-index",
+                    "0",
+                    "--login",
+                    "--pin",
+                    &persona.auth_pin,
+                    "--sign",
+                    "--mechanism",
+                    "SHA256-RSA-PKCS",
+                    "--id",
+                    "01",
+                    "--input-file",
+                    input.to_str().unwrap_or(""),
+                    "--output-file",
+                    output.to_str().unwrap_or(""),
+                ],
+            )
+        },
+    )?;
+    Ok(rows)
 }
