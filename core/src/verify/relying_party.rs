@@ -1,7 +1,7 @@
 //! The one call a relying party's server makes: is this certificate (and the signature made
 //! with it) genuine, current, and not revoked?
 
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+use x509_cert::ext::pkix::{BasicConstraints, CertificatePolicies, KeyUsage, KeyUsages};
 
 use super::chain::TrustAnchors;
 use super::crl::{CertStatus, Crl};
@@ -52,6 +52,9 @@ pub struct Verified {
     /// 基本4情報 of a 署名用 certificate.
     pub four_info: Option<CertificateFourInfo>,
     pub status: StatusChecked,
+    /// The certificate policy OIDs, dotted. Not enforced: JPKI's policy OIDs are not confirmed
+    /// from J-LIS's CP/CPS; a relying party that knows them checks this list.
+    pub policies: Vec<String>,
 }
 
 /// Checks `cert` for `kind`: chain to one of `anchors`, validity of both at `at`, key usage,
@@ -94,6 +97,13 @@ pub fn verify_certificate(
             what: "keyUsage does not allow this use (利用者証明用 / 署名用 mixed up?)",
         });
     }
+    let policies = tbs
+        .get_extension::<CertificatePolicies>()
+        .map_err(|_| Error::CertificateInvalid {
+            what: "certificatePolicies is malformed",
+        })?
+        .map(|(_, p)| p.0.iter().map(|i| i.policy_identifier.to_string()).collect())
+        .unwrap_or_default();
     let status = match evidence {
         StatusEvidence::NotChecked => StatusChecked::NotChecked,
         StatusEvidence::Crl(crl) => status_result(crl.status(cert))?,
@@ -110,6 +120,7 @@ pub fn verify_certificate(
             CertificateKind::Authentication => None,
         },
         status,
+        policies,
     })
 }
 

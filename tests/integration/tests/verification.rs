@@ -63,6 +63,7 @@ fn login_signature_chain_and_crl() {
     .unwrap();
     assert_eq!(v.status, StatusChecked::Good);
     assert!(v.four_info.is_none());
+    assert_eq!(v.policies, ["1.2.392.200149.8.5.1.3.30"]);
     // The same signature again: the challenge is spent.
     assert_eq!(
         challenges.consume(&challenge, NOW),
