@@ -22,5 +22,8 @@ cargo test --locked --workspace --doc
 step "wasm32 build of the core and the browser face"
 scripts/wasm-build.sh
 
+step "uniffi: Python bindings drive a session over a Python transport; Kotlin/Swift generated"
+mobile/tests/run-python.sh
+
 step "Node: the wasm core's verify() on material from the virtual card"
 MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/

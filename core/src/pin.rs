@@ -155,7 +155,7 @@ mod sealed {
 
 /// A validated secret the card can verify. Sealed: only the types of this module are PINs, so
 /// an unchecked string can never be verified.
-pub trait Pin: sealed::Sealed + core::fmt::Debug {
+pub trait Pin: sealed::Sealed + core::fmt::Debug + Send + Sync {
     fn kind(&self) -> PinKind;
     #[doc(hidden)]
     fn bytes(&self) -> &[u8];

@@ -1,7 +1,300 @@
-//! uniffi face of mynacard for Swift and Kotlin. For now: PIN format checks and the shared
-//! error table; the NFC transport callback and card operations arrive with the mobile issue.
+//! uniffi face of mynacard for Swift and Kotlin (and Python, for tests). The app implements
+//! [`NfcTransport`] on its NFC stack (iOS `NFCISO7816Tag.sendCommand`, Android
+//! `IsoDep.transceive`) and calls the async operations of a [`MynaSession`]; errors carry the
+//! same stable codes as every other face.
+
+use std::sync::Arc;
+
+use async_lock::Mutex;
+use mynacard_core::card::{FourInfoRead, Progress};
+use mynacard_core::transport::{Capabilities, Transport, TransportError};
+use mynacard_core::{
+    AssistPin, AuthPin, CardNumberA, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput,
+    SignPin,
+};
+use zeroize::Zeroizing;
 
 uniffi::setup_scaffolding!();
+
+#[cfg(feature = "virtual-card")]
+mod virtual_card;
+
+/// An SDK error: the stable `code` (`PIN_INCORRECT`, `PIN_LOCKED`, `CARD_REMOVED`, …), the
+/// remaining tries for `PIN_INCORRECT`, and the messages in English and Japanese.
+#[derive(Debug, uniffi::Error)]
+pub enum MynaError {
+    Failed {
+        code: String,
+        remaining_tries: Option<u8>,
+        message_en: String,
+        message_ja: String,
+    },
+}
+
+impl std::fmt::Display for MynaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let MynaError::Failed {
+            code, message_en, ..
+        } = self;
+        write!(f, "{code}: {message_en}")
+    }
+}
+
+impl std::error::Error for MynaError {}
+
+impl From<Error> for MynaError {
+    fn from(e: Error) -> Self {
+        MynaError::Failed {
+            code: e.code().to_string(),
+            remaining_tries: e.remaining_tries(),
+            message_en: e.message_en(),
+            message_ja: e.message_ja(),
+        }
+    }
+}
+
+/// What the app's NFC stack reports when an exchange fails.
+#[derive(Debug, uniffi::Error)]
+pub enum TransceiveError {
+    /// Tag lost / card lifted (iOS `NFCReaderError.readerTransceiveErrorTagConnectionLost`,
+    /// Android `TagLostException`).
+    CardRemoved,
+    /// The NFC session ended or the reader went away.
+    ReaderDisconnected,
+    Timeout,
+    /// The user cancelled (closed the NFC sheet).
+    Cancelled,
+    Other {
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for TransceiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for TransceiveError {}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransceiveError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransceiveError::Other { detail: e.reason }
+    }
+}
+
+/// The app's link to the card: one APDU in, one response out.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait NfcTransport: Send + Sync {
+    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransceiveError>;
+    /// Whether the link carries extended-length APDUs (iOS: yes on iPhone XS and later;
+    /// Android: `IsoDep.isExtendedLengthApduSupported()`).
+    fn extended_length(&self) -> bool;
+}
+
+/// Progress of the running operation, for a progress bar (no card data).
+#[uniffi::export(with_foreign)]
+pub trait ProgressListener: Send + Sync {
+    fn on_progress(&self, step: String, done: u64, total: u64);
+}
+
+struct Foreign(Arc<dyn NfcTransport>);
+
+impl Transport for Foreign {
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0
+            .transceive(command.to_vec())
+            .await
+            .map_err(|e| match e {
+                TransceiveError::CardRemoved => TransportError::CardRemoved,
+                TransceiveError::ReaderDisconnected => TransportError::ReaderDisconnected,
+                TransceiveError::Timeout => TransportError::Timeout,
+                TransceiveError::Cancelled => TransportError::Cancelled,
+                TransceiveError::Other { detail } => TransportError::Other(detail),
+            })
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            extended_length: self.0.extended_length(),
+        }
+    }
+}
+
+/// 基本4情報, with 外字 shown as 〓.
+#[derive(uniffi::Record)]
+pub struct FourInfo {
+    pub name: String,
+    pub address: String,
+    /// YYYY-MM-DD.
+    pub birth_date: String,
+    /// ISO/IEC 5218: "1" male, "2" female, "9" not applicable, "0" not known.
+    pub sex: String,
+    pub has_gaiji: bool,
+}
+
+impl From<&FourInfoRead> for FourInfo {
+    fn from(r: &FourInfoRead) -> Self {
+        let f = &r.four_info;
+        FourInfo {
+            name: f.name.to_marked_string(),
+            address: f.address.to_marked_string(),
+            birth_date: f.birth_date.to_string(),
+            sex: f.sex.code().to_string(),
+            has_gaiji: f.name.has_gaiji() || f.address.has_gaiji(),
+        }
+    }
+}
+
+/// A signature and the certificate (DER) that verifies it.
+#[derive(uniffi::Record)]
+pub struct SignatureResult {
+    pub signature: Vec<u8>,
+    pub certificate: Vec<u8>,
+}
+
+/// The tries of one PIN.
+#[derive(uniffi::Record)]
+pub struct PinTries {
+    /// `jpki_auth`, `jpki_sign`, `assist`, …
+    pub pin: String,
+    pub remaining: Option<u8>,
+    pub locked: bool,
+    pub verified: bool,
+    pub absent: bool,
+}
+
+/// A session with one card. Operations take turns; dropping the session releases the
+/// transport.
+#[derive(uniffi::Object)]
+pub struct MynaSession {
+    card: Mutex<MynaCard<Foreign>>,
+}
+
+/// Opens a session: checks this is a My Number Card (`WRONG_CARD` for 住基カード and phones).
+#[uniffi::export]
+pub async fn connect(transport: Arc<dyn NfcTransport>) -> Result<Arc<MynaSession>, MynaError> {
+    let card = MynaCard::connect(Foreign(transport)).await?;
+    Ok(Arc::new(MynaSession {
+        card: Mutex::new(card),
+    }))
+}
+
+fn step(p: &Progress) -> (String, u64, u64) {
+    match p {
+        Progress::Selecting { .. } => ("selecting".into(), 0, 0),
+        Progress::CheckingTries { .. } => ("checking_tries".into(), 0, 0),
+        Progress::VerifyingPin { .. } => ("verifying_pin".into(), 0, 0),
+        Progress::Reading { done, total, .. } => ("reading".into(), *done as u64, *total as u64),
+        Progress::Signing => ("signing".into(), 0, 0),
+    }
+}
+
+#[uniffi::export]
+impl MynaSession {
+    /// Reports each step of later operations to `listener`.
+    pub async fn set_progress_listener(&self, listener: Arc<dyn ProgressListener>) {
+        self.card.lock().await.set_progress(Box::new(move |p| {
+            let (s, done, total) = step(p);
+            listener.on_progress(s, done, total);
+        }));
+    }
+
+    /// 利用者証明用電子証明書 (DER), no PIN.
+    pub async fn read_auth_certificate(&self) -> Result<Vec<u8>, MynaError> {
+        Ok(self
+            .card
+            .lock()
+            .await
+            .read_auth_certificate()
+            .await?
+            .der()
+            .to_vec())
+    }
+
+    /// Signs `challenge` (SHA-256) with the 利用者証明用 key; the 4-digit PIN is checked before
+    /// anything is sent.
+    pub async fn authenticate(
+        &self,
+        pin: String,
+        challenge: Vec<u8>,
+    ) -> Result<SignatureResult, MynaError> {
+        let pin = AuthPin::new(&Zeroizing::new(pin))?;
+        let a = self
+            .card
+            .lock()
+            .await
+            .authenticate(&pin, SignInput::data(&challenge))
+            .await?;
+        Ok(SignatureResult {
+            signature: a.signature,
+            certificate: a.certificate.der().to_vec(),
+        })
+    }
+
+    /// Signs `document` (SHA-256) with the 署名用 key (6–16 character PIN).
+    pub async fn sign(&self, pin: String, document: Vec<u8>) -> Result<SignatureResult, MynaError> {
+        let pin = SignPin::new(&Zeroizing::new(pin))?;
+        let s = self
+            .card
+            .lock()
+            .await
+            .sign(&pin, SignInput::data(&document))
+            .await?;
+        Ok(SignatureResult {
+            signature: s.signature,
+            certificate: s.certificate.der().to_vec(),
+        })
+    }
+
+    /// 基本4情報 with the 4-digit 券面事項入力補助 PIN (integrity hash checked).
+    pub async fn read_four_info(&self, pin: String) -> Result<FourInfo, MynaError> {
+        let pin = AssistPin::new(&Zeroizing::new(pin))?;
+        let r = self.card.lock().await.read_four_info(&pin).await?;
+        Ok(FourInfo::from(&r))
+    }
+
+    /// 基本4情報 with 照合番号B (birth date YYMMDD in the Japanese era + expiry year + code).
+    pub async fn read_four_info_with_card_number_b(
+        &self,
+        number: String,
+    ) -> Result<FourInfo, MynaError> {
+        let number = CardNumberB::new(&Zeroizing::new(number))?;
+        let r = self
+            .card
+            .lock()
+            .await
+            .read_four_info_with_card_number_b(&number)
+            .await?;
+        Ok(FourInfo::from(&r))
+    }
+
+    /// The My Number (個人番号), only through this named call.
+    pub async fn read_my_number(&self, pin: String) -> Result<String, MynaError> {
+        let pin = AssistPin::new(&Zeroizing::new(pin))?;
+        let r = self.card.lock().await.read_my_number(&pin).await?;
+        Ok(r.my_number.expose().to_string())
+    }
+
+    /// Remaining tries of every PIN, without spending any.
+    pub async fn pin_tries(&self) -> Result<Vec<PinTries>, MynaError> {
+        let states = self.card.lock().await.all_pin_states().await?;
+        Ok(states
+            .into_iter()
+            .map(|(pin, state): (CardPin, PinState)| PinTries {
+                pin: pin.code().to_string(),
+                remaining: match state {
+                    PinState::Remaining(n) => Some(n),
+                    _ => None,
+                },
+                locked: state == PinState::Locked,
+                verified: state == PinState::Verified,
+                absent: state == PinState::Absent,
+            })
+            .collect())
+    }
+}
 
 /// Which secret a string is meant to be.
 #[derive(uniffi::Enum)]
@@ -16,7 +309,7 @@ pub enum PinKind {
 /// `None` when `pin` has the card's format, else the error code (`PIN_FORMAT`). Nothing is sent.
 #[uniffi::export]
 pub fn check_pin_format(kind: PinKind, pin: String) -> Option<String> {
-    use mynacard_core::{AssistPin, AuthPin, CardNumberA, CardNumberB, SignPin};
+    let pin = Zeroizing::new(pin);
     let result = match kind {
         PinKind::Auth => AuthPin::new(&pin).map(drop),
         PinKind::Sign => SignPin::new(&pin).map(drop),
@@ -59,6 +352,6 @@ mod tests {
             check_pin_format(PinKind::Sign, "abc".into()).as_deref(),
             Some("PIN_FORMAT")
         );
-        assert_eq!(error_codes().len(), mynacard_core::error::ERROR_CODES.len());
+        assert!(error_codes().iter().any(|r| r.code == "PIN_LOCKED"));
     }
 }

@@ -357,3 +357,15 @@ fn progress_is_reported() {
     );
     let _ = hex_of(&[]);
 }
+
+/// Native futures of every operation are `Send`, so apps can run them on any executor thread
+/// (the uniffi face needs it).
+#[test]
+fn operation_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let mut card = block_on(MynaCard::connect(Scripted::new(false).connected())).unwrap();
+    let pin = AuthPin::new("1234").unwrap();
+    send(&card.authenticate(&pin, SignInput::data(b"x")));
+    send(&card.read_four_info(&crate::AssistPin::new("1234").unwrap()));
+    send(&card.all_pin_states());
+}

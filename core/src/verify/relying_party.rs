@@ -102,7 +102,11 @@ pub fn verify_certificate(
         .map_err(|_| Error::CertificateInvalid {
             what: "certificatePolicies is malformed",
         })?
-        .map(|(_, p)| p.0.iter().map(|i| i.policy_identifier.to_string()).collect())
+        .map(|(_, p)| {
+            p.0.iter()
+                .map(|i| i.policy_identifier.to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let status = match evidence {
         StatusEvidence::NotChecked => StatusChecked::NotChecked,

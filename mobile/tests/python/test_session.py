@@ -1,0 +1,141 @@
+"""The uniffi bindings from Python: a transport written in Python (as an app writes one on its
+NFC stack) drives a session of the Rust core against the virtual card. Run by
+mobile/tests/run-python.sh, which builds the library and generates the bindings."""
+import asyncio
+import unittest
+
+from mynacard_mobile import (
+    MynaError, NfcTransport, ProgressListener, TestCard, TransceiveError, check_pin_format, connect,
+    PinKind,
+)
+
+
+class CardTransport(NfcTransport):
+    """What an app's IsoDep / NFCISO7816Tag adapter does, over the exported virtual card."""
+
+    def __init__(self, card, lift_after=None):
+        self.card = card
+        self.sent = 0
+        self.lift_after = lift_after
+
+    async def transceive(self, apdu):
+        self.sent += 1
+        if self.lift_after is not None and self.sent > self.lift_after:
+            raise TransceiveError.CardRemoved()
+        await asyncio.sleep(0)  # a real NFC stack suspends here
+        return self.card.process(apdu)
+
+    def extended_length(self):
+        return True
+
+
+class Steps(ProgressListener):
+    def __init__(self):
+        self.steps = []
+
+    def on_progress(self, step, done, total):
+        self.steps.append((step, done, total))
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+class SessionTest(unittest.TestCase):
+    def test_authenticate_four_info_and_tries(self):
+        card = TestCard("taro")
+        transport = CardTransport(card)
+
+        async def flow():
+            session = await connect(transport)
+            steps = Steps()
+            await session.set_progress_listener(steps)
+            auth = await session.authenticate("1234", b"challenge")
+            self.assertEqual(len(auth.signature), 256)
+            self.assertGreater(len(auth.certificate), 1500)
+            info = await session.read_four_info("1234")
+            self.assertEqual(info.name, "〓田　太郎")
+            self.assertEqual(info.birth_date, "1980-02-17")
+            self.assertEqual(info.sex, "1")
+            self.assertTrue(info.has_gaiji)
+            tries = {t.pin: t for t in await session.pin_tries()}
+            self.assertEqual(tries["jpki_auth"].remaining, 3)
+            self.assertEqual(tries["jpki_sign"].remaining, 5)
+            self.assertIn(("signing", 0, 0), steps.steps)
+            self.assertEqual(await session.read_my_number("1234"), "123456789018")
+
+        run(flow())
+        self.assertEqual(card.verify_count(), 3)
+
+    def test_wrong_and_malformed_pins(self):
+        card = TestCard("taro")
+
+        async def flow():
+            session = await connect(CardTransport(card))
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.authenticate("9999", b"c")
+            self.assertEqual(e.exception.code, "PIN_INCORRECT")
+            self.assertEqual(e.exception.remaining_tries, 2)
+            self.assertIn("暗証番号", e.exception.message_ja)
+            before = card.verify_count()
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.authenticate("12a4", b"c")
+            self.assertEqual(e.exception.code, "PIN_FORMAT")
+            self.assertEqual(card.verify_count(), before)
+
+        run(flow())
+        self.assertEqual(card.auth_tries(), 2)
+
+    def test_locked_pin_sends_no_verify(self):
+        card = TestCard("locked")
+
+        async def flow():
+            session = await connect(CardTransport(card))
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.authenticate("0000", b"c")
+            self.assertEqual(e.exception.code, "PIN_LOCKED")
+
+        run(flow())
+        self.assertEqual(card.verify_count(), 0)
+
+    def test_card_lifted_mid_operation(self):
+        card = TestCard("taro")
+
+        async def flow():
+            # connect is 3 APDUs; the card goes away during the certificate read.
+            session = await connect(CardTransport(card, lift_after=4))
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.read_auth_certificate()
+            self.assertEqual(e.exception.code, "CARD_REMOVED")
+
+        run(flow())
+
+    def test_wrong_cards_and_cancellation(self):
+        async def wrong():
+            with self.assertRaises(MynaError.Failed) as e:
+                await connect(CardTransport(TestCard("juki")))
+            self.assertEqual(e.exception.code, "WRONG_CARD")
+
+        run(wrong())
+
+        class Slow(CardTransport):
+            async def transceive(self, apdu):
+                await asyncio.sleep(10)
+                return await super().transceive(apdu)
+
+        async def cancelled():
+            task = asyncio.ensure_future(connect(Slow(TestCard("taro"))))
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+
+        run(cancelled())
+
+    def test_pin_format_without_a_card(self):
+        self.assertIsNone(check_pin_format(PinKind.AUTH, "1234"))
+        self.assertEqual(check_pin_format(PinKind.SIGN, "ab"), "PIN_FORMAT")
+
+
+if __name__ == "__main__":
+    unittest.main()
