@@ -51,3 +51,8 @@ if ! jpki-cli --version 2>/dev/null | grep -q "$JPKI_CLI_VERSION"; then
     cargo install --quiet --locked jpki-cli --version "$JPKI_CLI_VERSION"
 fi
 command -v node >/dev/null || { echo "setup: node (20+) is required for the Node tests" >&2; exit 1; }
+command -v mvn >/dev/null && command -v java >/dev/null || {
+    echo "setup: installing Maven and a JDK for the Kotlin tests" >&2
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get install -y --no-install-recommends maven default-jdk-headless >/dev/null
+}

@@ -25,5 +25,8 @@ scripts/wasm-build.sh
 step "uniffi: Python bindings drive a session over a Python transport; Kotlin/Swift generated"
 mobile/tests/run-python.sh
 
+step "uniffi: Kotlin bindings on the JVM (Maven, JNA, coroutines) over a Kotlin transport"
+mobile/tests/run-kotlin.sh
+
 step "Node: the wasm core's verify() on material from the virtual card"
 MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/

@@ -1,0 +1,84 @@
+// The generated Kotlin bindings on the JVM: a Kotlin NfcTransport (what an Android IsoDep
+// adapter does) drives a session of the Rust core against the exported virtual card.
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.yield
+import uniffi.mynacard_mobile.MynaException
+import uniffi.mynacard_mobile.NfcTransport
+import uniffi.mynacard_mobile.PinKind
+import uniffi.mynacard_mobile.TestCard
+import uniffi.mynacard_mobile.TransceiveException
+import uniffi.mynacard_mobile.checkPinFormat
+import uniffi.mynacard_mobile.connect
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+
+class CardTransport(private val card: TestCard, private val liftAfter: Int? = null) : NfcTransport {
+    var sent = 0
+    override suspend fun transceive(apdu: ByteArray): ByteArray {
+        sent += 1
+        if (liftAfter != null && sent > liftAfter) throw TransceiveException.CardRemoved()
+        yield() // a real NFC stack suspends here
+        return card.process(apdu)
+    }
+    override fun extendedLength(): Boolean = true
+}
+
+class SessionTest {
+    @Test
+    fun authenticateFourInfoAndTries() = runBlocking<Unit> {
+        val card = TestCard("taro")
+        val session = connect(CardTransport(card))
+        val auth = session.authenticate("1234", "challenge".toByteArray())
+        assertEquals(256, auth.signature.size)
+        val info = session.readFourInfo("1234")
+        assertEquals("〓田　太郎", info.name)
+        assertEquals("1980-02-17", info.birthDate)
+        assertTrue(info.hasGaiji)
+        val tries = session.pinTries().associateBy { it.pin }
+        assertEquals(3.toUByte(), tries.getValue("jpki_auth").remaining)
+        assertEquals(2u, card.verifyCount())
+    }
+
+    @Test
+    fun wrongMalformedAndLockedPins() = runBlocking<Unit> {
+        val card = TestCard("taro")
+        val session = connect(CardTransport(card))
+        val wrong = assertFailsWith<MynaException.Failed> { session.authenticate("9999", byteArrayOf(1)) }
+        assertEquals("PIN_INCORRECT", wrong.code)
+        assertEquals(2.toUByte(), wrong.remainingTries)
+        val malformed = assertFailsWith<MynaException.Failed> { session.authenticate("12a4", byteArrayOf(1)) }
+        assertEquals("PIN_FORMAT", malformed.code)
+        assertEquals(1u, card.verifyCount())
+        val locked = TestCard("locked")
+        val e = assertFailsWith<MynaException.Failed> { connect(CardTransport(locked)).authenticate("0000", byteArrayOf(1)) }
+        assertEquals("PIN_LOCKED", e.code)
+        assertEquals(0u, locked.verifyCount())
+    }
+
+    @Test
+    fun cardRemovedAndCancellation() = runBlocking<Unit> {
+        val session = connect(CardTransport(TestCard("taro"), liftAfter = 4))
+        val e = assertFailsWith<MynaException.Failed> { session.readAuthCertificate() }
+        assertEquals("CARD_REMOVED", e.code)
+        val slow = object : NfcTransport {
+            override suspend fun transceive(apdu: ByteArray): ByteArray { delay(10_000); return byteArrayOf() }
+            override fun extendedLength() = true
+        }
+        val job = async { connect(slow) }
+        delay(50)
+        job.cancel()
+        assertFailsWith<CancellationException> { job.await() }
+    }
+
+    @Test
+    fun pinFormatWithoutACard() {
+        assertNull(checkPinFormat(PinKind.AUTH, "1234"))
+        assertEquals("PIN_FORMAT", checkPinFormat(PinKind.SIGN, "ab"))
+    }
+}
