@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the benchmark needs (idempotent) and measures APDUs, bytes and time per card
-# operation, in process and through pcscd + vpcd. Writes bench-results/bench.{json,md}.
+# operation, in process, through pcscd + vpcd and against peers, relying-party verification,
+# and the uniffi FFI overhead. Writes bench-results/bench.{json,md} and ffi.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec cargo run --quiet --locked --release -p mynacard-tests --bin mynacard-bench -- "$@"
+cargo run --quiet --locked --release -p mynacard-tests --bin mynacard-bench -- "$@"
+# The uniffi face: the same operations from Python, per-APDU overhead against in-process Rust.
+cargo build --quiet --locked --release -p mynacard-mobile --features virtual-card
+cargo run --quiet --locked --release -p mynacard-mobile --features virtual-card --bin uniffi-bindgen -- \
+    generate --library target/release/libmynacard_mobile.so --language python --out-dir target/uniffi/python-release >/dev/null
+cp target/release/libmynacard_mobile.so target/uniffi/python-release/
+PYTHONPATH=target/uniffi/python-release python3 mobile/tests/bench_ffi.py
