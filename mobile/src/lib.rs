@@ -147,6 +147,18 @@ impl From<&FourInfoRead> for FourInfo {
     }
 }
 
+/// The card face (券面事項確認AP).
+#[derive(uniffi::Record)]
+pub struct FaceData {
+    pub birth_date: Option<String>,
+    pub expiry: Option<String>,
+    pub sex: Option<String>,
+    pub name_image: Vec<u8>,
+    pub address_image: Vec<u8>,
+    pub face_image: Vec<u8>,
+    pub security_code_image: Vec<u8>,
+}
+
 /// A signature and the certificate (DER) that verifies it.
 #[derive(uniffi::Record)]
 pub struct SignatureResult {
@@ -275,6 +287,62 @@ impl MynaSession {
         let pin = AssistPin::new(&Zeroizing::new(pin))?;
         let r = self.card.lock().await.read_my_number(&pin).await?;
         Ok(r.my_number.expose().to_string())
+    }
+
+    /// 署名用電子証明書 (DER); needs the signature PIN.
+    pub async fn read_sign_certificate(&self, pin: String) -> Result<Vec<u8>, MynaError> {
+        let pin = SignPin::new(&Zeroizing::new(pin))?;
+        Ok(self
+            .card
+            .lock()
+            .await
+            .read_sign_certificate(&pin)
+            .await?
+            .der()
+            .to_vec())
+    }
+
+    /// Signs `document` as CMS SignedData (電子申請) with the 署名用 key; `detached` leaves the
+    /// document out. `signing_time` in Unix seconds.
+    pub async fn sign_document(
+        &self,
+        pin: String,
+        document: Vec<u8>,
+        detached: bool,
+        signing_time: u64,
+    ) -> Result<Vec<u8>, MynaError> {
+        let pin = SignPin::new(&Zeroizing::new(pin))?;
+        let time = mynacard_core::UnixTime(signing_time);
+        Ok(self
+            .card
+            .lock()
+            .await
+            .sign_document(&pin, &document, detached, time)
+            .await?)
+    }
+
+    /// The card face (券面事項確認AP) with 照合番号B: PNG images of name, address and security
+    /// code, the photo (JPEG 2000), birth date and expiry.
+    pub async fn read_face_with_card_number_b(
+        &self,
+        number: String,
+    ) -> Result<FaceData, MynaError> {
+        let number = CardNumberB::new(&Zeroizing::new(number))?;
+        let f = self
+            .card
+            .lock()
+            .await
+            .read_face(mynacard_core::card::SurfaceKey::B(&number))
+            .await?;
+        Ok(FaceData {
+            birth_date: f.birth_date.map(|d| d.to_string()),
+            expiry: f.expiry.map(|d| d.to_string()),
+            sex: f.sex.map(|s| s.code().to_string()),
+            name_image: f.name_image,
+            address_image: f.address_image,
+            face_image: f.face_image,
+            security_code_image: f.security_code_image,
+        })
     }
 
     /// Remaining tries of every PIN, without spending any.

@@ -132,6 +132,23 @@ class SessionTest(unittest.TestCase):
 
         run(cancelled())
 
+    def test_signed_document_and_card_face(self):
+        card = TestCard("taro")
+
+        async def flow():
+            session = await connect(CardTransport(card))
+            cms = await session.sign_document("TARO2025", "申請書".encode(), False, 1780000000)
+            self.assertEqual(cms[0], 0x30)
+            self.assertIn("申請書".encode(), cms)
+            cert = await session.read_sign_certificate("TARO2025")
+            self.assertIn(cert, cms)
+            face = await session.read_face_with_card_number_b("55021720352285")
+            self.assertEqual(face.birth_date, "1980-02-17")
+            self.assertEqual(face.expiry, "2035-02-17")
+            self.assertTrue(face.name_image.startswith(b"\x89PNG"))
+
+        run(flow())
+
     def test_pin_format_without_a_card(self):
         self.assertIsNone(check_pin_format(PinKind.AUTH, "1234"))
         self.assertEqual(check_pin_format(PinKind.SIGN, "ab"), "PIN_FORMAT")
