@@ -56,3 +56,12 @@ command -v mvn >/dev/null && command -v java >/dev/null || {
     SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
     $SUDO apt-get install -y --no-install-recommends maven default-jdk-headless >/dev/null
 }
+# Python tools for the tests, pinned, in a private venv: tree-sitter with the Swift and Kotlin
+# grammars parses the Swift/Kotlin sources that cannot be compiled here (no Xcode, no Android SDK).
+PYTOOLS="$(cd "$(dirname "$0")/.." && pwd)/target/pytools"
+if ! "$PYTOOLS/bin/python" -c "import tree_sitter, tree_sitter_swift, tree_sitter_kotlin" 2>/dev/null; then
+    echo "setup: installing tree-sitter grammars into $PYTOOLS" >&2
+    python3 -m venv "$PYTOOLS"
+    "$PYTOOLS/bin/pip" install --quiet --disable-pip-version-check \
+        tree-sitter==0.26.1 tree-sitter-swift==0.7.4 tree-sitter-kotlin==1.1.0
+fi

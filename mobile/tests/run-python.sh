@@ -17,3 +17,7 @@ for lang in kotlin swift; do
         generate --library target/debug/libmynacard_mobile.so --language "$lang" --out-dir "target/uniffi/$lang" >/dev/null
 done
 ls target/uniffi/kotlin/uniffi/mynacard_mobile/*.kt target/uniffi/swift/*.swift
+
+# Swift (generated bindings, package manifest, iOS sample) and the Android Kotlin sources cannot be
+# compiled here: a real parser must at least accept them.
+target/pytools/bin/python mobile/tests/parse_sources.py

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The Kotlin/JVM artifact for desktop and kiosk apps: a jar with the generated bindings and the
+# release library for linux-x86-64 (without the test card), loaded by JNA from the classpath.
+# Runs here; the jar lands in mobile/kotlin/target/. Install it locally with
+# `mvn -f mobile/kotlin/pom.xml install -DskipTests` after this script.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build --locked --release -p mynacard-mobile --lib
+cargo run --locked --release -p mynacard-mobile --bin uniffi-bindgen -- \
+    generate --library target/release/libmynacard_mobile.so --language kotlin --out-dir target/uniffi/kotlin >/dev/null
+native=target/uniffi/native-release/linux-x86-64
+mkdir -p "$native" && cp target/release/libmynacard_mobile.so "$native/"
+# The JVM tests need the test card, which this library leaves out: they run in run-kotlin.sh.
+mvn -q -B -f mobile/kotlin/pom.xml package -DskipTests -Dnative.resources="$PWD/target/uniffi/native-release"
+jar=mobile/kotlin/target/mynacard-0.1.0.jar
+unzip -Z1 "$jar" | grep -qx 'linux-x86-64/libmynacard_mobile.so'
+echo "$jar ($(du -k "$jar" | cut -f1) KB)"
