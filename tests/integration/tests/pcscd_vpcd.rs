@@ -34,11 +34,14 @@ fn pcsc_stack_and_opensc() {
     run("short APDUs only", &short_apdus);
     run("wrong and locked PINs over PC/SC", &pins);
     run("card pulled mid-session", &card_pulled);
-    run("OpenSC reads the certificate and signs", &opensc);
+    run(
+        "OpenSC reads the certificate, signs, and counts a wrong PIN as the SDK does",
+        &opensc,
+    );
     run("the mynacard CLI on the PC/SC reader", &cli);
     run("myna-card (soltia48) reads and signs", &myna_card_client);
     run(
-        "jpki-cli (siketyan) reads certificates and tries",
+        "jpki-cli (siketyan) reads certificates, tries and 4情報, and signs",
         &jpki_cli,
     );
 }
@@ -228,6 +231,48 @@ fn opensc(pcscd: &Pcscd) {
         .arg(&sig));
     let signature = std::fs::read(&sig).unwrap();
     verify::verify_signature(&cert, SignInput::data(b"signed through OpenSC"), &signature).unwrap();
+
+    // A wrong PIN through OpenSC: OpenSC and the SDK then report the same remaining count.
+    let refused = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args([
+            "--slot-index",
+            "0",
+            "--login",
+            "--pin",
+            "9999",
+            "--list-objects",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("CKR_PIN_INCORRECT"));
+    let opensc_tries = |pcscd: &Pcscd| {
+        let pins = out(Command::new("pkcs15-tool").args(["--reader", "0", "--list-pins"]));
+        let auth = &pins[pins
+            .find("User Authentication PIN")
+            .expect("auth PIN listed")..];
+        let line = auth.lines().find(|l| l.contains("Tries left")).unwrap();
+        let opensc: u8 = line.rsplit(':').next().unwrap().trim().parse().unwrap();
+        let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+        let sdk = block_on(card.pin_state(CardPin::JpkiAuth)).unwrap();
+        (opensc, sdk)
+    };
+    assert_eq!(opensc_tries(pcscd), (2, PinState::Remaining(2)));
+    // The right PIN through OpenSC restores the counter, seen the same way by both.
+    out(Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args([
+            "--slot-index",
+            "0",
+            "--login",
+            "--pin",
+            "1234",
+            "--list-objects",
+        ]));
+    assert_eq!(opensc_tries(pcscd), (3, PinState::Remaining(3)));
     drop(inserted);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -392,7 +437,8 @@ fn jpki_cli_binary() -> std::path::PathBuf {
         .expect("jpki-cli not installed: run scripts/setup.sh")
 }
 
-/// siketyan's jpki-cli: reads the certificates and the PIN status.
+/// siketyan's jpki-cli: reads the certificates and the PIN status, reads 基本4情報 and signs with
+/// the 利用者証明用 key (both behind a PIN it reads from a terminal, so they run on a pty).
 fn jpki_cli(pcscd: &Pcscd) {
     let _inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
     drop(pcscd.connect().unwrap());
@@ -406,9 +452,10 @@ fn jpki_cli(pcscd: &Pcscd) {
         );
         o.stdout
     };
+    let persona = pki::persona("taro").unwrap();
     assert_eq!(
         out(&["crypto", "--auth", "read-certificate"]),
-        pki::persona("taro").unwrap().auth_cert
+        persona.auth_cert
     );
     assert_eq!(
         out(&["crypto", "--auth", "--ca", "read-certificate"]),
@@ -418,6 +465,84 @@ fn jpki_cli(pcscd: &Pcscd) {
         String::from_utf8_lossy(&out(&["crypto", "--auth", "stat"])).trim(),
         "3"
     );
-    // Its `crypto sign` asks for the PIN on a terminal only; driven through `script` it fails
-    // with "Bad file descriptor" before any APDU, so signing is left out (see the issue note).
+
+    // 基本4情報 through the 券面事項入力補助AP, as JSON on the terminal.
+    let shown = jpki_cli_on_tty(&bin, &["support", "get", "attributes"], None, "1234");
+    let json = &shown[shown.find('{').expect("no JSON from jpki-cli")..];
+    let json = &json[..=json.rfind('}').unwrap()];
+    let attributes: serde_json::Value = serde_json::from_str(json).unwrap();
+    let resident = mynacard_virtual_card::Persona::builtin("taro").unwrap();
+    assert_eq!(attributes["name"], resident.name.as_str());
+    assert_eq!(attributes["address"], resident.address.as_str());
+    assert_eq!(attributes["date_of_birth"], resident.birth.replace('-', ""));
+    assert_eq!(attributes["sex"], "Male");
+
+    // A signature with the 利用者証明用 key over a SHA-1 DigestInfo (jpki-cli's only digest),
+    // checked by the core against the certificate the card holds.
+    let dir = std::env::temp_dir().join(format!("mynacard-jpki-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sig_path = dir.join("signature.bin");
+    let document = b"signed through jpki-cli";
+    jpki_cli_on_tty(
+        &bin,
+        &["crypto", "--auth", "sign", sig_path.to_str().unwrap()],
+        Some(document),
+        "1234",
+    );
+    let signature = std::fs::read(&sig_path).unwrap();
+    let cert = mynacard_core::JpkiCertificate::from_der(&persona.auth_cert).unwrap();
+    let digest = mynacard_core::DigestAlgorithm::Sha1.hash(document);
+    verify::verify_signature(
+        &cert,
+        SignInput::digest(mynacard_core::DigestAlgorithm::Sha1, &digest),
+        &signature,
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    // Both PINs were right: the counters are full again.
+    assert_eq!(
+        String::from_utf8_lossy(&out(&["crypto", "--auth", "stat"])).trim(),
+        "3"
+    );
+}
+
+/// Runs jpki-cli on a pseudo-terminal, feeds `stdin` (then end of file) and answers its PIN
+/// prompt; returns what it printed.
+fn jpki_cli_on_tty(
+    bin: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    pin: &str,
+) -> String {
+    use expectrl::ControlCode;
+    use std::io::Read;
+    let mut command = Command::new(bin);
+    command.args(args);
+    let mut session = expectrl::Session::spawn(command).expect("spawn jpki-cli on a pty");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    if let Some(data) = stdin {
+        // On a terminal, ^D hands over the pending bytes; a second ^D on an empty line is EOF.
+        session.send(data).unwrap();
+        session.send(ControlCode::EndOfTransmission).unwrap();
+        session.send(ControlCode::EndOfTransmission).unwrap();
+    }
+    // The prompt is the message key `…pin_hint.…: ` (jpki-cli ships no locale for this one).
+    if let Err(e) = session.expect("pin_hint") {
+        let rest = session
+            .expect(expectrl::Eof)
+            .map(|c| String::from_utf8_lossy(c.before()).into_owned());
+        panic!("jpki-cli {args:?} asked for no PIN ({e}): {rest:?}");
+    }
+    session.expect(": ").unwrap();
+    session.send_line(pin).unwrap();
+    let mut printed = Vec::new();
+    // The pty reports EIO once the child has exited and everything was read.
+    let _ = session.read_to_end(&mut printed);
+    let status = session.get_process_mut().wait().unwrap();
+    let printed = String::from_utf8_lossy(&printed).into_owned();
+    assert!(
+        matches!(status, expectrl::WaitStatus::Exited(_, 0)),
+        "jpki-cli {args:?}: {status:?}\n{printed}"
+    );
+    printed
 }
