@@ -13,5 +13,5 @@ mkdir -p "$native" && cp target/release/libmynacard_mobile.so "$native/"
 # The JVM tests need the test card, which this library leaves out: they run in run-kotlin.sh.
 mvn -q -B -f mobile/kotlin/pom.xml package -DskipTests -Dnative.resources="$PWD/target/uniffi/native-release"
 jar=mobile/kotlin/target/mynacard-0.1.0.jar
-unzip -Z1 "$jar" | grep -qx 'linux-x86-64/libmynacard_mobile.so'
+grep -qx 'linux-x86-64/libmynacard_mobile.so' <<<"$(unzip -Z1 "$jar")"
 echo "$jar ($(du -k "$jar" | cut -f1) KB)"
