@@ -50,6 +50,17 @@ if ! jpki-cli --version 2>/dev/null | grep -q "$JPKI_CLI_VERSION"; then
     echo "setup: installing jpki-cli $JPKI_CLI_VERSION (a few minutes, once)" >&2
     cargo install --quiet --locked jpki-cli --version "$JPKI_CLI_VERSION"
 fi
+# cargo-fuzz (libFuzzer targets in tests/fuzz) and cargo-deny (licences and duplicate versions).
+CARGO_FUZZ_VERSION=0.13.2
+if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+    echo "setup: installing cargo-fuzz $CARGO_FUZZ_VERSION (once)" >&2
+    cargo install --quiet --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+fi
+CARGO_DENY_VERSION=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+    echo "setup: installing cargo-deny $CARGO_DENY_VERSION (a few minutes, once)" >&2
+    cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION"
+fi
 command -v node >/dev/null || { echo "setup: node (20+) is required for the Node tests" >&2; exit 1; }
 command -v mvn >/dev/null && command -v java >/dev/null || {
     echo "setup: installing Maven and a JDK for the Kotlin tests" >&2

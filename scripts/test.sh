@@ -28,5 +28,11 @@ mobile/tests/run-python.sh
 step "uniffi: Kotlin bindings on the JVM (Maven, JNA, coroutines) over a Kotlin transport"
 mobile/tests/run-kotlin.sh
 
+step "fuzzing: every parser for a few seconds from the committed corpus (tests/fuzz)"
+tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
+
+step "dependency audit (offline): licences and duplicate versions (deny.toml)"
+cargo deny --offline --log-level error check licenses bans
+
 step "Node: the wasm core's verify() on material from the virtual card"
 MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/

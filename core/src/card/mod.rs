@@ -14,7 +14,7 @@ pub use surface::{FaceData, SurfaceKey};
 
 use zeroize::Zeroizing;
 
-use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status};
+use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status, StatusWord};
 use crate::error::Error;
 use crate::pin::{Pin, PinKind};
 use crate::tlv;
@@ -158,6 +158,42 @@ pub struct Stats {
 /// SDK allocate (READ BINARY offsets end at 0x7FFF anyway).
 const MAX_FILE: usize = 0x7FFF;
 
+/// Whether the card takes short EF ids (READ BINARY P1 = 80|SFI, VERIFY P2 = 80|SFI), which save
+/// the SELECT EF before each read and PIN check. The form is standard (ISO 7816-4) but not in
+/// the card's published interface, so each session learns it from the card's first answer and
+/// falls back to SELECT EF for good when refused (docs/card-notes.md, "short EF ids").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ShortEfIds {
+    Untried,
+    Accepted,
+    Refused,
+}
+
+/// The short EF id of `ef` (1–30), if it has one.
+fn short_ef_id(ef: u16) -> Option<u8> {
+    u8::try_from(ef).ok().filter(|id| (1..=0x1E).contains(id))
+}
+
+/// Answers by which a card says it does not take a command in its short-EF-id form (wrong
+/// P1-P2, function or instruction not supported, no such file by that id, no current EF, file
+/// structure): the SELECT EF form is tried instead. Any other answer is the card's real answer.
+fn refuses_short_ef_id(sw: StatusWord) -> bool {
+    matches!(
+        sw.0,
+        0x6A86
+            | 0x6A81
+            | 0x6A80
+            | 0x6A87
+            | 0x6A82
+            | 0x6A88
+            | 0x6981
+            | 0x6986
+            | 0x6B00
+            | 0x6D00
+            | 0x6E00
+    )
+}
+
 /// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
 /// cards with `WRONG_CARD`.
 pub struct MynaCard<T: Transport> {
@@ -165,6 +201,7 @@ pub struct MynaCard<T: Transport> {
     caps: Capabilities,
     selected_df: Option<Application>,
     selected_ef: Option<u16>,
+    short_ef_ids: ShortEfIds,
     progress: Option<ProgressFn>,
     stats: Stats,
 }
@@ -175,6 +212,7 @@ impl<T: Transport> core::fmt::Debug for MynaCard<T> {
             .field("caps", &self.caps)
             .field("selected_df", &self.selected_df)
             .field("selected_ef", &self.selected_ef)
+            .field("short_ef_ids", &self.short_ef_ids)
             .field("stats", &self.stats)
             .finish()
     }
@@ -182,7 +220,8 @@ impl<T: Transport> core::fmt::Debug for MynaCard<T> {
 
 impl<T: Transport> MynaCard<T> {
     /// Opens a session: selects the JPKI AP and reads its token EF to make sure this is a
-    /// My Number Card (not a 住基カード or a smartphone credential). 3 APDUs.
+    /// My Number Card (not a 住基カード or a smartphone credential). 2 APDUs (3 on a card that
+    /// refuses short EF ids).
     pub async fn connect(transport: T) -> Result<MynaCard<T>, Error> {
         let caps = transport.capabilities();
         let mut card = MynaCard {
@@ -190,6 +229,7 @@ impl<T: Transport> MynaCard<T> {
             caps,
             selected_df: None,
             selected_ef: None,
+            short_ef_ids: ShortEfIds::Untried,
             progress: None,
             stats: Stats::default(),
         };
@@ -308,6 +348,43 @@ impl<T: Transport> MynaCard<T> {
             .into_ok()
     }
 
+    /// READ BINARY from offset 0 of `ef` named by its short EF id: no SELECT EF. `None` when the
+    /// card or the link does not take this form (the caller then selects the EF).
+    pub(crate) async fn read_by_short_ef_id(
+        &mut self,
+        app: Application,
+        ef: u16,
+        le: usize,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let Some(id) = short_ef_id(ef).filter(|_| self.short_ef_ids != ShortEfIds::Refused) else {
+            return Ok(None);
+        };
+        self.select_application(app).await?;
+        let response = self
+            .exchange(Command::new(0x00, 0xB0, 0x80 | id, 0x00).with_le(le))
+            .await?;
+        // Whether a short-EF-id reference changes the current EF is not relied on.
+        self.selected_ef = None;
+        match response.status() {
+            Status::Ok => {
+                self.short_ef_ids = ShortEfIds::Accepted;
+                Ok(Some(response.data))
+            }
+            // The reader or card refused the extended form: fall back for this session.
+            Status::WrongLength if le > SHORT_LE_MAX => {
+                self.caps.extended_length = false;
+                Ok(None)
+            }
+            _ if refuses_short_ef_id(response.sw) => {
+                if self.short_ef_ids == ShortEfIds::Untried {
+                    self.short_ef_ids = ShortEfIds::Refused;
+                }
+                Ok(None)
+            }
+            _ => Err(response.sw.to_error()),
+        }
+    }
+
     /// Reads a file holding one BER-TLV object (certificates, 4情報, ...) and returns exactly
     /// that object, without the filler some EFs have after it.
     pub(crate) async fn read_tlv_file(
@@ -315,6 +392,27 @@ impl<T: Transport> MynaCard<T> {
         app: Application,
         ef: u16,
     ) -> Result<Vec<u8>, Error> {
+        if self.caps.extended_length
+            && let Some(whole) = self.read_by_short_ef_id(app, ef, EXTENDED_LE_MAX).await?
+        {
+            let total = tlv::encoded_len(&whole).filter(|n| *n <= MAX_FILE).ok_or(
+                Error::MalformedResponse {
+                    what: "file does not start with a TLV header",
+                },
+            )?;
+            // One extended READ holds any EF of this card; a shorter answer is read again by
+            // offset below, which needs the EF selected.
+            if whole.len() >= total {
+                self.report(Progress::Reading {
+                    ef,
+                    done: total,
+                    total,
+                });
+                let mut whole = whole;
+                whole.truncate(total);
+                return Ok(whole);
+            }
+        }
         self.select_ef(app, ef).await?;
         let first = if self.caps.extended_length {
             match self.read_binary(0, EXTENDED_LE_MAX).await {
@@ -365,8 +463,13 @@ impl<T: Transport> MynaCard<T> {
         app: Application,
         ef: u16,
     ) -> Result<Vec<u8>, Error> {
-        self.select_ef(app, ef).await?;
-        let data = self.read_binary(0, SHORT_LE_MAX).await?;
+        let data = match self.read_by_short_ef_id(app, ef, SHORT_LE_MAX).await? {
+            Some(data) => data,
+            None => {
+                self.select_ef(app, ef).await?;
+                self.read_binary(0, SHORT_LE_MAX).await?
+            }
+        };
         self.report(Progress::Reading {
             ef,
             done: data.len(),
@@ -377,20 +480,50 @@ impl<T: Transport> MynaCard<T> {
 
     /// Remaining tries of `pin` without spending one (VERIFY with no data).
     pub async fn pin_state(&mut self, pin: CardPin) -> Result<PinState, Error> {
+        self.pin_state_and_reference(pin)
+            .await
+            .map(|(state, _)| state)
+    }
+
+    /// The tries of `pin`, and the P2 that reached its PIN EF (80|SFI, or 80 for the selected
+    /// EF): VERIFY then uses the very form the card has just answered.
+    async fn pin_state_and_reference(&mut self, pin: CardPin) -> Result<(PinState, u8), Error> {
+        let state = |response: &Response| match response.status() {
+            Status::Tries(0) | Status::PinBlocked => Some(PinState::Locked),
+            Status::Tries(n) => Some(PinState::Remaining(n)),
+            Status::Ok => Some(PinState::Verified),
+            _ => None,
+        };
+        if let Some(id) = short_ef_id(pin.ef()).filter(|_| self.short_ef_ids != ShortEfIds::Refused)
+        {
+            self.select_application(pin.application()).await?;
+            self.report(Progress::CheckingTries { pin });
+            let p2 = 0x80 | id;
+            let response = self.exchange(Command::new(0x00, 0x20, 0x00, p2)).await?;
+            self.selected_ef = None;
+            if let Some(found) = state(&response) {
+                self.short_ef_ids = ShortEfIds::Accepted;
+                return Ok((found, p2));
+            }
+            if !refuses_short_ef_id(response.sw) {
+                return Err(response.sw.to_error());
+            }
+            if self.short_ef_ids == ShortEfIds::Untried {
+                self.short_ef_ids = ShortEfIds::Refused;
+            }
+        }
         match self.select_ef(pin.application(), pin.ef()).await {
             Err(Error::FileNotFound) => {
                 // A missing PIN EF leaves no EF selected; the AP stays selected.
-                return Ok(PinState::Absent);
+                return Ok((PinState::Absent, 0x80));
             }
             other => other?,
         }
         self.report(Progress::CheckingTries { pin });
         let response = self.exchange(Command::new(0x00, 0x20, 0x00, 0x80)).await?;
-        match response.status() {
-            Status::Tries(0) | Status::PinBlocked => Ok(PinState::Locked),
-            Status::Tries(n) => Ok(PinState::Remaining(n)),
-            Status::Ok => Ok(PinState::Verified),
-            _ => Err(response.sw.to_error()),
+        match state(&response) {
+            Some(found) => Ok((found, 0x80)),
+            None => Err(response.sw.to_error()),
         }
     }
 
@@ -411,14 +544,15 @@ impl<T: Transport> MynaCard<T> {
                 what: "PIN of the wrong kind for this PIN EF",
             });
         }
-        match self.pin_state(which).await? {
+        let (state, p2) = self.pin_state_and_reference(which).await?;
+        match state {
             PinState::Locked => return Err(Error::PinLocked),
             PinState::Absent => return Err(Error::FileNotFound),
             PinState::Remaining(_) | PinState::Verified => {}
         }
         self.report(Progress::VerifyingPin { pin: which });
         let response = self
-            .exchange(Command::new(0x00, 0x20, 0x00, 0x80).with_data(pin.bytes()))
+            .exchange(Command::new(0x00, 0x20, 0x00, p2).with_data(pin.bytes()))
             .await?;
         match response.status() {
             Status::Ok => Ok(()),

@@ -43,14 +43,19 @@ impl Scripted {
         self.steps.push_back(Step::Fail(hex(command), e));
         self
     }
-    /// The connect sequence of a My Number Card (SELECT JPKI, SELECT token, READ token).
+    /// The connect sequence of a My Number Card: SELECT JPKI, READ BINARY of the token EF by
+    /// its short EF id (86).
     pub fn connected(self) -> Self {
-        let mut token = b"JPKIAPICCTOKEN2".to_vec();
-        token.resize(32, b' ');
-        token.extend_from_slice(&[0x90, 0x00]);
         self.expect("00A4040C0AD392F000260100000001", "9000")
+            .expect_raw(hex("00B0860020"), token_answer())
+    }
+    /// The connect sequence of a card that refuses short EF ids: SELECT JPKI, the short-id
+    /// READ refused (6A86), SELECT token EF, READ.
+    pub fn connected_without_short_ef_ids(self) -> Self {
+        self.expect("00A4040C0AD392F000260100000001", "9000")
+            .expect("00B0860020", "6A86")
             .expect("00A4020C020006", "9000")
-            .expect_raw(hex("00B0000020"), token)
+            .expect_raw(hex("00B0000020"), token_answer())
     }
     pub fn done(&self) -> bool {
         self.steps.is_empty()
@@ -81,6 +86,13 @@ impl Transport for Scripted {
             extended_length: self.extended,
         }
     }
+}
+
+fn token_answer() -> Vec<u8> {
+    let mut token = b"JPKIAPICCTOKEN2".to_vec();
+    token.resize(32, b' ');
+    token.extend_from_slice(&[0x90, 0x00]);
+    token
 }
 
 pub(crate) fn hex_of(b: &[u8]) -> String {

@@ -22,10 +22,64 @@ fn ok(data: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn connect_is_three_apdus() {
+fn connect_is_two_apdus() {
     let card = block_on(MynaCard::connect(Scripted::new(true).connected())).unwrap();
-    assert_eq!(card.stats().apdus, 3);
+    assert_eq!(card.stats().apdus, 2);
     assert!(card.transport().done());
+}
+
+#[test]
+fn a_card_refusing_short_ef_ids_is_served_by_select_for_the_session() {
+    let der = cert_der();
+    let s = Scripted::new(true)
+        .connected_without_short_ef_ids()
+        // No second short-id attempt: SELECT EF, then the extended READ by offset.
+        .expect("00A4020C02000A", "9000")
+        .expect_raw(hex("00B0000000 0000"), ok(&der))
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "9000");
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(card.stats().apdus, 4);
+    assert_eq!(block_on(card.read_auth_certificate()).unwrap().der(), der);
+    let pin = AuthPin::new("1234").unwrap();
+    block_on(card.verify_pin(CardPin::JpkiAuth, &pin)).unwrap();
+    assert!(card.transport().done());
+}
+
+#[test]
+fn verify_uses_the_form_the_tries_check_got_through() {
+    // The card reads by short EF id but refuses it in VERIFY: the tries check is asked again
+    // through SELECT EF, and the one VERIFY goes to the selected EF (P2 = 80).
+    let s = Scripted::new(false)
+        .connected()
+        .expect("00200098", "6A86")
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "9000");
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.verify_pin(CardPin::JpkiAuth, &AuthPin::new("1234").unwrap())).unwrap();
+    assert!(card.transport().done());
+    let verifies = card
+        .transport()
+        .sent
+        .iter()
+        .filter(|c| c.len() > 4 && c[1] == 0x20)
+        .count();
+    assert_eq!(verifies, 1);
+}
+
+#[test]
+fn a_missing_pin_ef_is_absent_not_an_error() {
+    let s = Scripted::new(false)
+        .connected()
+        .expect("0020009B", "6A88")
+        .expect("00A4020C02001B", "6A82");
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(
+        block_on(card.pin_state(CardPin::JpkiSign)).unwrap(),
+        PinState::Absent
+    );
 }
 
 #[test]
@@ -38,13 +92,23 @@ fn wrong_cards_are_refused() {
         t.resize(32, b' ');
         let s = Scripted::new(false)
             .expect("00A4040C0AD392F000260100000001", "9000")
-            .expect("00A4020C020006", "9000")
-            .expect_raw(hex("00B0000020"), ok(&t));
+            .expect_raw(hex("00B0860020"), ok(&t));
         assert_eq!(
             block_on(MynaCard::connect(s)).unwrap_err(),
             Error::WrongCard { found: kind }
         );
     }
+    // No token EF: the short-id READ finds nothing, nor does SELECT.
+    let s = Scripted::new(false)
+        .expect("00A4040C0AD392F000260100000001", "9000")
+        .expect("00B0860020", "6A82")
+        .expect("00A4020C020006", "6A82");
+    assert_eq!(
+        block_on(MynaCard::connect(s)).unwrap_err(),
+        Error::WrongCard {
+            found: CardKind::Unknown
+        }
+    );
     let s = Scripted::new(false).expect("00A4040C0AD392F000260100000001", "6A82");
     assert_eq!(
         block_on(MynaCard::connect(s)).unwrap_err(),
@@ -60,7 +124,7 @@ fn first_apdu_6f00_is_resent_once() {
         .expect("00A4040C0AD392F000260100000001", "6F00")
         .connected();
     let card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(card.stats().apdus, 4);
+    assert_eq!(card.stats().apdus, 3);
     let s = Scripted::new(false)
         .expect("00A4040C0AD392F000260100000001", "6F00")
         .expect("00A4040C0AD392F000260100000001", "6F00");
@@ -75,14 +139,14 @@ fn certificate_in_one_extended_read_with_filler_trimmed() {
     let der = cert_der();
     let mut file = der.clone();
     file.extend_from_slice(&[0xFF; 100]);
+    // One READ BINARY by short EF id (8A = 80|0A), no SELECT EF.
     let s = Scripted::new(true)
         .connected()
-        .expect("00A4020C02000A", "9000")
-        .expect_raw(hex("00B0000000 0000"), ok(&file));
+        .expect_raw(hex("00B08A00 000000"), ok(&file));
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), der.as_slice());
-    assert_eq!(card.stats().apdus, 5);
+    assert_eq!(card.stats().apdus, 3);
     assert!(card.transport().done());
 }
 
@@ -106,7 +170,7 @@ fn certificate_in_fewest_short_reads() {
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), der.as_slice());
-    assert_eq!(card.stats().apdus, 3 + 1 + reads);
+    assert_eq!(card.stats().apdus, 2 + 1 + reads);
     assert!(card.transport().done());
 }
 
@@ -115,8 +179,8 @@ fn extended_refused_falls_back_to_short() {
     let der = cert_der();
     let mut s = Scripted::new(true)
         .connected()
-        .expect("00A4020C02000A", "9000")
-        .expect("00B0000000 0000", "6700");
+        .expect("00B08A00 000000", "6700")
+        .expect("00A4020C02000A", "9000");
     s = s.expect_raw(hex("00B0000000"), ok(&der[..256]));
     let mut off = 256;
     while off < der.len() {
@@ -133,18 +197,16 @@ fn extended_refused_falls_back_to_short() {
 }
 
 fn sign_script(tries: &str, verify: Option<&str>) -> Scripted {
-    let s = Scripted::new(false)
-        .connected()
-        .expect("00A4020C020018", "9000")
-        .expect("00200080", tries);
+    // The PIN EF named by its short EF id (98 = 80|18) in both VERIFYs: no SELECT EF.
+    let s = Scripted::new(false).connected().expect("00200098", tries);
     match verify {
-        Some(sw) => s.expect("002000800431323334", sw),
+        Some(sw) => s.expect("002000980431323334", sw),
         None => s,
     }
 }
 
 #[test]
-fn auth_signature_is_six_apdus_from_cold() {
+fn auth_signature_is_five_apdus_from_cold() {
     let di = SignInput::data(b"challenge").digest_info().unwrap();
     let sig = vec![0x5A; 256];
     // The key EF is named in P2 (80|17): no SELECT of the key EF.
@@ -158,8 +220,8 @@ fn auth_signature_is_six_apdus_from_cold() {
         block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(),
         sig
     );
-    // connect (3) + SELECT PIN EF, tries, VERIFY, SIGN; the JPKI SELECT was shared.
-    assert_eq!(card.stats().apdus, 7);
+    // connect (2) + tries, VERIFY, SIGN; the JPKI SELECT was shared.
+    assert_eq!(card.stats().apdus, 5);
 }
 
 #[test]
@@ -201,10 +263,7 @@ fn wrong_pin_reports_remaining_and_is_not_retried() {
 fn tries_after_correct_pin_are_not_a_failure() {
     // 63C3 (most cards) and 9000 (some cards) right after a correct VERIFY.
     for sw in ["63C3", "9000"] {
-        let s = Scripted::new(false)
-            .connected()
-            .expect("00A4020C020018", "9000")
-            .expect("00200080", sw);
+        let s = Scripted::new(false).connected().expect("00200098", sw);
         let mut card = block_on(MynaCard::connect(s)).unwrap();
         let state = block_on(card.pin_state(CardPin::JpkiAuth)).unwrap();
         assert!(matches!(state, PinState::Remaining(3) | PinState::Verified));
@@ -220,7 +279,7 @@ fn bad_digest_sends_nothing() {
     ))
     .unwrap_err();
     assert_eq!(e.code(), "INVALID_ARGUMENT");
-    assert_eq!(card.stats().apdus, 3);
+    assert_eq!(card.stats().apdus, 2);
 }
 
 #[test]
@@ -309,13 +368,10 @@ fn four_info_script(tamper: bool) -> Scripted {
     Scripted::new(true)
         .connected()
         .expect("00A4040C0AD39210003100010104 08", "9000")
-        .expect("00A4020C020011", "9000")
-        .expect("00200080", "63C3")
-        .expect("0020008004 31323334", "9000")
-        .expect("00A4020C020002", "9000")
-        .expect_raw(hex("00B0000000 0000"), ok(&file))
-        .expect("00A4020C020003", "9000")
-        .expect_raw(hex("00B0000000 0000"), ok(&integrity))
+        .expect("00200091", "63C3")
+        .expect("0020009104 31323334", "9000")
+        .expect_raw(hex("00B08200 000000"), ok(&file))
+        .expect_raw(hex("00B08300 000000"), ok(&integrity))
 }
 
 #[test]

@@ -25,15 +25,25 @@ pub(crate) fn classify(token: &[u8]) -> Result<(), CardKind> {
 
 impl<T: Transport> MynaCard<T> {
     pub(super) async fn check_token(&mut self) -> Result<(), Error> {
-        self.select_ef(Application::Jpki, EF_TOKEN)
+        let not_here = |e| match e {
+            Error::FileNotFound => Error::WrongCard {
+                found: CardKind::Unknown,
+            },
+            e => e,
+        };
+        let token = match self
+            .read_by_short_ef_id(Application::Jpki, EF_TOKEN, TOKEN_LEN)
             .await
-            .map_err(|e| match e {
-                Error::FileNotFound => Error::WrongCard {
-                    found: CardKind::Unknown,
-                },
-                e => e,
-            })?;
-        let token = self.read_binary(0, TOKEN_LEN).await?;
+            .map_err(not_here)?
+        {
+            Some(token) => token,
+            None => {
+                self.select_ef(Application::Jpki, EF_TOKEN)
+                    .await
+                    .map_err(not_here)?;
+                self.read_binary(0, TOKEN_LEN).await?
+            }
+        };
         classify(&token).map_err(|found| Error::WrongCard { found })
     }
 }

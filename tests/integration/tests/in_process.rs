@@ -40,8 +40,8 @@ fn authenticate_and_verify_against_the_test_ca() {
     let mut card = connect("taro");
     assert_eq!(
         card.stats().apdus,
-        3,
-        "connect: SELECT AP, SELECT token, READ token"
+        2,
+        "connect: SELECT AP, READ token by its short EF id"
     );
     let challenge = [7u8; 32];
     let auth =
@@ -80,8 +80,8 @@ fn reading_a_certificate_takes_one_extended_read() {
     let mut card = connect("taro");
     let before = card.stats().apdus;
     let cert = block_on(card.read_auth_certificate()).unwrap();
-    // SELECT EF + one READ BINARY with Le 65536 (the JPKI AP was selected by connect).
-    assert_eq!(card.stats().apdus - before, 2);
+    // One READ BINARY by short EF id with Le 65536 (the JPKI AP was selected by connect).
+    assert_eq!(card.stats().apdus - before, 1);
     assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
 }
 
@@ -101,9 +101,9 @@ fn short_apdu_reader_uses_the_fewest_short_reads() {
 #[test]
 fn extended_refused_falls_back_to_short_reads() {
     // A link that claims extended support but whose card answers 6700 to the extended READ:
-    // connect is 3 exchanges, SELECT EF is the 4th, the extended READ the 5th.
+    // connect is 2 exchanges, the extended READ by short EF id the 3rd.
     let mut t = transport("taro");
-    t.replace_response_at(4, vec![0x67, 0x00]);
+    t.replace_response_at(2, vec![0x67, 0x00]);
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
@@ -454,4 +454,43 @@ fn progress_reports_steps_without_data() {
             .iter()
             .any(|p| matches!(p, Progress::Reading { ef: 0x000A, done, total } if done == total))
     );
+}
+
+#[test]
+fn a_card_without_short_ef_ids_gets_select_ef_after_one_refusal() {
+    // hanako answers 6A86 to READ BINARY / VERIFY by short EF id: the session asks once, then
+    // selects EFs, and every operation still works with one VERIFY.
+    let p = persona("hanako");
+    let mut card = connect("hanako");
+    let auth = block_on(card.authenticate(
+        &AuthPin::new(&p.auth_pin).unwrap(),
+        SignInput::data(b"challenge"),
+    ))
+    .unwrap();
+    verify::verify_signature(
+        &auth.certificate,
+        SignInput::data(b"challenge"),
+        &auth.signature,
+    )
+    .unwrap();
+    block_on(card.read_four_info(&AssistPin::new(&p.assist_pin).unwrap())).unwrap();
+    let seen = card.transport().card().seen();
+    let by_short_id = seen
+        .iter()
+        .filter(|s| (s.ins == 0xB0 && s.p1 & 0x80 != 0) || (s.ins == 0x20 && s.p2 & 0x1F != 0))
+        .count();
+    assert_eq!(by_short_id, 1, "one refused attempt, then SELECT EF");
+    assert_eq!(verify_count(&card), 2);
+
+    // taro takes them: the same operations without a single SELECT EF.
+    let p = persona("taro");
+    let mut card = connect("taro");
+    block_on(card.authenticate(&AuthPin::new(&p.auth_pin).unwrap(), SignInput::data(b"c")))
+        .unwrap();
+    block_on(card.read_four_info(&AssistPin::new(&p.assist_pin).unwrap())).unwrap();
+    let seen = card.transport().card().seen();
+    assert!(!seen.iter().any(|s| s.ins == 0xA4 && s.p1 == 0x02));
+    // connect 2, authenticate 4 (certificate, tries, VERIFY, SIGN), 4情報 5 (SELECT AP, tries,
+    // VERIFY, 4情報, integrity record).
+    assert_eq!(card.stats().apdus, 2 + 4 + 5);
 }

@@ -14,6 +14,7 @@ use mynacard_core::{
 };
 use mynacard_pcsc::PcscTransport;
 use mynacard_tests::pcscd::Pcscd;
+use mynacard_tests::peers;
 use mynacard_virtual_card::{App, VirtualCard, pki};
 use pollster::block_on;
 
@@ -419,30 +420,12 @@ fn myna_card_client(pcscd: &Pcscd) {
     );
 }
 
-fn jpki_cli_binary() -> std::path::PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_default();
-    let candidates = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("jpki-cli"))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    candidates
-        .into_iter()
-        .chain([home.join(".cargo/bin/jpki-cli")])
-        .find(|p| p.exists())
-        .expect("jpki-cli not installed: run scripts/setup.sh")
-}
-
 /// siketyan's jpki-cli: reads the certificates and the PIN status, reads 基本4情報 and signs with
 /// the 利用者証明用 key (both behind a PIN it reads from a terminal, so they run on a pty).
 fn jpki_cli(pcscd: &Pcscd) {
     let _inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
     drop(pcscd.connect().unwrap());
-    let bin = jpki_cli_binary();
+    let bin = peers::jpki_cli().expect("jpki-cli not installed: run scripts/setup.sh");
     let out = |args: &[&str]| {
         let o = Command::new(&bin).args(args).output().unwrap();
         assert!(
@@ -467,7 +450,14 @@ fn jpki_cli(pcscd: &Pcscd) {
     );
 
     // 基本4情報 through the 券面事項入力補助AP, as JSON on the terminal.
-    let shown = jpki_cli_on_tty(&bin, &["support", "get", "attributes"], None, "1234");
+    let shown = peers::run_on_tty(
+        &bin,
+        &["support", "get", "attributes"],
+        None,
+        "pin_hint",
+        "1234",
+    )
+    .unwrap();
     let json = &shown[shown.find('{').expect("no JSON from jpki-cli")..];
     let json = &json[..=json.rfind('}').unwrap()];
     let attributes: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -483,12 +473,14 @@ fn jpki_cli(pcscd: &Pcscd) {
     std::fs::create_dir_all(&dir).unwrap();
     let sig_path = dir.join("signature.bin");
     let document = b"signed through jpki-cli";
-    jpki_cli_on_tty(
+    peers::run_on_tty(
         &bin,
         &["crypto", "--auth", "sign", sig_path.to_str().unwrap()],
         Some(document),
+        "pin_hint",
         "1234",
-    );
+    )
+    .unwrap();
     let signature = std::fs::read(&sig_path).unwrap();
     let cert = mynacard_core::JpkiCertificate::from_der(&persona.auth_cert).unwrap();
     let digest = mynacard_core::DigestAlgorithm::Sha1.hash(document);
@@ -504,45 +496,4 @@ fn jpki_cli(pcscd: &Pcscd) {
         String::from_utf8_lossy(&out(&["crypto", "--auth", "stat"])).trim(),
         "3"
     );
-}
-
-/// Runs jpki-cli on a pseudo-terminal, feeds `stdin` (then end of file) and answers its PIN
-/// prompt; returns what it printed.
-fn jpki_cli_on_tty(
-    bin: &std::path::Path,
-    args: &[&str],
-    stdin: Option<&[u8]>,
-    pin: &str,
-) -> String {
-    use expectrl::ControlCode;
-    use std::io::Read;
-    let mut command = Command::new(bin);
-    command.args(args);
-    let mut session = expectrl::Session::spawn(command).expect("spawn jpki-cli on a pty");
-    session.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
-    if let Some(data) = stdin {
-        // On a terminal, ^D hands over the pending bytes; a second ^D on an empty line is EOF.
-        session.send(data).unwrap();
-        session.send(ControlCode::EndOfTransmission).unwrap();
-        session.send(ControlCode::EndOfTransmission).unwrap();
-    }
-    // The prompt is the message key `…pin_hint.…: ` (jpki-cli ships no locale for this one).
-    if let Err(e) = session.expect("pin_hint") {
-        let rest = session
-            .expect(expectrl::Eof)
-            .map(|c| String::from_utf8_lossy(c.before()).into_owned());
-        panic!("jpki-cli {args:?} asked for no PIN ({e}): {rest:?}");
-    }
-    session.expect(": ").unwrap();
-    session.send_line(pin).unwrap();
-    let mut printed = Vec::new();
-    // The pty reports EIO once the child has exited and everything was read.
-    let _ = session.read_to_end(&mut printed);
-    let status = session.get_process_mut().wait().unwrap();
-    let printed = String::from_utf8_lossy(&printed).into_owned();
-    assert!(
-        matches!(status, expectrl::WaitStatus::Exited(_, 0)),
-        "jpki-cli {args:?}: {status:?}\n{printed}"
-    );
-    printed
 }

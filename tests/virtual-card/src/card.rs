@@ -330,6 +330,9 @@ impl VirtualCard {
         } else {
             (None, usize::from(u16::from_be_bytes([apdu.p1, apdu.p2])))
         };
+        if short_id.is_some() && !self.persona.short_ef_ids {
+            return (Vec::new(), sw::WRONG_P1P2);
+        }
         let (app, fid) = match self.target(short_id) {
             Ok(t) => t,
             Err(sw) => return (Vec::new(), sw),
@@ -365,6 +368,9 @@ impl VirtualCard {
             return Err(sw::WRONG_P1P2);
         }
         let sfi = p2 & 0x1F;
+        if sfi != 0 && !self.persona.short_ef_ids {
+            return Err(sw::WRONG_P1P2);
+        }
         let target = self.target((sfi != 0).then_some(sfi))?;
         match self.fs.get(&target) {
             Some(Node::Pin(_)) => Ok(target),

@@ -81,6 +81,15 @@ pub struct Persona {
     pub security_code: String,
     pub verified_tries_answer: VerifiedTriesAnswer,
     pub first_apdu_after_power_on: FirstApdu,
+    /// Whether READ BINARY and VERIFY take a short EF id (P1 / P2 = 80|SFI, ISO 7816-4). True
+    /// for most personas (AokiApp/jsapdu reads and verifies this way on cards); `false` models a
+    /// card that answers 6A86 to that form, so the SDK's fallback to SELECT EF is exercised.
+    #[serde(default = "yes")]
+    pub short_ef_ids: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Persona {

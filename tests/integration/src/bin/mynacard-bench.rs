@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use mynacard_tests::bench::{self, Row};
 use mynacard_tests::pcscd::Pcscd;
+use mynacard_tests::peers;
 use mynacard_virtual_card::{Persona, VirtualCard, VirtualTransport, pki};
 
 fn main() -> ExitCode {
@@ -363,5 +364,179 @@ fn peers(pcscd: &Pcscd, persona: &Persona) -> Result<Vec<Row>, String> {
             )
         },
     )?;
+
+    // The other operations of the issue: remaining tries, 基本4情報, the 署名用 certificate and
+    // a 署名用 signature, plus jpki-cli and myna where they have the operation.
+    let sdk = |op: &dyn Fn(
+        &mut mynacard_core::MynaCard<mynacard_pcsc::PcscTransport>,
+    ) -> Result<(), mynacard_core::Error>|
+     -> Result<(), String> {
+        let t = pcscd.connect().map_err(|e| e.to_string())?;
+        let mut card =
+            pollster::block_on(mynacard_core::MynaCard::connect(t)).map_err(|e| e.to_string())?;
+        op(&mut card).map_err(|e| e.to_string())
+    };
+    let myna_card_jpki = |op: &dyn Fn(
+        &mut myna_card::ap::jpki::JpkiAp<'_, myna_card::transport::pcsc::PcscTransport>,
+    ) -> Result<(), String>|
+     -> Result<(), String> {
+        let mut card = myna_card::transport::pcsc::connect(
+            &reader,
+            myna_card::transport::pcsc::Sharing::Shared,
+        )
+        .map_err(|e| e.to_string())?;
+        let mut jpki = myna_card::ap::jpki::JpkiAp::select(&mut card).map_err(|e| e.to_string())?;
+        op(&mut jpki)
+    };
+    let pin = |p: &str| myna_card::Pin::new(p).map_err(|e| e.to_string());
+    let jpki_cli = peers::jpki_cli();
+    let myna = peers::myna();
+    let on_tty = |args: &[&str], stdin: Option<&[u8]>, pin: &str| -> Result<(), String> {
+        let bin = jpki_cli.as_deref().ok_or("jpki-cli not installed")?;
+        peers::run_on_tty(bin, args, stdin, "pin_hint", pin).map(drop)
+    };
+    let signature_out = output.to_str().unwrap_or("");
+    let input_path = input.to_str().unwrap_or("");
+
+    const TRIES: &str = "remaining tries (auth PIN)";
+    measure("mynacard", TRIES, &|| {
+        sdk(&|c| pollster::block_on(c.pin_state(mynacard_core::CardPin::JpkiAuth)).map(drop))
+    })?;
+    measure("myna-card", TRIES, &|| {
+        myna_card_jpki(&|j| j.auth_pin_retries().map(drop).map_err(|e| e.to_string()))
+    })?;
+    measure("jpki-cli", TRIES, &|| {
+        tool("jpki-cli", &["crypto", "--auth", "stat"])
+    })?;
+
+    const FOUR_INFO: &str = "read 基本4情報 (assist PIN)";
+    measure("mynacard", FOUR_INFO, &|| {
+        sdk(&|c| {
+            let pin = mynacard_core::AssistPin::new(&persona.assist_pin)?;
+            pollster::block_on(c.read_four_info(&pin)).map(drop)
+        })
+    })?;
+    measure("myna-card", FOUR_INFO, &|| {
+        let mut card = myna_card::transport::pcsc::connect(
+            &reader,
+            myna_card::transport::pcsc::Sharing::Shared,
+        )
+        .map_err(|e| e.to_string())?;
+        let mut text = myna_card::ap::text::TextAp::select(&mut card).map_err(|e| e.to_string())?;
+        text.verify_pin(&pin(&persona.assist_pin)?)
+            .map_err(|e| e.to_string())?;
+        text.read_attributes().map(drop).map_err(|e| e.to_string())
+    })?;
+    measure("jpki-cli", FOUR_INFO, &|| {
+        on_tty(&["support", "get", "attributes"], None, &persona.assist_pin)
+    })?;
+
+    const SIGN_CERT: &str = "read 署名用 certificate (sign PIN)";
+    measure("mynacard", SIGN_CERT, &|| {
+        sdk(&|c| {
+            let pin = mynacard_core::SignPin::new(&persona.sign_pin)?;
+            pollster::block_on(c.read_sign_certificate(&pin)).map(drop)
+        })
+    })?;
+    measure("myna-card", SIGN_CERT, &|| {
+        myna_card_jpki(&|j| {
+            j.verify_sign_pin(&pin(&persona.sign_pin)?)
+                .map_err(|e| e.to_string())?;
+            j.read_sign_certificate_der()
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+    })?;
+    measure("jpki-cli", SIGN_CERT, &|| {
+        on_tty(&["crypto", "read-certificate"], None, &persona.sign_pin)
+    })?;
+
+    const SIGN: &str = "sign (署名用 key, sign PIN)";
+    measure("mynacard", SIGN, &|| {
+        sdk(&|c| {
+            let pin = mynacard_core::SignPin::new(&persona.sign_pin)?;
+            pollster::block_on(c.sign(&pin, mynacard_core::SignInput::data(b"document"))).map(drop)
+        })
+    })?;
+    measure("myna-card", SIGN, &|| {
+        use myna_card::ap::jpki::SignatureScheme;
+        myna_card_jpki(&|j| {
+            j.verify_sign_pin(&pin(&persona.sign_pin)?)
+                .map_err(|e| e.to_string())?;
+            j.sign_with_sign_key(SignatureScheme::Sha256DigestInfo, b"document")
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+    })?;
+    measure("jpki-cli", SIGN, &|| {
+        on_tty(
+            &["crypto", "sign", signature_out],
+            Some(b"document"),
+            &persona.sign_pin,
+        )
+    })?;
+    measure(
+        "jpki-cli",
+        "authenticate (sign challenge, auth PIN)",
+        &|| {
+            on_tty(
+                &["crypto", "--auth", "sign", signature_out],
+                Some(b"challenge"),
+                &persona.auth_pin,
+            )
+        },
+    )?;
+
+    // myna (jpki/myna): only where MYNA_BIN names a build (not on the crate registry).
+    if let Some(myna) = myna.as_deref() {
+        let run = |args: &[&str]| tool(myna.to_str().unwrap_or("myna"), args);
+        measure("myna", "read 利用者証明用 certificate", &|| {
+            run(&["jpki", "cert", "-t", "auth", "-f", "der"])
+        })?;
+        measure("myna", TRIES, &|| run(&["pin", "status"]))?;
+        measure("myna", FOUR_INFO, &|| {
+            run(&["text", "attrs", "-p", &persona.assist_pin])
+        })?;
+        measure("myna", SIGN_CERT, &|| {
+            run(&[
+                "jpki",
+                "cert",
+                "-t",
+                "sign",
+                "-p",
+                &persona.sign_pin,
+                "-f",
+                "der",
+            ])
+        })?;
+        measure("myna", "authenticate (sign challenge, auth PIN)", &|| {
+            run(&[
+                "jpki",
+                "pkey",
+                "sign",
+                "-t",
+                "auth",
+                "-p",
+                &persona.auth_pin,
+                input_path,
+                "-o",
+                signature_out,
+            ])
+        })?;
+        measure("myna", SIGN, &|| {
+            run(&[
+                "jpki",
+                "pkey",
+                "sign",
+                "-t",
+                "sign",
+                "-p",
+                &persona.sign_pin,
+                input_path,
+                "-o",
+                signature_out,
+            ])
+        })?;
+    }
     Ok(rows)
 }

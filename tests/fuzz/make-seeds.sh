@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Regenerates the committed seed corpus of every fuzz target from the virtual card and its test
+# PKI: real card answers per operation, certificates, CRLs, OCSP responses (OpenSSL's responder)
+# and signed documents (the CLI on the virtual card). Run from anywhere; needs openssl.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+c=tests/fuzz/corpus
+pki=tests/virtual-card/pki
+mkdir -p $c/{card_responses,certificate,crl,ocsp,cms,tlv_text_apdu}
+cargo run -q --locked -p mynacard-tests --bin mynacard-fuzz-seeds -- $c/card_responses
+cp $pki/{taro-auth,taro-sign,hanako-sign,auth-ca}.crt.der $c/certificate/
+cp $pki/{auth-ca,sign-ca}.crl.der $c/crl/
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+openssl x509 -inform DER -in $pki/auth-ca.crt.der -out "$tmp/ca.pem"
+openssl pkey -inform DER -in $pki/auth-ca.key.der -out "$tmp/ca.key"
+openssl x509 -inform DER -in $pki/taro-auth.crt.der -out "$tmp/taro.pem"
+serial=$(openssl x509 -in "$tmp/taro.pem" -noout -serial | cut -d= -f2)
+printf 'V\t300101000000Z\t\t%s\tunknown\t/C=JP/CN=taro\n' "$serial" > "$tmp/index.txt"
+for nonce in -nonce -no_nonce; do
+    openssl ocsp -issuer "$tmp/ca.pem" -cert "$tmp/taro.pem" $nonce -reqout "$tmp/req.der" >/dev/null
+    openssl ocsp -index "$tmp/index.txt" -CA "$tmp/ca.pem" -rsigner "$tmp/ca.pem" -rkey "$tmp/ca.key" \
+        -reqin "$tmp/req.der" -respout "$c/ocsp/good$nonce.der" -ndays 1 >/dev/null 2>&1
+done
+
+cargo build -q --locked -p mynacard-cli
+printf 'a signed application\n' > "$tmp/doc.txt"
+for mode in enveloping detached; do
+    flag=(); [ $mode = detached ] && flag=(--detached)
+    echo TARO2025 | target/debug/mynacard sign-file --virtual taro --pin-stdin -q "${flag[@]}" \
+        --out "$c/cms/$mode.p7s" "$tmp/doc.txt"
+done
+
+# Small parsers: a 4情報 record, a card text with 外字, answers with status words.
+printf '\xdf\x21\x03abc\xdf\x22\x02\x31\x39' > $c/tlv_text_apdu/tlv
+printf '\xee\x82\xa1\xe7\x94\xb0\xe3\x80\x80\xe5\xa4\xaa\xe9\x83\x8e' > $c/tlv_text_apdu/gaiji
+printf '\x63\xc2' > $c/tlv_text_apdu/sw-63c2
+printf '19800217' > $c/tlv_text_apdu/date
+echo "seeds: $(find $c -type f | wc -l) files in $c"
