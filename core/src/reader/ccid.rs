@@ -162,7 +162,13 @@ impl Wire {
     }
 
     /// The next command message; `answer_type` is the bulk-IN type that answers it.
-    pub fn send(&mut self, msg_type: u8, answer_type: u8, specific: [u8; 3], data: &[u8]) -> UsbStep {
+    pub fn send(
+        &mut self,
+        msg_type: u8,
+        answer_type: u8,
+        specific: [u8; 3],
+        data: &[u8],
+    ) -> UsbStep {
         self.seq = self.seq.wrapping_add(1);
         self.expect = Some((answer_type, self.seq));
         self.rx.clear();
@@ -418,8 +424,14 @@ impl Ccid {
 
 impl ReaderDriver for Ccid {
     fn start(&mut self, op: Operation<'_>) -> UsbStep {
-        if self.busy {
-            return UsbStep::Done(Err(ReaderError::InvalidState("operation under way")));
+        if self.busy && op != Operation::Open {
+            // The previous operation was abandoned mid-way: only a new open may follow (its
+            // stale answer is skipped by sequence number).
+            self.busy = false;
+            self.powered = false;
+            return UsbStep::Done(Err(ReaderError::InvalidState(
+                "previous operation abandoned; open again",
+            )));
         }
         if self.cfg.level == CcidLevel::Tpdu {
             return UsbStep::Done(Err(ReaderError::Unsupported(
@@ -445,8 +457,7 @@ impl ReaderDriver for Ccid {
                     return self.done(Err(ReaderError::InvalidState("APDU length")));
                 }
                 let extended = apdu.len() > 5 && apdu[4] == 0;
-                if self.cfg.level == CcidLevel::ShortApdu
-                    && (extended || apdu.len() > self.chunk())
+                if self.cfg.level == CcidLevel::ShortApdu && (extended || apdu.len() > self.chunk())
                 {
                     return self.done(Err(ReaderError::Unsupported(
                         "extended APDU on a short-APDU-level reader",
@@ -547,7 +558,10 @@ mod tests {
         assert_eq!(h.icc_status(), 0);
         assert_eq!(h.error, ERROR_ICC_MUTE);
         assert!(parse_header(&[0x80, 0]).is_none());
-        assert_eq!(CcidLevel::from_features(0x0004_0840), CcidLevel::ExtendedApdu);
+        assert_eq!(
+            CcidLevel::from_features(0x0004_0840),
+            CcidLevel::ExtendedApdu
+        );
         assert_eq!(CcidLevel::from_features(0x0002_0840), CcidLevel::ShortApdu);
         assert_eq!(CcidLevel::from_features(0x0001_0840), CcidLevel::Tpdu);
     }
@@ -564,7 +578,10 @@ mod tests {
         assert!(matches!(s, UsbStep::In { .. }));
         // The answer split across two IN transfers.
         let a = answer(0x80, 2, 0, 0, 0, &hex("0102 9000"));
-        assert!(matches!(d.next(TransferResult::Received(a[..7].to_vec())), UsbStep::In { .. }));
+        assert!(matches!(
+            d.next(TransferResult::Received(a[..7].to_vec())),
+            UsbStep::In { .. }
+        ));
         assert_eq!(
             d.next(TransferResult::Received(a[7..].to_vec())),
             UsbStep::Done(Ok(hex("0102 9000")))
@@ -577,10 +594,19 @@ mod tests {
         open(&mut d);
         d.start(Operation::Exchange(&hex("00B0000000 0000")));
         d.next(TransferResult::Sent);
-        let s = d.next(TransferResult::Received(answer(0x80, 2, 0, 0, 0x01, &[1; 10])));
+        let s = d.next(TransferResult::Received(answer(
+            0x80, 2, 0, 0, 0x01, &[1; 10],
+        )));
         assert_eq!(out(&s), hex("6F 00000000 00 03 00 1000"));
         d.next(TransferResult::Sent);
-        let s = d.next(TransferResult::Received(answer(0x80, 3, 0, 0, 0x02, &[2, 0x90, 0])));
+        let s = d.next(TransferResult::Received(answer(
+            0x80,
+            3,
+            0,
+            0,
+            0x02,
+            &[2, 0x90, 0],
+        )));
         let mut want = vec![1; 10];
         want.extend_from_slice(&[2, 0x90, 0]);
         assert_eq!(s, UsbStep::Done(Ok(want)));
@@ -592,7 +618,14 @@ mod tests {
         d.start(Operation::Open);
         d.next(TransferResult::Sent);
         assert_eq!(
-            d.next(TransferResult::Received(answer(0x81, 0, 0x42, ERROR_ICC_MUTE, 0, &[]))),
+            d.next(TransferResult::Received(answer(
+                0x81,
+                0,
+                0x42,
+                ERROR_ICC_MUTE,
+                0,
+                &[]
+            ))),
             UsbStep::Done(Err(ReaderError::CardRemoved))
         );
         let mut d = Ccid::new(CcidConfig::default());
@@ -600,7 +633,14 @@ mod tests {
         d.start(Operation::Exchange(&hex("00B0000000")));
         d.next(TransferResult::Sent);
         assert_eq!(
-            d.next(TransferResult::Received(answer(0x80, 2, 0x41, ERROR_ICC_MUTE, 0, &[]))),
+            d.next(TransferResult::Received(answer(
+                0x80,
+                2,
+                0x41,
+                ERROR_ICC_MUTE,
+                0,
+                &[]
+            ))),
             UsbStep::Done(Err(ReaderError::CardRemoved))
         );
         assert!(!d.is_open());
@@ -613,7 +653,14 @@ mod tests {
         d.start(Operation::Exchange(&hex("00B0000000")));
         d.next(TransferResult::Sent);
         // A stale answer (seq 1) is skipped.
-        let s = d.next(TransferResult::Received(answer(0x80, 1, 0, 0, 0, &[0x90, 0])));
+        let s = d.next(TransferResult::Received(answer(
+            0x80,
+            1,
+            0,
+            0,
+            0,
+            &[0x90, 0],
+        )));
         assert!(matches!(s, UsbStep::In { .. }));
         // Wrong type is a protocol error.
         assert!(matches!(
@@ -669,7 +716,14 @@ mod tests {
         assert_eq!(&o[10..], &apdu[16..]);
         d.next(TransferResult::Sent);
         assert_eq!(
-            d.next(TransferResult::Received(answer(0x80, 4, 0, 0, 0, &[0x90, 0]))),
+            d.next(TransferResult::Received(answer(
+                0x80,
+                4,
+                0,
+                0,
+                0,
+                &[0x90, 0]
+            ))),
             UsbStep::Done(Ok(vec![0x90, 0]))
         );
     }

@@ -434,7 +434,9 @@ pub mod type_b {
     /// (`00 08 01 00`): default TR0/TR1 and SOF/EOF, FSDI 8 (FSD 256) at 106 kbit/s both ways,
     /// "ISO/IEC 14443-4 compliant", CID 0.
     pub fn attrib(pupi: [u8; 4]) -> [u8; 9] {
-        [0x1D, pupi[0], pupi[1], pupi[2], pupi[3], 0x00, 0x08, 0x01, 0x00]
+        [
+            0x1D, pupi[0], pupi[1], pupi[2], pupi[3], 0x00, 0x08, 0x01, 0x00,
+        ]
     }
 
     /// FSD announced by [`attrib`].
@@ -467,7 +469,10 @@ mod tests {
     #[test]
     fn block_numbers_toggle_between_apdus() {
         let mut d = IsoDep::new(cfg(256));
-        assert_eq!(d.start(&[0x00, 0xB0, 0, 0, 4]).unwrap(), [0x02, 0x00, 0xB0, 0, 0, 4]);
+        assert_eq!(
+            d.start(&[0x00, 0xB0, 0, 0, 4]).unwrap(),
+            [0x02, 0x00, 0xB0, 0, 0, 4]
+        );
         assert_eq!(
             d.receive(Rx::Block(&[0x02, 1, 2, 0x90, 0x00])).unwrap(),
             Action::Done(vec![1, 2, 0x90, 0x00])
@@ -539,7 +544,10 @@ mod tests {
         for _ in 0..3 {
             send(d.receive(Rx::Block(&[0xF2, 1])));
         }
-        assert_eq!(d.receive(Rx::Block(&[0xF2, 1])), Err(IsoDepError::TooManyWtx));
+        assert_eq!(
+            d.receive(Rx::Block(&[0xF2, 1])),
+            Err(IsoDepError::TooManyWtx)
+        );
     }
 
     #[test]
@@ -586,12 +594,12 @@ mod tests {
     fn invalid_blocks_are_bounded() {
         for bad in [
             &[][..],
-            &[0x0A, 0],    // CID
-            &[0x06, 0],    // NAD
-            &[0xB2],       // R(NAK) from the card
-            &[0xF2],       // WTX without WTXM
-            &[0xF2, 0x00], // WTXM 0
-            &[0x42],       // nothing
+            &[0x0A, 0],          // CID
+            &[0x06, 0],          // NAD
+            &[0xB2],             // R(NAK) from the card
+            &[0xF2],             // WTX without WTXM
+            &[0xF2, 0x00],       // WTXM 0
+            &[0x42],             // nothing
             &[0x03, 0x90, 0x00], // wrong block number
         ] {
             let mut d = IsoDep::new(cfg(256));
@@ -634,7 +642,10 @@ mod tests {
         assert_eq!(a.fsc, 256);
         assert!(a.iso14443_4);
         assert_eq!(a.fwi, 7);
-        assert_eq!(type_b::attrib(a.pupi), [0x1D, 1, 2, 3, 4, 0x00, 0x08, 0x01, 0x00]);
+        assert_eq!(
+            type_b::attrib(a.pupi),
+            [0x1D, 1, 2, 3, 4, 0x00, 0x08, 0x01, 0x00]
+        );
         assert!(type_b::parse_atqb(&atqb[..11]).is_none());
         assert!(type_b::attrib_ok(&[0x00]));
         assert!(!type_b::attrib_ok(&[]));

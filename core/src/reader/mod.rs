@@ -132,7 +132,10 @@ impl core::fmt::Display for ReaderError {
             ReaderError::Timeout => f.write_str("reader timeout"),
             ReaderError::Protocol(w) => write!(f, "reader protocol error: {w}"),
             ReaderError::ReaderStatus { command, status } => {
-                write!(f, "reader command {command:02X} failed with status {status:08X}")
+                write!(
+                    f,
+                    "reader command {command:02X} failed with status {status:08X}"
+                )
             }
             ReaderError::Iso14443(e) => write!(f, "ISO 14443-4: {e}"),
             ReaderError::Unsupported(w) => write!(f, "unsupported reader: {w}"),
@@ -205,5 +208,138 @@ pub(crate) mod test_util {
         (0..s.len() / 2)
             .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
             .collect()
+    }
+}
+
+/// Hostile-input checks: every driver is fed random and half-valid answers; none may panic,
+/// and every operation must end within a bounded number of transfers.
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn byte(&mut self) -> u8 {
+            self.next() as u8
+        }
+        fn bytes(&mut self, max: usize) -> Vec<u8> {
+            let n = (self.next() as usize) % (max + 1);
+            (0..n).map(|_| self.byte()).collect()
+        }
+    }
+
+    /// A Port-100 frame with checksums right and random content (ACK half of the time).
+    fn port100_answer(r: &mut Rng) -> Vec<u8> {
+        if r.byte() < 100 {
+            return port100::ACK.to_vec();
+        }
+        let mut data = vec![0xD7, r.byte() | 1];
+        data.extend(r.bytes(40));
+        let mut f = port100::encode_command(0, &data[2..]);
+        // Rewrite the body as D7 xx … with a matching DCS.
+        f[8] = data[0];
+        f[9] = data[1];
+        let n = f.len();
+        let sum = f[8..n - 2].iter().fold(0u8, |a, b| a.wrapping_add(*b));
+        f[n - 2] = 0u8.wrapping_sub(sum);
+        f
+    }
+
+    /// A CCID answer with a plausible header and random status and data.
+    fn ccid_answer(r: &mut Rng) -> Vec<u8> {
+        let t = [0x80, 0x81, 0x83][(r.byte() % 3) as usize];
+        let data = r.bytes(300);
+        let specific = [
+            [0x00, 0x40, 0x80, 0x42, 0x01][(r.byte() % 5) as usize],
+            r.byte(),
+            [0, 1, 2, 3, 0x10][(r.byte() % 5) as usize],
+        ];
+        let mut m = ccid::encode(t, 0, r.byte() % 8, specific, &data);
+        m[0] = t;
+        m
+    }
+
+    fn drive<D: ReaderDriver>(d: &mut D, r: &mut Rng, answer: fn(&mut Rng) -> Vec<u8>) {
+        let apdu = [0x00, 0xB0, 0x00, 0x00, 0x00];
+        for op in [
+            Operation::Open,
+            Operation::Exchange(&apdu),
+            Operation::Close,
+        ] {
+            let mut step = d.start(op);
+            let mut n = 0;
+            loop {
+                n += 1;
+                assert!(n < 20_000, "operation {op:?} does not end");
+                let input = match &step {
+                    UsbStep::Done(_) => break,
+                    UsbStep::Out { .. } | UsbStep::ControlOut { .. } => match r.byte() {
+                        0 => TransferResult::Failed(UsbError::Stall),
+                        _ => TransferResult::Sent,
+                    },
+                    UsbStep::In { .. } | UsbStep::ControlIn { .. } => match r.byte() {
+                        0..=2 => TransferResult::Received(r.bytes(64)),
+                        3 => TransferResult::Failed(UsbError::Timeout),
+                        _ => TransferResult::Received(answer(r)),
+                    },
+                };
+                step = d.next(input);
+            }
+        }
+        // Misuse never panics either.
+        let _ = d.next(TransferResult::Received(vec![0; 3]));
+        let _ = d.next(TransferResult::Sent);
+    }
+
+    #[test]
+    fn drivers_survive_hostile_readers() {
+        let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..300 {
+            drive(&mut port100::Port100::default(), &mut r, port100_answer);
+            drive(&mut rcs300::Rcs300::default(), &mut r, ccid_answer);
+            drive(
+                &mut ccid::Ccid::new(ccid::CcidConfig::default()),
+                &mut r,
+                ccid_answer,
+            );
+        }
+    }
+
+    #[test]
+    fn iso_dep_survives_hostile_cards() {
+        let mut r = Rng(42);
+        for _ in 0..2000 {
+            let mut d = iso14443_4::IsoDep::new(iso14443_4::IsoDepConfig {
+                fsc: 16,
+                max_response: 512,
+                ..Default::default()
+            });
+            let cmd = r.bytes(100);
+            let Ok(_) = d.start(&cmd) else { continue };
+            for _ in 0..5000 {
+                // Mostly well-formed PCBs with random bits, sometimes garbage.
+                let mut f = r.bytes(20);
+                if let Some(p) = f.first_mut() {
+                    *p = [0x02, 0x03, 0x12, 0x13, 0xA2, 0xA3, 0xB2, 0xF2, 0xC2, *p]
+                        [(r.byte() % 10) as usize];
+                }
+                let rx = match r.byte() % 8 {
+                    0 => iso14443_4::Rx::Timeout,
+                    1 => iso14443_4::Rx::Error,
+                    _ => iso14443_4::Rx::Block(&f),
+                };
+                match d.receive(rx) {
+                    Ok(iso14443_4::Action::Send(b)) => assert!(b.len() <= 16),
+                    _ => break,
+                }
+            }
+        }
     }
 }

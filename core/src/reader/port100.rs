@@ -49,9 +49,9 @@ pub const IN_SET_RF_106B: [u8; 4] = [0x03, 0x07, 0x0F, 0x07];
 
 /// nfcpy `in_set_protocol_defaults` (pairs of setting number and value).
 pub const IN_SET_PROTOCOL_DEFAULTS: [u8; 38] = [
-    0x00, 0x18, 0x01, 0x01, 0x02, 0x01, 0x03, 0x00, 0x04, 0x00, 0x05, 0x00, 0x06, 0x00, 0x07,
-    0x08, 0x08, 0x00, 0x09, 0x00, 0x0A, 0x00, 0x0B, 0x00, 0x0C, 0x00, 0x0E, 0x04, 0x0F, 0x00,
-    0x10, 0x00, 0x11, 0x00, 0x12, 0x00, 0x13, 0x06,
+    0x00, 0x18, 0x01, 0x01, 0x02, 0x01, 0x03, 0x00, 0x04, 0x00, 0x05, 0x00, 0x06, 0x00, 0x07, 0x08,
+    0x08, 0x00, 0x09, 0x00, 0x0A, 0x00, 0x0B, 0x00, 0x0C, 0x00, 0x0E, 0x04, 0x0F, 0x00, 0x10, 0x00,
+    0x11, 0x00, 0x12, 0x00, 0x13, 0x06,
 ];
 
 /// Type B settings of nfcpy `sense_ttb` in the order nfcpy sends them (sorted by name):
@@ -84,7 +84,9 @@ pub fn encode_command(code: u8, params: &[u8]) -> Vec<u8> {
 fn encode_answer(code: u8, data: &[u8]) -> Vec<u8> {
     let mut f = encode_command(code.wrapping_add(1), data);
     f[8] = 0xD7;
-    let sum = f[8..f.len() - 2].iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    let sum = f[8..f.len() - 2]
+        .iter()
+        .fold(0u8, |a, b| a.wrapping_add(*b));
     let n = f.len();
     f[n - 2] = 0u8.wrapping_sub(sum);
     f
@@ -273,9 +275,14 @@ impl Port100 {
     }
 
     fn block_timeout_ms(&self) -> u32 {
-        let wtxm = self.iso.as_ref().map_or(1, |i| u32::from(i.wtx_multiplier()));
+        let wtxm = self
+            .iso
+            .as_ref()
+            .map_or(1, |i| u32::from(i.wtx_multiplier()));
         let fwt_ms = type_b::fwt_us(self.fwi).saturating_mul(wtxm).div_ceil(1000);
-        fwt_ms.saturating_add(20).clamp(self.cfg.min_block_timeout_ms, 6500)
+        fwt_ms
+            .saturating_add(20)
+            .clamp(self.cfg.min_block_timeout_ms, 6500)
     }
 
     fn in_comm_rf(&self, ms: u32, frame: &[u8], step: Step) -> Flow {
@@ -469,9 +476,16 @@ fn comm_rf_result(data: &[u8]) -> Result<Option<&[u8]>, ReaderError> {
 
 impl ReaderDriver for Port100 {
     fn start(&mut self, op: Operation<'_>) -> UsbStep {
-        if self.wire != Wire::Idle {
-            return UsbStep::Done(Err(ReaderError::InvalidState("operation under way")));
+        if self.wire != Wire::Idle && op != Operation::Open {
+            // The previous operation was abandoned mid-way (its future dropped): the reader
+            // and the card are in an unknown state, so only a new open may follow.
+            self.wire = Wire::Idle;
+            self.iso = None;
+            return UsbStep::Done(Err(ReaderError::InvalidState(
+                "previous operation abandoned; open again",
+            )));
         }
+        self.wire = Wire::Idle;
         self.rx.clear();
         self.reads = 0;
         let flow = match op {
@@ -611,11 +625,20 @@ mod tests {
     #[test]
     fn command_frames_match_nfcpy() {
         // SetCommandType 1 as nfcpy's Frame builds it: LEN 3, LCS FD, DCS = -(D6+2A+01).
-        assert_eq!(encode_command(0x2A, &[1]), hex("0000FFFFFF 0300 FD D6 2A 01 FF 00"));
+        assert_eq!(
+            encode_command(0x2A, &[1]),
+            hex("0000FFFFFF 0300 FD D6 2A 01 FF 00")
+        );
         // GetFirmwareVersion.
-        assert_eq!(encode_command(0x20, &[]), hex("0000FFFFFF 0200 FE D6 20 0A 00"));
+        assert_eq!(
+            encode_command(0x20, &[]),
+            hex("0000FFFFFF 0200 FE D6 20 0A 00")
+        );
         // SwitchRF off.
-        assert_eq!(encode_command(0x06, &[0]), hex("0000FFFFFF 0300 FD D6 06 00 24 00"));
+        assert_eq!(
+            encode_command(0x06, &[0]),
+            hex("0000FFFFFF 0300 FD D6 06 00 24 00")
+        );
         // InSetRF 106B.
         assert_eq!(
             encode_command(0x00, &IN_SET_RF_106B),
@@ -662,7 +685,9 @@ mod tests {
                 other => panic!("expected OUT {expected_out}, got {other:?}"),
             }
             step = d.next(TransferResult::Sent);
-            if expected_out == &"0000FF00FF00" && matches!(step, UsbStep::Out { .. } | UsbStep::Done(_)) {
+            if expected_out == &"0000FF00FF00"
+                && matches!(step, UsbStep::Out { .. } | UsbStep::Done(_))
+            {
                 continue;
             }
             assert!(matches!(step, UsbStep::In { .. }), "{step:?}");
@@ -687,10 +712,22 @@ mod tests {
             first,
             &[
                 ("0000FF00FF00", vec![]),
-                ("0000FFFFFF 0300 FD D6 2A 01 FF 00", encode_answer(0x2A, &[0])),
-                ("0000FFFFFF 0200 FE D6 20 0A 00", encode_answer(0x20, &[0x11, 0x01])),
-                ("0000FFFFFF 0300 FD D6 06 00 24 00", encode_answer(0x06, &[0])),
-                ("0000FFFFFF 0600 FA D6 00 03070F07 0A 00", encode_answer(0x00, &[0])),
+                (
+                    "0000FFFFFF 0300 FD D6 2A 01 FF 00",
+                    encode_answer(0x2A, &[0]),
+                ),
+                (
+                    "0000FFFFFF 0200 FE D6 20 0A 00",
+                    encode_answer(0x20, &[0x11, 0x01]),
+                ),
+                (
+                    "0000FFFFFF 0300 FD D6 06 00 24 00",
+                    encode_answer(0x06, &[0]),
+                ),
+                (
+                    "0000FFFFFF 0600 FA D6 00 03070F07 0A 00",
+                    encode_answer(0x00, &[0]),
+                ),
                 (
                     "0000FFFFFF 2800 D8 D6 02 0018 0101 0201 0300 0400 0500 0600 0708 0800 0900 0A00 0B00 0C00 0E04 0F00 1000 1100 1200 1306 4B 00",
                     encode_answer(0x02, &[0]),
@@ -700,7 +737,10 @@ mod tests {
                     encode_answer(0x02, &[0]),
                 ),
                 ("0000FFFFFF 0700 F9 D6 04 3601 050010 DA 00", comm_ok(&atqb)),
-                ("0000FFFFFF 0D00 F3 D6 04 3601 1D01020304 00080100 BF 00", comm_ok(&[0x00])),
+                (
+                    "0000FFFFFF 0D00 F3 D6 04 3601 1D01020304 00080100 BF 00",
+                    comm_ok(&[0x00]),
+                ),
             ],
         );
         assert_eq!(step, UsbStep::Done(Ok(atqb)));
@@ -722,7 +762,10 @@ mod tests {
 
     fn answer(d: &mut Port100, reader_answer: Vec<u8>) -> UsbStep {
         assert!(matches!(d.next(TransferResult::Sent), UsbStep::In { .. }));
-        assert!(matches!(d.next(TransferResult::Received(ACK.to_vec())), UsbStep::In { .. }));
+        assert!(matches!(
+            d.next(TransferResult::Received(ACK.to_vec())),
+            UsbStep::In { .. }
+        ));
         d.next(TransferResult::Received(reader_answer))
     }
 
@@ -813,10 +856,22 @@ mod tests {
             first,
             &[
                 ("0000FF00FF00", vec![]),
-                ("0000FFFFFF 0300 FD D6 2A 01 FF 00", encode_answer(0x2A, &[0])),
-                ("0000FFFFFF 0200 FE D6 20 0A 00", encode_answer(0x20, &[0x11, 0x01])),
-                ("0000FFFFFF 0300 FD D6 06 00 24 00", encode_answer(0x06, &[0])),
-                ("0000FFFFFF 0600 FA D6 00 03070F07 0A 00", encode_answer(0x00, &[0])),
+                (
+                    "0000FFFFFF 0300 FD D6 2A 01 FF 00",
+                    encode_answer(0x2A, &[0]),
+                ),
+                (
+                    "0000FFFFFF 0200 FE D6 20 0A 00",
+                    encode_answer(0x20, &[0x11, 0x01]),
+                ),
+                (
+                    "0000FFFFFF 0300 FD D6 06 00 24 00",
+                    encode_answer(0x06, &[0]),
+                ),
+                (
+                    "0000FFFFFF 0600 FA D6 00 03070F07 0A 00",
+                    encode_answer(0x00, &[0]),
+                ),
             ],
         );
         // InSetProtocol defaults, then Type B settings, then REQB.
@@ -827,6 +882,9 @@ mod tests {
             s = answer(&mut d, timeout.clone());
         }
         assert!(matches!(s, UsbStep::Out { .. }));
-        assert_eq!(answer(&mut d, timeout), UsbStep::Done(Err(ReaderError::CardRemoved)));
+        assert_eq!(
+            answer(&mut d, timeout),
+            UsbStep::Done(Err(ReaderError::CardRemoved))
+        );
     }
 }

@@ -33,7 +33,9 @@
 
 use super::ccid::{Header, Wire, WireEvent, msg};
 use super::iso14443_4::{Action, IsoDep, IsoDepConfig, IsoDepError, Rx, type_b};
-use super::{Operation, ReaderDriver, ReaderError, SONY_VENDOR_ID, TransferResult, UsbInterface, UsbStep};
+use super::{
+    Operation, ReaderDriver, ReaderError, SONY_VENDOR_ID, TransferResult, UsbInterface, UsbStep,
+};
 use crate::transport::Capabilities;
 
 /// RC-S300/S and RC-S300/P product ids.
@@ -64,9 +66,22 @@ pub fn manage_session(t: u8) -> [u8; 8] {
 /// `switch_protocol_iso14443_4b(fsdi, cid, 4)`).
 pub fn switch_protocol_type_b() -> Vec<u8> {
     let objects: [u8; 16] = [
-        0xFF, 0x6E, 0x03, 0x01, 0x01, 0x08, // vendor: FSDI 8
-        0xFF, 0x6E, 0x03, 0x08, 0x01, 0x00, // vendor: CID 0
-        tag::SWITCH_PROTOCOL, 0x02, 0x01, 0x04, // Type B, layer 4
+        0xFF,
+        0x6E,
+        0x03,
+        0x01,
+        0x01,
+        0x08, // vendor: FSDI 8
+        0xFF,
+        0x6E,
+        0x03,
+        0x08,
+        0x01,
+        0x00, // vendor: CID 0
+        tag::SWITCH_PROTOCOL,
+        0x02,
+        0x01,
+        0x04, // Type B, layer 4
     ];
     let mut a = vec![0xFF, INS, 0x00, 0x02, objects.len() as u8];
     a.extend_from_slice(&objects);
@@ -127,7 +142,9 @@ fn ber_length(b: &[u8]) -> Option<(usize, usize)> {
 /// Parses the payload of an Escape answer: data objects then SW1 SW2 (`90 00` required).
 pub fn parse_session_answer(payload: &[u8]) -> Result<SessionAnswer, ReaderError> {
     let Some((body, sw)) = payload.split_last_chunk::<2>() else {
-        return Err(ReaderError::Protocol("escape answer shorter than a status word"));
+        return Err(ReaderError::Protocol(
+            "escape answer shorter than a status word",
+        ));
     };
     if *sw != [0x90, 0x00] {
         return Err(ReaderError::ReaderStatus {
@@ -161,7 +178,10 @@ pub fn parse_session_answer(payload: &[u8]) -> Result<SessionAnswer, ReaderError
                         .map_err(|_| ReaderError::Protocol("bad C0 status object"))?,
                 )
             }
-            tag::RESPONSE_DATA => out.data.get_or_insert_with(Vec::new).extend_from_slice(value),
+            tag::RESPONSE_DATA => out
+                .data
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(value),
             _ => {}
         }
         i += tag_len + n + len;
@@ -217,6 +237,7 @@ pub struct Rcs300 {
     iso: Option<IsoDep>,
     atqb: Vec<u8>,
     fwi: u8,
+    fsc: usize,
 }
 
 impl Default for Rcs300 {
@@ -235,17 +256,25 @@ impl Rcs300 {
             iso: None,
             atqb: Vec::new(),
             fwi: 4,
+            fsc: 32,
         }
     }
 
     fn escape(&mut self, payload: &[u8], step: Step) -> UsbStep {
         self.step = step;
-        self.wire
-            .send(msg::PC_TO_RDR_ESCAPE, msg::RDR_TO_PC_ESCAPE, [0, 0, 0], payload)
+        self.wire.send(
+            msg::PC_TO_RDR_ESCAPE,
+            msg::RDR_TO_PC_ESCAPE,
+            [0, 0, 0],
+            payload,
+        )
     }
 
     fn block_timeout_us(&self) -> u32 {
-        let wtxm = self.iso.as_ref().map_or(1, |i| u32::from(i.wtx_multiplier()));
+        let wtxm = self
+            .iso
+            .as_ref()
+            .map_or(1, |i| u32::from(i.wtx_multiplier()));
         type_b::fwt_us(self.fwi)
             .saturating_mul(wtxm)
             .max(self.cfg.min_block_timeout_us)
@@ -282,7 +311,9 @@ impl Rcs300 {
         };
         let status_err = |a: &SessionAnswer| ReaderError::ReaderStatus {
             command: INS,
-            status: a.status.map_or(0, |s| u32::from_be_bytes([0, s[0], s[1], s[2]])),
+            status: a
+                .status
+                .map_or(0, |s| u32::from_be_bytes([0, s[0], s[1], s[2]])),
         };
         match self.step {
             Step::EndStale => self.escape(&manage_session(tag::START_SESSION), Step::Start),
@@ -296,8 +327,10 @@ impl Rcs300 {
             Step::Reqb(attempt) => {
                 if answer.no_response() || (answer.ok() && answer.data.is_none()) {
                     if attempt < self.cfg.reqb_attempts {
-                        return self
-                            .escape(&transceive(&type_b::reqb(0x00), 30_000), Step::Reqb(attempt + 1));
+                        return self.escape(
+                            &transceive(&type_b::reqb(0x00), 30_000),
+                            Step::Reqb(attempt + 1),
+                        );
                     }
                     return self.done(Err(ReaderError::CardRemoved));
                 }
@@ -309,11 +342,7 @@ impl Rcs300 {
                     Some(a) if a.iso14443_4 => {
                         self.fwi = a.fwi;
                         self.atqb = frame;
-                        self.iso = Some(IsoDep::new(IsoDepConfig {
-                            fsc: a.fsc,
-                            fsd: type_b::ATTRIB_FSD,
-                            ..IsoDepConfig::default()
-                        }));
+                        self.fsc = a.fsc;
                         self.escape(&transceive(&type_b::attrib(a.pupi), 30_000), Step::Attrib)
                     }
                     Some(_) => self.done(Err(ReaderError::Unsupported(
@@ -328,13 +357,15 @@ impl Rcs300 {
                 }
                 match answer.data {
                     Some(d) if answer.ok() && type_b::attrib_ok(&d) => {
+                        self.iso = Some(IsoDep::new(IsoDepConfig {
+                            fsc: self.fsc,
+                            fsd: type_b::ATTRIB_FSD,
+                            ..IsoDepConfig::default()
+                        }));
                         let id = self.atqb.clone();
                         self.done(Ok(id))
                     }
-                    _ => {
-                        self.iso = None;
-                        self.done(Err(ReaderError::Protocol("invalid ATTRIB answer")))
-                    }
+                    _ => self.done(Err(ReaderError::Protocol("invalid ATTRIB answer"))),
                 }
             }
             Step::Block => {
@@ -373,8 +404,14 @@ impl Rcs300 {
 
 impl ReaderDriver for Rcs300 {
     fn start(&mut self, op: Operation<'_>) -> UsbStep {
-        if self.busy {
-            return UsbStep::Done(Err(ReaderError::InvalidState("operation under way")));
+        if self.busy && op != Operation::Open {
+            // The previous operation was abandoned mid-way: only a new open may follow (its
+            // stale answer is skipped by sequence number).
+            self.busy = false;
+            self.iso = None;
+            return UsbStep::Done(Err(ReaderError::InvalidState(
+                "previous operation abandoned; open again",
+            )));
         }
         self.busy = true;
         match op {
@@ -422,7 +459,7 @@ impl ReaderDriver for Rcs300 {
     }
 
     fn is_open(&self) -> bool {
-        self.iso.is_some() && !(self.busy && self.step == Step::Attrib)
+        self.iso.is_some()
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -476,8 +513,14 @@ mod tests {
 
     #[test]
     fn pseudo_apdus_as_in_the_sources() {
-        assert_eq!(manage_session(tag::START_SESSION).to_vec(), hex("FF 50 00 00 02 81 00 00"));
-        assert_eq!(manage_session(tag::END_SESSION).to_vec(), hex("FF 50 00 00 02 82 00 00"));
+        assert_eq!(
+            manage_session(tag::START_SESSION).to_vec(),
+            hex("FF 50 00 00 02 81 00 00")
+        );
+        assert_eq!(
+            manage_session(tag::END_SESSION).to_vec(),
+            hex("FF 50 00 00 02 82 00 00")
+        );
         assert_eq!(
             switch_protocol_type_b(),
             hex("FF 50 00 02 10 FF6E03010108 FF6E03080100 8F020104 00")
@@ -519,7 +562,10 @@ mod tests {
         let s = reply(d, 4, &hex(OK));
         assert_eq!(&out(&s)[10..], transceive(&[5, 0, 0], 30_000));
         let s = reply(d, 5, &card("50 01020304 00000000 00 81 71"));
-        assert_eq!(&out(&s)[10..], transceive(&hex("1D01020304 00080100"), 30_000));
+        assert_eq!(
+            &out(&s)[10..],
+            transceive(&hex("1D01020304 00080100"), 30_000)
+        );
         let s = reply(d, 6, &card("00"));
         assert_eq!(s, UsbStep::Done(Ok(hex("50 01020304 00000000 00 81 71"))));
         assert!(d.is_open());
@@ -536,7 +582,10 @@ mod tests {
         assert!(matches!(d.next(TransferResult::Sent), UsbStep::In { .. }));
         let mut te = encode(0x83, 0, 7, [0x80, 1, 0], &[]);
         te[0] = 0x83;
-        assert!(matches!(d.next(TransferResult::Received(te)), UsbStep::In { .. }));
+        assert!(matches!(
+            d.next(TransferResult::Received(te)),
+            UsbStep::In { .. }
+        ));
         let mut m = encode(0x83, 0, 7, [0, 0, 0], &card("12 0102"));
         m[0] = 0x83;
         let s = d.next(TransferResult::Received(m));

@@ -4,7 +4,9 @@
 
 use core::future::Future;
 
-use super::{ControlSetup, Operation, ReaderDriver, ReaderError, TransferResult, UsbError, UsbStep};
+use super::{
+    ControlSetup, Operation, ReaderDriver, ReaderError, TransferResult, UsbError, UsbStep,
+};
 use crate::transport::{Capabilities, MaybeSend, Transport, TransportError};
 
 /// A claimed USB interface, as a face provides it. Endpoints are numbers without the
@@ -195,7 +197,9 @@ impl<D: UsbDevice, R: ReaderDriver + MaybeSend> UsbReaderTransport<D, R> {
             };
             step = self.driver.next(input);
         }
-        Err(ReaderError::Protocol("too many transfers for one operation"))
+        Err(ReaderError::Protocol(
+            "too many transfers for one operation",
+        ))
     }
 }
 

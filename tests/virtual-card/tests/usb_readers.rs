@@ -12,7 +12,9 @@ use mynacard_core::reader::port100::Port100;
 use mynacard_core::reader::rcs300::Rcs300 as Rcs300Driver;
 use mynacard_core::reader::{ReaderDriver, ReaderStats, UsbDevice, UsbReaderTransport};
 use mynacard_core::verify::{self, TrustAnchors};
-use mynacard_core::{AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime};
+use mynacard_core::{
+    AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime,
+};
 use mynacard_virtual_card::usb::{
     CcidLevel, CcidReader, Picc, PiccConfig, Rcs300, Rcs380, UsbEmulator,
 };
@@ -173,20 +175,28 @@ fn ccid(extended: bool) -> UsbReaderTransport<Contact, Ccid> {
 }
 
 fn anchors() -> TrustAnchors {
-    TrustAnchors::new(vec![
-        JpkiCertificate::from_der(pki::auth_ca_der()).unwrap(),
-    ])
+    TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
 }
 
-fn authenticate<D: Rig, R: ReaderDriver + Send>(t: UsbReaderTransport<D, R>) -> MynaCard<UsbReaderTransport<D, R>> {
+fn authenticate<D: Rig, R: ReaderDriver + Send>(
+    t: UsbReaderTransport<D, R>,
+) -> MynaCard<UsbReaderTransport<D, R>> {
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let challenge = [0x5Au8; 32];
-    let auth = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
-        .unwrap();
-    verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature)
-        .unwrap();
+    let auth =
+        block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
+            .unwrap();
+    verify::verify_signature(
+        &auth.certificate,
+        SignInput::data(&challenge),
+        &auth.signature,
+    )
+    .unwrap();
     anchors().verify(&auth.certificate, NOW).unwrap();
-    assert!(auth.certificate.der().len() > 1000, "a certificate far larger than FSD");
+    assert!(
+        auth.certificate.der().len() > 1000,
+        "a certificate far larger than FSD"
+    );
     card
 }
 
@@ -277,8 +287,22 @@ macro_rules! reader_tests {
 reader_tests!(rcs380_reader, rcs380(PiccConfig::default()), 3);
 reader_tests!(rcs300_reader, rcs300(PiccConfig::default()), 3);
 // A card that only takes 32-byte frames: every longer command is chained.
-reader_tests!(rcs380_small_fsc, rcs380(PiccConfig { fsci: 2, ..PiccConfig::default() }), 3);
-reader_tests!(rcs300_small_fsc, rcs300(PiccConfig { fsci: 2, ..PiccConfig::default() }), 3);
+reader_tests!(
+    rcs380_small_fsc,
+    rcs380(PiccConfig {
+        fsci: 2,
+        ..PiccConfig::default()
+    }),
+    3
+);
+reader_tests!(
+    rcs300_small_fsc,
+    rcs300(PiccConfig {
+        fsci: 2,
+        ..PiccConfig::default()
+    }),
+    3
+);
 // Contact CCID: removed before the second APDU of the read.
 reader_tests!(ccid_extended, ccid(true), 1);
 reader_tests!(ccid_short, ccid(false), 1);
@@ -303,9 +327,21 @@ fn measure<D: Rig, R: ReaderDriver + Send>(
 fn transfers_per_apdu() {
     let rows = [
         ("RC-S380 (Port-100)", measure(rcs380(PiccConfig::default()))),
-        ("RC-S380, FSC 32", measure(rcs380(PiccConfig { fsci: 2, ..PiccConfig::default() }))),
+        (
+            "RC-S380, FSC 32",
+            measure(rcs380(PiccConfig {
+                fsci: 2,
+                ..PiccConfig::default()
+            })),
+        ),
         ("RC-S300 (escape)", measure(rcs300(PiccConfig::default()))),
-        ("RC-S300, FSC 32", measure(rcs300(PiccConfig { fsci: 2, ..PiccConfig::default() }))),
+        (
+            "RC-S300, FSC 32",
+            measure(rcs300(PiccConfig {
+                fsci: 2,
+                ..PiccConfig::default()
+            })),
+        ),
         ("CCID extended APDU", measure(ccid(true))),
         ("CCID short APDU", measure(ccid(false))),
     ];
@@ -321,7 +357,10 @@ fn transfers_per_apdu() {
             s.bytes_in,
             single.transfers_per_apdu()
         );
-        assert_eq!(s.transfers, *device_total, "{name}: the device saw every transfer");
+        assert_eq!(
+            s.transfers, *device_total,
+            "{name}: the device saw every transfer"
+        );
     }
     // A short APDU without chaining: Port-100 = OUT command, IN ACK, IN answer; CCID-shaped
     // readers = OUT, IN. Chained certificate reads and time extensions add to the mean.

@@ -129,11 +129,9 @@ impl CcidReader {
     }
 
     fn xfr(&mut self, seq: u8, level: u16, data: &[u8]) {
-        if let Some(n) = self.remove_after {
-            if self.apdus >= n {
-                self.remove_card();
-                self.remove_after = None;
-            }
+        if self.remove_after.is_some_and(|n| self.apdus >= n) {
+            self.remove_card();
+            self.remove_after = None;
         }
         if !self.present || !self.powered {
             self.failed(0x80, seq);
@@ -229,7 +227,7 @@ impl UsbEmulator for CcidReader {
             // XfrBlock
             0x6F => {
                 let level = u16::from_le_bytes([data[8], data[9]]);
-                self.xfr(seq, level, &body.to_vec());
+                self.xfr(seq, level, body);
             }
             // Anything else: command not supported (bError 0 = offset of bMessageType).
             t => self.message(if t == 0x6B { 0x83 } else { 0x81 }, seq, 0x40, 0, 0, &[]),

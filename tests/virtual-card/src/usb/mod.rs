@@ -102,7 +102,11 @@ mod core_device {
     macro_rules! usb_device {
         ($t:ty) => {
             impl UsbDevice for $t {
-                async fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbError> {
+                async fn transfer_out(
+                    &mut self,
+                    endpoint: u8,
+                    data: &[u8],
+                ) -> Result<(), UsbError> {
                     UsbEmulator::transfer_out(self, endpoint, data).map_err(map)
                 }
                 async fn transfer_in(

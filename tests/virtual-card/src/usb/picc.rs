@@ -158,11 +158,9 @@ impl Picc {
 
     /// One frame from the reader; `None` is silence (the reader times out).
     pub fn frame(&mut self, f: &[u8]) -> Option<Vec<u8>> {
-        if let Some(n) = self.lift_after {
-            if self.frames >= n {
-                self.lift();
-                self.lift_after = None;
-            }
+        if self.lift_after.is_some_and(|n| self.frames >= n) {
+            self.lift();
+            self.lift_after = None;
         }
         if self.lifted || !self.field {
             return None;
@@ -237,15 +235,14 @@ impl Picc {
             self.tx_sent = 0;
             self.tx_last_len = 0;
             let ins = apdu.get(1).copied();
-            if let Some(i) = self
+            let planned = self
                 .wtx_plan
                 .iter()
                 .position(|(want, _, _)| want.is_none() || *want == ins)
-            {
-                if let Some((_, count, wtxm)) = self.wtx_plan.remove(i) {
-                    self.pending_wtx = count;
-                    self.wtxm = wtxm;
-                }
+                .and_then(|i| self.wtx_plan.remove(i));
+            if let Some((_, count, wtxm)) = planned {
+                self.pending_wtx = count;
+                self.wtxm = wtxm;
             }
             return Some(self.next_block());
         }
@@ -264,12 +261,13 @@ impl Picc {
             }
             // Rule E, then continue our chain.
             self.bn ^= 1;
-            if self.tx_sent + self.tx_last_len < self.tx.len() || self.tx_last_len > 0 {
-                self.tx_sent += self.tx_last_len;
-                self.tx_last_len = 0;
-                if self.tx_sent < self.tx.len() {
-                    return Some(self.next_block());
-                }
+            if self.tx_last_len == 0 {
+                return None;
+            }
+            self.tx_sent += self.tx_last_len;
+            self.tx_last_len = 0;
+            if self.tx_sent < self.tx.len() {
+                return Some(self.next_block());
             }
             return None;
         }

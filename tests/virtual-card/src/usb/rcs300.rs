@@ -65,7 +65,8 @@ impl Rcs300 {
         if self.time_extensions > 0 {
             self.time_extensions -= 1;
             // bmCommandStatus 2: time extension requested, bError = multiplier.
-            self.queue.push(vec![0x83, 0, 0, 0, 0, 0, seq, 0x80, 0x01, 0]);
+            self.queue
+                .push(vec![0x83, 0, 0, 0, 0, 0, seq, 0x80, 0x01, 0]);
         }
         let mut m = vec![0x83];
         m.extend_from_slice(&(body.len() as u32).to_le_bytes());
@@ -86,7 +87,10 @@ impl Rcs300 {
             let (len, n) = match *rest.first()? {
                 l @ 0..=0x7F => (usize::from(l), 1),
                 0x81 => (usize::from(*rest.get(1)?), 2),
-                0x82 => (usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])), 3),
+                0x82 => (
+                    usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])),
+                    3,
+                ),
                 _ => return None,
             };
             out.push((tag, rest.get(n..n + len)?.to_vec()));
@@ -140,7 +144,10 @@ impl Rcs300 {
                 out.extend_from_slice(&OK);
             }
             0x01 => {
-                let frame = objects.iter().find(|(t, _)| *t == 0x95).map(|(_, v)| v.clone());
+                let frame = objects
+                    .iter()
+                    .find(|(t, _)| *t == 0x95)
+                    .map(|(_, v)| v.clone());
                 let reply = match frame {
                     Some(f) if self.session && self.type_b => self.picc.frame(&f),
                     _ => None,
@@ -186,7 +193,8 @@ impl UsbEmulator for Rcs300 {
         }
         if data[0] != 0x6B {
             // Only Escape on this interface: CMD_NOT_SUPPORTED (bError 0).
-            self.queue.push(vec![0x83, 0, 0, 0, 0, 0, seq, 0x40, 0x00, 0]);
+            self.queue
+                .push(vec![0x83, 0, 0, 0, 0, 0, seq, 0x40, 0x00, 0]);
             return Ok(());
         }
         self.escapes += 1;

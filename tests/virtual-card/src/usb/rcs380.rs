@@ -57,7 +57,16 @@ impl Rcs380 {
     fn frame(data: &[u8]) -> Vec<u8> {
         let len = data.len() as u16;
         let [lo, hi] = len.to_le_bytes();
-        let mut f = vec![0, 0, 0xFF, 0xFF, 0xFF, lo, hi, 0u8.wrapping_sub(lo).wrapping_sub(hi)];
+        let mut f = vec![
+            0,
+            0,
+            0xFF,
+            0xFF,
+            0xFF,
+            lo,
+            hi,
+            0u8.wrapping_sub(lo).wrapping_sub(hi),
+        ];
         f.extend_from_slice(data);
         let sum: u8 = data.iter().fold(0, |a, b| a.wrapping_add(*b));
         f.push(0u8.wrapping_sub(sum));
@@ -98,7 +107,8 @@ impl Rcs380 {
             }
             // InSetProtocol: pairs of (setting, value).
             0x02 => {
-                let ok = p.len() % 2 == 0 && p.chunks(2).all(|c| c[0] <= 0x18);
+                let ok =
+                    p.chunks_exact(2).remainder().is_empty() && p.chunks(2).all(|c| c[0] <= 0x18);
                 self.answer(code, &[if ok { 0 } else { 1 }]);
             }
             // InCommRF: timeout (2 bytes) then the frame.
@@ -158,7 +168,7 @@ impl UsbEmulator for Rcs380 {
         if body.len() < 2 || body[0] != 0xD6 {
             return Ok(());
         }
-        self.command(body[1], &body[2..].to_vec());
+        self.command(body[1], &body[2..]);
         Ok(())
     }
 
