@@ -488,6 +488,9 @@ impl ReaderDriver for Ccid {
         match input {
             TransferResult::Failed(e) => self.done(Err(e.into())),
             TransferResult::Sent => self.wire.read(),
+            TransferResult::Waited => {
+                self.done(Err(ReaderError::InvalidState("no wait was asked for")))
+            }
             TransferResult::Received(b) => match self.wire.receive(&b) {
                 WireEvent::Read(s) => s,
                 WireEvent::Error(e) => self.done(Err(e)),

@@ -60,6 +60,9 @@ pub enum UsbStep {
     ControlOut { setup: ControlSetup, data: Vec<u8> },
     /// Control IN transfer of at most `max_len` bytes.
     ControlIn { setup: ControlSetup, max_len: usize },
+    /// No transfer: wait `ms` milliseconds (a guard time the reader or the card needs, e.g.
+    /// after switching the field), then report [`TransferResult::Waited`].
+    Wait { ms: u32 },
     /// The operation is over: for an exchange the response APDU, for an open the card's
     /// identification (ATQB or ATR), for a close nothing.
     Done(Result<Vec<u8>, ReaderError>),
@@ -74,6 +77,8 @@ pub enum TransferResult {
     Received(Vec<u8>),
     /// The transfer failed.
     Failed(UsbError),
+    /// A [`UsbStep::Wait`] is over.
+    Waited,
 }
 
 /// Why a USB transfer failed, as the face saw it.
@@ -280,6 +285,7 @@ mod robustness {
                 assert!(n < 20_000, "operation {op:?} does not end");
                 let input = match &step {
                     UsbStep::Done(_) => break,
+                    UsbStep::Wait { .. } => TransferResult::Waited,
                     UsbStep::Out { .. } | UsbStep::ControlOut { .. } => match r.byte() {
                         0 => TransferResult::Failed(UsbError::Stall),
                         _ => TransferResult::Sent,

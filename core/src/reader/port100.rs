@@ -12,6 +12,8 @@
 //!   GetFirmwareVersion, SwitchRF off) and close (SwitchRF off, ACK).
 //! - `aruneko/WebUSB-MyNumberCard src/Type4B.ts`: the same InSetRF/InSetProtocol bytes for
 //!   this card over WebUSB, ATTRIB `1D PUPI 00 08 01 00`, I-blocks `02`/`03`, R(ACK) `A2`/`A3`.
+//! - `kubohiroya/turbowarp-webusb-pasori src/extension.ts`: WebUSB interface 0, bulk OUT 2,
+//!   bulk IN 1, InCommRF timeout `36 01` (310 × 0.1 ms).
 //!
 //! Frame (command, host → reader):
 //! `00 00 FF FF FF` LEN_L LEN_H LCS `D6` CMD PARAMS… DCS `00`, LEN = bytes from `D6` to the
@@ -159,9 +161,9 @@ pub fn parse_frame(buf: &[u8]) -> Parsed {
     Parsed::Frame(Frame::Data(data.to_vec()), total)
 }
 
-/// Endpoints and bounds. The defaults are the RC-S380's bulk endpoints as commonly reported
-/// (OUT 2, IN 1; unconfirmed by the sources, which look them up in the interface
-/// descriptor — a face should do the same and override these).
+/// Endpoints and bounds. The defaults are the RC-S380's interface 0 bulk endpoints OUT 2 and
+/// IN 1, as `kubohiroya/turbowarp-webusb-pasori src/extension.ts` uses them over WebUSB
+/// (nfcpy looks them up in the interface descriptor; a face may do the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Port100Config {
     /// Bulk OUT endpoint number (no direction bit, as WebUSB takes it).
@@ -542,6 +544,11 @@ impl ReaderDriver for Port100 {
                 }
             },
             TransferResult::Received(b) => b,
+            TransferResult::Waited => {
+                return self.emit(Flow::Done(Err(ReaderError::InvalidState(
+                    "no wait was asked for",
+                ))));
+            }
         };
         let code = match self.wire {
             Wire::AwaitAck(c) | Wire::AwaitAnswer(c) => c,

@@ -20,13 +20,22 @@
 //!   the card, CCID Escape header with bmCommandStatus 2 = time extension.
 //! - `/work/shared/spec/readers.md` (session commands, tag `5F46`, `95`, `97`).
 //!
-//! Unconfirmed (not stated by the sources, or not checked on hardware): the bulk endpoint
-//! numbers (felica-rs picks the first interface with a bulk IN and a bulk OUT endpoint; a face
-//! should do the same and override [`Rcs300Config`]); the meaning of the `04` in `8F 02 01 04`
-//! (felica-rs passes it for ISO 14443-4 Type B) and of the vendor `FF 6E` objects; the three
-//! trailing zero bytes of the transceive pseudo-APDU (felica-rs sends them; an extended Le
-//! would be two); felica-rs waits 30 ms after RF off and 21 ms after RF on, which a sans-IO
-//! driver cannot do: here the REQB retries cover the field's settling time.
+//! - A public RC-S300 WebUSB write-up (EZ Sign writer notes, §9 "SONY RC-S300 (PaSoRi 4.0) +
+//!   WebUSB"): interface 1 (class 0xFF; interface 0 is CCID and refused to WebUSB), bulk
+//!   endpoints 2 OUT and 2 IN (64-byte packets), the same `FF 50 00 00 02 8x 00 00` session
+//!   commands, I-blocks built by the host over P2 `01`, S(WTX) echoed.
+//!
+//! Guard times: felica-rs waits 30 ms after RF off, 21 ms after RF on and 20 ms after the
+//! protocol switch; the driver asks for them with [`UsbStep::Wait`]. (The EZ Sign notes wait
+//! 500-800 ms between RF off and RF on; raise them here if a card does not answer REQB.)
+//!
+//! Unconfirmed (not stated alike by the sources, or not checked on hardware with this card):
+//! whether `8F 02 01 04` (Type B, layer 4, as felica-rs sends it) leaves REQB/ATTRIB to the
+//! host as felica-rs's low-level path assumes (for Type A, the EZ Sign notes say layer 4 makes
+//! the reader activate the card itself and report the ATS in `5F51`); the vendor `FF 6E`
+//! objects (FSDI, CID); the flags object `90 02 00 1C` (felica-rs sends it; an ESP32 probe of
+//! the RC-S300 with FeliCa saw `90` objects refused); the three trailing zero bytes of the
+//! transceive pseudo-APDU (felica-rs sends them; an extended Le would be two).
 //!
 //! Transfers per APDU (no chaining): 2 per ISO-DEP block (OUT Escape, IN Escape answer),
 //! plus one IN per CCID time extension.
@@ -204,7 +213,7 @@ impl Default for Rcs300Config {
     fn default() -> Self {
         Rcs300Config {
             endpoint_out: 2,
-            endpoint_in: 1,
+            endpoint_in: 2,
             max_in: 1024,
             reqb_attempts: 3,
             min_block_timeout_us: 500_000,
@@ -238,6 +247,7 @@ pub struct Rcs300 {
     atqb: Vec<u8>,
     fwi: u8,
     fsc: usize,
+    after_wait: Option<(Vec<u8>, Step)>,
 }
 
 impl Default for Rcs300 {
@@ -257,6 +267,7 @@ impl Rcs300 {
             atqb: Vec::new(),
             fwi: 4,
             fsc: 32,
+            after_wait: None,
         }
     }
 
@@ -268,6 +279,12 @@ impl Rcs300 {
             [0, 0, 0],
             payload,
         )
+    }
+
+    /// Asks the caller to wait `ms`, then sends `payload`.
+    fn wait_then(&mut self, ms: u32, payload: Vec<u8>, step: Step) -> UsbStep {
+        self.after_wait = Some((payload, step));
+        UsbStep::Wait { ms }
     }
 
     fn block_timeout_us(&self) -> u32 {
@@ -321,9 +338,13 @@ impl Rcs300 {
                 self.done(Err(status_err(&answer)))
             }
             Step::Start => self.escape(&manage_session(tag::RF_OFF), Step::RfOff),
-            Step::RfOff => self.escape(&manage_session(tag::RF_ON), Step::RfOn),
-            Step::RfOn => self.escape(&switch_protocol_type_b(), Step::Switch),
-            Step::Switch => self.escape(&transceive(&type_b::reqb(0x00), 30_000), Step::Reqb(1)),
+            // Guard times of felica-rs (`RF_OFF_GUARD_TIME`, `RF_ON_GUARD_TIME`,
+            // `SWITCH_PROTOCOL_GUARD_TIME`): the card must lose power, then power up.
+            Step::RfOff => self.wait_then(30, manage_session(tag::RF_ON).to_vec(), Step::RfOn),
+            Step::RfOn => self.wait_then(21, switch_protocol_type_b(), Step::Switch),
+            Step::Switch => {
+                self.wait_then(20, transceive(&type_b::reqb(0x00), 30_000), Step::Reqb(1))
+            }
             Step::Reqb(attempt) => {
                 if answer.no_response() || (answer.ok() && answer.data.is_none()) {
                     if attempt < self.cfg.reqb_attempts {
@@ -444,12 +465,21 @@ impl ReaderDriver for Rcs300 {
     }
 
     fn next(&mut self, input: TransferResult) -> UsbStep {
+        if self.busy && input == TransferResult::Waited {
+            return match self.after_wait.take() {
+                Some((payload, step)) => self.escape(&payload, step),
+                None => self.done(Err(ReaderError::InvalidState("no wait was asked for"))),
+            };
+        }
         if !self.busy || !self.wire.pending() {
             return self.done(Err(ReaderError::InvalidState("no operation under way")));
         }
         match input {
             TransferResult::Failed(e) => self.done(Err(e.into())),
             TransferResult::Sent => self.wire.read(),
+            TransferResult::Waited => {
+                self.done(Err(ReaderError::InvalidState("no wait was asked for")))
+            }
             TransferResult::Received(b) => match self.wire.receive(&b) {
                 WireEvent::Read(s) => s,
                 WireEvent::Error(e) => self.done(Err(e)),
@@ -555,11 +585,14 @@ mod tests {
         assert_eq!(&out(&s)[10..], hex("FF50000002810000"));
         let s = reply(d, 1, &hex(OK));
         assert_eq!(&out(&s)[10..], hex("FF50000002830000"));
-        let s = reply(d, 2, &hex(OK));
+        assert_eq!(reply(d, 2, &hex(OK)), UsbStep::Wait { ms: 30 });
+        let s = d.next(TransferResult::Waited);
         assert_eq!(&out(&s)[10..], hex("FF50000002840000"));
-        let s = reply(d, 3, &hex(OK));
+        assert_eq!(reply(d, 3, &hex(OK)), UsbStep::Wait { ms: 21 });
+        let s = d.next(TransferResult::Waited);
         assert_eq!(&out(&s)[10..], switch_protocol_type_b());
-        let s = reply(d, 4, &hex(OK));
+        assert_eq!(reply(d, 4, &hex(OK)), UsbStep::Wait { ms: 20 });
+        let s = d.next(TransferResult::Waited);
         assert_eq!(&out(&s)[10..], transceive(&[5, 0, 0], 30_000));
         let s = reply(d, 5, &card("50 01020304 00000000 00 81 71"));
         assert_eq!(

@@ -40,6 +40,10 @@ pub trait UsbDevice: MaybeSend {
         setup: ControlSetup,
         max_len: usize,
     ) -> impl Future<Output = Result<Vec<u8>, UsbError>> + MaybeSend;
+
+    /// Waits `ms` milliseconds (a timer of the face's runtime: `setTimeout` in a browser).
+    /// Emulators may return at once.
+    fn wait(&mut self, ms: u32) -> impl Future<Output = ()> + MaybeSend;
 }
 
 /// Transfers counted by [`UsbReaderTransport`], for benchmarks and tests.
@@ -183,6 +187,10 @@ impl<D: UsbDevice, R: ReaderDriver + MaybeSend> UsbReaderTransport<D, R> {
                         Ok(()) => TransferResult::Sent,
                         Err(e) => TransferResult::Failed(e),
                     }
+                }
+                UsbStep::Wait { ms } => {
+                    self.device.wait(ms).await;
+                    TransferResult::Waited
                 }
                 UsbStep::ControlIn { setup, max_len } => {
                     self.stats.transfers += 1;

@@ -119,6 +119,9 @@ impl UsbDevice for Contact {
     ) -> Result<Vec<u8>, mynacard_core::reader::UsbError> {
         UsbDevice::control_in(&mut self.reader, setup, max_len).await
     }
+    async fn wait(&mut self, ms: u32) {
+        UsbDevice::wait(&mut self.reader, ms).await
+    }
 }
 
 impl Rig for Contact {
@@ -369,4 +372,30 @@ fn transfers_per_apdu() {
     for (name, (s, _, _)) in &rows {
         assert!(s.transfers_per_apdu() < 6.0, "{name}");
     }
+}
+
+#[test]
+fn rcs300_asks_for_the_field_guard_times() {
+    let mut t = rcs300(PiccConfig::default());
+    block_on(t.open()).unwrap();
+    // RF off 30 ms, RF on 21 ms, protocol switch 20 ms (felica-rs guard times).
+    assert_eq!(t.device().waited_ms(), 71);
+    assert_eq!(t.card_id()[0], 0x50, "ATQB");
+    block_on(t.close()).unwrap();
+    assert!(!t.driver().is_open());
+}
+
+#[test]
+fn rcs380_open_and_close_sequence() {
+    let mut t = rcs380(PiccConfig::default());
+    block_on(t.open()).unwrap();
+    // nfcpy's init and Type B sensing, then ATTRIB.
+    assert_eq!(
+        t.device().commands(),
+        [0x2A, 0x20, 0x06, 0x00, 0x02, 0x02, 0x04, 0x04]
+    );
+    block_on(t.close()).unwrap();
+    // DESELECT through InCommRF, then the field off.
+    assert_eq!(&t.device().commands()[8..], [0x04, 0x06]);
+    assert!(!t.driver().is_open());
 }

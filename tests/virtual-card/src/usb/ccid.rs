@@ -25,6 +25,7 @@ pub struct CcidReader {
     queue: InQueue,
     unplugged: bool,
     count: TransferCount,
+    pub(crate) waited_ms: u64,
     present: bool,
     powered: bool,
     command: Vec<u8>,
@@ -36,6 +37,11 @@ pub struct CcidReader {
 }
 
 impl CcidReader {
+    /// Milliseconds the host was asked to wait (guard times), summed.
+    pub fn waited_ms(&self) -> u64 {
+        self.waited_ms
+    }
+
     /// `max_message` is dwMaxCCIDMessageLength (header included).
     pub fn new(card: VirtualCard, level: CcidLevel, max_message: usize) -> CcidReader {
         CcidReader {
@@ -53,6 +59,7 @@ impl CcidReader {
             time_extensions: 0,
             remove_after: None,
             apdus: 0,
+            waited_ms: 0,
         }
     }
 

@@ -131,6 +131,10 @@ mod core_device {
                 ) -> Result<Vec<u8>, UsbError> {
                     Err(UsbError::Stall)
                 }
+                async fn wait(&mut self, ms: u32) {
+                    // Emulated time: nothing to wait for, but the guard times are recorded.
+                    self.waited_ms += u64::from(ms);
+                }
             }
         };
     }

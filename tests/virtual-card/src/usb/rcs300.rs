@@ -7,7 +7,7 @@ use super::{InQueue, Picc, TransferCount, UsbEmulator, UsbFault};
 use crate::card::VirtualCard;
 
 pub const ENDPOINT_OUT: u8 = 2;
-pub const ENDPOINT_IN: u8 = 1;
+pub const ENDPOINT_IN: u8 = 2;
 
 /// An RC-S300 with a card on it.
 #[derive(Debug)]
@@ -16,6 +16,7 @@ pub struct Rcs300 {
     queue: InQueue,
     unplugged: bool,
     count: TransferCount,
+    pub(crate) waited_ms: u64,
     session: bool,
     type_b: bool,
     time_extensions: u32,
@@ -26,6 +27,11 @@ const OK: [u8; 5] = [0xC0, 0x03, 0x00, 0x90, 0x00];
 const NO_ANSWER: [u8; 5] = [0xC0, 0x03, 0x01, 0x64, 0x01];
 
 impl Rcs300 {
+    /// Milliseconds the host was asked to wait (guard times), summed.
+    pub fn waited_ms(&self) -> u64 {
+        self.waited_ms
+    }
+
     pub fn new(card: VirtualCard) -> Rcs300 {
         Rcs300::with_picc(Picc::new(card))
     }
@@ -40,6 +46,7 @@ impl Rcs300 {
             type_b: false,
             time_extensions: 0,
             escapes: 0,
+            waited_ms: 0,
         }
     }
 

@@ -19,12 +19,18 @@ pub struct Rcs380 {
     queue: InQueue,
     unplugged: bool,
     count: TransferCount,
+    pub(crate) waited_ms: u64,
     command_type: u8,
     rf_type_b: bool,
     commands: Vec<u8>,
 }
 
 impl Rcs380 {
+    /// Milliseconds the host was asked to wait (guard times), summed.
+    pub fn waited_ms(&self) -> u64 {
+        self.waited_ms
+    }
+
     pub fn new(card: VirtualCard) -> Rcs380 {
         Rcs380::with_picc(Picc::new(card))
     }
@@ -38,6 +44,7 @@ impl Rcs380 {
             command_type: 0,
             rf_type_b: false,
             commands: Vec::new(),
+            waited_ms: 0,
         }
     }
 
