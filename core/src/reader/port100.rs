@@ -800,6 +800,29 @@ mod tests {
     }
 
     #[test]
+    fn ack_and_answer_in_one_transfer_or_in_pieces() {
+        let mut d = Port100::default();
+        open(&mut d);
+        d.start(Operation::Exchange(&hex("00A4040C02 3F00")));
+        d.next(TransferResult::Sent);
+        let mut both = ACK.to_vec();
+        both.extend(comm_ok(&hex("02 9000")));
+        assert_eq!(
+            d.next(TransferResult::Received(both)),
+            UsbStep::Done(Ok(hex("9000")))
+        );
+        d.start(Operation::Exchange(&hex("00A4040C02 3F00")));
+        d.next(TransferResult::Sent);
+        let mut all = ACK.to_vec();
+        all.extend(comm_ok(&hex("03 9000")));
+        let mut s = UsbStep::Done(Err(ReaderError::Timeout));
+        for piece in all.chunks(4) {
+            s = d.next(TransferResult::Received(piece.to_vec()));
+        }
+        assert_eq!(s, UsbStep::Done(Ok(hex("9000"))));
+    }
+
+    #[test]
     fn lifted_card_is_card_removed_after_bounded_retries() {
         let mut d = Port100::default();
         open(&mut d);

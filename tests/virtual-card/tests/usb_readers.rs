@@ -380,6 +380,8 @@ fn rcs300_asks_for_the_field_guard_times() {
     block_on(t.open()).unwrap();
     // RF off 30 ms, RF on 21 ms, protocol switch 20 ms (felica-rs guard times).
     assert_eq!(t.device().waited_ms(), 71);
+    // 7 escapes (end stale session, start, RF off, RF on, switch, REQB, ATTRIB), OUT + IN each.
+    assert_eq!(t.stats().transfers, 14);
     assert_eq!(t.card_id()[0], 0x50, "ATQB");
     block_on(t.close()).unwrap();
     assert!(!t.driver().is_open());
@@ -389,6 +391,8 @@ fn rcs300_asks_for_the_field_guard_times() {
 fn rcs380_open_and_close_sequence() {
     let mut t = rcs380(PiccConfig::default());
     block_on(t.open()).unwrap();
+    // ACK, then 8 commands of OUT + IN ACK + IN answer.
+    assert_eq!(t.stats().transfers, 25);
     // nfcpy's init and Type B sensing, then ATTRIB.
     assert_eq!(
         t.device().commands(),
@@ -398,4 +402,21 @@ fn rcs380_open_and_close_sequence() {
     // DESELECT through InCommRF, then the field off.
     assert_eq!(&t.device().commands()[8..], [0x04, 0x06]);
     assert!(!t.driver().is_open());
+}
+
+#[test]
+fn chaining_happens_both_ways() {
+    // FSC 32: the signature command (DigestInfo of 51 bytes) goes out in chained blocks, and
+    // the certificate comes back in chained blocks of FSD 256.
+    let card = authenticate(rcs380(PiccConfig {
+        fsci: 2,
+        ..PiccConfig::default()
+    }));
+    let (rx, tx) = card.transport().device().picc().chained_blocks();
+    assert!(rx >= 1, "command chaining: {rx}");
+    assert!(tx >= 6, "response chaining: {tx}");
+    let card = authenticate(rcs300(PiccConfig::default()));
+    let (rx, tx) = card.transport().device().picc().chained_blocks();
+    assert_eq!(rx, 0, "everything fits in FSC 256");
+    assert!(tx >= 6, "response chaining: {tx}");
 }

@@ -69,6 +69,8 @@ pub struct Picc {
     lift_after: Option<usize>,
     frames: usize,
     apdus: usize,
+    rx_chained: usize,
+    tx_chained: usize,
 }
 
 impl Picc {
@@ -97,6 +99,8 @@ impl Picc {
             lift_after: None,
             frames: 0,
             apdus: 0,
+            rx_chained: 0,
+            tx_chained: 0,
         }
     }
 
@@ -135,6 +139,11 @@ impl Picc {
     /// S(WTX) requests sent so far.
     pub fn wtx_sent(&self) -> usize {
         self.wtx_sent
+    }
+
+    /// Chained I-blocks received (command chaining) and sent (response chaining).
+    pub fn chained_blocks(&self) -> (usize, usize) {
+        (self.rx_chained, self.tx_chained)
     }
 
     /// APDUs the card processed.
@@ -226,6 +235,7 @@ impl Picc {
             }
             self.rx.extend_from_slice(inf);
             if pcb & 0x10 != 0 {
+                self.rx_chained += 1;
                 self.last = vec![0xA2 | self.bn];
                 return Some(self.last.clone());
             }
@@ -296,6 +306,9 @@ impl Picc {
         let end = (start + room).min(self.tx.len());
         let more = end < self.tx.len();
         self.tx_last_len = end - start;
+        if more {
+            self.tx_chained += 1;
+        }
         let mut b = vec![0x02 | self.bn | if more { 0x10 } else { 0 }];
         b.extend_from_slice(&self.tx[start..end]);
         if !more {
