@@ -22,7 +22,7 @@
 //!
 //! Transfers per APDU (no chaining): 3 per ISO-DEP block: OUT command, IN ACK, IN response.
 
-use super::iso14443_4::{self, Action, IsoDep, IsoDepConfig, IsoDepError, Rx, type_b};
+use super::iso14443_4::{Action, IsoDep, IsoDepConfig, IsoDepError, Rx, type_b};
 use super::{
     MAX_READS_PER_ANSWER, Operation, ReaderDriver, ReaderError, SONY_VENDOR_ID, TransferResult,
     UsbInterface, UsbStep,
@@ -621,9 +621,6 @@ impl ReaderDriver for Port100 {
     }
 }
 
-/// Re-export for the docs: the ISO-DEP block helpers this driver runs.
-pub use iso14443_4::type_b as activation;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -820,6 +817,18 @@ mod tests {
             s = d.next(TransferResult::Received(piece.to_vec()));
         }
         assert_eq!(s, UsbStep::Done(Ok(hex("9000"))));
+    }
+
+    #[test]
+    fn crc_error_is_answered_with_r_nak() {
+        let mut d = Port100::default();
+        open(&mut d);
+        d.start(Operation::Exchange(&hex("00B0000004")));
+        // CRC_ERROR (0x04) from the chip: the block was broken on air.
+        let s = answer(&mut d, encode_answer(0x04, &[0x04, 0, 0, 0, 0]));
+        assert_eq!(block_of(&out_data(&s)), hex("B2"));
+        let s = answer(&mut d, comm_ok(&hex("02 01020304 9000")));
+        assert_eq!(s, UsbStep::Done(Ok(hex("01020304 9000"))));
     }
 
     #[test]
