@@ -60,10 +60,9 @@ impl Rig for Rcs300 {
     }
 }
 
-/// CCID reader whose time extensions are counted by the test.
+/// The CCID reader emulator, wrapped so the test can give it the `Rig` trait.
 struct Contact {
     reader: CcidReader,
-    extensions: usize,
 }
 
 impl UsbEmulator for Contact {
@@ -130,10 +129,9 @@ impl Rig for Contact {
     }
     fn slow_signature(&mut self, n: u32) {
         self.reader.time_extensions(n);
-        self.extensions += n as usize;
     }
     fn extensions_sent(&self) -> usize {
-        self.extensions
+        self.reader.time_extensions_sent()
     }
 }
 
@@ -165,10 +163,7 @@ fn ccid(extended: bool) -> UsbReaderTransport<Contact, Ccid> {
     let features = reader.features();
     assert_eq!(DriverLevel::from_features(features), dlevel);
     UsbReaderTransport::new(
-        Contact {
-            reader,
-            extensions: 0,
-        },
+        Contact { reader },
         Ccid::new(CcidConfig {
             level: dlevel,
             max_message: 271,

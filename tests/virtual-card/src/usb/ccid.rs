@@ -32,6 +32,7 @@ pub struct CcidReader {
     response: Vec<u8>,
     response_sent: usize,
     time_extensions: u32,
+    time_extensions_sent: usize,
     remove_after: Option<usize>,
     apdus: usize,
 }
@@ -57,6 +58,7 @@ impl CcidReader {
             response: Vec::new(),
             response_sent: 0,
             time_extensions: 0,
+            time_extensions_sent: 0,
             remove_after: None,
             apdus: 0,
             waited_ms: 0,
@@ -89,6 +91,11 @@ impl CcidReader {
     /// The card is pulled out after `n` more APDUs.
     pub fn remove_after_apdus(&mut self, n: usize) {
         self.remove_after = Some(self.apdus + n);
+    }
+
+    /// Time extensions sent so far.
+    pub fn time_extensions_sent(&self) -> usize {
+        self.time_extensions_sent
     }
 
     /// Each of the next `n` XfrBlock answers comes after one time extension.
@@ -146,6 +153,7 @@ impl CcidReader {
         }
         if self.time_extensions > 0 {
             self.time_extensions -= 1;
+            self.time_extensions_sent += 1;
             self.message(0x80, seq, 0x80, 0x01, 0, &[]);
         }
         match (self.level, level) {
