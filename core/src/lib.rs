@@ -42,6 +42,7 @@ pub mod error;
 pub mod four_info;
 pub mod my_number;
 pub mod pin;
+pub mod reader;
 pub mod tlv;
 pub mod transport;
 pub mod verify;

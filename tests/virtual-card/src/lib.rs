@@ -28,6 +28,7 @@ mod persona;
 pub mod pki;
 #[cfg(feature = "core-transport")]
 mod transport;
+pub mod usb;
 pub mod vpcd;
 
 pub use card::{Seen, VirtualCard, sw};
