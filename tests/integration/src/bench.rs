@@ -227,3 +227,99 @@ pub fn big_crl(n: usize) -> Vec<u8> {
     .to_der()
     .unwrap()
 }
+
+/// A class of reader in the latency model: the round trip of one short APDU (card work
+/// included only as far as the cited measurement includes it), and what each further 256 bytes
+/// of response add (chained ISO-DEP blocks on air, USB for host-side chaining). Sources and the
+/// derivations: docs/latency.md.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ReaderClass {
+    pub name: &'static str,
+    pub apdu_ms: f64,
+    pub per_256_bytes_ms: f64,
+    pub basis: &'static str,
+}
+
+pub const READER_CLASSES: [ReaderClass; 6] = [
+    ReaderClass {
+        name: "Sony RC-S380 (USB Port-100, host ISO-DEP)",
+        apdu_ms: 9.0,
+        per_256_bytes_ms: 32.0,
+        basis: "derived: 4 Port-100 commands × 3 bulk transfers at 1 ms USB frames + 106 kbps air time",
+    },
+    ReaderClass {
+        name: "Sony RC-S300 (CCID, APDU level)",
+        apdu_ms: 4.0,
+        per_256_bytes_ms: 26.0,
+        basis: "derived: 2 bulk transfers + 106 kbps air time (lower bound)",
+    },
+    ReaderClass {
+        name: "CCID contactless, APDU level (PC/SC)",
+        apdu_ms: 10.0,
+        per_256_bytes_ms: 26.0,
+        basis: "measured 5–16 ms per short APDU in pcscd logs",
+    },
+    ReaderClass {
+        name: "CCID contact (T=0/T=1, PC/SC)",
+        apdu_ms: 40.0,
+        per_256_bytes_ms: 22.0,
+        basis: "measured 24–60 ms per short APDU (pcscd, GlobalPlatformPro logs)",
+    },
+    ReaderClass {
+        name: "iPhone (CoreNFC sendCommand)",
+        apdu_ms: 15.0,
+        per_256_bytes_ms: 26.0,
+        basis: "measured 13–16 ms per short APDU (iPhone 14, iOS 16.2)",
+    },
+    ReaderClass {
+        name: "Android (IsoDep.transceive)",
+        apdu_ms: 18.0,
+        per_256_bytes_ms: 26.0,
+        basis: "measured 17–19 ms per short APDU (logcat)",
+    },
+];
+
+/// The card's own RSA-2048 signature time: no public figure for the My Number Card; a middle
+/// value of published smart-card RSA-2048 timings (53–900 ms), to be replaced by a measurement.
+pub const CARD_RSA_MS: f64 = 300.0;
+
+/// Predicted seconds per operation and reader class, from the APDUs and response bytes the
+/// in-process extended-APDU run counted.
+pub fn latency_model(rows: &[Row]) -> Vec<(String, &'static str, f64)> {
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| r.link == "in-process, extended APDUs") {
+        let extra_blocks = r.bytes_received.div_ceil(256).saturating_sub(r.apdus) as f64;
+        let signs = usize::from(r.operation.starts_with("authenticate") || r.operation.starts_with("sign")) as f64;
+        for class in READER_CLASSES {
+            let ms = r.apdus as f64 * class.apdu_ms
+                + extra_blocks * class.per_256_bytes_ms
+                + signs * CARD_RSA_MS;
+            out.push((r.operation.to_string(), class.name, ms / 1000.0));
+        }
+    }
+    out
+}
+
+/// The latency model as a Markdown table: one row per operation, one column per reader class.
+pub fn latency_markdown(rows: &[Row]) -> String {
+    let model = latency_model(rows);
+    let mut md = String::from("\n## Latency model (predicted seconds; docs/latency.md)\n\n");
+    md.push_str(&format!(
+        "APDUs × per-APDU round trip + extra 256-byte response blocks + {CARD_RSA_MS:.0} ms of card RSA per signature (assumed).\n\n| operation | APDUs |"
+    ));
+    for c in READER_CLASSES {
+        md.push_str(&format!(" {} ({:.0} ms/APDU) |", c.name, c.apdu_ms));
+    }
+    md.push_str("\n|---|---:|");
+    md.push_str(&"---:|".repeat(READER_CLASSES.len()));
+    md.push('\n');
+    for r in rows.iter().filter(|r| r.link == "in-process, extended APDUs") {
+        md.push_str(&format!("| {} | {} |", r.operation, r.apdus));
+        for (op, _, s) in model.iter().filter(|(op, _, _)| op == r.operation) {
+            let _ = op;
+            md.push_str(&format!(" {s:.2} |"));
+        }
+        md.push('\n');
+    }
+    md
+}

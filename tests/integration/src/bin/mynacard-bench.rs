@@ -77,7 +77,7 @@ fn run(
     );
     let mut notes = vec![
         format!("persona `taro`; each operation on a fresh session, {iterations} runs in process"),
-        "APDUs and bytes count the operation only; `connect` (SELECT JPKI, SELECT token EF, READ token) is its own row"
+        "APDUs and bytes count the operation only; `connect` (SELECT JPKI, READ token by short EF id) is its own row"
             .to_string(),
     ];
     if with_pcscd {
@@ -109,11 +109,12 @@ fn run(
         .find(|r| r.operation.starts_with("read 利用者証明用"))
         .map_or(0, |r| r.apdus);
     notes.push(format!(
-        "certificate of {cert_len} bytes: {ours} APDUs here (SELECT EF + one extended READ BINARY); peers use {peer} \
+        "certificate of {cert_len} bytes: {ours} APDU here (one extended READ BINARY by short EF id); peers use {peer} \
          (SELECT EF, 7-byte header, 256-byte chunks)"
     ));
     let verification = verification(crl_entries)?;
     let mut md = bench::markdown(&rows, &notes);
+    md.push_str(&bench::latency_markdown(&rows));
     md.push_str("\n## Verification (relying party)\n\n| measure | value |\n|---|---:|\n");
     for (k, v) in &verification {
         md.push_str(&format!("| {k} | {v:.3} |\n"));
@@ -124,7 +125,20 @@ fn run(
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::json!(v)))
         .collect();
-    let json = serde_json::json!({ "notes": notes, "rows": rows, "verification": verification });
+    let latency: Vec<serde_json::Value> = bench::latency_model(&rows)
+        .into_iter()
+        .map(|(operation, reader, seconds)| {
+            serde_json::json!({ "operation": operation, "reader": reader, "predicted_seconds": seconds })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "notes": notes,
+        "rows": rows,
+        "verification": verification,
+        "reader_classes": bench::READER_CLASSES,
+        "card_rsa_ms_assumed": bench::CARD_RSA_MS,
+        "latency_model": latency,
+    });
     std::fs::write(
         out.join("bench.json"),
         serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
