@@ -41,6 +41,7 @@ pub mod digest;
 pub mod error;
 pub mod four_info;
 pub mod my_number;
+pub mod oidc;
 pub mod pin;
 pub mod tlv;
 pub mod transport;
