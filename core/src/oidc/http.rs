@@ -220,8 +220,7 @@ pub(crate) fn check_endpoint(url: &str) -> Result<(), Error> {
 /// Compares two strings without an early exit on the first differing byte.
 pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

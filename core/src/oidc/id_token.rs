@@ -101,7 +101,10 @@ pub fn validate_id_token(
     if iss != expected.issuer {
         return Err(invalid("iss is not the provider"));
     }
-    let sub = raw.sub.filter(|s| !s.is_empty()).ok_or(invalid("sub is missing"))?;
+    let sub = raw
+        .sub
+        .filter(|s| !s.is_empty())
+        .ok_or(invalid("sub is missing"))?;
     let audiences = match raw.aud.ok_or(invalid("aud is missing"))? {
         Audience::One(a) => vec![a],
         Audience::Many(list) => list,
@@ -125,7 +128,11 @@ pub fn validate_id_token(
     if iat > now.saturating_add(expected.skew) {
         return Err(invalid("iat is in the future"));
     }
-    if now > iat.saturating_add(expected.max_age).saturating_add(expected.skew) {
+    if now
+        > iat
+            .saturating_add(expected.max_age)
+            .saturating_add(expected.skew)
+    {
         return Err(invalid("iat is too old"));
     }
     match raw.nonce.as_deref() {

@@ -219,9 +219,10 @@ impl Jwks {
     /// Parses a JWKS document (`{"keys": [...]}`). Keys for encryption or other algorithms are
     /// skipped; a malformed signature key is an error (the document is not trusted in part).
     pub fn from_json(body: &[u8]) -> Result<Jwks, Error> {
-        let raw: RawJwks = serde_json::from_slice(body).map_err(|_| Error::OidcResponseInvalid {
-            what: "JWKS is not a JSON key set",
-        })?;
+        let raw: RawJwks =
+            serde_json::from_slice(body).map_err(|_| Error::OidcResponseInvalid {
+                what: "JWKS is not a JSON key set",
+            })?;
         let mut keys = Vec::new();
         for value in raw.keys {
             if let Some(key) = Jwk::from_value(value)? {
@@ -288,7 +289,9 @@ impl<'a> CompactJws<'a> {
         }
         let payload = b64url_decode(p).ok_or("payload is malformed")?;
         let signature = b64url_decode(s).ok_or("signature is malformed")?;
-        let signing_input = token.get(..h.len() + 1 + p.len()).ok_or("not a compact JWS")?;
+        let signing_input = token
+            .get(..h.len() + 1 + p.len())
+            .ok_or("not a compact JWS")?;
         Ok(CompactJws {
             alg,
             kid: header.kid,
@@ -319,7 +322,12 @@ enum PrivateKey {
 
 impl core::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "SigningKey({}, kid={:?}, <redacted>)", self.alg().name(), self.kid)
+        write!(
+            f,
+            "SigningKey({}, kid={:?}, <redacted>)",
+            self.alg().name(),
+            self.kid
+        )
     }
 }
 

@@ -149,8 +149,12 @@ pub fn sign_result_request(
     token: &AccessToken,
     id: &SignTransactionId,
 ) -> HttpRequest {
-    HttpRequest::get(format!("{}/{}/result", endpoint.trim_end_matches('/'), id.0))
-        .with_header("authorization", format!("Bearer {}", token.secret()))
+    HttpRequest::get(format!(
+        "{}/{}/result",
+        endpoint.trim_end_matches('/'),
+        id.0
+    ))
+    .with_header("authorization", format!("Bearer {}", token.secret()))
 }
 
 /// A decrypted sign result, not yet verified.

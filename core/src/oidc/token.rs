@@ -143,10 +143,8 @@ impl OidcClient {
                     encode(secret)
                 ));
                 let basic = base64ct::Base64::encode_string(user_pass.as_bytes());
-                Ok(
-                    HttpRequest::post_form(endpoint.clone(), form(&pairs))
-                        .with_header("authorization", format!("Basic {basic}")),
-                )
+                Ok(HttpRequest::post_form(endpoint.clone(), form(&pairs))
+                    .with_header("authorization", format!("Basic {basic}")))
             }
         }
     }
