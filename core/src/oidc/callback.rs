@@ -23,7 +23,6 @@ const MALFORMED: Error = Error::OidcResponseInvalid {
 
 /// The callback's parameters; a repeated parameter is refused (RFC 6749 §3.1).
 fn params(query: &str) -> Result<Vec<(String, Zeroizing<String>)>, Error> {
-    let query = query.strip_prefix('?').unwrap_or(query);
     let mut out: Vec<(String, Zeroizing<String>)> = Vec::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         if out.iter().any(|(name, _)| *name == k) {
@@ -41,17 +40,22 @@ fn get<'a>(params: &'a [(String, Zeroizing<String>)], name: &str) -> Option<&'a 
         .map(|(_, v)| v.as_str())
 }
 
-/// The query part of a callback: `query` itself, or what follows `?` in a full URL.
-fn query_part(query_or_url: &str) -> &str {
-    match query_or_url.split_once('?') {
-        Some((_, q)) => q,
-        None => query_or_url,
+/// A callback as given: a full URL (`http(s)://…`) split into the part before `?` and the
+/// query, or a query on its own (a `?` inside it is data, not a separator).
+fn split(query_or_url: &str) -> (Option<&str>, &str) {
+    if query_or_url.starts_with("https://") || query_or_url.starts_with("http://") {
+        match query_or_url.split_once('?') {
+            Some((base, query)) => (Some(base), query),
+            None => (Some(query_or_url), ""),
+        }
+    } else {
+        (None, query_or_url.strip_prefix('?').unwrap_or(query_or_url))
     }
 }
 
 /// The `state` of a callback, to find its [`PendingLogin`] in a server-side store.
 pub fn callback_state(query_or_url: &str) -> Result<String, Error> {
-    let params = params(query_part(query_or_url))?;
+    let params = params(split(query_or_url).1)?;
     get(&params, "state")
         .map(str::to_string)
         .ok_or(Error::OidcStateMismatch)
@@ -76,14 +80,13 @@ impl OidcClient {
                 what: "the pending login was made for another client configuration",
             });
         }
-        if let Some((base, _)) = query_or_url.split_once('?') {
-            if !base.is_empty() && base != pending.redirect_uri {
-                return Err(Error::InvalidArgument {
-                    what: "callback URL is not the registered redirect URI",
-                });
-            }
+        let (base, query) = split(query_or_url);
+        if base.is_some_and(|base| base != pending.redirect_uri) {
+            return Err(Error::InvalidArgument {
+                what: "callback URL is not the registered redirect URI",
+            });
         }
-        let params = params(query_part(query_or_url))?;
+        let params = params(query)?;
         match get(&params, "iss") {
             Some(iss) if iss != pending.issuer => return Err(Error::OidcIssuerMismatch),
             Some(_) => {}

@@ -768,6 +768,10 @@ fn callback_url_must_be_the_redirect_uri() {
     let s = start(&client, &LoginRequest::authenticate());
     let url = format!("{REDIRECT}?code=abc&state={}", s.state);
     assert!(LoginFlow::start(&client, s.pending, &url, NOW).is_ok());
+    // In a bare query, `?` is data.
+    let s = start(&client, &LoginRequest::authenticate());
+    let q = format!("?code=abc?def&state={}", s.state);
+    assert!(LoginFlow::start(&client, s.pending, &q, NOW).is_ok());
     // Repeated parameters are refused.
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("code=abc&code=def&state={}", s.state);

@@ -280,8 +280,10 @@ fn whole_flow_against_the_development_provider() {
         format!("{}/protocol/openid-connect/token", provider.issuer)
     );
     assert!(metadata.authorization_response_iss_parameter_supported);
-    metadata.sign_transactions_endpoint =
-        Some(format!("{}/api/sign-transactions", origin(&provider.issuer)));
+    metadata.sign_transactions_endpoint = Some(format!(
+        "{}/api/sign-transactions",
+        origin(&provider.issuer)
+    ));
 
     let es_client = OidcClient::new(
         ClientConfig::new(
@@ -308,7 +310,10 @@ fn whole_flow_against_the_development_provider() {
     assert_eq!(login_a.id_token.alg, JwsAlg::Rs256);
     let four = login_a.userinfo.as_ref().unwrap().four_info().unwrap();
     assert_eq!(four.name.to_string(), "佐藤　花子");
-    assert_eq!(four.address.to_string(), "大阪府大阪市北区中之島一丁目三番二〇号");
+    assert_eq!(
+        four.address.to_string(),
+        "大阪府大阪市北区中之島一丁目三番二〇号"
+    );
     assert_eq!(four.birth_date.to_string(), "1992-11-03");
     assert_eq!(four.sex, Sex::Female);
     assert!(!format!("{login_a:?}").contains("花子"));
