@@ -120,11 +120,11 @@ pub fn validate_id_token(
         _ => {}
     }
     let now = expected.now.0;
-    let exp = seconds(raw.exp, "exp is missing")?;
+    let exp = seconds(raw.exp, "exp is missing or not an integer")?;
     if now > exp.saturating_add(expected.skew) {
         return Err(invalid("token has expired"));
     }
-    let iat = seconds(raw.iat, "iat is missing")?;
+    let iat = seconds(raw.iat, "iat is missing or not an integer")?;
     if iat > now.saturating_add(expected.skew) {
         return Err(invalid("iat is in the future"));
     }

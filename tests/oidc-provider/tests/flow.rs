@@ -3,7 +3,7 @@
 //! ID-token algorithms, 署名 with a sign transaction and its JWE result verified against the
 //! virtual card's test PKI, replay, and a provider that goes away mid-flow.
 //!
-//! Needs Node ≥ 20.19 and `npm ci` in `tests/oidc-provider`.
+//! Needs Node ≥ 20.19; runs `npm ci` in `tests/oidc-provider` when the provider is not installed.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -56,11 +56,16 @@ impl Drop for Provider {
 
 fn start_provider(clients: &Value) -> Provider {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        dir.join("node_modules/oidc-provider").exists(),
-        "run `npm ci` in {} first",
-        dir.display()
-    );
+    if !dir.join("node_modules/oidc-provider").exists() {
+        // The workspace's `cargo test --workspace` runs this too: install the locked provider.
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .status()
+            .expect("npm is installed");
+        assert!(status.success(), "npm ci in {} failed", dir.display());
+    }
     let mut child = Command::new("node")
         .arg("server.mjs")
         .arg("0")
