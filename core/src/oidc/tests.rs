@@ -805,6 +805,17 @@ fn client_secret_basic_and_rs256_assertion() {
     assert_eq!(param(&form, "grant_type").unwrap(), "client_credentials");
     assert!(param(&form, "client_assertion").is_none());
     assert!(!format!("{:?}", basic.config()).contains("s3cr3t"));
+    let tokens = parse_token_response(ok(
+        br#"{"access_token":"a","token_type":"Bearer","refresh_token":"r-123"}"#,
+    ))
+    .unwrap();
+    assert!(!format!("{tokens:?}").contains("r-123"));
+    let refresh = basic
+        .refresh_request(tokens.refresh_token.as_ref().unwrap(), NOW)
+        .unwrap();
+    let form = form_of(&refresh);
+    assert_eq!(param(&form, "grant_type").unwrap(), "refresh_token");
+    assert_eq!(param(&form, "refresh_token").unwrap(), "r-123");
 
     let rsa_client = OidcClient::new(
         ClientConfig::new(

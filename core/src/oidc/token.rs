@@ -173,6 +173,23 @@ impl OidcClient {
         )
     }
 
+    /// A refresh-token request (RFC 6749 §6) with client authentication. The response is
+    /// parsed with [`parse_token_response`]; an ID token in it is not checked here (OIDC Core
+    /// §12.2 has no nonce to bind it): rely on the access token, or log in again.
+    pub fn refresh_request(
+        &self,
+        refresh_token: &AccessToken,
+        now: UnixTime,
+    ) -> Result<HttpRequest, Error> {
+        self.token_post(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.secret()),
+            ],
+            now,
+        )
+    }
+
     /// A client-credentials token request (the 署名API's first step), with `scope` if given.
     pub fn client_credentials_request(
         &self,
