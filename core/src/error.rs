@@ -81,6 +81,31 @@ pub enum Error {
     StatusInvalid { what: &'static str },
     /// A challenge is unknown, already used or expired (replay protection).
     ChallengeInvalid,
+    /// OIDC: the callback's `state` is not the one this login sent (or no login has it).
+    OidcStateMismatch,
+    /// OIDC: an `iss` (callback per RFC 9207, discovery document) names another issuer.
+    OidcIssuerMismatch,
+    /// OIDC: the provider answered with an OAuth error code (e.g. `access_denied`). The code is
+    /// the provider's, checked to be printable ASCII; `error_description` is not kept.
+    OidcErrorResponse { error: String },
+    /// OIDC: a provider response (discovery, JWKS, token, userinfo, sign result) is malformed.
+    OidcResponseInvalid { what: &'static str },
+    /// OIDC: the caller reported that an HTTP step failed (network, TLS, timeout).
+    OidcNetwork,
+    /// OIDC: an endpoint answered with an unexpected HTTP status.
+    HttpStatus { status: u16 },
+    /// OIDC: the ID token failed a check (`reason` names which; never token content).
+    IdTokenInvalid { reason: &'static str },
+    /// OIDC: no key in the provider's JWKS has the token's `kid`, even after one re-fetch.
+    JwksKeyUnknown,
+    /// OIDC: userinfo's `sub` is not the ID token's `sub`.
+    UserinfoSubMismatch,
+    /// A JWE could not be decrypted with the relying party's key, or is malformed.
+    JweInvalid,
+    /// OIDC: the pending login is older than its lifetime.
+    LoginExpired,
+    /// OIDC: the pending login was already used (a callback replayed).
+    LoginReplayed,
 }
 
 /// One row of the shared error table.
@@ -94,7 +119,8 @@ pub struct ErrorCode {
     pub ja: &'static str,
 }
 
-/// The table every face uses. Parameters: `{remaining}`, `{pin}`, `{found}`, `{sw}`, `{detail}`.
+/// The table every face uses. Parameters: `{remaining}`, `{pin}`, `{found}`, `{sw}`, `{detail}`,
+/// `{error}` (an OAuth error code), `{status}` (an HTTP status).
 pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode {
         code: "PIN_FORMAT",
@@ -212,6 +238,66 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         ja: "チャレンジが不明、使用済み、または期限切れです。",
     },
     ErrorCode {
+        code: "OIDC_STATE_MISMATCH",
+        en: "The sign-in response does not belong to this sign-in (state mismatch). Please start again.",
+        ja: "ログインの応答がこのログインのものではありません（state不一致）。最初からやり直してください。",
+    },
+    ErrorCode {
+        code: "OIDC_ISSUER_MISMATCH",
+        en: "The response comes from an unexpected identity provider (issuer mismatch).",
+        ja: "想定外の認証サーバーからの応答です（issuer不一致）。",
+    },
+    ErrorCode {
+        code: "OIDC_ERROR_RESPONSE",
+        en: "The identity provider refused the request ({error}).",
+        ja: "認証サーバーが要求を拒否しました（{error}）。",
+    },
+    ErrorCode {
+        code: "OIDC_RESPONSE_INVALID",
+        en: "The identity provider's response is invalid ({detail}).",
+        ja: "認証サーバーの応答が不正です（{detail}）。",
+    },
+    ErrorCode {
+        code: "OIDC_NETWORK",
+        en: "The identity provider could not be reached. Please start again.",
+        ja: "認証サーバーと通信できませんでした。最初からやり直してください。",
+    },
+    ErrorCode {
+        code: "HTTP_STATUS",
+        en: "The identity provider answered with HTTP status {status}.",
+        ja: "認証サーバーがHTTPステータス{status}を返しました。",
+    },
+    ErrorCode {
+        code: "ID_TOKEN_INVALID",
+        en: "The ID token is invalid ({detail}).",
+        ja: "IDトークンが不正です（{detail}）。",
+    },
+    ErrorCode {
+        code: "JWKS_KEY_UNKNOWN",
+        en: "The identity provider's signing key is unknown.",
+        ja: "認証サーバーの署名鍵が不明です。",
+    },
+    ErrorCode {
+        code: "USERINFO_SUB_MISMATCH",
+        en: "The user information belongs to another user than the ID token.",
+        ja: "ユーザー情報がIDトークンの利用者と一致しません。",
+    },
+    ErrorCode {
+        code: "JWE_INVALID",
+        en: "The encrypted response could not be decrypted.",
+        ja: "暗号化された応答を復号できませんでした。",
+    },
+    ErrorCode {
+        code: "LOGIN_EXPIRED",
+        en: "The sign-in took too long. Please start again.",
+        ja: "ログインの有効期限が切れました。最初からやり直してください。",
+    },
+    ErrorCode {
+        code: "LOGIN_REPLAYED",
+        en: "This sign-in response was already used.",
+        ja: "このログインの応答は既に使用されています。",
+    },
+    ErrorCode {
         code: "INVALID_ARGUMENT",
         en: "Invalid argument ({detail}).",
         ja: "引数が不正です（{detail}）。",
@@ -246,6 +332,18 @@ impl Error {
             Error::StatusUnknown => "STATUS_UNKNOWN",
             Error::StatusInvalid { .. } => "STATUS_INVALID",
             Error::ChallengeInvalid => "CHALLENGE_INVALID",
+            Error::OidcStateMismatch => "OIDC_STATE_MISMATCH",
+            Error::OidcIssuerMismatch => "OIDC_ISSUER_MISMATCH",
+            Error::OidcErrorResponse { .. } => "OIDC_ERROR_RESPONSE",
+            Error::OidcResponseInvalid { .. } => "OIDC_RESPONSE_INVALID",
+            Error::OidcNetwork => "OIDC_NETWORK",
+            Error::HttpStatus { .. } => "HTTP_STATUS",
+            Error::IdTokenInvalid { .. } => "ID_TOKEN_INVALID",
+            Error::JwksKeyUnknown => "JWKS_KEY_UNKNOWN",
+            Error::UserinfoSubMismatch => "USERINFO_SUB_MISMATCH",
+            Error::JweInvalid => "JWE_INVALID",
+            Error::LoginExpired => "LOGIN_EXPIRED",
+            Error::LoginReplayed => "LOGIN_REPLAYED",
         }
     }
 
@@ -274,7 +372,11 @@ impl Error {
             | Error::IntegrityMismatch { what }
             | Error::CertificateInvalid { what }
             | Error::StatusInvalid { what }
-            | Error::InvalidArgument { what } => vec![("detail", what.to_string())],
+            | Error::InvalidArgument { what }
+            | Error::OidcResponseInvalid { what } => vec![("detail", what.to_string())],
+            Error::IdTokenInvalid { reason } => vec![("detail", reason.to_string())],
+            Error::OidcErrorResponse { error } => vec![("error", error.clone())],
+            Error::HttpStatus { status } => vec![("status", status.to_string())],
             Error::Revoked { reason } => vec![
                 ("reason", reason.as_str().to_string()),
                 ("reason_ja", reason.label_ja().to_string()),
@@ -368,6 +470,20 @@ mod tests {
             Error::StatusUnknown,
             Error::StatusInvalid { what: "x" },
             Error::ChallengeInvalid,
+            Error::OidcStateMismatch,
+            Error::OidcIssuerMismatch,
+            Error::OidcErrorResponse {
+                error: "access_denied".into(),
+            },
+            Error::OidcResponseInvalid { what: "x" },
+            Error::OidcNetwork,
+            Error::HttpStatus { status: 500 },
+            Error::IdTokenInvalid { reason: "x" },
+            Error::JwksKeyUnknown,
+            Error::UserinfoSubMismatch,
+            Error::JweInvalid,
+            Error::LoginExpired,
+            Error::LoginReplayed,
         ]
     }
 

@@ -24,6 +24,10 @@
 //! }
 //! ```
 //!
+//! A relying party's backend that uses the Digital Agency's デジタル認証アプリ instead of reading
+//! the card itself has [`oidc`]: a sans-IO OpenID Connect client (PKCE, ID token checks,
+//! 基本4情報 from userinfo, 署名 transactions with a JWE result verified by [`verify`]).
+//!
 //! Rules the API enforces:
 //! - PINs are types ([`AuthPin`], [`SignPin`], [`AssistPin`], [`CardNumberA`], [`CardNumberB`])
 //!   that check their format on construction, wipe themselves on drop and print as redacted.
@@ -41,6 +45,7 @@ pub mod digest;
 pub mod error;
 pub mod four_info;
 pub mod my_number;
+pub mod oidc;
 pub mod pin;
 pub mod reader;
 pub mod tlv;
