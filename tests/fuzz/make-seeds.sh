@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 c=tests/fuzz/corpus
 pki=tests/virtual-card/pki
-mkdir -p $c/{card_responses,certificate,crl,ocsp,cms,tlv_text_apdu}
-cargo run -q --locked -p mynacard-tests --bin mynacard-fuzz-seeds -- $c/card_responses
+mkdir -p $c/{card_responses,reader_frames,certificate,crl,ocsp,cms,tlv_text_apdu,oidc}
+cargo run -q --locked -p mynacard-tests --bin mynacard-fuzz-seeds -- $c
 cp $pki/{taro-auth,taro-sign,hanako-sign,auth-ca}.crt.der $c/certificate/
 cp $pki/{auth-ca,sign-ca}.crl.der $c/crl/
 
@@ -30,6 +30,8 @@ for mode in enveloping detached; do
     echo TARO2025 | target/debug/mynacard sign-file --virtual taro --pin-stdin -q "${flag[@]}" \
         --out "$c/cms/$mode.p7s" "$tmp/doc.txt"
 done
+
+python3 tests/fuzz/make-oidc-seeds.py $c/oidc
 
 # Small parsers: a 4情報 record, a card text with 外字, answers with status words.
 printf '\xdf\x21\x03abc\xdf\x22\x02\x31\x39' > $c/tlv_text_apdu/tlv

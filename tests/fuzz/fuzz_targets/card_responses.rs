@@ -31,21 +31,34 @@ impl Transport for Replay<'_> {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { extended_length: self.extended }
+        Capabilities {
+            extended_length: self.extended,
+        }
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&select, rest)) = data.split_first() else { return };
-    let mut transport = Replay { rest, extended: select & 0x80 != 0, verifies: 0 };
+    let Some((&select, rest)) = data.split_first() else {
+        return;
+    };
+    let mut transport = Replay {
+        rest,
+        extended: select & 0x80 != 0,
+        verifies: 0,
+    };
     pollster::block_on(async {
-        let Ok(mut card) = MynaCard::connect(&mut transport).await else { return };
+        let Ok(mut card) = MynaCard::connect(&mut transport).await else {
+            return;
+        };
         let auth = AuthPin::new("1234").unwrap();
         let assist = AssistPin::new("1234").unwrap();
         let sign = SignPin::new("ABC123").unwrap();
         match select % 10 {
             0 => drop(card.read_auth_certificate().await),
-            1 => drop(card.authenticate(&auth, SignInput::data(b"challenge")).await),
+            1 => drop(
+                card.authenticate(&auth, SignInput::data(b"challenge"))
+                    .await,
+            ),
             2 => drop(card.read_four_info(&assist).await),
             3 => drop(card.read_my_number(&assist).await),
             4 => drop(card.all_pin_states().await),
@@ -62,5 +75,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     });
-    assert!(transport.verifies <= 1, "VERIFY sent {} times", transport.verifies);
+    assert!(
+        transport.verifies <= 1,
+        "VERIFY sent {} times",
+        transport.verifies
+    );
 });

@@ -9,8 +9,15 @@ use mynacard_core::{JpkiCertificate, UnixTime};
 const AUTH_CA: &[u8] = include_bytes!("../../virtual-card/pki/auth-ca.crt.der");
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(cert) = JpkiCertificate::from_der(data) else { return };
-    let _ = (cert.subject(), cert.issuer(), cert.serial_hex(), cert.key_bits());
+    let Ok(cert) = JpkiCertificate::from_der(data) else {
+        return;
+    };
+    let _ = (
+        cert.subject(),
+        cert.issuer(),
+        cert.serial_hex(),
+        cert.key_bits(),
+    );
     let _ = cert.is_valid_at(UnixTime(1_780_272_000));
     let _ = cert.four_info();
     let ca = JpkiCertificate::from_der(AUTH_CA).unwrap();

@@ -13,5 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = signer_certificate(data);
     let at = UnixTime(1_780_272_000);
     let _ = verify_signed_document(data, None, &anchors, at, StatusEvidence::NotChecked);
-    let _ = verify_signed_document(data, Some(b"content"), &anchors, at, StatusEvidence::NotChecked);
+    let _ = verify_signed_document(
+        data,
+        Some(b"content"),
+        &anchors,
+        at,
+        StatusEvidence::NotChecked,
+    );
 });

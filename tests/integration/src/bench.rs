@@ -287,9 +287,14 @@ pub const CARD_RSA_MS: f64 = 300.0;
 /// in-process extended-APDU run counted.
 pub fn latency_model(rows: &[Row]) -> Vec<(String, &'static str, f64)> {
     let mut out = Vec::new();
-    for r in rows.iter().filter(|r| r.link == "in-process, extended APDUs") {
+    for r in rows
+        .iter()
+        .filter(|r| r.link == "in-process, extended APDUs")
+    {
         let extra_blocks = r.bytes_received.div_ceil(256).saturating_sub(r.apdus) as f64;
-        let signs = usize::from(r.operation.starts_with("authenticate") || r.operation.starts_with("sign")) as f64;
+        let signs =
+            usize::from(r.operation.starts_with("authenticate") || r.operation.starts_with("sign"))
+                as f64;
         for class in READER_CLASSES {
             let ms = r.apdus as f64 * class.apdu_ms
                 + extra_blocks * class.per_256_bytes_ms
@@ -313,7 +318,10 @@ pub fn latency_markdown(rows: &[Row]) -> String {
     md.push_str("\n|---|---:|");
     md.push_str(&"---:|".repeat(READER_CLASSES.len()));
     md.push('\n');
-    for r in rows.iter().filter(|r| r.link == "in-process, extended APDUs") {
+    for r in rows
+        .iter()
+        .filter(|r| r.link == "in-process, extended APDUs")
+    {
         md.push_str(&format!("| {} | {} |", r.operation, r.apdus));
         for (op, _, s) in model.iter().filter(|(op, _, _)| op == r.operation) {
             let _ = op;
