@@ -102,8 +102,8 @@ class SessionTest(unittest.TestCase):
         card = TestCard("taro")
 
         async def flow():
-            # connect is 3 APDUs; the card goes away during the certificate read.
-            session = await connect(CardTransport(card, lift_after=4))
+            # connect is 2 APDUs; the card goes away at the certificate read (the 3rd).
+            session = await connect(CardTransport(card, lift_after=2))
             with self.assertRaises(MynaError.Failed) as e:
                 await session.read_auth_certificate()
             self.assertEqual(e.exception.code, "CARD_REMOVED")
