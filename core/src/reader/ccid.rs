@@ -192,6 +192,19 @@ impl Wire {
         self.expect.is_some()
     }
 
+    /// What the outcome of the last transfer means for the pending message: read (again), an
+    /// answer, or an error (a failed transfer, or a wait nobody asked for).
+    pub fn on_transfer(&mut self, input: TransferResult) -> WireEvent {
+        match input {
+            TransferResult::Failed(e) => WireEvent::Error(e.into()),
+            TransferResult::Sent => WireEvent::Read(self.read()),
+            TransferResult::Waited => {
+                WireEvent::Error(ReaderError::InvalidState("no wait was asked for"))
+            }
+            TransferResult::Received(b) => self.receive(&b),
+        }
+    }
+
     pub fn receive(&mut self, bytes: &[u8]) -> WireEvent {
         let Some((answer_type, seq)) = self.expect else {
             return WireEvent::Error(ReaderError::InvalidState("IN data without a command"));
@@ -485,17 +498,10 @@ impl ReaderDriver for Ccid {
         if !self.busy || !self.wire.pending() {
             return self.done(Err(ReaderError::InvalidState("no operation under way")));
         }
-        match input {
-            TransferResult::Failed(e) => self.done(Err(e.into())),
-            TransferResult::Sent => self.wire.read(),
-            TransferResult::Waited => {
-                self.done(Err(ReaderError::InvalidState("no wait was asked for")))
-            }
-            TransferResult::Received(b) => match self.wire.receive(&b) {
-                WireEvent::Read(s) => s,
-                WireEvent::Error(e) => self.done(Err(e)),
-                WireEvent::Answer(h, d) => self.on_answer(h, d),
-            },
+        match self.wire.on_transfer(input) {
+            WireEvent::Read(s) => s,
+            WireEvent::Error(e) => self.done(Err(e)),
+            WireEvent::Answer(h, d) => self.on_answer(h, d),
         }
     }
 

@@ -474,17 +474,10 @@ impl ReaderDriver for Rcs300 {
         if !self.busy || !self.wire.pending() {
             return self.done(Err(ReaderError::InvalidState("no operation under way")));
         }
-        match input {
-            TransferResult::Failed(e) => self.done(Err(e.into())),
-            TransferResult::Sent => self.wire.read(),
-            TransferResult::Waited => {
-                self.done(Err(ReaderError::InvalidState("no wait was asked for")))
-            }
-            TransferResult::Received(b) => match self.wire.receive(&b) {
-                WireEvent::Read(s) => s,
-                WireEvent::Error(e) => self.done(Err(e)),
-                WireEvent::Answer(h, d) => self.on_answer(h, d),
-            },
+        match self.wire.on_transfer(input) {
+            WireEvent::Read(s) => s,
+            WireEvent::Error(e) => self.done(Err(e)),
+            WireEvent::Answer(h, d) => self.on_answer(h, d),
         }
     }
 

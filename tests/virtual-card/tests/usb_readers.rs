@@ -73,18 +73,11 @@ impl UsbEmulator for Contact {
     ) -> Result<(), mynacard_virtual_card::usb::UsbFault> {
         UsbEmulator::transfer_out(&mut self.reader, endpoint, data)
     }
-    fn transfer_in(
-        &mut self,
-        endpoint: u8,
-        max_len: usize,
-    ) -> Result<Vec<u8>, mynacard_virtual_card::usb::UsbFault> {
-        UsbEmulator::transfer_in(&mut self.reader, endpoint, max_len)
+    fn port(&mut self) -> &mut mynacard_virtual_card::usb::BulkPort {
+        self.reader.port()
     }
-    fn unplug(&mut self) {
-        self.reader.unplug()
-    }
-    fn transfers(&self) -> mynacard_virtual_card::usb::TransferCount {
-        self.reader.transfers()
+    fn port_ref(&self) -> &mynacard_virtual_card::usb::BulkPort {
+        self.reader.port_ref()
     }
 }
 

@@ -3,7 +3,7 @@
 //! wLevelParameter chaining, DataBlock with bChainParameter, time extensions). The card is a
 //! [`VirtualCard`] in the slot; the reader does the T=1 work, so APDUs reach the card whole.
 
-use super::{InQueue, TransferCount, UsbEmulator, UsbFault};
+use super::{BulkPort, UsbEmulator, UsbFault};
 use crate::card::VirtualCard;
 
 pub const ENDPOINT_OUT: u8 = 2;
@@ -22,9 +22,7 @@ pub struct CcidReader {
     card: VirtualCard,
     level: CcidLevel,
     max_message: usize,
-    queue: InQueue,
-    unplugged: bool,
-    count: TransferCount,
+    port: BulkPort,
     pub(crate) waited_ms: u64,
     present: bool,
     powered: bool,
@@ -49,9 +47,7 @@ impl CcidReader {
             card,
             level,
             max_message: max_message.max(11),
-            queue: InQueue::default(),
-            unplugged: false,
-            count: TransferCount::default(),
+            port: BulkPort::new(ENDPOINT_IN),
             present: true,
             powered: false,
             command: Vec::new(),
@@ -116,7 +112,7 @@ impl CcidReader {
         m.extend_from_slice(&(data.len() as u32).to_le_bytes());
         m.extend_from_slice(&[0, seq, status, error, specific]);
         m.extend_from_slice(data);
-        self.queue.push(m);
+        self.port.queue.push(m);
     }
 
     fn failed(&mut self, t: u8, seq: u8) {
@@ -199,10 +195,10 @@ impl CcidReader {
 
 impl UsbEmulator for CcidReader {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
-        if self.unplugged {
+        if self.port.unplugged {
             return Err(UsbFault::Disconnected);
         }
-        self.count.out += 1;
+        self.port.count.out += 1;
         if endpoint != ENDPOINT_OUT {
             return Err(UsbFault::Stall);
         }
@@ -250,22 +246,11 @@ impl UsbEmulator for CcidReader {
         Ok(())
     }
 
-    fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault> {
-        if self.unplugged {
-            return Err(UsbFault::Disconnected);
-        }
-        self.count.r#in += 1;
-        if endpoint != ENDPOINT_IN {
-            return Err(UsbFault::Stall);
-        }
-        self.queue.pop(max_len)
+    fn port(&mut self) -> &mut BulkPort {
+        &mut self.port
     }
 
-    fn unplug(&mut self) {
-        self.unplugged = true;
-    }
-
-    fn transfers(&self) -> TransferCount {
-        self.count
+    fn port_ref(&self) -> &BulkPort {
+        &self.port
     }
 }

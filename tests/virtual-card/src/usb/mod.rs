@@ -51,12 +51,53 @@ pub struct TransferCount {
 pub trait UsbEmulator {
     /// A bulk OUT transfer from the host.
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault>;
+    /// The bulk IN side and the plug, shared by every emulated reader.
+    fn port(&mut self) -> &mut BulkPort;
+    fn port_ref(&self) -> &BulkPort;
     /// A bulk IN transfer to the host, at most `max_len` bytes.
-    fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault>;
+    fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault> {
+        self.port().transfer_in(endpoint, max_len)
+    }
     /// Pulls the plug: every later transfer fails with [`UsbFault::Disconnected`].
-    fn unplug(&mut self);
+    fn unplug(&mut self) {
+        self.port().unplugged = true;
+    }
     /// Transfers served so far.
-    fn transfers(&self) -> TransferCount;
+    fn transfers(&self) -> TransferCount {
+        self.port_ref().count
+    }
+}
+
+/// What the emulated readers share: the queue of IN messages, the transfer counters and
+/// whether the plug was pulled.
+#[derive(Clone, Debug)]
+pub struct BulkPort {
+    pub(crate) queue: InQueue,
+    pub(crate) unplugged: bool,
+    pub(crate) count: TransferCount,
+    endpoint_in: u8,
+}
+
+impl BulkPort {
+    pub(crate) fn new(endpoint_in: u8) -> BulkPort {
+        BulkPort {
+            queue: InQueue::default(),
+            unplugged: false,
+            count: TransferCount::default(),
+            endpoint_in,
+        }
+    }
+
+    fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault> {
+        if self.unplugged {
+            return Err(UsbFault::Disconnected);
+        }
+        self.count.r#in += 1;
+        if endpoint != self.endpoint_in {
+            return Err(UsbFault::Stall);
+        }
+        self.queue.pop(max_len)
+    }
 }
 
 /// Bytes queued for IN transfers, handed out in pieces of at most `max_len` like a bulk

@@ -3,7 +3,7 @@
 //! (0x83) carrying data objects and `90 00`; a Type B card in the field. Formats as
 //! `docs/readers.md` states them (PC/SC part 3 supplement, `soltia48/felica-rs`).
 
-use super::{InQueue, Picc, TransferCount, UsbEmulator, UsbFault};
+use super::{BulkPort, Picc, UsbEmulator, UsbFault};
 use crate::card::VirtualCard;
 
 pub const ENDPOINT_OUT: u8 = 2;
@@ -13,9 +13,7 @@ pub const ENDPOINT_IN: u8 = 2;
 #[derive(Debug)]
 pub struct Rcs300 {
     picc: Picc,
-    queue: InQueue,
-    unplugged: bool,
-    count: TransferCount,
+    port: BulkPort,
     pub(crate) waited_ms: u64,
     session: bool,
     type_b: bool,
@@ -39,9 +37,7 @@ impl Rcs300 {
     pub fn with_picc(picc: Picc) -> Rcs300 {
         Rcs300 {
             picc,
-            queue: InQueue::default(),
-            unplugged: false,
-            count: TransferCount::default(),
+            port: BulkPort::new(ENDPOINT_IN),
             session: false,
             type_b: false,
             time_extensions: 0,
@@ -72,14 +68,15 @@ impl Rcs300 {
         if self.time_extensions > 0 {
             self.time_extensions -= 1;
             // bmCommandStatus 2: time extension requested, bError = multiplier.
-            self.queue
+            self.port
+                .queue
                 .push(vec![0x83, 0, 0, 0, 0, 0, seq, 0x80, 0x01, 0]);
         }
         let mut m = vec![0x83];
         m.extend_from_slice(&(body.len() as u32).to_le_bytes());
         m.extend_from_slice(&[0, seq, 0, 0, 0]);
         m.extend_from_slice(body);
-        self.queue.push(m);
+        self.port.queue.push(m);
     }
 
     /// Data objects `tag len value` with 1- or 2-byte tags (5F xx, FF xx) and BER lengths.
@@ -183,10 +180,10 @@ impl Rcs300 {
 
 impl UsbEmulator for Rcs300 {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
-        if self.unplugged {
+        if self.port.unplugged {
             return Err(UsbFault::Disconnected);
         }
-        self.count.out += 1;
+        self.port.count.out += 1;
         if endpoint != ENDPOINT_OUT {
             return Err(UsbFault::Stall);
         }
@@ -200,7 +197,8 @@ impl UsbEmulator for Rcs300 {
         }
         if data[0] != 0x6B {
             // Only Escape on this interface: CMD_NOT_SUPPORTED (bError 0).
-            self.queue
+            self.port
+                .queue
                 .push(vec![0x83, 0, 0, 0, 0, 0, seq, 0x40, 0x00, 0]);
             return Ok(());
         }
@@ -210,22 +208,11 @@ impl UsbEmulator for Rcs300 {
         Ok(())
     }
 
-    fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault> {
-        if self.unplugged {
-            return Err(UsbFault::Disconnected);
-        }
-        self.count.r#in += 1;
-        if endpoint != ENDPOINT_IN {
-            return Err(UsbFault::Stall);
-        }
-        self.queue.pop(max_len)
+    fn port(&mut self) -> &mut BulkPort {
+        &mut self.port
     }
 
-    fn unplug(&mut self) {
-        self.unplugged = true;
-    }
-
-    fn transfers(&self) -> TransferCount {
-        self.count
+    fn port_ref(&self) -> &BulkPort {
+        &self.port
     }
 }

@@ -3,7 +3,7 @@
 //! nfcpy's `rcs380.py`: `00 00 FF FF FF`, LEN little-endian, LCS, `D6` CMD data, DCS, `00`;
 //! answers `D7` CMD+1; a bare ACK from the host cancels whatever is queued.
 
-use super::{InQueue, Picc, TransferCount, UsbEmulator, UsbFault};
+use super::{BulkPort, Picc, UsbEmulator, UsbFault};
 use crate::card::VirtualCard;
 
 /// Bulk endpoints this emulation uses (the driver's defaults).
@@ -16,9 +16,7 @@ const ACK: [u8; 6] = [0, 0, 0xFF, 0, 0xFF, 0];
 #[derive(Debug)]
 pub struct Rcs380 {
     picc: Picc,
-    queue: InQueue,
-    unplugged: bool,
-    count: TransferCount,
+    port: BulkPort,
     pub(crate) waited_ms: u64,
     command_type: u8,
     rf_type_b: bool,
@@ -38,9 +36,7 @@ impl Rcs380 {
     pub fn with_picc(picc: Picc) -> Rcs380 {
         Rcs380 {
             picc,
-            queue: InQueue::default(),
-            unplugged: false,
-            count: TransferCount::default(),
+            port: BulkPort::new(ENDPOINT_IN),
             command_type: 0,
             rf_type_b: false,
             commands: Vec::new(),
@@ -84,8 +80,8 @@ impl Rcs380 {
     fn answer(&mut self, code: u8, data: &[u8]) {
         let mut d = vec![0xD7, code.wrapping_add(1)];
         d.extend_from_slice(data);
-        self.queue.push(ACK.to_vec());
-        self.queue.push(Self::frame(&d));
+        self.port.queue.push(ACK.to_vec());
+        self.port.queue.push(Self::frame(&d));
     }
 
     fn command(&mut self, code: u8, p: &[u8]) {
@@ -147,16 +143,16 @@ impl Rcs380 {
 
 impl UsbEmulator for Rcs380 {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
-        if self.unplugged {
+        if self.port.unplugged {
             return Err(UsbFault::Disconnected);
         }
-        self.count.out += 1;
+        self.port.count.out += 1;
         if endpoint != ENDPOINT_OUT {
             return Err(UsbFault::Stall);
         }
         if data == ACK {
             // Cancel: drop anything not yet read.
-            self.queue.clear();
+            self.port.queue.clear();
             return Ok(());
         }
         // A malformed frame is ignored by the chip: nothing will be read back.
@@ -179,22 +175,11 @@ impl UsbEmulator for Rcs380 {
         Ok(())
     }
 
-    fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault> {
-        if self.unplugged {
-            return Err(UsbFault::Disconnected);
-        }
-        self.count.r#in += 1;
-        if endpoint != ENDPOINT_IN {
-            return Err(UsbFault::Stall);
-        }
-        self.queue.pop(max_len)
+    fn port(&mut self) -> &mut BulkPort {
+        &mut self.port
     }
 
-    fn unplug(&mut self) {
-        self.unplugged = true;
-    }
-
-    fn transfers(&self) -> TransferCount {
-        self.count
+    fn port_ref(&self) -> &BulkPort {
+        &self.port
     }
 }
