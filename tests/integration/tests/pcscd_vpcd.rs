@@ -211,21 +211,16 @@ fn opensc(pcscd: &Pcscd) {
     std::fs::write(&data, b"signed through OpenSC").unwrap();
     let sig = dir.join("sig.bin");
     let module = opensc_pkcs11_module();
-    out(Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&module)
-        .args([
-            "--slot-index",
-            "0",
-            "--login",
-            "--pin",
-            "1234",
-            "--sign",
-            "--mechanism",
-            "SHA256-RSA-PKCS",
-            "--id",
-            "01",
-        ])
+    // pkcs11-tool on the first slot, logged in with `pin`.
+    let pkcs11 = |pin: &str| {
+        let mut c = Command::new("pkcs11-tool");
+        c.arg("--module")
+            .arg(&module)
+            .args(["--slot-index", "0", "--login", "--pin", pin]);
+        c
+    };
+    out(pkcs11("1234")
+        .args(["--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01"])
         .arg("--input-file")
         .arg(&data)
         .arg("--output-file")
@@ -234,19 +229,7 @@ fn opensc(pcscd: &Pcscd) {
     verify::verify_signature(&cert, SignInput::data(b"signed through OpenSC"), &signature).unwrap();
 
     // A wrong PIN through OpenSC: OpenSC and the SDK then report the same remaining count.
-    let refused = Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&module)
-        .args([
-            "--slot-index",
-            "0",
-            "--login",
-            "--pin",
-            "9999",
-            "--list-objects",
-        ])
-        .output()
-        .unwrap();
+    let refused = pkcs11("9999").arg("--list-objects").output().unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("CKR_PIN_INCORRECT"));
     let opensc_tries = |pcscd: &Pcscd| {
@@ -262,17 +245,7 @@ fn opensc(pcscd: &Pcscd) {
     };
     assert_eq!(opensc_tries(pcscd), (2, PinState::Remaining(2)));
     // The right PIN through OpenSC restores the counter, seen the same way by both.
-    out(Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&module)
-        .args([
-            "--slot-index",
-            "0",
-            "--login",
-            "--pin",
-            "1234",
-            "--list-objects",
-        ]));
+    out(pkcs11("1234").arg("--list-objects"));
     assert_eq!(opensc_tries(pcscd), (3, PinState::Remaining(3)));
     drop(inserted);
     std::fs::remove_dir_all(&dir).ok();
