@@ -708,6 +708,30 @@ mod tests {
         encode_answer(0x04, &d)
     }
 
+    /// Port-100 frames of the reader's start-up, each with the reader's answer: ACK,
+    /// SetCommandType, GetFirmwareVersion, SwitchRF, InSetRF (106 kbps Type B).
+    fn opening_frames() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("0000FF00FF00", vec![]),
+            (
+                "0000FFFFFF 0300 FD D6 2A 01 FF 00",
+                encode_answer(0x2A, &[0]),
+            ),
+            (
+                "0000FFFFFF 0200 FE D6 20 0A 00",
+                encode_answer(0x20, &[0x11, 0x01]),
+            ),
+            (
+                "0000FFFFFF 0300 FD D6 06 00 24 00",
+                encode_answer(0x06, &[0]),
+            ),
+            (
+                "0000FFFFFF 0600 FA D6 00 03070F07 0A 00",
+                encode_answer(0x00, &[0]),
+            ),
+        ]
+    }
+
     fn open(d: &mut Port100) {
         let first = d.start(Operation::Open);
         let atqb = hex("50 01020304 00000000 00 81 71");
@@ -715,37 +739,24 @@ mod tests {
             d,
             first,
             &[
-                ("0000FF00FF00", vec![]),
-                (
-                    "0000FFFFFF 0300 FD D6 2A 01 FF 00",
-                    encode_answer(0x2A, &[0]),
-                ),
-                (
-                    "0000FFFFFF 0200 FE D6 20 0A 00",
-                    encode_answer(0x20, &[0x11, 0x01]),
-                ),
-                (
-                    "0000FFFFFF 0300 FD D6 06 00 24 00",
-                    encode_answer(0x06, &[0]),
-                ),
-                (
-                    "0000FFFFFF 0600 FA D6 00 03070F07 0A 00",
-                    encode_answer(0x00, &[0]),
-                ),
-                (
-                    "0000FFFFFF 2800 D8 D6 02 0018 0101 0201 0300 0400 0500 0600 0708 0800 0900 0A00 0B00 0C00 0E04 0F00 1000 1100 1200 1306 4B 00",
-                    encode_answer(0x02, &[0]),
-                ),
-                (
-                    "0000FFFFFF 0C00 F4 D6 02 0B01 0901 0C01 0A01 0014 E6 00",
-                    encode_answer(0x02, &[0]),
-                ),
-                ("0000FFFFFF 0700 F9 D6 04 3601 050010 DA 00", comm_ok(&atqb)),
-                (
-                    "0000FFFFFF 0D00 F3 D6 04 3601 1D01020304 00080100 BF 00",
-                    comm_ok(&[0x00]),
-                ),
-            ],
+                opening_frames(),
+                vec![
+                    (
+                        "0000FFFFFF 2800 D8 D6 02 0018 0101 0201 0300 0400 0500 0600 0708 0800 0900 0A00 0B00 0C00 0E04 0F00 1000 1100 1200 1306 4B 00",
+                        encode_answer(0x02, &[0]),
+                    ),
+                    (
+                        "0000FFFFFF 0C00 F4 D6 02 0B01 0901 0C01 0A01 0014 E6 00",
+                        encode_answer(0x02, &[0]),
+                    ),
+                    ("0000FFFFFF 0700 F9 D6 04 3601 050010 DA 00", comm_ok(&atqb)),
+                    (
+                        "0000FFFFFF 0D00 F3 D6 04 3601 1D01020304 00080100 BF 00",
+                        comm_ok(&[0x00]),
+                    ),
+                ],
+            ]
+            .concat(),
         );
         assert_eq!(step, UsbStep::Done(Ok(atqb)));
         assert!(d.is_open());
@@ -890,29 +901,7 @@ mod tests {
         let mut d = Port100::default();
         let first = d.start(Operation::Open);
         let timeout = encode_answer(0x04, &[0x80, 0, 0, 0, 0]);
-        let _ = run(
-            &mut d,
-            first,
-            &[
-                ("0000FF00FF00", vec![]),
-                (
-                    "0000FFFFFF 0300 FD D6 2A 01 FF 00",
-                    encode_answer(0x2A, &[0]),
-                ),
-                (
-                    "0000FFFFFF 0200 FE D6 20 0A 00",
-                    encode_answer(0x20, &[0x11, 0x01]),
-                ),
-                (
-                    "0000FFFFFF 0300 FD D6 06 00 24 00",
-                    encode_answer(0x06, &[0]),
-                ),
-                (
-                    "0000FFFFFF 0600 FA D6 00 03070F07 0A 00",
-                    encode_answer(0x00, &[0]),
-                ),
-            ],
-        );
+        let _ = run(&mut d, first, &opening_frames());
         // InSetProtocol defaults, then Type B settings, then REQB.
         let _ = answer(&mut d, encode_answer(0x02, &[0]));
         let mut s = answer(&mut d, encode_answer(0x02, &[0]));
