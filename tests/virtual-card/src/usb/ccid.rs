@@ -47,7 +47,7 @@ impl CcidReader {
             card,
             level,
             max_message: max_message.max(11),
-            port: BulkPort::new(ENDPOINT_IN),
+            port: BulkPort::new(ENDPOINT_OUT, ENDPOINT_IN),
             present: true,
             powered: false,
             command: Vec::new(),
@@ -195,13 +195,7 @@ impl CcidReader {
 
 impl UsbEmulator for CcidReader {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
-        if self.port.unplugged {
-            return Err(UsbFault::Disconnected);
-        }
-        self.port.count.out += 1;
-        if endpoint != ENDPOINT_OUT {
-            return Err(UsbFault::Stall);
-        }
+        self.port.accept_out(endpoint)?;
         if data.len() < 10 {
             return Ok(());
         }

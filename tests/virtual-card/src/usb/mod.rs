@@ -75,17 +75,31 @@ pub struct BulkPort {
     pub(crate) queue: InQueue,
     pub(crate) unplugged: bool,
     pub(crate) count: TransferCount,
+    endpoint_out: u8,
     endpoint_in: u8,
 }
 
 impl BulkPort {
-    pub(crate) fn new(endpoint_in: u8) -> BulkPort {
+    pub(crate) fn new(endpoint_out: u8, endpoint_in: u8) -> BulkPort {
         BulkPort {
             queue: InQueue::default(),
             unplugged: false,
             count: TransferCount::default(),
+            endpoint_out,
             endpoint_in,
         }
+    }
+
+    /// Counts a bulk OUT transfer; Err when unplugged or on the wrong endpoint.
+    pub(crate) fn accept_out(&mut self, endpoint: u8) -> Result<(), UsbFault> {
+        if self.unplugged {
+            return Err(UsbFault::Disconnected);
+        }
+        self.count.out += 1;
+        if endpoint != self.endpoint_out {
+            return Err(UsbFault::Stall);
+        }
+        Ok(())
     }
 
     fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, UsbFault> {

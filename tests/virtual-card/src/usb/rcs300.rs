@@ -37,7 +37,7 @@ impl Rcs300 {
     pub fn with_picc(picc: Picc) -> Rcs300 {
         Rcs300 {
             picc,
-            port: BulkPort::new(ENDPOINT_IN),
+            port: BulkPort::new(ENDPOINT_OUT, ENDPOINT_IN),
             session: false,
             type_b: false,
             time_extensions: 0,
@@ -180,13 +180,7 @@ impl Rcs300 {
 
 impl UsbEmulator for Rcs300 {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
-        if self.port.unplugged {
-            return Err(UsbFault::Disconnected);
-        }
-        self.port.count.out += 1;
-        if endpoint != ENDPOINT_OUT {
-            return Err(UsbFault::Stall);
-        }
+        self.port.accept_out(endpoint)?;
         if data.len() < 10 {
             return Ok(());
         }

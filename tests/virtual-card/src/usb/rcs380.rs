@@ -36,7 +36,7 @@ impl Rcs380 {
     pub fn with_picc(picc: Picc) -> Rcs380 {
         Rcs380 {
             picc,
-            port: BulkPort::new(ENDPOINT_IN),
+            port: BulkPort::new(ENDPOINT_OUT, ENDPOINT_IN),
             command_type: 0,
             rf_type_b: false,
             commands: Vec::new(),
@@ -143,13 +143,7 @@ impl Rcs380 {
 
 impl UsbEmulator for Rcs380 {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
-        if self.port.unplugged {
-            return Err(UsbFault::Disconnected);
-        }
-        self.port.count.out += 1;
-        if endpoint != ENDPOINT_OUT {
-            return Err(UsbFault::Stall);
-        }
+        self.port.accept_out(endpoint)?;
         if data == ACK {
             // Cancel: drop anything not yet read.
             self.port.queue.clear();
