@@ -4,6 +4,8 @@
 //! readers, Web Smart Card) arrive with the browser-face issue.
 
 mod error;
+#[cfg(feature = "oidc")]
+mod oidc;
 mod verify;
 
 use mynacard_core::error::ERROR_CODES;
