@@ -1,0 +1,130 @@
+// The hand-off to デジタル認証アプリ from a Node backend through the wasm core's OidcBackend,
+// against the development stand-in provider (tests/oidc-provider) on 127.0.0.1: authorization
+// request, the resident's login at the provider, callback, private_key_jwt token exchange, ID
+// token and userinfo checks, 基本4情報 in the card read's shape. Plus: replayed and foreign
+// callbacks fail with typed errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const providerDir = join(root, 'tests', 'oidc-provider');
+const sdk = await import(pathToFileURL(process.env.MYNACARD_NODE_SDK ?? join(root, 'npm', 'node.js')).href);
+const { OidcBackend } = sdk;
+const REDIRECT = 'http://127.0.0.1:9/callback'; // never contacted: the test reads the redirect
+const now = () => Math.floor(Date.now() / 1000);
+
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const keyPkcs8 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'portal-1', alg: 'RS256', use: 'sig' };
+
+let provider, issuer;
+before(async () => {
+  if (!existsSync(join(providerDir, 'node_modules', 'oidc-provider'))) {
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: providerDir, stdio: 'ignore' });
+  }
+  const clients = [{
+    client_id: 'PORTAL0001', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'RS256', id_token_signed_response_alg: 'RS256', jwks: { keys: [jwk] },
+  }];
+  provider = spawn('node', ['server.mjs', '0'], { cwd: providerDir, env: { ...process.env, OIDC_DEV_CLIENTS: JSON.stringify(clients) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((ok, fail) => {
+    createInterface({ input: provider.stdout }).once('line', ok);
+    provider.once('exit', () => fail(new Error('the provider exited')));
+  });
+  issuer = JSON.parse(line).issuer;
+});
+after(() => provider?.kill());
+
+/** A browser's part: follows the provider's redirects (cookies kept) and logs the resident in
+ * at the provider's login page when it asks, until the redirect to the relying party. */
+async function residentLogsIn(url, persona = 'hanako') {
+  const jar = new Map();
+  for (let i = 0; i < 20; i++) {
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'application/json, text/html' } });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const location = res.headers.get('location');
+    if (location) {
+      const next = new URL(location, url).href;
+      if (next.startsWith(REDIRECT)) return next;
+      url = next;
+      continue;
+    }
+    const body = await res.text();
+    let page;
+    try { page = JSON.parse(body); } catch { throw new Error(`provider page without a next step: ${res.status} ${body.slice(0, 200)}`); }
+    if (!page.challenge) throw new Error(`provider answered ${res.status}: ${body.slice(0, 200)}`);
+    // The provider's login screen: sign its challenge with the resident's (virtual) card.
+    const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
+    const challengeHex = Buffer.from(page.challenge, 'base64').toString('hex');
+    const out = execFileSync(bin, ['--virtual', persona, 'auth', '--pin-stdin', '-q', '--challenge', challengeHex], { input: '5678\n', encoding: 'utf8' });
+    const dir = mkdtempSync(join(tmpdir(), 'mynacard-oidc-'));
+    execFileSync(bin, ['--virtual', persona, 'certs', '-q', '--out', dir]);
+    const certificate = readFileSync(join(dir, 'auth.der')).toString('base64');
+    rmSync(dir, { recursive: true, force: true });
+    const signature = Buffer.from(out.match(/^signature: ([0-9a-f]+)$/m)[1], 'hex').toString('base64');
+    const post = await fetch(new URL(page.action ?? `${new URL(url).pathname}/login`, url), {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      body: JSON.stringify({ certificate, signature }),
+    });
+    url = new URL(post.headers.get('location') ?? url, url).href;
+  }
+  throw new Error('too many redirects');
+}
+
+async function exchange(backend, flow) {
+  for (let i = 0; i < 5; i++) {
+    const req = flow.request(backend, now());
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined }).catch(() => null);
+    const step = flow.receive(backend, res?.status ?? 0, res ? new Uint8Array(await res.arrayBuffer()) : null, now());
+    if (step.done) return step;
+  }
+  throw new Error('the flow did not finish');
+}
+
+function backend() {
+  return new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1' });
+}
+
+test('a backend logs a resident in and gets 基本4情報 in the card read’s shape', async () => {
+  const discovery = new Uint8Array(await (await fetch(`${issuer}/.well-known/openid-configuration`)).arrayBuffer());
+  const rp = new OidcBackend({ issuer, discovery, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1' });
+  const { url, state, pending } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
+  const u = new URL(url);
+  assert.equal(u.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(u.searchParams.get('state'), state);
+  assert.equal(u.searchParams.get('scope'), 'openid name address birthdate gender');
+  const callback = await residentLogsIn(url);
+  assert.equal(OidcBackend.callbackState(callback), state);
+  const result = await exchange(rp, rp.start(pending, callback, now()));
+  assert.match(result.subject, /hanako/);
+  assert.deepEqual(result.fourInfo, { name: '佐藤　花子', address: '大阪府大阪市北区中之島一丁目三番二〇号', birthDate: '1992-11-03', sex: '2' });
+});
+
+test('a replayed code, a wrong state and an error response are typed errors', async () => {
+  const rp = backend();
+  const { url, pending } = rp.authorize({}, now());
+  const callback = await residentLogsIn(url);
+  await exchange(rp, rp.start(pending, callback, now()));
+  // The same code again: the provider refuses it, the flow ends with HTTP_STATUS or an OAuth error.
+  await assert.rejects(exchange(rp, rp.start(pending, callback, now())), (e) => ['OIDC_ERROR_RESPONSE', 'HTTP_STATUS'].includes(e.code));
+  const other = rp.authorize({}, now());
+  assert.throws(() => rp.start(other.pending, callback, now()), (e) => ['OIDC_STATE_MISMATCH', 'OIDC_ISSUER_MISMATCH'].includes(e.code));
+  const denied = `${REDIRECT}?error=access_denied&state=${other.state}&iss=${encodeURIComponent(issuer)}`;
+  assert.throws(() => rp.start(other.pending, denied, now()), (e) => e.code === 'OIDC_ERROR_RESPONSE' && e.messageJa.length > 0);
+  const mixUp = `${REDIRECT}?code=x&state=${other.state}&iss=${encodeURIComponent('http://127.0.0.1:1/evil')}`;
+  assert.throws(() => rp.start(other.pending, mixUp, now()), (e) => e.code === 'OIDC_ISSUER_MISMATCH');
+  // A key that is not PKCS#8 is refused when the backend is built.
+  assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: new Uint8Array([1, 2, 3]) }), (e) => e.name === 'MynaError');
+});
