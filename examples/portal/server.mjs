@@ -43,7 +43,13 @@ const pki = (name) => new Uint8Array(readFileSync(join(root, 'tests', 'virtual-c
 const CHALLENGE_TTL_MS = 120_000;
 const MAX_BODY = 16_384;
 
-export async function startPortal({ port = 0, now = () => Math.floor(Date.now() / 1000) } = {}) {
+/**
+ * `oidc`: the hand-off to デジタル認証アプリ (or its stand-in, tests/oidc-provider):
+ * `{ issuer, clientId, keyPkcs8: Uint8Array, keyId?, discovery?: Uint8Array }`; the redirect URI
+ * is this server's `/handoff/callback`. Without it, `/handoff/start` says the hand-off is not
+ * configured.
+ */
+export async function startPortal({ port = 0, now = () => Math.floor(Date.now() / 1000), oidc = null } = {}) {
   const sdk = await loadSdk();
   if (typeof sdk.default === 'function' && !sdk.verify) await sdk.default();
   const anchors = [pki('auth-ca.crt.der')];
@@ -95,10 +101,56 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     return json(res, 404, { code: 'NOT_FOUND' });
   }
 
+  /** state → pending login (JSON with the PKCE verifier and nonce): server side, single use. */
+  const pendingLogins = new Map();
+  let rp = null;
+  const html = (res, status, title, body) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+    res.end(`<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/style.css"><main><h1>${esc(title)}</h1>${body(esc)}<p><a href="/">ポータルに戻る</a></p></main>`);
+  };
+
+  async function handoff(req, res, path, base) {
+    if (!oidc) {
+      return html(res, 503, 'デジタル認証アプリ連携は未設定です', () => '<p>このデモサーバーには認証サービス（デジタル認証アプリまたは開発用スタンドイン）が設定されていません。</p>');
+    }
+    rp ??= new sdk.OidcBackend({ ...oidc, redirectUri: `${base}/handoff/callback` });
+    if (path === '/handoff/start') {
+      const { url, state, pending } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
+      pendingLogins.set(state, pending);
+      res.writeHead(302, { location: url, 'cache-control': 'no-store' });
+      return res.end();
+    }
+    if (path === '/handoff/callback') {
+      const callback = `${base}${req.url}`;
+      try {
+        const state = sdk.OidcBackend.callbackState(callback);
+        const pending = pendingLogins.get(state);
+        pendingLogins.delete(state);
+        if (!pending) throw Object.assign(new Error('unknown login'), { code: 'OIDC_STATE_MISMATCH' });
+        const flow = rp.start(pending, callback, now());
+        for (let i = 0; i < 5; i++) {
+          const r = flow.request(rp, now());
+          const answer = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body ?? undefined }).catch(() => null);
+          const step = flow.receive(rp, answer?.status ?? 0, answer ? new Uint8Array(await answer.arrayBuffer()) : null, now());
+          if (step.done) {
+            const f = step.fourInfo ?? {};
+            return html(res, 200, '本人確認ができました', (esc) => `<dl class="fourinfo"><dt>氏名</dt><dd>${esc(f.name ?? '')}</dd><dt>住所</dt><dd>${esc(f.address ?? '')}</dd><dt>生年月日</dt><dd>${esc(f.birthDate ?? '')}</dd></dl>`);
+          }
+        }
+        throw Object.assign(new Error('the login did not finish'), { code: 'OIDC_RESPONSE_INVALID' });
+      } catch (e) {
+        return html(res, 400, '本人確認できませんでした', (esc) => `<p class="error">${esc(e.messageJa ?? e.message)} [${esc(e.code ?? 'ERROR')}]</p>`);
+      }
+    }
+    return json(res, 404, { code: 'NOT_FOUND' });
+  }
+
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       if (path.startsWith('/api/')) return await api(req, res, path);
+      if (path.startsWith('/handoff/')) return await handoff(req, res, path, `http://127.0.0.1:${server.address().port}`);
       if (req.method !== 'GET') return json(res, 405, { code: 'METHOD' });
       const [prefix, dir] = MOUNTS.find(([p]) => path.startsWith(p));
       const rel = path.slice(prefix.length) || 'index.html';
