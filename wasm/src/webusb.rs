@@ -442,6 +442,10 @@ impl UsbLink {
 
     pub async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         use mynacard_core::Transport;
+        // Unplugged: say so, rather than the driver's "card removed" of a closed link.
+        if self.usb().gone() {
+            return Err(TransportError::ReaderDisconnected);
+        }
         match self {
             UsbLink::Rcs380(t) => t.transmit(apdu).await,
             UsbLink::Rcs300(t) => t.transmit(apdu).await,
