@@ -29,7 +29,7 @@ fi
 rm -rf "$OUT"
 wasm-bindgen --target web --out-dir "$OUT" "$WASM"
 if [ "$CRATE" = mynacard-wasm ]; then
-    cp wasm/js/myna-error.js "$OUT/myna-error.js"
+    cp wasm/js/myna-error.js wasm/js/myna-error.d.ts "$OUT/"
     # The old CommonJS build is gone: Node loads the same ESM glue (npm/node.js).
     rm -rf npm/dist/node
 fi

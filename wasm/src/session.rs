@@ -141,6 +141,75 @@ fn cert_object(c: &JpkiCertificate) -> Uint8Array {
 
 type Session = CoreCard<Link>;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `{ signal?, onProgress? }` of a call (read with Reflect; any object works).
+    #[wasm_bindgen(typescript_type = "CallOptions")]
+    pub type CallOptionsJs;
+    #[wasm_bindgen(typescript_type = "AbortSignal")]
+    pub type AbortSignalJs;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** The minimal shape of a WebUSB USBDevice this package uses (the DOM's USBDevice fits). */
+export interface USBDevice {
+  readonly vendorId: number;
+  readonly productId: number;
+  readonly opened: boolean;
+  readonly configuration?: unknown;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  selectConfiguration(value: number): Promise<void>;
+  claimInterface(interfaceNumber: number): Promise<void>;
+  releaseInterface(interfaceNumber: number): Promise<void>;
+  transferIn(endpointNumber: number, length: number): Promise<unknown>;
+  transferOut(endpointNumber: number, data: BufferSource): Promise<unknown>;
+  controlTransferIn(setup: object, length: number): Promise<unknown>;
+  controlTransferOut(setup: object, data?: BufferSource): Promise<unknown>;
+}
+/** An APDU link supplied by the page (e.g. a native bridge or a test double). */
+export interface ApduTransport {
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  /** The link carries extended-length APDUs end to end. */
+  extendedLength?: boolean;
+  close?(): Promise<void> | void;
+}
+/** Web Smart Card API reader (Isolated Web Apps only); null takes the first reader. */
+export interface SmartCardSource { smartCardReader: string | null }
+export type ConnectSource = USBDevice | ApduTransport | SmartCardSource;
+export type ReaderKind = 'rcs380' | 'rcs300' | 'ccid';
+export type Progress =
+  | { step: 'selecting'; application: 'jpki' | 'assist' | 'surface' }
+  | { step: 'checkingTries' | 'verifyingPin'; pin: PinName }
+  | { step: 'reading'; ef: number; done: number; total: number }
+  | { step: 'signing' };
+export interface CallOptions {
+  /** Checked before every APDU: once aborted the call rejects with code CANCELLED. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+export type PinName = 'jpki_auth' | 'jpki_sign' | 'assist' | 'assist_card_number_a'
+  | 'assist_card_number_b' | 'surface_card_number_a' | 'surface_card_number_b';
+export interface PinTry { state: 'remaining' | 'locked' | 'verified' | 'absent'; remaining?: number }
+export type PinTries = Record<PinName, PinTry>;
+export interface Authentication { signature: Uint8Array; certificate: Uint8Array }
+export interface Signed { signature: Uint8Array; certificate: Uint8Array }
+/** 基本4情報; characters the card holds as 外字 are shown as 〓. sex: '1' male, '2' female, '3' other, '9' not known. */
+export interface FourInfo { name: string; address: string; birthDate: string; sex: string }
+export interface VerifyOptions {
+  certificate?: Uint8Array; signature?: Uint8Array; data?: Uint8Array; kind?: 'auth' | 'sign';
+  cms?: Uint8Array; content?: Uint8Array;
+  anchors?: Uint8Array[]; crls?: Uint8Array[];
+  /** Unix seconds; default now. */
+  at?: number;
+}
+export interface VerifyResult {
+  subject: string; serial: string; notAfter: number; status: 'good' | 'not_checked';
+  fourInfo: FourInfo | null; signingTime?: number | null; content?: Uint8Array;
+}
+"#;
+
 /// One operation: `$body` runs with `$card: &mut Session` and yields `Result<JsValue, Error>`.
 macro_rules! op {
     ($self:ident, $options:expr, $card:ident, $body:block) => {
@@ -182,9 +251,12 @@ impl MynaCardJs {
     /// object `{ transmit(apdu): Promise<Uint8Array> }`, or `{ smartCardReader: name | null }`
     /// for the Web Smart Card API. `options`: `{ signal?: AbortSignal, onProgress?: (p) => void }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<MynaCard>")]
-    pub fn connect(source: JsValue, options: JsValue) -> js_sys::Promise {
+    pub fn connect(
+        #[wasm_bindgen(unchecked_param_type = "ConnectSource")] source: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
         wasm_bindgen_futures::future_to_promise(async move {
-            let (signal, progress) = read_options(&options);
+            let (signal, progress) = read_options(&options.map(JsValue::from).unwrap_or_default());
             let controls = Rc::new(RefCell::new(Controls {
                 session_signal: signal,
                 session_progress: progress,
@@ -251,7 +323,7 @@ impl MynaCardJs {
     }
 
     /// `rcs380`, `rcs300`, `ccid`, `js` or `smartcard`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "ReaderKind | 'js' | 'smartcard'")]
     pub fn reader(&self) -> String {
         self.reader.to_string()
     }
@@ -282,7 +354,7 @@ impl MynaCardJs {
     }
 
     /// Runs one operation with the call's options; the session is put back whatever happens.
-    fn run<F>(&self, options: JsValue, op: F) -> js_sys::Promise
+    fn run<F>(&self, options: Option<CallOptionsJs>, op: F) -> js_sys::Promise
     where
         F: FnOnce(Session) -> std::pin::Pin<Box<dyn core::future::Future<Output = (Session, Result<JsValue, Error>)>>>
             + 'static,
@@ -290,7 +362,7 @@ impl MynaCardJs {
         let cell = self.session.clone();
         let controls = self.controls.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let (signal, progress) = read_options(&options);
+            let (signal, progress) = read_options(&options.map(JsValue::from).unwrap_or_default());
             let card = take(&cell).map_err(js_err)?;
             if let Ok(mut c) = controls.try_borrow_mut() {
                 c.call_signal = signal;
@@ -314,7 +386,10 @@ impl MynaCardJs {
 
     /// 利用者証明用電子証明書 (DER). No PIN.
     #[wasm_bindgen(js_name = readAuthCertificate, unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn read_auth_certificate(&self, options: JsValue) -> js_sys::Promise {
+    pub fn read_auth_certificate(
+        &self,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
         op!(self, options, card, {
                 let cert = card.read_auth_certificate().await?;
                 Ok(cert_object(&cert).into())
@@ -328,7 +403,7 @@ impl MynaCardJs {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] challenge: JsValue,
-        options: JsValue,
+        options: Option<CallOptionsJs>,
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin).and_then(|p| AuthPin::new(&p)).and_then(|p| {
             Ok((p, bytes_arg(&challenge, "the challenge must be a Uint8Array")?))
@@ -351,7 +426,7 @@ impl MynaCardJs {
     pub fn read_four_info(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
-        options: JsValue,
+        options: Option<CallOptionsJs>,
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin).and_then(|p| AssistPin::new(&p));
         op!(self, options, card, {
@@ -370,7 +445,10 @@ impl MynaCardJs {
     /// Remaining tries of every PIN without spending one: `{ jpki_auth: { state, remaining? },
     /// ... }` with state `remaining` | `locked` | `verified` | `absent`.
     #[wasm_bindgen(js_name = pinTries, unchecked_return_type = "Promise<PinTries>")]
-    pub fn pin_tries(&self, options: JsValue) -> js_sys::Promise {
+    pub fn pin_tries(
+        &self,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
         op!(self, options, card, {
                 let states = card.all_pin_states().await?;
                 let o = Object::new();
@@ -397,7 +475,11 @@ impl MynaCardJs {
 
     /// Remaining tries of one PIN (`jpki_auth`, `jpki_sign`, `assist`, ...).
     #[wasm_bindgen(js_name = pinState, unchecked_return_type = "Promise<PinTry>")]
-    pub fn pin_state(&self, pin: String, options: JsValue) -> js_sys::Promise {
+    pub fn pin_state(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PinName")] pin: String,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
         let which = CardPin::ALL.into_iter().find(|p| p.code() == pin);
         op!(self, options, card, {
                 let which = which.ok_or(Error::InvalidArgument {
@@ -427,7 +509,7 @@ impl MynaCardJs {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: JsValue,
-        options: JsValue,
+        options: Option<CallOptionsJs>,
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin)
             .and_then(|p| SignPin::new(&p))
@@ -447,7 +529,7 @@ impl MynaCardJs {
     pub fn read_sign_certificate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
-        options: JsValue,
+        options: Option<CallOptionsJs>,
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin).and_then(|p| SignPin::new(&p));
         op!(self, options, card, {
@@ -488,7 +570,7 @@ pub fn get_readers() -> js_sys::Promise {
 }
 
 /// Which driver a USB device would get: `rcs380`, `rcs300`, `ccid`, or undefined.
-#[wasm_bindgen(js_name = readerKind)]
+#[wasm_bindgen(js_name = readerKind, unchecked_return_type = "ReaderKind | undefined")]
 pub fn reader_kind(
     #[wasm_bindgen(unchecked_param_type = "USBDevice")] device: JsValue,
 ) -> Option<String> {
@@ -499,9 +581,11 @@ pub fn reader_kind(
 /// Card). Web NFC cannot exchange APDUs: use it only to offer the hand-off to a native app.
 #[wasm_bindgen(js_name = detectNfcTap, unchecked_return_type = "Promise<'ndef' | 'other'>")]
 pub fn detect_nfc_tap(
-    #[wasm_bindgen(unchecked_param_type = "AbortSignal | undefined")] signal: JsValue,
+    signal: Option<AbortSignalJs>,
 ) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move {
-        crate::links::detect_nfc_tap(signal).await.map_err(js_err)
+        crate::links::detect_nfc_tap(signal.map(JsValue::from).unwrap_or_default())
+            .await
+            .map_err(js_err)
     })
 }
