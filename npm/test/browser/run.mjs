@@ -67,9 +67,11 @@ async function authenticateScenario({ kind, persona = 'taro', options = {}, pin 
   const dev = await fakeUsb.plug(persona, kind, options);
   const reader = await requestReader();
   const steps = new Set();
+  const t0 = performance.now();
   const card = await MynaCard.connect(reader, { onProgress: (p) => { steps.add(p.step); onProgressShown(p); } });
   const challenge = crypto.getRandomValues(new Uint8Array(32));
   const auth = await outcome(card.authenticate(pin, challenge));
+  const ms = Math.round(performance.now() - t0);
   if (!auth.ok) return { reader: card.reader, error: auth };
   const anchors = [await der('/tests/virtual-card/pki/auth-ca.crt.der')];
   const crls = [await der('/tests/virtual-card/pki/auth-ca.crl.der')];
@@ -79,7 +81,7 @@ async function authenticateScenario({ kind, persona = 'taro', options = {}, pin 
     reader: card.reader, status: v.value?.status, forged: forged.code,
     signatureBytes: auth.value.signature.length, certificateBytes: auth.value.certificate.length,
     apdus: card.apdus, usbTransfers: card.usbTransfers, deviceTransfers: dev.transfers,
-    extensions: dev.virtual.extensionsSent, chained: dev.virtual.chainedBlocks, steps: [...steps],
+    extensions: dev.virtual.extensionsSent, chained: dev.virtual.chainedBlocks, steps: [...steps], ms,
     readers: (await window.mynacard.getReaders()).length,
   };
   await card.close();
@@ -168,8 +170,9 @@ const READERS = [
 ];
 
 for (const { kind, lift } of READERS) {
-  test(`${kind}: authentication, verified with verify()`, async () => {
+  test(`${kind}: authentication, verified with verify()`, async (t) => {
     const r = await inPage(`${kind}-authenticate`, authenticateScenario, { kind });
+    t.diagnostic(`${kind}: connect + authenticate = ${r.apdus} APDUs, ${r.usbTransfers} USB transfers (open included), ${r.ms} ms in the page`);
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     assert.equal(r.reader, kind);
     assert.equal(r.status, 'good');
