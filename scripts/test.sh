@@ -35,4 +35,4 @@ step "dependency audit (offline): licences and duplicate versions (deny.toml)"
 cargo deny --offline --log-level error check licenses bans
 
 step "Node: the wasm core's verify() on material from the virtual card"
-MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/
+MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/*.test.mjs

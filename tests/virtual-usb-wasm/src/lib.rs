@@ -221,3 +221,31 @@ impl VirtualUsbDevice {
         self.card().seen().len() as u32
     }
 }
+
+/// The virtual card at APDU level, for tests of JS-supplied transports (`{ transmit }`).
+#[wasm_bindgen]
+pub struct VirtualApduCard {
+    card: VirtualCard,
+}
+
+#[wasm_bindgen]
+impl VirtualApduCard {
+    #[wasm_bindgen(constructor)]
+    pub fn new(persona: &str) -> Result<VirtualApduCard, JsValue> {
+        let mut card =
+            VirtualCard::builtin(persona).ok_or_else(|| JsValue::from_str("unknown persona"))?;
+        card.power_on();
+        Ok(VirtualApduCard { card })
+    }
+
+    /// One command APDU in, the response APDU out.
+    pub fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.card.process(apdu)
+    }
+
+    /// APDUs the card answered.
+    #[wasm_bindgen(getter)]
+    pub fn apdus(&self) -> u32 {
+        self.card.seen().len() as u32
+    }
+}
