@@ -7,5 +7,5 @@ import { initSync } from './dist/web/mynacard_wasm.js';
 initSync({ module: readFileSync(new URL('./dist/web/mynacard_wasm_bg.wasm', import.meta.url)) });
 
 export * from './dist/web/mynacard_wasm.js';
-export { MynaError } from './dist/web/myna-error.js';
+export { MynaError } from './dist/myna-error.js';
 export default async function init() {}

@@ -5,43 +5,57 @@
 # JS glue with wasm-bindgen-cli (scripts/setup.sh installs the matching version) and shrinks the
 # module with wasm-opt from npm's `binaryen` package when npm/node_modules has it.
 #
-# Output (npm/dist/, one module for browsers and Node):
-#   web/mynacard_wasm.js, .d.ts, _bg.wasm   wasm-bindgen --target web glue
-#   web/myna-error.js                       the MynaError class the glue imports
+# Output (npm/dist/), wasm-bindgen --target web glue (mynacard_wasm.js, .d.ts, _bg.wasm) twice:
+#   card/   card sessions, PIN checks, errors: what a page needs (built --no-default-features)
+#   web/    the same plus verify() (chains, CRL/OCSP, CMS): Node servers and `mynacard/verify`
+#   myna-error.js                           the MynaError class both glues import (one class)
 # `WASM_CRATE=<package> WASM_OUT=<dir>` builds another wasm-bindgen crate the same way (the
 # browser tests' virtual USB readers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CRATE=${WASM_CRATE:-mynacard-wasm}
 LIB=${CRATE//-/_}
-OUT=${WASM_OUT:-npm/dist/web}
-if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-    cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm "$@"
-    WASM=target/wasm32-unknown-unknown/wasm/$LIB.wasm
-else
-    export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
-    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
-    /usr/bin/cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm \
-        -Zbuild-std=std,panic_abort "$@" \
-        --target-dir target/wasm-debian
-    WASM=target/wasm-debian/wasm32-unknown-unknown/wasm/$LIB.wasm
-fi
-rm -rf "$OUT"
-wasm-bindgen --target web --out-dir "$OUT" "$WASM"
+
+# build OUT_DIR [cargo args...]: one wasm build, its glue, wasm-opt.
+build() {
+    local out=$1 wasm
+    shift
+    if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+        cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm "$@"
+        wasm=target/wasm32-unknown-unknown/wasm/$LIB.wasm
+    else
+        # Nightly features through RUSTC_BOOTSTRAP: std built for wasm, and panics that trap at
+        # once (no panic messages or formatting machinery in the module).
+        RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19 \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+        /usr/bin/cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm \
+            -Zbuild-std=std,panic_abort "$@" \
+            --target-dir target/wasm-debian
+        wasm=target/wasm-debian/wasm32-unknown-unknown/wasm/$LIB.wasm
+    fi
+    rm -rf "$out"
+    wasm-bindgen --target web --out-dir "$out" "$wasm"
+    local bg="$out/${LIB}_bg.wasm" opt=npm/node_modules/.bin/wasm-opt
+    if [ -x "$opt" ]; then
+        local before
+        before=$(stat -c %s "$bg")
+        "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+            --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            --strip-producers "$bg" -o "$bg.opt" && mv "$bg.opt" "$bg"
+        echo "wasm-opt -Oz: $before -> $(stat -c %s "$bg") bytes"
+    else
+        echo "wasm-opt not found (npm ci in npm/ installs binaryen): module left as linked"
+    fi
+    printf '%s: %s bytes, %s gzipped\n' "$bg" "$(stat -c %s "$bg")" "$(gzip -9 -c "$bg" | wc -c)"
+}
+
 if [ "$CRATE" = mynacard-wasm ]; then
-    cp wasm/js/myna-error.js wasm/js/myna-error.d.ts "$OUT/"
+    build npm/dist/web "$@"
+    build npm/dist/card --no-default-features "$@"
+    cp wasm/js/myna-error.js wasm/js/myna-error.d.ts npm/dist/
     # The old CommonJS build is gone: Node loads the same ESM glue (npm/node.js).
     rm -rf npm/dist/node
-fi
-BG="$OUT/${LIB}_bg.wasm"
-OPT=npm/node_modules/.bin/wasm-opt
-if [ -x "$OPT" ]; then
-    before=$(stat -c %s "$BG")
-    "$OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue \
-        "$BG" -o "$BG.opt" && mv "$BG.opt" "$BG"
-    echo "wasm-opt -Oz: $before -> $(stat -c %s "$BG") bytes"
 else
-    echo "wasm-opt not found (npm ci in npm/ installs binaryen): module left as linked"
+    build "${WASM_OUT:?WASM_OUT names the output folder}" "$@"
 fi
-printf '%s: %s bytes, %s gzipped\n' "$BG" "$(stat -c %s "$BG")" "$(gzip -9 -c "$BG" | wc -c)"

@@ -6,7 +6,7 @@ use js_sys::{Object, Reflect};
 use mynacard_core::Error;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(raw_module = "./myna-error.js")]
+#[wasm_bindgen(raw_module = "../myna-error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = mynaError)]
     fn myna_error(

@@ -14,6 +14,7 @@ mod error;
 mod links;
 #[cfg(target_arch = "wasm32")]
 mod session;
+#[cfg(feature = "verify")]
 mod verify;
 #[cfg(target_arch = "wasm32")]
 mod webusb;

@@ -78,7 +78,7 @@ async function authenticateScenario({ kind, persona = 'taro', options = {}, pin 
   const v = await outcome(Promise.resolve().then(() => verify({ certificate: auth.value.certificate, signature: auth.value.signature, data: challenge, kind: 'auth', anchors, crls, at: AT })));
   const forged = await outcome(Promise.resolve().then(() => verify({ certificate: auth.value.certificate, signature: auth.value.signature, data: new Uint8Array(32), kind: 'auth', anchors, crls, at: AT })));
   const result = {
-    reader: card.reader, status: v.value?.status, forged: forged.code,
+    reader: card.reader, status: v.value?.status, forged: forged.code, forgedIsMynaError: forged.mynaError,
     signatureBytes: auth.value.signature.length, certificateBytes: auth.value.certificate.length,
     apdus: card.apdus, usbTransfers: card.usbTransfers, deviceTransfers: dev.transfers,
     extensions: dev.virtual.extensionsSent, chained: dev.virtual.chainedBlocks, steps: [...steps], ms,
@@ -177,6 +177,7 @@ for (const { kind, lift } of READERS) {
     assert.equal(r.reader, kind);
     assert.equal(r.status, 'good');
     assert.equal(r.forged, 'SIGNATURE_INVALID');
+    assert.equal(r.forgedIsMynaError, true, "verify()'s errors (verify module) are the card entry's MynaError class");
     assert.equal(r.signatureBytes, 256);
     assert.ok(r.certificateBytes > 1000);
     assert.equal(r.usbTransfers, r.deviceTransfers, 'every transfer reached the device');

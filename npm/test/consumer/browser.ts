@@ -1,9 +1,11 @@
 // A page using the packed package: every call must type-check against its d.ts.
-import init, { MynaCard, MynaError, requestReader, getReaders, readerKind, detectNfcTap, checkPinFormat, verify } from 'mynacard/web';
+import init, { MynaCard, MynaError, requestReader, getReaders, readerKind, detectNfcTap, checkPinFormat } from 'mynacard/web';
+import initVerify, { verify } from 'mynacard/verify';
 import type { Authentication, FourInfo, PinTries, Progress, ApduTransport } from 'mynacard/web';
 
 export async function login(challenge: Uint8Array, pin: string): Promise<Authentication | string> {
   await init();
+  await initVerify();
   if (checkPinFormat('auth', pin) !== undefined) return 'PIN_FORMAT';
   const reader = (await getReaders())[0] ?? (await requestReader());
   const kind: 'rcs380' | 'rcs300' | 'ccid' | undefined = readerKind(reader);
@@ -51,4 +53,6 @@ export async function misuse(card: MynaCard): Promise<void> {
   (await card.readFourInfo('1234')).myNumber;
   // @ts-expect-error options are an object
   await card.pinTries('fast');
+  // @ts-expect-error the card module has no verify(): it is in 'mynacard/verify'
+  (await import('mynacard/web')).verify;
 }

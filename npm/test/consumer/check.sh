@@ -18,6 +18,8 @@ import('mynacard').then((m) => {
   if (typeof m.MynaCard.connect !== 'function' || typeof m.MynaError !== 'function') throw new Error('missing exports');
   console.log('node: import(\"mynacard\") resolves to', Object.keys(m).length, 'exports');
 })")
-wasm="$here/node_modules/mynacard/dist/web/mynacard_wasm_bg.wasm"
-printf 'npm tarball %s: %s bytes; wasm %s bytes, %s gzipped\n' "$tarball" "$(stat -c %s "$out/$tarball")" \
-    "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+printf 'npm tarball %s: %s bytes\n' "$tarball" "$(stat -c %s "$out/$tarball")"
+for flavour in card web; do
+    wasm="$here/node_modules/mynacard/dist/$flavour/mynacard_wasm_bg.wasm"
+    printf '  dist/%s wasm: %s bytes, %s gzipped\n' "$flavour" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+done
