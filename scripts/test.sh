@@ -32,6 +32,9 @@ step "fuzzing: every parser for a few seconds from the committed corpus (tests/f
 tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 
 step "dependency audit (offline): licences and duplicate versions (deny.toml)"
+# cargo-deny reads every package of the lock file, for all targets (e.g. tokio, an optional
+# dependency of wasm-bindgen-futures on emscripten): fetch them first.
+cargo fetch --locked --quiet
 cargo deny --offline --log-level error check licenses bans
 
 step "Node: the wasm core's verify() on material from the virtual card"

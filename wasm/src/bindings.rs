@@ -35,13 +35,25 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = releaseInterface)]
     pub fn release_interface(this: &UsbDeviceJs, number: u8) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = transferOut)]
-    pub fn transfer_out(this: &UsbDeviceJs, endpoint: u8, data: &Uint8Array) -> Result<JsValue, JsValue>;
+    pub fn transfer_out(
+        this: &UsbDeviceJs,
+        endpoint: u8,
+        data: &Uint8Array,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = transferIn)]
     pub fn transfer_in(this: &UsbDeviceJs, endpoint: u8, length: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = controlTransferOut)]
-    pub fn control_transfer_out(this: &UsbDeviceJs, setup: &Object, data: &Uint8Array) -> Result<JsValue, JsValue>;
+    pub fn control_transfer_out(
+        this: &UsbDeviceJs,
+        setup: &Object,
+        data: &Uint8Array,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = controlTransferIn)]
-    pub fn control_transfer_in(this: &UsbDeviceJs, setup: &Object, length: u16) -> Result<JsValue, JsValue>;
+    pub fn control_transfer_in(
+        this: &UsbDeviceJs,
+        setup: &Object,
+        length: u16,
+    ) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(catch, js_namespace = ["navigator", "usb"], js_name = requestDevice)]
     pub fn usb_request_device(options: &Object) -> Result<JsValue, JsValue>;

@@ -18,6 +18,7 @@ extern "C" {
     ) -> JsValue;
 }
 
+#[cfg_attr(not(any(feature = "verify", target_arch = "wasm32")), allow(dead_code))]
 pub fn to_js(e: &Error) -> JsValue {
     let params = Object::new();
     for (k, v) in e.params() {

@@ -28,13 +28,16 @@ fn response_bytes(v: &JsValue) -> Result<Vec<u8>, TransportError> {
     if let Some(a) = v.dyn_ref::<Uint8Array>()
         && a.length() > MAX_RESPONSE
     {
-        return Err(TransportError::Other("response longer than any APDU".into()));
+        return Err(TransportError::Other(
+            "response longer than any APDU".into(),
+        ));
     }
-    let bytes = bindings::bytes_of(v).ok_or_else(|| {
-        TransportError::Other("transmit() must resolve to a Uint8Array".into())
-    })?;
+    let bytes = bindings::bytes_of(v)
+        .ok_or_else(|| TransportError::Other("transmit() must resolve to a Uint8Array".into()))?;
     if bytes.len() > MAX_RESPONSE as usize {
-        return Err(TransportError::Other("response longer than any APDU".into()));
+        return Err(TransportError::Other(
+            "response longer than any APDU".into(),
+        ));
     }
     Ok(bytes)
 }
@@ -134,18 +137,31 @@ impl SmartCard {
         if !connection.is_object() {
             return Err(Error::CardRemoved);
         }
-        Ok(SmartCard { context, connection })
+        Ok(SmartCard {
+            context,
+            connection,
+        })
     }
 
     pub async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let buf = Uint8Array::from(apdu);
-        let r = bindings::call(call_method(&self.connection, "transmit", &[buf.clone().into()])).await;
+        let r = bindings::call(call_method(
+            &self.connection,
+            "transmit",
+            &[buf.clone().into()],
+        ))
+        .await;
         buf.fill(0, 0, buf.length());
         response_bytes(&r.map_err(|e| smart_card_error(&e))?)
     }
 
     pub async fn close(&mut self) {
-        let _ = bindings::call(call_method(&self.connection, "disconnect", &["reset".into()])).await;
+        let _ = bindings::call(call_method(
+            &self.connection,
+            "disconnect",
+            &["reset".into()],
+        ))
+        .await;
         let _ = &self.context;
     }
 }
@@ -161,18 +177,21 @@ pub async fn detect_nfc_tap(signal: JsValue) -> Result<JsValue, Error> {
             detail: "Web NFC is not available in this browser".into(),
         });
     };
-    let reader = js_sys::Reflect::construct(ctor, &js_sys::Array::new()).map_err(|e| {
-        Error::Transport {
+    let reader =
+        js_sys::Reflect::construct(ctor, &js_sys::Array::new()).map_err(|e| Error::Transport {
             detail: bindings::error_message(&e),
-        }
-    })?;
+        })?;
     let tapped = js_sys::Promise::new(&mut |resolve, reject| {
         let on_read = resolve.bind1(&JsValue::UNDEFINED, &"ndef".into());
         let on_error = resolve.bind1(&JsValue::UNDEFINED, &"other".into());
         set(reader.unchecked_ref(), "onreading", on_read.into());
         set(reader.unchecked_ref(), "onreadingerror", on_error.into());
         if signal.is_object() {
-            let _ = call_method(&signal, "addEventListener", &["abort".into(), reject.into()]);
+            let _ = call_method(
+                &signal,
+                "addEventListener",
+                &["abort".into(), reject.into()],
+            );
         }
     });
     let options = Object::new();

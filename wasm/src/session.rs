@@ -226,7 +226,6 @@ macro_rules! op {
     };
 }
 
-
 /// A session with one My Number Card. Open with `MynaCard.connect(source, options)`.
 #[wasm_bindgen(js_name = MynaCard)]
 pub struct MynaCardJs {
@@ -356,8 +355,11 @@ impl MynaCardJs {
     /// Runs one operation with the call's options; the session is put back whatever happens.
     fn run<F>(&self, options: Option<CallOptionsJs>, op: F) -> js_sys::Promise
     where
-        F: FnOnce(Session) -> std::pin::Pin<Box<dyn core::future::Future<Output = (Session, Result<JsValue, Error>)>>>
-            + 'static,
+        F: FnOnce(
+                Session,
+            ) -> std::pin::Pin<
+                Box<dyn core::future::Future<Output = (Session, Result<JsValue, Error>)>>,
+            > + 'static,
     {
         let cell = self.session.clone();
         let controls = self.controls.clone();
@@ -386,13 +388,10 @@ impl MynaCardJs {
 
     /// 利用者証明用電子証明書 (DER). No PIN.
     #[wasm_bindgen(js_name = readAuthCertificate, unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn read_auth_certificate(
-        &self,
-        options: Option<CallOptionsJs>,
-    ) -> js_sys::Promise {
+    pub fn read_auth_certificate(&self, options: Option<CallOptionsJs>) -> js_sys::Promise {
         op!(self, options, card, {
-                let cert = card.read_auth_certificate().await?;
-                Ok(cert_object(&cert).into())
+            let cert = card.read_auth_certificate().await?;
+            Ok(cert_object(&cert).into())
         })
     }
 
@@ -406,17 +405,22 @@ impl MynaCardJs {
         options: Option<CallOptionsJs>,
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin).and_then(|p| AuthPin::new(&p)).and_then(|p| {
-            Ok((p, bytes_arg(&challenge, "the challenge must be a Uint8Array")?))
+            Ok((
+                p,
+                bytes_arg(&challenge, "the challenge must be a Uint8Array")?,
+            ))
         });
         op!(self, options, card, {
-                let (pin, challenge) = parsed?;
-                let auth = card
-                    .authenticate(&pin, SignInput::data(&challenge))
-                    .await?;
-                let o = Object::new();
-                set(&o, "signature", Uint8Array::from(auth.signature.as_slice()).into());
-                set(&o, "certificate", cert_object(&auth.certificate).into());
-                Ok(o.into())
+            let (pin, challenge) = parsed?;
+            let auth = card.authenticate(&pin, SignInput::data(&challenge)).await?;
+            let o = Object::new();
+            set(
+                &o,
+                "signature",
+                Uint8Array::from(auth.signature.as_slice()).into(),
+            );
+            set(&o, "certificate", cert_object(&auth.certificate).into());
+            Ok(o.into())
         })
     }
 
@@ -430,46 +434,43 @@ impl MynaCardJs {
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin).and_then(|p| AssistPin::new(&p));
         op!(self, options, card, {
-                let pin = parsed?;
-                let read = card.read_four_info(&pin).await?;
-                let f = &read.four_info;
-                let o = Object::new();
-                set(&o, "name", f.name.to_marked_string().into());
-                set(&o, "address", f.address.to_marked_string().into());
-                set(&o, "birthDate", f.birth_date.to_string().into());
-                set(&o, "sex", f.sex.code().to_string().into());
-                Ok(o.into())
+            let pin = parsed?;
+            let read = card.read_four_info(&pin).await?;
+            let f = &read.four_info;
+            let o = Object::new();
+            set(&o, "name", f.name.to_marked_string().into());
+            set(&o, "address", f.address.to_marked_string().into());
+            set(&o, "birthDate", f.birth_date.to_string().into());
+            set(&o, "sex", f.sex.code().to_string().into());
+            Ok(o.into())
         })
     }
 
     /// Remaining tries of every PIN without spending one: `{ jpki_auth: { state, remaining? },
     /// ... }` with state `remaining` | `locked` | `verified` | `absent`.
     #[wasm_bindgen(js_name = pinTries, unchecked_return_type = "Promise<PinTries>")]
-    pub fn pin_tries(
-        &self,
-        options: Option<CallOptionsJs>,
-    ) -> js_sys::Promise {
+    pub fn pin_tries(&self, options: Option<CallOptionsJs>) -> js_sys::Promise {
         op!(self, options, card, {
-                let states = card.all_pin_states().await?;
-                let o = Object::new();
-                for (pin, state) in states {
-                    let s = Object::new();
-                    let name = match state {
-                        PinState::Remaining(n) => {
-                            set(&s, "remaining", n.into());
-                            "remaining"
-                        }
-                        PinState::Locked => {
-                            set(&s, "remaining", 0.into());
-                            "locked"
-                        }
-                        PinState::Verified => "verified",
-                        PinState::Absent => "absent",
-                    };
-                    set(&s, "state", name.into());
-                    set(&o, pin.code(), s.into());
-                }
-                Ok(o.into())
+            let states = card.all_pin_states().await?;
+            let o = Object::new();
+            for (pin, state) in states {
+                let s = Object::new();
+                let name = match state {
+                    PinState::Remaining(n) => {
+                        set(&s, "remaining", n.into());
+                        "remaining"
+                    }
+                    PinState::Locked => {
+                        set(&s, "remaining", 0.into());
+                        "locked"
+                    }
+                    PinState::Verified => "verified",
+                    PinState::Absent => "absent",
+                };
+                set(&s, "state", name.into());
+                set(&o, pin.code(), s.into());
+            }
+            Ok(o.into())
         })
     }
 
@@ -482,23 +483,23 @@ impl MynaCardJs {
     ) -> js_sys::Promise {
         let which = CardPin::ALL.into_iter().find(|p| p.code() == pin);
         op!(self, options, card, {
-                let which = which.ok_or(Error::InvalidArgument {
-                    what: "unknown PIN name",
-                })?;
-                let s = Object::new();
-                match card.pin_state(which).await? {
-                    PinState::Remaining(n) => {
-                        set(&s, "state", "remaining".into());
-                        set(&s, "remaining", n.into());
-                    }
-                    PinState::Locked => {
-                        set(&s, "state", "locked".into());
-                        set(&s, "remaining", 0.into());
-                    }
-                    PinState::Verified => set(&s, "state", "verified".into()),
-                    PinState::Absent => set(&s, "state", "absent".into()),
+            let which = which.ok_or(Error::InvalidArgument {
+                what: "unknown PIN name",
+            })?;
+            let s = Object::new();
+            match card.pin_state(which).await? {
+                PinState::Remaining(n) => {
+                    set(&s, "state", "remaining".into());
+                    set(&s, "remaining", n.into());
                 }
-                Ok(s.into())
+                PinState::Locked => {
+                    set(&s, "state", "locked".into());
+                    set(&s, "remaining", 0.into());
+                }
+                PinState::Verified => set(&s, "state", "verified".into()),
+                PinState::Absent => set(&s, "state", "absent".into()),
+            }
+            Ok(s.into())
         })
     }
 
@@ -515,12 +516,16 @@ impl MynaCardJs {
             .and_then(|p| SignPin::new(&p))
             .and_then(|p| Ok((p, bytes_arg(&data, "data must be a Uint8Array")?)));
         op!(self, options, card, {
-                let (pin, data) = parsed?;
-                let signed = card.sign(&pin, SignInput::data(&data)).await?;
-                let o = Object::new();
-                set(&o, "signature", Uint8Array::from(signed.signature.as_slice()).into());
-                set(&o, "certificate", cert_object(&signed.certificate).into());
-                Ok(o.into())
+            let (pin, data) = parsed?;
+            let signed = card.sign(&pin, SignInput::data(&data)).await?;
+            let o = Object::new();
+            set(
+                &o,
+                "signature",
+                Uint8Array::from(signed.signature.as_slice()).into(),
+            );
+            set(&o, "certificate", cert_object(&signed.certificate).into());
+            Ok(o.into())
         })
     }
 
@@ -533,9 +538,9 @@ impl MynaCardJs {
     ) -> js_sys::Promise {
         let parsed = pin_arg(&pin).and_then(|p| SignPin::new(&p));
         op!(self, options, card, {
-                let pin = parsed?;
-                let cert = card.read_sign_certificate(&pin).await?;
-                Ok(cert_object(&cert).into())
+            let pin = parsed?;
+            let cert = card.read_sign_certificate(&pin).await?;
+            Ok(cert_object(&cert).into())
         })
     }
 
@@ -580,9 +585,7 @@ pub fn reader_kind(
 /// Resolves when Web NFC notices a tag (`'ndef'` or `'other'`, the latter for a My Number
 /// Card). Web NFC cannot exchange APDUs: use it only to offer the hand-off to a native app.
 #[wasm_bindgen(js_name = detectNfcTap, unchecked_return_type = "Promise<'ndef' | 'other'>")]
-pub fn detect_nfc_tap(
-    signal: Option<AbortSignalJs>,
-) -> js_sys::Promise {
+pub fn detect_nfc_tap(signal: Option<AbortSignalJs>) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move {
         crate::links::detect_nfc_tap(signal.map(JsValue::from).unwrap_or_default())
             .await

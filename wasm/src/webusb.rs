@@ -10,7 +10,9 @@ use mynacard_core::Error;
 use mynacard_core::reader::ccid::{Ccid, CcidConfig, CcidLevel};
 use mynacard_core::reader::port100::{Port100, Port100Config, RCS380_PRODUCT_ID};
 use mynacard_core::reader::rcs300::{RCS300_PRODUCT_IDS, Rcs300, Rcs300Config};
-use mynacard_core::reader::{ControlSetup, SONY_VENDOR_ID, UsbDevice, UsbError, UsbReaderTransport};
+use mynacard_core::reader::{
+    ControlSetup, SONY_VENDOR_ID, UsbDevice, UsbError, UsbReaderTransport,
+};
 use mynacard_core::transport::TransportError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -118,7 +120,10 @@ impl UsbDevice for WebUsb {
         };
         let limit = timeout_ms.saturating_add(IN_SLACK_MS).min(IN_MAX_MS);
         let marker = JsValue::from_str("mynacard:timeout");
-        let race = Promise::race(&Array::of2(&transfer, &bindings::timer(limit, marker.clone())));
+        let race = Promise::race(&Array::of2(
+            &transfer,
+            &bindings::timer(limit, marker.clone()),
+        ));
         let r = JsFuture::from(race).await.map_err(|e| usb_error(&e))?;
         if r == marker {
             self.pending_in = Some((endpoint, transfer));
@@ -142,7 +147,11 @@ impl UsbDevice for WebUsb {
         status(&r)
     }
 
-    async fn control_in(&mut self, setup: ControlSetup, max_len: usize) -> Result<Vec<u8>, UsbError> {
+    async fn control_in(
+        &mut self,
+        setup: ControlSetup,
+        max_len: usize,
+    ) -> Result<Vec<u8>, UsbError> {
         if self.gone() {
             return Err(UsbError::Disconnected);
         }
@@ -205,7 +214,11 @@ fn interfaces(configuration: &JsValue) -> Vec<InterfaceInfo> {
                 a
             } else {
                 let all = get(&iface, "alternates");
-                if Array::is_array(&all) { Array::from(&all).get(0) } else { JsValue::UNDEFINED }
+                if Array::is_array(&all) {
+                    Array::from(&all).get(0)
+                } else {
+                    JsValue::UNDEFINED
+                }
             }
         };
         let mut info = InterfaceInfo {
@@ -309,7 +322,9 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
         what: "not a supported reader (RC-S380, RC-S300 or CCID class)",
     })?;
     if device.opened() != JsValue::TRUE {
-        bindings::call(device.open()).await.map_err(|e| claim_error(&e))?;
+        bindings::call(device.open())
+            .await
+            .map_err(|e| claim_error(&e))?;
     }
     if !get(&device, "configuration").is_object() {
         bindings::call(device.select_configuration(1))
@@ -515,11 +530,11 @@ pub async fn request_reader() -> Result<JsValue, Error> {
 
 /// Readers the user already allowed this origin to use.
 pub async fn get_readers() -> Result<Array, Error> {
-    let devices = bindings::call(bindings::usb_get_devices()).await.map_err(|e| {
-        Error::Transport {
+    let devices = bindings::call(bindings::usb_get_devices())
+        .await
+        .map_err(|e| Error::Transport {
             detail: bindings::error_message(&e),
-        }
-    })?;
+        })?;
     let out = Array::new();
     if Array::is_array(&devices) {
         for d in Array::from(&devices).iter().take(64) {

@@ -9,10 +9,10 @@
 //! const answer = dev.transferIn(1, 1024); // Uint8Array, or throws 'timeout' | 'disconnected'
 //! ```
 
+use mynacard_virtual_card::VirtualCard;
 use mynacard_virtual_card::usb::{
     CcidLevel, CcidReader, Picc, PiccConfig, Rcs300, Rcs380, UsbEmulator, UsbFault,
 };
-use mynacard_virtual_card::VirtualCard;
 use wasm_bindgen::prelude::*;
 
 enum Reader {
@@ -69,8 +69,8 @@ impl VirtualUsbDevice {
     /// `{ ccidLevel?: 'extended' | 'short', ccidMaxMessage?: n }`.
     #[wasm_bindgen(constructor)]
     pub fn new(persona: &str, kind: &str, options: JsValue) -> Result<VirtualUsbDevice, JsValue> {
-        let card = VirtualCard::builtin(persona)
-            .ok_or_else(|| JsValue::from_str("unknown persona"))?;
+        let card =
+            VirtualCard::builtin(persona).ok_or_else(|| JsValue::from_str("unknown persona"))?;
         let picc = PiccConfig {
             fsci: option_u32(&options, "fsci").map_or(8, |f| f.min(8) as u8),
             ..PiccConfig::default()
@@ -134,7 +134,9 @@ impl VirtualUsbDevice {
     /// `'disconnected'` or `'stall'`.
     #[wasm_bindgen(js_name = transferIn)]
     pub fn transfer_in(&mut self, endpoint: u8, max_len: usize) -> Result<Vec<u8>, JsValue> {
-        self.emulator().transfer_in(endpoint, max_len).map_err(fault)
+        self.emulator()
+            .transfer_in(endpoint, max_len)
+            .map_err(fault)
     }
 
     /// The card leaves the field after `n` more frames (contactless) or is pulled out after `n`
