@@ -280,19 +280,22 @@ pub enum UsbLink {
 }
 
 fn claim_error(e: &JsValue) -> Error {
-    let name = bindings::error_name(e);
-    if name == "SecurityError" {
-        return Error::Transport {
+    match bindings::error_name(e).as_str() {
+        "SecurityError" => Error::Transport {
             detail: "the browser refused to claim the reader's interface (a CCID reader, \
                      class 0x0B, is protected for ordinary pages; use a vendor-class reader \
                      or an Isolated Web App)"
                 .into(),
-        };
-    }
-    match usb_error(e) {
-        UsbError::Disconnected => Error::ReaderDisconnected,
-        other => Error::Transport {
-            detail: format!("USB set-up failed: {other:?}"),
+        },
+        // Chrome: "Unable to claim interface." — another program or a kernel driver has it.
+        "NetworkError" => Error::Transport {
+            detail: "the reader is in use by another program or driver (Linux: unbind the \
+                     port100 kernel driver; Windows: install WinUSB for the reader)"
+                .into(),
+        },
+        "NotFoundError" => Error::ReaderDisconnected,
+        _ => Error::Transport {
+            detail: format!("USB set-up failed: {}", bindings::error_message(e)),
         },
     }
 }

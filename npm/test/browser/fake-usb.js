@@ -73,6 +73,7 @@
       this.configurations = [configuration];
       this.configuration = null;
       this.unplugAfter = options.unplugAfter ?? null;
+      this.claimError = options.claimError ?? null; // e.g. 'NetworkError': a kernel driver holds it
       this.transfers = 0;
       this.gone = false;
     }
@@ -90,6 +91,7 @@
       if (!i) throw dom('NotFoundError', 'The interface number provided is not supported by the device in its current configuration.');
       // Chromium's protected classes: CCID (0x0B) only for Isolated Web Apps.
       if (i.alternate.interfaceClass === 0x0b && !state.allowProtected) throw dom('SecurityError', 'The requested interface implements a protected class.');
+      if (this.claimError) throw dom(this.claimError, 'Unable to claim interface.');
       i.claimed = true;
     }
     async releaseInterface(number) {

@@ -269,6 +269,17 @@ test('ccid: an ordinary page cannot claim a CCID reader (protected class) → TR
   assert.match(r.message, /protected/);
 });
 
+test('rcs380 held by another driver (claimInterface fails) → TRANSPORT with the hint', async () => {
+  const r = await inPage('rcs380-claimed-elsewhere', async () => {
+    const { MynaCard, requestReader } = window.mynacard;
+    await fakeUsb.plug('taro', 'rcs380', { claimError: 'NetworkError' });
+    const e = await outcome(MynaCard.connect(await requestReader()));
+    return { reader: 'rcs380', code: e.code, message: e.message };
+  });
+  assert.equal(r.code, 'TRANSPORT');
+  assert.match(r.message, /port100/);
+});
+
 test('requestReader() without a reader → READER_NOT_FOUND; readerKind() by ids and class', async () => {
   const r = await inPage('no-reader', async () => {
     const { requestReader, readerKind } = window.mynacard;
