@@ -363,3 +363,64 @@ test('JS transport errors keep their code (CARD_REMOVED)', async () => {
   const r = await inPage('js-transport-removed', jsTransportScenario, { throwCode: 'CARD_REMOVED' });
   assert.equal(r.code, 'CARD_REMOVED');
 });
+
+// Web Smart Card API (Isolated Web Apps only in Chrome): a navigator.smartCard double over the
+// APDU-level virtual card checks the face's calls (establishContext, listReaders, connect,
+// transmit, disconnect) and the SmartCardError mapping. Not a test of Chrome's implementation.
+test('Web Smart Card API double: authentication; removed-card → CARD_REMOVED', async () => {
+  const r = await inPage('smartcard-double', async ({ AT }) => {
+    const { MynaCard, verify } = window.mynacard;
+    const m = await import('/target/browser-test/virtual-usb/mynacard_virtual_usb_wasm.js');
+    await m.default();
+    const vcard = new m.VirtualApduCard('taro');
+    const calls = [];
+    let removeAfter = Infinity;
+    const connection = {
+      async transmit(buffer) {
+        calls.push('transmit');
+        if (--removeAfter < 0) throw Object.assign(new DOMException('card removed', 'SmartCardError'), { responseCode: 'removed-card' });
+        return vcard.transmit(new Uint8Array(buffer)).buffer;
+      },
+      async disconnect(disposition) { calls.push(`disconnect:${disposition}`); },
+    };
+    const context = {
+      async listReaders() { calls.push('listReaders'); return ['Virtual PCD 00 00']; },
+      async connect(reader, mode, options) { calls.push(`connect:${reader}:${mode}:${options.preferredProtocols}`); return { connection, activeProtocol: 't1' }; },
+    };
+    Object.defineProperty(navigator, 'smartCard', { configurable: true, value: { async establishContext() { calls.push('establishContext'); return context; } } });
+    const card = await MynaCard.connect({ smartCardReader: null });
+    const challenge = new Uint8Array(32).fill(1);
+    const auth = await card.authenticate('1234', challenge);
+    const anchors = [await der('/tests/virtual-card/pki/auth-ca.crt.der')];
+    const crls = [await der('/tests/virtual-card/pki/auth-ca.crl.der')];
+    const v = verify({ certificate: auth.certificate, signature: auth.signature, data: challenge, kind: 'auth', anchors, crls, at: AT });
+    removeAfter = 1;
+    const removed = await outcome(card.readFourInfo('1234'));
+    await card.close();
+    return { reader: card.reader, status: v.status, removed: removed.code, calls: [...new Set(calls)] };
+  });
+  assert.equal(r.reader, 'smartcard');
+  assert.equal(r.status, 'good');
+  assert.equal(r.removed, 'CARD_REMOVED');
+  assert.deepEqual(r.calls, ['establishContext', 'listReaders', 'connect:Virtual PCD 00 00:shared:t1,t0', 'transmit', 'disconnect:reset']);
+});
+
+// Web NFC: a NDEFReader double; a My Number Card is not NDEF, so Chrome fires readingerror.
+test('detectNfcTap(): resolves on a tap (readingerror → "other"), CANCELLED on abort, error without Web NFC', async () => {
+  const r = await inPage('nfc-tap', async () => {
+    const { detectNfcTap } = window.mynacard;
+    const missing = await outcome(detectNfcTap());
+    window.NDEFReader = class {
+      async scan() { setTimeout(() => this.onreadingerror?.(new Event('readingerror')), 20); }
+    };
+    const tapped = await detectNfcTap();
+    window.NDEFReader = class { async scan() {} };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const aborted = await outcome(detectNfcTap(controller.signal));
+    return { reader: '-', missing: missing.code, tapped, aborted: aborted.code };
+  });
+  assert.equal(r.missing, 'TRANSPORT');
+  assert.equal(r.tapped, 'other');
+  assert.equal(r.aborted, 'CANCELLED');
+});
