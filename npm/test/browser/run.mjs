@@ -163,6 +163,20 @@ async function signScenario({ kind, AT }) {
   return { reader: card.reader, status: v.status, name: v.fourInfo?.name, sameCertificate: cert.length === signed.certificate.length };
 }
 
+async function abortScenario({ kind }) {
+  const { MynaCard, requestReader } = window.mynacard;
+  if (kind === 'ccid') fakeUsb.allowProtected = true;
+  const dev = await fakeUsb.plug('taro', kind);
+  const card = await MynaCard.connect(await requestReader());
+  const controller = new AbortController();
+  // Abort when the SDK announces the VERIFY: it must not go out.
+  const onProgress = (p) => { if (p.step === 'verifyingPin') controller.abort(); };
+  const r = await outcome(card.readFourInfo('1234', { signal: controller.signal, onProgress }));
+  const verifiesAfterAbort = dev.virtual.pinVerifies;
+  const again = await card.readFourInfo('1234');
+  return { reader: card.reader, code: r.code, verifiesAfterAbort, name: again.name, verifies: dev.virtual.pinVerifies };
+}
+
 const READERS = [
   { kind: 'rcs380', lift: 3 },
   { kind: 'rcs300', lift: 3 },
@@ -230,6 +244,14 @@ for (const { kind, lift } of READERS) {
     const r = await inPage(`${kind}-wtx`, authenticateScenario, { kind, options: { wtx: 3 } });
     assert.equal(r.status, 'good');
     assert.ok(r.extensions >= 3, `extensions: ${r.extensions}`);
+  });
+
+  test(`${kind}: AbortSignal between APDUs: the VERIFY is not sent, the session goes on`, async () => {
+    const r = await inPage(`${kind}-abort`, abortScenario, { kind });
+    assert.equal(r.code, 'CANCELLED');
+    assert.equal(r.verifiesAfterAbort, 0);
+    assert.equal(r.name, '〓田　太郎');
+    assert.equal(r.verifies, 1);
   });
 
   test(`${kind}: 署名 and 署名用 certificate`, async () => {
