@@ -446,3 +446,46 @@ test('detectNfcTap(): resolves on a tap (readingerror → "other"), CANCELLED on
   assert.equal(r.tapped, 'other');
   assert.equal(r.aborted, 'CANCELLED');
 });
+
+// Hostile devices: readers and JS transports answering random bytes. Every outcome must be a
+// MynaError (never a wasm trap, a hang or a non-MynaError exception).
+test('hostile readers and transports: random answers give MynaErrors, no trap', async (t) => {
+  const r = await inPage('hostile', async () => {
+    const { MynaCard, requestReader } = window.mynacard;
+    let x = 0x9e3779b9;
+    const rnd = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+    const bytes = (max) => Uint8Array.from({ length: rnd() % (max + 1) }, () => rnd() & 0xff);
+    fakeUsb.allowProtected = true;
+    const codes = {};
+    let others = 0;
+    for (let round = 0; round < 5; round++) {
+      for (const kind of ['rcs380', 'rcs300', 'ccid']) {
+        const dev = await fakeUsb.plug('taro', kind);
+        const real = dev.transferIn.bind(dev);
+        // Half the time a real answer with a few bytes flipped, else random bytes.
+        dev.transferIn = async (ep, len) => {
+          const answer = await real(ep, len);
+          const data = rnd() % 2 ? new Uint8Array(answer.data.buffer.slice(0)) : bytes(Math.min(len, 300));
+          for (let i = 0; i < data.length; i++) if (rnd() % 8 === 0) data[i] = rnd() & 0xff;
+          return { status: 'ok', data: new DataView(data.buffer) };
+        };
+        const device = await requestReader();
+        const outcomeOf = async (p) => { const o = await outcome(p); if (!o.ok && !o.mynaError) others += 1; return o; };
+        const c = await outcomeOf(MynaCard.connect(device));
+        let code = c.code ?? 'ok';
+        if (c.ok) code = (await outcomeOf(c.value.readAuthCertificate())).code ?? 'ok';
+        codes[code] = (codes[code] ?? 0) + 1;
+        dev.unplug();
+      }
+    }
+    for (let round = 0; round < 30; round++) {
+      const o = await outcome(MynaCard.connect({ transmit: async () => bytes(40) }));
+      if (!o.ok && !o.mynaError) others += 1;
+      codes[o.code ?? 'ok'] = (codes[o.code ?? 'ok'] ?? 0) + 1;
+    }
+    return { reader: '-', codes, others };
+  });
+  t.diagnostic(`hostile outcomes: ${JSON.stringify(r.codes)}`);
+  assert.equal(r.others, 0, JSON.stringify(r.codes));
+  assert.ok(Object.keys(r.codes).length >= 2, JSON.stringify(r.codes));
+});
