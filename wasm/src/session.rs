@@ -211,18 +211,30 @@ export interface VerifyResult {
 "#;
 
 /// One operation: `$body` runs with `$card: &mut Session` and yields `Result<JsValue, Error>`.
+/// One operation on a taken session, boxed so that `run` exists once.
+type Op = Box<
+    dyn FnOnce(
+        Session,
+    ) -> std::pin::Pin<
+        Box<dyn core::future::Future<Output = (Session, Result<JsValue, Error>)>>,
+    >,
+>;
+
 macro_rules! op {
     ($self:ident, $options:expr, $card:ident, $body:block) => {
-        $self.run($options, move |mut session: Session| {
-            Box::pin(async move {
-                let result: Result<JsValue, Error> = async {
-                    let $card = &mut session;
-                    $body
-                }
-                .await;
-                (session, result)
-            })
-        })
+        $self.run(
+            $options,
+            Box::new(move |mut session: Session| {
+                Box::pin(async move {
+                    let result: Result<JsValue, Error> = async {
+                        let $card = &mut session;
+                        $body
+                    }
+                    .await;
+                    (session, result)
+                })
+            }),
+        )
     };
 }
 
@@ -353,14 +365,8 @@ impl MynaCardJs {
     }
 
     /// Runs one operation with the call's options; the session is put back whatever happens.
-    fn run<F>(&self, options: Option<CallOptionsJs>, op: F) -> js_sys::Promise
-    where
-        F: FnOnce(
-                Session,
-            ) -> std::pin::Pin<
-                Box<dyn core::future::Future<Output = (Session, Result<JsValue, Error>)>>,
-            > + 'static,
-    {
+    /// Not generic (one copy in the module): `op` is boxed.
+    fn run(&self, options: Option<CallOptionsJs>, op: Op) -> js_sys::Promise {
         let cell = self.session.clone();
         let controls = self.controls.clone();
         wasm_bindgen_futures::future_to_promise(async move {

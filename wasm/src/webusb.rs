@@ -11,7 +11,8 @@ use mynacard_core::reader::ccid::{Ccid, CcidConfig, CcidLevel};
 use mynacard_core::reader::port100::{Port100, Port100Config, RCS380_PRODUCT_ID};
 use mynacard_core::reader::rcs300::{RCS300_PRODUCT_IDS, Rcs300, Rcs300Config};
 use mynacard_core::reader::{
-    ControlSetup, SONY_VENDOR_ID, UsbDevice, UsbError, UsbReaderTransport,
+    ControlSetup, Operation, ReaderDriver, SONY_VENDOR_ID, TransferResult, UsbDevice, UsbError,
+    UsbInterface, UsbReaderTransport, UsbStep,
 };
 use mynacard_core::transport::TransportError;
 use wasm_bindgen::prelude::*;
@@ -272,11 +273,32 @@ pub fn reader_kind(device: &JsValue) -> Option<ReaderKind> {
         .then_some(ReaderKind::Ccid)
 }
 
+/// Any of the three drivers behind one type, so the transfer loop of `UsbReaderTransport`
+/// exists once in the module instead of once per driver.
+pub struct AnyDriver(Box<dyn ReaderDriver>);
+
+impl ReaderDriver for AnyDriver {
+    fn start(&mut self, op: Operation<'_>) -> UsbStep {
+        self.0.start(op)
+    }
+    fn next(&mut self, input: TransferResult) -> UsbStep {
+        self.0.next(input)
+    }
+    fn is_open(&self) -> bool {
+        self.0.is_open()
+    }
+    fn capabilities(&self) -> mynacard_core::Capabilities {
+        self.0.capabilities()
+    }
+    fn interface(&self) -> UsbInterface {
+        self.0.interface()
+    }
+}
+
 /// A reader link: the core's `UsbReaderTransport` with the driver of this reader.
-pub enum UsbLink {
-    Rcs380(UsbReaderTransport<WebUsb, Port100>),
-    Rcs300(UsbReaderTransport<WebUsb, Rcs300>),
-    Ccid(UsbReaderTransport<WebUsb, Ccid>),
+pub struct UsbLink {
+    kind: ReaderKind,
+    transport: UsbReaderTransport<WebUsb, AnyDriver>,
 }
 
 fn claim_error(e: &JsValue) -> Error {
@@ -357,36 +379,29 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
     bindings::call(device.claim_interface(info.number))
         .await
         .map_err(|e| claim_error(&e))?;
-    let usb = WebUsb {
+    let mut usb = WebUsb {
         device: device.clone(),
         interface: info.number,
         pending_in: None,
     };
-    let mut link = match kind {
+    let driver: Box<dyn ReaderDriver> = match kind {
         ReaderKind::Rcs380 => {
             let d = Port100Config::default();
-            UsbLink::Rcs380(UsbReaderTransport::new(
-                usb,
-                Port100::new(Port100Config {
-                    endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
-                    endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
-                    ..d
-                }),
-            ))
+            Box::new(Port100::new(Port100Config {
+                endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
+                endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
+                ..d
+            }))
         }
         ReaderKind::Rcs300 => {
             let d = Rcs300Config::default();
-            UsbLink::Rcs300(UsbReaderTransport::new(
-                usb,
-                Rcs300::new(Rcs300Config {
-                    endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
-                    endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
-                    ..d
-                }),
-            ))
+            Box::new(Rcs300::new(Rcs300Config {
+                endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
+                endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
+                ..d
+            }))
         }
         ReaderKind::Ccid => {
-            let mut usb = usb;
             // GET_DESCRIPTOR (CONFIGURATION 0): the CCID class descriptor says the level.
             let config = usb
                 .control_in(
@@ -408,24 +423,20 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
                 ),
                 None => (d.level, d.max_message),
             };
-            UsbLink::Ccid(UsbReaderTransport::new(
-                usb,
-                Ccid::new(CcidConfig {
-                    endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
-                    endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
-                    level,
-                    max_message,
-                    ..d
-                }),
-            ))
+            Box::new(Ccid::new(CcidConfig {
+                endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
+                endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
+                level,
+                max_message,
+                ..d
+            }))
         }
     };
-    let opened = match &mut link {
-        UsbLink::Rcs380(t) => t.open().await,
-        UsbLink::Rcs300(t) => t.open().await,
-        UsbLink::Ccid(t) => t.open().await,
+    let mut link = UsbLink {
+        kind,
+        transport: UsbReaderTransport::new(usb, AnyDriver(driver)),
     };
-    if let Err(e) = opened {
+    if let Err(e) = link.transport.open().await {
         link.release().await;
         return Err(e.into());
     }
@@ -434,64 +445,36 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
 
 impl UsbLink {
     pub fn kind(&self) -> ReaderKind {
-        match self {
-            UsbLink::Rcs380(_) => ReaderKind::Rcs380,
-            UsbLink::Rcs300(_) => ReaderKind::Rcs300,
-            UsbLink::Ccid(_) => ReaderKind::Ccid,
-        }
-    }
-
-    fn usb(&self) -> &WebUsb {
-        match self {
-            UsbLink::Rcs380(t) => t.device(),
-            UsbLink::Rcs300(t) => t.device(),
-            UsbLink::Ccid(t) => t.device(),
-        }
+        self.kind
     }
 
     /// USB transfers made so far (for the page's diagnostics and tests).
     pub fn transfers(&self) -> usize {
-        match self {
-            UsbLink::Rcs380(t) => t.stats().transfers,
-            UsbLink::Rcs300(t) => t.stats().transfers,
-            UsbLink::Ccid(t) => t.stats().transfers,
-        }
+        self.transport.stats().transfers
     }
 
     pub async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         use mynacard_core::Transport;
         // Unplugged: say so, rather than the driver's "card removed" of a closed link.
-        if self.usb().gone() {
+        if self.transport.device().gone() {
             return Err(TransportError::ReaderDisconnected);
         }
-        match self {
-            UsbLink::Rcs380(t) => t.transmit(apdu).await,
-            UsbLink::Rcs300(t) => t.transmit(apdu).await,
-            UsbLink::Ccid(t) => t.transmit(apdu).await,
-        }
+        self.transport.transmit(apdu).await
     }
 
     pub fn capabilities(&self) -> mynacard_core::Capabilities {
         use mynacard_core::Transport;
-        match self {
-            UsbLink::Rcs380(t) => t.capabilities(),
-            UsbLink::Rcs300(t) => t.capabilities(),
-            UsbLink::Ccid(t) => t.capabilities(),
-        }
+        self.transport.capabilities()
     }
 
     /// Field off / card powered down (best effort), then the interface released.
     pub async fn close(&mut self) {
-        let _ = match self {
-            UsbLink::Rcs380(t) => t.close().await,
-            UsbLink::Rcs300(t) => t.close().await,
-            UsbLink::Ccid(t) => t.close().await,
-        };
+        let _ = self.transport.close().await;
         self.release().await;
     }
 
     async fn release(&self) {
-        self.usb().release().await;
+        self.transport.device().release().await;
     }
 }
 
