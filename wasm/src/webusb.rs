@@ -52,6 +52,8 @@ fn usb_error(e: &JsValue) -> UsbError {
         // Chrome: "The device was disconnected." / a closed device after unplugging.
         "NotFoundError" | "InvalidStateError" => UsbError::Disconnected,
         "NetworkError" => UsbError::Disconnected,
+        // A pending transfer cancelled because the device was closed or went away.
+        "AbortError" => UsbError::Disconnected,
         "TimeoutError" => UsbError::Timeout,
         _ => UsbError::Other(bindings::error_message(e)),
     }
