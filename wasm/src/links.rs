@@ -69,10 +69,24 @@ impl JsTransport {
     }
 
     pub async fn close(&mut self) {
-        if get(&self.object, "close").is_function() {
-            let _ = bindings::call(call_method(&self.object, "close", &[])).await;
-        }
+        close_js(self.object.clone()).await;
     }
+
+    pub fn object(&self) -> JsValue {
+        self.object.clone()
+    }
+}
+
+/// Calls `object.close()` if there is one (best effort).
+pub async fn close_js(object: JsValue) {
+    if get(&object, "close").is_function() {
+        let _ = bindings::call(call_method(&object, "close", &[])).await;
+    }
+}
+
+/// `connection.disconnect('reset')` of a Web Smart Card connection (best effort).
+pub async fn disconnect_smart_card(connection: JsValue) {
+    let _ = bindings::call(call_method(&connection, "disconnect", &["reset".into()])).await;
 }
 
 /// A Web Smart Card API connection (`SmartCardConnection`).
@@ -156,13 +170,12 @@ impl SmartCard {
     }
 
     pub async fn close(&mut self) {
-        let _ = bindings::call(call_method(
-            &self.connection,
-            "disconnect",
-            &["reset".into()],
-        ))
-        .await;
+        disconnect_smart_card(self.connection.clone()).await;
         let _ = &self.context;
+    }
+
+    pub fn connection(&self) -> JsValue {
+        self.connection.clone()
     }
 }
 

@@ -70,6 +70,23 @@ impl Transport for Link {
     }
 }
 
+/// Releases what a link held when the link itself is gone.
+enum Cleanup {
+    Usb(webusb::Releaser),
+    Js(JsValue),
+    SmartCard(JsValue),
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
+            Cleanup::Usb(r) => r.run().await,
+            Cleanup::Js(o) => crate::links::close_js(o).await,
+            Cleanup::SmartCard(c) => crate::links::disconnect_smart_card(c).await,
+        }
+    }
+}
+
 impl Link {
     async fn close(&mut self) {
         match &mut self.kind {
@@ -310,9 +327,18 @@ impl MynaCardJs {
                 link.close().await;
                 return Err(js_err(Error::Cancelled));
             }
+            // The core consumes the link; if it refuses the card, release the reader anyway.
+            let cleanup = match &link.kind {
+                LinkKind::Usb(l) => Cleanup::Usb(l.releaser()),
+                LinkKind::Js(l) => Cleanup::Js(l.object()),
+                LinkKind::SmartCard(l) => Cleanup::SmartCard(l.connection()),
+            };
             let mut card = match CoreCard::connect(link).await {
                 Ok(card) => card,
-                Err(e) => return Err(js_err(e)),
+                Err(e) => {
+                    cleanup.run().await;
+                    return Err(js_err(e));
+                }
             };
             let sink = controls.clone();
             card.set_progress(Box::new(move |p: &Progress| {

@@ -171,6 +171,19 @@ impl UsbDevice for WebUsb {
     }
 }
 
+/// Releases a claimed interface and closes the device (best effort).
+pub struct Releaser {
+    device: UsbDeviceJs,
+    interface: u8,
+}
+
+impl Releaser {
+    pub async fn run(self) {
+        let _ = bindings::call(self.device.release_interface(self.interface)).await;
+        let _ = bindings::call(self.device.close()).await;
+    }
+}
+
 /// Which reader a USB device is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReaderKind {
@@ -448,6 +461,15 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
 impl UsbLink {
     pub fn kind(&self) -> ReaderKind {
         self.kind
+    }
+
+    /// What releases the reader without this link (the core consumed it).
+    pub fn releaser(&self) -> Releaser {
+        let usb = self.transport.device();
+        Releaser {
+            device: usb.device.clone(),
+            interface: usb.interface,
+        }
     }
 
     /// USB transfers made so far (for the page's diagnostics and tests).

@@ -302,6 +302,18 @@ test('rcs380 held by another driver (claimInterface fails) → TRANSPORT with th
   assert.match(r.message, /port100/);
 });
 
+test('a 住基カード on the reader → WRONG_CARD, and the reader is released', async () => {
+  const r = await inPage('wrong-card', async () => {
+    const { MynaCard, requestReader } = window.mynacard;
+    const dev = await fakeUsb.plug('juki', 'rcs380');
+    const e = await outcome(MynaCard.connect(await requestReader()));
+    return { reader: 'rcs380', code: e.code, messageJa: e.messageJa, opened: dev.opened, claimed: dev.configuration.interfaces[0].claimed };
+  });
+  assert.equal(r.code, 'WRONG_CARD');
+  assert.equal(r.opened, false);
+  assert.equal(r.claimed, false);
+});
+
 test('requestReader() without a reader → READER_NOT_FOUND; readerKind() by ids and class', async () => {
   const r = await inPage('no-reader', async () => {
     const { requestReader, readerKind } = window.mynacard;
