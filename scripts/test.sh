@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotent) and runs every test: unit tests, the virtual card
-# in process, the same operations through a private pcscd + vpcd, OpenSC against the virtual
-# card, the CLI, relying-party verification (CRL, OCSP with OpenSSL's responder, CMS checked
-# by openssl cms), and the wasm build with its Node tests.
+# in process, the same operations through a private pcscd + vpcd, third-party clients (OpenSC,
+# jpki-cli, myna-card) against the virtual card, the CLI, relying-party verification (CRL, OCSP
+# with OpenSSL's responder, CMS checked by openssl cms), the OIDC client against the stand-in
+# provider, the browser face and the portal in headless Chromium, the uniffi bindings from Python
+# and Kotlin (Swift parsed), short fuzz runs, and the offline dependency audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,8 +21,8 @@ cargo test --locked --workspace --all-targets --no-fail-fast
 step "doctests"
 cargo test --locked --workspace --doc
 
-step "wasm32 build of the core and the browser face"
-scripts/wasm-build.sh
+step "browser face in headless Chromium: wasm builds, RC-S380/RC-S300/CCID over a WebUSB double, npm pack + tsc"
+scripts/browser-test.sh
 
 step "uniffi: Python bindings drive a session over a Python transport; Kotlin/Swift generated"
 mobile/tests/run-python.sh
@@ -32,7 +34,13 @@ step "fuzzing: every parser for a few seconds from the committed corpus (tests/f
 tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 
 step "dependency audit (offline): licences and duplicate versions (deny.toml)"
+# cargo-deny reads every package of the lock file, for all targets (e.g. tokio, an optional
+# dependency of wasm-bindgen-futures on emscripten): fetch them first.
+cargo fetch --locked --quiet
 cargo deny --offline --log-level error check licenses bans
 
-step "Node: the wasm core's verify() on material from the virtual card"
-MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/
+step "Node: verify() on material from the virtual card; OidcBackend against the stand-in provider"
+MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/*.test.mjs
+
+step "the portal example end to end in Chromium (screenshots in target/portal-artifacts/)"
+node --test examples/portal/test/portal.test.mjs

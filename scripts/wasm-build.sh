@@ -2,23 +2,60 @@
 # Builds the browser face for wasm32-unknown-unknown. rustup cannot fetch targets on these
 # machines, so this uses Debian's rustc-web with its std sources (-Zbuild-std) and wasm-ld-19
 # (see shared notes/toolchain.md); where rustup has the target, it uses that. Then makes the
-# JS glue with wasm-bindgen-cli (scripts/setup.sh installs the matching version).
+# JS glue with wasm-bindgen-cli (scripts/setup.sh installs the matching version) and shrinks the
+# module with wasm-opt from npm's `binaryen` package when npm/node_modules has it.
+#
+# Output (npm/dist/), wasm-bindgen --target web glue (mynacard_wasm.js, .d.ts, _bg.wasm) twice:
+#   card/   card sessions, PIN checks, errors: what a page needs (built --no-default-features)
+#   web/    the same plus verify() (chains, CRL/OCSP, CMS): `mynacard/verify` for pages
+#   node/   the same plus the デジタル認証アプリ backend (OidcBackend): `mynacard/node`
+#   myna-error.js                           the MynaError class both glues import (one class)
+# `WASM_CRATE=<package> WASM_OUT=<dir>` builds another wasm-bindgen crate the same way (the
+# browser tests' virtual USB readers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-    cargo build --locked -p mynacard-wasm --target wasm32-unknown-unknown --profile wasm "$@"
-    WASM=target/wasm32-unknown-unknown/wasm/mynacard_wasm.wasm
+CRATE=${WASM_CRATE:-mynacard-wasm}
+LIB=${CRATE//-/_}
+
+# build OUT_DIR [cargo args...]: one wasm build, its glue, wasm-opt.
+build() {
+    local out=$1 wasm
+    shift
+    if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+        cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm "$@"
+        wasm=target/wasm32-unknown-unknown/wasm/$LIB.wasm
+    else
+        # Nightly features through RUSTC_BOOTSTRAP: std built for wasm, and panics that trap at
+        # once (no panic messages or formatting machinery in the module).
+        RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19 \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+        /usr/bin/cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm \
+            -Zbuild-std=std,panic_abort "$@" \
+            --target-dir target/wasm-debian
+        wasm=target/wasm-debian/wasm32-unknown-unknown/wasm/$LIB.wasm
+    fi
+    rm -rf "$out"
+    wasm-bindgen --target web --out-dir "$out" "$wasm"
+    local bg="$out/${LIB}_bg.wasm" opt=npm/node_modules/.bin/wasm-opt
+    if [ -x "$opt" ]; then
+        local before
+        before=$(stat -c %s "$bg")
+        "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+            --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            --strip-producers "$bg" -o "$bg.opt" && mv "$bg.opt" "$bg"
+        echo "wasm-opt -Oz: $before -> $(stat -c %s "$bg") bytes"
+    else
+        echo "wasm-opt not found (npm ci in npm/ installs binaryen): module left as linked"
+    fi
+    printf '%s: %s bytes, %s gzipped\n' "$bg" "$(stat -c %s "$bg")" "$(gzip -9 -c "$bg" | wc -c)"
+}
+
+if [ "$CRATE" = mynacard-wasm ]; then
+    build npm/dist/web "$@"
+    build npm/dist/card --no-default-features "$@"
+    build npm/dist/node --features oidc "$@"
+    cp wasm/js/myna-error.js wasm/js/myna-error.d.ts npm/dist/
 else
-    export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
-    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
-    /usr/bin/cargo build --locked -p mynacard-wasm --target wasm32-unknown-unknown --profile wasm \
-        -Zbuild-std=std,panic_abort "$@" \
-        --target-dir target/wasm-debian
-    WASM=target/wasm-debian/wasm32-unknown-unknown/wasm/mynacard_wasm.wasm
+    build "${WASM_OUT:?WASM_OUT names the output folder}" "$@"
 fi
-# JS glue for Node (ESM-importable CommonJS) and for bundlers/browsers.
-wasm-bindgen --target nodejs --out-dir npm/dist/node "$WASM"
-wasm-bindgen --target web --out-dir npm/dist/web "$WASM"
-# The Node glue is CommonJS inside an ESM package: mark its folder so `import` works.
-echo '{ "type": "commonjs" }' > npm/dist/node/package.json
-ls -l npm/dist/node/*.wasm

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verify, checkPinFormat } from '../dist/node/mynacard_wasm.js';
+import { verify, checkPinFormat } from '../node.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');

@@ -1,12 +1,25 @@
-//! WebAssembly face of mynacard. For now it exposes what a page needs before it touches a
-//! card: PIN format checks (so a malformed PIN never reaches the card) and the shared error
-//! table, and `verify()` for relying parties (Node servers too). Card transports (WebUSB
-//! readers, Web Smart Card) arrive with the browser-face issue.
+//! WebAssembly face of mynacard (`docs/browser.md`): the `MynaCard` session class over WebUSB
+//! readers (RC-S380, RC-S300, CCID through the core's sans-IO drivers), JS-supplied transports
+//! and the Web Smart Card API; `requestReader()` / `getReaders()`; `detectNfcTap()`; PIN format
+//! checks (a malformed PIN never reaches the card); the shared error table as `MynaError`; and
+//! `verify()` for relying parties (Node servers too).
+//!
+//! The card-facing parts exist on wasm32 only (JS values are not `Send`, which the core's
+//! transport asks for on native targets); a native build of this crate has the rest.
 
+#[cfg(target_arch = "wasm32")]
+mod bindings;
 mod error;
+#[cfg(target_arch = "wasm32")]
+mod links;
 #[cfg(feature = "oidc")]
 mod oidc;
+#[cfg(target_arch = "wasm32")]
+mod session;
+#[cfg(feature = "verify")]
 mod verify;
+#[cfg(target_arch = "wasm32")]
+mod webusb;
 
 use mynacard_core::error::ERROR_CODES;
 use mynacard_core::{AssistPin, AuthPin, CardNumberA, CardNumberB, SignPin};

@@ -163,7 +163,9 @@ fn run(options: &JsValue) -> Result<Object, Error> {
 ///
 /// Throws a `MynaError` (`code`: `SIGNATURE_INVALID`, `CHAIN_UNTRUSTED`,
 /// `CERTIFICATE_EXPIRED`, `REVOKED`, …). Without `anchors`, the real JPKI CAs are trusted.
-#[wasm_bindgen]
-pub fn verify(options: JsValue) -> Result<Object, JsValue> {
+#[wasm_bindgen(unchecked_return_type = "VerifyResult")]
+pub fn verify(
+    #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
+) -> Result<Object, JsValue> {
     run(&options).map_err(|e| crate::error::to_js(&e))
 }

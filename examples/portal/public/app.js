@@ -52,10 +52,8 @@ function applyLanguage() {
     if (typeof v === 'string') el.textContent = v;
   }
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
-  for (const pad of document.querySelectorAll('.pinpad')) {
-    pad.querySelector('.ok').textContent = t('ok');
-    pad.querySelector('.clear').textContent = t('clear');
-  }
+  for (const b of document.querySelectorAll('.pinpad .ok')) b.textContent = t('ok');
+  for (const b of document.querySelectorAll('.pinpad .clear')) b.textContent = t('clear');
 }
 
 function step(name) {
@@ -102,7 +100,7 @@ function pinPad(el, kind, submit) {
   for (const d of ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'clear', '0', 'del']) {
     const b = Object.assign(document.createElement('button'), { type: 'button' });
     b.dataset.key = d;
-    b.textContent = d === 'del' ? '⌫' : d;
+    b.textContent = d === 'del' ? '⌫' : d === 'clear' ? t('clear') : d;
     if (d === 'clear') b.className = 'clear';
     b.onclick = () => {
       if (d === 'clear') value = '';
@@ -150,6 +148,7 @@ async function login(pin) {
   const result = await r.json();
   if (!r.ok) throw result;
   step('login');
+  $('authPad').hidden = true; // done with the PIN: no second try from this pad
   $('loginResult').textContent = t('loggedIn')(result.subject);
   const after = await card.pinState('jpki_auth');
   $('triesAfter').textContent = after.state === 'remaining' ? t('triesAfter')(after.remaining) : triesText(after);
@@ -179,7 +178,7 @@ async function main() {
   // Phones and browsers without WebUSB cannot reach a reader: offer the hand-off instead.
   const noUsb = !('usb' in navigator) || /Android|iPhone|iPad/.test(navigator.userAgent);
   $('handoff').hidden = !noUsb;
-  $('connect').disabled = !('usb' in navigator);
+  $('connect').hidden = noUsb;
   $('connect').onclick = async () => { try { await connectTo(await requestReader()); } catch (e) { showError(e); } };
   $('virtual').onclick = async () => {
     try {
@@ -198,4 +197,4 @@ async function main() {
   window.portalReady = true;
 }
 
-main().catch(showError);
+main().catch((e) => { console.error(e); showError(e); });

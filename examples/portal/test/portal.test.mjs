@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
 import { startPortal } from '../server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+// playwright-core is a devDependency of the npm package (npm/), installed by scripts/browser-test.sh.
+const { chromium } = createRequire(join(root, 'npm', 'package.json'))('playwright-core');
 const shots = join(root, 'target', 'portal-artifacts');
 let browser, portal;
 

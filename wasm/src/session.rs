@@ -1,0 +1,626 @@
+//! The JS-facing `MynaCard` session: every core operation as a method returning a Promise,
+//! over a WebUSB reader, a JS transport or a Web Smart Card connection. Errors reject with
+//! `MynaError`. An `AbortSignal` (per session and per call) is checked before every APDU:
+//! once aborted the operation ends with `CANCELLED` between two APDUs, never inside one.
+//!
+//! One operation at a time: the session is taken out of its cell while an operation runs and
+//! put back after, so a second call meanwhile gets `INVALID_ARGUMENT` ("busy"), not a panic.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Uint8Array};
+use mynacard_core::transport::{Capabilities, Transport, TransportError};
+use mynacard_core::{
+    Application, AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard as CoreCard,
+    PinState, Progress, SignInput, SignPin,
+};
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::bindings::{self, UsbDeviceJs, get, set};
+use crate::links::{JsTransport, SmartCard};
+use crate::webusb::{self, UsbLink};
+
+/// Per-session state shared by the link and the JS object: abort signals and progress callback.
+#[derive(Default)]
+struct Controls {
+    session_signal: Option<JsValue>,
+    call_signal: Option<JsValue>,
+    session_progress: Option<Function>,
+    call_progress: Option<Function>,
+}
+
+impl Controls {
+    fn aborted(&self) -> bool {
+        [&self.session_signal, &self.call_signal]
+            .into_iter()
+            .flatten()
+            .any(|s| get(s, "aborted") == JsValue::TRUE)
+    }
+}
+
+enum LinkKind {
+    Usb(UsbLink),
+    Js(JsTransport),
+    SmartCard(SmartCard),
+}
+
+/// The core's `Transport` for a session: abort check, then the link.
+struct Link {
+    kind: LinkKind,
+    controls: Rc<RefCell<Controls>>,
+    caps: Capabilities,
+}
+
+impl Transport for Link {
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if self.controls.borrow().aborted() {
+            return Err(TransportError::Cancelled);
+        }
+        match &mut self.kind {
+            LinkKind::Usb(l) => l.transmit(command).await,
+            LinkKind::Js(l) => l.transmit(command).await,
+            LinkKind::SmartCard(l) => l.transmit(command).await,
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+}
+
+/// Releases what a link held when the link itself is gone.
+enum Cleanup {
+    Usb(webusb::Releaser),
+    Js(JsValue),
+    SmartCard(JsValue),
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
+            Cleanup::Usb(r) => r.run().await,
+            Cleanup::Js(o) => crate::links::close_js(o).await,
+            Cleanup::SmartCard(c) => crate::links::disconnect_smart_card(c).await,
+        }
+    }
+}
+
+impl Link {
+    async fn close(&mut self) {
+        match &mut self.kind {
+            LinkKind::Usb(l) => l.close().await,
+            LinkKind::Js(l) => l.close().await,
+            LinkKind::SmartCard(l) => l.close().await,
+        }
+    }
+}
+
+fn js_err(e: Error) -> JsValue {
+    crate::error::to_js(&e)
+}
+
+fn progress_object(p: &Progress) -> Object {
+    let o = Object::new();
+    let app = |a: Application| match a {
+        Application::Jpki => "jpki",
+        Application::Assist => "assist",
+        Application::Surface => "surface",
+    };
+    match p {
+        Progress::Selecting { application } => {
+            set(&o, "step", "selecting".into());
+            set(&o, "application", app(*application).into());
+        }
+        Progress::CheckingTries { pin } => {
+            set(&o, "step", "checkingTries".into());
+            set(&o, "pin", pin.code().into());
+        }
+        Progress::VerifyingPin { pin } => {
+            set(&o, "step", "verifyingPin".into());
+            set(&o, "pin", pin.code().into());
+        }
+        Progress::Reading { ef, done, total } => {
+            set(&o, "step", "reading".into());
+            set(&o, "ef", (*ef).into());
+            set(&o, "done", (*done as u32).into());
+            set(&o, "total", (*total as u32).into());
+        }
+        Progress::Signing => set(&o, "step", "signing".into()),
+    }
+    o
+}
+
+/// `options.signal` / `options.onProgress` of a call.
+fn read_options(options: &JsValue) -> (Option<JsValue>, Option<Function>) {
+    let signal = Some(get(options, "signal")).filter(|s| s.is_object());
+    let progress = get(options, "onProgress").dyn_into::<Function>().ok();
+    (signal, progress)
+}
+
+fn bytes_arg(v: &JsValue, what: &'static str) -> Result<Vec<u8>, Error> {
+    bindings::bytes_of(v).ok_or(Error::InvalidArgument { what })
+}
+
+/// The PIN as a string, wiped from wasm memory when dropped.
+fn pin_arg(v: &JsValue) -> Result<Zeroizing<String>, Error> {
+    v.as_string()
+        .map(Zeroizing::new)
+        .ok_or(Error::InvalidArgument {
+            what: "the PIN must be a string",
+        })
+}
+
+fn cert_object(c: &JpkiCertificate) -> Uint8Array {
+    Uint8Array::from(c.der())
+}
+
+type Session = CoreCard<Link>;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ signal?, onProgress? }` of a call (read with Reflect; any object works).
+    #[wasm_bindgen(typescript_type = "CallOptions")]
+    pub type CallOptionsJs;
+    #[wasm_bindgen(typescript_type = "AbortSignal")]
+    pub type AbortSignalJs;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** The minimal shape of a WebUSB USBDevice this package uses (the DOM's USBDevice fits). */
+export interface USBDevice {
+  readonly vendorId: number;
+  readonly productId: number;
+  readonly opened: boolean;
+  readonly configuration?: unknown;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  selectConfiguration(value: number): Promise<void>;
+  claimInterface(interfaceNumber: number): Promise<void>;
+  releaseInterface(interfaceNumber: number): Promise<void>;
+  transferIn(endpointNumber: number, length: number): Promise<unknown>;
+  transferOut(endpointNumber: number, data: BufferSource): Promise<unknown>;
+  controlTransferIn(setup: object, length: number): Promise<unknown>;
+  controlTransferOut(setup: object, data?: BufferSource): Promise<unknown>;
+}
+/** An APDU link supplied by the page (e.g. a native bridge or a test double). */
+export interface ApduTransport {
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  /** The link carries extended-length APDUs end to end. */
+  extendedLength?: boolean;
+  close?(): Promise<void> | void;
+}
+/** Web Smart Card API reader (Isolated Web Apps only); null takes the first reader. */
+export interface SmartCardSource { smartCardReader: string | null }
+export type ConnectSource = USBDevice | ApduTransport | SmartCardSource;
+export type ReaderKind = 'rcs380' | 'rcs300' | 'ccid';
+export type Progress =
+  | { step: 'selecting'; application: 'jpki' | 'assist' | 'surface' }
+  | { step: 'checkingTries' | 'verifyingPin'; pin: PinName }
+  | { step: 'reading'; ef: number; done: number; total: number }
+  | { step: 'signing' };
+export interface CallOptions {
+  /** Checked before every APDU: once aborted the call rejects with code CANCELLED. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+export type PinName = 'jpki_auth' | 'jpki_sign' | 'assist' | 'assist_card_number_a'
+  | 'assist_card_number_b' | 'surface_card_number_a' | 'surface_card_number_b';
+export interface PinTry { state: 'remaining' | 'locked' | 'verified' | 'absent'; remaining?: number }
+export type PinTries = Record<PinName, PinTry>;
+export interface Authentication { signature: Uint8Array; certificate: Uint8Array }
+export interface Signed { signature: Uint8Array; certificate: Uint8Array }
+/** 基本4情報; characters the card holds as 外字 are shown as 〓. sex: '1' male, '2' female, '3' other, '9' not known. */
+export interface FourInfo { name: string; address: string; birthDate: string; sex: string }
+export interface VerifyOptions {
+  certificate?: Uint8Array; signature?: Uint8Array; data?: Uint8Array; kind?: 'auth' | 'sign';
+  cms?: Uint8Array; content?: Uint8Array;
+  anchors?: Uint8Array[]; crls?: Uint8Array[];
+  /** Unix seconds; default now. */
+  at?: number;
+}
+export interface VerifyResult {
+  subject: string; serial: string; notAfter: number; status: 'good' | 'not_checked';
+  fourInfo: FourInfo | null; signingTime?: number | null; content?: Uint8Array;
+}
+"#;
+
+/// One operation: `$body` runs with `$card: &mut Session` and yields `Result<JsValue, Error>`.
+/// One operation on a taken session, boxed so that `run` exists once.
+type Op = Box<
+    dyn FnOnce(
+        Session,
+    ) -> std::pin::Pin<
+        Box<dyn core::future::Future<Output = (Session, Result<JsValue, Error>)>>,
+    >,
+>;
+
+macro_rules! op {
+    ($self:ident, $options:expr, $card:ident, $body:block) => {
+        $self.run(
+            $options,
+            Box::new(move |mut session: Session| {
+                Box::pin(async move {
+                    let result: Result<JsValue, Error> = async {
+                        let $card = &mut session;
+                        $body
+                    }
+                    .await;
+                    (session, result)
+                })
+            }),
+        )
+    };
+}
+
+/// A session with one My Number Card. Open with `MynaCard.connect(source, options)`.
+#[wasm_bindgen(js_name = MynaCard)]
+pub struct MynaCardJs {
+    session: Rc<RefCell<Option<Session>>>,
+    controls: Rc<RefCell<Controls>>,
+    reader: &'static str,
+}
+
+/// Takes the session for one operation; `Err` when another operation holds it or it is closed.
+fn take(cell: &Rc<RefCell<Option<Session>>>) -> Result<Session, Error> {
+    cell.try_borrow_mut()
+        .ok()
+        .and_then(|mut s| s.take())
+        .ok_or(Error::InvalidArgument {
+            what: "the session is busy with another operation, or closed",
+        })
+}
+
+#[wasm_bindgen(js_class = MynaCard)]
+impl MynaCardJs {
+    /// Opens a session. `source` is a WebUSB `USBDevice` (RC-S380, RC-S300 or CCID reader), an
+    /// object `{ transmit(apdu): Promise<Uint8Array> }`, or `{ smartCardReader: name | null }`
+    /// for the Web Smart Card API. `options`: `{ signal?: AbortSignal, onProgress?: (p) => void }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<MynaCard>")]
+    pub fn connect(
+        #[wasm_bindgen(unchecked_param_type = "ConnectSource")] source: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (signal, progress) = read_options(&options.map(JsValue::from).unwrap_or_default());
+            let controls = Rc::new(RefCell::new(Controls {
+                session_signal: signal,
+                session_progress: progress,
+                ..Default::default()
+            }));
+            if controls.borrow().aborted() {
+                return Err(js_err(Error::Cancelled));
+            }
+            let (kind, reader) = if get(&source, "transferIn").is_function() {
+                let device: UsbDeviceJs = source.unchecked_into();
+                let link = webusb::open(device).await.map_err(js_err)?;
+                let name = link.kind().as_str();
+                (LinkKind::Usb(link), name)
+            } else if get(&source, "transmit").is_function() {
+                (LinkKind::Js(JsTransport::new(source)), "js")
+            } else if source.is_object()
+                && js_sys::Reflect::has(&source, &"smartCardReader".into()).unwrap_or(false)
+            {
+                let name = get(&source, "smartCardReader").as_string();
+                (
+                    LinkKind::SmartCard(SmartCard::open(name).await.map_err(js_err)?),
+                    "smartcard",
+                )
+            } else {
+                return Err(js_err(Error::InvalidArgument {
+                    what: "connect() takes a USBDevice, { transmit } or { smartCardReader }",
+                }));
+            };
+            let caps = match &kind {
+                LinkKind::Usb(l) => l.capabilities(),
+                LinkKind::Js(l) => l.capabilities(),
+                LinkKind::SmartCard(_) => Capabilities::default(),
+            };
+            let mut link = Link {
+                kind,
+                controls: controls.clone(),
+                caps,
+            };
+            if controls.borrow().aborted() {
+                link.close().await;
+                return Err(js_err(Error::Cancelled));
+            }
+            // The core consumes the link; if it refuses the card, release the reader anyway.
+            let cleanup = match &link.kind {
+                LinkKind::Usb(l) => Cleanup::Usb(l.releaser()),
+                LinkKind::Js(l) => Cleanup::Js(l.object()),
+                LinkKind::SmartCard(l) => Cleanup::SmartCard(l.connection()),
+            };
+            let mut card = match CoreCard::connect(link).await {
+                Ok(card) => card,
+                Err(e) => {
+                    cleanup.run().await;
+                    return Err(js_err(e));
+                }
+            };
+            let sink = controls.clone();
+            card.set_progress(Box::new(move |p: &Progress| {
+                let f = sink
+                    .try_borrow()
+                    .ok()
+                    .and_then(|c| c.call_progress.clone().or(c.session_progress.clone()));
+                if let Some(f) = f {
+                    let _ = f.call1(&JsValue::UNDEFINED, &progress_object(p));
+                }
+            }));
+            Ok(MynaCardJs {
+                session: Rc::new(RefCell::new(Some(card))),
+                controls,
+                reader,
+            }
+            .into())
+        })
+    }
+
+    /// `rcs380`, `rcs300`, `ccid`, `js` or `smartcard`.
+    #[wasm_bindgen(getter, unchecked_return_type = "ReaderKind | 'js' | 'smartcard'")]
+    pub fn reader(&self) -> String {
+        self.reader.to_string()
+    }
+
+    /// APDUs sent in this session.
+    #[wasm_bindgen(getter)]
+    pub fn apdus(&self) -> u32 {
+        self.session
+            .try_borrow()
+            .ok()
+            .and_then(|s| s.as_ref().map(|c| c.stats().apdus as u32))
+            .unwrap_or(0)
+    }
+
+    /// USB transfers made in this session (0 for other links).
+    #[wasm_bindgen(getter, js_name = usbTransfers)]
+    pub fn usb_transfers(&self) -> u32 {
+        self.session
+            .try_borrow()
+            .ok()
+            .and_then(|s| {
+                s.as_ref().map(|c| match &c.transport().kind {
+                    LinkKind::Usb(l) => l.transfers() as u32,
+                    _ => 0,
+                })
+            })
+            .unwrap_or(0)
+    }
+
+    /// Runs one operation with the call's options; the session is put back whatever happens.
+    /// Not generic (one copy in the module): `op` is boxed.
+    fn run(&self, options: Option<CallOptionsJs>, op: Op) -> js_sys::Promise {
+        let cell = self.session.clone();
+        let controls = self.controls.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (signal, progress) = read_options(&options.map(JsValue::from).unwrap_or_default());
+            let card = take(&cell).map_err(js_err)?;
+            if let Ok(mut c) = controls.try_borrow_mut() {
+                c.call_signal = signal;
+                c.call_progress = progress;
+            }
+            let (card, result) = if controls.borrow().aborted() {
+                (card, Err(Error::Cancelled))
+            } else {
+                op(card).await
+            };
+            if let Ok(mut c) = controls.try_borrow_mut() {
+                c.call_signal = None;
+                c.call_progress = None;
+            }
+            if let Ok(mut s) = cell.try_borrow_mut() {
+                *s = Some(card);
+            }
+            result.map_err(js_err)
+        })
+    }
+
+    /// 利用者証明用電子証明書 (DER). No PIN.
+    #[wasm_bindgen(js_name = readAuthCertificate, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn read_auth_certificate(&self, options: Option<CallOptionsJs>) -> js_sys::Promise {
+        op!(self, options, card, {
+            let cert = card.read_auth_certificate().await?;
+            Ok(cert_object(&cert).into())
+        })
+    }
+
+    /// Signs `challenge` with the 利用者証明用 key after one VERIFY of the 4-digit PIN (checked
+    /// before any APDU). Resolves to `{ signature, certificate }` (both Uint8Array; DER).
+    #[wasm_bindgen(unchecked_return_type = "Promise<Authentication>")]
+    pub fn authenticate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] challenge: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let parsed = pin_arg(&pin).and_then(|p| AuthPin::new(&p)).and_then(|p| {
+            Ok((
+                p,
+                bytes_arg(&challenge, "the challenge must be a Uint8Array")?,
+            ))
+        });
+        op!(self, options, card, {
+            let (pin, challenge) = parsed?;
+            let auth = card.authenticate(&pin, SignInput::data(&challenge)).await?;
+            let o = Object::new();
+            set(
+                &o,
+                "signature",
+                Uint8Array::from(auth.signature.as_slice()).into(),
+            );
+            set(&o, "certificate", cert_object(&auth.certificate).into());
+            Ok(o.into())
+        })
+    }
+
+    /// 基本4情報 with the 4-digit 券面事項入力補助用暗証番号, checked against the card's
+    /// integrity hash. Resolves to `{ name, address, birthDate, sex }` (外字 marked 〓).
+    #[wasm_bindgen(js_name = readFourInfo, unchecked_return_type = "Promise<FourInfo>")]
+    pub fn read_four_info(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let parsed = pin_arg(&pin).and_then(|p| AssistPin::new(&p));
+        op!(self, options, card, {
+            let pin = parsed?;
+            let read = card.read_four_info(&pin).await?;
+            let f = &read.four_info;
+            let o = Object::new();
+            set(&o, "name", f.name.to_marked_string().into());
+            set(&o, "address", f.address.to_marked_string().into());
+            set(&o, "birthDate", f.birth_date.to_string().into());
+            set(&o, "sex", f.sex.code().to_string().into());
+            Ok(o.into())
+        })
+    }
+
+    /// Remaining tries of every PIN without spending one: `{ jpki_auth: { state, remaining? },
+    /// ... }` with state `remaining` | `locked` | `verified` | `absent`.
+    #[wasm_bindgen(js_name = pinTries, unchecked_return_type = "Promise<PinTries>")]
+    pub fn pin_tries(&self, options: Option<CallOptionsJs>) -> js_sys::Promise {
+        op!(self, options, card, {
+            let states = card.all_pin_states().await?;
+            let o = Object::new();
+            for (pin, state) in states {
+                let s = Object::new();
+                let name = match state {
+                    PinState::Remaining(n) => {
+                        set(&s, "remaining", n.into());
+                        "remaining"
+                    }
+                    PinState::Locked => {
+                        set(&s, "remaining", 0.into());
+                        "locked"
+                    }
+                    PinState::Verified => "verified",
+                    PinState::Absent => "absent",
+                };
+                set(&s, "state", name.into());
+                set(&o, pin.code(), s.into());
+            }
+            Ok(o.into())
+        })
+    }
+
+    /// Remaining tries of one PIN (`jpki_auth`, `jpki_sign`, `assist`, ...).
+    #[wasm_bindgen(js_name = pinState, unchecked_return_type = "Promise<PinTry>")]
+    pub fn pin_state(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PinName")] pin: String,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let which = CardPin::ALL.into_iter().find(|p| p.code() == pin);
+        op!(self, options, card, {
+            let which = which.ok_or(Error::InvalidArgument {
+                what: "unknown PIN name",
+            })?;
+            let s = Object::new();
+            match card.pin_state(which).await? {
+                PinState::Remaining(n) => {
+                    set(&s, "state", "remaining".into());
+                    set(&s, "remaining", n.into());
+                }
+                PinState::Locked => {
+                    set(&s, "state", "locked".into());
+                    set(&s, "remaining", 0.into());
+                }
+                PinState::Verified => set(&s, "state", "verified".into()),
+                PinState::Absent => set(&s, "state", "absent".into()),
+            }
+            Ok(s.into())
+        })
+    }
+
+    /// Signs `data` with the 署名用 key (SHA-256 DigestInfo) after one VERIFY of the signature
+    /// PIN. Resolves to `{ signature, certificate }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Signed>")]
+    pub fn sign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let parsed = pin_arg(&pin)
+            .and_then(|p| SignPin::new(&p))
+            .and_then(|p| Ok((p, bytes_arg(&data, "data must be a Uint8Array")?)));
+        op!(self, options, card, {
+            let (pin, data) = parsed?;
+            let signed = card.sign(&pin, SignInput::data(&data)).await?;
+            let o = Object::new();
+            set(
+                &o,
+                "signature",
+                Uint8Array::from(signed.signature.as_slice()).into(),
+            );
+            set(&o, "certificate", cert_object(&signed.certificate).into());
+            Ok(o.into())
+        })
+    }
+
+    /// 署名用電子証明書 (DER) after one VERIFY of the signature PIN.
+    #[wasm_bindgen(js_name = readSignCertificate, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn read_sign_certificate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let parsed = pin_arg(&pin).and_then(|p| SignPin::new(&p));
+        op!(self, options, card, {
+            let pin = parsed?;
+            let cert = card.read_sign_certificate(&pin).await?;
+            Ok(cert_object(&cert).into())
+        })
+    }
+
+    /// Switches the field off (USB readers), releases the reader and ends the session.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> js_sys::Promise {
+        let cell = self.session.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let card = take(&cell).map_err(js_err)?;
+            let mut link = card.into_transport();
+            link.close().await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+/// Asks the user to choose a reader (`navigator.usb.requestDevice` with the filters of the
+/// supported readers; needs a user gesture). Resolves to the `USBDevice`.
+#[wasm_bindgen(js_name = requestReader, unchecked_return_type = "Promise<USBDevice>")]
+pub fn request_reader() -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        webusb::request_reader().await.map_err(js_err)
+    })
+}
+
+/// Readers this origin may already use (`navigator.usb.getDevices()`, supported ones only).
+#[wasm_bindgen(js_name = getReaders, unchecked_return_type = "Promise<USBDevice[]>")]
+pub fn get_readers() -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        webusb::get_readers().await.map(Into::into).map_err(js_err)
+    })
+}
+
+/// Which driver a USB device would get: `rcs380`, `rcs300`, `ccid`, or undefined.
+#[wasm_bindgen(js_name = readerKind, unchecked_return_type = "ReaderKind | undefined")]
+pub fn reader_kind(
+    #[wasm_bindgen(unchecked_param_type = "USBDevice")] device: JsValue,
+) -> Option<String> {
+    webusb::reader_kind(&device).map(|k| k.as_str().to_string())
+}
+
+/// Resolves when Web NFC notices a tag (`'ndef'` or `'other'`, the latter for a My Number
+/// Card). Web NFC cannot exchange APDUs: use it only to offer the hand-off to a native app.
+#[wasm_bindgen(js_name = detectNfcTap, unchecked_return_type = "Promise<'ndef' | 'other'>")]
+pub fn detect_nfc_tap(signal: Option<AbortSignalJs>) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        crate::links::detect_nfc_tap(signal.map(JsValue::from).unwrap_or_default())
+            .await
+            .map_err(js_err)
+    })
+}
