@@ -21,6 +21,9 @@ cargo test --locked --workspace --all-targets --no-fail-fast
 step "doctests"
 cargo test --locked --workspace --doc
 
+step "wasm-bindgen-test in headless Chromium: the core as wasm32 (sessions, RSA, RC-S380 driver, OIDC)"
+scripts/wasm-browser-test.sh
+
 step "browser face in headless Chromium: wasm builds, RC-S380/RC-S300/CCID over a WebUSB double, npm pack + tsc"
 scripts/browser-test.sh
 
