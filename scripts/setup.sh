@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what mynacard's demo and tests need, idempotently: Debian packages for the real
 # PC/SC stack (pcscd, vsmartcard's vpcd, OpenSC), OpenSSL, the wasm toolchain (Debian's
-# rustc-web with std sources and wasm-ld, since rustup cannot fetch targets on these machines)
-# and wasm-bindgen-cli.
+# rustc-web with std sources and wasm-ld, since rustup cannot fetch targets on these machines),
+# Chromium with chromedriver and a Japanese font for the browser tests, wasm-bindgen-cli,
+# jpki-cli, cargo-fuzz, cargo-deny, Maven with a JDK, and a Python venv with tree-sitter.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -13,7 +14,7 @@ if ((DEMO_ONLY)); then
     PACKAGES=(libpcsclite-dev pkg-config)
 else
     PACKAGES=(pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools pkg-config openssl
-              rustc-web cargo-web rust-web-src lld-19)
+              rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver fonts-ipafont-gothic)
 fi
 
 missing=()
