@@ -1,5 +1,7 @@
-// Android adapter: the SDK's NfcTransport on IsoDep (NFC-B, ISO 14443-4). Used by the sample
-// activity below; the generated bindings (uniffi.mynacard_mobile) and libmynacard_mobile.so
+// Android adapter: the SDK's BlockingNfcTransport on IsoDep (NFC-B, ISO 14443-4). IsoDep's
+// transceive blocks, so the blocking transport is the natural fit (no coroutine hop per APDU:
+// docs/mobile.md, FFI overhead); the sample activity runs operations on Dispatchers.IO. Used by
+// the sample activity below; the generated bindings (uniffi.mynacard_mobile) and libmynacard_mobile.so
 // for each ABI come from the AAR the mobile README describes.
 // Not compiled on the project's CI machines (no Android SDK there); the same Kotlin API is
 // compiled and tested on the JVM by mobile/tests/run-kotlin.sh.
@@ -7,13 +9,11 @@ package jp.mynacard.sample
 
 import android.nfc.TagLostException
 import android.nfc.tech.IsoDep
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.withContext
-import uniffi.mynacard_mobile.NfcTransport
+import uniffi.mynacard_mobile.BlockingNfcTransport
 import uniffi.mynacard_mobile.TransceiveException
 import java.io.IOException
 
-class IsoDepTransport(private val isoDep: IsoDep) : NfcTransport {
+class IsoDepTransport(private val isoDep: IsoDep) : BlockingNfcTransport {
     init {
         if (!isoDep.isConnected) isoDep.connect()
         // RSA signing on the card takes well over the 300 ms default
@@ -21,8 +21,8 @@ class IsoDepTransport(private val isoDep: IsoDep) : NfcTransport {
         isoDep.timeout = 20_000
     }
 
-    override suspend fun transceive(apdu: ByteArray): ByteArray = withContext(Dispatchers.IO) {
-        try {
+    override fun transceive(apdu: ByteArray): ByteArray {
+        return try {
             isoDep.transceive(apdu)
         } catch (e: TagLostException) {
             throw TransceiveException.CardRemoved()

@@ -28,7 +28,7 @@ import uniffi.mynacard_mobile.MynaException
 import uniffi.mynacard_mobile.MynaSession
 import uniffi.mynacard_mobile.PinKind
 import uniffi.mynacard_mobile.checkPinFormat
-import uniffi.mynacard_mobile.connect
+import uniffi.mynacard_mobile.connectBlocking
 import java.net.HttpURLConnection
 import java.net.URL
 
@@ -110,8 +110,9 @@ class MainActivity : Activity(), NfcAdapter.ReaderCallback {
         task = null // one VERIFY per tap, never repeated automatically
         scope.launch {
             try {
-                val session = connect(IsoDepTransport(isoDep))
-                status.text = run(session, current)
+                // IsoDep blocks: the whole operation runs on an I/O thread.
+                val text = withContext(Dispatchers.IO) { run(connectBlocking(IsoDepTransport(isoDep)), current) }
+                status.text = text
             } catch (e: MynaException.Failed) {
                 // e.code is the same code every face uses; e.messageJa is ready for the UI.
                 val left = e.remainingTries?.let { "（残り${it}回）" } ?: ""

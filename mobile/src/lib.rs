@@ -93,32 +93,53 @@ pub trait NfcTransport: Send + Sync {
     fn extended_length(&self) -> bool;
 }
 
+/// The app's link to the card when its NFC API blocks (Android `IsoDep.transceive`, desktop
+/// PC/SC): the SDK calls it on the thread that runs the operation, so run operations off the
+/// main thread (Kotlin: `withContext(Dispatchers.IO)`). No async hop per APDU: use it where
+/// the platform call blocks anyway. iOS CoreNFC is asynchronous: use [`NfcTransport`] there.
+#[uniffi::export(with_foreign)]
+pub trait BlockingNfcTransport: Send + Sync {
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransceiveError>;
+    fn extended_length(&self) -> bool;
+}
+
 /// Progress of the running operation, for a progress bar (no card data).
 #[uniffi::export(with_foreign)]
 pub trait ProgressListener: Send + Sync {
     fn on_progress(&self, step: String, done: u64, total: u64);
 }
 
-struct Foreign(Arc<dyn NfcTransport>);
+enum Foreign {
+    Async(Arc<dyn NfcTransport>),
+    Blocking(Arc<dyn BlockingNfcTransport>),
+}
+
+impl From<TransceiveError> for TransportError {
+    fn from(e: TransceiveError) -> TransportError {
+        match e {
+            TransceiveError::CardRemoved => TransportError::CardRemoved,
+            TransceiveError::ReaderDisconnected => TransportError::ReaderDisconnected,
+            TransceiveError::Timeout => TransportError::Timeout,
+            TransceiveError::Cancelled => TransportError::Cancelled,
+            TransceiveError::Other { detail } => TransportError::Other(detail),
+        }
+    }
+}
 
 impl Transport for Foreign {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.0
-            .transceive(command.to_vec())
-            .await
-            .map_err(|e| match e {
-                TransceiveError::CardRemoved => TransportError::CardRemoved,
-                TransceiveError::ReaderDisconnected => TransportError::ReaderDisconnected,
-                TransceiveError::Timeout => TransportError::Timeout,
-                TransceiveError::Cancelled => TransportError::Cancelled,
-                TransceiveError::Other { detail } => TransportError::Other(detail),
-            })
+        match self {
+            Foreign::Async(t) => Ok(t.transceive(command.to_vec()).await?),
+            Foreign::Blocking(t) => Ok(t.transceive(command.to_vec())?),
+        }
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            extended_length: self.0.extended_length(),
-        }
+        let extended_length = match self {
+            Foreign::Async(t) => t.extended_length(),
+            Foreign::Blocking(t) => t.extended_length(),
+        };
+        Capabilities { extended_length }
     }
 }
 
@@ -187,7 +208,19 @@ pub struct MynaSession {
 /// Opens a session: checks this is a My Number Card (`WRONG_CARD` for 住基カード and phones).
 #[uniffi::export]
 pub async fn connect(transport: Arc<dyn NfcTransport>) -> Result<Arc<MynaSession>, MynaError> {
-    let card = MynaCard::connect(Foreign(transport)).await?;
+    open(Foreign::Async(transport)).await
+}
+
+/// [`connect`] over a [`BlockingNfcTransport`].
+#[uniffi::export]
+pub async fn connect_blocking(
+    transport: Arc<dyn BlockingNfcTransport>,
+) -> Result<Arc<MynaSession>, MynaError> {
+    open(Foreign::Blocking(transport)).await
+}
+
+async fn open(link: Foreign) -> Result<Arc<MynaSession>, MynaError> {
+    let card = MynaCard::connect(link).await?;
     Ok(Arc::new(MynaSession {
         card: Mutex::new(card),
     }))

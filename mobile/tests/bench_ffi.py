@@ -51,13 +51,14 @@ async def main():
         for r in json.loads(bench.read_text())["rows"]:
             if r["link"] == "in-process, extended APDUs":
                 rust[r["operation"]] = r["median_ms"]
-    kotlin = {}
-    kotlin_file = OUT / "ffi-kotlin.json"
-    if kotlin_file.exists():
-        kotlin = {r["operation"]: r["median_ms"] for r in json.loads(kotlin_file.read_text())}
+    def kotlin_rows(name):
+        f = OUT / name
+        return {r["operation"]: r["median_ms"] for r in json.loads(f.read_text())} if f.exists() else {}
+    kotlin = kotlin_rows("ffi-kotlin.json")
+    kotlin_blocking = kotlin_rows("ffi-kotlin-blocking.json")
     lines = ["", "## FFI overhead (uniffi; a Python or Kotlin transport callback per APDU)", "",
-             "| operation | APDUs | Rust in-process ms | Python ms | Python overhead per APDU ms | Kotlin ms | Kotlin overhead per APDU ms |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| operation | APDUs | Rust in-process ms | Python ms | Python overhead per APDU ms | Kotlin ms | Kotlin overhead per APDU ms | Kotlin blocking ms | Kotlin blocking overhead per APDU ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
     per_apdu = lambda ms, base, n: None if ms is None or base is None else (ms - base) / max(n, 1)
     for r in rows:
@@ -66,8 +67,11 @@ async def main():
         r["overhead_per_apdu_ms"] = per_apdu(r["median_ms"], base, r["apdus"])
         r["kotlin_ms"] = kotlin.get(r["operation"])
         r["kotlin_overhead_per_apdu_ms"] = per_apdu(r["kotlin_ms"], base, r["apdus"])
+        r["kotlin_blocking_ms"] = kotlin_blocking.get(r["operation"])
+        r["kotlin_blocking_overhead_per_apdu_ms"] = per_apdu(r["kotlin_blocking_ms"], base, r["apdus"])
         lines.append(f"| {r['operation']} | {r['apdus']} | {fmt(base)} | {r['median_ms']:.3f} | {fmt(r['overhead_per_apdu_ms'])} "
-                     f"| {fmt(r['kotlin_ms'])} | {fmt(r['kotlin_overhead_per_apdu_ms'])} |")
+                     f"| {fmt(r['kotlin_ms'])} | {fmt(r['kotlin_overhead_per_apdu_ms'])} "
+                     f"| {fmt(r['kotlin_blocking_ms'])} | {fmt(r['kotlin_blocking_overhead_per_apdu_ms'])} |")
     text = "\n".join(lines) + "\n"
     print(text)
     OUT.mkdir(exist_ok=True)

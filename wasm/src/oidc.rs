@@ -21,8 +21,8 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Claim, ClientConfig, HttpFailed, HttpResponse, JwksCache, LoginFlow, LoginRequest,
-    OidcClient, PendingLogin, ProviderMetadata, SigningKey, Step, callback_state,
+    Claim, ClientConfig, HttpFailed, HttpResponse, JwksCache, LoginFlow, LoginRequest, OidcClient,
+    PendingLogin, ProviderMetadata, SigningKey, Step, callback_state,
 };
 use wasm_bindgen::prelude::*;
 
@@ -164,7 +164,10 @@ pub struct LoginFlowJs {
 impl LoginFlowJs {
     /// The next request: `{ method, url, headers: Record<string,string>, body: Uint8Array | null }`.
     pub fn request(&self, backend: &OidcBackendJs, now: f64) -> Result<Object, JsValue> {
-        let flow = self.flow.as_ref().ok_or(invalid("the login flow has ended"))?;
+        let flow = self
+            .flow
+            .as_ref()
+            .ok_or(invalid("the login flow has ended"))?;
         let request = flow.request(&backend.client, unix(now)?).map_err(err)?;
         let out = Object::new();
         set(&out, "method", request.method.as_str().into());
@@ -194,7 +197,10 @@ impl LoginFlowJs {
         body: Option<Vec<u8>>,
         now: f64,
     ) -> Result<Object, JsValue> {
-        let flow = self.flow.take().ok_or(invalid("the login flow has ended"))?;
+        let flow = self
+            .flow
+            .take()
+            .ok_or(invalid("the login flow has ended"))?;
         let now = unix(now)?;
         let outcome = body
             .as_deref()

@@ -5,7 +5,7 @@ import asyncio
 import unittest
 
 from mynacard_mobile import (
-    MynaError, NfcTransport, ProgressListener, TestCard, TransceiveError, check_pin_format, connect,
+    BlockingNfcTransport, MynaError, NfcTransport, connect_blocking, ProgressListener, TestCard, TransceiveError, check_pin_format, connect,
     PinKind,
 )
 
@@ -152,6 +152,38 @@ class SessionTest(unittest.TestCase):
     def test_pin_format_without_a_card(self):
         self.assertIsNone(check_pin_format(PinKind.AUTH, "1234"))
         self.assertEqual(check_pin_format(PinKind.SIGN, "ab"), "PIN_FORMAT")
+
+
+
+
+class BlockingCardTransport(BlockingNfcTransport):
+    """A blocking adapter (Android IsoDep, desktop PC/SC) over the virtual card."""
+
+    def __init__(self, card):
+        self.card = card
+
+    def transceive(self, apdu):
+        return self.card.process(apdu)
+
+    def extended_length(self):
+        return True
+
+
+class BlockingTransportTest(unittest.TestCase):
+    def test_blocking_transport(self):
+        card = TestCard("taro")
+
+        async def flow():
+            session = await connect_blocking(BlockingCardTransport(card))
+            auth = await session.authenticate("1234", b"challenge")
+            self.assertEqual(len(auth.signature), 256)
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.read_four_info("9999")
+            self.assertEqual(e.exception.code, "PIN_INCORRECT")
+            self.assertEqual(e.exception.remaining_tries, 2)
+
+        run(flow())
+        self.assertEqual(card.verify_count(), 2)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ mod tests {
     use mynacard_core::oidc::{
         ClientConfig, LoginRequest, OidcClient, ProviderMetadata, SigningKey,
     };
-    use mynacard_core::reader::port100::{Port100, Port100Config};
     use mynacard_core::reader::UsbReaderTransport;
+    use mynacard_core::reader::port100::{Port100, Port100Config};
     use mynacard_core::verify::{self, TrustAnchors};
-    use mynacard_core::{AssistPin, AuthPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime};
+    use mynacard_core::{
+        AssistPin, AuthPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime,
+    };
     use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki, usb};
     use wasm_bindgen_test::*;
 
@@ -31,8 +33,12 @@ mod tests {
             .authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge))
             .await
             .unwrap();
-        verify::verify_signature(&auth.certificate, SignInput::data(&challenge), &auth.signature)
-            .unwrap();
+        verify::verify_signature(
+            &auth.certificate,
+            SignInput::data(&challenge),
+            &auth.signature,
+        )
+        .unwrap();
         TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
             .verify(&auth.certificate, NOW)
             .unwrap();
@@ -45,7 +51,10 @@ mod tests {
     #[wasm_bindgen_test]
     async fn four_info_and_a_wrong_pin() {
         let mut session = MynaCard::connect(card("taro")).await.unwrap();
-        let read = session.read_four_info(&AssistPin::new("1234").unwrap()).await.unwrap();
+        let read = session
+            .read_four_info(&AssistPin::new("1234").unwrap())
+            .await
+            .unwrap();
         assert_eq!(read.four_info.name.to_marked_string(), "〓田　太郎");
         let e = session
             .authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c"))
@@ -68,18 +77,26 @@ mod tests {
     fn oidc_randomness_comes_from_the_browser() {
         let client = OidcClient::new(
             ClientConfig::new(
-                ProviderMetadata::keycloak_layout("https://issuer.example/api/realms/main").unwrap(),
+                ProviderMetadata::keycloak_layout("https://issuer.example/api/realms/main")
+                    .unwrap(),
                 "RP12345678",
                 "https://rp.example/callback",
                 // Any RSA key will do as the client's: the virtual card's test key.
-                SigningKey::rsa_pkcs8_der(include_bytes!("../../virtual-card/pki/taro-auth.key.der"), None)
-                    .unwrap(),
+                SigningKey::rsa_pkcs8_der(
+                    include_bytes!("../../virtual-card/pki/taro-auth.key.der"),
+                    None,
+                )
+                .unwrap(),
             )
             .unwrap(),
         );
         let (a, url_a) = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
         let (b, url_b) = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
-        assert_ne!(a.state(), b.state(), "crypto.getRandomValues gives fresh states");
+        assert_ne!(
+            a.state(),
+            b.state(),
+            "crypto.getRandomValues gives fresh states"
+        );
         assert!(url_a.contains("code_challenge_method=S256") && url_a != url_b);
     }
 }

@@ -1,10 +1,13 @@
 // The generated Kotlin bindings on the JVM: a Kotlin NfcTransport (what an Android IsoDep
 // adapter does) drives a session of the Rust core against the exported virtual card.
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.yield
+import uniffi.mynacard_mobile.BlockingNfcTransport
 import uniffi.mynacard_mobile.MynaException
 import uniffi.mynacard_mobile.NfcTransport
 import uniffi.mynacard_mobile.PinKind
@@ -12,6 +15,7 @@ import uniffi.mynacard_mobile.TestCard
 import uniffi.mynacard_mobile.TransceiveException
 import uniffi.mynacard_mobile.checkPinFormat
 import uniffi.mynacard_mobile.connect
+import uniffi.mynacard_mobile.connectBlocking
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -75,6 +79,30 @@ class SessionTest {
         delay(50)
         job.cancel()
         assertFailsWith<CancellationException> { job.await() }
+    }
+
+    @Test
+    fun blockingTransportOnAWorkerThread() = runBlocking<Unit> {
+        // Android's IsoDep.transceive blocks: the app runs the operation on Dispatchers.IO.
+        val card = TestCard("taro")
+        var lifted = false
+        val transport = object : BlockingNfcTransport {
+            override fun transceive(apdu: ByteArray): ByteArray {
+                if (lifted) throw TransceiveException.CardRemoved()
+                return card.process(apdu)
+            }
+            override fun extendedLength() = true
+        }
+        val info = withContext(Dispatchers.IO) {
+            val session = connectBlocking(transport)
+            session.authenticate("1234", "challenge".toByteArray())
+            session.readFourInfo("1234")
+        }
+        assertEquals("〓田　太郎", info.name)
+        assertEquals(2u, card.verifyCount())
+        lifted = true
+        val e = assertFailsWith<MynaException.Failed> { withContext(Dispatchers.IO) { connectBlocking(transport) } }
+        assertEquals("CARD_REMOVED", e.code)
     }
 
     @Test
