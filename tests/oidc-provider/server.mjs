@@ -6,12 +6,17 @@
 // `sign_transaction_id`, client credentials, and a stand-in 署名API at /api/sign-transactions
 // whose result is JWE (RSA-OAEP-256, A256GCM) to the client's encryption key.
 //
-// Nobody types anything: the interaction endpoint logs the test account in and grants what was
-// asked (a real user confirms in the app). `login_hint` picks the account.
+// The login screen is the service's test-card substitute: the resident signs the screen's
+// challenge with the 利用者証明用 key of a (virtual) My Number Card — through the SDK, e.g.
+// `mynacard --virtual hanako auth --challenge HEX` — and posts certificate and signature. This
+// server checks them on its own, with Node's crypto and OpenSSL (not the SDK, so a bug in the
+// SDK is not mirrored here): signature over the challenge, chain to the test 利用者証明用 CA,
+// validity, and the CRL. The certificate picks the account; consent is then granted as asked.
 //
 // Usage: OIDC_DEV_CLIENTS='[{client metadata}, ...]' node server.mjs [port]
 // Prints one JSON line {"issuer": "..."} on stdout once listening (port 0: any free port).
 
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -30,8 +35,16 @@ const pki = (name) => fs.readFileSync(path.join(here, '..', 'virtual-card', 'pki
 const signCert = pki('hanako-sign.crt.der');
 const signKey = crypto.createPrivateKey({ key: pki('hanako-sign.key.der'), format: 'der', type: 'pkcs8' });
 
-// Test accounts, matching the virtual card's personas. gender as ISO 5218 (unconfirmed format).
+// Test accounts, matching the virtual card's personas (their 利用者証明用 certificates log
+// them in). gender as ISO 5218 (unconfirmed format).
 const ACCOUNTS = {
+  taro: {
+    sub: 'taro-pairwise-0001',
+    name: '\uE0A1田　太郎',
+    address: '東京都千代田区霞が関二丁目一番二号',
+    birthdate: '1980-02-17',
+    gender: '1',
+  },
   hanako: {
     sub: 'hanako-pairwise-0001',
     name: '佐藤　花子',
@@ -42,6 +55,55 @@ const ACCOUNTS = {
 };
 
 const clients = JSON.parse(process.env.OIDC_DEV_CLIENTS || '[]');
+
+// The login screen's trust: the test 利用者証明用 CA and the serials its CRL revokes (read once
+// with OpenSSL, which has a CRL parser; Node's crypto has none).
+const authCa = new crypto.X509Certificate(pki('auth-ca.crt.der'));
+const revokedSerials = new Set(
+  [...execFileSync('openssl', ['crl', '-inform', 'DER', '-in', path.join(here, '..', 'virtual-card', 'pki', 'auth-ca.crl.der'), '-noout', '-text'], { encoding: 'utf8' })
+    .matchAll(/Serial Number: ([0-9A-Fa-f]+)/g)].map((m) => m[1].toUpperCase().replace(/^0+/, '')),
+);
+// Persona certificates → accounts.
+const certAccounts = new Map(
+  Object.keys(ACCOUNTS).map((id) => [pki(`${id}-auth.crt.der`).toString('base64'), id]),
+);
+// uid → { challenge, expires }: one challenge per login screen, used once.
+const challenges = new Map();
+
+/** Checks a login: `{ certificate, signature }` (base64) over `challenge`. Returns the account
+ * or throws { error, message }. */
+function checkJpkiLogin(body, challenge) {
+  const refuse = (error, message) => Object.assign(new Error(message), { error });
+  let cert;
+  try {
+    cert = new crypto.X509Certificate(Buffer.from(String(body.certificate || ''), 'base64'));
+  } catch {
+    throw refuse('invalid_certificate', '証明書を読み取れません');
+  }
+  if (!cert.verify(authCa.publicKey) || cert.issuer !== authCa.subject) throw refuse('untrusted', '利用者証明用電子証明書ではありません');
+  const now = Date.now();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) throw refuse('expired', '電子証明書の有効期間外です');
+  if (revokedSerials.has(cert.serialNumber.toUpperCase().replace(/^0+/, ''))) throw refuse('revoked', '電子証明書は失効しています');
+  const signature = Buffer.from(String(body.signature || ''), 'base64');
+  if (!crypto.verify('sha256', challenge, cert.publicKey, signature)) throw refuse('bad_signature', '署名を検証できません');
+  const account = certAccounts.get(cert.raw.toString('base64'));
+  if (!account) throw refuse('unknown_account', 'この証明書の利用者は登録されていません');
+  return account;
+}
+
+function loginPage(uid, challenge, error) {
+  const hex = challenge.toString('hex');
+  return `<!doctype html><html lang="ja"><meta charset="utf-8"><title>デジタル認証アプリ（開発用スタンドイン）</title>
+<body style="font-family:sans-serif;max-width:42em;margin:2em auto">
+<h1>マイナンバーカードで本人確認（開発用）</h1>
+${error ? `<p style="color:#b3261e">${error}</p>` : ''}
+<p>利用者証明用電子証明書で次のチャレンジに署名してください。仮想カードでは：</p>
+<pre>mynacard --virtual hanako auth --challenge ${hex}</pre>
+<form method="post" action="/interaction/${uid}/login">
+<p><label>証明書（DER, base64）<br><textarea name="certificate" rows="4" cols="60"></textarea></label></p>
+<p><label>署名（base64）<br><textarea name="signature" rows="3" cols="60"></textarea></label></p>
+<p><button>本人確認</button></p></form></body></html>`;
+}
 const port = Number(process.argv[2] || process.env.PORT || 0);
 
 // Provider signing keys, fresh per run: RS256 and ES256.
@@ -137,9 +199,36 @@ async function main() {
     const details = await provider.interactionDetails(req, res);
     const { prompt, params, session } = details;
     if (prompt.name === 'login') {
-      const accountId = ACCOUNTS[params.login_hint] ? params.login_hint : 'hanako';
-      await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
-      return;
+      const uid = details.uid;
+      const wantsJson = (req.headers.accept || '').includes('application/json');
+      if (req.method === 'POST' && req.url.endsWith(`/interaction/${uid}/login`)) {
+        const entry = challenges.get(uid);
+        challenges.delete(uid); // one attempt per challenge
+        const raw = await readBody(req);
+        const body = (req.headers['content-type'] || '').includes('json')
+          ? JSON.parse(raw || '{}')
+          : Object.fromEntries(new URLSearchParams(raw));
+        try {
+          if (!entry || entry.expires < Date.now()) throw Object.assign(new Error('チャレンジの有効期限が切れました'), { error: 'challenge_expired' });
+          const accountId = checkJpkiLogin(body, entry.challenge);
+          await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+        } catch (e) {
+          if (!e.error) throw e;
+          if (wantsJson) return send(res, 401, { error: e.error, message: e.message });
+          const challenge = crypto.randomBytes(32);
+          challenges.set(uid, { challenge, expires: Date.now() + 300_000 });
+          res.writeHead(401, { 'content-type': 'text/html; charset=utf-8' });
+          return res.end(loginPage(uid, challenge, e.message));
+        }
+        return;
+      }
+      const challenge = crypto.randomBytes(32);
+      challenges.set(uid, { challenge, expires: Date.now() + 300_000 });
+      if (wantsJson) {
+        return send(res, 200, { challenge: challenge.toString('base64'), action: `/interaction/${uid}/login` });
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(loginPage(uid, challenge));
     }
     const grant = details.grantId
       ? await provider.Grant.find(details.grantId)

@@ -133,51 +133,133 @@ impl Browser {
         }
     }
 
-    fn login(&mut self, origin: &str, authorization_url: &str) -> String {
-        let mut url = authorization_url.to_string();
-        for _ in 0..10 {
-            if url.starts_with(REDIRECT) {
-                return url;
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, response: &ureq::http::Response<ureq::Body>) {
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !value.is_empty() && !attrs.contains("1970") {
+                self.cookies.push((name.to_string(), value.to_string()));
             }
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let mut request = self.agent.get(&url);
+        }
+    }
+
+    /// Follows the provider to the callback, logging the resident in on the provider's login
+    /// screen with the 利用者証明用 key of `persona`'s virtual card (through the SDK).
+    fn login(&mut self, origin: &str, authorization_url: &str, persona: &str) -> String {
+        self.try_login(origin, authorization_url, persona).unwrap()
+    }
+
+    /// As [`Browser::login`]; Err with the login screen's refusal.
+    fn try_login(
+        &mut self,
+        origin: &str,
+        authorization_url: &str,
+        persona: &str,
+    ) -> Result<String, Value> {
+        let mut url = authorization_url.to_string();
+        for _ in 0..12 {
+            if url.starts_with(REDIRECT) {
+                return Ok(url);
+            }
+            let mut request = self.agent.get(&url).header("accept", "application/json");
+            let cookie = self.cookie_header();
             if !cookie.is_empty() {
                 request = request.header("cookie", &cookie);
             }
-            let response = request.call().unwrap();
-            for set in response.headers().get_all("set-cookie") {
-                let set = set.to_str().unwrap();
-                let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
-                let (name, value) = pair.split_once('=').unwrap();
-                self.cookies.retain(|(n, _)| n != name);
-                if !value.is_empty() && !attrs.contains("1970") {
-                    self.cookies.push((name.to_string(), value.to_string()));
-                }
-            }
+            let mut response = request.call().unwrap();
+            self.keep_cookies(&response);
             let status = response.status().as_u16();
+            if status == 200 {
+                // The login screen: sign its challenge with the card, post the result.
+                let page: Value =
+                    serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+                let challenge = b64_decode(page["challenge"].as_str().unwrap());
+                let (certificate, signature) = card_signs(persona, &challenge);
+                let body = serde_json::json!({
+                    "certificate": b64(&certificate),
+                    "signature": b64(&signature),
+                });
+                let action = format!("{origin}{}", page["action"].as_str().unwrap());
+                let mut response = self
+                    .agent
+                    .post(&action)
+                    .header("accept", "application/json")
+                    .header("content-type", "application/json")
+                    .header("cookie", &self.cookie_header())
+                    .send(body.to_string())
+                    .unwrap();
+                self.keep_cookies(&response);
+                if response.status().as_u16() == 401 {
+                    return Err(serde_json::from_slice(
+                        &response.body_mut().read_to_vec().unwrap(),
+                    )
+                    .unwrap());
+                }
+                url = next_url(origin, &response);
+                continue;
+            }
             assert!(
                 (300..400).contains(&status),
                 "provider answered {status} at {url}"
             );
-            let location = response
-                .headers()
-                .get("location")
-                .unwrap()
-                .to_str()
-                .unwrap();
-            url = if location.starts_with('/') {
-                format!("{origin}{location}")
-            } else {
-                location.to_string()
-            };
+            url = next_url(origin, &response);
         }
         panic!("too many redirects");
     }
+}
+
+fn next_url(origin: &str, response: &ureq::http::Response<ureq::Body>) -> String {
+    let location = response
+        .headers()
+        .get("location")
+        .expect("a redirect")
+        .to_str()
+        .unwrap();
+    if location.starts_with('/') {
+        format!("{origin}{location}")
+    } else {
+        location.to_string()
+    }
+}
+
+/// What the resident's app does on the login screen: the virtual card signs the challenge with
+/// its 利用者証明用 key through the SDK (the persona's PIN), giving certificate and signature.
+fn card_signs(persona: &str, challenge: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    use mynacard_core::{AuthPin, MynaCard, SignInput};
+    use mynacard_virtual_card::{VirtualCard, VirtualTransport};
+    let p = mynacard_virtual_card::Persona::builtin(persona).unwrap();
+    let transport = VirtualTransport::new(VirtualCard::builtin(persona).unwrap());
+    pollster::block_on(async {
+        let mut card = MynaCard::connect(transport).await.unwrap();
+        let auth = card
+            .authenticate(
+                &AuthPin::new(&p.auth_pin).unwrap(),
+                SignInput::data(challenge),
+            )
+            .await
+            .unwrap();
+        (auth.certificate.der().to_vec(), auth.signature)
+    })
+}
+
+fn b64_decode(s: &str) -> Vec<u8> {
+    use base64ct::Encoding;
+    base64ct::Base64::decode_vec(s).unwrap()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64ct::Encoding;
+    base64ct::Base64::encode_string(bytes)
 }
 
 fn origin(issuer: &str) -> String {
@@ -195,7 +277,7 @@ fn login(
     let mut logins = PendingLogins::new();
     let (pending, url) = client.authorize(request, now)?;
     logins.insert(pending, now);
-    let callback = Browser::new().login(&origin(&client.config().provider.issuer), &url);
+    let callback = Browser::new().login(&origin(&client.config().provider.issuer), &url, "hanako");
     assert!(callback.contains("iss="), "RFC 9207 iss in {callback}");
     let pending = logins.take(&callback_state(&callback)?, now)?;
     let mut flow = LoginFlow::start(client, pending, &callback, now)?;
@@ -381,12 +463,46 @@ fn whole_flow_against_the_development_provider() {
     .unwrap();
     assert_eq!(status, 404);
 
+    // The login screen refuses a revoked or an expired card's signature.
+    for (persona, error) in [("revoked", "revoked"), ("expired", "expired")] {
+        let (_, url) = es_client
+            .authorize(&LoginRequest::authenticate(), UnixTime::now())
+            .unwrap();
+        let refused = Browser::new()
+            .try_login(&origin(&provider.issuer), &url, persona)
+            .unwrap_err();
+        assert_eq!(refused["error"], error, "{persona}: {refused}");
+    }
+    // taro logs in as taro.
+    let (pending, url) = es_client
+        .authorize(&LoginRequest::four_info(), UnixTime::now())
+        .unwrap();
+    let callback = Browser::new().login(&origin(&provider.issuer), &url, "taro");
+    let mut flow = LoginFlow::start(&es_client, pending, &callback, UnixTime::now()).unwrap();
+    let taro = loop {
+        let now = UnixTime::now();
+        let request = flow.request(&es_client, now).unwrap();
+        let sent = send(&agent, &request);
+        let outcome = sent.as_ref().map(|(status, body)| HttpResponse {
+            status: *status,
+            body,
+        });
+        match flow
+            .receive(&es_client, &mut jwks, outcome.map_err(|e| *e), now)
+            .unwrap()
+        {
+            Step::Continue(next) => flow = next,
+            Step::Done(login) => break login,
+        }
+    };
+    assert_eq!(taro.subject(), "taro");
+
     // The provider goes away between the callback and the token request: no login.
     let now = UnixTime::now();
     let (pending, url) = es_client
         .authorize(&LoginRequest::four_info(), now)
         .unwrap();
-    let callback = Browser::new().login(&origin(&provider.issuer), &url);
+    let callback = Browser::new().login(&origin(&provider.issuer), &url, "hanako");
     let flow = LoginFlow::start(&es_client, pending, &callback, now).unwrap();
     drop(provider);
     let request = flow.request(&es_client, now).unwrap();
