@@ -164,7 +164,18 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     }
   });
   await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
-  return { server, url: `http://127.0.0.1:${server.address().port}` };
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    server,
+    url,
+    /** The redirect URI to register at the provider. */
+    redirectUri: `${url}/handoff/callback`,
+    /** Sets (or replaces) the hand-off configuration after start (the port is known then). */
+    configureHandoff(config) {
+      oidc = config;
+      rp = null;
+    },
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

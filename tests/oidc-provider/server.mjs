@@ -93,8 +93,10 @@ function checkJpkiLogin(body, challenge) {
 
 function loginPage(uid, challenge, error) {
   const hex = challenge.toString('hex');
-  return `<!doctype html><html lang="ja"><meta charset="utf-8"><title>デジタル認証アプリ（開発用スタンドイン）</title>
-<body style="font-family:sans-serif;max-width:42em;margin:2em auto">
+  return `<!doctype html><html lang="ja"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>デジタル認証アプリ（開発用スタンドイン）</title>
+<style>body{font-family:sans-serif;max-width:42em;margin:1em auto;padding:0 1em}pre{white-space:pre-wrap;word-break:break-all;background:#f1f3f4;padding:.5em}textarea{width:100%}</style>
+<body>
 <h1>マイナンバーカードで本人確認（開発用）</h1>
 ${error ? `<p style="color:#b3261e">${error}</p>` : ''}
 <p>利用者証明用電子証明書で次のチャレンジに署名してください。仮想カードでは：</p>

@@ -4,7 +4,11 @@
 // Needs scripts/browser-test.sh's builds (the SDK and the virtual reader as wasm).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -111,12 +115,63 @@ test('a locked PIN is refused before any VERIFY, and the server rejects a forged
   assert.equal((await replay.json()).code, 'CHALLENGE_INVALID');
 });
 
+test('a phone hands off to デジタル認証アプリ (stand-in) and comes back with 基本4情報', async () => {
+  // The portal with the real clock (ID tokens are fresh), registered at the stand-in provider.
+  const live = await startPortal({});
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'portal-1', alg: 'RS256', use: 'sig' };
+  const providerDir = join(root, 'tests', 'oidc-provider');
+  if (!existsSync(join(providerDir, 'node_modules', 'oidc-provider'))) {
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: providerDir, stdio: 'ignore' });
+  }
+  const clients = [{ client_id: 'PORTAL0001', redirect_uris: [live.redirectUri], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', jwks: { keys: [jwk] } }];
+  const provider = spawn('node', ['server.mjs', '0'], { cwd: providerDir, env: { ...process.env, OIDC_DEV_CLIENTS: JSON.stringify(clients) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const { issuer } = JSON.parse(await new Promise((ok) => createInterface({ input: provider.stdout }).once('line', ok)));
+    live.configureHandoff({ issuer, clientId: 'PORTAL0001', keyPkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })), keyId: 'portal-1' });
+    const context = await browser.newContext({
+      userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36',
+      viewport: { width: 412, height: 860 },
+    });
+    const page = await context.newPage();
+    await page.goto(`${live.url}/`);
+    await page.waitForFunction(() => window.portalReady === true);
+    assert.equal(await page.isVisible('#handoff'), true);
+    await shot(page, '8-phone-handoff');
+    await page.click('#handoffLink');
+    // The provider's login screen: the resident's app signs its challenge with the card.
+    await page.waitForSelector('pre');
+    await shot(page, '9-provider-login');
+    const hex = (await page.textContent('pre')).match(/--challenge ([0-9a-f]+)/)[1];
+    const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
+    const out = execFileSync(bin, ['--virtual', 'hanako', 'auth', '--pin-stdin', '-q', '--challenge', hex], { input: '5678\n', encoding: 'utf8' });
+    const dir = mkdtempSync(join(tmpdir(), 'portal-'));
+    execFileSync(bin, ['--virtual', 'hanako', 'certs', '-q', '--out', dir]);
+    await page.fill('textarea[name=certificate]', readFileSync(join(dir, 'auth.der')).toString('base64'));
+    await page.fill('textarea[name=signature]', Buffer.from(out.match(/^signature: ([0-9a-f]+)$/m)[1], 'hex').toString('base64'));
+    rmSync(dir, { recursive: true, force: true });
+    await page.click('button');
+    // Back at the portal: its backend exchanged the code (private_key_jwt) and checked the ID token.
+    await page.waitForSelector('.fourinfo');
+    assert.match(await page.textContent('h1'), /本人確認ができました/);
+    assert.match(await page.textContent('.fourinfo'), /佐藤　花子/);
+    await shot(page, '10-handoff-result');
+    await context.close();
+  } finally {
+    provider.kill();
+    live.server.close();
+  }
+});
+
 test('a phone gets the hand-off to デジタル認証アプリ', async () => {
   const { page, context } = await open('/', {
     userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36',
     viewport: { width: 412, height: 860 },
   });
   assert.equal(await page.isVisible('#handoff'), true);
-  await shot(page, '8-phone-handoff');
+  // Without a configured provider the demo server says so instead of failing.
+  await page.click('#handoffLink');
+  await page.waitForSelector('h1');
+  assert.match(await page.textContent('h1'), /未設定/);
   await context.close();
 });
