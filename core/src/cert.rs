@@ -37,7 +37,11 @@ pub const OID_JPKI_FOUR_INFO: &str = "1.2.392.200149.8.5.5";
 pub struct JpkiCertificate {
     der: Vec<u8>,
     cert: Certificate,
-    key: rsa::PublicKey,
+    /// Built on first use: a page that only reads certificates from the card never links the
+    /// RSA arithmetic (the browser build's size budget).
+    key: std::sync::OnceLock<Result<rsa::PublicKey, Error>>,
+    /// Modulus length, from the DER (no arithmetic).
+    key_bits: usize,
 }
 
 impl core::fmt::Debug for JpkiCertificate {
@@ -74,18 +78,27 @@ impl JpkiCertificate {
         let len = tlv::encoded_len(der).ok_or(BAD)?;
         let der = der.get(..len).ok_or(BAD)?;
         let cert = Certificate::from_der(der).map_err(|_| BAD)?;
-        let key = rsa::PublicKey::try_from(
-            cert.tbs_certificate()
-                .subject_public_key_info()
-                .owned_to_ref(),
-        )
-        .map_err(|_| Error::CertificateInvalid {
+        let not_rsa = Error::CertificateInvalid {
             what: "public key is not RSA",
-        })?;
+        };
+        let spki = cert.tbs_certificate().subject_public_key_info();
+        if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
+            return Err(not_rsa);
+        }
+        let key_der = spki.subject_public_key.as_bytes().ok_or(not_rsa.clone())?;
+        let key = rsa::pkcs1::RsaPublicKeyRef::from_der(key_der).map_err(|_| not_rsa.clone())?;
+        let modulus = key.modulus.as_bytes();
+        let key_bits = modulus.iter().position(|b| *b != 0).map_or(0, |i| {
+            (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize
+        });
+        if key_bits < 1024 || key.public_exponent.as_bytes().is_empty() {
+            return Err(not_rsa);
+        }
         Ok(JpkiCertificate {
             der: der.to_vec(),
             cert,
-            key,
+            key: std::sync::OnceLock::new(),
+            key_bits,
         })
     }
 
@@ -104,14 +117,28 @@ impl JpkiCertificate {
         &self.cert
     }
 
-    pub fn public_key(&self) -> &rsa::PublicKey {
-        &self.key
+    /// The RSA public key (built on first use; `CERTIFICATE_INVALID` when the key is not one
+    /// RSA accepts).
+    pub fn public_key(&self) -> Result<&rsa::PublicKey, Error> {
+        self.key
+            .get_or_init(|| {
+                rsa::PublicKey::try_from(
+                    self.cert
+                        .tbs_certificate()
+                        .subject_public_key_info()
+                        .owned_to_ref(),
+                )
+                .map_err(|_| Error::CertificateInvalid {
+                    what: "public key is not RSA",
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// RSA modulus size in bits (2048 on current cards).
     pub fn key_bits(&self) -> usize {
-        use rsa::traits::PublicKeyParts;
-        self.key.n().bit_width() as usize
+        self.key_bits
     }
 
     /// Serial number, upper-case hex (発行番号 is derived from it by relying parties).

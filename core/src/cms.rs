@@ -338,7 +338,7 @@ pub fn verify_signed_document(
     }
     .digest_info()?;
     verify_digest_info(
-        certificate.public_key(),
+        certificate.public_key()?,
         &digest_info,
         signer.signature.as_bytes(),
     )?;

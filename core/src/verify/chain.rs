@@ -47,7 +47,7 @@ pub fn verify_issued_by(
         data: cert.tbs_der()?,
     }
     .digest_info()?;
-    verify_digest_info(issuer.public_key(), &digest_info, cert.signature_bytes()?)
+    verify_digest_info(issuer.public_key()?, &digest_info, cert.signature_bytes()?)
         .map_err(|_| Error::ChainUntrusted)?;
     if !cert.is_valid_at(at) {
         return Err(Error::CertificateExpired);

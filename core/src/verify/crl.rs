@@ -159,7 +159,7 @@ impl Crl {
         let signature = list.signature.as_bytes().ok_or(BAD)?;
         let raw_tbs = first_element(der).ok_or(BAD)?;
         verify_rsa_signed(
-            issuer.public_key(),
+            issuer.public_key()?,
             &list.signature_algorithm.oid,
             raw_tbs,
             signature,

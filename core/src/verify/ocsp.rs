@@ -262,7 +262,7 @@ impl OcspRequest {
             ResponderId::ByKey(k) => k.as_bytes() == key_hash(c),
         };
         let signer_key = if signer_is(issuer) {
-            issuer.public_key().clone()
+            issuer.public_key()?.clone()
         } else {
             let delegated = basic
                 .certs
@@ -286,7 +286,7 @@ impl OcspRequest {
                     "OCSP responder certificate lacks id-kp-OCSPSigning",
                 ));
             }
-            delegated.public_key().clone()
+            delegated.public_key()?.clone()
         };
         verify_rsa_signed(&signer_key, &basic.signature_algorithm.oid, tbs, signature)
             .map_err(|_| invalid("OCSP response signature does not verify"))?;

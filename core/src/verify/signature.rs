@@ -11,7 +11,7 @@ pub fn verify_signature(
     input: SignInput<'_>,
     signature: &[u8],
 ) -> Result<(), Error> {
-    verify_digest_info(cert.public_key(), &input.digest_info()?, signature)
+    verify_digest_info(cert.public_key()?, &input.digest_info()?, signature)
 }
 
 /// Verifies a PKCS#1 v1.5 signature over DER DigestInfo bytes.
