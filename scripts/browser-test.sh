@@ -22,3 +22,6 @@ node --test npm/test/browser/run.mjs
 if [ -x npm/test/consumer/check.sh ]; then
     npm/test/consumer/check.sh
 fi
+# The packed tarball in a vendor's project: Vite and webpack build it with no configuration,
+# and the pages run in Chromium.
+node --test npm/test/bundlers/check.test.mjs
