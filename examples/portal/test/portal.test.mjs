@@ -13,6 +13,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { startPortal } from '../server.mjs';
+import { launchChromium } from '../../../npm/test/browser/server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 // playwright-core is a devDependency of the npm package (npm/), installed by scripts/browser-test.sh.
@@ -24,11 +25,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   // The test PKI's validity is fixed: verify at 2026-06-01 like the other tests.
   portal = await startPortal({ now: () => 1780272000 });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium(chromium);
 });
 after(async () => {
   await browser?.close();

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { serve } from './server.mjs';
+import { serve, launchChromium } from './server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -26,12 +26,7 @@ let browser, server, url;
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   ({ server, url } = await serve(root));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-    // launch() gives Chromium a fresh temporary profile of its own (no --user-data-dir).
-  });
+  browser = await launchChromium(chromium);
 });
 after(async () => {
   await browser?.close();

@@ -33,3 +33,13 @@ export function serve(root) {
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${server.address().port}` })));
 }
+
+/** Headless Chromium as every browser test here starts it (the system's /usr/bin/chromium, or
+ * $CHROMIUM; never a downloaded browser). `chromium` is playwright-core's. */
+export function launchChromium(chromium) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}

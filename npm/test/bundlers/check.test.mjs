@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { serve } from '../browser/server.mjs';
+import { serve, launchChromium } from '../browser/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const npmDir = join(here, '..', '..');
@@ -24,10 +24,7 @@ before(async () => {
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   // The tarball as a vendor installs it (no save: the lock file stays as committed).
   run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball)], here);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
+  browser = await launchChromium(chromium);
 });
 after(async () => {
   await browser?.close();

@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use mynacard_core::verify::{self, TrustAnchors};
+use mynacard_core::verify;
 use mynacard_core::{
     AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, PinState, SignInput, SignPin,
     Transport, UnixTime,
@@ -74,15 +74,7 @@ fn sdk_operations(pcscd: &Pcscd) {
     let auth =
         block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
             .unwrap();
-    verify::verify_signature(
-        &auth.certificate,
-        SignInput::data(&challenge),
-        &auth.signature,
-    )
-    .unwrap();
-    TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
-        .verify(&auth.certificate, NOW)
-        .unwrap();
+    mynacard_virtual_card::checks::assert_authentication(&auth, &challenge, NOW);
     assert_eq!(
         auth.certificate.der(),
         pki::persona("taro").unwrap().auth_cert

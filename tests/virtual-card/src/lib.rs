@@ -21,6 +21,8 @@
 //! ```
 
 mod card;
+#[cfg(feature = "core-transport")]
+pub mod checks;
 mod command;
 mod encode;
 mod files;

@@ -11,14 +11,11 @@ use mynacard_core::reader::ccid::{Ccid, CcidConfig, CcidLevel as DriverLevel};
 use mynacard_core::reader::port100::Port100;
 use mynacard_core::reader::rcs300::Rcs300 as Rcs300Driver;
 use mynacard_core::reader::{ReaderDriver, ReaderStats, UsbDevice, UsbReaderTransport};
-use mynacard_core::verify::{self, TrustAnchors};
-use mynacard_core::{
-    AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime,
-};
+use mynacard_core::{AssistPin, AuthPin, CardPin, Error, MynaCard, SignInput, UnixTime};
+use mynacard_virtual_card::VirtualCard;
 use mynacard_virtual_card::usb::{
     CcidLevel, CcidReader, Picc, PiccConfig, Rcs300, Rcs380, UsbEmulator,
 };
-use mynacard_virtual_card::{VirtualCard, pki};
 use pollster::block_on;
 
 /// 2026-06-01: inside the personas' validity.
@@ -165,10 +162,6 @@ fn ccid(extended: bool) -> UsbReaderTransport<Contact, Ccid> {
     )
 }
 
-fn anchors() -> TrustAnchors {
-    TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
-}
-
 fn authenticate<D: Rig, R: ReaderDriver + Send>(
     t: UsbReaderTransport<D, R>,
 ) -> MynaCard<UsbReaderTransport<D, R>> {
@@ -177,13 +170,7 @@ fn authenticate<D: Rig, R: ReaderDriver + Send>(
     let auth =
         block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge)))
             .unwrap();
-    verify::verify_signature(
-        &auth.certificate,
-        SignInput::data(&challenge),
-        &auth.signature,
-    )
-    .unwrap();
-    anchors().verify(&auth.certificate, NOW).unwrap();
+    mynacard_virtual_card::checks::assert_authentication(&auth, &challenge, NOW);
     assert!(
         auth.certificate.der().len() > 1000,
         "a certificate far larger than FSD"

@@ -10,9 +10,8 @@ mod tests {
     };
     use mynacard_core::reader::UsbReaderTransport;
     use mynacard_core::reader::port100::{Port100, Port100Config};
-    use mynacard_core::verify::{self, TrustAnchors};
     use mynacard_core::{
-        AssistPin, AuthPin, Error, JpkiCertificate, MynaCard, SignInput, UnixTime,
+        AssistPin, AuthPin, Error, MynaCard, SignInput, UnixTime,
     };
     use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki, usb};
     use wasm_bindgen_test::*;
@@ -33,19 +32,7 @@ mod tests {
             .authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(&challenge))
             .await
             .unwrap();
-        verify::verify_signature(
-            &auth.certificate,
-            SignInput::data(&challenge),
-            &auth.signature,
-        )
-        .unwrap();
-        TrustAnchors::new(vec![JpkiCertificate::from_der(pki::auth_ca_der()).unwrap()])
-            .verify(&auth.certificate, NOW)
-            .unwrap();
-        assert_eq!(
-            verify::verify_signature(&auth.certificate, SignInput::data(b"x"), &auth.signature),
-            Err(Error::SignatureInvalid)
-        );
+        mynacard_virtual_card::checks::assert_authentication(&auth, &challenge, NOW);
     }
 
     #[wasm_bindgen_test]
