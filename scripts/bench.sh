@@ -38,5 +38,11 @@ with open(out / "bench.md", "a", encoding="utf-8") as f:
     f.write(text)
 PY
 
+# The browser face in Chromium on the emulated readers: APDUs, USB transfers and time per reader.
+{
+    printf '\n## Browser (headless Chromium, virtual card behind emulated readers)\n\n'
+    scripts/browser-test.sh 2>&1 | sed -n 's/^# \(.*connect + authenticate.*\)$/- \1/p'
+} | tee -a bench-results/bench.md
+
 # Longer fuzzing than the test command's few seconds per target.
 tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" | tee -a bench-results/bench.md
