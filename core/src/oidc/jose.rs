@@ -180,8 +180,7 @@ impl Jwk {
         }
     }
 
-    /// The JWK JSON of an RSA public key (tests and the development provider).
-    #[cfg(test)]
+    /// The JWK JSON of an RSA public key (tests, and [`SigningKey::public_jwk`]).
     pub(crate) fn rsa_json(kid: &str, key: &rsa::PublicKey) -> serde_json::Value {
         use rsa::traits::PublicKeyParts;
         serde_json::json!({
@@ -190,13 +189,12 @@ impl Jwk {
         })
     }
 
-    /// The JWK JSON of a P-256 public key (tests).
-    #[cfg(test)]
+    /// The JWK JSON of a P-256 public key (tests, and [`SigningKey::public_jwk`]).
     pub(crate) fn p256_json(kid: &str, key: &p256::ecdsa::VerifyingKey) -> serde_json::Value {
         let point = key.to_sec1_point(false);
         let bytes = point.as_bytes();
         serde_json::json!({
-            "kty": "EC", "kid": kid, "use": "sig", "crv": "P-256",
+            "kty": "EC", "kid": kid, "use": "sig", "alg": "ES256", "crv": "P-256",
             "x": b64url(&bytes[1..33]), "y": b64url(&bytes[33..65]),
         })
     }
@@ -355,6 +353,47 @@ impl SigningKey {
             kid,
             key: PrivateKey::P256(key),
         })
+    }
+
+    /// An RSA or P-256 key from PKCS#8, DER or PEM (`-----BEGIN PRIVATE KEY-----`), whichever
+    /// it is: what a relying party's key file holds.
+    pub fn from_pkcs8(bytes: &[u8], kid: Option<String>) -> Result<SigningKey, Error> {
+        let pem;
+        let der = if bytes.starts_with(b"-----BEGIN") {
+            let (label, der) = der::pem::decode_vec(bytes).map_err(|_| Error::InvalidArgument {
+                what: "the key file is not PEM",
+            })?;
+            if label != "PRIVATE KEY" {
+                return Err(Error::InvalidArgument {
+                    what: "the key must be PKCS#8 (BEGIN PRIVATE KEY)",
+                });
+            }
+            pem = Zeroizing::new(der);
+            pem.as_slice()
+        } else {
+            bytes
+        };
+        SigningKey::rsa_pkcs8_der(der, kid.clone())
+            .or_else(|_| SigningKey::p256_pkcs8_der(der, kid))
+            .map_err(|_| Error::InvalidArgument {
+                what: "not a PKCS#8 RSA or P-256 private key",
+            })
+    }
+
+    /// The public half as a JWK (`use: sig`, with `alg` and `kid`): what the relying party
+    /// registers with the provider.
+    pub fn public_jwk(&self) -> serde_json::Value {
+        let kid = self.kid.as_deref().unwrap_or("");
+        let mut jwk = match &self.key {
+            PrivateKey::Rsa(key) => Jwk::rsa_json(kid, &key.to_public_key()),
+            PrivateKey::P256(key) => Jwk::p256_json(kid, key.verifying_key()),
+        };
+        if self.kid.is_none() {
+            if let Some(o) = jwk.as_object_mut() {
+                o.remove("kid");
+            }
+        }
+        jwk
     }
 
     pub fn from_rsa(key: rsa::PrivateKey, kid: Option<String>) -> SigningKey {

@@ -1113,3 +1113,40 @@ fn garbage_never_panics() {
     assert!(Jwks::from_json(small.to_string().as_bytes()).is_err());
     assert_eq!(provider_rsa().size(), 256);
 }
+
+#[test]
+fn key_files_in_pkcs8_der_or_pem_and_their_public_jwk() {
+    use p256::pkcs8::EncodePrivateKey;
+    let der = rp_ec().to_pkcs8_der().unwrap();
+    let from_der = SigningKey::from_pkcs8(der.as_bytes(), Some("k1".into())).unwrap();
+    assert_eq!(from_der.alg(), JwsAlg::Es256);
+    let pem = der.to_pem("PRIVATE KEY", Default::default()).unwrap();
+    let from_pem = SigningKey::from_pkcs8(pem.as_bytes(), None).unwrap();
+    assert_eq!(from_pem.alg(), JwsAlg::Es256);
+    // The JWK is the public key the provider will verify assertions with.
+    let jwk = from_der.public_jwk();
+    assert_eq!(jwk, Jwk::p256_json("k1", rp_ec().verifying_key()));
+    assert!(jwk.get("d").is_none(), "no private part in the JWK");
+    assert!(from_pem.public_jwk().get("kid").is_none());
+    let assertion = from_der.sign_jwt(&json!({"a": 1})).unwrap();
+    let jwks = Jwks::from_json(json!({"keys": [jwk]}).to_string().as_bytes()).unwrap();
+    let key = jwks.find(Some("k1"), JwsAlg::Es256).unwrap();
+    assert!(jose::CompactJws::parse(&assertion).unwrap().verify(key));
+
+    let rsa_der = rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(rp_rsa()).unwrap();
+    let rsa = SigningKey::from_pkcs8(rsa_der.as_bytes(), None).unwrap();
+    assert_eq!(rsa.alg(), JwsAlg::Rs256);
+    assert_eq!(rsa.public_jwk()["kty"], "RSA");
+
+    for bad in [
+        &b""[..],
+        b"-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        &[0x30, 0x03, 0x02, 0x01, 0x00],
+    ] {
+        assert!(matches!(
+            SigningKey::from_pkcs8(bad, None),
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+}

@@ -1,6 +1,7 @@
 //! `mynacard`: the My Number Card from a terminal, on a PC/SC reader or the built-in virtual card.
 //! PINs come from a no-echo prompt (or one line each on stdin with `--pin-stdin`), never from argv.
 
+mod login;
 mod transport;
 mod verify_cmd;
 
@@ -8,7 +9,8 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mynacard_core::card::{FourInfoRead, SurfaceKey};
+use mynacard_core::card::SurfaceKey;
+use mynacard_core::four_info::FourInfo;
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
     AssistPin, AuthPin, CardNumberB, CardPin, Error, JpkiCertificate, MynaCard, PinState, Progress,
@@ -126,6 +128,48 @@ enum Command {
         #[arg(long)]
         at: Option<u64>,
     },
+    /// Log in through デジタル認証アプリ (or its development stand-in) with a loopback redirect
+    /// (RFC 8252): this command is the relying party, the browser carries the resident. With
+    /// --virtual PERSONA it plays the resident on the stand-in's login screen too.
+    Login {
+        /// The provider's issuer (discovery at ISSUER/.well-known/openid-configuration).
+        #[arg(long)]
+        issuer: String,
+        /// The relying party's client_id.
+        #[arg(long)]
+        client_id: String,
+        /// The client's private key for private_key_jwt: PKCS#8 PEM or DER, RSA (RS256) or P-256 (ES256).
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// The key's `kid` as registered with the provider.
+        #[arg(long)]
+        key_id: Option<String>,
+        /// 基本4情報 to ask for, comma-separated: name,address,birthdate,gender (none: 認証 only).
+        #[arg(long, value_delimiter = ',')]
+        claims: Vec<String>,
+        /// `acr_values` to send.
+        #[arg(long)]
+        acr_values: Option<String>,
+        /// Use the Keycloak-style endpoint paths under the issuer instead of discovery.
+        #[arg(long)]
+        no_discovery: bool,
+        /// Loopback port of the redirect URI (0: any free port; the provider must accept any
+        /// port on loopback, RFC 8252 §7.3).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Path of the redirect URI.
+        #[arg(long, default_value = "/callback")]
+        path: String,
+        /// Seconds to wait for the browser to come back.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Print the key's public JWK Set (what to register with the provider) and exit.
+        #[arg(long)]
+        print_jwks: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the error code table (code, English, Japanese) as TSV, for other faces.
     ErrorCodes,
 }
@@ -171,7 +215,46 @@ fn main() -> ExitCode {
         );
         return code;
     }
-    match pollster::block_on(run(&cli)) {
+    let result = if let Command::Login {
+        issuer,
+        client_id,
+        key,
+        key_id,
+        claims,
+        acr_values,
+        no_discovery,
+        port,
+        path,
+        timeout,
+        print_jwks,
+        json,
+    } = &cli.command
+    {
+        if *print_jwks {
+            login::read_key(key, key_id.as_deref()).map(|key| {
+                println!("{}", serde_json::json!({ "keys": [key.public_jwk()] }));
+            })
+        } else {
+            login::run(&login::Request {
+                issuer,
+                client_id,
+                key,
+                key_id: key_id.as_deref(),
+                claims,
+                acr_values: acr_values.as_deref(),
+                discovery: !no_discovery,
+                port: *port,
+                path,
+                timeout: std::time::Duration::from_secs(*timeout),
+                virtual_persona: cli.virtual_persona.as_deref(),
+                quiet: cli.quiet,
+            })
+            .map(|done| login::print(&done, *json))
+        }
+    } else {
+        pollster::block_on(run(&cli))
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}: {}", e.code(), e.message_en());
@@ -288,9 +371,8 @@ fn utc_date(t: UnixTime) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn print_four_info(read: &FourInfoRead) {
-    let fi = &read.four_info;
-    println!("基本4情報 (integrity hash checked)");
+fn print_four_info(title: &str, fi: &FourInfo) {
+    println!("{title}");
     println!(
         "  氏名:     {}{}",
         fi.name,
@@ -332,7 +414,7 @@ async fn run(cli: &Cli) -> Result<(), Error> {
     };
     match &cli.command {
         Command::Demo { persona } => demo(persona, cli.quiet).await,
-        Command::Verify { .. } => Ok(()),
+        Command::Verify { .. } | Command::Login { .. } => Ok(()),
         Command::SignFile {
             file,
             out,
@@ -467,7 +549,7 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                     AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
                 open(cli).await?.read_four_info(&pin).await?
             };
-            print_four_info(&read);
+            print_four_info("基本4情報 (integrity hash checked)", &read.four_info);
             Ok(())
         }
         Command::MyNumber => {
@@ -549,7 +631,7 @@ async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
         .read_four_info(&AssistPin::new(&persona.assist_pin)?)
         .await?;
     print!("5. ");
-    print_four_info(&read);
+    print_four_info("基本4情報 (integrity hash checked)", &read.four_info);
 
     println!("6. after the flow (no try was spent):");
     print_tries(&card.all_pin_states().await?);

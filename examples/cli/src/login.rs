@@ -1,0 +1,275 @@
+//! `mynacard login`: the デジタル認証アプリ hand-off for developers, run end to end from a
+//! terminal with a loopback redirect (RFC 8252 §7.3): the CLI is the relying party's backend
+//! (it holds the client key and does the token exchange with the core's sans-IO client) and the
+//! system browser carries the resident to the provider and back to `http://127.0.0.1:PORT/…`.
+//! With `--virtual PERSONA` against the development stand-in, the CLI plays the resident too,
+//! signing the stand-in's login challenge with that virtual card.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use mynacard_core::oidc::{
+    Claim, ClientConfig, HttpFailed, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
+    OidcClient, ProviderMetadata, SigningKey, Step,
+};
+use mynacard_core::{Error, UnixTime};
+use mynacard_oidc_dev::{Resident, agent, send};
+
+/// What `mynacard login` was asked.
+pub struct Request<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub key: &'a PathBuf,
+    pub key_id: Option<&'a str>,
+    pub claims: &'a [String],
+    pub acr_values: Option<&'a str>,
+    pub discovery: bool,
+    pub port: u16,
+    pub path: &'a str,
+    pub timeout: Duration,
+    /// The resident is played by this virtual card on the stand-in's login screen.
+    pub virtual_persona: Option<&'a str>,
+    pub quiet: bool,
+}
+
+fn invalid(what: &'static str) -> Error {
+    Error::InvalidArgument { what }
+}
+
+/// The client key from a PKCS#8 file (PEM or DER, RSA or P-256).
+pub fn read_key(path: &PathBuf, kid: Option<&str>) -> Result<SigningKey, Error> {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).map_err(|_| invalid("cannot read the key file"))?,
+    );
+    SigningKey::from_pkcs8(&bytes, kid.map(str::to_string))
+}
+
+fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
+    let mut request = LoginRequest::authenticate();
+    for name in claims {
+        let claim = Claim::ALL
+            .into_iter()
+            .find(|c| c.scope() == name)
+            .ok_or(invalid("claims are name, address, birthdate, gender"))?;
+        if !request.claims.contains(&claim) {
+            request.claims.push(claim);
+        }
+    }
+    request.acr_values = acr_values.map(str::to_string);
+    Ok(request)
+}
+
+/// Runs the whole login and returns its result (ID token checked, userinfo read when 4情報
+/// were asked).
+pub fn run(req: &Request<'_>) -> Result<Login, Error> {
+    let key = read_key(req.key, req.key_id)?;
+    let login = login_request(req.claims, req.acr_values)?;
+    if !req.path.starts_with('/') || req.path.contains(['?', '#']) {
+        return Err(invalid("--path must start with / and have no query"));
+    }
+    let listener = TcpListener::bind(("127.0.0.1", req.port))
+        .map_err(|_| invalid("cannot listen on 127.0.0.1 at that port"))?;
+    let port = listener
+        .local_addr()
+        .map_err(|_| Error::OidcNetwork)?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}{}", req.path);
+
+    let http = agent();
+    let provider = if req.discovery {
+        let request = ProviderMetadata::discovery_request(req.issuer)?;
+        let sent = send(&http, &request);
+        ProviderMetadata::from_discovery(req.issuer, outcome(&sent))?
+    } else {
+        ProviderMetadata::keycloak_layout(req.issuer)?
+    };
+    let client = OidcClient::new(ClientConfig::new(
+        provider,
+        req.client_id,
+        &redirect_uri,
+        key,
+    )?);
+    let now = UnixTime::now();
+    let (pending, url) = client.authorize(&login, now)?;
+
+    // The browser: the system's, or the virtual resident in a thread.
+    let (failed_tx, failed_rx) = mpsc::channel::<Error>();
+    match req.virtual_persona {
+        Some(persona) => {
+            let (persona, url, redirect) = (persona.to_string(), url.clone(), redirect_uri.clone());
+            std::thread::spawn(move || {
+                let result = Resident::new(&persona).log_in(&url, &redirect);
+                match result {
+                    // Land on the callback like a browser does.
+                    Ok(callback) => {
+                        if agent().get(&callback).call().is_err() {
+                            let _ = failed_tx.send(Error::OidcNetwork);
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("the resident's login did not complete: {e}");
+                        let _ = failed_tx.send(e.into());
+                    }
+                }
+            });
+        }
+        None => {
+            eprintln!("Open this URL in a browser to log in (ブラウザで開いてください):\n{url}");
+            open_browser(&url);
+        }
+    }
+    if !req.quiet {
+        eprintln!("waiting for the redirect to {redirect_uri} …");
+    }
+    let query = wait_for_callback(&listener, req.path, req.timeout, &failed_rx)?;
+    let callback = format!("{redirect_uri}?{}", query.as_str());
+
+    let mut jwks = JwksCache::new();
+    let mut flow = LoginFlow::start(&client, pending, &callback, UnixTime::now())?;
+    loop {
+        let now = UnixTime::now();
+        let request = flow.request(&client, now)?;
+        if !req.quiet {
+            eprintln!("  {} {}", request.method.as_str(), request.url);
+        }
+        let sent = send(&http, &request);
+        match flow.receive(&client, &mut jwks, outcome(&sent), now)? {
+            Step::Continue(next) => flow = next,
+            Step::Done(login) => return Ok(*login),
+        }
+    }
+}
+
+fn outcome(sent: &Result<(u16, Vec<u8>), HttpFailed>) -> Result<HttpResponse<'_>, HttpFailed> {
+    match sent {
+        Ok((status, body)) => Ok(HttpResponse {
+            status: *status,
+            body,
+        }),
+        Err(e) => Err(*e),
+    }
+}
+
+/// Best effort: the system browser; the URL is printed either way.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+/// Accepts connections on the loopback listener until one asks for `path`; answers it with a
+/// page telling the resident to go back to the terminal and returns its query (which carries
+/// the code: wiped on drop).
+fn wait_for_callback(
+    listener: &TcpListener,
+    path: &str,
+    timeout: Duration,
+    failed: &mpsc::Receiver<Error>,
+) -> Result<zeroize::Zeroizing<String>, Error> {
+    listener
+        .set_nonblocking(true)
+        .map_err(|_| Error::OidcNetwork)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(error) = failed.try_recv() {
+            return Err(error);
+        }
+        if Instant::now() > deadline {
+            eprintln!("no redirect came back within {} s", timeout.as_secs());
+            return Err(Error::LoginExpired);
+        }
+        match listener.accept() {
+            Ok((stream, _)) => {
+                if let Some(query) = answer(stream, path) {
+                    return Ok(query);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(_) => return Err(Error::OidcNetwork),
+        }
+    }
+}
+
+/// Reads one HTTP request; `Some(query)` when it is `GET path?query`.
+fn answer(stream: TcpStream, path: &str) -> Option<zeroize::Zeroizing<String>> {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(stream);
+    let mut line = zeroize::Zeroizing::new(String::new());
+    reader.by_ref().take(8192).read_line(&mut line).ok()?;
+    // Drain the headers so the browser sees a clean answer.
+    let mut header = String::new();
+    while reader.by_ref().take(8192).read_line(&mut header).ok()? > 2 {
+        header.clear();
+    }
+    let target = line
+        .strip_prefix("GET ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or("");
+    let (target_path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut stream = reader.into_inner();
+    if target_path != path {
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        return None;
+    }
+    let page = "<!doctype html><meta charset=\"utf-8\"><title>mynacard login</title>\
+                <p>ログイン処理を続けています。このウィンドウを閉じて端末に戻ってください。</p>\
+                <p>The login continues in the terminal; you can close this window.</p>";
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\n\
+         cache-control: no-store\r\nreferrer-policy: no-referrer\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    Some(zeroize::Zeroizing::new(query.to_string()))
+}
+
+/// Prints the login: subject, ID token facts and 4情報 (personal data: on stdout only, asked
+/// for by the user).
+pub fn print(login: &Login, json: bool) {
+    let four_info = login.userinfo.as_ref().and_then(|u| u.four_info());
+    if json {
+        let mut out = serde_json::json!({
+            "subject": login.subject(),
+            "issuer": login.id_token.iss,
+            "alg": login.id_token.alg.name(),
+            "acr": login.id_token.acr,
+        });
+        if let Some(fi) = &four_info {
+            out["fourInfo"] = serde_json::json!({
+                "name": fi.name.to_marked_string(),
+                "address": fi.address.to_marked_string(),
+                "birthDate": fi.birth_date.to_string(),
+                "sex": fi.sex.code().to_string(),
+            });
+        }
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return;
+    }
+    println!("logged in (ログインしました)");
+    println!("  subject:  {}", login.subject());
+    println!(
+        "  issuer:   {} (ID token {}, checked)",
+        login.id_token.iss,
+        login.id_token.alg.name()
+    );
+    if let Some(acr) = &login.id_token.acr {
+        println!("  acr:      {acr}");
+    }
+    if let Some(fi) = &four_info {
+        crate::print_four_info("基本4情報 (userinfo)", fi);
+    }
+}

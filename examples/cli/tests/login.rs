@@ -1,0 +1,187 @@
+//! `mynacard login` as a developer runs it: the development stand-in provider on 127.0.0.1, the
+//! CLI as the relying party with a loopback redirect (RFC 8252), and with `--virtual` the
+//! resident logging in on the stand-in's screen with that virtual card. Needs Node ≥ 20.19
+//! (the provider; `npm ci` runs on first use).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use mynacard_oidc_dev::Provider;
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
+use serde_json::{Value, json};
+
+const CLIENT: &str = "RPCLI0001";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn mynacard(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_mynacard"))
+        .args(args)
+        // No system browser may open during tests.
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("mynacard runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A P-256 key as a PKCS#8 PEM file.
+fn key_file(name: &str, seed: u8) -> PathBuf {
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, pem.as_bytes()).unwrap();
+    path
+}
+
+fn s(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn login_with_a_loopback_redirect_against_the_stand_in() {
+    let key = key_file("rp-login.pem", 0x42);
+    let other_key = key_file("rp-other.pem", 0x43);
+
+    // The JWK Set to register: public only.
+    let r = mynacard(&[
+        "login",
+        "--issuer",
+        "x",
+        "--client-id",
+        CLIENT,
+        "--key",
+        s(&key),
+        "--key-id",
+        "rp1",
+        "--print-jwks",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let jwks: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], "rp1");
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    assert!(jwks["keys"][0].get("d").is_none());
+
+    // A native client: any loopback port is accepted for its redirect URI (RFC 8252 §7.3).
+    let provider = Provider::start(&json!([{
+        "client_id": CLIENT,
+        "application_type": "native",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "token_endpoint_auth_signing_alg": "ES256",
+        "jwks": jwks,
+    }]))
+    .unwrap();
+    let base = [
+        "login",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        CLIENT,
+        "--key-id",
+        "rp1",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|a| a.to_string()).collect()
+    };
+    let run = |args: Vec<String>| mynacard(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // hanako logs in with 基本4情報; the result is the ID token's subject and the userinfo.
+    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
+    args.extend(with(&[
+        "--key",
+        s(&key),
+        "--claims",
+        "name,address,birthdate,gender",
+        "--json",
+    ]));
+    let r = run(args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let out: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(out["subject"], "hanako");
+    assert_eq!(out["issuer"], provider.issuer.as_str());
+    assert_eq!(out["fourInfo"]["name"], "佐藤　花子");
+    assert_eq!(out["fourInfo"]["birthDate"], "1992-11-03");
+    assert_eq!(out["fourInfo"]["sex"], "2");
+    assert!(
+        r.stderr
+            .contains("waiting for the redirect to http://127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
+    // Codes and tokens never reach the terminal; personal data only on stdout.
+    for secret in [
+        "code=",
+        "access_token",
+        "client_assertion",
+        "code_verifier",
+        "佐藤",
+    ] {
+        assert!(!r.stderr.contains(secret), "{secret} in {}", r.stderr);
+    }
+
+    // Authentication only, taro, human-readable output.
+    let mut args = vec!["--virtual".to_string(), "taro".to_string()];
+    args.extend(with(&["--key", s(&key)]));
+    let r = run(args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("subject:  taro"), "{}", r.stdout);
+    assert!(!r.stdout.contains("基本4情報"), "{}", r.stdout);
+
+    // A revoked card is refused on the login screen: the provider's error, no login.
+    let mut args = vec!["--virtual".to_string(), "revoked".to_string()];
+    args.extend(with(&["--key", s(&key), "-q"]));
+    let r = run(args);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("OIDC_ERROR_RESPONSE"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+
+    // A key the provider does not know: the token endpoint refuses the client assertion.
+    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
+    args.extend(with(&["--key", s(&other_key)]));
+    let r = run(args);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("OIDC_ERROR_RESPONSE"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+
+    // No browser comes back: the login expires.
+    let r = run(with(&["--key", s(&key), "--timeout", "1"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("LOGIN_EXPIRED"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/protocol/openid-connect/auth?"),
+        "the URL to open: {}",
+        r.stderr
+    );
+
+    // Bad input: no network at all.
+    let r = run(with(&["--key", "/nonexistent/key.pem"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
+    let r = run(with(&["--key", s(&key), "--claims", "name,my_number"]));
+    assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
+
+    // The provider is gone: a network error.
+    let issuer = provider.issuer.clone();
+    drop(provider);
+    let r = mynacard(&[
+        "--virtual",
+        "hanako",
+        "login",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        CLIENT,
+        "--key",
+        s(&key),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("OIDC_NETWORK"), "{}", r.stderr);
+}
