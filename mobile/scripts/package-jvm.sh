@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The Kotlin/JVM artifact for desktop and kiosk apps: a jar with the generated bindings and the
-# release library for linux-x86-64 (without the test card), loaded by JNA from the classpath.
+# release library for linux-x86-64 (without the test card, with the OIDC backend client for
+# Kotlin relying-party servers), loaded by JNA from the classpath.
 # Runs here; the jar lands in mobile/kotlin/target/. Install it locally with
 # `mvn -f mobile/kotlin/pom.xml install -DskipTests` after this script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --locked --release -p mynacard-mobile --lib
-cargo run --locked --release -p mynacard-mobile --bin uniffi-bindgen -- \
+cargo build --locked --release -p mynacard-mobile --lib --features oidc-backend
+cargo run --locked --release -p mynacard-mobile --features oidc-backend --bin uniffi-bindgen -- \
     generate --library target/release/libmynacard_mobile.so --language kotlin --out-dir target/uniffi/kotlin >/dev/null
 native=target/uniffi/native-release/linux-x86-64
 mkdir -p "$native" && cp target/release/libmynacard_mobile.so "$native/"

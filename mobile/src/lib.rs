@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_lock::Mutex;
-use mynacard_core::card::{FourInfoRead, Progress};
+use mynacard_core::card::Progress;
 use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_core::{
     AssistPin, AuthPin, CardNumberA, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput,
@@ -18,6 +18,9 @@ uniffi::setup_scaffolding!();
 
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
+
+#[cfg(feature = "oidc-backend")]
+mod oidc;
 
 /// An SDK error: the stable `code` (`PIN_INCORRECT`, `PIN_LOCKED`, `CARD_REMOVED`, …), the
 /// remaining tries for `PIN_INCORRECT`, and the messages in English and Japanese.
@@ -155,9 +158,8 @@ pub struct FourInfo {
     pub has_gaiji: bool,
 }
 
-impl From<&FourInfoRead> for FourInfo {
-    fn from(r: &FourInfoRead) -> Self {
-        let f = &r.four_info;
+impl From<&mynacard_core::four_info::FourInfo> for FourInfo {
+    fn from(f: &mynacard_core::four_info::FourInfo) -> Self {
         FourInfo {
             name: f.name.to_marked_string(),
             address: f.address.to_marked_string(),
@@ -297,7 +299,7 @@ impl MynaSession {
     pub async fn read_four_info(&self, pin: String) -> Result<FourInfo, MynaError> {
         let pin = AssistPin::new(&Zeroizing::new(pin))?;
         let r = self.card.lock().await.read_four_info(&pin).await?;
-        Ok(FourInfo::from(&r))
+        Ok(FourInfo::from(&r.four_info))
     }
 
     /// 基本4情報 with 照合番号B (birth date YYMMDD in the Japanese era + expiry year + code).
@@ -312,7 +314,7 @@ impl MynaSession {
             .await
             .read_four_info_with_card_number_b(&number)
             .await?;
-        Ok(FourInfo::from(&r))
+        Ok(FourInfo::from(&r.four_info))
     }
 
     /// The My Number (個人番号), only through this named call.

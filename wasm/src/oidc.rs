@@ -117,13 +117,11 @@ impl OidcBackendJs {
         let mut login = LoginRequest::authenticate();
         if let Some(list) = get(&request, "claims").dyn_ref::<Array>() {
             for c in list.iter() {
-                let claim = match c.as_string().as_deref() {
-                    Some("name") => Claim::Name,
-                    Some("address") => Claim::Address,
-                    Some("birthdate") => Claim::Birthdate,
-                    Some("gender") => Claim::Gender,
-                    _ => return Err(invalid("claims are name, address, birthdate, gender")),
-                };
+                let claim = c
+                    .as_string()
+                    .as_deref()
+                    .and_then(Claim::from_scope)
+                    .ok_or(invalid("claims are name, address, birthdate, gender"))?;
                 if !login.claims.contains(&claim) {
                     login.claims.push(claim);
                 }

@@ -30,6 +30,11 @@ pub enum Claim {
 impl Claim {
     pub const ALL: [Claim; 4] = [Claim::Name, Claim::Address, Claim::Birthdate, Claim::Gender];
 
+    /// The claim whose scope is `name` (`name`, `address`, `birthdate`, `gender`).
+    pub fn from_scope(name: &str) -> Option<Claim> {
+        Claim::ALL.into_iter().find(|c| c.scope() == name)
+    }
+
     pub fn scope(self) -> &'static str {
         match self {
             Claim::Name => "name",

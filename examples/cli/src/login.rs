@@ -50,9 +50,7 @@ pub fn read_key(path: &PathBuf, kid: Option<&str>) -> Result<SigningKey, Error> 
 fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
     let mut request = LoginRequest::authenticate();
     for name in claims {
-        let claim = Claim::ALL
-            .into_iter()
-            .find(|c| c.scope() == name)
+        let claim = Claim::from_scope(name)
             .ok_or(invalid("claims are name, address, birthdate, gender"))?;
         if !request.claims.contains(&claim) {
             request.claims.push(claim);

@@ -10,9 +10,7 @@ mod tests {
     };
     use mynacard_core::reader::UsbReaderTransport;
     use mynacard_core::reader::port100::{Port100, Port100Config};
-    use mynacard_core::{
-        AssistPin, AuthPin, Error, MynaCard, SignInput, UnixTime,
-    };
+    use mynacard_core::{AssistPin, AuthPin, Error, MynaCard, SignInput, UnixTime};
     use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki, usb};
     use wasm_bindgen_test::*;
 

@@ -1,0 +1,233 @@
+"""The デジタル認証アプリ hand-off through the uniffi bindings (feature `oidc-backend`), from
+Python, against the development stand-in provider (tests/oidc-provider/server.mjs on
+127.0.0.1): Python is the relying party's backend (HTTP with urllib) and the resident's browser
+(cookies, redirects), and the resident signs the login screen's challenge with the virtual
+card through a session of the same bindings. Needs Node and OpenSSL (the provider's)."""
+import asyncio
+import base64
+import http.cookiejar
+import json
+import os
+import subprocess
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from mynacard_mobile import (
+    AuthorizeRequest, LoginStep, MynaError, OidcBackend, OidcClientConfig, TestCard, connect_blocking,
+    BlockingNfcTransport, oidc_callback_state,
+)
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+PROVIDER = os.path.join(ROOT, "tests", "oidc-provider")
+REDIRECT = "https://rp.example/callback"
+PINS = {"taro": "1234", "hanako": "5678"}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def p256_key():
+    """A fresh P-256 key as PKCS#8 DER, as a relying party keeps it."""
+    pem = subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        check=True, capture_output=True).stdout
+    return subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
+                          input=pem, check=True, capture_output=True).stdout
+
+
+class CardLink(BlockingNfcTransport):
+    def __init__(self, card):
+        self.card = card
+
+    def transceive(self, apdu):
+        return self.card.process(apdu)
+
+    def extended_length(self):
+        return True
+
+
+class Resident:
+    """The resident's browser: follows the provider with cookies; on the login screen the
+    virtual card signs the challenge (利用者証明用 key, through the bindings)."""
+
+    def __init__(self, persona):
+        self.persona = persona
+        self.opener = urllib.request.build_opener(
+            NoRedirect, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def open(self, request):
+        """(status, headers, body); 3xx and 4xx arrive as HTTPError without redirects."""
+        try:
+            response = self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as e:
+            response = e
+        with response:
+            return response.status, response.headers, response.read()
+
+    def log_in(self, url):
+        origin = url.split("/api/")[0]
+        for _ in range(12):
+            if url.startswith(REDIRECT):
+                return url
+            status, headers, body = self.open(
+                urllib.request.Request(url, headers={"Accept": "application/json"}))
+            if status == 200:
+                page = json.loads(body)
+                certificate, signature = self.card_signs(base64.b64decode(page["challenge"]))
+                body = json.dumps({"certificate": base64.b64encode(certificate).decode(),
+                                   "signature": base64.b64encode(signature).decode()}).encode()
+                status, headers, body = self.open(urllib.request.Request(
+                    origin + page["action"], data=body, method="POST",
+                    headers={"Accept": "application/json", "Content-Type": "application/json"}))
+                if status == 401:
+                    raise AssertionError(json.loads(body))
+            assert 300 <= status < 400, f"{status} at {url}"
+            location = headers["Location"]
+            url = origin + location if location.startswith("/") else location
+        raise AssertionError("too many redirects")
+
+    def card_signs(self, challenge):
+        async def sign():
+            session = await connect_blocking(CardLink(TestCard(self.persona)))
+            auth = await session.authenticate(PINS[self.persona], challenge)
+            return auth.certificate, auth.signature
+        return asyncio.run(sign())
+
+
+def send(request):
+    """The backend's HTTP: the core's request as it is; (status, body), or (0, None) when the
+    network failed."""
+    r = urllib.request.Request(request.url, data=request.body, method=request.method,
+                               headers=dict(request.headers))
+    try:
+        with urllib.request.build_opener(NoRedirect).open(r, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.status, e.read()
+    except OSError:
+        return 0, None
+
+
+def finish(login):
+    """Runs the flow's HTTP steps to the end."""
+    for _ in range(8):
+        status, body = send(login.request(int(time.time())))
+        step = login.receive(status, body, int(time.time()))
+        if isinstance(step, LoginStep.DONE):
+            return step.result
+    raise AssertionError("the flow did not end")
+
+
+class OidcTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.key = p256_key()
+        jwks = json.loads(cls.backend_for(cls.key, None).public_jwks())
+        clients = [{
+            "client_id": "RPPY0001",
+            "redirect_uris": [REDIRECT],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_signing_alg": "ES256",
+            "id_token_signed_response_alg": "ES256",
+            "jwks": jwks,
+        }]
+        env = dict(os.environ, OIDC_DEV_CLIENTS=json.dumps(clients))
+        cls.provider = subprocess.Popen(["node", "server.mjs", "0"], cwd=PROVIDER, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        cls.issuer = json.loads(cls.provider.stdout.readline())["issuer"]
+        with urllib.request.urlopen(
+                cls.issuer + "/.well-known/openid-configuration", timeout=30) as r:
+            discovery = r.read()
+        cls.rp = cls.backend_for(cls.key, discovery)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.provider.kill()
+        cls.provider.wait()
+        cls.provider.stdout.close()
+
+    @classmethod
+    def backend_for(cls, key, discovery):
+        issuer = getattr(cls, "issuer", "http://127.0.0.1:1/api/realms/main")
+        return OidcBackend(OidcClientConfig(
+            issuer=issuer, discovery=discovery, client_id="RPPY0001", redirect_uri=REDIRECT,
+            key_pkcs8=key, key_id="rp-py", require_callback_iss=False))
+
+    def authorize(self, claims=()):
+        return self.rp.authorize(AuthorizeRequest(
+            claims=list(claims), acr_values=None, sign_transaction_id=None), int(time.time()))
+
+    def test_four_info_login(self):
+        start = self.authorize(["name", "address", "birthdate", "gender"])
+        self.assertIn("code_challenge_method=S256", start.url)
+        self.assertNotIn(start.pending, start.url)
+        callback = Resident("hanako").log_in(start.url)
+        self.assertEqual(oidc_callback_state(callback), start.state)
+        result = finish(self.rp.start(start.pending, callback, int(time.time())))
+        self.assertEqual(result.subject, "hanako")
+        self.assertEqual(result.issuer, self.issuer)
+        info = result.four_info
+        self.assertEqual(info.name, "佐藤　花子")
+        self.assertEqual(info.address, "大阪府大阪市北区中之島一丁目三番二〇号")
+        self.assertEqual(info.birth_date, "1992-11-03")
+        self.assertEqual(info.sex, "2")
+
+    def test_authentication_only_has_no_four_info(self):
+        start = self.authorize()
+        callback = Resident("taro").log_in(start.url)
+        result = finish(self.rp.start(start.pending, callback, int(time.time())))
+        self.assertEqual(result.subject, "taro")
+        self.assertIsNone(result.four_info)
+
+    def test_replayed_code_is_refused_by_the_provider(self):
+        start = self.authorize()
+        callback = Resident("taro").log_in(start.url)
+        finish(self.rp.start(start.pending, callback, int(time.time())))
+        # A backend that kept the pending login after use: the code is spent.
+        with self.assertRaises(MynaError.Failed) as e:
+            finish(self.rp.start(start.pending, callback, int(time.time())))
+        self.assertEqual(e.exception.code, "OIDC_ERROR_RESPONSE")
+
+    def test_wrong_state(self):
+        start = self.authorize()
+        callback = Resident("taro").log_in(start.url)
+        other = self.authorize()
+        with self.assertRaises(MynaError.Failed) as e:
+            self.rp.start(other.pending, callback, int(time.time()))
+        self.assertEqual(e.exception.code, "OIDC_STATE_MISMATCH")
+
+    def test_expired_pending_login(self):
+        start = self.authorize()
+        callback = Resident("taro").log_in(start.url)
+        with self.assertRaises(MynaError.Failed) as e:
+            self.rp.start(start.pending, callback, int(time.time()) + 3600)
+        self.assertEqual(e.exception.code, "LOGIN_EXPIRED")
+
+    def test_network_failure_mid_flow_ends_the_login(self):
+        start = self.authorize(["name"])
+        callback = Resident("hanako").log_in(start.url)
+        login = self.rp.start(start.pending, callback, int(time.time()))
+        login.request(int(time.time()))
+        with self.assertRaises(MynaError.Failed) as e:
+            login.receive(0, None, int(time.time()))
+        self.assertEqual(e.exception.code, "OIDC_NETWORK")
+        with self.assertRaises(MynaError.Failed) as e:
+            login.request(int(time.time()))
+        self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
+
+    def test_bad_configuration(self):
+        for key, claims in [(b"not a key", []), (self.key, ["my_number"])]:
+            with self.assertRaises(MynaError.Failed) as e:
+                rp = self.backend_for(key, None)
+                rp.authorize(AuthorizeRequest(claims=claims, acr_values=None,
+                                              sign_transaction_id=None), int(time.time()))
+            self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
+
+
+if __name__ == "__main__":
+    unittest.main()
