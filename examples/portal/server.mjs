@@ -101,7 +101,8 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     return json(res, 404, { code: 'NOT_FOUND' });
   }
 
-  /** state → pending login (JSON with the PKCE verifier and nonce): server side, single use. */
+  /** state → { pending, handoff }: the pending login (JSON with the PKCE verifier and nonce;
+   * server side, single use) and the page's popup id when it started one. */
   const pendingLogins = new Map();
   let rp = null;
   const html = (res, status, title, body) => {
@@ -117,17 +118,25 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     rp ??= new sdk.OidcBackend({ ...oidc, redirectUri: `${base}/handoff/callback` });
     if (path === '/handoff/start') {
       const { url, state, pending } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
-      pendingLogins.set(state, pending);
+      const id = new URL(req.url, base).searchParams.get('handoff');
+      pendingLogins.set(state, { pending, handoff: /^[0-9a-f]{32}$/.test(id ?? '') ? id : null });
       res.writeHead(302, { location: url, 'cache-control': 'no-store' });
       return res.end();
     }
     if (path === '/handoff/callback') {
       const callback = `${base}${req.url}`;
+      let handoffId = null;
+      // A popup started by the page: hand the outcome back to it (same origin) and close.
+      const toPage = (outcome) => handoffId
+        ? `<script type="module">import { completeHandoff } from '/sdk/handoff.js'; completeHandoff(${JSON.stringify(handoffId)}, ${JSON.stringify(outcome).replace(/</g, '\\u003c')});</script>`
+        : '';
       try {
         const state = sdk.OidcBackend.callbackState(callback);
-        const pending = pendingLogins.get(state);
+        const entry = pendingLogins.get(state);
         pendingLogins.delete(state);
-        if (!pending) throw Object.assign(new Error('unknown login'), { code: 'OIDC_STATE_MISMATCH' });
+        if (!entry) throw Object.assign(new Error('unknown login'), { code: 'OIDC_STATE_MISMATCH' });
+        const { pending } = entry;
+        handoffId = entry.handoff;
         const flow = rp.start(pending, callback, now());
         for (let i = 0; i < 5; i++) {
           const r = flow.request(rp, now());
@@ -135,12 +144,14 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
           const step = flow.receive(rp, answer?.status ?? 0, answer ? new Uint8Array(await answer.arrayBuffer()) : null, now());
           if (step.done) {
             const f = step.fourInfo ?? {};
-            return html(res, 200, '本人確認ができました', (esc) => `<dl class="fourinfo"><dt>氏名</dt><dd>${esc(f.name ?? '')}</dd><dt>住所</dt><dd>${esc(f.address ?? '')}</dd><dt>生年月日</dt><dd>${esc(f.birthDate ?? '')}</dd></dl>`);
+            const script = toPage({ result: { subject: step.subject, fourInfo: step.fourInfo ?? null } });
+            return html(res, 200, '本人確認ができました', (esc) => `<dl class="fourinfo"><dt>氏名</dt><dd>${esc(f.name ?? '')}</dd><dt>住所</dt><dd>${esc(f.address ?? '')}</dd><dt>生年月日</dt><dd>${esc(f.birthDate ?? '')}</dd></dl>${script}`);
           }
         }
         throw Object.assign(new Error('the login did not finish'), { code: 'OIDC_RESPONSE_INVALID' });
       } catch (e) {
-        return html(res, 400, '本人確認できませんでした', (esc) => `<p class="error">${esc(e.messageJa ?? e.message)} [${esc(e.code ?? 'ERROR')}]</p>`);
+        const script = toPage({ error: { code: e.code ?? 'OIDC_RESPONSE_INVALID', messageEn: e.messageEn ?? e.message, messageJa: e.messageJa ?? e.message } });
+        return html(res, 400, '本人確認できませんでした', (esc) => `<p class="error">${esc(e.messageJa ?? e.message)} [${esc(e.code ?? 'ERROR')}]</p>${script}`);
       }
     }
     return json(res, 404, { code: 'NOT_FOUND' });

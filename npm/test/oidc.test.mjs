@@ -128,3 +128,13 @@ test('a replayed code, a wrong state and an error response are typed errors', as
   // A key that is not PKCS#8 is refused when the backend is built.
   assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: new Uint8Array([1, 2, 3]) }), (e) => e.name === 'MynaError');
 });
+
+test("the page-side hand-off module's messages are the core's (mynacard error-codes)", () => {
+  const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
+  const table = new Map(execFileSync(bin, ['error-codes'], { encoding: 'utf8' }).trim().split('\n')
+    .map((line) => line.split('\t')).map(([code, en, ja]) => [code, [en, ja]]));
+  const source = readFileSync(join(root, 'npm', 'handoff.js'), 'utf8');
+  const own = [...source.matchAll(/^ {2}([A-Z_]+): \['([^']*)', '([^']*)'\],$/gm)];
+  assert.ok(own.length >= 2, 'the module lists its messages');
+  for (const [, code, en, ja] of own) assert.deepEqual([en, ja], table.get(code), code);
+});

@@ -1,6 +1,7 @@
 // The municipal portal page: reader → PIN (checked before it is sent) → authentication verified
 // by the server → 基本4情報 after consent. Uses only the SDK's public browser API.
 import init, { MynaCard, requestReader, checkPinFormat, errorMessage } from '/sdk/index.js';
+import { startHandoff } from '/sdk/handoff.js';
 
 const T = {
   ja: {
@@ -10,6 +11,7 @@ const T = {
     connect: 'カードリーダーを選ぶ', virtual: '仮想カードで試す',
     handoffHelp: 'この端末ではカードリーダーを使えません。スマートフォンの「デジタル認証アプリ」で本人確認できます。',
     handoff: 'デジタル認証アプリで本人確認',
+    handoffDesktopHelp: 'カードリーダーがない場合は、デジタル認証アプリでも本人確認できます（別ウィンドウが開きます）。',
     pinHelp: '利用者証明用電子証明書の暗証番号（数字4桁）を入力してください。',
     assistHelp: '券面事項入力補助用の暗証番号（数字4桁）を入力してください。',
     consent: '基本4情報（氏名・住所・生年月日・性別）をカードから読み取り、申請書に記入することに同意します。',
@@ -28,6 +30,7 @@ const T = {
     connect: 'Choose card reader', virtual: 'Try with the virtual card',
     handoffHelp: 'This device cannot use a card reader. Use the Digital Agency’s “Digital Authentication App” on your phone instead.',
     handoff: 'Verify with the Digital Authentication App',
+    handoffDesktopHelp: 'No card reader? You can also verify with the Digital Authentication App (opens a new window).',
     pinHelp: 'Enter the 4-digit PIN of your user certificate (利用者証明用電子証明書).',
     assistHelp: 'Enter the 4-digit PIN for the card information assistant (券面事項入力補助).',
     consent: 'I agree that the portal reads my basic 4 information (name, address, date of birth, sex) from the card to fill in the form.',
@@ -155,7 +158,10 @@ async function login(pin) {
 }
 
 async function readInfo(pin) {
-  const info = await card.readFourInfo(pin, { onProgress });
+  showFourInfo(await card.readFourInfo(pin, { onProgress }));
+}
+
+function showFourInfo(info) {
   $('fiName').textContent = info.name;
   $('fiAddress').textContent = info.address;
   $('fiBirth').textContent = info.birthDate;
@@ -177,7 +183,25 @@ async function main() {
   for (const b of document.querySelectorAll('[data-lang]')) b.onclick = () => { lang = b.dataset.lang; applyLanguage(); };
   // Phones and browsers without WebUSB cannot reach a reader: offer the hand-off instead.
   const noUsb = !('usb' in navigator) || /Android|iPhone|iPad/.test(navigator.userAgent);
-  $('handoff').hidden = !noUsb;
+  // Elsewhere the hand-off is the fallback for residents without a reader, in a popup.
+  $('handoff').hidden = false;
+  if (!noUsb) {
+    $('handoffHelp').dataset.i18n = 'handoffDesktopHelp';
+    $('handoffHelp').textContent = t('handoffDesktopHelp');
+    $('handoffLink').classList.remove('primary');
+    $('handoffLink').onclick = async (event) => {
+      event.preventDefault();
+      showError(null);
+      try {
+        const result = await startHandoff('/handoff/start', { mode: 'popup' });
+        // The provider asked for consent and read the card: show what came back.
+        step('info');
+        for (const id of ['pin', 'reader', 'consentLabel', 'assistHelp', 'assistPad']) $(id).hidden = true;
+        $('loginResult').textContent = t('loggedIn')(result.subject);
+        if (result.fourInfo) showFourInfo(result.fourInfo);
+      } catch (e) { showError(e); }
+    };
+  }
   $('connect').hidden = noUsb;
   $('connect').onclick = async () => { try { await connectTo(await requestReader()); } catch (e) { showError(e); } };
   $('virtual').onclick = async () => {

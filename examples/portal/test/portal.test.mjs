@@ -33,11 +33,15 @@ after(async () => {
 });
 
 async function open(path, options = {}) {
+  return openAt(portal.url, path, options);
+}
+
+async function openAt(base, path, options = {}) {
   const context = await browser.newContext({ viewport: { width: 900, height: 860 }, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${portal.url}${path}`);
+  await page.goto(`${base}${path}`);
   await page.waitForFunction(() => window.portalReady === true, null, { timeout: 20000 });
   return { page, context, errors };
 }
@@ -112,8 +116,8 @@ test('a locked PIN is refused before any VERIFY, and the server rejects a forged
   assert.equal((await replay.json()).code, 'CHALLENGE_INVALID');
 });
 
-test('a phone hands off to デジタル認証アプリ (stand-in) and comes back with 基本4情報', async () => {
-  // The portal with the real clock (ID tokens are fresh), registered at the stand-in provider.
+/** A live portal (real clock: ID tokens are fresh) registered at the stand-in provider. */
+async function withProvider(fn) {
   const live = await startPortal({});
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'portal-1', alg: 'RS256', use: 'sig' };
@@ -126,6 +130,30 @@ test('a phone hands off to デジタル認証アプリ (stand-in) and comes back
   try {
     const { issuer } = JSON.parse(await new Promise((ok) => createInterface({ input: provider.stdout }).once('line', ok)));
     live.configureHandoff({ issuer, clientId: 'PORTAL0001', keyPkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })), keyId: 'portal-1' });
+    await fn(live);
+  } finally {
+    provider.kill();
+    live.server.close();
+  }
+}
+
+/** The provider's login screen: the resident's app signs its challenge with the card (the CLI
+ * on the virtual card hanako) and the resident posts certificate and signature. */
+async function residentLogsIn(page) {
+  await page.waitForSelector('pre');
+  const hex = (await page.textContent('pre')).match(/--challenge ([0-9a-f]+)/)[1];
+  const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
+  const out = execFileSync(bin, ['--virtual', 'hanako', 'auth', '--pin-stdin', '-q', '--challenge', hex], { input: '5678\n', encoding: 'utf8' });
+  const dir = mkdtempSync(join(tmpdir(), 'portal-'));
+  execFileSync(bin, ['--virtual', 'hanako', 'certs', '-q', '--out', dir]);
+  await page.fill('textarea[name=certificate]', readFileSync(join(dir, 'auth.der')).toString('base64'));
+  await page.fill('textarea[name=signature]', Buffer.from(out.match(/^signature: ([0-9a-f]+)$/m)[1], 'hex').toString('base64'));
+  rmSync(dir, { recursive: true, force: true });
+  await page.click('button');
+}
+
+test('a phone hands off to デジタル認証アプリ (stand-in) and comes back with 基本4情報', async () => {
+  await withProvider(async (live) => {
     const context = await browser.newContext({
       userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36',
       viewport: { width: 412, height: 860 },
@@ -136,28 +164,45 @@ test('a phone hands off to デジタル認証アプリ (stand-in) and comes back
     assert.equal(await page.isVisible('#handoff'), true);
     await shot(page, '8-phone-handoff');
     await page.click('#handoffLink');
-    // The provider's login screen: the resident's app signs its challenge with the card.
     await page.waitForSelector('pre');
     await shot(page, '9-provider-login');
-    const hex = (await page.textContent('pre')).match(/--challenge ([0-9a-f]+)/)[1];
-    const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
-    const out = execFileSync(bin, ['--virtual', 'hanako', 'auth', '--pin-stdin', '-q', '--challenge', hex], { input: '5678\n', encoding: 'utf8' });
-    const dir = mkdtempSync(join(tmpdir(), 'portal-'));
-    execFileSync(bin, ['--virtual', 'hanako', 'certs', '-q', '--out', dir]);
-    await page.fill('textarea[name=certificate]', readFileSync(join(dir, 'auth.der')).toString('base64'));
-    await page.fill('textarea[name=signature]', Buffer.from(out.match(/^signature: ([0-9a-f]+)$/m)[1], 'hex').toString('base64'));
-    rmSync(dir, { recursive: true, force: true });
-    await page.click('button');
+    await residentLogsIn(page);
     // Back at the portal: its backend exchanged the code (private_key_jwt) and checked the ID token.
     await page.waitForSelector('.fourinfo');
     assert.match(await page.textContent('h1'), /本人確認ができました/);
     assert.match(await page.textContent('.fourinfo'), /佐藤　花子/);
     await shot(page, '10-handoff-result');
     await context.close();
-  } finally {
-    provider.kill();
-    live.server.close();
-  }
+  });
+});
+
+test('a PC without a reader hands off in a popup; the result comes back to the page', async () => {
+  await withProvider(async (live) => {
+    const { page, context } = await openAt(live.url, '/');
+    assert.equal(await page.isVisible('#connect'), true, 'the reader stays the first choice');
+    assert.match(await page.textContent('#handoffHelp'), /別ウィンドウ/);
+
+    // The resident closes the popup without logging in: the page says it was cancelled.
+    const [closed] = await Promise.all([context.waitForEvent('page'), page.click('#handoffLink')]);
+    await closed.waitForSelector('pre');
+    await closed.close();
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error'), /CANCELLED/);
+
+    // Second try: the resident logs in.
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#handoffLink')]);
+    await residentLogsIn(popup);
+    // The popup hands the outcome to the page (same-origin channel) and closes itself.
+    await popup.waitForEvent('close');
+    await page.waitForSelector('#fourInfo:not([hidden])');
+    assert.equal(await page.isVisible('#error'), false);
+    assert.match(await page.textContent('#fiName'), /佐藤　花子/);
+    assert.match(await page.textContent('#loginResult'), /hanako/);
+    assert.equal(await page.isVisible('#assistPad'), false);
+    await shot(page, '11-popup-handoff-result');
+
+    await context.close();
+  });
 });
 
 test('a phone gets the hand-off to デジタル認証アプリ', async () => {

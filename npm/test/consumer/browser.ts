@@ -1,6 +1,7 @@
 // A page using the packed package: every call must type-check against its d.ts.
 import init, { MynaCard, MynaError, requestReader, getReaders, readerKind, detectNfcTap, checkPinFormat } from 'mynacard/web';
 import initVerify, { verify } from 'mynacard/verify';
+import { startHandoff, completeHandoff } from 'mynacard/handoff';
 import type { Authentication, FourInfo, PinTries, Progress, ApduTransport } from 'mynacard/web';
 
 export async function login(challenge: Uint8Array, pin: string): Promise<Authentication | string> {
@@ -55,4 +56,22 @@ export async function misuse(card: MynaCard): Promise<void> {
   await card.pinTries('fast');
   // @ts-expect-error the card module has no verify(): it is in 'mynacard/verify'
   (await import('mynacard/web')).verify;
+}
+
+// The hand-off to デジタル認証アプリ in a popup, and the callback page's side.
+
+interface PortalResult { subject: string; fourInfo: { name: string } | null }
+
+export async function handoff(signal: AbortSignal): Promise<string> {
+  try {
+    const result = await startHandoff<PortalResult>('/handoff/start', { mode: 'popup', signal, timeoutMs: 300_000 });
+    return result.fourInfo?.name ?? result.subject;
+  } catch (e) {
+    if (e instanceof MynaError && e.code === 'CANCELLED') return 'cancelled';
+    throw e;
+  }
+}
+
+export function callbackPage(id: string | null, result: PortalResult): boolean {
+  return completeHandoff(id, { result }) || completeHandoff(id, { error: { code: 'OIDC_NETWORK' } });
 }
