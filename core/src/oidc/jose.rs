@@ -459,6 +459,20 @@ struct JweHeader {
     crit: Option<serde_json::Value>,
 }
 
+/// The public JWK (`use: enc`, `alg: RSA-OAEP-256`) of the key [`decrypt_jwe`] opens: what the
+/// relying party registers so the provider can encrypt the 署名API result to it.
+pub fn encryption_jwk(key: &rsa::PublicKey, kid: Option<&str>) -> serde_json::Value {
+    use rsa::traits::PublicKeyParts;
+    let mut jwk = serde_json::json!({
+        "kty": "RSA", "use": "enc", "alg": "RSA-OAEP-256",
+        "n": b64url(&key.n_bytes()), "e": b64url(&key.e_bytes()),
+    });
+    if let Some(kid) = kid {
+        jwk["kid"] = serde_json::Value::String(kid.to_string());
+    }
+    jwk
+}
+
 /// Decrypts a compact JWE made for `key` with RSA-OAEP-256 and A256GCM. Every failure (other
 /// algorithms, compression, another recipient's key, a changed byte) is `JWE_INVALID`.
 pub fn decrypt_jwe(compact: &str, key: &rsa::PrivateKey) -> Result<Zeroizing<Vec<u8>>, Error> {

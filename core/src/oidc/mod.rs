@@ -82,7 +82,7 @@ pub use discovery::{Environment, JwksCache, KeyLookup, ProviderMetadata};
 pub use flow::{Login, LoginFlow, Step};
 pub use http::{HttpFailed, HttpOutcome, HttpRequest, HttpResponse, Method};
 pub use id_token::{Expected, IdTokenClaims, id_token_key_id, validate_id_token};
-pub use jose::{Jwk, Jwks, JwsAlg, SigningKey, decrypt_jwe};
+pub use jose::{Jwk, Jwks, JwsAlg, SigningKey, decrypt_jwe, encryption_jwk};
 pub use sign_transaction::{
     SignDigest, SignResult, SignTransactionFormat, SignTransactionId, open_sign_transaction,
     parse_sign_result, parse_sign_transaction, sign_result_request, verify_sign_result,

@@ -3,7 +3,9 @@
 //! (it holds the client key and does the token exchange with the core's sans-IO client) and the
 //! system browser carries the resident to the provider and back to `http://127.0.0.1:PORT/…`.
 //! With `--virtual PERSONA` against the development stand-in, the CLI plays the resident too,
-//! signing the stand-in's login challenge with that virtual card.
+//! signing the stand-in's login challenge with that virtual card. With `--sign FILE` it runs the
+//! 署名API instead: a sign transaction over the file's SHA-256, the resident's consent with the
+//! 署名用 key, and the JWE result decrypted with the relying party's key and verified.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,9 +14,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mynacard_core::oidc::{
-    Claim, ClientConfig, HttpFailed, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
-    OidcClient, ProviderMetadata, SigningKey, Step,
+    Claim, ClientConfig, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
+    LoginRequest, OidcClient, ProviderMetadata, SignDigest, SignTransactionFormat, SigningKey,
+    Step, open_sign_transaction, parse_sign_result, parse_sign_transaction, parse_token_response,
+    sign_result_request, verify_sign_result,
 };
+use mynacard_core::verify::{RelyingParty, TrustAnchors, Verified};
 use mynacard_core::{Error, UnixTime};
 use mynacard_oidc_dev::{Resident, agent, send};
 
@@ -33,6 +38,30 @@ pub struct Request<'a> {
     /// The resident is played by this virtual card on the stand-in's login screen.
     pub virtual_persona: Option<&'a str>,
     pub quiet: bool,
+    /// 署名API: sign this document instead of logging in.
+    pub sign: Option<SignRequest<'a>>,
+}
+
+/// What `mynacard login --sign` was asked.
+pub struct SignRequest<'a> {
+    pub document: &'a PathBuf,
+    /// The relying party's RSA key the result is encrypted to (PKCS#8 PEM or DER).
+    pub enc_key: &'a PathBuf,
+    /// The sign-transaction endpoint when discovery does not name one.
+    pub endpoint: Option<&'a str>,
+    /// Trust the virtual card's test CAs instead of the real JPKI CAs.
+    pub test_pki: bool,
+}
+
+/// What a finished `mynacard login` brings back.
+pub enum Outcome {
+    Login(Box<Login>),
+    /// The 署名API result: the signature and what the 署名用 certificate says.
+    Signed {
+        login: Box<Login>,
+        signature: Vec<u8>,
+        signer: Box<Verified>,
+    },
 }
 
 fn invalid(what: &'static str) -> Error {
@@ -45,6 +74,45 @@ pub fn read_key(path: &PathBuf, kid: Option<&str>) -> Result<SigningKey, Error> 
         std::fs::read(path).map_err(|_| invalid("cannot read the key file"))?,
     );
     SigningKey::from_pkcs8(&bytes, kid.map(str::to_string))
+}
+
+/// The JWK Set to register: the client key's public half, and the encryption key's when given.
+pub fn public_jwks(
+    key: &PathBuf,
+    kid: Option<&str>,
+    enc_key: Option<&PathBuf>,
+) -> Result<serde_json::Value, Error> {
+    let mut keys = vec![read_key(key, kid)?.public_jwk()];
+    if let Some(path) = enc_key {
+        let enc = read_enc_key(path)?;
+        keys.push(mynacard_core::oidc::encryption_jwk(
+            &enc.to_public_key(),
+            Some("enc"),
+        ));
+    }
+    Ok(serde_json::json!({ "keys": keys }))
+}
+
+/// The JWE key: an RSA PKCS#8 file, PEM or DER.
+fn read_enc_key(path: &PathBuf) -> Result<rsa::PrivateKey, Error> {
+    use rsa::pkcs8::DecodePrivateKey;
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).map_err(|_| invalid("cannot read the encryption key file"))?,
+    );
+    let der = if bytes.starts_with(b"-----BEGIN") {
+        match der::pem::decode_vec(&bytes) {
+            Ok(("PRIVATE KEY", der)) => zeroize::Zeroizing::new(der),
+            _ => {
+                return Err(invalid(
+                    "the encryption key must be PKCS#8 (BEGIN PRIVATE KEY)",
+                ));
+            }
+        }
+    } else {
+        bytes
+    };
+    rsa::PrivateKey::from_pkcs8_der(&der)
+        .map_err(|_| invalid("the encryption key must be an RSA PKCS#8 key"))
 }
 
 fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
@@ -60,14 +128,25 @@ fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginReq
     Ok(request)
 }
 
-/// Runs the whole login and returns its result (ID token checked, userinfo read when 4情報
-/// were asked).
-pub fn run(req: &Request<'_>) -> Result<Login, Error> {
+/// Runs the whole login (or the 署名API flow) and returns its result: ID token checked,
+/// userinfo read when 4情報 were asked, a signature verified with its 署名用 certificate.
+pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
     let key = read_key(req.key, req.key_id)?;
-    let login = login_request(req.claims, req.acr_values)?;
+    let mut login = login_request(req.claims, req.acr_values)?;
     if !req.path.starts_with('/') || req.path.contains(['?', '#']) {
         return Err(invalid("--path must start with / and have no query"));
     }
+    // Read every local input before any network traffic.
+    let signing = match &req.sign {
+        Some(sign) => Some((
+            sign,
+            read_enc_key(sign.enc_key)?,
+            SignDigest::of_document(
+                &std::fs::read(sign.document).map_err(|_| invalid("cannot read the document"))?,
+            ),
+        )),
+        None => None,
+    };
     let listener = TcpListener::bind(("127.0.0.1", req.port))
         .map_err(|_| invalid("cannot listen on 127.0.0.1 at that port"))?;
     let port = listener
@@ -77,30 +156,101 @@ pub fn run(req: &Request<'_>) -> Result<Login, Error> {
     let redirect_uri = format!("http://127.0.0.1:{port}{}", req.path);
 
     let http = agent();
-    let provider = if req.discovery {
+    let mut provider = if req.discovery {
         let request = ProviderMetadata::discovery_request(req.issuer)?;
         let sent = send(&http, &request);
         ProviderMetadata::from_discovery(req.issuer, outcome(&sent))?
     } else {
         ProviderMetadata::keycloak_layout(req.issuer)?
     };
+    if let Some(endpoint) = req.sign.as_ref().and_then(|s| s.endpoint) {
+        provider.sign_transactions_endpoint = Some(endpoint.to_string());
+    }
     let client = OidcClient::new(ClientConfig::new(
         provider,
         req.client_id,
         &redirect_uri,
         key,
     )?);
-    let now = UnixTime::now();
-    let (pending, url) = client.authorize(&login, now)?;
+
+    let Some((sign, enc_key, digest)) = signing else {
+        let done = log_in(req, &client, &http, &listener, &redirect_uri, &login)?;
+        return Ok(Outcome::Login(Box::new(done)));
+    };
+    // 署名API: a client-credentials token opens a sign transaction over the digest; the
+    // resident's login authorises it; the result is JWE to the relying party's key.
+    let endpoint = client
+        .config()
+        .provider
+        .sign_transactions_endpoint
+        .clone()
+        .ok_or(invalid(
+            "the provider names no sign-transaction endpoint: give --sign-endpoint",
+        ))?;
+    let format = SignTransactionFormat::default();
+    let request = client.client_credentials_request(None, UnixTime::now())?;
+    let cc = parse_token_response(outcome(&send_logged(req, &http, &request)))?;
+    let request = open_sign_transaction(&endpoint, &cc.access_token, &digest, &format);
+    let id = parse_sign_transaction(outcome(&send_logged(req, &http, &request)), &format)?;
+    login.sign_transaction_id = Some(id.0.clone());
+    let done = log_in(req, &client, &http, &listener, &redirect_uri, &login)?;
+    let request = sign_result_request(&endpoint, &done.access_token, &id);
+    let result = parse_sign_result(
+        outcome(&send_logged(req, &http, &request)),
+        &format,
+        &enc_key,
+    )?;
+    let anchors = if sign.test_pki {
+        TrustAnchors::new(vec![mynacard_core::JpkiCertificate::from_der(
+            mynacard_virtual_card::pki::sign_ca_der(),
+        )?])
+    } else {
+        mynacard_core::verify::jpki_trust_anchors()
+    };
+    let signer = verify_sign_result(
+        &result,
+        &digest,
+        &RelyingParty::new(anchors),
+        UnixTime::now(),
+    )?;
+    Ok(Outcome::Signed {
+        login: Box::new(done),
+        signature: result.signature,
+        signer: Box::new(signer),
+    })
+}
+
+fn send_logged(
+    req: &Request<'_>,
+    http: &ureq::Agent,
+    request: &HttpRequest,
+) -> Result<(u16, Vec<u8>), HttpFailed> {
+    if !req.quiet {
+        eprintln!("  {} {}", request.method.as_str(), request.url);
+    }
+    send(http, request)
+}
+
+/// The browser part and the code exchange: authorization URL, the resident (system browser or
+/// virtual), the loopback callback, then token, JWKS and userinfo.
+fn log_in(
+    req: &Request<'_>,
+    client: &OidcClient,
+    http: &ureq::Agent,
+    listener: &TcpListener,
+    redirect_uri: &str,
+    login: &LoginRequest,
+) -> Result<Login, Error> {
+    let (pending, url) = client.authorize(login, UnixTime::now())?;
 
     // The browser: the system's, or the virtual resident in a thread.
     let (failed_tx, failed_rx) = mpsc::channel::<Error>();
     match req.virtual_persona {
         Some(persona) => {
-            let (persona, url, redirect) = (persona.to_string(), url.clone(), redirect_uri.clone());
+            let (persona, url, redirect) =
+                (persona.to_string(), url.clone(), redirect_uri.to_string());
             std::thread::spawn(move || {
-                let result = Resident::new(&persona).log_in(&url, &redirect);
-                match result {
+                match Resident::new(&persona).log_in(&url, &redirect) {
                     // Land on the callback like a browser does.
                     Ok(callback) => {
                         if agent().get(&callback).call().is_err() {
@@ -122,19 +272,16 @@ pub fn run(req: &Request<'_>) -> Result<Login, Error> {
     if !req.quiet {
         eprintln!("waiting for the redirect to {redirect_uri} …");
     }
-    let query = wait_for_callback(&listener, req.path, req.timeout, &failed_rx)?;
+    let query = wait_for_callback(listener, req.path, req.timeout, &failed_rx)?;
     let callback = format!("{redirect_uri}?{}", query.as_str());
 
     let mut jwks = JwksCache::new();
-    let mut flow = LoginFlow::start(&client, pending, &callback, UnixTime::now())?;
+    let mut flow = LoginFlow::start(client, pending, &callback, UnixTime::now())?;
     loop {
         let now = UnixTime::now();
-        let request = flow.request(&client, now)?;
-        if !req.quiet {
-            eprintln!("  {} {}", request.method.as_str(), request.url);
-        }
-        let sent = send(&http, &request);
-        match flow.receive(&client, &mut jwks, outcome(&sent), now)? {
+        let request = flow.request(client, now)?;
+        let sent = send_logged(req, http, &request);
+        match flow.receive(client, &mut jwks, outcome(&sent), now)? {
             Step::Continue(next) => flow = next,
             Step::Done(login) => return Ok(*login),
         }
@@ -235,27 +382,45 @@ fn answer(stream: TcpStream, path: &str) -> Option<zeroize::Zeroizing<String>> {
     Some(zeroize::Zeroizing::new(query.to_string()))
 }
 
-/// Prints the login: subject, ID token facts and 4情報 (personal data: on stdout only, asked
-/// for by the user).
-pub fn print(login: &Login, json: bool) {
+/// Prints the outcome: subject, ID token facts and 4情報 (personal data: on stdout only, asked
+/// for by the user); for a signature, the signer's certificate as `mynacard verify` shows it.
+pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(), Error> {
+    let (login, signed) = match outcome {
+        Outcome::Login(login) => (login, None),
+        Outcome::Signed {
+            login,
+            signature,
+            signer,
+        } => (login, Some((signature, signer))),
+    };
+    if let (Some((signature, _)), Some(path)) = (signed, out) {
+        std::fs::write(path, signature).map_err(|_| invalid("cannot write the signature"))?;
+    }
     let four_info = login.userinfo.as_ref().and_then(|u| u.four_info());
     if json {
-        let mut out = serde_json::json!({
+        let mut value = serde_json::json!({
             "subject": login.subject(),
             "issuer": login.id_token.iss,
             "alg": login.id_token.alg.name(),
             "acr": login.id_token.acr,
         });
         if let Some(fi) = &four_info {
-            out["fourInfo"] = serde_json::json!({
+            value["fourInfo"] = serde_json::json!({
                 "name": fi.name.to_marked_string(),
                 "address": fi.address.to_marked_string(),
                 "birthDate": fi.birth_date.to_string(),
                 "sex": fi.sex.code().to_string(),
             });
         }
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return;
+        if let Some((signature, signer)) = signed {
+            value["signatureBytes"] = serde_json::json!(signature.len());
+            value["signer"] = crate::verify_cmd::verified_json(signer);
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(());
     }
     println!("logged in (ログインしました)");
     println!("  subject:  {}", login.subject());
@@ -270,4 +435,18 @@ pub fn print(login: &Login, json: bool) {
     if let Some(fi) = &four_info {
         crate::print_four_info("基本4情報 (userinfo)", fi);
     }
+    if let Some((signature, signer)) = signed {
+        println!(
+            "signed (署名しました): {} bytes, verified over the document's SHA-256",
+            signature.len()
+        );
+        println!(
+            "  署名用電子証明書: {} (serial {})",
+            signer.subject, signer.serial_hex
+        );
+        if let Some(path) = out {
+            println!("  signature written to {}", path.display());
+        }
+    }
+    Ok(())
 }

@@ -169,6 +169,22 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// 署名API: have the resident sign this document (its SHA-256) with the 署名用 key.
+        #[arg(long, requires = "enc_key")]
+        sign: Option<std::path::PathBuf>,
+        /// The relying party's RSA key (PKCS#8) the signature result is encrypted to (with
+        /// --print-jwks: its public half is added as `use: enc`).
+        #[arg(long)]
+        enc_key: Option<std::path::PathBuf>,
+        /// The sign-transaction endpoint, when the provider's discovery names none.
+        #[arg(long)]
+        sign_endpoint: Option<String>,
+        /// Trust the virtual card's test CAs for the signer's certificate.
+        #[arg(long)]
+        test_pki: bool,
+        /// Write the signature here.
+        #[arg(long, requires = "sign")]
+        out: Option<std::path::PathBuf>,
     },
     /// Print the error code table (code, English, Japanese) as TSV, for other faces.
     ErrorCodes,
@@ -228,12 +244,16 @@ fn main() -> ExitCode {
         timeout,
         print_jwks,
         json,
+        sign,
+        enc_key,
+        sign_endpoint,
+        test_pki,
+        out,
     } = &cli.command
     {
         if *print_jwks {
-            login::read_key(key, key_id.as_deref()).map(|key| {
-                println!("{}", serde_json::json!({ "keys": [key.public_jwk()] }));
-            })
+            login::public_jwks(key, key_id.as_deref(), enc_key.as_ref())
+                .map(|jwks| println!("{jwks}"))
         } else {
             login::run(&login::Request {
                 issuer,
@@ -248,8 +268,17 @@ fn main() -> ExitCode {
                 timeout: std::time::Duration::from_secs(*timeout),
                 virtual_persona: cli.virtual_persona.as_deref(),
                 quiet: cli.quiet,
+                sign: match (sign, enc_key) {
+                    (Some(document), Some(enc_key)) => Some(login::SignRequest {
+                        document,
+                        enc_key,
+                        endpoint: sign_endpoint.as_deref(),
+                        test_pki: *test_pki,
+                    }),
+                    _ => None,
+                },
             })
-            .map(|done| login::print(&done, *json))
+            .and_then(|done| login::print(&done, *json, out.as_ref()))
         }
     } else {
         pollster::block_on(run(&cli))

@@ -55,7 +55,7 @@ fn anchors(req: &Request<'_>) -> Result<TrustAnchors, Error> {
     Ok(TrustAnchors::new(list))
 }
 
-fn verified_json(v: &Verified) -> Value {
+pub fn verified_json(v: &Verified) -> Value {
     json!({
         "ok": true,
         "subject": v.subject,

@@ -3,7 +3,7 @@
 //! resident logging in on the stand-in's screen with that virtual card. Needs Node ≥ 20.19
 //! (the provider; `npm ci` runs on first use).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mynacard_oidc_dev::Provider;
@@ -41,6 +41,28 @@ fn key_file(name: &str, seed: u8) -> PathBuf {
     path
 }
 
+/// An RSA-2048 key as a PKCS#8 PEM file (OpenSSL, which the provider needs anyway).
+fn rsa_key_file(name: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    if !path.exists() {
+        let status = Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+            ])
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path
+}
+
 fn s(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
 }
@@ -50,7 +72,13 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     let key = key_file("rp-login.pem", 0x42);
     let other_key = key_file("rp-other.pem", 0x43);
 
-    // The JWK Set to register: public only.
+    let enc_key = rsa_key_file("rp-enc.pem");
+    let document = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("申請書.txt");
+    std::fs::write(&document, "電子申請書 2026\n").unwrap();
+    let signature = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("申請書.sig");
+    let _ = std::fs::remove_file(&signature);
+
+    // The JWK Set to register: public halves only, the client key and the encryption key.
     let r = mynacard(&[
         "login",
         "--issuer",
@@ -61,13 +89,22 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
         s(&key),
         "--key-id",
         "rp1",
+        "--enc-key",
+        s(&enc_key),
         "--print-jwks",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let jwks: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(jwks["keys"][0]["kid"], "rp1");
     assert_eq!(jwks["keys"][0]["alg"], "ES256");
-    assert!(jwks["keys"][0].get("d").is_none());
+    assert_eq!(jwks["keys"][1]["use"], "enc");
+    assert_eq!(jwks["keys"][1]["alg"], "RSA-OAEP-256");
+    for k in jwks["keys"].as_array().unwrap() {
+        assert!(
+            k.get("d").is_none() && k.get("p").is_none(),
+            "private part in {k}"
+        );
+    }
 
     // A native client: any loopback port is accepted for its redirect URI (RFC 8252 §7.3).
     let provider = Provider::start(&json!([{
@@ -76,6 +113,7 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
         "redirect_uris": ["http://127.0.0.1/callback"],
         "token_endpoint_auth_method": "private_key_jwt",
         "token_endpoint_auth_signing_alg": "ES256",
+        "grant_types": ["authorization_code", "client_credentials"],
         "jwks": jwks,
     }]))
     .unwrap();
@@ -134,6 +172,100 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("subject:  taro"), "{}", r.stdout);
     assert!(!r.stdout.contains("基本4情報"), "{}", r.stdout);
+
+    // 署名API: a sign transaction over the document's SHA-256, hanako signs with the 署名用 key,
+    // the JWE result is decrypted with the encryption key and verified with the test PKI.
+    let endpoint = format!("{}/api/sign-transactions", provider.origin());
+    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
+    args.extend(with(&[
+        "--key",
+        s(&key),
+        "--sign",
+        s(&document),
+        "--enc-key",
+        s(&enc_key),
+        "--sign-endpoint",
+        &endpoint,
+        "--test-pki",
+        "--out",
+        s(&signature),
+        "--json",
+    ]));
+    let r = run(args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let out: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(out["signatureBytes"], 256);
+    assert_eq!(out["signer"]["ok"], true);
+    assert_eq!(out["signer"]["four_info"]["name"], "佐藤　花子");
+    // OpenSSL agrees: the signature is over the document with hanako's 署名用 key.
+    let cert = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/virtual-card/pki/hanako-sign.crt.der");
+    let public = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hanako-sign.pub.pem");
+    let pem = Command::new("openssl")
+        .args([
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            s(&cert),
+            "-pubkey",
+            "-noout",
+        ])
+        .output()
+        .unwrap();
+    std::fs::write(&public, pem.stdout).unwrap();
+    let check = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-verify",
+            s(&public),
+            "-signature",
+            s(&signature),
+            s(&document),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // The real JPKI CAs do not trust the test PKI: the result is refused, not printed.
+    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
+    args.extend(with(&[
+        "--key",
+        s(&key),
+        "--sign",
+        s(&document),
+        "--enc-key",
+        s(&enc_key),
+        "--sign-endpoint",
+        &endpoint,
+        "-q",
+    ]));
+    let r = run(args);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("CHAIN_UNTRUSTED"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    // The result is encrypted to another key: JWE_INVALID.
+    let other_enc = rsa_key_file("rp-enc-other.pem");
+    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
+    args.extend(with(&[
+        "--key",
+        s(&key),
+        "--sign",
+        s(&document),
+        "--enc-key",
+        s(&other_enc),
+        "--sign-endpoint",
+        &endpoint,
+        "--test-pki",
+        "-q",
+    ]));
+    let r = run(args);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("JWE_INVALID"), "{}", r.stderr);
 
     // A revoked card is refused on the login screen: the provider's error, no login.
     let mut args = vec!["--virtual".to_string(), "revoked".to_string()];

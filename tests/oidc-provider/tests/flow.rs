@@ -13,20 +13,14 @@ use mynacard_core::four_info::Sex;
 use mynacard_core::oidc::{
     ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow, LoginRequest,
     OidcClient, PendingLogins, ProviderMetadata, SignDigest, SignTransactionFormat, SigningKey,
-    Step, callback_state, open_sign_transaction, parse_sign_result, parse_sign_transaction,
-    parse_token_response, sign_result_request, verify_sign_result,
+    Step, callback_state, encryption_jwk, open_sign_transaction, parse_sign_result,
+    parse_sign_transaction, parse_token_response, sign_result_request, verify_sign_result,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
 use mynacard_oidc_dev::{Provider, Resident, ResidentError, agent, send};
-use rsa::traits::PublicKeyParts;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const REDIRECT: &str = "https://rp.example/callback";
-
-fn b64url(bytes: &[u8]) -> String {
-    use base64ct::Encoding;
-    base64ct::Base64UrlUnpadded::encode_string(bytes)
-}
 
 fn pki(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -74,13 +68,6 @@ fn login(
     }
 }
 
-/// The relying party's encryption key as a JWK (the sign result is JWE to it).
-fn rsa_enc_jwk(kid: &str, key: &rsa::PrivateKey) -> Value {
-    let public = key.to_public_key();
-    json!({"kty": "RSA", "kid": kid, "use": "enc", "alg": "RSA-OAEP-256",
-           "n": b64url(&public.n_bytes()), "e": b64url(&public.e_bytes())})
-}
-
 #[test]
 fn whole_flow_against_the_development_provider() {
     let ec = p256::ecdsa::SigningKey::from_slice(&[0x5a; 32]).unwrap();
@@ -93,7 +80,7 @@ fn whole_flow_against_the_development_provider() {
             "token_endpoint_auth_method": "private_key_jwt",
             "token_endpoint_auth_signing_alg": "ES256",
             "id_token_signed_response_alg": "RS256",
-            "jwks": {"keys": [SigningKey::from_p256(ec.clone(), Some("rp-ec".into())).public_jwk(), rsa_enc_jwk("rp-enc", &rsa_enc)]},
+            "jwks": {"keys": [SigningKey::from_p256(ec.clone(), Some("rp-ec".into())).public_jwk(), encryption_jwk(&rsa_enc.to_public_key(), Some("rp-enc"))]},
         },
         {
             "client_id": "RP87654321",
