@@ -272,7 +272,8 @@ fn log_in(
     if !req.quiet {
         eprintln!("waiting for the redirect to {redirect_uri} …");
     }
-    let query = wait_for_callback(listener, req.path, req.timeout, &failed_rx)?;
+    let state = pending.state().to_string();
+    let query = wait_for_callback(listener, req.path, &state, req.timeout, &failed_rx)?;
     let callback = format!("{redirect_uri}?{}", query.as_str());
 
     let mut jwks = JwksCache::new();
@@ -312,12 +313,14 @@ fn open_browser(url: &str) {
         .spawn();
 }
 
-/// Accepts connections on the loopback listener until one asks for `path`; answers it with a
-/// page telling the resident to go back to the terminal and returns its query (which carries
-/// the code: wiped on drop).
+/// Accepts connections on the loopback listener until one asks for `path` with this login's
+/// `state`; answers it with a page telling the resident to go back to the terminal and returns
+/// its query (which carries the code: wiped on drop). Another local process hitting the port
+/// with some other state gets 400 and the wait goes on (the core checks the state again).
 fn wait_for_callback(
     listener: &TcpListener,
     path: &str,
+    state: &str,
     timeout: Duration,
     failed: &mpsc::Receiver<Error>,
 ) -> Result<zeroize::Zeroizing<String>, Error> {
@@ -335,7 +338,7 @@ fn wait_for_callback(
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some(query) = answer(stream, path) {
+                if let Some(query) = answer(stream, path, state) {
                     return Ok(query);
                 }
             }
@@ -347,8 +350,8 @@ fn wait_for_callback(
     }
 }
 
-/// Reads one HTTP request; `Some(query)` when it is `GET path?query`.
-fn answer(stream: TcpStream, path: &str) -> Option<zeroize::Zeroizing<String>> {
+/// Reads one HTTP request; `Some(query)` when it is `GET path?query` for this `state`.
+fn answer(stream: TcpStream, path: &str, state: &str) -> Option<zeroize::Zeroizing<String>> {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(stream);
@@ -368,6 +371,12 @@ fn answer(stream: TcpStream, path: &str) -> Option<zeroize::Zeroizing<String>> {
     if target_path != path {
         let _ = stream
             .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        return None;
+    }
+    if mynacard_core::oidc::callback_state(query).ok().as_deref() != Some(state) {
+        let _ = stream.write_all(
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
         return None;
     }
     let page = "<!doctype html><meta charset=\"utf-8\"><title>mynacard login</title>\
@@ -411,6 +420,14 @@ pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(),
                 "birthDate": fi.birth_date.to_string(),
                 "sex": fi.sex.code().to_string(),
             });
+        } else if let Some(u) = &login.userinfo {
+            // Some of the four were asked for: each one that came back.
+            value["userinfo"] = serde_json::json!({
+                "name": u.name.as_ref().map(|t| t.to_marked_string()),
+                "address": u.address.as_ref().map(|t| t.to_marked_string()),
+                "birthDate": u.birth_date.map(|d| d.to_string()),
+                "sex": u.sex.map(|x| x.code().to_string()),
+            });
         }
         if let Some((signature, signer)) = signed {
             value["signatureBytes"] = serde_json::json!(signature.len());
@@ -434,6 +451,20 @@ pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(),
     }
     if let Some(fi) = &four_info {
         crate::print_four_info("基本4情報 (userinfo)", fi);
+    } else if let Some(u) = &login.userinfo {
+        println!("userinfo (asked for part of 基本4情報)");
+        if let Some(name) = &u.name {
+            println!("  氏名:     {name}");
+        }
+        if let Some(address) = &u.address {
+            println!("  住所:     {address}");
+        }
+        if let Some(date) = &u.birth_date {
+            println!("  生年月日: {date}");
+        }
+        if let Some(sex) = &u.sex {
+            println!("  性別:     {}", sex.label_ja());
+        }
     }
     if let Some((signature, signer)) = signed {
         println!(

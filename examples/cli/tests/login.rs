@@ -3,8 +3,9 @@
 //! resident logging in on the stand-in's screen with that virtual card. Needs Node ≥ 20.19
 //! (the provider; `npm ci` runs on first use).
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use mynacard_oidc_dev::Provider;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
@@ -282,6 +283,57 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("OIDC_ERROR_RESPONSE"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
+
+    // The human path: the CLI prints the URL and waits; a browser (here the test's resident)
+    // opens it and lands on the loopback callback. A stray request with another state is
+    // turned away first and the wait goes on.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mynacard"))
+        .args(with(&[
+            "--key",
+            s(&key),
+            "--claims",
+            "name",
+            "--timeout",
+            "60",
+        ]))
+        .env("PATH", "/nonexistent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut url, mut redirect) = (String::new(), String::new());
+    for line in stderr.by_ref().lines() {
+        let line = line.unwrap();
+        if line.contains("/protocol/openid-connect/auth?") {
+            url = line.trim().to_string();
+        }
+        if let Some(rest) = line.strip_prefix("waiting for the redirect to ") {
+            redirect = rest.trim_end_matches(" …").to_string();
+            break;
+        }
+    }
+    assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");
+    let stray = ureq::get(format!("{redirect}?code=stolen&state=other"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(stray.status().as_u16(), 400);
+    let callback = mynacard_oidc_dev::Resident::new("hanako")
+        .log_in(&url, &redirect)
+        .unwrap();
+    let landed = ureq::get(&callback).call().unwrap();
+    assert_eq!(landed.status().as_u16(), 200);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("subject:  hanako") && stdout.contains("佐藤　花子"),
+        "{stdout}"
+    );
+    drop(stderr);
 
     // No browser comes back: the login expires.
     let r = run(with(&["--key", s(&key), "--timeout", "1"]));
