@@ -131,17 +131,24 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
         base.iter().chain(extra).map(|a| a.to_string()).collect()
     };
     let run = |args: Vec<String>| mynacard(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // The CLI as relying party and, with that virtual card, as the resident too.
+    let as_resident = |persona: &str, extra: &[&str]| {
+        let mut args = vec!["--virtual".to_string(), persona.to_string()];
+        args.extend(with(extra));
+        run(args)
+    };
 
     // hanako logs in with 基本4情報; the result is the ID token's subject and the userinfo.
-    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
-    args.extend(with(&[
-        "--key",
-        s(&key),
-        "--claims",
-        "name,address,birthdate,gender",
-        "--json",
-    ]));
-    let r = run(args);
+    let r = as_resident(
+        "hanako",
+        &[
+            "--key",
+            s(&key),
+            "--claims",
+            "name,address,birthdate,gender",
+            "--json",
+        ],
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let out: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(out["subject"], "hanako");
@@ -167,9 +174,7 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     }
 
     // Authentication only, taro, human-readable output.
-    let mut args = vec!["--virtual".to_string(), "taro".to_string()];
-    args.extend(with(&["--key", s(&key)]));
-    let r = run(args);
+    let r = as_resident("taro", &["--key", s(&key)]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("subject:  taro"), "{}", r.stdout);
     assert!(!r.stdout.contains("基本4情報"), "{}", r.stdout);
@@ -177,22 +182,20 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     // 署名API: a sign transaction over the document's SHA-256, hanako signs with the 署名用 key,
     // the JWE result is decrypted with the encryption key and verified with the test PKI.
     let endpoint = format!("{}/api/sign-transactions", provider.origin());
-    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
-    args.extend(with(&[
-        "--key",
-        s(&key),
-        "--sign",
-        s(&document),
-        "--enc-key",
-        s(&enc_key),
-        "--sign-endpoint",
-        &endpoint,
-        "--test-pki",
-        "--out",
-        s(&signature),
-        "--json",
-    ]));
-    let r = run(args);
+    let hanako_signs = |enc: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "--key",
+            s(&key),
+            "--sign",
+            s(&document),
+            "--enc-key",
+            s(enc),
+        ];
+        args.extend(["--sign-endpoint", &endpoint]);
+        args.extend(extra);
+        as_resident("hanako", &args)
+    };
+    let r = hanako_signs(&enc_key, &["--test-pki", "--out", s(&signature), "--json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let out: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(out["signatureBytes"], 256);
@@ -233,53 +236,24 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
         String::from_utf8_lossy(&check.stdout)
     );
     // The real JPKI CAs do not trust the test PKI: the result is refused, not printed.
-    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
-    args.extend(with(&[
-        "--key",
-        s(&key),
-        "--sign",
-        s(&document),
-        "--enc-key",
-        s(&enc_key),
-        "--sign-endpoint",
-        &endpoint,
-        "-q",
-    ]));
-    let r = run(args);
+    let r = hanako_signs(&enc_key, &["-q"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("CHAIN_UNTRUSTED"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
     // The result is encrypted to another key: JWE_INVALID.
     let other_enc = rsa_key_file("rp-enc-other.pem");
-    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
-    args.extend(with(&[
-        "--key",
-        s(&key),
-        "--sign",
-        s(&document),
-        "--enc-key",
-        s(&other_enc),
-        "--sign-endpoint",
-        &endpoint,
-        "--test-pki",
-        "-q",
-    ]));
-    let r = run(args);
+    let r = hanako_signs(&other_enc, &["--test-pki", "-q"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("JWE_INVALID"), "{}", r.stderr);
 
     // A revoked card is refused on the login screen: the provider's error, no login.
-    let mut args = vec!["--virtual".to_string(), "revoked".to_string()];
-    args.extend(with(&["--key", s(&key), "-q"]));
-    let r = run(args);
+    let r = as_resident("revoked", &["--key", s(&key), "-q"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("OIDC_ERROR_RESPONSE"), "{}", r.stderr);
     assert!(r.stdout.is_empty(), "{}", r.stdout);
 
     // A key the provider does not know: the token endpoint refuses the client assertion.
-    let mut args = vec!["--virtual".to_string(), "hanako".to_string()];
-    args.extend(with(&["--key", s(&other_key)]));
-    let r = run(args);
+    let r = as_resident("hanako", &["--key", s(&other_key)]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("OIDC_ERROR_RESPONSE"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
