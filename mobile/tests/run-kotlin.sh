@@ -8,8 +8,8 @@ cd "$(dirname "$0")/../.."
 profile=debug
 if [ "${1:-}" = "--release" ]; then profile=release; shift; fi
 flag=(); [ "$profile" = release ] && flag=(--release)
-cargo build --locked -q "${flag[@]}" -p mynacard-mobile --features virtual-card,oidc-backend
-cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend --bin uniffi-bindgen -- \
+cargo build --locked -q "${flag[@]}" -p mynacard-mobile --features virtual-card,oidc-backend,bindgen
+cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
     generate --library "target/$profile/libmynacard_mobile.so" --language kotlin --out-dir target/uniffi/kotlin >/dev/null
 # OidcTest.kt runs the development stand-in provider (tests/oidc-provider).
 [ -d tests/oidc-provider/node_modules/oidc-provider ] || (cd tests/oidc-provider && npm ci --no-audit --no-fund >/dev/null)

@@ -3,9 +3,9 @@
 # this crate's uniffi-bindgen, and runs the Python tests against them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --locked -q -p mynacard-mobile --features virtual-card,oidc-backend
+cargo build --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen
 OUT=target/uniffi/python
-cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend --bin uniffi-bindgen -- \
+cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
     generate --library target/debug/libmynacard_mobile.so --language python --out-dir "$OUT" >/dev/null
 cp target/debug/libmynacard_mobile.so "$OUT/"
 # test_oidc.py runs the development stand-in provider (tests/oidc-provider).
@@ -15,7 +15,7 @@ PYTHONPATH="$OUT" python3 -m unittest discover -s mobile/tests/python -v
 # Kotlin and Swift bindings are generated too (the generator refuses types a language cannot
 # express); compiling them needs the Kotlin toolchain / a Mac (see the mobile issue).
 for lang in kotlin swift; do
-    cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend --bin uniffi-bindgen -- \
+    cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
         generate --library target/debug/libmynacard_mobile.so --language "$lang" --out-dir "target/uniffi/$lang" >/dev/null
 done
 ls target/uniffi/kotlin/uniffi/mynacard_mobile/*.kt target/uniffi/swift/*.swift
