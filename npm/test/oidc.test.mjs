@@ -129,6 +129,20 @@ test('a replayed code, a wrong state and an error response are typed errors', as
   assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: new Uint8Array([1, 2, 3]) }), (e) => e.name === 'MynaError');
 });
 
+test('key files as PEM or DER, RSA or P-256; publicJwks() is the public half Node computes too', () => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const rp = new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: pem, keyId: 'ec-1' });
+  const { x, y, crv, kty } = ec.publicKey.export({ format: 'jwk' });
+  assert.deepEqual(rp.publicJwks(), { keys: [{ kty, crv, x, y, kid: 'ec-1', use: 'sig', alg: 'ES256' }] });
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  const rsa = new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyAlg: 'RS256' });
+  assert.deepEqual(rsa.publicJwks(), { keys: [{ kty: 'RSA', n, e, use: 'sig', alg: 'RS256' }] });
+  // keyAlg, when given, must be the key's.
+  assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: pem, keyAlg: 'RS256' }), (err) => err.code === 'INVALID_ARGUMENT');
+  assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }), (err) => err.code === 'INVALID_ARGUMENT');
+});
+
 test("the page-side hand-off module's messages are the core's (mynacard error-codes)", () => {
   const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
   const table = new Map(execFileSync(bin, ['error-codes'], { encoding: 'utf8' }).trim().split('\n')

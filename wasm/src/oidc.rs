@@ -21,7 +21,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Claim, ClientConfig, HttpFailed, HttpResponse, JwksCache, LoginFlow, LoginRequest, OidcClient,
+    Claim, ClientAuth, ClientConfig, HttpFailed, HttpResponse, JwksCache, LoginFlow, LoginRequest, OidcClient,
     PendingLogin, ProviderMetadata, SigningKey, Step, callback_state,
 };
 use wasm_bindgen::prelude::*;
@@ -69,9 +69,10 @@ pub struct OidcBackendJs {
 
 #[wasm_bindgen(js_class = OidcBackend)]
 impl OidcBackendJs {
-    /// `{ issuer, discovery?: Uint8Array, clientId, redirectUri, keyPkcs8: Uint8Array,
-    /// keyAlg?: 'RS256' | 'ES256', keyId?, requireCallbackIss? }`. With `discovery` (the body of
-    /// `issuer/.well-known/openid-configuration`) its issuer must equal `issuer` exactly;
+    /// `{ issuer, discovery?: Uint8Array, clientId, redirectUri, keyPkcs8: Uint8Array | string,
+    /// keyAlg?: 'RS256' | 'ES256', keyId?, requireCallbackIss? }`. The key is PKCS#8, DER or PEM,
+    /// RSA (RS256) or P-256 (ES256); `keyAlg`, when given, must match it. With `discovery` (the
+    /// body of `issuer/.well-known/openid-configuration`) its issuer must equal `issuer` exactly;
     /// without it the Keycloak-style paths under `issuer` are used.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<OidcBackendJs, JsValue> {
@@ -90,16 +91,18 @@ impl OidcBackendJs {
         let client_id = string(&config, "clientId").ok_or(invalid("clientId is required"))?;
         let redirect_uri =
             string(&config, "redirectUri").ok_or(invalid("redirectUri is required"))?;
-        let der = zeroize::Zeroizing::new(
-            bytes(&config, "keyPkcs8").ok_or(invalid("keyPkcs8 (Uint8Array) is required"))?,
+        let key_bytes = zeroize::Zeroizing::new(
+            bytes(&config, "keyPkcs8")
+                .or_else(|| string(&config, "keyPkcs8").map(String::into_bytes))
+                .ok_or(invalid("keyPkcs8 (PKCS#8 as Uint8Array or PEM string) is required"))?,
         );
-        let kid = string(&config, "keyId");
-        let key = match string(&config, "keyAlg").as_deref() {
-            None | Some("RS256") => SigningKey::rsa_pkcs8_der(&der, kid),
-            Some("ES256") => SigningKey::p256_pkcs8_der(&der, kid),
+        let key = SigningKey::from_pkcs8(&key_bytes, string(&config, "keyId")).map_err(err)?;
+        match string(&config, "keyAlg").as_deref() {
+            None => {}
+            Some(alg) if alg == key.alg().name() => {}
+            Some("RS256" | "ES256") => return Err(invalid("keyAlg does not match the key")),
             Some(_) => return Err(invalid("keyAlg must be RS256 or ES256")),
         }
-        .map_err(err)?;
         let mut config_rs =
             ClientConfig::new(provider, &client_id, &redirect_uri, key).map_err(err)?;
         config_rs.require_callback_iss = get(&config, "requireCallbackIss").is_truthy();
@@ -107,6 +110,16 @@ impl OidcBackendJs {
             client: OidcClient::new(config_rs),
             jwks: RefCell::new(JwksCache::new()),
         })
+    }
+
+    /// The client key's public JWK Set (`{ keys: [...] }`): what to register with the provider.
+    #[wasm_bindgen(js_name = publicJwks)]
+    pub fn public_jwks(&self) -> Result<JsValue, JsValue> {
+        let keys = match &self.client.config().auth {
+            ClientAuth::PrivateKeyJwt(key) => key.public_jwk().to_string(),
+            ClientAuth::ClientSecretBasic(_) => String::new(),
+        };
+        js_sys::JSON::parse(&format!("{{\"keys\":[{keys}]}}"))
     }
 
     /// Starts a login: `{ claims?: ('name'|'address'|'birthdate'|'gender')[], acrValues?,
