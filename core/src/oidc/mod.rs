@@ -69,6 +69,7 @@ mod flow;
 mod http;
 mod id_token;
 pub mod jose;
+mod sign_flow;
 mod sign_transaction;
 mod token;
 mod userinfo;
@@ -83,6 +84,7 @@ pub use flow::{Login, LoginFlow, Step};
 pub use http::{HttpFailed, HttpOutcome, HttpRequest, HttpResponse, Method};
 pub use id_token::{Expected, IdTokenClaims, id_token_key_id, validate_id_token};
 pub use jose::{Jwk, Jwks, JwsAlg, SigningKey, decrypt_jwe, encryption_jwk};
+pub use sign_flow::{OpenStep, SignOpening, SignTransaction, SignedByResident};
 pub use sign_transaction::{
     SignDigest, SignResult, SignTransactionFormat, SignTransactionId, open_sign_transaction,
     parse_sign_result, parse_sign_transaction, sign_result_request, verify_sign_result,
@@ -135,6 +137,8 @@ pub struct ClientConfig {
     pub require_callback_iss: bool,
     /// Accepted userinfo claim formats.
     pub claim_format: ClaimFormat,
+    /// The 署名API's JSON field names (unconfirmed; see [`SignTransactionFormat`]).
+    pub sign_format: SignTransactionFormat,
 }
 
 impl ClientConfig {
@@ -186,6 +190,7 @@ impl ClientConfig {
             assertion_ttl: 60,
             require_callback_iss: false,
             claim_format: ClaimFormat::default(),
+            sign_format: SignTransactionFormat::default(),
         })
     }
 }

@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 
 use mynacard_core::oidc::{
     Claim, ClientConfig, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
-    LoginRequest, OidcClient, ProviderMetadata, SignDigest, SignTransactionFormat, SigningKey,
-    Step, open_sign_transaction, parse_sign_result, parse_sign_transaction, parse_token_response,
-    sign_result_request, verify_sign_result,
+    LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening, SigningKey,
+    Step,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors, Verified};
 use mynacard_core::{Error, UnixTime};
@@ -132,7 +131,7 @@ fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginReq
 /// userinfo read when 4情報 were asked, a signature verified with its 署名用 certificate.
 pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
     let key = read_key(req.key, req.key_id)?;
-    let mut login = login_request(req.claims, req.acr_values)?;
+    let login = login_request(req.claims, req.acr_values)?;
     if !req.path.starts_with('/') || req.path.contains(['?', '#']) {
         return Err(invalid("--path must start with / and have no query"));
     }
@@ -179,27 +178,19 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
     };
     // 署名API: a client-credentials token opens a sign transaction over the digest; the
     // resident's login authorises it; the result is JWE to the relying party's key.
-    let endpoint = client
-        .config()
-        .provider
-        .sign_transactions_endpoint
-        .clone()
-        .ok_or(invalid(
-            "the provider names no sign-transaction endpoint: give --sign-endpoint",
-        ))?;
-    let format = SignTransactionFormat::default();
-    let request = client.client_credentials_request(None, UnixTime::now())?;
-    let cc = parse_token_response(outcome(&send_logged(req, &http, &request)))?;
-    let request = open_sign_transaction(&endpoint, &cc.access_token, &digest, &format);
-    let id = parse_sign_transaction(outcome(&send_logged(req, &http, &request)), &format)?;
-    login.sign_transaction_id = Some(id.0.clone());
-    let done = log_in(req, &client, &http, &listener, &redirect_uri, &login)?;
-    let request = sign_result_request(&endpoint, &done.access_token, &id);
-    let result = parse_sign_result(
-        outcome(&send_logged(req, &http, &request)),
-        &format,
-        &enc_key,
-    )?;
+    let mut opening = SignOpening::start(digest);
+    let tx = loop {
+        let request = opening.request(&client, UnixTime::now())?;
+        match opening.receive(&client, outcome(&send_logged(req, &http, &request)))? {
+            OpenStep::Continue(next) => opening = next,
+            OpenStep::Opened(tx) => break tx,
+        }
+    };
+    let mut authorise = tx.login_request();
+    authorise.claims = login.claims;
+    authorise.acr_values = login.acr_values;
+    let done = log_in(req, &client, &http, &listener, &redirect_uri, &authorise)?;
+    let request = tx.result_request(&client, &done)?;
     let anchors = if sign.test_pki {
         TrustAnchors::new(vec![mynacard_core::JpkiCertificate::from_der(
             mynacard_virtual_card::pki::sign_ca_der(),
@@ -207,16 +198,17 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
     } else {
         mynacard_core::verify::jpki_trust_anchors()
     };
-    let signer = verify_sign_result(
-        &result,
-        &digest,
+    let signed = tx.finish(
+        &client,
+        outcome(&send_logged(req, &http, &request)),
+        &enc_key,
         &RelyingParty::new(anchors),
         UnixTime::now(),
     )?;
     Ok(Outcome::Signed {
         login: Box::new(done),
-        signature: result.signature,
-        signer: Box::new(signer),
+        signature: signed.signature,
+        signer: Box::new(signed.signer),
     })
 }
 
