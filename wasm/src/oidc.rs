@@ -21,8 +21,9 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Claim, ClientAuth, ClientConfig, HttpFailed, HttpResponse, JwksCache, LoginFlow, LoginRequest, OidcClient,
-    PendingLogin, ProviderMetadata, SigningKey, Step, callback_state,
+    Claim, ClientAuth, ClientConfig, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
+    LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
+    SignOpening, SignTransaction, SigningKey, Step, callback_state,
 };
 use wasm_bindgen::prelude::*;
 

@@ -52,7 +52,8 @@ fn set(obj: &Object, key: &str, value: JsValue) {
     let _ = Reflect::set(obj, &key.into(), &value);
 }
 
-fn result(v: &Verified) -> Object {
+/// A verification result as JS: `{ subject, serial, notAfter, status, fourInfo }`.
+pub(crate) fn result(v: &Verified) -> Object {
     let out = Object::new();
     set(&out, "subject", v.subject.clone().into());
     set(&out, "serial", v.serial_hex.clone().into());
@@ -81,8 +82,9 @@ fn result(v: &Verified) -> Object {
     out
 }
 
-fn run(options: &JsValue) -> Result<Object, Error> {
-    let at = match field(options, "at")? {
+/// `options.at` (Unix seconds) or now.
+pub(crate) fn at(options: &JsValue) -> Result<UnixTime, Error> {
+    Ok(match field(options, "at")? {
         Some(v) => UnixTime(
             v.as_f64()
                 .filter(|t| *t >= 0.0)
@@ -91,7 +93,12 @@ fn run(options: &JsValue) -> Result<Object, Error> {
                 })? as u64,
         ),
         None => UnixTime((js_sys::Date::now() / 1000.0) as u64),
-    };
+    })
+}
+
+/// The relying party of `options.anchors` (DER CA certificates; default the real JPKI CAs)
+/// and `options.crls`.
+pub(crate) fn relying_party(options: &JsValue, at: UnixTime) -> Result<RelyingParty, Error> {
     let anchors = match byte_list(options, "anchors")? {
         Some(list) => TrustAnchors::new(
             list.iter()
@@ -104,6 +111,12 @@ fn run(options: &JsValue) -> Result<Object, Error> {
     for crl in byte_list(options, "crls")?.unwrap_or_default() {
         party.add_crl(&crl, at)?;
     }
+    Ok(party)
+}
+
+fn run(options: &JsValue) -> Result<Object, Error> {
+    let at = at(options)?;
+    let party = relying_party(options, at)?;
     if let Some(cms) = bytes(options, "cms")? {
         let content = bytes(options, "content")?;
         let doc = party.verify_document(&cms, content.as_deref(), at)?;

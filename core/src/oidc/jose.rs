@@ -358,21 +358,8 @@ impl SigningKey {
     /// An RSA or P-256 key from PKCS#8, DER or PEM (`-----BEGIN PRIVATE KEY-----`), whichever
     /// it is: what a relying party's key file holds.
     pub fn from_pkcs8(bytes: &[u8], kid: Option<String>) -> Result<SigningKey, Error> {
-        let pem;
-        let der = if bytes.starts_with(b"-----BEGIN") {
-            let (label, der) = der::pem::decode_vec(bytes).map_err(|_| Error::InvalidArgument {
-                what: "the key file is not PEM",
-            })?;
-            if label != "PRIVATE KEY" {
-                return Err(Error::InvalidArgument {
-                    what: "the key must be PKCS#8 (BEGIN PRIVATE KEY)",
-                });
-            }
-            pem = Zeroizing::new(der);
-            pem.as_slice()
-        } else {
-            bytes
-        };
+        let der = pkcs8_der(bytes)?;
+        let der = der.as_slice();
         SigningKey::rsa_pkcs8_der(der, kid.clone())
             .or_else(|_| SigningKey::p256_pkcs8_der(der, kid))
             .map_err(|_| Error::InvalidArgument {
@@ -457,6 +444,57 @@ struct JweHeader {
     enc: String,
     zip: Option<serde_json::Value>,
     crit: Option<serde_json::Value>,
+}
+
+/// The relying party's RSA key that the 署名API result is encrypted to (JWE RSA-OAEP-256).
+pub struct EncryptionKey(Box<rsa::PrivateKey>);
+
+impl core::fmt::Debug for EncryptionKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("EncryptionKey(<redacted>)")
+    }
+}
+
+impl EncryptionKey {
+    /// From PKCS#8, DER or PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn from_pkcs8(bytes: &[u8]) -> Result<EncryptionKey, Error> {
+        use rsa::pkcs8::DecodePrivateKey;
+        let der = pkcs8_der(bytes)?;
+        rsa::PrivateKey::from_pkcs8_der(&der)
+            .map(|k| EncryptionKey(Box::new(k)))
+            .map_err(|_| Error::InvalidArgument {
+                what: "the encryption key must be an RSA PKCS#8 key",
+            })
+    }
+
+    pub fn from_rsa(key: rsa::PrivateKey) -> EncryptionKey {
+        EncryptionKey(Box::new(key))
+    }
+
+    /// Its public JWK (`use: enc`), to register with the provider.
+    pub fn public_jwk(&self, kid: Option<&str>) -> serde_json::Value {
+        encryption_jwk(&self.0.to_public_key(), kid)
+    }
+
+    pub fn rsa(&self) -> &rsa::PrivateKey {
+        &self.0
+    }
+}
+
+/// PKCS#8 DER from DER or PEM bytes (wiped on drop).
+fn pkcs8_der(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    if !bytes.starts_with(b"-----BEGIN") {
+        return Ok(Zeroizing::new(bytes.to_vec()));
+    }
+    match der::pem::decode_vec(bytes) {
+        Ok(("PRIVATE KEY", der)) => Ok(Zeroizing::new(der)),
+        Ok(_) => Err(Error::InvalidArgument {
+            what: "the key must be PKCS#8 (BEGIN PRIVATE KEY)",
+        }),
+        Err(_) => Err(Error::InvalidArgument {
+            what: "the key file is not PEM",
+        }),
+    }
 }
 
 /// The public JWK (`use: enc`, `alg: RSA-OAEP-256`) of the key [`decrypt_jwe`] opens: what the

@@ -83,7 +83,7 @@ pub use discovery::{Environment, JwksCache, KeyLookup, ProviderMetadata};
 pub use flow::{Login, LoginFlow, Step};
 pub use http::{HttpFailed, HttpOutcome, HttpRequest, HttpResponse, Method};
 pub use id_token::{Expected, IdTokenClaims, id_token_key_id, validate_id_token};
-pub use jose::{Jwk, Jwks, JwsAlg, SigningKey, decrypt_jwe, encryption_jwk};
+pub use jose::{EncryptionKey, Jwk, Jwks, JwsAlg, SigningKey, decrypt_jwe, encryption_jwk};
 pub use sign_flow::{OpenStep, SignOpening, SignTransaction, SignedByResident};
 pub use sign_transaction::{
     SignDigest, SignResult, SignTransactionFormat, SignTransactionId, open_sign_transaction,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flow::Login;
 use super::http::{HttpOutcome, HttpRequest};
+use super::jose::EncryptionKey;
 use super::sign_transaction::{
     SignDigest, SignTransactionId, open_sign_transaction, parse_sign_result,
     parse_sign_transaction, sign_result_request, verify_sign_result,
@@ -160,11 +161,11 @@ impl SignTransaction {
         &self,
         client: &OidcClient,
         outcome: HttpOutcome<'_>,
-        enc_key: &rsa::PrivateKey,
+        enc_key: &EncryptionKey,
         rp: &RelyingParty,
         now: UnixTime,
     ) -> Result<SignedByResident, Error> {
-        let result = parse_sign_result(outcome, &client.config().sign_format, enc_key)?;
+        let result = parse_sign_result(outcome, &client.config().sign_format, enc_key.rsa())?;
         let signer = verify_sign_result(&result, &self.digest, rp, now)?;
         Ok(SignedByResident {
             signature: result.signature,

@@ -1036,8 +1036,9 @@ fn sign_flow_opens_authorises_and_verifies() {
     let (body, signature) = sign_result_body(d);
     let ca = JpkiCertificate::from_der(&pki("sign-ca.crt.der")).unwrap();
     let rp = RelyingParty::new(TrustAnchors::new(vec![ca]));
+    let enc = EncryptionKey::from_rsa(rp_rsa().clone());
     let signed = tx
-        .finish(&client, ok(body.as_bytes()), rp_rsa(), &rp, NOW)
+        .finish(&client, ok(body.as_bytes()), &enc, &rp, NOW)
         .unwrap();
     assert_eq!(signed.signature, signature);
     assert!(signed.signer.four_info.is_some());
@@ -1045,12 +1046,12 @@ fn sign_flow_opens_authorises_and_verifies() {
     // A result for another document is refused; so is one the provider failed to give.
     let (other_body, _) = sign_result_body(&[7; 32]);
     assert_eq!(
-        tx.finish(&client, ok(other_body.as_bytes()), rp_rsa(), &rp, NOW)
+        tx.finish(&client, ok(other_body.as_bytes()), &enc, &rp, NOW)
             .unwrap_err(),
         Error::SignatureInvalid
     );
     assert_eq!(
-        tx.finish(&client, Err(HttpFailed), rp_rsa(), &rp, NOW)
+        tx.finish(&client, Err(HttpFailed), &enc, &rp, NOW)
             .unwrap_err(),
         Error::OidcNetwork
     );

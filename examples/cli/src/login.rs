@@ -14,9 +14,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mynacard_core::oidc::{
-    Claim, ClientConfig, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
-    LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening, SigningKey,
-    Step,
+    Claim, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
+    LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening,
+    SigningKey, Step,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors, Verified};
 use mynacard_core::{Error, UnixTime};
@@ -83,35 +83,17 @@ pub fn public_jwks(
 ) -> Result<serde_json::Value, Error> {
     let mut keys = vec![read_key(key, kid)?.public_jwk()];
     if let Some(path) = enc_key {
-        let enc = read_enc_key(path)?;
-        keys.push(mynacard_core::oidc::encryption_jwk(
-            &enc.to_public_key(),
-            Some("enc"),
-        ));
+        keys.push(read_enc_key(path)?.public_jwk(Some("enc")));
     }
     Ok(serde_json::json!({ "keys": keys }))
 }
 
 /// The JWE key: an RSA PKCS#8 file, PEM or DER.
-fn read_enc_key(path: &PathBuf) -> Result<rsa::PrivateKey, Error> {
-    use rsa::pkcs8::DecodePrivateKey;
+fn read_enc_key(path: &PathBuf) -> Result<EncryptionKey, Error> {
     let bytes = zeroize::Zeroizing::new(
         std::fs::read(path).map_err(|_| invalid("cannot read the encryption key file"))?,
     );
-    let der = if bytes.starts_with(b"-----BEGIN") {
-        match der::pem::decode_vec(&bytes) {
-            Ok(("PRIVATE KEY", der)) => zeroize::Zeroizing::new(der),
-            _ => {
-                return Err(invalid(
-                    "the encryption key must be PKCS#8 (BEGIN PRIVATE KEY)",
-                ));
-            }
-        }
-    } else {
-        bytes
-    };
-    rsa::PrivateKey::from_pkcs8_der(&der)
-        .map_err(|_| invalid("the encryption key must be an RSA PKCS#8 key"))
+    EncryptionKey::from_pkcs8(&bytes)
 }
 
 fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
