@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -23,6 +23,10 @@ const now = () => Math.floor(Date.now() / 1000);
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const keyPkcs8 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'portal-1', alg: 'RS256', use: 'sig' };
+// The 署名API result is JWE to this key.
+const enc = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const encPem = enc.privateKey.export({ type: 'pkcs8', format: 'pem' });
+const encJwk = { ...enc.publicKey.export({ format: 'jwk' }), kid: 'enc', alg: 'RSA-OAEP-256', use: 'enc' };
 
 let provider, issuer;
 before(async () => {
@@ -31,7 +35,7 @@ before(async () => {
   }
   const clients = [{
     client_id: 'PORTAL0001', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt',
-    token_endpoint_auth_signing_alg: 'RS256', id_token_signed_response_alg: 'RS256', jwks: { keys: [jwk] },
+    token_endpoint_auth_signing_alg: 'RS256', id_token_signed_response_alg: 'RS256', jwks: { keys: [jwk, encJwk] },
   }];
   provider = spawn('node', ['server.mjs', '0'], { cwd: providerDir, env: { ...process.env, OIDC_DEV_CLIENTS: JSON.stringify(clients) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise((ok, fail) => {
@@ -127,6 +131,45 @@ test('a replayed code, a wrong state and an error response are typed errors', as
   assert.throws(() => rp.start(other.pending, mixUp, now()), (e) => e.code === 'OIDC_ISSUER_MISMATCH');
   // A key that is not PKCS#8 is refused when the backend is built.
   assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: new Uint8Array([1, 2, 3]) }), (e) => e.name === 'MynaError');
+});
+
+test('署名API: a sign transaction over a document, the resident signs, the backend verifies', async () => {
+  const document = new TextEncoder().encode('電子申請書 2026');
+  const signEndpoint = `${new URL(issuer).origin}/api/sign-transactions`;
+  const rp = new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1', signTransactionsEndpoint: signEndpoint, encKeyPkcs8: encPem });
+  assert.deepEqual(rp.publicJwks().keys[1], { kty: 'RSA', n: encJwk.n, e: encJwk.e, kid: 'enc', use: 'enc', alg: 'RSA-OAEP-256' });
+  const send = async (req) => {
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined });
+    return [res.status, new Uint8Array(await res.arrayBuffer())];
+  };
+  // 1. Client-credentials token, then the transaction.
+  const opening = rp.openSign({ document });
+  let opened;
+  for (let i = 0; i < 3 && !opened?.opened; i++) opened = opening.receive(rp, ...(await send(opening.request(rp, now()))));
+  assert.equal(opened.opened, true);
+  assert.match(opened.id, /^[0-9a-f-]{36}$/);
+  assert.doesNotMatch(opened.transaction, /token|Bearer/i, 'the kept record holds no secret');
+  // 2. The resident authorises it (a login with sign_transaction_id).
+  const { url, pending } = rp.authorize({ signTransactionId: opened.id }, now());
+  assert.equal(new URL(url).searchParams.get('sign_transaction_id'), opened.id);
+  const flow = rp.start(pending, await residentLogsIn(url), now());
+  assert.throws(() => rp.signResultRequest(opened.transaction, flow), (e) => e.code === 'INVALID_ARGUMENT', 'not before the login finished');
+  await exchange(rp, flow);
+  // 3. The result, decrypted and verified (test PKI's 署名用 CA as the anchor).
+  const signCa = new Uint8Array(readFileSync(join(root, 'tests', 'virtual-card', 'pki', 'sign-ca.crt.der')));
+  const signed = rp.finishSign(opened.transaction, ...(await send(rp.signResultRequest(opened.transaction, flow))), { anchors: [signCa] });
+  assert.equal(signed.signer.fourInfo.name, '佐藤　花子');
+  // Node's crypto agrees: the signature is over the document with the returned certificate's key.
+  assert.ok(cryptoVerify('sha256', document, new X509Certificate(signed.certificate).publicKey, signed.signature));
+  // The result is handed out once; a login that authorised nothing fetches nothing.
+  const again = await send(rp.signResultRequest(opened.transaction, flow));
+  assert.throws(() => rp.finishSign(opened.transaction, ...again, { anchors: [signCa] }), (e) => e.name === 'MynaError');
+  const plain = rp.authorize({}, now());
+  const plainFlow = rp.start(plain.pending, await residentLogsIn(plain.url), now());
+  await exchange(rp, plainFlow);
+  assert.throws(() => rp.signResultRequest(opened.transaction, plainFlow), (e) => e.code === 'INVALID_ARGUMENT');
+  // Without encKeyPkcs8 there is nothing to decrypt with.
+  assert.throws(() => backend().finishSign(opened.transaction, 200, new Uint8Array(), {}), (e) => e.code === 'INVALID_ARGUMENT');
 });
 
 test('key files as PEM or DER, RSA or P-256; publicJwks() is the public half Node computes too', () => {

@@ -21,11 +21,38 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Claim, ClientAuth, ClientConfig, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
-    LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
-    SignOpening, SignTransaction, SigningKey, Step, callback_state,
+    Claim, ClientAuth, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse,
+    JwksCache, Login, LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin,
+    ProviderMetadata, SignDigest, SignOpening, SignTransaction, SigningKey, Step, callback_state,
 };
 use wasm_bindgen::prelude::*;
+
+/// `{ method, url, headers, body }` for the caller's `fetch`.
+fn request_object(request: &HttpRequest) -> Object {
+    let out = Object::new();
+    set(&out, "method", request.method.as_str().into());
+    set(&out, "url", request.url.clone().into());
+    let headers = Object::new();
+    for (k, v) in &request.headers {
+        set(&headers, k, v.clone().into());
+    }
+    set(&out, "headers", headers.into());
+    set(
+        &out,
+        "body",
+        request
+            .body
+            .as_deref()
+            .map_or(JsValue::NULL, |b| Uint8Array::from(b).into()),
+    );
+    out
+}
+
+fn outcome(status: u16, body: &Option<Vec<u8>>) -> Result<HttpResponse<'_>, HttpFailed> {
+    body.as_deref()
+        .map(|body| HttpResponse { status, body })
+        .ok_or(HttpFailed)
+}
 
 fn err(e: Error) -> JsValue {
     crate::error::to_js(&e)
@@ -66,12 +93,15 @@ fn unix(now: f64) -> Result<UnixTime, JsValue> {
 pub struct OidcBackendJs {
     client: OidcClient,
     jwks: RefCell<JwksCache>,
+    /// The 署名API result's JWE key, when the backend signs.
+    enc_key: Option<EncryptionKey>,
 }
 
 #[wasm_bindgen(js_class = OidcBackend)]
 impl OidcBackendJs {
     /// `{ issuer, discovery?: Uint8Array, clientId, redirectUri, keyPkcs8: Uint8Array | string,
-    /// keyAlg?: 'RS256' | 'ES256', keyId?, requireCallbackIss? }`. The key is PKCS#8, DER or PEM,
+    /// keyAlg?: 'RS256' | 'ES256', keyId?, requireCallbackIss?, signTransactionsEndpoint?,
+    /// encKeyPkcs8?: Uint8Array | string }` (the last two for the 署名API). The key is PKCS#8, DER or PEM,
     /// RSA (RS256) or P-256 (ES256); `keyAlg`, when given, must match it. With `discovery` (the
     /// body of `issuer/.well-known/openid-configuration`) its issuer must equal `issuer` exactly;
     /// without it the Keycloak-style paths under `issuer` are used.
@@ -95,7 +125,9 @@ impl OidcBackendJs {
         let key_bytes = zeroize::Zeroizing::new(
             bytes(&config, "keyPkcs8")
                 .or_else(|| string(&config, "keyPkcs8").map(String::into_bytes))
-                .ok_or(invalid("keyPkcs8 (PKCS#8 as Uint8Array or PEM string) is required"))?,
+                .ok_or(invalid(
+                    "keyPkcs8 (PKCS#8 as Uint8Array or PEM string) is required",
+                ))?,
         );
         let key = SigningKey::from_pkcs8(&key_bytes, string(&config, "keyId")).map_err(err)?;
         match string(&config, "keyAlg").as_deref() {
@@ -104,23 +136,37 @@ impl OidcBackendJs {
             Some("RS256" | "ES256") => return Err(invalid("keyAlg does not match the key")),
             Some(_) => return Err(invalid("keyAlg must be RS256 or ES256")),
         }
+        let mut provider = provider;
+        if let Some(endpoint) = string(&config, "signTransactionsEndpoint") {
+            provider.sign_transactions_endpoint = Some(endpoint);
+        }
+        let enc_key = bytes(&config, "encKeyPkcs8")
+            .or_else(|| string(&config, "encKeyPkcs8").map(String::into_bytes))
+            .map(|b| EncryptionKey::from_pkcs8(&zeroize::Zeroizing::new(b)))
+            .transpose()
+            .map_err(err)?;
         let mut config_rs =
             ClientConfig::new(provider, &client_id, &redirect_uri, key).map_err(err)?;
         config_rs.require_callback_iss = get(&config, "requireCallbackIss").is_truthy();
         Ok(OidcBackendJs {
             client: OidcClient::new(config_rs),
             jwks: RefCell::new(JwksCache::new()),
+            enc_key,
         })
     }
 
-    /// The client key's public JWK Set (`{ keys: [...] }`): what to register with the provider.
+    /// The public JWK Set (`{ keys: [...] }`) of the client key and, when configured, the
+    /// encryption key (`use: enc`): what to register with the provider.
     #[wasm_bindgen(js_name = publicJwks)]
     pub fn public_jwks(&self) -> Result<JsValue, JsValue> {
-        let keys = match &self.client.config().auth {
-            ClientAuth::PrivateKeyJwt(key) => key.public_jwk().to_string(),
-            ClientAuth::ClientSecretBasic(_) => String::new(),
-        };
-        js_sys::JSON::parse(&format!("{{\"keys\":[{keys}]}}"))
+        let mut keys = Vec::new();
+        if let ClientAuth::PrivateKeyJwt(key) = &self.client.config().auth {
+            keys.push(key.public_jwk().to_string());
+        }
+        if let Some(enc) = &self.enc_key {
+            keys.push(enc.public_jwk(Some("enc")).to_string());
+        }
+        js_sys::JSON::parse(&format!("{{\"keys\":[{}]}}", keys.join(",")))
     }
 
     /// Starts a login: `{ claims?: ('name'|'address'|'birthdate'|'gender')[], acrValues?,
@@ -151,6 +197,88 @@ impl OidcBackendJs {
         Ok(out)
     }
 
+    /// 署名API, step 1: opens a sign transaction over `{ document }` (its SHA-256),
+    /// `{ sha256 }` or `{ digestInfo }` (DER). Drive the returned opening like a login flow;
+    /// when it answers `{ opened: true, id, transaction }`, keep `transaction` (a JSON record,
+    /// no secret) and log the resident in with `authorize({ signTransactionId: id })`.
+    #[wasm_bindgen(js_name = openSign)]
+    pub fn open_sign(&self, input: JsValue) -> Result<SignOpeningJs, JsValue> {
+        let digest = if let Some(document) = bytes(&input, "document") {
+            SignDigest::of_document(&document)
+        } else if let Some(d) = bytes(&input, "sha256") {
+            SignDigest::Sha256(
+                d.try_into()
+                    .map_err(|_| invalid("sha256 must be 32 bytes"))?,
+            )
+        } else if let Some(d) = bytes(&input, "digestInfo") {
+            SignDigest::DigestInfo(d)
+        } else {
+            return Err(invalid("give document, sha256 or digestInfo (Uint8Array)"));
+        };
+        Ok(SignOpeningJs {
+            opening: Some(SignOpening::start(digest)),
+        })
+    }
+
+    /// 署名API, step 3: the result request, with the access token of `flow` (the finished login
+    /// that authorised `transaction`).
+    #[wasm_bindgen(js_name = signResultRequest)]
+    pub fn sign_result_request(
+        &self,
+        transaction: &str,
+        flow: &LoginFlowJs,
+    ) -> Result<Object, JsValue> {
+        let tx = SignTransaction::from_json(transaction).map_err(err)?;
+        let login = flow
+            .done
+            .as_deref()
+            .ok_or(invalid("the login flow has not finished"))?;
+        let request = tx.result_request(&self.client, login).map_err(err)?;
+        Ok(request_object(&request))
+    }
+
+    /// 署名API, step 4: decrypts the result with `encKeyPkcs8` and verifies the signature over
+    /// the digest and the 署名用 certificate (`options`: `anchors`, `crls`, `at` as in
+    /// `verify()`; without anchors the real JPKI CAs). Returns `{ signature, certificate,
+    /// signer }`, `signer` as `verify()` reports it.
+    #[wasm_bindgen(js_name = finishSign)]
+    pub fn finish_sign(
+        &self,
+        transaction: &str,
+        status: u16,
+        body: Option<Vec<u8>>,
+        options: JsValue,
+    ) -> Result<Object, JsValue> {
+        let tx = SignTransaction::from_json(transaction).map_err(err)?;
+        let enc_key = self
+            .enc_key
+            .as_ref()
+            .ok_or(invalid("configure encKeyPkcs8 to receive sign results"))?;
+        let options = if options.is_undefined() || options.is_null() {
+            Object::new().into()
+        } else {
+            options
+        };
+        let at = crate::verify::at(&options).map_err(err)?;
+        let rp = crate::verify::relying_party(&options, at).map_err(err)?;
+        let signed = tx
+            .finish(&self.client, outcome(status, &body), enc_key, &rp, at)
+            .map_err(err)?;
+        let out = Object::new();
+        set(
+            &out,
+            "signature",
+            Uint8Array::from(signed.signature.as_slice()).into(),
+        );
+        set(
+            &out,
+            "certificate",
+            Uint8Array::from(signed.certificate.der()).into(),
+        );
+        set(&out, "signer", crate::verify::result(&signed.signer).into());
+        Ok(out)
+    }
+
     /// The `state` of a callback URL or query, to find its pending login.
     #[wasm_bindgen(js_name = callbackState)]
     pub fn callback_state(url_or_query: &str) -> Result<String, JsValue> {
@@ -162,7 +290,10 @@ impl OidcBackendJs {
     pub fn start(&self, pending: &str, callback: &str, now: f64) -> Result<LoginFlowJs, JsValue> {
         let pending = PendingLogin::from_json(pending).map_err(err)?;
         let flow = LoginFlow::start(&self.client, pending, callback, unix(now)?).map_err(err)?;
-        Ok(LoginFlowJs { flow: Some(flow) })
+        Ok(LoginFlowJs {
+            flow: Some(flow),
+            done: None,
+        })
     }
 }
 
@@ -170,6 +301,8 @@ impl OidcBackendJs {
 #[wasm_bindgen(js_name = LoginFlow)]
 pub struct LoginFlowJs {
     flow: Option<LoginFlow>,
+    /// The finished login, kept for a 署名API result request (its access token stays in wasm).
+    done: Option<Box<Login>>,
 }
 
 #[wasm_bindgen(js_class = LoginFlow)]
@@ -181,23 +314,7 @@ impl LoginFlowJs {
             .as_ref()
             .ok_or(invalid("the login flow has ended"))?;
         let request = flow.request(&backend.client, unix(now)?).map_err(err)?;
-        let out = Object::new();
-        set(&out, "method", request.method.as_str().into());
-        set(&out, "url", request.url.clone().into());
-        let headers = Object::new();
-        for (k, v) in &request.headers {
-            set(&headers, k, v.clone().into());
-        }
-        set(&out, "headers", headers.into());
-        set(
-            &out,
-            "body",
-            request
-                .body
-                .as_deref()
-                .map_or(JsValue::NULL, |b| Uint8Array::from(b).into()),
-        );
-        Ok(out)
+        Ok(request_object(&request))
     }
 
     /// The response to the last request (`body` null: the request failed on the network).
@@ -214,10 +331,7 @@ impl LoginFlowJs {
             .take()
             .ok_or(invalid("the login flow has ended"))?;
         let now = unix(now)?;
-        let outcome = body
-            .as_deref()
-            .map(|body| HttpResponse { status, body })
-            .ok_or(HttpFailed);
+        let outcome = outcome(status, &body);
         let mut jwks = backend.jwks.borrow_mut();
         let out = Object::new();
         match flow
@@ -229,6 +343,7 @@ impl LoginFlowJs {
                 set(&out, "done", false.into());
             }
             Step::Done(login) => {
+                let login = self.done.insert(login);
                 set(&out, "done", true.into());
                 set(&out, "subject", login.subject().into());
                 if let Some(info) = login.userinfo.as_ref().and_then(|u| u.four_info()) {
@@ -239,6 +354,55 @@ impl LoginFlowJs {
                     set(&o, "sex", info.sex.code().to_string().into());
                     set(&out, "fourInfo", o.into());
                 }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Opening a sign transaction (client-credentials token, then the transaction).
+#[wasm_bindgen(js_name = SignOpening)]
+pub struct SignOpeningJs {
+    opening: Option<SignOpening>,
+}
+
+#[wasm_bindgen(js_class = SignOpening)]
+impl SignOpeningJs {
+    /// The next request: `{ method, url, headers, body }`.
+    pub fn request(&self, backend: &OidcBackendJs, now: f64) -> Result<Object, JsValue> {
+        let opening = self
+            .opening
+            .as_ref()
+            .ok_or(invalid("the sign opening has ended"))?;
+        let request = opening.request(&backend.client, unix(now)?).map_err(err)?;
+        Ok(request_object(&request))
+    }
+
+    /// The response (`body` null: the network failed): `{ opened: false }` to go on, or
+    /// `{ opened: true, id, transaction }`.
+    pub fn receive(
+        &mut self,
+        backend: &OidcBackendJs,
+        status: u16,
+        body: Option<Vec<u8>>,
+    ) -> Result<Object, JsValue> {
+        let opening = self
+            .opening
+            .take()
+            .ok_or(invalid("the sign opening has ended"))?;
+        let out = Object::new();
+        match opening
+            .receive(&backend.client, outcome(status, &body))
+            .map_err(err)?
+        {
+            OpenStep::Continue(next) => {
+                self.opening = Some(next);
+                set(&out, "opened", false.into());
+            }
+            OpenStep::Opened(tx) => {
+                set(&out, "opened", true.into());
+                set(&out, "id", tx.id().into());
+                set(&out, "transaction", tx.to_json().into());
             }
         }
         Ok(out)
