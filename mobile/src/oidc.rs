@@ -23,10 +23,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Claim, ClientConfig, HttpFailed, HttpResponse, JwksCache, LoginFlow, LoginRequest, OidcClient,
-    PendingLogin, ProviderMetadata, SigningKey, Step, callback_state,
+    Claim, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
+    LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
+    SignOpening, SignTransaction, SigningKey, Step, callback_state,
 };
-use mynacard_core::{Error, UnixTime};
+use mynacard_core::verify::{RelyingParty, TrustAnchors};
+use mynacard_core::{Error, JpkiCertificate, UnixTime};
 
 use crate::{FourInfo, MynaError};
 
@@ -47,6 +49,12 @@ pub struct OidcClientConfig {
     pub key_id: Option<String>,
     /// Refuse callbacks without `iss` (RFC 9207).
     pub require_callback_iss: bool,
+    /// 署名API: the sign-transaction endpoint, when the discovery document names none.
+    #[uniffi(default)]
+    pub sign_transactions_endpoint: Option<String>,
+    /// 署名API: the RSA key (PKCS#8, PEM or DER) the result is encrypted to.
+    #[uniffi(default)]
+    pub enc_key_pkcs8: Option<Vec<u8>>,
 }
 
 /// What a login asks for.
@@ -102,6 +110,7 @@ pub enum LoginStep {
 pub struct OidcBackend {
     client: OidcClient,
     jwks: Mutex<JwksCache>,
+    enc_key: Option<EncryptionKey>,
 }
 
 fn unix(now: u64) -> Result<UnixTime, MynaError> {
@@ -119,21 +128,29 @@ fn unix(now: u64) -> Result<UnixTime, MynaError> {
 impl OidcBackend {
     #[uniffi::constructor]
     pub fn new(config: OidcClientConfig) -> Result<Arc<Self>, MynaError> {
-        let provider = match &config.discovery {
+        let mut provider = match &config.discovery {
             Some(body) => ProviderMetadata::from_discovery(
                 &config.issuer,
                 Ok(HttpResponse { status: 200, body }),
             ),
             None => ProviderMetadata::keycloak_layout(&config.issuer),
         }?;
+        if let Some(endpoint) = config.sign_transactions_endpoint {
+            provider.sign_transactions_endpoint = Some(endpoint);
+        }
         let key =
             SigningKey::from_pkcs8(&zeroize::Zeroizing::new(config.key_pkcs8), config.key_id)?;
+        let enc_key = config
+            .enc_key_pkcs8
+            .map(|b| EncryptionKey::from_pkcs8(&zeroize::Zeroizing::new(b)))
+            .transpose()?;
         let mut client_config =
             ClientConfig::new(provider, &config.client_id, &config.redirect_uri, key)?;
         client_config.require_callback_iss = config.require_callback_iss;
         Ok(Arc::new(OidcBackend {
             client: OidcClient::new(client_config),
             jwks: Mutex::new(JwksCache::new()),
+            enc_key,
         }))
     }
 
@@ -175,17 +192,89 @@ impl OidcBackend {
         Ok(Arc::new(OidcLogin {
             backend: self,
             flow: Mutex::new(Some(flow)),
+            done: Mutex::new(None),
         }))
     }
 
-    /// The client key's public JWK Set (JSON): what to register with the provider.
+    /// The public JWK Set (JSON) of the client key and, when configured, the encryption key
+    /// (`use: enc`): what to register with the provider.
     pub fn public_jwks(&self) -> String {
-        match &self.client.config().auth {
-            mynacard_core::oidc::ClientAuth::PrivateKeyJwt(key) => {
-                serde_json::json!({ "keys": [key.public_jwk()] }).to_string()
-            }
-            mynacard_core::oidc::ClientAuth::ClientSecretBasic(_) => r#"{"keys":[]}"#.into(),
+        let mut keys = Vec::new();
+        if let mynacard_core::oidc::ClientAuth::PrivateKeyJwt(key) = &self.client.config().auth {
+            keys.push(key.public_jwk());
         }
+        if let Some(enc) = &self.enc_key {
+            keys.push(enc.public_jwk(Some("enc")));
+        }
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+
+    /// 署名API, step 1: opens a sign transaction over the document's SHA-256.
+    pub fn open_sign(&self, document: Vec<u8>) -> Arc<OidcSignOpening> {
+        Arc::new(OidcSignOpening {
+            opening: Mutex::new(Some(SignOpening::start(SignDigest::of_document(&document)))),
+        })
+    }
+
+    /// 署名API, step 3: the result request, with the access token of `login` (finished, and
+    /// authorising `transaction`).
+    pub fn sign_result_request(
+        &self,
+        transaction: String,
+        login: Arc<OidcLogin>,
+    ) -> Result<OidcHttpRequest, MynaError> {
+        let tx = SignTransaction::from_json(&transaction)?;
+        let done = login.done.lock().map_err(|_| ended())?;
+        let login = done.as_deref().ok_or(Error::InvalidArgument {
+            what: "the login has not finished",
+        })?;
+        Ok(request_record(&tx.result_request(&self.client, login)?))
+    }
+
+    /// 署名API, step 4: decrypts the result and verifies the signature over the document and
+    /// the 署名用 certificate (`anchors`: DER CA certificates, empty for the real JPKI CAs;
+    /// `crls`: DER CRLs).
+    pub fn finish_sign(
+        &self,
+        transaction: String,
+        status: u16,
+        body: Option<Vec<u8>>,
+        anchors: Vec<Vec<u8>>,
+        crls: Vec<Vec<u8>>,
+        now: u64,
+    ) -> Result<SignedDocument, MynaError> {
+        let tx = SignTransaction::from_json(&transaction)?;
+        let enc_key = self.enc_key.as_ref().ok_or(Error::InvalidArgument {
+            what: "configure enc_key_pkcs8 to receive sign results",
+        })?;
+        let now = unix(now)?;
+        let anchors = if anchors.is_empty() {
+            mynacard_core::verify::jpki_trust_anchors()
+        } else {
+            TrustAnchors::new(
+                anchors
+                    .iter()
+                    .map(|der| JpkiCertificate::from_der(der))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
+        let mut rp = RelyingParty::new(anchors);
+        for crl in &crls {
+            rp.add_crl(crl, now)?;
+        }
+        let outcome = outcome(status, &body);
+        let signed = tx.finish(&self.client, outcome, enc_key, &rp, now)?;
+        Ok(SignedDocument {
+            signature: signed.signature,
+            certificate: signed.certificate.der().to_vec(),
+            signer_subject: signed.signer.subject.clone(),
+            signer_serial: signed.signer.serial_hex.clone(),
+            four_info: signed
+                .signer
+                .four_info
+                .as_ref()
+                .map(|f| FourInfo::from(&f.four_info)),
+        })
     }
 }
 
@@ -200,6 +289,86 @@ pub fn oidc_callback_state(url_or_query: String) -> Result<String, MynaError> {
 pub struct OidcLogin {
     backend: Arc<OidcBackend>,
     flow: Mutex<Option<LoginFlow>>,
+    /// The finished login, kept for a 署名API result request (the token stays in Rust).
+    done: Mutex<Option<Box<Login>>>,
+}
+
+/// A 署名API result, verified.
+#[derive(uniffi::Record)]
+pub struct SignedDocument {
+    pub signature: Vec<u8>,
+    /// The 署名用 certificate (DER).
+    pub certificate: Vec<u8>,
+    pub signer_subject: String,
+    pub signer_serial: String,
+    /// 基本4情報 from the 署名用 certificate.
+    pub four_info: Option<FourInfo>,
+}
+
+#[derive(uniffi::Enum)]
+pub enum SignOpenStep {
+    /// Send the next request.
+    Continue,
+    /// The transaction is open: log the resident in with `sign_transaction_id = id`; keep
+    /// `transaction` (JSON, no secret) until the result.
+    Opened { id: String, transaction: String },
+}
+
+/// Opening a sign transaction (client-credentials token, then the transaction).
+#[derive(uniffi::Object)]
+pub struct OidcSignOpening {
+    opening: Mutex<Option<SignOpening>>,
+}
+
+#[uniffi::export]
+impl OidcSignOpening {
+    pub fn request(
+        &self,
+        backend: Arc<OidcBackend>,
+        now: u64,
+    ) -> Result<OidcHttpRequest, MynaError> {
+        let guard = self.opening.lock().map_err(|_| ended())?;
+        let opening = guard.as_ref().ok_or_else(ended)?;
+        Ok(request_record(
+            &opening.request(&backend.client, unix(now)?)?,
+        ))
+    }
+
+    /// The response to the last request; `body` `None` when the network failed.
+    pub fn receive(
+        &self,
+        backend: Arc<OidcBackend>,
+        status: u16,
+        body: Option<Vec<u8>>,
+    ) -> Result<SignOpenStep, MynaError> {
+        let mut guard = self.opening.lock().map_err(|_| ended())?;
+        let opening = guard.take().ok_or_else(ended)?;
+        match opening.receive(&backend.client, outcome(status, &body))? {
+            OpenStep::Continue(next) => {
+                *guard = Some(next);
+                Ok(SignOpenStep::Continue)
+            }
+            OpenStep::Opened(tx) => Ok(SignOpenStep::Opened {
+                id: tx.id().to_string(),
+                transaction: tx.to_json(),
+            }),
+        }
+    }
+}
+
+fn request_record(request: &HttpRequest) -> OidcHttpRequest {
+    OidcHttpRequest {
+        method: request.method.as_str().to_string(),
+        url: request.url.clone(),
+        headers: request.headers.iter().cloned().collect(),
+        body: request.body.as_deref().map(<[u8]>::to_vec),
+    }
+}
+
+fn outcome(status: u16, body: &Option<Vec<u8>>) -> Result<HttpResponse<'_>, HttpFailed> {
+    body.as_deref()
+        .map(|body| HttpResponse { status, body })
+        .ok_or(HttpFailed)
 }
 
 fn ended() -> MynaError {
@@ -216,12 +385,7 @@ impl OidcLogin {
         let guard = self.flow.lock().map_err(|_| ended())?;
         let flow = guard.as_ref().ok_or_else(ended)?;
         let request = flow.request(&self.backend.client, unix(now)?)?;
-        Ok(OidcHttpRequest {
-            method: request.method.as_str().to_string(),
-            url: request.url.clone(),
-            headers: request.headers.iter().cloned().collect(),
-            body: request.body.as_deref().map(<[u8]>::to_vec),
-        })
+        Ok(request_record(&request))
     }
 
     /// The response to the last request; `body` `None` when the network failed.
@@ -234,28 +398,29 @@ impl OidcLogin {
         let now = unix(now)?;
         let mut guard = self.flow.lock().map_err(|_| ended())?;
         let flow = guard.take().ok_or_else(ended)?;
-        let outcome = body
-            .as_deref()
-            .map(|body| HttpResponse { status, body })
-            .ok_or(HttpFailed);
+        let outcome = outcome(status, &body);
         let mut jwks = self.backend.jwks.lock().map_err(|_| ended())?;
         match flow.receive(&self.backend.client, &mut jwks, outcome, now)? {
             Step::Continue(next) => {
                 *guard = Some(next);
                 Ok(LoginStep::Continue)
             }
-            Step::Done(login) => Ok(LoginStep::Done {
-                result: LoginResult {
-                    subject: login.subject().to_string(),
-                    issuer: login.id_token.iss.clone(),
-                    acr: login.id_token.acr.clone(),
-                    four_info: login
-                        .userinfo
-                        .as_ref()
-                        .and_then(|u| u.four_info())
-                        .map(|f| FourInfo::from(&f)),
-                },
-            }),
+            Step::Done(login) => {
+                let mut done = self.done.lock().map_err(|_| ended())?;
+                let login = done.insert(login);
+                Ok(LoginStep::Done {
+                    result: LoginResult {
+                        subject: login.subject().to_string(),
+                        issuer: login.id_token.iss.clone(),
+                        acr: login.id_token.acr.clone(),
+                        four_info: login
+                            .userinfo
+                            .as_ref()
+                            .and_then(|u| u.four_info())
+                            .map(|f| FourInfo::from(&f)),
+                    },
+                })
+            }
         }
     }
 }

@@ -9,14 +9,15 @@ import http.cookiejar
 import json
 import os
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.request
 
 from mynacard_mobile import (
-    AuthorizeRequest, LoginStep, MynaError, OidcBackend, OidcClientConfig, TestCard, connect_blocking,
-    BlockingNfcTransport, oidc_callback_state,
+    AuthorizeRequest, LoginStep, MynaError, OidcBackend, OidcClientConfig, SignOpenStep, TestCard,
+    connect_blocking, BlockingNfcTransport, oidc_callback_state,
 )
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -28,6 +29,15 @@ PINS = {"taro": "1234", "hanako": "5678"}
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def rsa_key():
+    """An RSA-2048 key as PKCS#8 DER: the key the 署名API result is encrypted to."""
+    pem = subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        check=True, capture_output=True).stdout
+    return subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
+                          input=pem, check=True, capture_output=True).stdout
 
 
 def p256_key():
@@ -127,7 +137,9 @@ class OidcTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.key = p256_key()
+        cls.enc_key = rsa_key()
         jwks = json.loads(cls.backend_for(cls.key, None).public_jwks())
+        assert [k["use"] for k in jwks["keys"]] == ["sig", "enc"], jwks
         clients = [{
             "client_id": "RPPY0001",
             "redirect_uris": [REDIRECT],
@@ -154,9 +166,11 @@ class OidcTest(unittest.TestCase):
     @classmethod
     def backend_for(cls, key, discovery):
         issuer = getattr(cls, "issuer", "http://127.0.0.1:1/api/realms/main")
+        origin = issuer.split("/api/")[0]
         return OidcBackend(OidcClientConfig(
             issuer=issuer, discovery=discovery, client_id="RPPY0001", redirect_uri=REDIRECT,
-            key_pkcs8=key, key_id="rp-py", require_callback_iss=False))
+            key_pkcs8=key, key_id="rp-py", require_callback_iss=False,
+            sign_transactions_endpoint=origin + "/api/sign-transactions", enc_key_pkcs8=cls.enc_key))
 
     def authorize(self, claims=()):
         return self.rp.authorize(AuthorizeRequest(
@@ -176,6 +190,53 @@ class OidcTest(unittest.TestCase):
         self.assertEqual(info.address, "大阪府大阪市北区中之島一丁目三番二〇号")
         self.assertEqual(info.birth_date, "1992-11-03")
         self.assertEqual(info.sex, "2")
+
+    def test_sign_a_document(self):
+        """署名API: open a transaction over the document, the resident authorises it with the
+        署名用 key, the result is decrypted and verified; OpenSSL checks the signature too."""
+        document = "電子申請書 2026".encode()
+        opening = self.rp.open_sign(document)
+        for _ in range(3):
+            status, body = send(opening.request(self.rp, int(time.time())))
+            step = opening.receive(self.rp, status, body)
+            if isinstance(step, SignOpenStep.OPENED):
+                break
+        self.assertIsInstance(step, SignOpenStep.OPENED)
+        start = self.rp.authorize(AuthorizeRequest(
+            claims=[], acr_values=None, sign_transaction_id=step.id), int(time.time()))
+        login = self.rp.start(start.pending, Resident("hanako").log_in(start.url), int(time.time()))
+        with self.assertRaises(MynaError.Failed):  # not before the login has finished
+            self.rp.sign_result_request(step.transaction, login)
+        finish(login)
+        status, body = send(self.rp.sign_result_request(step.transaction, login))
+        with open(os.path.join(ROOT, "tests", "virtual-card", "pki", "sign-ca.crt.der"), "rb") as f:
+            sign_ca = f.read()
+        signed = self.rp.finish_sign(step.transaction, status, body, [sign_ca], [], int(time.time()))
+        self.assertEqual(signed.four_info.name, "佐藤　花子")
+        self.assertEqual(len(signed.signature), 256)
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = {name: os.path.join(tmp, name) for name in ("doc", "sig", "cert")}
+            for name, data in (("doc", document), ("sig", signed.signature), ("cert", signed.certificate)):
+                with open(paths[name], "wb") as f:
+                    f.write(data)
+            public = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", paths["cert"],
+                                     "-pubkey", "-noout"], check=True, capture_output=True).stdout
+            with open(os.path.join(tmp, "pub"), "wb") as f:
+                f.write(public)
+            check = subprocess.run(["openssl", "dgst", "-sha256", "-verify", os.path.join(tmp, "pub"),
+                                    "-signature", paths["sig"], paths["doc"]], capture_output=True)
+            self.assertEqual(check.returncode, 0, check.stdout)
+        # The result was handed out once: asking again gives a typed error, no signature.
+        status, body = send(self.rp.sign_result_request(step.transaction, login))
+        with self.assertRaises(MynaError.Failed):
+            self.rp.finish_sign(step.transaction, status, body, [sign_ca], [], int(time.time()))
+        # A login that authorised nothing cannot fetch a result.
+        plain = self.authorize()
+        other = self.rp.start(plain.pending, Resident("taro").log_in(plain.url), int(time.time()))
+        finish(other)
+        with self.assertRaises(MynaError.Failed) as e:
+            self.rp.sign_result_request(step.transaction, other)
+        self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
 
     def test_authentication_only_has_no_four_info(self):
         start = self.authorize()
