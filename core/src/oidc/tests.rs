@@ -954,6 +954,20 @@ fn sign_result_body(digest: &[u8; 32]) -> (String, Vec<u8>) {
     (body, signature)
 }
 
+/// A login for `request` with an RS256 ID token and no userinfo.
+fn plain_login(client: &OidcClient, request: &LoginRequest) -> Login {
+    let s = start(client, request);
+    let nonce = s.nonce.clone();
+    run_login(
+        client,
+        s,
+        &mut JwksCache::new(),
+        &mint_rs256(&claims(&nonce)),
+        b"",
+    )
+    .unwrap()
+}
+
 #[test]
 fn sign_flow_opens_authorises_and_verifies() {
     let endpoint = "https://idp.example/api/sign-transactions";
@@ -1003,30 +1017,12 @@ fn sign_flow_opens_authorises_and_verifies() {
     assert!(SignTransaction::from_json(r#"{"id":"x","digest":{"sha256":"AAAA"}}"#).is_err());
 
     // A login for something else does not fetch this result.
-    let s = start(&client, &LoginRequest::authenticate());
-    let nonce = s.nonce.clone();
-    let other = run_login(
-        &client,
-        s,
-        &mut JwksCache::new(),
-        &mint_rs256(&claims(&nonce)),
-        b"",
-    )
-    .unwrap();
+    let other = plain_login(&client, &LoginRequest::authenticate());
     assert!(matches!(
         tx.result_request(&client, &other),
         Err(Error::InvalidArgument { .. })
     ));
-    let s = start(&client, &tx.login_request());
-    let nonce = s.nonce.clone();
-    let login = run_login(
-        &client,
-        s,
-        &mut JwksCache::new(),
-        &mint_rs256(&claims(&nonce)),
-        b"",
-    )
-    .unwrap();
+    let login = plain_login(&client, &tx.login_request());
     let result = tx.result_request(&client, &login).unwrap();
     assert_eq!(result.url, format!("{endpoint}/{}/result", tx.id()));
 

@@ -17,8 +17,9 @@ import urllib.request
 
 from mynacard_mobile import (
     AuthorizeRequest, LoginStep, MynaError, OidcBackend, OidcClientConfig, SignOpenStep, TestCard,
-    connect_blocking, BlockingNfcTransport, oidc_callback_state,
+    connect_blocking, oidc_callback_state,
 )
+from test_session import BlockingCardTransport
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PROVIDER = os.path.join(ROOT, "tests", "oidc-provider")
@@ -31,33 +32,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def rsa_key():
-    """An RSA-2048 key as PKCS#8 DER: the key the 署名API result is encrypted to."""
-    pem = subprocess.run(
-        ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-        check=True, capture_output=True).stdout
+def openssl_key(*genpkey):
+    """A fresh key from `openssl genpkey`, as PKCS#8 DER (how a relying party keeps it)."""
+    pem = subprocess.run(["openssl", "genpkey", *genpkey], check=True, capture_output=True).stdout
     return subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
                           input=pem, check=True, capture_output=True).stdout
-
-
-def p256_key():
-    """A fresh P-256 key as PKCS#8 DER, as a relying party keeps it."""
-    pem = subprocess.run(
-        ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        check=True, capture_output=True).stdout
-    return subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
-                          input=pem, check=True, capture_output=True).stdout
-
-
-class CardLink(BlockingNfcTransport):
-    def __init__(self, card):
-        self.card = card
-
-    def transceive(self, apdu):
-        return self.card.process(apdu)
-
-    def extended_length(self):
-        return True
 
 
 class Resident:
@@ -102,7 +81,7 @@ class Resident:
 
     def card_signs(self, challenge):
         async def sign():
-            session = await connect_blocking(CardLink(TestCard(self.persona)))
+            session = await connect_blocking(BlockingCardTransport(TestCard(self.persona)))
             auth = await session.authenticate(PINS[self.persona], challenge)
             return auth.certificate, auth.signature
         return asyncio.run(sign())
@@ -136,8 +115,9 @@ def finish(login):
 class OidcTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.key = p256_key()
-        cls.enc_key = rsa_key()
+        cls.key = openssl_key("-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        # The key the 署名API result is encrypted to.
+        cls.enc_key = openssl_key("-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
         jwks = json.loads(cls.backend_for(cls.key, None).public_jwks())
         assert [k["use"] for k in jwks["keys"]] == ["sig", "enc"], jwks
         clients = [{
