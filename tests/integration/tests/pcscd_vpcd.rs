@@ -447,7 +447,7 @@ fn jpki_cli(pcscd: &Pcscd) {
     )
     .unwrap();
     let signature = std::fs::read(&sig_path).unwrap();
-    let cert = mynacard_core::JpkiCertificate::from_der(&persona.auth_cert).unwrap();
+    let cert = mynacard_core::JpkiCertificate::from_der(persona.auth_cert).unwrap();
     let digest = mynacard_core::DigestAlgorithm::Sha1.hash(document);
     verify::verify_signature(
         &cert,
