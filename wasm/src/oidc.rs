@@ -88,6 +88,43 @@ fn unix(now: f64) -> Result<UnixTime, JsValue> {
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const OIDC_TYPES: &'static str = r#"
+/** The relying party's registration (backend only: it holds the client key). */
+export interface OidcBackendConfig {
+  issuer: string;
+  /** The body of issuer/.well-known/openid-configuration; without it, Keycloak-style paths. */
+  discovery?: Uint8Array;
+  clientId: string;
+  redirectUri: string;
+  /** PKCS#8, DER bytes or PEM text; RSA (RS256) or P-256 (ES256). */
+  keyPkcs8: Uint8Array | string;
+  keyAlg?: 'RS256' | 'ES256';
+  keyId?: string;
+  requireCallbackIss?: boolean;
+  /** 署名API: the sign-transaction endpoint when discovery names none. */
+  signTransactionsEndpoint?: string;
+  /** 署名API: the RSA key (PKCS#8) the result is encrypted to. */
+  encKeyPkcs8?: Uint8Array | string;
+}
+export interface JwkSet { keys: Record<string, string>[] }
+export interface AuthorizeOptions {
+  claims?: ('name' | 'address' | 'birthdate' | 'gender')[];
+  acrValues?: string;
+  signTransactionId?: string;
+}
+/** Redirect to `url`; keep `pending` server-side under `state` (single use). */
+export interface Authorization { url: string; state: string; pending: string }
+/** A request for the backend's fetch, to send as it is. */
+export interface OidcRequest { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body: Uint8Array<ArrayBuffer> | null }
+export type LoginStep = { done: false } | { done: true; subject: string; fourInfo?: FourInfo };
+export interface SignInputOptions { document?: Uint8Array; sha256?: Uint8Array; digestInfo?: Uint8Array }
+export type SignOpenStep = { opened: false } | { opened: true; id: string; transaction: string };
+export interface SignFinishOptions { anchors?: Uint8Array[]; crls?: Uint8Array[]; at?: number }
+/** A verified 署名API result: `signer` as verify() reports it. */
+export interface SignedDocument { signature: Uint8Array; certificate: Uint8Array; signer: VerifyResult }
+"#;
+
 /// A relying party's client for one provider (デジタル認証アプリ or its stand-in).
 #[wasm_bindgen(js_name = OidcBackend)]
 pub struct OidcBackendJs {
@@ -106,7 +143,9 @@ impl OidcBackendJs {
     /// body of `issuer/.well-known/openid-configuration`) its issuer must equal `issuer` exactly;
     /// without it the Keycloak-style paths under `issuer` are used.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<OidcBackendJs, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "OidcBackendConfig")] config: JsValue,
+    ) -> Result<OidcBackendJs, JsValue> {
         let issuer = string(&config, "issuer").ok_or(invalid("issuer is required"))?;
         let provider = match bytes(&config, "discovery") {
             Some(body) => ProviderMetadata::from_discovery(
@@ -157,7 +196,7 @@ impl OidcBackendJs {
 
     /// The public JWK Set (`{ keys: [...] }`) of the client key and, when configured, the
     /// encryption key (`use: enc`): what to register with the provider.
-    #[wasm_bindgen(js_name = publicJwks)]
+    #[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "JwkSet")]
     pub fn public_jwks(&self) -> Result<JsValue, JsValue> {
         let mut keys = Vec::new();
         if let ClientAuth::PrivateKeyJwt(key) = &self.client.config().auth {
@@ -173,7 +212,12 @@ impl OidcBackendJs {
     /// signTransactionId? }`. Returns `{ url, state, pending }`: redirect the browser to `url`
     /// and keep `pending` (a JSON string with the PKCE verifier and nonce: server-side only,
     /// single use) under `state`.
-    pub fn authorize(&self, request: JsValue, now: f64) -> Result<Object, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Authorization")]
+    pub fn authorize(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] request: JsValue,
+        now: f64,
+    ) -> Result<Object, JsValue> {
         let mut login = LoginRequest::authenticate();
         if let Some(list) = get(&request, "claims").dyn_ref::<Array>() {
             for c in list.iter() {
@@ -202,7 +246,10 @@ impl OidcBackendJs {
     /// when it answers `{ opened: true, id, transaction }`, keep `transaction` (a JSON record,
     /// no secret) and log the resident in with `authorize({ signTransactionId: id })`.
     #[wasm_bindgen(js_name = openSign)]
-    pub fn open_sign(&self, input: JsValue) -> Result<SignOpeningJs, JsValue> {
+    pub fn open_sign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SignInputOptions")] input: JsValue,
+    ) -> Result<SignOpeningJs, JsValue> {
         let digest = if let Some(document) = bytes(&input, "document") {
             SignDigest::of_document(&document)
         } else if let Some(d) = bytes(&input, "sha256") {
@@ -222,7 +269,7 @@ impl OidcBackendJs {
 
     /// 署名API, step 3: the result request, with the access token of `flow` (the finished login
     /// that authorised `transaction`).
-    #[wasm_bindgen(js_name = signResultRequest)]
+    #[wasm_bindgen(js_name = signResultRequest, unchecked_return_type = "OidcRequest")]
     pub fn sign_result_request(
         &self,
         transaction: &str,
@@ -241,13 +288,13 @@ impl OidcBackendJs {
     /// the digest and the 署名用 certificate (`options`: `anchors`, `crls`, `at` as in
     /// `verify()`; without anchors the real JPKI CAs). Returns `{ signature, certificate,
     /// signer }`, `signer` as `verify()` reports it.
-    #[wasm_bindgen(js_name = finishSign)]
+    #[wasm_bindgen(js_name = finishSign, unchecked_return_type = "SignedDocument")]
     pub fn finish_sign(
         &self,
         transaction: &str,
         status: u16,
         body: Option<Vec<u8>>,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SignFinishOptions | undefined")] options: JsValue,
     ) -> Result<Object, JsValue> {
         let tx = SignTransaction::from_json(transaction).map_err(err)?;
         let enc_key = self
@@ -308,6 +355,7 @@ pub struct LoginFlowJs {
 #[wasm_bindgen(js_class = LoginFlow)]
 impl LoginFlowJs {
     /// The next request: `{ method, url, headers: Record<string,string>, body: Uint8Array | null }`.
+    #[wasm_bindgen(unchecked_return_type = "OidcRequest")]
     pub fn request(&self, backend: &OidcBackendJs, now: f64) -> Result<Object, JsValue> {
         let flow = self
             .flow
@@ -319,6 +367,7 @@ impl LoginFlowJs {
 
     /// The response to the last request (`body` null: the request failed on the network).
     /// Returns `{ done: false }` to go on, or `{ done: true, subject, fourInfo? }`.
+    #[wasm_bindgen(unchecked_return_type = "LoginStep")]
     pub fn receive(
         &mut self,
         backend: &OidcBackendJs,
@@ -369,6 +418,7 @@ pub struct SignOpeningJs {
 #[wasm_bindgen(js_class = SignOpening)]
 impl SignOpeningJs {
     /// The next request: `{ method, url, headers, body }`.
+    #[wasm_bindgen(unchecked_return_type = "OidcRequest")]
     pub fn request(&self, backend: &OidcBackendJs, now: f64) -> Result<Object, JsValue> {
         let opening = self
             .opening
@@ -380,6 +430,7 @@ impl SignOpeningJs {
 
     /// The response (`body` null: the network failed): `{ opened: false }` to go on, or
     /// `{ opened: true, id, transaction }`.
+    #[wasm_bindgen(unchecked_return_type = "SignOpenStep")]
     pub fn receive(
         &mut self,
         backend: &OidcBackendJs,

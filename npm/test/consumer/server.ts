@@ -13,3 +13,27 @@ export async function check(certificate: Uint8Array, signature: Uint8Array, data
     throw e;
   }
 }
+
+// The デジタル認証アプリ hand-off on the backend, typed end to end.
+import { OidcBackend } from 'mynacard/node';
+import type { Authorization, LoginStep, OidcRequest, SignOpenStep, SignedDocument, FourInfo } from 'mynacard/node';
+
+async function send(r: OidcRequest): Promise<[number, Uint8Array | null]> {
+  const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body ?? undefined }).catch(() => null);
+  return res ? [res.status, new Uint8Array(await res.arrayBuffer())] : [0, null];
+}
+
+export async function signDocument(issuer: string, keyPem: string, encPem: string, document: Uint8Array, callbackUrl: () => Promise<string>): Promise<FourInfo | null> {
+  const now = () => Math.floor(Date.now() / 1000);
+  const rp = new OidcBackend({ issuer, clientId: 'RP1', redirectUri: 'https://rp.example/cb', keyPkcs8: keyPem, encKeyPkcs8: encPem, signTransactionsEndpoint: `${issuer}/sign` });
+  const kid: string | undefined = rp.publicJwks().keys[0]?.kid;
+  const opening = rp.openSign({ document });
+  let opened: SignOpenStep = { opened: false };
+  while (!opened.opened) opened = opening.receive(rp, ...(await send(opening.request(rp, now()))));
+  const start: Authorization = rp.authorize({ claims: ['name'], signTransactionId: opened.id }, now());
+  const flow = rp.start(start.pending, await callbackUrl(), now());
+  let step: LoginStep = { done: false };
+  while (!step.done) step = flow.receive(rp, ...(await send(flow.request(rp, now()))), now());
+  const signed: SignedDocument = rp.finishSign(opened.transaction, ...(await send(rp.signResultRequest(opened.transaction, flow))), { anchors: [] });
+  return kid && step.subject ? signed.signer.fourInfo : null;
+}
