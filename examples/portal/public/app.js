@@ -48,8 +48,16 @@ const t = (k) => T[lang][k];
 const $ = (id) => document.getElementById(id);
 let card = null;
 
+/** Texts made from state (tries, results, errors): re-rendered when the language changes. */
+const rendered = new Map();
+function show(id, render) {
+  rendered.set(id, render);
+  $(id).textContent = render();
+}
+
 function applyLanguage() {
   document.documentElement.lang = lang;
+  for (const [id, render] of rendered) $(id).textContent = render();
   for (const el of document.querySelectorAll('[data-i18n]')) {
     const v = t(el.dataset.i18n);
     if (typeof v === 'string') el.textContent = v;
@@ -70,10 +78,9 @@ function step(name) {
 
 function showError(e) {
   const el = $('error');
-  if (!e) { el.hidden = true; el.textContent = ''; return; }
+  if (!e) { el.hidden = true; show('error', () => ''); return; }
   const code = e.code ?? 'TRANSPORT';
-  const message = (lang === 'ja' ? e.messageJa : e.messageEn) ?? errorMessage(code, lang) ?? String(e.message ?? e);
-  el.textContent = `${message} [${code}]`;
+  show('error', () => `${(lang === 'ja' ? e.messageJa : e.messageEn) ?? errorMessage(code, lang) ?? String(e.message ?? e)} [${code}]`);
   el.hidden = false;
 }
 
@@ -132,7 +139,8 @@ const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 async function afterConnect() {
   step('pin');
-  $('triesBefore').textContent = triesText(await card.pinState('jpki_auth'));
+  const before = await card.pinState('jpki_auth');
+  show('triesBefore', () => triesText(before));
   pinPad($('authPad'), 'auth', login);
 }
 
@@ -142,7 +150,8 @@ async function login(pin) {
   try {
     auth = await card.authenticate(pin, unb64(challenge), { onProgress });
   } finally {
-    $('triesBefore').textContent = triesText(await card.pinState('jpki_auth').catch(() => null));
+    const now = await card.pinState('jpki_auth').catch(() => null);
+    show('triesBefore', () => triesText(now));
   }
   const r = await fetch('/api/login', {
     method: 'POST', headers: { 'content-type': 'application/json' },
@@ -152,9 +161,9 @@ async function login(pin) {
   if (!r.ok) throw result;
   step('login');
   $('authPad').hidden = true; // done with the PIN: no second try from this pad
-  $('loginResult').textContent = t('loggedIn')(result.subject);
+  show('loginResult', () => t('loggedIn')(result.subject));
   const after = await card.pinState('jpki_auth');
-  $('triesAfter').textContent = after.state === 'remaining' ? t('triesAfter')(after.remaining) : triesText(after);
+  show('triesAfter', () => (after.state === 'remaining' ? t('triesAfter')(after.remaining) : triesText(after)));
 }
 
 async function readInfo(pin) {
@@ -165,7 +174,7 @@ function showFourInfo(info) {
   $('fiName').textContent = info.name;
   $('fiAddress').textContent = info.address;
   $('fiBirth').textContent = info.birthDate;
-  $('fiSex').textContent = T[lang].sexes[info.sex] ?? info.sex;
+  show('fiSex', () => T[lang].sexes[info.sex] ?? info.sex);
   $('fourInfo').hidden = false;
 }
 
@@ -197,7 +206,7 @@ async function main() {
         // The provider asked for consent and read the card: show what came back.
         step('info');
         for (const id of ['pin', 'reader', 'consentLabel', 'assistHelp', 'assistPad']) $(id).hidden = true;
-        $('loginResult').textContent = t('loggedIn')(result.subject);
+        show('loginResult', () => t('loggedIn')(result.subject));
         if (result.fourInfo) showFourInfo(result.fourInfo);
       } catch (e) { showError(e); }
     };

@@ -87,6 +87,11 @@ test('a resident logs in with the virtual card and reads 基本4情報 after con
   // English.
   await page.click('button[data-lang="en"]');
   assert.equal(await page.textContent('h1'), 'Log in with your My Number Card');
+  // Texts made from state follow the switch too: no Japanese left in them.
+  assert.equal(await page.textContent('#triesBefore'), '(3 tries left)');
+  assert.match(await page.textContent('#loginResult'), /^Identity confirmed \(/);
+  assert.equal(await page.textContent('#triesAfter'), 'PIN tries left: 3');
+  assert.equal(await page.textContent('#fiSex'), 'Male');
   await shot(page, '6-english');
   assert.deepEqual(errors, []);
   await context.close();
