@@ -7,11 +7,12 @@
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-# `setup.sh --demo`: only what the CLI demo needs to build (it links libpcsclite).
+# `setup.sh --demo`: only what the demo needs: the CLI links libpcsclite; the stand-in provider
+# of the hand-off part checks certificates with OpenSSL.
 DEMO_ONLY=0
 [[ ${1:-} == --demo ]] && DEMO_ONLY=1
 if ((DEMO_ONLY)); then
-    PACKAGES=(libpcsclite-dev pkg-config)
+    PACKAGES=(libpcsclite-dev pkg-config openssl)
 else
     PACKAGES=(pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools pkg-config openssl
               rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver fonts-ipafont-gothic)
