@@ -11,7 +11,9 @@ import uniffi.mynacard_mobile.LoginStep
 import uniffi.mynacard_mobile.MynaException
 import uniffi.mynacard_mobile.OidcBackend
 import uniffi.mynacard_mobile.OidcClientConfig
+import uniffi.mynacard_mobile.OidcHttpRequest
 import uniffi.mynacard_mobile.OidcLogin
+import uniffi.mynacard_mobile.SignOpenStep
 import uniffi.mynacard_mobile.TestCard
 import uniffi.mynacard_mobile.connectBlocking
 import uniffi.mynacard_mobile.oidcCallbackState
@@ -23,6 +25,8 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.security.KeyPairGenerator
+import java.security.Signature
+import java.security.cert.CertificateFactory
 import java.security.spec.ECGenParameterSpec
 import java.util.Base64
 import kotlin.test.AfterTest
@@ -98,8 +102,16 @@ class OidcTest {
     private lateinit var rp: OidcBackend
     private val http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
 
+    /** The RSA key the 署名API result is encrypted to (PKCS#8 DER). */
+    private val encKey: ByteArray = KeyPairGenerator.getInstance("RSA").apply { initialize(2048) }
+        .generateKeyPair().private.encoded
+
     private fun backend(key: ByteArray, discovery: ByteArray?, issuer: String) = OidcBackend(
-        OidcClientConfig(issuer, discovery, CLIENT, REDIRECT, key, "rp-kt", false),
+        OidcClientConfig(
+            issuer, discovery, CLIENT, REDIRECT, key, "rp-kt", false,
+            signTransactionsEndpoint = issuer.substringBefore("/api/") + "/api/sign-transactions",
+            encKeyPkcs8 = encKey,
+        ),
     )
 
     @BeforeTest
@@ -130,9 +142,8 @@ class OidcTest {
         provider.waitFor()
     }
 
-    /** The backend's HTTP: the core's request as it is; null when the network failed. */
-    private fun send(login: OidcLogin): LoginStep {
-        val request = login.request(now())
+    /** The backend's HTTP: the core's request as it is; status 0 and no body when the network failed. */
+    private fun exchange(request: OidcHttpRequest): Pair<UShort, ByteArray?> {
         val builder = HttpRequest.newBuilder(URI(request.url))
         request.headers.forEach { (name, value) -> builder.header(name, value) }
         builder.method(
@@ -140,7 +151,12 @@ class OidcTest {
             request.body?.let { HttpRequest.BodyPublishers.ofByteArray(it) } ?: HttpRequest.BodyPublishers.noBody(),
         )
         val response = runCatching { http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray()) }.getOrNull()
-        return login.receive(response?.statusCode()?.toUShort() ?: 0u, response?.body(), now())
+        return (response?.statusCode()?.toUShort() ?: 0u) to response?.body()
+    }
+
+    private fun send(login: OidcLogin): LoginStep {
+        val (status, body) = exchange(login.request(now()))
+        return login.receive(status, body, now())
     }
 
     private fun finish(login: OidcLogin): LoginResult {
@@ -173,6 +189,38 @@ class OidcTest {
         val other = rp.authorize(AuthorizeRequest(emptyList(), null, null), now())
         val wrong = assertFailsWith<MynaException.Failed> { rp.start(other.pending, callback, now()) }
         assertEquals("OIDC_STATE_MISMATCH", wrong.code)
+    }
+
+    @Test
+    fun signADocumentThroughTheSignApi() {
+        val document = "電子申請書 2026".toByteArray()
+        val opening = rp.openSign(document)
+        var step: SignOpenStep = SignOpenStep.Continue
+        repeat(3) {
+            if (step is SignOpenStep.Opened) return@repeat
+            val (status, body) = exchange(opening.request(rp, now()))
+            step = opening.receive(rp, status, body)
+        }
+        val opened = step as SignOpenStep.Opened
+        val start = rp.authorize(AuthorizeRequest(emptyList(), null, opened.id), now())
+        val login = rp.start(start.pending, Resident("hanako", "5678").logIn(start.url), now())
+        finish(login)
+        val (status, body) = exchange(rp.signResultRequest(opened.transaction, login))
+        val signCa = File("../../tests/virtual-card/pki/sign-ca.crt.der").readBytes()
+        val signed = rp.finishSign(opened.transaction, status, body, listOf(signCa), emptyList(), now())
+        assertEquals("佐藤　花子", signed.fourInfo!!.name)
+        // The JDK agrees: SHA256withRSA over the document with the returned certificate's key.
+        val certificate = CertificateFactory.getInstance("X.509")
+            .generateCertificate(signed.certificate.inputStream())
+        val verifier = Signature.getInstance("SHA256withRSA")
+        verifier.initVerify(certificate.publicKey)
+        verifier.update(document)
+        assertTrue(verifier.verify(signed.signature))
+        // The result is handed out once: a second fetch ends in a typed error, no signature.
+        val (again, againBody) = exchange(rp.signResultRequest(opened.transaction, login))
+        assertFailsWith<MynaException.Failed> {
+            rp.finishSign(opened.transaction, again, againBody, listOf(signCa), emptyList(), now())
+        }
     }
 
     @Test
