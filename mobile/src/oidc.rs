@@ -23,9 +23,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Claim, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
-    LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
-    SignOpening, SignTransaction, SigningKey, Step, callback_state,
+    Claim, ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
+    LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest, SignOpening,
+    SignTransaction, SigningKey, Step, callback_state,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
 use mynacard_core::{Error, JpkiCertificate, UnixTime};
@@ -262,7 +262,7 @@ impl OidcBackend {
         for crl in &crls {
             rp.add_crl(crl, now)?;
         }
-        let outcome = outcome(status, &body);
+        let outcome = HttpResponse::received(status, body.as_deref());
         let signed = tx.finish(&self.client, outcome, enc_key, &rp, now)?;
         Ok(SignedDocument {
             signature: signed.signature,
@@ -343,7 +343,10 @@ impl OidcSignOpening {
     ) -> Result<SignOpenStep, MynaError> {
         let mut guard = self.opening.lock().map_err(|_| ended())?;
         let opening = guard.take().ok_or_else(ended)?;
-        match opening.receive(&backend.client, outcome(status, &body))? {
+        match opening.receive(
+            &backend.client,
+            HttpResponse::received(status, body.as_deref()),
+        )? {
             OpenStep::Continue(next) => {
                 *guard = Some(next);
                 Ok(SignOpenStep::Continue)
@@ -363,12 +366,6 @@ fn request_record(request: &HttpRequest) -> OidcHttpRequest {
         headers: request.headers.iter().cloned().collect(),
         body: request.body.as_deref().map(<[u8]>::to_vec),
     }
-}
-
-fn outcome(status: u16, body: &Option<Vec<u8>>) -> Result<HttpResponse<'_>, HttpFailed> {
-    body.as_deref()
-        .map(|body| HttpResponse { status, body })
-        .ok_or(HttpFailed)
 }
 
 fn ended() -> MynaError {
@@ -398,7 +395,7 @@ impl OidcLogin {
         let now = unix(now)?;
         let mut guard = self.flow.lock().map_err(|_| ended())?;
         let flow = guard.take().ok_or_else(ended)?;
-        let outcome = outcome(status, &body);
+        let outcome = HttpResponse::received(status, body.as_deref());
         let mut jwks = self.backend.jwks.lock().map_err(|_| ended())?;
         match flow.receive(&self.backend.client, &mut jwks, outcome, now)? {
             Step::Continue(next) => {

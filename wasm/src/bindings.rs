@@ -89,17 +89,7 @@ pub async fn sleep(ms: u32) {
     let _ = wasm_bindgen_futures::JsFuture::from(timer(ms, JsValue::UNDEFINED)).await;
 }
 
-/// `obj[key]`, undefined when `obj` is not an object.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    if !obj.is_object() && !obj.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-pub fn set(obj: &Object, key: &str, value: JsValue) {
-    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &value);
-}
+pub use crate::js::{get, set};
 
 /// `obj[key]` as a whole number in `0..=max`.
 pub fn get_uint(obj: &JsValue, key: &str, max: u32) -> Option<u32> {

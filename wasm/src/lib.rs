@@ -10,6 +10,7 @@
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 mod error;
+mod js;
 #[cfg(target_arch = "wasm32")]
 mod links;
 #[cfg(feature = "oidc")]

@@ -17,15 +17,17 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Claim, ClientAuth, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse,
-    JwksCache, Login, LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin,
-    ProviderMetadata, SignDigest, SignOpening, SignTransaction, SigningKey, Step, callback_state,
+    Claim, ClientAuth, ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login,
+    LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
+    SignOpening, SignTransaction, SigningKey, Step, callback_state,
 };
 use wasm_bindgen::prelude::*;
+
+use crate::js::{four_info_object, get, set};
 
 /// `{ method, url, headers, body }` for the caller's `fetch`.
 fn request_object(request: &HttpRequest) -> Object {
@@ -48,26 +50,12 @@ fn request_object(request: &HttpRequest) -> Object {
     out
 }
 
-fn outcome(status: u16, body: &Option<Vec<u8>>) -> Result<HttpResponse<'_>, HttpFailed> {
-    body.as_deref()
-        .map(|body| HttpResponse { status, body })
-        .ok_or(HttpFailed)
-}
-
 fn err(e: Error) -> JsValue {
     crate::error::to_js(&e)
 }
 
 fn invalid(what: &'static str) -> JsValue {
     err(Error::InvalidArgument { what })
-}
-
-fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(o: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(o, &key.into(), &value);
 }
 
 fn string(o: &JsValue, key: &str) -> Option<String> {
@@ -81,7 +69,7 @@ fn bytes(o: &JsValue, key: &str) -> Option<Vec<u8>> {
 
 /// Seconds since the epoch from a JS number; refuses NaN, negatives and fractions of nonsense.
 fn unix(now: f64) -> Result<UnixTime, JsValue> {
-    if now.is_finite() && now >= 0.0 && now < 1e12 {
+    if (0.0..1e12).contains(&now) {
         Ok(UnixTime(now as u64))
     } else {
         Err(invalid("now must be seconds since 1970"))
@@ -309,7 +297,13 @@ impl OidcBackendJs {
         let at = crate::verify::at(&options).map_err(err)?;
         let rp = crate::verify::relying_party(&options, at).map_err(err)?;
         let signed = tx
-            .finish(&self.client, outcome(status, &body), enc_key, &rp, at)
+            .finish(
+                &self.client,
+                HttpResponse::received(status, body.as_deref()),
+                enc_key,
+                &rp,
+                at,
+            )
             .map_err(err)?;
         let out = Object::new();
         set(
@@ -380,7 +374,7 @@ impl LoginFlowJs {
             .take()
             .ok_or(invalid("the login flow has ended"))?;
         let now = unix(now)?;
-        let outcome = outcome(status, &body);
+        let outcome = HttpResponse::received(status, body.as_deref());
         let mut jwks = backend.jwks.borrow_mut();
         let out = Object::new();
         match flow
@@ -396,12 +390,7 @@ impl LoginFlowJs {
                 set(&out, "done", true.into());
                 set(&out, "subject", login.subject().into());
                 if let Some(info) = login.userinfo.as_ref().and_then(|u| u.four_info()) {
-                    let o = Object::new();
-                    set(&o, "name", info.name.to_marked_string().into());
-                    set(&o, "address", info.address.to_marked_string().into());
-                    set(&o, "birthDate", info.birth_date.to_string().into());
-                    set(&o, "sex", info.sex.code().to_string().into());
-                    set(&out, "fourInfo", o.into());
+                    set(&out, "fourInfo", four_info_object(&info).into());
                 }
             }
         }
@@ -443,7 +432,10 @@ impl SignOpeningJs {
             .ok_or(invalid("the sign opening has ended"))?;
         let out = Object::new();
         match opening
-            .receive(&backend.client, outcome(status, &body))
+            .receive(
+                &backend.client,
+                HttpResponse::received(status, body.as_deref()),
+            )
             .map_err(err)?
         {
             OpenStep::Continue(next) => {

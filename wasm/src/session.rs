@@ -468,13 +468,7 @@ impl MynaCardJs {
         op!(self, options, card, {
             let pin = parsed?;
             let read = card.read_four_info(&pin).await?;
-            let f = &read.four_info;
-            let o = Object::new();
-            set(&o, "name", f.name.to_marked_string().into());
-            set(&o, "address", f.address.to_marked_string().into());
-            set(&o, "birthDate", f.birth_date.to_string().into());
-            set(&o, "sex", f.sex.code().to_string().into());
-            Ok(o.into())
+            Ok(crate::js::four_info_object(&read.four_info).into())
         })
     }
 

@@ -8,6 +8,8 @@ use mynacard_core::verify::{
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use wasm_bindgen::prelude::*;
 
+use crate::js::{four_info_object, set};
+
 fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, Error> {
     let value = Reflect::get(options, &name.into()).map_err(|_| Error::InvalidArgument {
         what: "options must be an object",
@@ -48,10 +50,6 @@ fn byte_list(options: &JsValue, name: &str) -> Result<Option<Vec<Vec<u8>>>, Erro
         .map(Some)
 }
 
-fn set(obj: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(obj, &key.into(), &value);
-}
-
 /// A verification result as JS: `{ subject, serial, notAfter, status, fourInfo }`.
 pub(crate) fn result(v: &Verified) -> Object {
     let out = Object::new();
@@ -67,17 +65,10 @@ pub(crate) fn result(v: &Verified) -> Object {
         }
         .into(),
     );
-    let four = match &v.four_info {
-        Some(f) => {
-            let o = Object::new();
-            set(&o, "name", f.four_info.name.to_marked_string().into());
-            set(&o, "address", f.four_info.address.to_marked_string().into());
-            set(&o, "birthDate", f.four_info.birth_date.to_string().into());
-            set(&o, "sex", f.four_info.sex.code().to_string().into());
-            o.into()
-        }
-        None => JsValue::NULL,
-    };
+    let four = v
+        .four_info
+        .as_ref()
+        .map_or(JsValue::NULL, |f| four_info_object(&f.four_info).into());
     set(&out, "fourInfo", four);
     out
 }

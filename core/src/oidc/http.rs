@@ -140,6 +140,15 @@ pub struct HttpFailed;
 /// What the caller reports back for one request.
 pub type HttpOutcome<'a> = Result<HttpResponse<'a>, HttpFailed>;
 
+impl<'a> HttpResponse<'a> {
+    /// The outcome as a foreign HTTP client reports it across a binding: the status and the
+    /// body, or no body when the request failed on the network.
+    pub fn received(status: u16, body: Option<&'a [u8]>) -> HttpOutcome<'a> {
+        body.map(|body| HttpResponse { status, body })
+            .ok_or(HttpFailed)
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct OAuthError {
     error: String,
