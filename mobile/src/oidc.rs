@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Claim, ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
+    ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
     LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest, SignOpening,
     SignTransaction, SigningKey, Step, callback_state,
 };
@@ -128,13 +128,8 @@ fn unix(now: u64) -> Result<UnixTime, MynaError> {
 impl OidcBackend {
     #[uniffi::constructor]
     pub fn new(config: OidcClientConfig) -> Result<Arc<Self>, MynaError> {
-        let mut provider = match &config.discovery {
-            Some(body) => ProviderMetadata::from_discovery(
-                &config.issuer,
-                Ok(HttpResponse { status: 200, body }),
-            ),
-            None => ProviderMetadata::keycloak_layout(&config.issuer),
-        }?;
+        let mut provider =
+            ProviderMetadata::from_discovery_body(&config.issuer, config.discovery.as_deref())?;
         if let Some(endpoint) = config.sign_transactions_endpoint {
             provider.sign_transactions_endpoint = Some(endpoint);
         }
@@ -160,15 +155,8 @@ impl OidcBackend {
         request: AuthorizeRequest,
         now: u64,
     ) -> Result<Authorization, MynaError> {
-        let mut login = LoginRequest::authenticate();
-        for name in &request.claims {
-            let claim = Claim::from_scope(name).ok_or(Error::InvalidArgument {
-                what: "claims are name, address, birthdate, gender",
-            })?;
-            if !login.claims.contains(&claim) {
-                login.claims.push(claim);
-            }
-        }
+        let mut login = LoginRequest::authenticate()
+            .with_claim_scopes(request.claims.iter().map(String::as_str))?;
         login.acr_values = request.acr_values;
         login.sign_transaction_id = request.sign_transaction_id;
         let (pending, url) = self.client.authorize(&login, unix(now)?)?;

@@ -21,7 +21,7 @@ use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Claim, ClientAuth, ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login,
+    ClientAuth, ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login,
     LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
     SignOpening, SignTransaction, SigningKey, Step, callback_state,
 };
@@ -135,17 +135,9 @@ impl OidcBackendJs {
         #[wasm_bindgen(unchecked_param_type = "OidcBackendConfig")] config: JsValue,
     ) -> Result<OidcBackendJs, JsValue> {
         let issuer = string(&config, "issuer").ok_or(invalid("issuer is required"))?;
-        let provider = match bytes(&config, "discovery") {
-            Some(body) => ProviderMetadata::from_discovery(
-                &issuer,
-                Ok(HttpResponse {
-                    status: 200,
-                    body: &body,
-                }),
-            ),
-            None => ProviderMetadata::keycloak_layout(&issuer),
-        }
-        .map_err(err)?;
+        let provider =
+            ProviderMetadata::from_discovery_body(&issuer, bytes(&config, "discovery").as_deref())
+                .map_err(err)?;
         let client_id = string(&config, "clientId").ok_or(invalid("clientId is required"))?;
         let redirect_uri =
             string(&config, "redirectUri").ok_or(invalid("redirectUri is required"))?;
@@ -206,19 +198,18 @@ impl OidcBackendJs {
         #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] request: JsValue,
         now: f64,
     ) -> Result<Object, JsValue> {
-        let mut login = LoginRequest::authenticate();
-        if let Some(list) = get(&request, "claims").dyn_ref::<Array>() {
-            for c in list.iter() {
-                let claim = c
-                    .as_string()
-                    .as_deref()
-                    .and_then(Claim::from_scope)
-                    .ok_or(invalid("claims are name, address, birthdate, gender"))?;
-                if !login.claims.contains(&claim) {
-                    login.claims.push(claim);
-                }
-            }
-        }
+        // A non-string entry becomes "", which names no claim: the same refusal.
+        let names: Vec<String> = get(&request, "claims")
+            .dyn_ref::<Array>()
+            .map(|list| {
+                list.iter()
+                    .map(|c| c.as_string().unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut login = LoginRequest::authenticate()
+            .with_claim_scopes(names.iter().map(String::as_str))
+            .map_err(err)?;
         login.acr_values = string(&request, "acrValues");
         login.sign_transaction_id = string(&request, "signTransactionId");
         let (pending, url) = self.client.authorize(&login, unix(now)?).map_err(err)?;

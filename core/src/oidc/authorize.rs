@@ -57,6 +57,23 @@ pub struct LoginRequest {
 }
 
 impl LoginRequest {
+    /// Adds 基本4情報 parts by their scope names (`name`, `address`, `birthdate`, `gender`),
+    /// each once: the form the faces receive them in from their callers.
+    pub fn with_claim_scopes<'a>(
+        mut self,
+        scopes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<LoginRequest, Error> {
+        for scope in scopes {
+            let claim = Claim::from_scope(scope).ok_or(Error::InvalidArgument {
+                what: "claims are name, address, birthdate, gender",
+            })?;
+            if !self.claims.contains(&claim) {
+                self.claims.push(claim);
+            }
+        }
+        Ok(self)
+    }
+
     /// 認証: who is this (scope `openid`).
     pub fn authenticate() -> LoginRequest {
         LoginRequest::default()

@@ -90,6 +90,21 @@ impl ProviderMetadata {
         )))
     }
 
+    /// Metadata from the body of `issuer/.well-known/openid-configuration` as the caller
+    /// fetched it, or the Keycloak-style layout under `issuer` when there is none.
+    pub fn from_discovery_body(
+        issuer: &str,
+        body: Option<&[u8]>,
+    ) -> Result<ProviderMetadata, Error> {
+        match body {
+            Some(body) => ProviderMetadata::from_discovery(
+                issuer,
+                Ok(super::http::HttpResponse { status: 200, body }),
+            ),
+            None => ProviderMetadata::keycloak_layout(issuer),
+        }
+    }
+
     /// Metadata from a discovery response. Its `issuer` must equal `expected_issuer` exactly
     /// (OIDC Discovery §4.3); every endpoint must be https.
     pub fn from_discovery(

@@ -1259,3 +1259,19 @@ fn key_files_in_pkcs8_der_or_pem_and_their_public_jwk() {
         ));
     }
 }
+
+#[test]
+fn claims_by_scope_name_each_once() {
+    let request = LoginRequest::authenticate()
+        .with_claim_scopes(["name", "birthdate", "name"])
+        .unwrap();
+    assert_eq!(request.claims, vec![Claim::Name, Claim::Birthdate]);
+    assert!(matches!(
+        LoginRequest::authenticate().with_claim_scopes(["name", "my_number"]),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        LoginRequest::authenticate().with_claim_scopes([""]),
+        Err(Error::InvalidArgument { .. })
+    ));
+}

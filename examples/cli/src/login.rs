@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mynacard_core::oidc::{
-    Claim, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
+    ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
     LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening,
     SigningKey, Step,
 };
@@ -97,14 +97,8 @@ fn read_enc_key(path: &PathBuf) -> Result<EncryptionKey, Error> {
 }
 
 fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
-    let mut request = LoginRequest::authenticate();
-    for name in claims {
-        let claim = Claim::from_scope(name)
-            .ok_or(invalid("claims are name, address, birthdate, gender"))?;
-        if !request.claims.contains(&claim) {
-            request.claims.push(claim);
-        }
-    }
+    let mut request =
+        LoginRequest::authenticate().with_claim_scopes(claims.iter().map(String::as_str))?;
     request.acr_values = acr_values.map(str::to_string);
     Ok(request)
 }
