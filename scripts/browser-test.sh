@@ -18,10 +18,9 @@ fi
 (cd npm && npm ci --no-audit --no-fund --loglevel=error)
 scripts/wasm-build.sh
 WASM_CRATE=mynacard-virtual-usb-wasm WASM_OUT=target/browser-test/virtual-usb scripts/wasm-build.sh
-node --test npm/test/browser/run.mjs
-if [ -x npm/test/consumer/check.sh ]; then
-    npm/test/consumer/check.sh
-fi
+node --test --test-timeout=300000 npm/test/browser/run.mjs
+# Run by bash, so a lost exec bit cannot skip the type-check.
+bash npm/test/consumer/check.sh
 # The packed tarball in a vendor's project: Vite and webpack build it with no configuration,
 # and the pages run in Chromium.
-node --test npm/test/bundlers/check.test.mjs
+node --test --test-timeout=600000 npm/test/bundlers/check.test.mjs

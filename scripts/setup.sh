@@ -63,6 +63,13 @@ if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
     echo "setup: installing cargo-deny $CARGO_DENY_VERSION (a few minutes, once)" >&2
     cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION"
 fi
+# cargo-nextest runs the Rust tests with a deadline per test (.config/nextest.toml): a hung
+# test is killed and reported with its output, and a retried test is shown as FLAKY.
+CARGO_NEXTEST_VERSION=0.9.151
+if ! cargo nextest --version 2>/dev/null | grep -q "cargo-nextest $CARGO_NEXTEST_VERSION"; then
+    echo "setup: installing cargo-nextest $CARGO_NEXTEST_VERSION (a few minutes, once)" >&2
+    cargo install --quiet --locked cargo-nextest --no-default-features --features default-no-update --version "$CARGO_NEXTEST_VERSION"
+fi
 command -v node >/dev/null || { echo "setup: node (20+) is required for the Node tests" >&2; exit 1; }
 command -v mvn >/dev/null && command -v java >/dev/null || {
     echo "setup: installing Maven and a JDK for the Kotlin tests" >&2

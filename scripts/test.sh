@@ -5,45 +5,78 @@
 # with OpenSSL's responder, CMS checked by openssl cms), the OIDC client against the stand-in
 # provider, the browser face and the portal in headless Chromium, the uniffi bindings from Python
 # and Kotlin (Swift parsed), short fuzz runs, and the offline dependency audit.
+#
+# Nothing here can hang (docs/testing.md): every step has an outer time limit (below), every
+# Rust test has a deadline under cargo-nextest (.config/nextest.toml), and every program a test
+# starts runs under a deadline of its own (tests/harness). A step that runs out of time ends the
+# run with its name and limit; the whole run is also bounded by TEST_BUDGET_MINUTES (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n== %s\n' "$*" >&2; }
+# The setup step has its own limit; the budget covers the test steps after it.
+budget_end=$((SECONDS + 24 * 3600))
 
-step "build (native, all targets)"
-cargo build --locked --workspace --all-targets
+# step LIMIT_MINUTES DESCRIPTION -- COMMAND...: runs COMMAND under `timeout` (its whole process
+# group: SIGTERM, SIGKILL 30 s later), within what is left of the run's budget.
+step() {
+    local limit=$(($1 * 60)) what=$2
+    shift 3
+    local left=$((budget_end - SECONDS))
+    ((left < limit)) && limit=$left
+    if ((limit <= 0)); then
+        printf '\n== TIME: the test budget (%s min) is spent before: %s\n' "${TEST_BUDGET_MINUTES:-60}" "$what" >&2
+        exit 124
+    fi
+    printf '\n== %s  (limit %ss)\n' "$what" "$limit" >&2
+    local start=$SECONDS rc=0
+    timeout --kill-after=30s "${limit}s" "$@" || rc=$?
+    if ((rc == 124 || rc == 137)); then
+        printf '\n== TIME: "%s" did not finish within %ss and was stopped (command: %s)\n' \
+            "$what" "$limit" "$*" >&2
+        # A killed test leaves no pcscd of ours behind (they use private config folders).
+        pkill -TERM -f 'pcscd .*--config /tmp/mynacard-pcscd-' 2>/dev/null || true
+        exit 124
+    elif ((rc != 0)); then
+        printf '\n== FAILED (exit %s): %s\n' "$rc" "$what" >&2
+        exit "$rc"
+    fi
+    printf '== done in %ss: %s\n' "$((SECONDS - start))" "$what" >&2
+}
 
-step "tests: unit, virtual card, in-process, pcscd + vpcd, OpenSC, CLI"
-cargo test --locked --workspace --all-targets --no-fail-fast
+step 60 "setup: install what the tests need (idempotent; the one-time cargo installs take a while)" -- scripts/setup.sh
+budget_end=$((SECONDS + ${TEST_BUDGET_MINUTES:-60} * 60))
 
-step "doctests"
-cargo test --locked --workspace --doc
+step 25 "build (native, all targets)" -- cargo build --locked --workspace --all-targets
 
-step "wasm-bindgen-test in headless Chromium: the core as wasm32 (sessions, RSA, RC-S380 driver, OIDC)"
-scripts/wasm-browser-test.sh
+step 25 "tests (cargo-nextest, a deadline per test): unit, virtual card, in-process, pcscd + vpcd, OpenSC, jpki-cli, CLI, harness" -- \
+    cargo nextest run --locked --workspace --all-targets --no-fail-fast --no-tests=fail
 
-step "browser face in headless Chromium: wasm builds, RC-S380/RC-S300/CCID over a WebUSB double, npm pack + tsc"
-scripts/browser-test.sh
+step 10 "doctests" -- cargo test --locked --workspace --doc
 
-step "uniffi: Python bindings drive a session over a Python transport; Kotlin/Swift generated"
-mobile/tests/run-python.sh
+step 20 "wasm-bindgen-test in headless Chromium: the core as wasm32 (sessions, RSA, RC-S380 driver, OIDC)" -- \
+    scripts/wasm-browser-test.sh
 
-step "uniffi: Kotlin bindings on the JVM (Maven, JNA, coroutines) over a Kotlin transport"
-mobile/tests/run-kotlin.sh
+step 25 "browser face in headless Chromium: wasm builds, RC-S380/RC-S300/CCID over a WebUSB double, npm pack + tsc" -- \
+    scripts/browser-test.sh
 
-step "fuzzing: every parser for a few seconds from the committed corpus (tests/fuzz)"
-tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
+step 10 "uniffi: Python bindings drive a session over a Python transport; Kotlin/Swift generated" -- \
+    mobile/tests/run-python.sh
 
-step "dependency audit (offline): licences and duplicate versions (deny.toml)"
+step 15 "uniffi: Kotlin bindings on the JVM (Maven, JNA, coroutines) over a Kotlin transport" -- \
+    mobile/tests/run-kotlin.sh
+
+step 20 "fuzzing: every parser for a few seconds from the committed corpus (tests/fuzz)" -- \
+    tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
+
 # cargo-deny reads every package of the lock file, for all targets (e.g. tokio, an optional
 # dependency of wasm-bindgen-futures on emscripten): fetch them first.
-cargo fetch --locked --quiet
-cargo deny --offline --log-level error check licenses bans
+step 5 "dependency audit (offline): fetch the lock file's packages" -- cargo fetch --locked --quiet
+step 5 "dependency audit (offline): licences and duplicate versions (deny.toml)" -- \
+    cargo deny --offline --log-level error check licenses bans
 
-step "Node: verify() on material from the virtual card; OidcBackend against the stand-in provider"
-MYNACARD_BIN="$PWD/target/debug/mynacard" node --test npm/test/*.test.mjs
+step 10 "Node: verify() on material from the virtual card; OidcBackend against the stand-in provider" -- \
+    env MYNACARD_BIN="$PWD/target/debug/mynacard" node --test --test-timeout=300000 npm/test/*.test.mjs
 
-step "the portal example end to end in Chromium (screenshots in target/portal-artifacts/)"
-node --test examples/portal/test/portal.test.mjs
+step 10 "the portal example end to end in Chromium (screenshots in target/portal-artifacts/)" -- \
+    node --test --test-timeout=300000 examples/portal/test/portal.test.mjs

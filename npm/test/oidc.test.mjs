@@ -5,16 +5,13 @@
 // callbacks fail with typed errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createInterface } from 'node:readline';
+import { run, startProvider, residentSigns } from '../../tests/harness/node.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const providerDir = join(root, 'tests', 'oidc-provider');
 const sdk = await import(pathToFileURL(process.env.MYNACARD_NODE_SDK ?? join(root, 'npm', 'node.js')).href);
 const { OidcBackend } = sdk;
 const REDIRECT = 'http://127.0.0.1:9/callback'; // never contacted: the test reads the redirect
@@ -30,21 +27,14 @@ const encJwk = { ...enc.publicKey.export({ format: 'jwk' }), kid: 'enc', alg: 'R
 
 let provider, issuer;
 before(async () => {
-  if (!existsSync(join(providerDir, 'node_modules', 'oidc-provider'))) {
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: providerDir, stdio: 'ignore' });
-  }
   const clients = [{
     client_id: 'PORTAL0001', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt',
     token_endpoint_auth_signing_alg: 'RS256', id_token_signed_response_alg: 'RS256', jwks: { keys: [jwk, encJwk] },
   }];
-  provider = spawn('node', ['server.mjs', '0'], { cwd: providerDir, env: { ...process.env, OIDC_DEV_CLIENTS: JSON.stringify(clients) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise((ok, fail) => {
-    createInterface({ input: provider.stdout }).once('line', ok);
-    provider.once('exit', () => fail(new Error('the provider exited')));
-  });
-  issuer = JSON.parse(line).issuer;
+  provider = await startProvider(clients);
+  issuer = provider.issuer;
 });
-after(() => provider?.kill());
+after(() => provider?.stop());
 
 /** A browser's part: follows the provider's redirects (cookies kept) and logs the resident in
  * at the provider's login page when it asks, until the redirect to the relying party. */
@@ -69,14 +59,7 @@ async function residentLogsIn(url, persona = 'hanako') {
     try { page = JSON.parse(body); } catch { throw new Error(`provider page without a next step: ${res.status} ${body.slice(0, 200)}`); }
     if (!page.challenge) throw new Error(`provider answered ${res.status}: ${body.slice(0, 200)}`);
     // The provider's login screen: sign its challenge with the resident's (virtual) card.
-    const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
-    const challengeHex = Buffer.from(page.challenge, 'base64').toString('hex');
-    const out = execFileSync(bin, ['--virtual', persona, 'auth', '--pin-stdin', '-q', '--challenge', challengeHex], { input: '5678\n', encoding: 'utf8' });
-    const dir = mkdtempSync(join(tmpdir(), 'mynacard-oidc-'));
-    execFileSync(bin, ['--virtual', persona, 'certs', '-q', '--out', dir]);
-    const certificate = readFileSync(join(dir, 'auth.der')).toString('base64');
-    rmSync(dir, { recursive: true, force: true });
-    const signature = Buffer.from(out.match(/^signature: ([0-9a-f]+)$/m)[1], 'hex').toString('base64');
+    const { certificate, signature } = residentSigns(Buffer.from(page.challenge, 'base64').toString('hex'), persona);
     const post = await fetch(new URL(page.action ?? `${new URL(url).pathname}/login`, url), {
       method: 'POST', redirect: 'manual',
       headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
@@ -188,7 +171,7 @@ test('key files as PEM or DER, RSA or P-256; publicJwks() is the public half Nod
 
 test("the page-side hand-off module's messages are the core's (mynacard error-codes)", () => {
   const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
-  const table = new Map(execFileSync(bin, ['error-codes'], { encoding: 'utf8' }).trim().split('\n')
+  const table = new Map(run(bin, ['error-codes']).trim().split('\n')
     .map((line) => line.split('\t')).map(([code, en, ja]) => [code, [en, ja]]));
   const source = readFileSync(join(root, 'npm', 'handoff.js'), 'utf8');
   const own = [...source.matchAll(/^ {2}([A-Z_]+): \['([^']*)', '([^']*)'\],$/gm)];

@@ -2,7 +2,7 @@
 // Run by scripts/test.sh after scripts/wasm-build.sh: node --test npm/test/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { run } from '../../tests/harness/node.mjs';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -13,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
 const pki = join(root, 'tests', 'virtual-card', 'pki');
 const file = (name) => new Uint8Array(readFileSync(join(pki, name)));
-const cli = (args, input = '') => execFileSync(bin, args, { input, encoding: 'utf8' });
+const cli = (args, input = '') => run(bin, args, { input });
 const hex = (s) => new Uint8Array(Buffer.from(s, 'hex'));
 // 2026-06-01, inside the test certificates' and CRLs' validity.
 const at = 1780272000;

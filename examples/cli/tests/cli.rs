@@ -1,7 +1,6 @@
 //! The `mynacard` command as a user runs it, on the in-process virtual card.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 struct Run {
     code: i32,
@@ -10,20 +9,12 @@ struct Run {
 }
 
 fn mynacard(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mynacard"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mynacard runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = harness::run(
+        Command::new(env!("CARGO_BIN_EXE_mynacard")).args(args),
+        Some(stdin.as_bytes()),
+        harness::SHORT,
+    )
+    .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -3,9 +3,8 @@
 //! resident logging in on the stand-in's screen with that virtual card. Needs Node ≥ 20.19
 //! (the provider; `npm ci` runs on first use).
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use mynacard_oidc_dev::Provider;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
@@ -20,12 +19,15 @@ struct Run {
 }
 
 fn mynacard(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_mynacard"))
-        .args(args)
-        // No system browser may open during tests.
-        .env("PATH", "/nonexistent")
-        .output()
-        .expect("mynacard runs");
+    let out = harness::run(
+        Command::new(env!("CARGO_BIN_EXE_mynacard"))
+            .args(args)
+            // No system browser may open during tests.
+            .env("PATH", "/nonexistent"),
+        None,
+        harness::MEDIUM,
+    )
+    .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -46,20 +48,21 @@ fn key_file(name: &str, seed: u8) -> PathBuf {
 fn rsa_key_file(name: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     if !path.exists() {
-        let status = Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-            ])
-            .arg(&path)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        harness::run_ok(
+            Command::new("openssl")
+                .args([
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                    "-out",
+                ])
+                .arg(&path),
+            None,
+            harness::SHORT,
+        )
+        .unwrap();
     }
     path
 }
@@ -205,8 +208,8 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     let cert = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/virtual-card/pki/hanako-sign.crt.der");
     let public = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hanako-sign.pub.pem");
-    let pem = Command::new("openssl")
-        .args([
+    let pem = harness::run_ok(
+        Command::new("openssl").args([
             "x509",
             "-inform",
             "DER",
@@ -214,12 +217,14 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
             s(&cert),
             "-pubkey",
             "-noout",
-        ])
-        .output()
-        .unwrap();
+        ]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
     std::fs::write(&public, pem.stdout).unwrap();
-    let check = Command::new("openssl")
-        .args([
+    harness::run_ok(
+        Command::new("openssl").args([
             "dgst",
             "-sha256",
             "-verify",
@@ -227,14 +232,11 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
             "-signature",
             s(&signature),
             s(&document),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+        ]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
     // The real JPKI CAs do not trust the test PKI: the result is refused, not printed.
     let r = hanako_signs(&enc_key, &["-q"]);
     assert_eq!(r.code, 2);
@@ -261,35 +263,39 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     // The human path: the CLI prints the URL and waits; a browser (here the test's resident)
     // opens it and lands on the loopback callback. A stray request with another state is
     // turned away first and the wait goes on.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mynacard"))
-        .args(with(&[
-            "--key",
-            s(&key),
-            "--claims",
-            "name",
-            "--timeout",
-            "60",
-        ]))
-        .env("PATH", "/nonexistent")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut cli = harness::Server::spawn(
+        Command::new(env!("CARGO_BIN_EXE_mynacard"))
+            .args(with(&[
+                "--key",
+                s(&key),
+                "--claims",
+                "name",
+                "--timeout",
+                "60",
+            ]))
+            .env("PATH", "/nonexistent"),
+    )
+    .unwrap();
+    let (url, redirect) = cli
+        .wait_for("printing the URL and the redirect it waits for", harness::MEDIUM, |c| {
+            let err = c.stderr();
+            let url = err
+                .lines()
+                .find(|l| l.contains("/protocol/openid-connect/auth?"))?
+                .trim()
+                .to_string();
+            let redirect = err
+                .lines()
+                .find_map(|l| l.strip_prefix("waiting for the redirect to "))?
+                .trim_end_matches(" …")
+                .to_string();
+            Some((url, redirect))
+        })
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let (mut url, mut redirect) = (String::new(), String::new());
-    for line in stderr.by_ref().lines() {
-        let line = line.unwrap();
-        if line.contains("/protocol/openid-connect/auth?") {
-            url = line.trim().to_string();
-        }
-        if let Some(rest) = line.strip_prefix("waiting for the redirect to ") {
-            redirect = rest.trim_end_matches(" …").to_string();
-            break;
-        }
-    }
     assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");
     let stray = ureq::get(format!("{redirect}?code=stolen&state=other"))
         .config()
+        .timeout_global(Some(harness::SHORT))
         .http_status_as_error(false)
         .build()
         .call()
@@ -298,16 +304,20 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     let callback = mynacard_oidc_dev::Resident::new("hanako")
         .log_in(&url, &redirect)
         .unwrap();
-    let landed = ureq::get(&callback).call().unwrap();
+    let landed = ureq::get(&callback)
+        .config()
+        .timeout_global(Some(harness::SHORT))
+        .build()
+        .call()
+        .unwrap();
     assert_eq!(landed.status().as_u16(), 200);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let status = cli.wait(harness::MEDIUM).unwrap();
+    assert!(status.success(), "{status}\n{}", cli.printed());
+    let stdout = cli.stdout();
     assert!(
         stdout.contains("subject:  hanako") && stdout.contains("佐藤　花子"),
         "{stdout}"
     );
-    drop(stderr);
 
     // No browser comes back: the login expires.
     let r = run(with(&["--key", s(&key), "--timeout", "1"]));

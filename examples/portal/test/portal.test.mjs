@@ -4,11 +4,9 @@
 // Needs scripts/browser-test.sh's builds (the SDK and the virtual reader as wasm).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
+import { mkdirSync } from 'node:fs';
+import { startProvider, residentSigns } from '../../../tests/harness/node.mjs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -126,18 +124,14 @@ async function withProvider(fn) {
   const live = await startPortal({});
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'portal-1', alg: 'RS256', use: 'sig' };
-  const providerDir = join(root, 'tests', 'oidc-provider');
-  if (!existsSync(join(providerDir, 'node_modules', 'oidc-provider'))) {
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: providerDir, stdio: 'ignore' });
-  }
   const clients = [{ client_id: 'PORTAL0001', redirect_uris: [live.redirectUri], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', jwks: { keys: [jwk] } }];
-  const provider = spawn('node', ['server.mjs', '0'], { cwd: providerDir, env: { ...process.env, OIDC_DEV_CLIENTS: JSON.stringify(clients) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const provider = await startProvider(clients);
   try {
-    const { issuer } = JSON.parse(await new Promise((ok) => createInterface({ input: provider.stdout }).once('line', ok)));
+    const { issuer } = provider;
     live.configureHandoff({ issuer, clientId: 'PORTAL0001', keyPkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })), keyId: 'portal-1' });
     await fn(live);
   } finally {
-    provider.kill();
+    provider.stop();
     live.server.close();
   }
 }
@@ -147,13 +141,9 @@ async function withProvider(fn) {
 async function residentLogsIn(page) {
   await page.waitForSelector('pre');
   const hex = (await page.textContent('pre')).match(/--challenge ([0-9a-f]+)/)[1];
-  const bin = process.env.MYNACARD_BIN ?? join(root, 'target', 'debug', 'mynacard');
-  const out = execFileSync(bin, ['--virtual', 'hanako', 'auth', '--pin-stdin', '-q', '--challenge', hex], { input: '5678\n', encoding: 'utf8' });
-  const dir = mkdtempSync(join(tmpdir(), 'portal-'));
-  execFileSync(bin, ['--virtual', 'hanako', 'certs', '-q', '--out', dir]);
-  await page.fill('textarea[name=certificate]', readFileSync(join(dir, 'auth.der')).toString('base64'));
-  await page.fill('textarea[name=signature]', Buffer.from(out.match(/^signature: ([0-9a-f]+)$/m)[1], 'hex').toString('base64'));
-  rmSync(dir, { recursive: true, force: true });
+  const { certificate, signature } = residentSigns(hex, 'hanako');
+  await page.fill('textarea[name=certificate]', certificate);
+  await page.fill('textarea[name=signature]', signature);
   await page.click('button');
 }
 

@@ -8,8 +8,10 @@ import base64
 import http.cookiejar
 import json
 import os
+import queue
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -25,6 +27,36 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 PROVIDER = os.path.join(ROOT, "tests", "oidc-provider")
 REDIRECT = "https://rp.example/callback"
 PINS = {"taro": "1234", "hanako": "5678"}
+# Every program these tests start ends within this many seconds or fails the test.
+DEADLINE = 60
+
+
+def run(args, **kwargs):
+    """A program to completion within DEADLINE (subprocess kills it on expiry and raises)."""
+    return subprocess.run(args, timeout=DEADLINE, **kwargs)
+
+
+def start_provider(env):
+    """`node server.mjs 0` in tests/oidc-provider; its first line (the issuer) within DEADLINE,
+    or the test fails with what it printed on stderr."""
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(["node", "server.mjs", "0"], cwd=PROVIDER, env=env,
+                            stdout=subprocess.PIPE, stderr=log)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        line = lines.get(timeout=DEADLINE)
+    except queue.Empty:
+        line = b""
+    if not line:
+        proc.kill()
+        proc.wait(timeout=10)
+        log.seek(0)
+        raise AssertionError(f"`node server.mjs 0` printed no issuer within {DEADLINE} s "
+                             f"(exit {proc.returncode}); stderr:\n{log.read().decode(errors='replace')}")
+    # Keep draining: a full pipe would block the provider.
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    return proc, json.loads(line)["issuer"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -34,8 +66,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def openssl_key(*genpkey):
     """A fresh key from `openssl genpkey`, as PKCS#8 DER (how a relying party keeps it)."""
-    pem = subprocess.run(["openssl", "genpkey", *genpkey], check=True, capture_output=True).stdout
-    return subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
+    pem = run(["openssl", "genpkey", *genpkey], check=True, capture_output=True).stdout
+    return run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
                           input=pem, check=True, capture_output=True).stdout
 
 
@@ -129,9 +161,7 @@ class OidcTest(unittest.TestCase):
             "jwks": jwks,
         }]
         env = dict(os.environ, OIDC_DEV_CLIENTS=json.dumps(clients))
-        cls.provider = subprocess.Popen(["node", "server.mjs", "0"], cwd=PROVIDER, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        cls.issuer = json.loads(cls.provider.stdout.readline())["issuer"]
+        cls.provider, cls.issuer = start_provider(env)
         with urllib.request.urlopen(
                 cls.issuer + "/.well-known/openid-configuration", timeout=30) as r:
             discovery = r.read()
@@ -140,8 +170,7 @@ class OidcTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.provider.kill()
-        cls.provider.wait()
-        cls.provider.stdout.close()
+        cls.provider.wait(timeout=10)
 
     @classmethod
     def backend_for(cls, key, discovery):
@@ -199,11 +228,11 @@ class OidcTest(unittest.TestCase):
             for name, data in (("doc", document), ("sig", signed.signature), ("cert", signed.certificate)):
                 with open(paths[name], "wb") as f:
                     f.write(data)
-            public = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", paths["cert"],
+            public = run(["openssl", "x509", "-inform", "DER", "-in", paths["cert"],
                                      "-pubkey", "-noout"], check=True, capture_output=True).stdout
             with open(os.path.join(tmp, "pub"), "wb") as f:
                 f.write(public)
-            check = subprocess.run(["openssl", "dgst", "-sha256", "-verify", os.path.join(tmp, "pub"),
+            check = run(["openssl", "dgst", "-sha256", "-verify", os.path.join(tmp, "pub"),
                                     "-signature", paths["sig"], paths["doc"]], capture_output=True)
             self.assertEqual(check.returncode, 0, check.stdout)
         # The result was handed out once: asking again gives a typed error, no signature.

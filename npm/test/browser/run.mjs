@@ -12,6 +12,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve, launchChromium } from './server.mjs';
+import { withDeadline } from '../../../tests/harness/node.mjs';
+
+// A scenario that never settles (a driver waiting for a USB answer that never comes) fails
+// the test with its name instead of hanging the run.
+const SCENARIO_MS = 90_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -38,13 +43,14 @@ async function inPage(name, fn, args = {}) {
   const context = await browser.newContext({ viewport: { width: 760, height: 420 } });
   await context.addInitScript({ path: join(here, 'fake-usb.js') });
   const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(`${url}/npm/test/browser/page.html`);
   await page.waitForFunction(() => window.pageReady === true, null, { timeout: 20000 });
   try {
-    const result = await page.evaluate(fn, { ...args, AT });
+    const result = await withDeadline(page.evaluate(fn, { ...args, AT }), SCENARIO_MS, `scenario ${name} in the page`);
     await page.evaluate(([n, r]) => window.show(n, r.reader ?? '-', true, Object.entries(r).map(([k, v]) => `${k}: ${JSON.stringify(v)}`)), [name, result]);
     await page.screenshot({ path: join(artifacts, `${name}.png`) });
     assert.deepEqual(errors.filter((e) => !e.includes('favicon')), [], 'no page errors');

@@ -3,7 +3,7 @@
 // and the API must answer. Run by scripts/browser-test.sh after the wasm build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { run as bounded, withDeadline } from '../../../tests/harness/node.mjs';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -14,7 +14,7 @@ import { serve, launchChromium } from '../browser/server.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const npmDir = join(here, '..', '..');
 const { chromium } = createRequire(join(npmDir, 'package.json'))('playwright-core');
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+const run = (cmd, args, cwd) => bounded(cmd, args, { cwd, timeoutMs: 300_000 });
 
 let browser, work;
 before(async () => {
@@ -41,7 +41,7 @@ async function load(root, page) {
     p.on('pageerror', (e) => errors.push(String(e)));
     await p.goto(`${url}/${page}`);
     await p.waitForFunction(() => window.bundlerResult, null, { timeout: 15000 });
-    const result = await p.evaluate(() => window.bundlerResult);
+    const result = await withDeadline(p.evaluate(() => window.bundlerResult), 30_000, 'reading window.bundlerResult');
     await p.close();
     assert.deepEqual(errors, []);
     return result;

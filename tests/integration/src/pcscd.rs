@@ -6,10 +6,15 @@
 //! harness refuses to start when another one answers, rather than test someone else's readers.
 //! Its reader configuration is private (`pcscd -c DIR`), so the system's own reader.conf.d
 //! (which also lists vpcd, on port 35963) is not used.
+//!
+//! Because the socket is machine-wide, [`Pcscd::start`] first takes a machine-wide lock
+//! ([`harness::MachineLock`] `mynacard-pcscd`): the test command and the bench queue for it
+//! and the one that waits too long says who holds it. pcscd runs as a [`harness::Server`]:
+//! its log is collected in memory and it is killed with its process group when dropped.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -22,12 +27,18 @@ const PCSCD: &str = "/usr/sbin/pcscd";
 const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 const SOCKET: &str = "/run/pcscd/pcscd.comm";
 const DEADLINE: Duration = Duration::from_secs(15);
+/// How long a second user of the machine's pcscd (the bench beside the tests) waits.
+const LOCK_PATIENCE: Duration = Duration::from_secs(120);
+/// Starts with a new port when vpcd could not listen on the one probed free.
+const START_ATTEMPTS: usize = 3;
 
 /// A running pcscd with one vpcd reader.
 pub struct Pcscd {
-    child: Child,
+    // Dropped first: pcscd ends before the lock is released.
+    server: harness::Server,
     dir: PathBuf,
     port: u16,
+    _lock: harness::MachineLock,
 }
 
 fn io_error(msg: String) -> std::io::Error {
@@ -59,6 +70,15 @@ impl Pcscd {
                 "{PCSCD} or {VPCD_DRIVER} is missing: run scripts/setup.sh (installs pcscd and vsmartcard-vpcd)"
             )));
         }
+        let purpose = format!(
+            "pcscd + vpcd for {}",
+            std::env::current_exe()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_default()
+        );
+        let lock = harness::MachineLock::acquire("mynacard-pcscd", &purpose, LOCK_PATIENCE)
+            .map_err(|f| io_error(f.into()))?;
         if PcscTransport::list_readers().is_ok()
             && std::os::unix::net::UnixStream::connect(SOCKET).is_ok()
         {
@@ -66,6 +86,19 @@ impl Pcscd {
                 "another pcscd already serves {SOCKET}; stop it first (the tests start their own)"
             )));
         }
+        let mut lock = Some(lock);
+        let mut failures = Vec::new();
+        for attempt in 1..=START_ATTEMPTS {
+            match Pcscd::start_once(&mut lock) {
+                Ok(p) => return Ok(p),
+                Err(e) => failures.push(format!("attempt {attempt}: {e}")),
+            }
+        }
+        Err(io_error(failures.join("\n")))
+    }
+
+    /// One start on a port probed free; the lock moves into the [`Pcscd`] on success.
+    fn start_once(lock: &mut Option<harness::MachineLock>) -> std::io::Result<Pcscd> {
         let dir =
             std::env::temp_dir().join(format!("mynacard-pcscd-{}-{}", std::process::id(), nanos()));
         let conf = dir.join("reader.conf.d");
@@ -77,38 +110,40 @@ impl Pcscd {
                 "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:0x{port:X}\nLIBPATH      {VPCD_DRIVER}\nCHANNELID    0x{port:X}\n"
             ),
         )?;
-        let log = std::fs::File::create(dir.join("pcscd.log"))?;
-        let child = Command::new(PCSCD)
-            .args([
-                "--foreground",
-                "--auto-exit",
-                "--apdu",
-                "--debug",
-                "--config",
-            ])
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()?;
-        let mut me = Pcscd { child, dir, port };
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = me.child.try_wait() {
-                return Err(io_error(format!("pcscd exited ({status}):\n{}", me.log())));
+        let server = harness::Server::spawn(
+            Command::new(PCSCD)
+                .args([
+                    "--foreground",
+                    "--auto-exit",
+                    "--apdu",
+                    "--debug",
+                    "--config",
+                ])
+                .arg(&conf),
+        )
+        .map_err(|f| io_error(f.into()))?;
+        let mut server = server;
+        let name = reader_name();
+        let listed = server.wait_for("listing its vpcd reader", DEADLINE, |_| {
+            PcscTransport::list_readers()
+                .ok()
+                .filter(|readers| readers.iter().any(|r| r == &name))
+                .map(drop)
+        });
+        match (listed, lock.take()) {
+            (Ok(()), Some(lock)) => Ok(Pcscd {
+                server,
+                dir,
+                port,
+                _lock: lock,
+            }),
+            (Ok(()), None) => Err(io_error("the pcscd lock was lost".into())),
+            (Err(f), l) => {
+                *lock = l;
+                drop(server);
+                let _ = std::fs::remove_dir_all(&dir);
+                Err(io_error(format!("port {port}: {}", tail(f.message(), 40))))
             }
-            if let Ok(readers) = PcscTransport::list_readers()
-                && readers.iter().any(|r| r == &me.reader_name())
-            {
-                return Ok(me);
-            }
-            if started.elapsed() > DEADLINE {
-                return Err(io_error(format!(
-                    "pcscd did not list its vpcd reader in time:\n{}",
-                    me.log()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -119,12 +154,17 @@ impl Pcscd {
 
     /// The reader as PC/SC lists it.
     pub fn reader_name(&self) -> String {
-        "Virtual PCD 00 00".to_string()
+        reader_name()
     }
 
     /// pcscd's log (APDUs included: test keys and PINs only).
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("pcscd.log")).unwrap_or_default()
+        format!("{}{}", self.server.stdout(), self.server.stderr())
+    }
+
+    /// The last `n` lines of pcscd's log, for failure messages.
+    pub fn log_tail(&self, n: usize) -> String {
+        tail(&self.log(), n)
     }
 
     /// Plugs `card` into the vpcd reader on a thread; the card is handed back when the
@@ -133,7 +173,12 @@ impl Pcscd {
         // pcscd notices a removal at its next poll of the reader; a card put in before that
         // would be seen as the old one going away.
         let started = Instant::now();
-        while self.card_present() && started.elapsed() < DEADLINE {
+        while self.card_present() {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "pcscd still sees the previous card after {DEADLINE:?}:\n{}",
+                self.log_tail(40)
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         let stop = Arc::new(AtomicBool::new(false));
@@ -187,20 +232,8 @@ impl Pcscd {
 impl Drop for Pcscd {
     fn drop(&mut self) {
         // SIGTERM lets pcscd remove its socket and pid file; SIGKILL only if it hangs.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                let _ = std::fs::remove_dir_all(&self.dir);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.server.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -211,15 +244,23 @@ pub struct InsertedCard {
 }
 
 impl InsertedCard {
-    /// Takes the card out of the reader and returns it.
+    /// Takes the card out of the reader and returns it. Panics when the bridge to vpcd
+    /// failed or does not stop within its deadline.
     pub fn remove(mut self) -> VirtualCard {
         self.stop.store(true, Ordering::Relaxed);
-        let (card, _) = self
-            .thread
-            .take()
-            .expect("present")
-            .join()
-            .expect("vpcd thread");
+        let thread = self.thread.take().expect("present");
+        let started = Instant::now();
+        while !thread.is_finished() {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "the vpcd bridge did not stop within {DEADLINE:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let (card, result) = thread.join().expect("vpcd thread");
+        if let Err(e) = result {
+            panic!("the vpcd bridge failed: {e}");
+        }
         card
     }
 }
@@ -228,9 +269,23 @@ impl Drop for InsertedCard {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            let started = Instant::now();
+            while !t.is_finished() && started.elapsed() < DEADLINE {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
         }
     }
+}
+
+fn reader_name() -> String {
+    "Virtual PCD 00 00".to_string()
+}
+
+fn tail(s: &str, n: usize) -> String {
+    harness::tail(s, n)
 }
 
 fn nanos() -> u128 {

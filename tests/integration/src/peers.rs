@@ -30,45 +30,23 @@ pub fn myna() -> Option<PathBuf> {
 
 /// Runs a client that reads its PIN only from a terminal (jpki-cli's dialoguer prompt) on a
 /// pseudo-terminal: feeds `stdin` (then end of file), answers the prompt containing `prompt`
-/// with `pin`, and returns what it printed. Err on a non-zero exit or no prompt.
+/// with `pin` once the client really reads (echo off, see [`harness::Tty`]), and returns what
+/// it printed. Err on a non-zero exit, no prompt, or anything not done within `deadline`.
 pub fn run_on_tty(
     program: &Path,
     args: &[&str],
     stdin: Option<&[u8]>,
     prompt: &str,
     pin: &str,
-) -> Result<String, String> {
-    use expectrl::ControlCode;
-    use std::io::Read;
+    deadline: Duration,
+) -> Result<String, harness::Failure> {
     let mut command = Command::new(program);
     command.args(args);
-    let mut session = expectrl::Session::spawn(command).map_err(|e| format!("pty: {e}"))?;
-    session.set_expect_timeout(Some(Duration::from_secs(30)));
-    let io = |e: std::io::Error| e.to_string();
+    let mut tty = harness::Tty::spawn(command, deadline)?;
     if let Some(data) = stdin {
-        // On a terminal, ^D hands over the pending bytes; a second ^D on an empty line is EOF.
-        session.send(data).map_err(io)?;
-        session.send(ControlCode::EndOfTransmission).map_err(io)?;
-        session.send(ControlCode::EndOfTransmission).map_err(io)?;
+        tty.send(data)?;
+        tty.send_eof()?;
     }
-    if let Err(e) = session.expect(prompt) {
-        let rest = session
-            .expect(expectrl::Eof)
-            .map(|c| String::from_utf8_lossy(c.before()).into_owned());
-        return Err(format!("{args:?} asked for no PIN ({e}): {rest:?}"));
-    }
-    session.expect(": ").map_err(|e| e.to_string())?;
-    session.send_line(pin).map_err(io)?;
-    let mut printed = Vec::new();
-    // The pty reports EIO once the child has exited and everything was read.
-    let _ = session.read_to_end(&mut printed);
-    let status = session
-        .get_process_mut()
-        .wait()
-        .map_err(|e| e.to_string())?;
-    let printed = String::from_utf8_lossy(&printed).into_owned();
-    match status {
-        expectrl::WaitStatus::Exited(_, 0) => Ok(printed),
-        other => Err(format!("{args:?}: {other:?}\n{printed}")),
-    }
+    tty.answer_secret(prompt, pin)?;
+    tty.finish()
 }

@@ -26,7 +26,7 @@ fn pcsc_stack_and_opensc() {
     let run = |name: &str, f: &dyn Fn(&Pcscd)| {
         eprintln!("-- {name}");
         if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&pcscd))) {
-            eprintln!("pcscd log (tail):\n{}", tail(&pcscd.log(), 60));
+            eprintln!("pcscd log (tail):\n{}", pcscd.log_tail(60));
             std::panic::resume_unwind(panic);
         }
     };
@@ -45,11 +45,6 @@ fn pcsc_stack_and_opensc() {
         "jpki-cli (siketyan) reads certificates, tries and 4情報, and signs",
         &jpki_cli,
     );
-}
-
-fn tail(s: &str, n: usize) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 fn no_card(pcscd: &Pcscd) {
@@ -171,18 +166,8 @@ fn opensc(pcscd: &Pcscd) {
     drop(pcscd.connect().unwrap());
     let dir = std::env::temp_dir().join(format!("mynacard-opensc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let out = |cmd: &mut Command| {
-        let o = cmd
-            .output()
-            .expect("OpenSC tool runs (scripts/setup.sh installs opensc)");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert!(o.status.success(), "{cmd:?} failed:\n{text}");
-        text
-    };
+    // OpenSC tools (scripts/setup.sh installs opensc), each under a deadline.
+    let out = |cmd: &mut Command| harness::run_ok(cmd, None, harness::MEDIUM).unwrap().text();
     // The JPKI driver recognises the card.
     let info = out(Command::new("opensc-tool").args(["--reader", "0", "--name"]));
     assert!(info.contains("jpki"), "{info}");
@@ -221,9 +206,14 @@ fn opensc(pcscd: &Pcscd) {
     verify::verify_signature(&cert, SignInput::data(b"signed through OpenSC"), &signature).unwrap();
 
     // A wrong PIN through OpenSC: OpenSC and the SDK then report the same remaining count.
-    let refused = pkcs11("9999").arg("--list-objects").output().unwrap();
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("CKR_PIN_INCORRECT"));
+    let refused = harness::run(
+        pkcs11("9999").arg("--list-objects"),
+        None,
+        harness::MEDIUM,
+    )
+    .unwrap();
+    assert!(!refused.success());
+    assert!(refused.stderr_text().contains("CKR_PIN_INCORRECT"), "{refused:?}");
     let opensc_tries = |pcscd: &Pcscd| {
         let pins = out(Command::new("pkcs15-tool").args(["--reader", "0", "--list-pins"]));
         let auth = &pins[pins
@@ -271,33 +261,19 @@ fn cli_binary() -> std::path::PathBuf {
 }
 
 fn cli(pcscd: &Pcscd) {
-    use std::io::Write;
     let _inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
     drop(pcscd.connect().unwrap());
     let reader = format!("pcsc:{}", pcscd.reader_name());
     let run = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(cli_binary())
-            .args(["--reader", &reader])
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let o = child.wait_with_output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert!(o.status.success(), "mynacard {args:?}:\n{text}");
-        text
+        harness::run_ok(
+            Command::new(cli_binary())
+                .args(["--reader", &reader])
+                .args(args),
+            Some(stdin.as_bytes()),
+            harness::MEDIUM,
+        )
+        .unwrap()
+        .text()
     };
     assert!(run(&["tries", "-q"], "").contains("jpki_auth"));
     assert!(run(&["auth", "--pin-stdin", "-q"], "1234\n").contains("signature verifies"));
@@ -392,13 +368,9 @@ fn jpki_cli(pcscd: &Pcscd) {
     drop(pcscd.connect().unwrap());
     let bin = peers::jpki_cli().expect("jpki-cli not installed: run scripts/setup.sh");
     let out = |args: &[&str]| {
-        let o = Command::new(&bin).args(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "jpki-cli {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        o.stdout
+        harness::run_ok(Command::new(&bin).args(args), None, harness::MEDIUM)
+            .unwrap()
+            .stdout
     };
     let persona = pki::persona("taro").unwrap();
     assert_eq!(
@@ -421,6 +393,7 @@ fn jpki_cli(pcscd: &Pcscd) {
         None,
         "pin_hint",
         "1234",
+        harness::MEDIUM,
     )
     .unwrap();
     let json = &shown[shown.find('{').expect("no JSON from jpki-cli")..];
@@ -444,6 +417,7 @@ fn jpki_cli(pcscd: &Pcscd) {
         Some(document),
         "pin_hint",
         "1234",
+        harness::MEDIUM,
     )
     .unwrap();
     let signature = std::fs::read(&sig_path).unwrap();

@@ -105,18 +105,13 @@ fn openssl_verifies_what_the_card_signed() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("ca.der"), pki::sign_ca_der()).unwrap();
     let ok = |args: &[&str]| {
-        let o = Command::new("openssl")
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .expect("openssl runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert!(o.status.success(), "openssl {args:?}:\n{text}");
-        text
+        harness::run_ok(
+            Command::new("openssl").args(args).current_dir(&dir),
+            None,
+            harness::SHORT,
+        )
+        .unwrap()
+        .text()
     };
     ok(&["x509", "-inform", "DER", "-in", "ca.der", "-out", "ca.pem"]);
     let doc = "申請書 PDF の代わり".as_bytes();

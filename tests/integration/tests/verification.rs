@@ -1,7 +1,7 @@
 //! Relying-party verification against the test PKI: signatures, chains, key usage, CRLs and
 //! OCSP answered by OpenSSL's responder (offline and over HTTP on 127.0.0.1).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -246,17 +246,9 @@ struct Responder {
     dir: PathBuf,
 }
 
+/// openssl (scripts/setup.sh installs it) under a deadline; panics with its output on failure.
 fn run(cmd: &mut Command) -> String {
-    let o = cmd
-        .output()
-        .expect("openssl runs (scripts/setup.sh installs it)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{cmd:?}:\n{text}");
-    text
+    harness::run_ok(cmd, None, harness::SHORT).unwrap().text()
 }
 
 impl Responder {
@@ -451,38 +443,37 @@ fn ocsp_over_http_on_loopback() {
     let r = Responder::new("http");
     let ca = auth_ca();
     // `openssl ocsp -port` serves one request (on every interface; the test connects on
-    // 127.0.0.1), then exits.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // 127.0.0.1), then exits. Its port is probed free and can be taken before the responder
+    // binds it: then it exits with a bind error and the test takes another port.
     let d = &r.dir;
-    let mut server = Command::new("openssl")
-        .args(["ocsp", "-index"])
-        .arg(d.join("index.txt"))
-        .arg("-CA")
-        .arg(d.join("ca.pem"))
-        .arg("-rsigner")
-        .arg(d.join("ca.pem"))
-        .arg("-rkey")
-        .arg(d.join("ca.key"))
-        .args(["-port", &port.to_string(), "-nrequest", "1", "-ndays", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let req = OcspRequest::new(&persona_auth("revoked"), &ca, Some(&[3u8; 16])).unwrap();
-    let started = std::time::Instant::now();
-    let mut stream = loop {
-        match std::net::TcpStream::connect(("127.0.0.1", port)) {
-            Ok(s) => break s,
-            Err(_) if started.elapsed().as_secs() < 10 => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            Err(e) => panic!("OCSP responder did not start: {e}"),
+    let (mut server, port) = harness::net::with_free_port(5, |port| {
+        let mut server = harness::Server::spawn(
+            Command::new("openssl")
+                .args(["ocsp", "-index"])
+                .arg(d.join("index.txt"))
+                .arg("-CA")
+                .arg(d.join("ca.pem"))
+                .arg("-rsigner")
+                .arg(d.join("ca.pem"))
+                .arg("-rkey")
+                .arg(d.join("ca.key"))
+                .args(["-port", &port.to_string(), "-nrequest", "1", "-ndays", "1"]),
+        )
+        .map_err(Some)?;
+        // OpenSSL 3 says so on stderr once it accepts.
+        match server.wait_for("listening", harness::SHORT, |s| {
+            s.stderr()
+                .contains("waiting for OCSP client connections")
+                .then_some(())
+        }) {
+            Ok(()) => Ok((server, port)),
+            Err(_) if server.stderr().contains("ddress already in use") => Err(None),
+            Err(f) => Err(Some(f)),
         }
-    };
+    })
+    .unwrap();
+    let req = OcspRequest::new(&persona_auth("revoked"), &ca, Some(&[3u8; 16])).unwrap();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let body = req.to_der();
     write!(
         stream,
@@ -491,12 +482,13 @@ fn ocsp_over_http_on_loopback() {
     )
     .unwrap();
     stream.write_all(body).unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
+    let reply = harness::net::read_to_end(&mut stream, harness::SHORT)
+        .map_err(|f| f.with(server.printed()))
+        .unwrap();
     let split = reply
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .expect("HTTP response")
+        .unwrap_or_else(|| panic!("no HTTP response:\n{}", server.printed()))
         + 4;
     let status = req
         .verify_response(&reply[split..], &ca, UnixTime::now())
@@ -504,7 +496,9 @@ fn ocsp_over_http_on_loopback() {
     assert!(
         matches!(status, CertStatus::Revoked(rv) if rv.reason == RevocationReason::KeyCompromise)
     );
-    let _ = server.wait();
+    // It served its one request and ended by itself, successfully.
+    let exit = server.wait(harness::SHORT).unwrap();
+    assert!(exit.success(), "openssl ocsp: {exit}\n{}", server.printed());
 }
 
 #[test]

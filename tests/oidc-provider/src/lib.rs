@@ -5,9 +5,8 @@
 //! with a virtual card's 利用者証明用 key through the SDK (`mynacard login --virtual` and the
 //! end-to-end tests use it).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use base64ct::{Base64, Encoding};
 use mynacard_core::oidc::{HttpFailed, HttpRequest, Method};
@@ -18,18 +17,11 @@ pub fn provider_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The stand-in provider process on 127.0.0.1; killed when dropped.
+/// The stand-in provider process on 127.0.0.1; ended when dropped.
 pub struct Provider {
-    child: Child,
+    server: harness::Server,
     /// `http://127.0.0.1:PORT/api/realms/main`.
     pub issuer: String,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Provider {
@@ -39,45 +31,39 @@ impl Provider {
     pub fn start(clients: &Value) -> Result<Provider, String> {
         let dir = provider_dir();
         if !dir.join("node_modules/oidc-provider").exists() {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
+            harness::run_ok(
+                Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir),
+                None,
+                harness::LONG,
+            )
+            .map_err(|f| format!("npm ci in {}: {f}", dir.display()))?;
+        }
+        // In the caller's process group: a person's Ctrl-C in the demo ends it too.
+        let mut server = harness::Server::spawn_attached(
+            Command::new("node")
+                .arg("server.mjs")
+                .arg("0")
                 .current_dir(&dir)
-                .stdout(Stdio::null())
-                .status()
-                .map_err(|e| format!("npm: {e}"))?;
-            if !status.success() {
-                return Err(format!("npm ci in {} failed", dir.display()));
-            }
-        }
-        let mut child = Command::new("node")
-            .arg("server.mjs")
-            .arg("0")
-            .current_dir(&dir)
-            .env("OIDC_DEV_CLIENTS", clients.to_string())
-            .stdout(Stdio::piped())
-            .stderr(if std::env::var_os("MYNACARD_OIDC_DEV_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
+                .env("OIDC_DEV_CLIENTS", clients.to_string()),
+            std::env::var_os("MYNACARD_OIDC_DEV_LOG").is_some(),
+        )
+        .map_err(String::from)?;
+        // Its first line is `{"issuer": …}` once it listens.
+        let issuer = server
+            .wait_for_line("printing its issuer", harness::MEDIUM, |line| {
+                serde_json::from_str::<Value>(line)
+                    .ok()
+                    .and_then(|v| v["issuer"].as_str().map(str::to_string))
             })
-            .spawn()
-            .map_err(|e| format!("node: {e}"))?;
-        let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        let mut line = String::new();
-        let _ = stdout.read_line(&mut line);
-        // Keep draining: a closed pipe would kill the provider at its next write.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let issuer = serde_json::from_str::<Value>(&line)
-            .ok()
-            .and_then(|v| v["issuer"].as_str().map(str::to_string));
-        match issuer {
-            Some(issuer) => Ok(Provider { child, issuer }),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(format!("the provider did not start: {line:?}"))
-            }
-        }
+            .map_err(|f| format!("the provider did not start: {f}"))?;
+        Ok(Provider { server, issuer })
+    }
+
+    /// What the provider printed so far (its log when `MYNACARD_OIDC_DEV_LOG` is unset).
+    pub fn printed(&self) -> String {
+        self.server.printed()
     }
 
     /// `http://127.0.0.1:PORT`.

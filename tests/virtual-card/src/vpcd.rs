@@ -253,7 +253,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let vpcd = std::thread::spawn(move || {
-            let (s, _) = listener.accept().unwrap();
+            let s = harness::net::accept(&listener, Duration::from_secs(10)).unwrap();
             s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             script(s);
         });
@@ -335,11 +335,14 @@ mod tests {
 
     #[test]
     fn retries_until_vpcd_listens() {
-        // A port nobody listens on yet.
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
+        // A port that is ours (bound) but refuses connections (not listening yet), so no
+        // other process can take it while the client retries.
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
             .unwrap();
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .unwrap();
+        let addr = socket.local_addr().unwrap().as_socket().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let s2 = stop.clone();
         let card = std::thread::spawn(move || {
@@ -347,8 +350,9 @@ mod tests {
             serve(&mut card, addr, &s2).map(|()| card.events)
         });
         std::thread::sleep(Duration::from_millis(250));
-        let listener = TcpListener::bind(addr).unwrap();
-        let (mut s, _) = listener.accept().unwrap();
+        socket.listen(1).unwrap();
+        let listener: TcpListener = socket.into();
+        let mut s = harness::net::accept(&listener, Duration::from_secs(10)).unwrap();
         s.write_all(&frame(&[POWER_ON])).unwrap();
         assert_eq!(exchange(&mut s, &[GET_ATR]), ATR);
         drop(s);
@@ -379,7 +383,7 @@ mod tests {
         let stop = Arc::new(AtomicBool::new(false));
         let s2 = stop.clone();
         let t = std::thread::spawn(move || serve(&mut Echo::default(), addr, &s2));
-        let (mut s, _) = listener.accept().unwrap();
+        let mut s = harness::net::accept(&listener, Duration::from_secs(10)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         assert_eq!(exchange(&mut s, &[GET_ATR]), ATR);
         let stopped = Instant::now();

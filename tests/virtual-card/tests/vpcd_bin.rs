@@ -4,12 +4,14 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
+use std::time::Duration;
 
 fn frame(payload: &[u8]) -> Vec<u8> {
     [&(payload.len() as u16).to_be_bytes()[..], payload].concat()
 }
 
 fn read_frame(s: &mut std::net::TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut len = [0u8; 2];
     s.read_exact(&mut len).unwrap();
     let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
@@ -21,11 +23,19 @@ fn read_frame(s: &mut std::net::TcpStream) -> Vec<u8> {
 fn bridge_answers_like_the_card() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd"))
-        .args(["--persona", "hanako", "--once", "--addr", &addr.to_string()])
-        .spawn()
+    let mut bridge = harness::Server::spawn(
+        Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd")).args([
+            "--persona",
+            "hanako",
+            "--once",
+            "--addr",
+            &addr.to_string(),
+        ]),
+    )
+    .unwrap();
+    let mut s = harness::net::accept(&listener, harness::SHORT)
+        .map_err(|f| f.with(bridge.printed()))
         .unwrap();
-    let (mut s, _) = listener.accept().unwrap();
     s.write_all(&frame(&[4])).unwrap();
     assert_eq!(
         read_frame(&mut s),
@@ -44,15 +54,18 @@ fn bridge_answers_like_the_card() {
     s.write_all(&frame(&select)).unwrap();
     assert_eq!(read_frame(&mut s), [0x90, 0x00]);
     drop(s);
-    assert!(child.wait().unwrap().success());
+    let status = bridge.wait(harness::SHORT).unwrap();
+    assert!(status.success(), "{status}\n{}", bridge.printed());
 }
 
 #[test]
 fn bridge_refuses_unknown_personas() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd"))
-        .args(["--persona", "nobody"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("taro"));
+    let out = harness::run(
+        Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd")).args(["--persona", "nobody"]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stderr_text().contains("taro"), "{out:?}");
 }

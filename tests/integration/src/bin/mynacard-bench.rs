@@ -260,18 +260,9 @@ fn peers(pcscd: &Pcscd, persona: &Persona) -> Result<Vec<Row>, String> {
     };
     let reader = pcscd.reader_name();
     let tool = |program: &str, args: &[&str]| -> Result<(), String> {
-        let out = Command::new(program)
-            .args(args)
-            .output()
-            .map_err(|e| format!("{program}: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{program} {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
+        harness::run_ok(Command::new(program).args(args), None, harness::MEDIUM)
+            .map(drop)
+            .map_err(String::from)
     };
     measure("mynacard", "read 利用者証明用 certificate", &|| {
         let t = pcscd.connect().map_err(|e| e.to_string())?;
@@ -407,7 +398,9 @@ fn peers(pcscd: &Pcscd, persona: &Persona) -> Result<Vec<Row>, String> {
     let myna = peers::myna();
     let on_tty = |args: &[&str], stdin: Option<&[u8]>, pin: &str| -> Result<(), String> {
         let bin = jpki_cli.as_deref().ok_or("jpki-cli not installed")?;
-        peers::run_on_tty(bin, args, stdin, "pin_hint", pin).map(drop)
+        peers::run_on_tty(bin, args, stdin, "pin_hint", pin, harness::MEDIUM)
+            .map(drop)
+            .map_err(String::from)
     };
     let signature_out = output.to_str().unwrap_or("");
     let input_path = input.to_str().unwrap_or("");

@@ -28,7 +28,11 @@ import java.security.KeyPairGenerator
 import java.security.Signature
 import java.security.cert.CertificateFactory
 import java.security.spec.ECGenParameterSpec
+import java.time.Duration
 import java.util.Base64
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
 import kotlin.test.AfterTest
 import kotlin.test.BeforeTest
 import kotlin.test.Test
@@ -39,6 +43,8 @@ import kotlin.test.assertTrue
 
 private const val REDIRECT = "https://rp.example/callback"
 private const val CLIENT = "RPKT0001"
+/** Every program and request of these tests ends within this many seconds or fails the test. */
+private const val DEADLINE_SECONDS = 60L
 
 /** One string field of a flat JSON object (test-only; the values here have no escapes). */
 private fun field(json: String, name: String): String =
@@ -56,6 +62,7 @@ private class CardLink(private val card: TestCard) : BlockingNfcTransport {
  * virtual card signs the challenge with its 利用者証明用 key (4-digit PIN). */
 private class Resident(private val persona: String, private val pin: String) {
     private val http = HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(DEADLINE_SECONDS))
         .followRedirects(HttpClient.Redirect.NEVER)
         .cookieHandler(CookieManager(null, CookiePolicy.ACCEPT_ALL))
         .build()
@@ -66,7 +73,8 @@ private class Resident(private val persona: String, private val pin: String) {
         repeat(12) {
             if (url.startsWith(REDIRECT)) return url
             var response = http.send(
-                HttpRequest.newBuilder(URI(url)).header("accept", "application/json").build(),
+                HttpRequest.newBuilder(URI(url)).header("accept", "application/json")
+                    .timeout(Duration.ofSeconds(DEADLINE_SECONDS)).build(),
                 HttpResponse.BodyHandlers.ofString(),
             )
             if (response.statusCode() == 200) {
@@ -78,6 +86,7 @@ private class Resident(private val persona: String, private val pin: String) {
                     HttpRequest.newBuilder(URI(origin + field(page, "action")))
                         .header("accept", "application/json")
                         .header("content-type", "application/json")
+                        .timeout(Duration.ofSeconds(DEADLINE_SECONDS))
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString(),
                 )
@@ -100,7 +109,8 @@ class OidcTest {
     private lateinit var provider: Process
     private lateinit var issuer: String
     private lateinit var rp: OidcBackend
-    private val http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
+    private val http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(DEADLINE_SECONDS))
+        .followRedirects(HttpClient.Redirect.NEVER).build()
 
     /** The RSA key the 署名API result is encrypted to (PKCS#8 DER). */
     private val encKey: ByteArray = KeyPairGenerator.getInstance("RSA").apply { initialize(2048) }
@@ -123,14 +133,30 @@ class OidcTest {
         val clients = """[{"client_id":"$CLIENT","redirect_uris":["$REDIRECT"],""" +
             """"token_endpoint_auth_method":"private_key_jwt","token_endpoint_auth_signing_alg":"ES256",""" +
             """"jwks":$jwks}]"""
+        val log = File.createTempFile("oidc-provider", ".log").apply { deleteOnExit() }
         val builder = ProcessBuilder("node", "server.mjs", "0")
             .directory(File("../../tests/oidc-provider"))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(log)
         builder.environment()["OIDC_DEV_CLIENTS"] = clients
         provider = builder.start()
-        issuer = field(provider.inputStream.bufferedReader().readLine(), "issuer")
+        // Its first line (the issuer) within the deadline, or the test fails with its stderr.
+        val stdout = provider.inputStream.bufferedReader()
+        val first = CompletableFuture.supplyAsync { stdout.readLine() }
+        val line = try {
+            first.get(DEADLINE_SECONDS, TimeUnit.SECONDS)
+        } catch (e: TimeoutException) {
+            null
+        }
+        if (line == null) {
+            provider.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+            error("`node server.mjs 0` printed no issuer within $DEADLINE_SECONDS s; stderr:\n${log.readText()}")
+        }
+        // Keep draining: a full pipe would block the provider.
+        Thread { stdout.lines().forEach { } }.apply { isDaemon = true }.start()
+        issuer = field(line, "issuer")
         val discovery = http.send(
-            HttpRequest.newBuilder(URI("$issuer/.well-known/openid-configuration")).build(),
+            HttpRequest.newBuilder(URI("$issuer/.well-known/openid-configuration"))
+                .timeout(Duration.ofSeconds(DEADLINE_SECONDS)).build(),
             HttpResponse.BodyHandlers.ofByteArray(),
         ).body()
         rp = backend(key, discovery, issuer)
@@ -139,12 +165,12 @@ class OidcTest {
     @AfterTest
     fun stopProvider() {
         provider.destroy()
-        provider.waitFor()
+        if (!provider.waitFor(10, TimeUnit.SECONDS)) provider.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
     }
 
     /** The backend's HTTP: the core's request as it is; status 0 and no body when the network failed. */
     private fun exchange(request: OidcHttpRequest): Pair<UShort, ByteArray?> {
-        val builder = HttpRequest.newBuilder(URI(request.url))
+        val builder = HttpRequest.newBuilder(URI(request.url)).timeout(Duration.ofSeconds(DEADLINE_SECONDS))
         request.headers.forEach { (name, value) -> builder.header(name, value) }
         builder.method(
             request.method,
