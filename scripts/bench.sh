@@ -12,8 +12,8 @@ cargo run --quiet --locked --release -p mynacard-tests --bin mynacard-bench -- "
 # in-process Rust (the Python step writes the combined table).
 mobile/tests/run-kotlin.sh --release test -Dbench.groups=none -Dtest=FfiBench -Dsurefire.failIfNoSpecifiedTests=false
 cargo build --quiet --locked --release -p mynacard-mobile --features virtual-card,oidc-backend,bindgen
-cargo run --quiet --locked --release -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
-    generate --library target/release/libmynacard_mobile.so --language python --out-dir target/uniffi/python-release >/dev/null
+mobile/scripts/uniffi-generate.sh target/release/libmynacard_mobile.so python target/uniffi/python-release \
+    release virtual-card,oidc-backend
 cp target/release/libmynacard_mobile.so target/uniffi/python-release/
 PYTHONPATH=target/uniffi/python-release python3 mobile/tests/bench_ffi.py
 

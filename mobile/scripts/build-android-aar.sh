@@ -15,8 +15,6 @@ rm -rf "$jni"
 cargo ndk --platform 24 -t arm64-v8a -t armeabi-v7a -t x86_64 -o "$jni" \
     build --locked --release -p mynacard-mobile --lib
 cargo build --locked --release -p mynacard-mobile --lib
-cargo run --locked --release -p mynacard-mobile --features bindgen --bin uniffi-bindgen -- \
-    generate --library target/release/libmynacard_mobile.so --language kotlin \
-    --out-dir mobile/android/src/main/kotlin
+mobile/scripts/uniffi-generate.sh target/release/libmynacard_mobile.so kotlin mobile/android/src/main/kotlin release
 gradle -p mobile/android assembleRelease
 ls -l mobile/android/build/outputs/aar/

@@ -14,8 +14,7 @@ done
 # Bindings from the host build (library mode reads the metadata uniffi embeds in the library).
 cargo build --locked --release -p mynacard-mobile --lib
 gen=target/uniffi/swift-release
-cargo run --locked --release -p mynacard-mobile --features bindgen --bin uniffi-bindgen -- \
-    generate --library target/release/libmynacard_mobile.dylib --language swift --out-dir "$gen"
+mobile/scripts/uniffi-generate.sh target/release/libmynacard_mobile.dylib swift "$gen" release
 
 headers=target/uniffi/xcframework-headers
 rm -rf "$headers" && mkdir -p "$headers"

@@ -10,8 +10,7 @@ cargo build --locked --release -p mynacard-mobile --lib --features oidc-backend
 native=target/uniffi/native-release/linux-x86-64
 mkdir -p "$native" && cp target/release/libmynacard_mobile.so "$native/"
 # The generator (feature `bindgen`) reads the shipped library's metadata.
-cargo run --locked --release -p mynacard-mobile --features oidc-backend,bindgen --bin uniffi-bindgen -- \
-    generate --library "$native/libmynacard_mobile.so" --language kotlin --out-dir target/uniffi/kotlin >/dev/null
+mobile/scripts/uniffi-generate.sh "$native/libmynacard_mobile.so" kotlin target/uniffi/kotlin release oidc-backend
 # The JVM tests need the test card, which this library leaves out: they run in run-kotlin.sh.
 mvn -q -B -f mobile/kotlin/pom.xml package -DskipTests -Dnative.resources="$PWD/target/uniffi/native-release"
 jar=mobile/kotlin/target/mynacard-0.1.0.jar

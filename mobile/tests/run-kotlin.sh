@@ -9,8 +9,8 @@ profile=debug
 if [ "${1:-}" = "--release" ]; then profile=release; shift; fi
 flag=(); [ "$profile" = release ] && flag=(--release)
 cargo build --locked -q "${flag[@]}" -p mynacard-mobile --features virtual-card,oidc-backend,bindgen
-cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
-    generate --library "target/$profile/libmynacard_mobile.so" --language kotlin --out-dir target/uniffi/kotlin >/dev/null
+mobile/scripts/uniffi-generate.sh "target/$profile/libmynacard_mobile.so" kotlin target/uniffi/kotlin \
+    "$profile" virtual-card,oidc-backend
 # OidcTest.kt runs the development stand-in provider (tests/oidc-provider).
 [ -d tests/oidc-provider/node_modules/oidc-provider ] || (cd tests/oidc-provider && npm ci --no-audit --no-fund >/dev/null)
 mkdir -p target/uniffi/native/linux-x86-64

@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen
 OUT=target/uniffi/python
-cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
-    generate --library target/debug/libmynacard_mobile.so --language python --out-dir "$OUT" >/dev/null
+mobile/scripts/uniffi-generate.sh target/debug/libmynacard_mobile.so python "$OUT" debug virtual-card,oidc-backend
 cp target/debug/libmynacard_mobile.so "$OUT/"
 # test_oidc.py runs the development stand-in provider (tests/oidc-provider).
 [ -d tests/oidc-provider/node_modules/oidc-provider ] || (cd tests/oidc-provider && npm ci --no-audit --no-fund >/dev/null)
@@ -15,8 +14,7 @@ PYTHONPATH="$OUT" python3 -m unittest discover -s mobile/tests/python -v
 # Kotlin and Swift bindings are generated too (the generator refuses types a language cannot
 # express); compiling them needs the Kotlin toolchain / a Mac (see the mobile issue).
 for lang in kotlin swift; do
-    cargo run --locked -q -p mynacard-mobile --features virtual-card,oidc-backend,bindgen --bin uniffi-bindgen -- \
-        generate --library target/debug/libmynacard_mobile.so --language "$lang" --out-dir "target/uniffi/$lang" >/dev/null
+    mobile/scripts/uniffi-generate.sh target/debug/libmynacard_mobile.so "$lang" "target/uniffi/$lang" debug virtual-card,oidc-backend
 done
 ls target/uniffi/kotlin/uniffi/mynacard_mobile/*.kt target/uniffi/swift/*.swift
 
