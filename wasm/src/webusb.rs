@@ -179,15 +179,14 @@ impl Releaser {
     }
 }
 
-/// Interfaces of `configuration` (a USBConfiguration), at most 32, from their
+/// Appends the interfaces of `configuration` (a USBConfiguration), at most 32, from their
 /// first alternate: number, class and the bulk endpoints the core picks from.
-fn interfaces(configuration: &JsValue) -> Vec<InterfaceDescriptor> {
+fn interfaces(configuration: &JsValue, out: &mut Vec<InterfaceDescriptor>) {
     let list = get(configuration, "interfaces");
     if !Array::is_array(&list) {
-        return Vec::new();
+        return;
     }
     let list = Array::from(&list);
-    let mut out = Vec::new();
     for i in 0..list.length().min(32) {
         let iface = list.get(i);
         let Some(number) = get_uint(&iface, "interfaceNumber", 255) else {
@@ -231,7 +230,6 @@ fn interfaces(configuration: &JsValue) -> Vec<InterfaceDescriptor> {
         }
         out.push(info);
     }
-    out
 }
 
 /// The core's identity of `device`: its ids and the interfaces of all its configurations
@@ -239,15 +237,19 @@ fn interfaces(configuration: &JsValue) -> Vec<InterfaceDescriptor> {
 fn descriptor(device: &JsValue) -> Option<DeviceDescriptor> {
     let vendor_id = get_uint(device, "vendorId", 0xFFFF)? as u16;
     let product_id = get_uint(device, "productId", 0xFFFF)? as u16;
-    let mut configs = vec![get(device, "configuration")];
+    let mut found = Vec::new();
+    interfaces(&get(device, "configuration"), &mut found);
     let all = get(device, "configurations");
     if Array::is_array(&all) {
-        configs.extend(Array::from(&all).iter().take(8));
+        let all = Array::from(&all);
+        for i in 0..all.length().min(8) {
+            interfaces(&all.get(i), &mut found);
+        }
     }
     Some(DeviceDescriptor {
         vendor_id,
         product_id,
-        interfaces: configs.iter().flat_map(interfaces).collect(),
+        interfaces: found,
     })
 }
 
@@ -303,8 +305,9 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
             .await
             .map_err(|e| claim_error(&e))?;
     }
-    let interface = devices::select_interface(model, &interfaces(&get(&device, "configuration")))
-        .ok_or(Error::ReaderNotFound)?;
+    let mut active = Vec::new();
+    interfaces(&get(&device, "configuration"), &mut active);
+    let interface = devices::select_interface(model, &active).ok_or(Error::ReaderNotFound)?;
     bindings::call(device.claim_interface(interface.number))
         .await
         .map_err(|e| claim_error(&e))?;

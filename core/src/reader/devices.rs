@@ -377,20 +377,25 @@ pub struct UsbFilter {
 }
 
 /// The browser chooser's filters: every id of [`READERS`], and the class of class-matched
-/// readers, in table order.
-pub fn chooser_filters() -> impl Iterator<Item = UsbFilter> {
-    READERS.iter().flat_map(|m| {
-        let ids = m.interface.ids.iter().map(|&(v, p)| UsbFilter {
-            vendor_id: Some(v),
-            product_id: Some(p),
-            class_code: None,
-        });
-        let class = m.interface.ids.is_empty().then_some(UsbFilter {
-            class_code: Some(m.interface.class),
-            ..Default::default()
-        });
-        ids.chain(class)
-    })
+/// readers, in table order. (Plain loops: iterator adapters cost the page module bytes.)
+pub fn chooser_filters() -> Vec<UsbFilter> {
+    let mut out = Vec::new();
+    for m in &READERS {
+        for &(v, p) in m.interface.ids {
+            out.push(UsbFilter {
+                vendor_id: Some(v),
+                product_id: Some(p),
+                class_code: None,
+            });
+        }
+        if m.interface.ids.is_empty() {
+            out.push(UsbFilter {
+                class_code: Some(m.interface.class),
+                ..Default::default()
+            });
+        }
+    }
+    out
 }
 
 /// Why a CCID class descriptor could not be read from descriptor bytes.
@@ -686,7 +691,7 @@ mod tests {
 
     #[test]
     fn filters_list_every_id_then_the_class() {
-        let f: Vec<UsbFilter> = chooser_filters().collect();
+        let f = chooser_filters();
         let ids = |v, p| UsbFilter {
             vendor_id: Some(v),
             product_id: Some(p),
