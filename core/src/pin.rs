@@ -64,15 +64,6 @@ impl PinKind {
         }
     }
 
-    /// The card's try limit when full, where public sources state it.
-    pub fn max_tries(self) -> Option<u8> {
-        match self {
-            PinKind::Auth | PinKind::Assist => Some(3),
-            PinKind::Sign => Some(5),
-            PinKind::CardNumberA | PinKind::CardNumberB => None,
-        }
-    }
-
     /// Checks `input` and returns the bytes the card expects (ASCII).
     fn encode(self, input: &str) -> Result<Vec<u8>, Error> {
         let err = Error::PinFormat { kind: self };

@@ -1,5 +1,7 @@
-//! The core's `UsbDevice` over a WebUSB `USBDevice`, the choice of reader driver by vendor and
-//! product id (or CCID class), and `requestReader()` / `getReaders()`.
+//! The core's `UsbDevice` over a WebUSB `USBDevice`, and `requestReader()` / `getReaders()`.
+//! Which reader a device is, which interface to claim, what to read before the driver starts
+//! and which driver to build are the core's (`mynacard_core::reader::devices`): this file only
+//! reads the `USBDevice`'s descriptors into plain values and makes the transfers.
 //!
 //! WebUSB has no transfer timeouts: an IN transfer is raced with a timer, and when the timer
 //! wins the pending transfer is kept and awaited by the next IN transfer on that endpoint, so a
@@ -7,22 +9,15 @@
 
 use js_sys::{Array, Object, Promise, Uint8Array};
 use mynacard_core::Error;
-use mynacard_core::reader::ccid::{Ccid, CcidConfig, CcidLevel};
-use mynacard_core::reader::port100::{Port100, Port100Config, RCS380_PRODUCT_ID};
-use mynacard_core::reader::rcs300::{RCS300_PRODUCT_IDS, Rcs300, Rcs300Config};
+use mynacard_core::reader::devices::{self, DeviceDescriptor, InterfaceDescriptor, ReaderModel};
 use mynacard_core::reader::{
-    ControlSetup, Operation, ReaderDriver, SONY_VENDOR_ID, TransferResult, UsbDevice, UsbError,
-    UsbInterface, UsbReaderTransport, UsbStep,
+    AnyDriver, ControlSetup, ReaderKind, UsbDevice, UsbError, UsbReaderTransport,
 };
 use mynacard_core::transport::TransportError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::bindings::{self, UsbDeviceJs, get, get_uint, set};
-
-/// USB interface class of CCID smart-card readers.
-pub const CLASS_CCID: u8 = 0x0B;
-const CLASS_VENDOR: u8 = 0xFF;
 
 /// Slack added to a driver's own timeout before the face gives up on an IN transfer.
 const IN_SLACK_MS: u32 = 2_000;
@@ -184,41 +179,14 @@ impl Releaser {
     }
 }
 
-/// Which reader a USB device is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReaderKind {
-    Rcs380,
-    Rcs300,
-    Ccid,
-}
-
-impl ReaderKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReaderKind::Rcs380 => "rcs380",
-            ReaderKind::Rcs300 => "rcs300",
-            ReaderKind::Ccid => "ccid",
-        }
-    }
-}
-
-/// One interface of the active configuration: number, class, bulk endpoints.
-#[derive(Clone, Copy, Debug, Default)]
-struct InterfaceInfo {
-    number: u8,
-    class: u8,
-    bulk_in: Option<u8>,
-    bulk_out: Option<u8>,
-}
-
-/// Interfaces of `configuration` (a USBConfiguration), at most 32, from their first alternate.
-fn interfaces(configuration: &JsValue) -> Vec<InterfaceInfo> {
+/// Appends the interfaces of `configuration` (a USBConfiguration), at most 32, from their
+/// first alternate: number, class and the bulk endpoints the core picks from.
+fn interfaces(configuration: &JsValue, out: &mut Vec<InterfaceDescriptor>) {
     let list = get(configuration, "interfaces");
     if !Array::is_array(&list) {
-        return Vec::new();
+        return;
     }
     let list = Array::from(&list);
-    let mut out = Vec::new();
     for i in 0..list.length().min(32) {
         let iface = list.get(i);
         let Some(number) = get_uint(&iface, "interfaceNumber", 255) else {
@@ -237,7 +205,7 @@ fn interfaces(configuration: &JsValue) -> Vec<InterfaceInfo> {
                 }
             }
         };
-        let mut info = InterfaceInfo {
+        let mut info = InterfaceDescriptor {
             number: number as u8,
             class: get_uint(&alternate, "interfaceClass", 255).unwrap_or(0) as u8,
             ..Default::default()
@@ -254,65 +222,49 @@ fn interfaces(configuration: &JsValue) -> Vec<InterfaceInfo> {
                     continue;
                 };
                 match get(&ep, "direction").as_string().as_deref() {
-                    Some("in") if info.bulk_in.is_none() => info.bulk_in = Some(n as u8),
-                    Some("out") if info.bulk_out.is_none() => info.bulk_out = Some(n as u8),
+                    Some("in") => info.add_bulk_endpoint(n as u8, true),
+                    Some("out") => info.add_bulk_endpoint(n as u8, false),
                     _ => {}
                 }
             }
         }
         out.push(info);
     }
-    out
+}
+
+/// The core's identity of `device`: its ids and the interfaces of all its configurations
+/// (before open() a device may have no active configuration).
+fn descriptor(device: &JsValue) -> Option<DeviceDescriptor> {
+    let vendor_id = get_uint(device, "vendorId", 0xFFFF)? as u16;
+    let product_id = get_uint(device, "productId", 0xFFFF)? as u16;
+    let mut found = Vec::new();
+    interfaces(&get(device, "configuration"), &mut found);
+    let all = get(device, "configurations");
+    if Array::is_array(&all) {
+        let all = Array::from(&all);
+        for i in 0..all.length().min(8) {
+            interfaces(&all.get(i), &mut found);
+        }
+    }
+    Some(DeviceDescriptor {
+        vendor_id,
+        product_id,
+        interfaces: found,
+    })
+}
+
+/// The supported reader `device` is (`core::reader::devices` decides).
+fn model(device: &JsValue) -> Option<&'static ReaderModel> {
+    devices::identify(&descriptor(device)?)
 }
 
 /// The reader a device is, from its ids or (CCID) its interface class.
 pub fn reader_kind(device: &JsValue) -> Option<ReaderKind> {
-    let vid = get_uint(device, "vendorId", 0xFFFF)? as u16;
-    let pid = get_uint(device, "productId", 0xFFFF)? as u16;
-    if vid == SONY_VENDOR_ID && pid == RCS380_PRODUCT_ID {
-        return Some(ReaderKind::Rcs380);
-    }
-    if vid == SONY_VENDOR_ID && RCS300_PRODUCT_IDS.contains(&pid) {
-        return Some(ReaderKind::Rcs300);
-    }
-    // Before open() a device may have no active configuration: look at all of them.
-    let mut configs = vec![get(device, "configuration")];
-    let all = get(device, "configurations");
-    if Array::is_array(&all) {
-        configs.extend(Array::from(&all).iter().take(8));
-    }
-    configs
-        .iter()
-        .flat_map(interfaces)
-        .any(|i| i.class == CLASS_CCID)
-        .then_some(ReaderKind::Ccid)
-}
-
-/// Any of the three drivers behind one type, so the transfer loop of `UsbReaderTransport`
-/// exists once in the module instead of once per driver.
-pub struct AnyDriver(Box<dyn ReaderDriver>);
-
-impl ReaderDriver for AnyDriver {
-    fn start(&mut self, op: Operation<'_>) -> UsbStep {
-        self.0.start(op)
-    }
-    fn next(&mut self, input: TransferResult) -> UsbStep {
-        self.0.next(input)
-    }
-    fn is_open(&self) -> bool {
-        self.0.is_open()
-    }
-    fn capabilities(&self) -> mynacard_core::Capabilities {
-        self.0.capabilities()
-    }
-    fn interface(&self) -> UsbInterface {
-        self.0.interface()
-    }
+    model(device).map(|m| m.kind)
 }
 
 /// A reader link: the core's `UsbReaderTransport` with the driver of this reader.
 pub struct UsbLink {
-    kind: ReaderKind,
     transport: UsbReaderTransport<WebUsb, AnyDriver>,
 }
 
@@ -337,28 +289,10 @@ fn claim_error(e: &JsValue) -> Error {
     }
 }
 
-/// dwFeatures and dwMaxCCIDMessageLength from the CCID class descriptor (type 0x21, 54 bytes)
-/// inside a configuration descriptor. Bounded walk; `None` when absent or malformed.
-pub fn ccid_descriptor(config: &[u8]) -> Option<(u32, u32)> {
-    let mut i = 0usize;
-    for _ in 0..256 {
-        let len = *config.get(i)? as usize;
-        if len < 2 {
-            return None;
-        }
-        let d = config.get(i..i + len)?;
-        if d[1] == 0x21 && len >= 48 {
-            let dw = |o: usize| u32::from_le_bytes([d[o], d[o + 1], d[o + 2], d[o + 3]]);
-            return Some((dw(40), dw(44)));
-        }
-        i += len;
-    }
-    None
-}
-
-/// Opens `device`, claims the reader interface, reads its endpoints and activates the card.
+/// Opens `device`, claims the reader interface, reads its endpoints (and, for a CCID reader,
+/// its configuration descriptor) and activates the card.
 pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
-    let kind = reader_kind(&device).ok_or(Error::InvalidArgument {
+    let model = model(&device).ok_or(Error::InvalidArgument {
         what: "not a supported reader (RC-S380, RC-S300 or CCID class)",
     })?;
     if device.opened() != JsValue::TRUE {
@@ -371,85 +305,24 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
             .await
             .map_err(|e| claim_error(&e))?;
     }
-    let all = interfaces(&get(&device, "configuration"));
-    let pick = |class: u8, number: Option<u8>| {
-        all.iter()
-            .find(|i| i.class == class && number.is_none_or(|n| n == i.number))
-            .or_else(|| all.iter().find(|i| i.class == class))
-            .copied()
-    };
-    let info = match kind {
-        ReaderKind::Rcs380 => pick(CLASS_VENDOR, Some(0)).unwrap_or(InterfaceInfo {
-            number: 0,
-            class: CLASS_VENDOR,
-            ..Default::default()
-        }),
-        ReaderKind::Rcs300 => pick(CLASS_VENDOR, Some(1)).unwrap_or(InterfaceInfo {
-            number: 1,
-            class: CLASS_VENDOR,
-            ..Default::default()
-        }),
-        ReaderKind::Ccid => pick(CLASS_CCID, None).ok_or(Error::ReaderNotFound)?,
-    };
-    bindings::call(device.claim_interface(info.number))
+    let mut active = Vec::new();
+    interfaces(&get(&device, "configuration"), &mut active);
+    let interface = devices::select_interface(model, &active).ok_or(Error::ReaderNotFound)?;
+    bindings::call(device.claim_interface(interface.number))
         .await
         .map_err(|e| claim_error(&e))?;
     let mut usb = WebUsb {
         device: device.clone(),
-        interface: info.number,
+        interface: interface.number,
         pending_in: None,
     };
-    let driver: Box<dyn ReaderDriver> = match kind {
-        ReaderKind::Rcs380 => {
-            let d = Port100Config::default();
-            Box::new(Port100::new(Port100Config {
-                endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
-                endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
-                ..d
-            }))
-        }
-        ReaderKind::Rcs300 => {
-            let d = Rcs300Config::default();
-            Box::new(Rcs300::new(Rcs300Config {
-                endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
-                endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
-                ..d
-            }))
-        }
-        ReaderKind::Ccid => {
-            // GET_DESCRIPTOR (CONFIGURATION 0): the CCID class descriptor says the level.
-            let config = usb
-                .control_in(
-                    ControlSetup {
-                        request_type: 0x80,
-                        request: 6,
-                        value: 0x0200,
-                        index: 0,
-                    },
-                    1024,
-                )
-                .await
-                .ok();
-            let d = CcidConfig::default();
-            let (level, max_message) = match config.as_deref().and_then(ccid_descriptor) {
-                Some((features, max)) => (
-                    CcidLevel::from_features(features),
-                    (max as usize).clamp(64, 0x1_0000 + 10),
-                ),
-                None => (d.level, d.max_message),
-            };
-            Box::new(Ccid::new(CcidConfig {
-                endpoint_out: info.bulk_out.unwrap_or(d.endpoint_out),
-                endpoint_in: info.bulk_in.unwrap_or(d.endpoint_in),
-                level,
-                max_message,
-                ..d
-            }))
-        }
+    let configuration = match model.descriptor_request() {
+        Some((setup, max_len)) => usb.control_in(setup, max_len).await.ok(),
+        None => None,
     };
+    let driver = devices::driver_for(model, &interface, configuration.as_deref());
     let mut link = UsbLink {
-        kind,
-        transport: UsbReaderTransport::new(usb, AnyDriver(driver)),
+        transport: UsbReaderTransport::new(usb, driver),
     };
     if let Err(e) = link.transport.open().await {
         link.release().await;
@@ -460,7 +333,7 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
 
 impl UsbLink {
     pub fn kind(&self) -> ReaderKind {
-        self.kind
+        self.transport.driver().kind()
     }
 
     /// What releases the reader without this link (the core consumed it).
@@ -502,23 +375,22 @@ impl UsbLink {
     }
 }
 
-/// `navigator.usb.requestDevice` filters of the supported readers.
+/// `navigator.usb.requestDevice` filters of the supported readers (the core's table).
 pub fn filters() -> Array {
     let filters = Array::new();
-    let ids = [
-        (SONY_VENDOR_ID, RCS380_PRODUCT_ID),
-        (SONY_VENDOR_ID, RCS300_PRODUCT_IDS[0]),
-        (SONY_VENDOR_ID, RCS300_PRODUCT_IDS[1]),
-    ];
-    for (v, p) in ids {
-        let f = Object::new();
-        set(&f, "vendorId", v.into());
-        set(&f, "productId", p.into());
-        filters.push(&f);
+    for f in devices::chooser_filters() {
+        let o = Object::new();
+        if let Some(v) = f.vendor_id {
+            set(&o, "vendorId", v.into());
+        }
+        if let Some(p) = f.product_id {
+            set(&o, "productId", p.into());
+        }
+        if let Some(c) = f.class_code {
+            set(&o, "classCode", c.into());
+        }
+        filters.push(&o);
     }
-    let f = Object::new();
-    set(&f, "classCode", CLASS_CCID.into());
-    filters.push(&f);
     filters
 }
 

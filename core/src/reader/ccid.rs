@@ -16,10 +16,7 @@
 //! Transfers per APDU at APDU level: 2 (OUT XfrBlock, IN DataBlock), plus one IN per time
 //! extension and 2 per extra block of an extended APDU split across messages.
 
-use super::{
-    MAX_READS_PER_ANSWER, Operation, ReaderDriver, ReaderError, TransferResult, UsbInterface,
-    UsbStep,
-};
+use super::{MAX_READS_PER_ANSWER, Operation, ReaderDriver, ReaderError, TransferResult, UsbStep};
 use crate::transport::Capabilities;
 
 /// Message types (CCID rev 1.1 §6.1, §6.2).
@@ -512,14 +509,6 @@ impl ReaderDriver for Ccid {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             extended_length: self.cfg.level == CcidLevel::ExtendedApdu,
-        }
-    }
-
-    fn interface(&self) -> UsbInterface {
-        UsbInterface {
-            ids: &[],
-            class: 0x0B,
-            number: None,
         }
     }
 }

@@ -15,23 +15,26 @@
 //!   PC/SC transparent-session commands, ISO/IEC 14443-4 run by the host.
 //! - [`ccid::Ccid`]: any CCID (class 0x0B) reader working at short or extended APDU level.
 //!
+//! Which reader a USB device is, which interface to claim, what to read before the driver can
+//! start and which driver to build: [`devices`] (one table of supported readers), so a face
+//! only reads descriptors and moves transfers.
+//!
 //! Frame formats, sources and transfers per APDU: `docs/readers.md`.
 //!
 //! Every input byte is untrusted (a reader or a card can send anything): parsing never panics,
 //! every loop and every buffer is bounded.
 
 pub mod ccid;
+pub mod devices;
 pub mod iso14443_4;
 pub mod port100;
 pub mod rcs300;
 mod transport;
 
+pub use devices::{AnyDriver, ReaderKind, UsbInterface};
 pub use transport::{ReaderStats, UsbDevice, UsbReaderTransport};
 
 use crate::transport::{Capabilities, TransportError};
-
-/// USB vendor id of Sony.
-pub const SONY_VENDOR_ID: u16 = 0x054C;
 
 /// A USB control transfer's setup packet (USB 2.0 §9.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,17 +180,6 @@ impl From<UsbError> for ReaderError {
     }
 }
 
-/// Which USB interface a driver talks to, so a face can select and claim it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UsbInterface {
-    /// USB vendor/product ids this driver is meant for (empty: matched by class).
-    pub ids: &'static [(u16, u16)],
-    /// Interface class to claim (0xFF vendor-specific, 0x0B CCID).
-    pub class: u8,
-    /// Interface number when known.
-    pub number: Option<u8>,
-}
-
 /// A reader protocol as a state machine. See the module documentation for the loop.
 pub trait ReaderDriver {
     /// Starts `op` and returns the first transfer to make (or `Done` at once on misuse).
@@ -198,8 +190,6 @@ pub trait ReaderDriver {
     fn is_open(&self) -> bool;
     /// What the link carries once open.
     fn capabilities(&self) -> Capabilities;
-    /// The USB interface to claim.
-    fn interface(&self) -> UsbInterface;
 }
 
 /// Upper bound on IN transfers that may be needed to assemble one reader answer: a reader

@@ -23,14 +23,8 @@
 //! Transfers per APDU (no chaining): 3 per ISO-DEP block: OUT command, IN ACK, IN response.
 
 use super::iso14443_4::{Action, IsoDep, IsoDepConfig, IsoDepError, Rx, type_b};
-use super::{
-    MAX_READS_PER_ANSWER, Operation, ReaderDriver, ReaderError, SONY_VENDOR_ID, TransferResult,
-    UsbInterface, UsbStep,
-};
+use super::{MAX_READS_PER_ANSWER, Operation, ReaderDriver, ReaderError, TransferResult, UsbStep};
 use crate::transport::Capabilities;
-
-/// RC-S380 product id (the S and P variants share it).
-pub const RCS380_PRODUCT_ID: u16 = 0x06C3;
 
 /// The ACK frame: sent by the reader before each answer, by the host to cancel or reset.
 pub const ACK: [u8; 6] = [0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00];
@@ -609,14 +603,6 @@ impl ReaderDriver for Port100 {
         // Command and response chaining carry any APDU length the card accepts.
         Capabilities {
             extended_length: true,
-        }
-    }
-
-    fn interface(&self) -> UsbInterface {
-        UsbInterface {
-            ids: &[(SONY_VENDOR_ID, RCS380_PRODUCT_ID)],
-            class: 0xFF,
-            number: Some(0),
         }
     }
 }

@@ -42,13 +42,8 @@
 
 use super::ccid::{Header, Wire, WireEvent, msg};
 use super::iso14443_4::{Action, IsoDep, IsoDepConfig, IsoDepError, Rx, type_b};
-use super::{
-    Operation, ReaderDriver, ReaderError, SONY_VENDOR_ID, TransferResult, UsbInterface, UsbStep,
-};
+use super::{Operation, ReaderDriver, ReaderError, TransferResult, UsbStep};
 use crate::transport::Capabilities;
-
-/// RC-S300/S and RC-S300/P product ids.
-pub const RCS300_PRODUCT_IDS: [u16; 2] = [0x0DC8, 0x0DC9];
 
 /// INS of the RC-S300's transparent-session pseudo-APDUs (felica-rs `MANAGE_SESSION_INS`).
 pub const INS: u8 = 0x50;
@@ -488,17 +483,6 @@ impl ReaderDriver for Rcs300 {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             extended_length: true,
-        }
-    }
-
-    fn interface(&self) -> UsbInterface {
-        UsbInterface {
-            ids: &[
-                (SONY_VENDOR_ID, RCS300_PRODUCT_IDS[0]),
-                (SONY_VENDOR_ID, RCS300_PRODUCT_IDS[1]),
-            ],
-            class: 0xFF,
-            number: Some(1),
         }
     }
 }

@@ -142,10 +142,6 @@ impl<D: UsbDevice, R: ReaderDriver + MaybeSend> UsbReaderTransport<D, R> {
         &self.driver
     }
 
-    pub fn into_parts(self) -> (D, R) {
-        (self.device, self.driver)
-    }
-
     async fn run(&mut self, op: Operation<'_>, apdu: bool) -> Result<Vec<u8>, ReaderError> {
         let mut step = self.driver.start(op);
         for _ in 0..MAX_STEPS {
