@@ -64,6 +64,44 @@ impl PinKind {
         }
     }
 
+    /// Every kind, in a stable order.
+    pub const ALL: [PinKind; 5] = [
+        PinKind::Auth,
+        PinKind::Sign,
+        PinKind::Assist,
+        PinKind::CardNumberA,
+        PinKind::CardNumberB,
+    ];
+
+    /// The stable name every face spells this kind with: `auth`, `sign`, `assist`,
+    /// `card_number_a`, `card_number_b`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PinKind::Auth => "auth",
+            PinKind::Sign => "sign",
+            PinKind::Assist => "assist",
+            PinKind::CardNumberA => "card_number_a",
+            PinKind::CardNumberB => "card_number_b",
+        }
+    }
+
+    /// The kind named `name` as [`PinKind::as_str`] spells it.
+    pub fn from_name(name: &str) -> Option<PinKind> {
+        PinKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Checks `input` against this kind's format and keeps nothing: the faces' "is this PIN
+    /// well-formed?" before any card is touched (a malformed PIN never costs a try).
+    ///
+    /// ```
+    /// use mynacard_core::PinKind;
+    /// assert!(PinKind::Auth.check("1234").is_ok());
+    /// assert_eq!(PinKind::Sign.check("abc").unwrap_err().code(), "PIN_FORMAT");
+    /// ```
+    pub fn check(self, input: &str) -> Result<(), Error> {
+        self.encode(input).map(|bytes| drop(Secret(bytes)))
+    }
+
     /// Checks `input` and returns the bytes the card expects (ASCII).
     fn encode(self, input: &str) -> Result<Vec<u8>, Error> {
         let err = Error::PinFormat { kind: self };

@@ -9,7 +9,7 @@ use async_lock::Mutex;
 use mynacard_core::card::Progress;
 use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_core::{
-    AssistPin, AuthPin, CardNumberA, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput,
+    AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput,
     SignPin,
 };
 use zeroize::Zeroizing;
@@ -413,14 +413,22 @@ pub enum PinKind {
 #[uniffi::export]
 pub fn check_pin_format(kind: PinKind, pin: String) -> Option<String> {
     let pin = Zeroizing::new(pin);
-    let result = match kind {
-        PinKind::Auth => AuthPin::new(&pin).map(drop),
-        PinKind::Sign => SignPin::new(&pin).map(drop),
-        PinKind::Assist => AssistPin::new(&pin).map(drop),
-        PinKind::CardNumberA => CardNumberA::new(&pin).map(drop),
-        PinKind::CardNumberB => CardNumberB::new(&pin).map(drop),
-    };
-    result.err().map(|e| e.code().to_string())
+    mynacard_core::PinKind::from(kind)
+        .check(&pin)
+        .err()
+        .map(|e| e.code().to_string())
+}
+
+impl From<PinKind> for mynacard_core::PinKind {
+    fn from(kind: PinKind) -> Self {
+        match kind {
+            PinKind::Auth => mynacard_core::PinKind::Auth,
+            PinKind::Sign => mynacard_core::PinKind::Sign,
+            PinKind::Assist => mynacard_core::PinKind::Assist,
+            PinKind::CardNumberA => mynacard_core::PinKind::CardNumberA,
+            PinKind::CardNumberB => mynacard_core::PinKind::CardNumberB,
+        }
+    }
 }
 
 /// One row of the shared error table.

@@ -23,7 +23,7 @@ mod verify;
 mod webusb;
 
 use mynacard_core::error::ERROR_CODES;
-use mynacard_core::{AssistPin, AuthPin, CardNumberA, CardNumberB, SignPin};
+use mynacard_core::PinKind;
 use wasm_bindgen::prelude::*;
 
 /// Checks a PIN's format without sending it anywhere. `kind` is one of `auth`, `sign`,
@@ -31,15 +31,10 @@ use wasm_bindgen::prelude::*;
 /// code (`PIN_FORMAT`, or `INVALID_ARGUMENT` for an unknown kind).
 #[wasm_bindgen(js_name = checkPinFormat)]
 pub fn check_pin_format(kind: &str, pin: &str) -> Option<String> {
-    let result = match kind {
-        "auth" => AuthPin::new(pin).map(drop),
-        "sign" => SignPin::new(pin).map(drop),
-        "assist" => AssistPin::new(pin).map(drop),
-        "card_number_a" => CardNumberA::new(pin).map(drop),
-        "card_number_b" => CardNumberB::new(pin).map(drop),
-        _ => return Some("INVALID_ARGUMENT".to_string()),
-    };
-    result.err().map(|e| e.code().to_string())
+    match PinKind::from_name(kind) {
+        Some(kind) => kind.check(pin).err().map(|e| e.code().to_string()),
+        None => Some("INVALID_ARGUMENT".to_string()),
+    }
 }
 
 /// The message of an error code in `lang` (`ja` or `en`), without parameters filled in.
