@@ -4,20 +4,51 @@
 use x509_cert::ext::pkix::{BasicConstraints, CertificatePolicies, KeyUsage, KeyUsages};
 
 use super::chain::TrustAnchors;
-use super::crl::{CertStatus, Crl};
+use super::crl::{CertStatus, Crl, CrlFreshness};
 use super::ocsp::OcspRequest;
 use super::signature::verify_signature;
 use crate::cert::{CertificateFourInfo, JpkiCertificate, UnixTime};
 use crate::digest::SignInput;
 use crate::error::Error;
 
-/// Which JPKI certificate the relying party expects.
+/// Which JPKI certificate the relying party expects. A certificate is of a kind when both its
+/// keyUsage and its issuing CA (利用者証明用 CA or 署名用 CA) say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertificateKind {
-    /// 利用者証明用: log-in (keyUsage digitalSignature).
+    /// 利用者証明用: log-in (keyUsage digitalSignature, issued by the 利用者証明用 CA).
     Authentication,
-    /// 署名用: signed documents (keyUsage nonRepudiation).
+    /// 署名用: signed documents (keyUsage nonRepudiation, issued by the 署名用 CA).
     Signature,
+}
+
+/// organizationalUnitName (2.5.4.11).
+const OID_OU: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.5.4.11");
+
+impl CertificateKind {
+    /// The kind of certificate a JPKI CA issues, from its subject: `OU=JPKI for user
+    /// authentication` (利用者証明用 CA) or `OU=JPKI for digital signature` (署名用 CA), as on
+    /// the real CAs of 2015 and 2023 and the test PKI. `None` for any other subject (or both).
+    pub fn of_ca(ca: &JpkiCertificate) -> Option<CertificateKind> {
+        let mut found = None;
+        for atv in ca
+            .x509()
+            .tbs_certificate()
+            .subject()
+            .iter()
+            .filter(|atv| atv.oid == OID_OU)
+        {
+            let kind = match atv.value.value() {
+                b"JPKI for user authentication" => CertificateKind::Authentication,
+                b"JPKI for digital signature" => CertificateKind::Signature,
+                _ => continue,
+            };
+            if found.is_some_and(|f| f != kind) {
+                return None;
+            }
+            found = Some(kind);
+        }
+        found
+    }
 }
 
 /// Where the revocation status comes from.
@@ -57,8 +88,9 @@ pub struct Verified {
     pub policies: Vec<String>,
 }
 
-/// Checks `cert` for `kind`: chain to one of `anchors`, validity of both at `at`, key usage,
-/// not a CA, and revocation status from `evidence`.
+/// Checks `cert` for `kind`: chain to one of `anchors`, validity of both at `at`, the issuing
+/// CA's kind and the key usage, not a CA, and revocation status from `evidence` (a CRL of the
+/// CA whose key issued `cert`, current at `at`; or an OCSP response about `cert` itself).
 pub fn verify_certificate(
     cert: &JpkiCertificate,
     kind: CertificateKind,
@@ -66,7 +98,27 @@ pub fn verify_certificate(
     at: UnixTime,
     evidence: StatusEvidence<'_>,
 ) -> Result<Verified, Error> {
-    let issuer = anchors.verify(cert, at)?;
+    let (issuer, issuer_kind) = anchors.verify_with_kind(cert, at)?;
+    match issuer_kind {
+        Some(k) if k == kind => {}
+        Some(_) => {
+            return Err(Error::CertificateInvalid {
+                what: match kind {
+                    CertificateKind::Authentication => {
+                        "issued by the 署名用 CA, not the 利用者証明用 CA"
+                    }
+                    CertificateKind::Signature => {
+                        "issued by the 利用者証明用 CA, not the 署名用 CA"
+                    }
+                },
+            });
+        }
+        None => {
+            return Err(Error::CertificateInvalid {
+                what: "the issuing CA is of no known kind (TrustAnchors::with_kinds)",
+            });
+        }
+    }
     let tbs = cert.x509().tbs_certificate();
     let ca = tbs
         .get_extension::<BasicConstraints>()
@@ -110,8 +162,13 @@ pub fn verify_certificate(
         .unwrap_or_default();
     let status = match evidence {
         StatusEvidence::NotChecked => StatusChecked::NotChecked,
-        StatusEvidence::Crl(crl) => status_result(crl.status(cert))?,
+        StatusEvidence::Crl(crl) => status_result(crl.status_at(cert, issuer, at)?)?,
         StatusEvidence::Ocsp { request, response } => {
+            if !request.is_for(cert, issuer) {
+                return Err(Error::StatusInvalid {
+                    what: "OCSP request is about another certificate",
+                });
+            }
             status_result(request.verify_response(response, issuer, at)?)?
         }
     };
@@ -152,8 +209,20 @@ pub fn verify_signed(
     verify_certificate(cert, kind, anchors, at, evidence)
 }
 
-/// A relying party's configuration: trust anchors and the CRLs it holds, each CRL checked
-/// against the anchor that issued it. One value serves every verification of a server.
+/// One trust anchor's CRL state ([`RelyingParty::crl_health`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CrlHealth<'a> {
+    pub anchor: &'a JpkiCertificate,
+    pub freshness: CrlFreshness,
+}
+
+/// A relying party's configuration: trust anchors and at most one CRL per anchor, each CRL
+/// bound to the anchor whose key verified it. One value serves every verification of a server.
+///
+/// A long-running server refreshes CRLs with [`replace_crl`](Self::replace_crl) (or
+/// [`parse_crl`](Self::parse_crl) outside its lock, then [`install_crl`](Self::install_crl)
+/// under it) and asks [`crl_health`](Self::crl_health) which CAs' CRLs are missing or stale;
+/// a held CRL past its nextUpdate is refused at use (`STATUS_STALE`), never read.
 #[derive(Clone, Debug)]
 pub struct RelyingParty {
     anchors: TrustAnchors,
@@ -172,17 +241,21 @@ impl RelyingParty {
         &self.anchors
     }
 
-    /// Adds a DER CRL, checked against whichever anchor issued it and current at `at`.
+    /// Adds a DER CRL, checked against whichever anchor's key verifies it and current at `at`;
+    /// it replaces the CRL held for that anchor ([`replace_crl`](Self::replace_crl)).
     pub fn add_crl(&mut self, der: &[u8], at: UnixTime) -> Result<(), Error> {
+        self.replace_crl(der, at).map(|_| ())
+    }
+
+    /// Parses and checks a DER CRL against whichever anchor's key verifies it, current at
+    /// `at`, without installing it (`&self`: a server does this outside its write lock).
+    pub fn parse_crl(&self, der: &[u8], at: UnixTime) -> Result<Crl, Error> {
         let mut last = Error::StatusInvalid {
             what: "CRL from no configured CA",
         };
         for ca in self.anchors.anchors() {
             match Crl::from_der(der, ca, at) {
-                Ok(crl) => {
-                    self.crls.push(crl);
-                    return Ok(());
-                }
+                Ok(crl) => return Ok(crl),
                 Err(Error::StatusInvalid {
                     what: "CRL is from another issuer",
                 }) => {}
@@ -192,24 +265,76 @@ impl RelyingParty {
         Err(last)
     }
 
-    /// The CRL of `cert`'s issuer, if one was added.
-    fn evidence(&self, cert: &JpkiCertificate) -> StatusEvidence<'_> {
-        let issuer = cert.x509().tbs_certificate().issuer();
-        self.crls
+    /// Installs a checked CRL of one of this party's anchors in place of the one held for
+    /// that anchor, in one step, and returns the one it replaced. Refused (the held CRL stays)
+    /// when no anchor's key verified `crl`, or when it is older (thisUpdate) than the held one.
+    pub fn install_crl(&mut self, crl: Crl) -> Result<Option<Crl>, Error> {
+        let Some(anchor) = self.anchors.anchors().iter().find(|a| crl.is_issued_by(a)) else {
+            return Err(Error::StatusInvalid {
+                what: "CRL from no configured CA",
+            });
+        };
+        match self.crls.iter_mut().find(|c| c.is_issued_by(anchor)) {
+            Some(held) if held.this_update() > crl.this_update() => Err(Error::StatusInvalid {
+                what: "CRL is older than the one held",
+            }),
+            Some(held) => Ok(Some(core::mem::replace(held, crl))),
+            None => {
+                self.crls.push(crl);
+                Ok(None)
+            }
+        }
+    }
+
+    /// [`parse_crl`](Self::parse_crl) then [`install_crl`](Self::install_crl): on any error
+    /// the CRL held before stays in use.
+    pub fn replace_crl(&mut self, der: &[u8], at: UnixTime) -> Result<Option<Crl>, Error> {
+        let crl = self.parse_crl(der, at)?;
+        self.install_crl(crl)
+    }
+
+    /// The CRL held for `anchor` (bound to its key), if any.
+    pub fn crl_of(&self, anchor: &JpkiCertificate) -> Option<&Crl> {
+        self.crls.iter().find(|c| c.is_issued_by(anchor))
+    }
+
+    /// For every anchor valid at `at`: whether its CRL is held, and current. A server refreshes
+    /// those that are `Missing`, `Stale` or about to be (compare `next_update` with its
+    /// schedule).
+    pub fn crl_health(&self, at: UnixTime) -> Vec<CrlHealth<'_>> {
+        self.anchors
+            .anchors()
             .iter()
-            .find(|c| c.issuer() == issuer)
+            .filter(|a| a.is_valid_at(at))
+            .map(|anchor| CrlHealth {
+                anchor,
+                freshness: self
+                    .crl_of(anchor)
+                    .map_or(CrlFreshness::Missing, |c| c.freshness(at)),
+            })
+            .collect()
+    }
+
+    /// The CRL of the anchor whose key issued `cert`, if one is held. When no anchor issued it
+    /// the verification that follows reports why.
+    fn evidence(&self, cert: &JpkiCertificate, at: UnixTime) -> StatusEvidence<'_> {
+        self.anchors
+            .verify(cert, at)
+            .ok()
+            .and_then(|issuer| self.crl_of(issuer))
             .map_or(StatusEvidence::NotChecked, StatusEvidence::Crl)
     }
 
     /// [`verify_certificate`] with this party's anchors and CRLs (`NotChecked` when it holds
-    /// no CRL of the certificate's issuer).
+    /// no CRL of the certificate's issuing CA; `STATUS_STALE` when the one it holds is past
+    /// its nextUpdate at `at`).
     pub fn verify_certificate(
         &self,
         cert: &JpkiCertificate,
         kind: CertificateKind,
         at: UnixTime,
     ) -> Result<Verified, Error> {
-        verify_certificate(cert, kind, &self.anchors, at, self.evidence(cert))
+        verify_certificate(cert, kind, &self.anchors, at, self.evidence(cert, at))
     }
 
     /// [`verify_signed`] with this party's anchors and CRLs.
@@ -228,7 +353,7 @@ impl RelyingParty {
             kind,
             &self.anchors,
             at,
-            self.evidence(cert),
+            self.evidence(cert, at),
         )
     }
 
@@ -246,7 +371,7 @@ impl RelyingParty {
             detached_content,
             &self.anchors,
             at,
-            self.evidence(&signer),
+            self.evidence(&signer, at),
         )
     }
 }
