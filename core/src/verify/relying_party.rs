@@ -68,10 +68,42 @@ pub enum StatusEvidence<'a> {
 /// The revocation check that was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusChecked {
-    /// A CRL or OCSP response said "good".
+    /// A CRL or OCSP response said "good" ([`Verified::source`] says which).
     Good,
-    /// No revocation source was given.
+    /// No revocation source was given (or the [`StatusPolicy`] consults none that was).
     NotChecked,
+}
+
+/// The revocation source a status came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusSource {
+    Crl,
+    Ocsp,
+}
+
+impl StatusSource {
+    /// Stable code shared by every face: `crl`, `ocsp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusSource::Crl => "crl",
+            StatusSource::Ocsp => "ocsp",
+        }
+    }
+}
+
+/// Which revocation sources a [`RelyingParty`] consults, in which order. With none available
+/// the result is [`StatusChecked::NotChecked`] with no source: never "good".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusPolicy {
+    /// The CRL held for the issuing CA; an OCSP answer given is not read. The default.
+    #[default]
+    CrlOnly,
+    /// The OCSP answer when one is given and it is conclusive (good or revoked); otherwise (no
+    /// answer, one that is invalid, stale or `unknown`) the CRL held for the issuing CA. When no
+    /// CRL is held either, the OCSP answer's error stands.
+    OcspThenCrl,
+    /// Only the OCSP answer; CRLs held are not read.
+    OcspOnly,
 }
 
 /// A certificate that passed every check.
@@ -83,6 +115,8 @@ pub struct Verified {
     /// 基本4情報 of a 署名用 certificate.
     pub four_info: Option<CertificateFourInfo>,
     pub status: StatusChecked,
+    /// Where the status came from; `None` when not checked.
+    pub source: Option<StatusSource>,
     /// The certificate policy OIDs, dotted. Not enforced: JPKI's policy OIDs are not confirmed
     /// from J-LIS's CP/CPS; a relying party that knows them checks this list.
     pub policies: Vec<String>,
@@ -160,6 +194,11 @@ pub fn verify_certificate(
                 .collect()
         })
         .unwrap_or_default();
+    let source = match evidence {
+        StatusEvidence::NotChecked => None,
+        StatusEvidence::Crl(_) => Some(StatusSource::Crl),
+        StatusEvidence::Ocsp { .. } => Some(StatusSource::Ocsp),
+    };
     let status = match evidence {
         StatusEvidence::NotChecked => StatusChecked::NotChecked,
         StatusEvidence::Crl(crl) => status_result(crl.status_at(cert, issuer, at)?)?,
@@ -181,6 +220,7 @@ pub fn verify_certificate(
             CertificateKind::Authentication => None,
         },
         status,
+        source,
         policies,
     })
 }
@@ -227,6 +267,7 @@ pub struct CrlHealth<'a> {
 pub struct RelyingParty {
     anchors: TrustAnchors,
     crls: Vec<Crl>,
+    policy: StatusPolicy,
 }
 
 impl RelyingParty {
@@ -234,7 +275,18 @@ impl RelyingParty {
         RelyingParty {
             anchors,
             crls: Vec::new(),
+            policy: StatusPolicy::default(),
         }
+    }
+
+    /// The same party with another [`StatusPolicy`] (default [`StatusPolicy::CrlOnly`]).
+    pub fn with_status_policy(mut self, policy: StatusPolicy) -> RelyingParty {
+        self.policy = policy;
+        self
+    }
+
+    pub fn status_policy(&self) -> StatusPolicy {
+        self.policy
     }
 
     pub fn anchors(&self) -> &TrustAnchors {
@@ -317,7 +369,7 @@ impl RelyingParty {
 
     /// The CRL of the anchor whose key issued `cert`, if one is held. When no anchor issued it
     /// the verification that follows reports why.
-    fn evidence(&self, cert: &JpkiCertificate, at: UnixTime) -> StatusEvidence<'_> {
+    fn crl_evidence(&self, cert: &JpkiCertificate, at: UnixTime) -> StatusEvidence<'_> {
         self.anchors
             .verify(cert, at)
             .ok()
@@ -325,16 +377,62 @@ impl RelyingParty {
             .map_or(StatusEvidence::NotChecked, StatusEvidence::Crl)
     }
 
-    /// [`verify_certificate`] with this party's anchors and CRLs (`NotChecked` when it holds
-    /// no CRL of the certificate's issuing CA; `STATUS_STALE` when the one it holds is past
-    /// its nextUpdate at `at`).
+    /// Runs `check` with the evidence the policy picks, falling back from OCSP to the CRL
+    /// when the policy says so.
+    fn with_policy<'a, T>(
+        &'a self,
+        cert: &JpkiCertificate,
+        at: UnixTime,
+        ocsp: Option<(&'a OcspRequest, &'a [u8])>,
+        check: impl Fn(StatusEvidence<'a>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let ocsp = ocsp.map(|(request, response)| StatusEvidence::Ocsp { request, response });
+        match (self.policy, ocsp) {
+            (StatusPolicy::CrlOnly, _) | (StatusPolicy::OcspThenCrl, None) => {
+                check(self.crl_evidence(cert, at))
+            }
+            (StatusPolicy::OcspOnly, ocsp) => check(ocsp.unwrap_or(StatusEvidence::NotChecked)),
+            (StatusPolicy::OcspThenCrl, Some(ocsp)) => match check(ocsp) {
+                Err(
+                    e @ (Error::StatusInvalid { .. }
+                    | Error::StatusStale { .. }
+                    | Error::StatusUnknown),
+                ) => match self.crl_evidence(cert, at) {
+                    StatusEvidence::NotChecked => Err(e),
+                    crl => check(crl),
+                },
+                other => other,
+            },
+        }
+    }
+
+    /// [`verify_certificate`] with this party's anchors, CRLs and [`StatusPolicy`]
+    /// (`NotChecked` when it holds no CRL of the certificate's issuing CA; `STATUS_STALE` when
+    /// the one it holds is past its nextUpdate at `at`).
     pub fn verify_certificate(
         &self,
         cert: &JpkiCertificate,
         kind: CertificateKind,
         at: UnixTime,
     ) -> Result<Verified, Error> {
-        verify_certificate(cert, kind, &self.anchors, at, self.evidence(cert, at))
+        self.with_policy(cert, at, None, |ev| {
+            verify_certificate(cert, kind, &self.anchors, at, ev)
+        })
+    }
+
+    /// [`verify_certificate`](Self::verify_certificate) with an OCSP answer (`request` and the
+    /// responder's DER `response`), or `None` when none could be fetched, used as this party's
+    /// [`StatusPolicy`] says; [`Verified::source`] names the source that answered.
+    pub fn verify_certificate_with_ocsp(
+        &self,
+        cert: &JpkiCertificate,
+        kind: CertificateKind,
+        at: UnixTime,
+        ocsp: Option<(&OcspRequest, &[u8])>,
+    ) -> Result<Verified, Error> {
+        self.with_policy(cert, at, ocsp, |ev| {
+            verify_certificate(cert, kind, &self.anchors, at, ev)
+        })
     }
 
     /// [`verify_signed`] with this party's anchors and CRLs.
@@ -346,15 +444,9 @@ impl RelyingParty {
         kind: CertificateKind,
         at: UnixTime,
     ) -> Result<Verified, Error> {
-        verify_signed(
-            cert,
-            input,
-            signature,
-            kind,
-            &self.anchors,
-            at,
-            self.evidence(cert, at),
-        )
+        self.with_policy(cert, at, None, |ev| {
+            verify_signed(cert, input, signature, kind, &self.anchors, at, ev)
+        })
     }
 
     /// A CMS signed document ([`crate::cms::verify_signed_document`]) with this party's
@@ -366,12 +458,8 @@ impl RelyingParty {
         at: UnixTime,
     ) -> Result<crate::cms::SignedDocument, Error> {
         let signer = crate::cms::signer_certificate(der)?;
-        crate::cms::verify_signed_document(
-            der,
-            detached_content,
-            &self.anchors,
-            at,
-            self.evidence(&signer, at),
-        )
+        self.with_policy(&signer, at, None, |ev| {
+            crate::cms::verify_signed_document(der, detached_content, &self.anchors, at, ev)
+        })
     }
 }

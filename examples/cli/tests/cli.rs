@@ -323,7 +323,12 @@ fn verify_with_two_ca_generations_of_one_dn_ignores_crl_order() {
                 "",
             );
             let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-            assert_eq!((r.code, v["code"].as_str()), (1, Some(want)), "{leaf}: {}", r.stdout);
+            assert_eq!(
+                (r.code, v["code"].as_str()),
+                (1, Some(want)),
+                "{leaf}: {}",
+                r.stdout
+            );
         }
         let r = mynacard(
             &[
@@ -343,6 +348,11 @@ fn verify_with_two_ca_generations_of_one_dn_ignores_crl_order() {
             "",
         );
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-        assert_eq!((r.code, v["status"].as_str()), (0, Some("good")), "{}", r.stdout);
+        assert_eq!(
+            (r.code, v["status"].as_str(), v["source"].as_str()),
+            (0, Some("good"), Some("crl")),
+            "{}",
+            r.stdout
+        );
     }
 }

@@ -621,3 +621,119 @@ fn v1_crl_is_accepted() {
     let v2 = make_crl(&ca, &key, &auth_crl_spec(NOW.0 - DAY, NOW.0 + DAY));
     assert_eq!(Crl::from_der(&v2, &ca, NOW).unwrap().len(), 1);
 }
+
+// ---- Defect 7: a status policy, the source named in the result -------------------------------
+
+#[test]
+fn status_policy_names_its_source_and_never_says_good_without_one() {
+    use verify::{StatusPolicy, StatusSource};
+    let r = Responder::new("policy");
+    let ca = auth_ca();
+    let now = UnixTime::now();
+    let taro = persona_auth("taro");
+    let revoked = persona_auth("revoked");
+    let taro_req = OcspRequest::new(&taro, &ca, Some(&[6u8; 16])).unwrap();
+    let taro_resp = r.answer(taro_req.to_der(), Some(1));
+    let revoked_req = OcspRequest::new(&revoked, &ca, Some(&[7u8; 16])).unwrap();
+    let revoked_resp = r.answer(revoked_req.to_der(), Some(1));
+    let taro_ocsp = Some((&taro_req, taro_resp.as_slice()));
+    let garbage = Some((&taro_req, &b"\x30\x03\x0a\x01\x00"[..]));
+    let auth = CertificateKind::Authentication;
+    // The committed CRL is current from 2025-06-01 to 2045-12-01: `now` is inside.
+    let with_crl = |policy| {
+        let mut rp = RelyingParty::new(anchors()).with_status_policy(policy);
+        rp.add_crl(pki::auth_ca_crl_der(), now).unwrap();
+        rp
+    };
+    let without_crl = |policy| RelyingParty::new(anchors()).with_status_policy(policy);
+    let source = |v: verify::Verified| (v.status, v.source);
+
+    // Default: CRL only; an OCSP answer given is not read.
+    let rp = with_crl(StatusPolicy::default());
+    assert_eq!(rp.status_policy(), StatusPolicy::CrlOnly);
+    assert_eq!(
+        source(
+            rp.verify_certificate_with_ocsp(&taro, auth, now, taro_ocsp)
+                .unwrap()
+        ),
+        (StatusChecked::Good, Some(StatusSource::Crl))
+    );
+    assert_eq!(
+        source(
+            without_crl(StatusPolicy::CrlOnly)
+                .verify_certificate_with_ocsp(&taro, auth, now, taro_ocsp)
+                .unwrap()
+        ),
+        (StatusChecked::NotChecked, None)
+    );
+
+    // OCSP first, CRL fallback.
+    let rp = with_crl(StatusPolicy::OcspThenCrl);
+    assert_eq!(
+        source(
+            rp.verify_certificate_with_ocsp(&taro, auth, now, taro_ocsp)
+                .unwrap()
+        ),
+        (StatusChecked::Good, Some(StatusSource::Ocsp))
+    );
+    assert!(matches!(
+        rp.verify_certificate_with_ocsp(
+            &revoked,
+            auth,
+            now,
+            Some((&revoked_req, revoked_resp.as_slice()))
+        ),
+        Err(Error::Revoked { .. })
+    ));
+    // No answer, or an unusable one: the CRL answers, and says so.
+    assert_eq!(
+        source(
+            rp.verify_certificate_with_ocsp(&taro, auth, now, None)
+                .unwrap()
+        ),
+        (StatusChecked::Good, Some(StatusSource::Crl))
+    );
+    assert_eq!(
+        source(
+            rp.verify_certificate_with_ocsp(&taro, auth, now, garbage)
+                .unwrap()
+        ),
+        (StatusChecked::Good, Some(StatusSource::Crl))
+    );
+    // An answer about taro offered for the revoked persona falls back to the CRL: revoked.
+    assert!(matches!(
+        rp.verify_certificate_with_ocsp(&revoked, auth, now, taro_ocsp),
+        Err(Error::Revoked { .. })
+    ));
+    // Without a CRL, the unusable answer's error stands; with nothing at all: not checked.
+    let bare = without_crl(StatusPolicy::OcspThenCrl);
+    assert!(matches!(
+        bare.verify_certificate_with_ocsp(&taro, auth, now, garbage),
+        Err(Error::StatusInvalid { .. })
+    ));
+    assert_eq!(
+        source(
+            bare.verify_certificate_with_ocsp(&taro, auth, now, None)
+                .unwrap()
+        ),
+        (StatusChecked::NotChecked, None)
+    );
+
+    // OCSP only: the CRL held is not read.
+    let rp = with_crl(StatusPolicy::OcspOnly);
+    assert_eq!(
+        source(
+            rp.verify_certificate_with_ocsp(&taro, auth, now, taro_ocsp)
+                .unwrap()
+        ),
+        (StatusChecked::Good, Some(StatusSource::Ocsp))
+    );
+    assert_eq!(
+        source(rp.verify_certificate(&taro, auth, now).unwrap()),
+        (StatusChecked::NotChecked, None)
+    );
+    assert!(matches!(
+        rp.verify_certificate_with_ocsp(&taro, auth, now, garbage),
+        Err(Error::StatusInvalid { .. })
+    ));
+}
