@@ -54,7 +54,9 @@ impl CertificateKind {
 /// Where the revocation status comes from.
 #[derive(Clone, Copy, Debug)]
 pub enum StatusEvidence<'a> {
-    /// A CRL already checked against its issuer ([`Crl::from_der`]).
+    /// A CRL already checked against its issuer ([`Crl::from_der`]). It answers only for a
+    /// certificate whose issuing anchor (by key) is the CRL's, and only while current at the
+    /// verification time ([`Crl::status_at`]).
     Crl(&'a Crl),
     /// The DER response to `request`, as the responder returned it.
     Ocsp {
