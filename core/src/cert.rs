@@ -259,12 +259,26 @@ impl JpkiCertificate {
 }
 
 /// The text of a DirectoryString-like value. The string type J-LIS uses is not publicly
-/// confirmed, so UTF8String, PrintableString, IA5String and BMPString are all accepted.
+/// confirmed, so UTF8String, PrintableString, IA5String, VisibleString and BMPString are all
+/// accepted, bare or wrapped once in another element (some encoders do); deeper nesting is
+/// refused, never recursed into.
 fn directory_string_bytes(value: &der::Any) -> Result<Vec<u8>, Error> {
+    let bad = Error::CertificateInvalid {
+        what: "4情報 value",
+    };
+    if let Some(text) = string_bytes(value)? {
+        return Ok(text);
+    }
+    let inner = der::Any::from_der(value.value()).map_err(|_| bad.clone())?;
+    string_bytes(&inner)?.ok_or(bad)
+}
+
+/// The text of a string-typed value; `None` for any other type.
+fn string_bytes(value: &der::Any) -> Result<Option<Vec<u8>>, Error> {
     let bytes = value.value();
     match value.tag() {
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
-            Ok(bytes.to_vec())
+            Ok(Some(bytes.to_vec()))
         }
         Tag::BmpString => {
             if !bytes.len().is_multiple_of(2) {
@@ -276,23 +290,76 @@ fn directory_string_bytes(value: &der::Any) -> Result<Vec<u8>, Error> {
                 .chunks_exact(2)
                 .map(|c| u16::from_be_bytes([c[0], c[1]]));
             // Unpaired surrogates become U+FFFD, which CardText shows as text, not dropped.
-            Ok(char::decode_utf16(units)
-                .map(|c| c.unwrap_or('\u{FFFD}'))
-                .collect::<String>()
-                .into_bytes())
+            Ok(Some(
+                char::decode_utf16(units)
+                    .map(|c| c.unwrap_or('\u{FFFD}'))
+                    .collect::<String>()
+                    .into_bytes(),
+            ))
         }
-        _ => {
-            // Some encoders wrap the string once more; accept one level of nesting.
-            let inner = der::Any::from_der(bytes).map_err(|_| Error::CertificateInvalid {
-                what: "4情報 value",
-            })?;
-            if inner.tag() == value.tag() {
-                return Err(Error::CertificateInvalid {
-                    what: "4情報 value",
-                });
-            }
-            let _ = inner.to_der();
-            directory_string_bytes(&inner)
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(tag: u8, n: usize) -> Vec<u8> {
+        let mut out = vec![tag];
+        if n < 0x80 {
+            out.push(n as u8);
+        } else {
+            let len = (n as u32).to_be_bytes();
+            let skip = len.iter().position(|b| *b != 0).unwrap_or(3);
+            out.push(0x80 | (4 - skip) as u8);
+            out.extend_from_slice(&len[skip..]);
         }
+        out
+    }
+
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        [header(tag, content.len()), content.to_vec()].concat()
+    }
+
+    fn any(der: &[u8]) -> der::Any {
+        der::Any::from_der(der).unwrap()
+    }
+
+    #[test]
+    fn four_info_values_unwrap_one_level_only() {
+        let text = tlv(0x0C, "太郎".as_bytes());
+        assert_eq!(
+            directory_string_bytes(&any(&text)).unwrap(),
+            "太郎".as_bytes()
+        );
+        // Once wrapped (as some encoders do): accepted.
+        let once = tlv(0x30, &text);
+        assert_eq!(
+            directory_string_bytes(&any(&once)).unwrap(),
+            "太郎".as_bytes()
+        );
+        // Twice, with alternating tags: refused (the old code recursed and accepted it).
+        let twice = tlv(0x31, &once);
+        assert!(matches!(
+            directory_string_bytes(&any(&twice)),
+            Err(Error::CertificateInvalid { .. })
+        ));
+        // Deep nesting is refused at once, without recursion (the old code went one stack
+        // frame per level).
+        let mut headers = Vec::new();
+        let mut len = text.len();
+        for depth in 0..10_000 {
+            let h = header(if depth % 2 == 0 { 0x30 } else { 0x31 }, len);
+            len += h.len();
+            headers.push(h);
+        }
+        let mut deep: Vec<u8> = headers.into_iter().rev().flatten().collect();
+        deep.extend_from_slice(&text);
+        assert_eq!(deep.len(), len);
+        assert!(matches!(
+            directory_string_bytes(&any(&deep)),
+            Err(Error::CertificateInvalid { .. })
+        ));
     }
 }

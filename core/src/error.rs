@@ -79,6 +79,10 @@ pub enum Error {
     StatusUnknown,
     /// A CRL or OCSP response is malformed, wrongly signed, for another issuer, or stale.
     StatusInvalid { what: &'static str },
+    /// A CRL or OCSP response that was valid is out of date at the verification time (a held
+    /// CRL past its nextUpdate, an OCSP response without nextUpdate older than the maximum
+    /// age): fetch a current one.
+    StatusStale { what: &'static str },
     /// A challenge is unknown, already used or expired (replay protection).
     ChallengeInvalid,
     /// OIDC: the callback's `state` is not the one this login sent (or no login has it).
@@ -233,6 +237,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         ja: "失効情報が不正です（{detail}）。",
     },
     ErrorCode {
+        code: "STATUS_STALE",
+        en: "The revocation information is out of date ({detail}). Fetch a current CRL or OCSP response.",
+        ja: "失効情報の有効期限が切れています（{detail}）。最新のCRLまたはOCSP応答を取得してください。",
+    },
+    ErrorCode {
         code: "CHALLENGE_INVALID",
         en: "The challenge is unknown, already used or expired.",
         ja: "チャレンジが不明、使用済み、または期限切れです。",
@@ -331,6 +340,7 @@ impl Error {
             Error::Revoked { .. } => "REVOKED",
             Error::StatusUnknown => "STATUS_UNKNOWN",
             Error::StatusInvalid { .. } => "STATUS_INVALID",
+            Error::StatusStale { .. } => "STATUS_STALE",
             Error::ChallengeInvalid => "CHALLENGE_INVALID",
             Error::OidcStateMismatch => "OIDC_STATE_MISMATCH",
             Error::OidcIssuerMismatch => "OIDC_ISSUER_MISMATCH",
@@ -372,6 +382,7 @@ impl Error {
             | Error::IntegrityMismatch { what }
             | Error::CertificateInvalid { what }
             | Error::StatusInvalid { what }
+            | Error::StatusStale { what }
             | Error::InvalidArgument { what }
             | Error::OidcResponseInvalid { what } => vec![("detail", what.to_string())],
             Error::IdTokenInvalid { reason } => vec![("detail", reason.to_string())],
@@ -469,6 +480,7 @@ mod tests {
             },
             Error::StatusUnknown,
             Error::StatusInvalid { what: "x" },
+            Error::StatusStale { what: "x" },
             Error::ChallengeInvalid,
             Error::OidcStateMismatch,
             Error::OidcIssuerMismatch,

@@ -223,6 +223,8 @@ export interface VerifyOptions {
 }
 export interface VerifyResult {
   subject: string; serial: string; notAfter: number; status: 'good' | 'not_checked';
+  /** Where the status came from; null when not checked. */
+  source: 'crl' | 'ocsp' | null;
   fourInfo: FourInfo | null; signingTime?: number | null; content?: Uint8Array;
 }
 "#;

@@ -50,7 +50,7 @@ fn byte_list(options: &JsValue, name: &str) -> Result<Option<Vec<Vec<u8>>>, Erro
         .map(Some)
 }
 
-/// A verification result as JS: `{ subject, serial, notAfter, status, fourInfo }`.
+/// A verification result as JS: `{ subject, serial, notAfter, status, source, fourInfo }`.
 pub(crate) fn result(v: &Verified) -> Object {
     let out = Object::new();
     set(&out, "subject", v.subject.clone().into());
@@ -64,6 +64,11 @@ pub(crate) fn result(v: &Verified) -> Object {
             StatusChecked::NotChecked => "not_checked",
         }
         .into(),
+    );
+    set(
+        &out,
+        "source",
+        v.source.map_or(JsValue::NULL, |s| s.as_str().into()),
     );
     let four = v
         .four_info
@@ -161,7 +166,7 @@ fn run(options: &JsValue) -> Result<Object, Error> {
 /// ```js
 /// const r = verify({ certificate, data: challenge, signature, kind: 'auth',
 ///                    anchors: [caDer], crls: [crlDer] });
-/// // { subject, serial, notAfter, status: 'good' | 'not_checked', fourInfo }
+/// // { subject, serial, notAfter, status: 'good' | 'not_checked', source: 'crl' | null, fourInfo }
 /// verify({ cms, content, anchors, crls }); // a signed document (署名用)
 /// ```
 ///

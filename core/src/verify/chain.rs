@@ -3,6 +3,8 @@ use const_oid::db::rfc5912::{
     SHA_512_WITH_RSA_ENCRYPTION,
 };
 
+use super::crl::{authority_key_id, subject_key_id};
+use super::relying_party::CertificateKind;
 use super::signature::verify_digest_info;
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::digest::{DigestAlgorithm, SignInput};
@@ -55,28 +57,69 @@ pub fn verify_issued_by(
     Ok(())
 }
 
-/// The CA certificates a relying party trusts (the real JPKI CAs, or the test PKI's).
+/// The CA certificates a relying party trusts (the real JPKI CAs, or the test PKI's), each with
+/// the kind of certificate it issues (利用者証明用 CA or 署名用 CA).
 #[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
     anchors: Vec<JpkiCertificate>,
+    /// Parallel to `anchors`.
+    kinds: Vec<Option<CertificateKind>>,
 }
 
 impl TrustAnchors {
+    /// Anchors whose kind is read from their subject ([`CertificateKind::of_ca`]: the JPKI CAs'
+    /// `OU=JPKI for user authentication` / `OU=JPKI for digital signature`). An anchor of
+    /// neither kind issues no certificate that verifies; give its kind with
+    /// [`with_kinds`](Self::with_kinds).
     pub fn new(anchors: Vec<JpkiCertificate>) -> TrustAnchors {
-        TrustAnchors { anchors }
+        let kinds = anchors.iter().map(CertificateKind::of_ca).collect();
+        TrustAnchors { anchors, kinds }
+    }
+
+    /// Anchors with the kind each issues stated by the caller.
+    pub fn with_kinds(anchors: Vec<(JpkiCertificate, CertificateKind)>) -> TrustAnchors {
+        let (anchors, kinds) = anchors.into_iter().map(|(a, k)| (a, Some(k))).unzip();
+        TrustAnchors { anchors, kinds }
     }
 
     pub fn anchors(&self) -> &[JpkiCertificate] {
         &self.anchors
     }
 
+    /// The kind of certificate `anchor` issues, if it is one of these anchors and its kind is
+    /// known.
+    pub fn kind_of(&self, anchor: &JpkiCertificate) -> Option<CertificateKind> {
+        self.anchors
+            .iter()
+            .position(|a| a.der() == anchor.der())
+            .and_then(|i| self.kinds.get(i).copied().flatten())
+    }
+
     /// Finds the anchor that issued `cert` and checks signature and validity (of both).
-    /// `CHAIN_UNTRUSTED` when no anchor issued it.
+    /// `CHAIN_UNTRUSTED` when no anchor issued it. Anchors of one name (two generations of a
+    /// CA) are told apart by key: authorityKeyIdentifier against subjectKeyIdentifier when both
+    /// are present, and always by the signature.
     pub fn verify(&self, cert: &JpkiCertificate, at: UnixTime) -> Result<&JpkiCertificate, Error> {
+        self.verify_with_kind(cert, at).map(|(a, _)| a)
+    }
+
+    pub(crate) fn verify_with_kind(
+        &self,
+        cert: &JpkiCertificate,
+        at: UnixTime,
+    ) -> Result<(&JpkiCertificate, Option<CertificateKind>), Error> {
+        let aki = authority_key_id(cert.x509().tbs_certificate().extensions());
         let mut last = Error::ChainUntrusted;
-        for anchor in &self.anchors {
+        for (i, anchor) in self.anchors.iter().enumerate() {
+            if let (Some(aki), Some(ski)) = (&aki, subject_key_id(anchor)) {
+                if *aki != ski {
+                    continue;
+                }
+            }
             match verify_issued_by(cert, anchor, at) {
-                Ok(()) if anchor.is_valid_at(at) => return Ok(anchor),
+                Ok(()) if anchor.is_valid_at(at) => {
+                    return Ok((anchor, self.kinds.get(i).copied().flatten()));
+                }
                 Ok(()) => last = Error::CertificateExpired,
                 Err(Error::ChainUntrusted) => {}
                 Err(e) => last = e,

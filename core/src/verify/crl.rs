@@ -1,15 +1,43 @@
-//! Certificate revocation lists (RFC 5280 §5): parsed with x509-cert, checked against the
-//! issuing CA (name, signature, freshness) before use, and indexed by serial number so a
-//! lookup in a JPKI-sized CRL (hundreds of thousands of entries) is a binary search.
+//! Certificate revocation lists (RFC 5280 §5): parsed with x509-cert's types, checked against
+//! the issuing CA (name, key, signature, freshness) before use, bound to the key that verified
+//! them, and indexed by serial number so a lookup in a JPKI-sized CRL (hundreds of thousands of
+//! entries) is a binary search. Freshness is checked again at every use ([`Crl::status_at`]).
 
 use der::Decode;
-use x509_cert::crl::CertificateList;
+use der::Sequence;
+use der::asn1::BitString;
+use x509_cert::crl::RevokedCert;
+use x509_cert::ext::Extensions;
 use x509_cert::ext::pkix::crl::CrlReason;
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
+use x509_cert::name::Name;
+use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
 use super::signed::{first_element, verify_rsa_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
+
+/// `TBSCertList` with its version OPTIONAL, as RFC 5280 §5.1 declares it (x509-cert's
+/// `TbsCertList` requires the field, so a v1 CRL would not parse).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct TbsCertListAnyVersion {
+    version: Option<x509_cert::Version>,
+    signature: AlgorithmIdentifierOwned,
+    issuer: Name,
+    this_update: Time,
+    next_update: Option<Time>,
+    revoked_certificates: Option<Vec<RevokedCert>>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    crl_extensions: Option<Extensions>,
+}
+
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct CertificateListAnyVersion {
+    tbs_cert_list: TbsCertListAnyVersion,
+    signature_algorithm: AlgorithmIdentifierOwned,
+    signature: BitString,
+}
 
 /// Why a certificate was revoked (RFC 5280 CRLReason). JPKI's meaning of each (J-LIS
 /// 認証局運用規程 4.9.9, as quoted by relying-party services) is in [`label_ja`](Self::label_ja).
@@ -116,10 +144,60 @@ pub(crate) fn serial_key(bytes: &[u8]) -> &[u8] {
     &bytes[start..]
 }
 
-/// A CRL whose issuer, signature and freshness were checked when it was built.
+/// Whether a CRL may be used at a given time, or why not; [`Missing`](Self::Missing) in
+/// [`RelyingParty::crl_health`](super::RelyingParty::crl_health) for a CA whose CRL is not held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrlFreshness {
+    /// thisUpdate ≤ at ≤ nextUpdate (or no nextUpdate).
+    Current { next_update: Option<UnixTime> },
+    /// Past nextUpdate: a newer CRL is due. Using it gives `STATUS_STALE`.
+    Stale { next_update: UnixTime },
+    /// Before thisUpdate (the clock is behind the CA's).
+    NotYetValid { this_update: UnixTime },
+    /// No CRL of this CA is held.
+    Missing,
+}
+
+/// The key identifier of a CA certificate (subjectKeyIdentifier), if it has a well-formed one.
+pub(crate) fn subject_key_id(cert: &JpkiCertificate) -> Option<Vec<u8>> {
+    cert.x509()
+        .tbs_certificate()
+        .get_extension::<SubjectKeyIdentifier>()
+        .ok()
+        .flatten()
+        .map(|(_, ski)| ski.0.as_bytes().to_vec())
+}
+
+/// The authorityKeyIdentifier keyIdentifier of an object's extensions, if well-formed.
+pub(crate) fn authority_key_id(extensions: Option<&Extensions>) -> Option<Vec<u8>> {
+    extensions?
+        .iter()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER)
+        .and_then(|e| AuthorityKeyIdentifier::from_der(e.extn_value.as_bytes()).ok())
+        .and_then(|aki| aki.key_identifier)
+        .map(|k| k.as_bytes().to_vec())
+}
+
+/// The DER SubjectPublicKeyInfo of a CA: what a CRL is bound to.
+fn spki_der(cert: &JpkiCertificate) -> Result<Vec<u8>, Error> {
+    use der::Encode;
+    cert.x509()
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::CertificateInvalid {
+            what: "public key is not RSA",
+        })
+}
+
+/// A CRL whose issuer, signature and freshness were checked when it was built, bound to the
+/// key of the CA that verified it (CAs of two generations may share one name, as the JPKI CAs
+/// of 2015 and 2023 do).
 #[derive(Clone)]
 pub struct Crl {
     issuer: x509_cert::name::Name,
+    /// SubjectPublicKeyInfo (DER) of the CA whose key verified the signature.
+    issuer_key: Box<[u8]>,
     this_update: UnixTime,
     next_update: Option<UnixTime>,
     /// (serial, revocation), sorted by serial.
@@ -140,16 +218,48 @@ const BAD: Error = Error::StatusInvalid {
 };
 
 impl Crl {
-    /// Parses a DER CRL and checks it: issued by `issuer` (name and signature), and current at
-    /// `at` (thisUpdate ≤ at ≤ nextUpdate). A CRL that fails any check is never used.
+    /// Parses a DER CRL and checks it: issued by `issuer` (name, authorityKeyIdentifier when
+    /// both carry key identifiers, and signature), and current at `at` (thisUpdate ≤ at ≤
+    /// nextUpdate). A CRL that fails any check is never used. v1 CRLs (no version field, RFC
+    /// 5280 §5.1.2.1) are accepted when they carry no extensions.
     pub fn from_der(der: &[u8], issuer: &JpkiCertificate, at: UnixTime) -> Result<Crl, Error> {
-        let list =
-            CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(|_| BAD)?;
+        let list = CertificateListAnyVersion::from_der(der).map_err(|_| BAD)?;
         let tbs = &list.tbs_cert_list;
+        let has_extensions = tbs.crl_extensions.is_some()
+            || tbs
+                .revoked_certificates
+                .iter()
+                .flatten()
+                .any(|e| e.crl_entry_extensions.is_some());
+        match tbs.version {
+            Some(x509_cert::Version::V2) => {}
+            None if !has_extensions => {}
+            None => {
+                return Err(Error::StatusInvalid {
+                    what: "CRL has extensions but no version field (they need v2)",
+                });
+            }
+            Some(_) => {
+                return Err(Error::StatusInvalid {
+                    what: "CRL version is not v2",
+                });
+            }
+        }
         if tbs.issuer != *issuer.x509().tbs_certificate().subject() {
             return Err(Error::StatusInvalid {
                 what: "CRL is from another issuer",
             });
+        }
+        // Two generations of one CA name: the key identifier tells them apart before any RSA.
+        if let (Some(aki), Some(ski)) = (
+            authority_key_id(tbs.crl_extensions.as_ref()),
+            subject_key_id(issuer),
+        ) {
+            if aki != ski {
+                return Err(Error::StatusInvalid {
+                    what: "CRL is from another issuer",
+                });
+            }
         }
         if tbs.signature.oid != list.signature_algorithm.oid {
             return Err(Error::StatusInvalid {
@@ -204,6 +314,7 @@ impl Crl {
         entries.sort_unstable_by(|a, b| (a.0.len(), &*a.0).cmp(&(b.0.len(), &*b.0)));
         Ok(Crl {
             issuer: tbs.issuer.clone(),
+            issuer_key: spki_der(issuer)?.into(),
             this_update,
             next_update,
             entries,
@@ -241,7 +352,57 @@ impl Crl {
             .map(|i| self.entries[i].1)
     }
 
-    /// Good or revoked; `Unknown` when the CRL is from another issuer than the certificate's.
+    /// Whether this CRL was verified with `ca`'s key (and names it as issuer).
+    pub fn is_issued_by(&self, ca: &JpkiCertificate) -> bool {
+        &self.issuer == ca.x509().tbs_certificate().subject()
+            && spki_der(ca).is_ok_and(|k| *k == *self.issuer_key)
+    }
+
+    /// Whether this CRL may be used at `at`.
+    pub fn freshness(&self, at: UnixTime) -> CrlFreshness {
+        if at < self.this_update {
+            return CrlFreshness::NotYetValid {
+                this_update: self.this_update,
+            };
+        }
+        match self.next_update {
+            Some(n) if at > n => CrlFreshness::Stale { next_update: n },
+            next_update => CrlFreshness::Current { next_update },
+        }
+    }
+
+    /// The status of `cert`, issued by `issuer` (the anchor whose key verified `cert`, e.g. from
+    /// [`TrustAnchors::verify`](super::TrustAnchors::verify)), at `at`: `Unknown` when this CRL
+    /// is not `issuer`'s (another name or another key); `STATUS_STALE` past nextUpdate,
+    /// `STATUS_INVALID` before thisUpdate.
+    pub fn status_at(
+        &self,
+        cert: &JpkiCertificate,
+        issuer: &JpkiCertificate,
+        at: UnixTime,
+    ) -> Result<CertStatus, Error> {
+        if !self.is_issued_by(issuer) {
+            return Ok(CertStatus::Unknown);
+        }
+        match self.freshness(at) {
+            CrlFreshness::Stale { .. } => {
+                return Err(Error::StatusStale {
+                    what: "CRL is past its nextUpdate",
+                });
+            }
+            CrlFreshness::NotYetValid { .. } => {
+                return Err(Error::StatusInvalid {
+                    what: "CRL is not yet valid",
+                });
+            }
+            CrlFreshness::Current { .. } | CrlFreshness::Missing => {}
+        }
+        Ok(self.status(cert))
+    }
+
+    /// Good or revoked by issuer name and serial only; `Unknown` when the CRL names another
+    /// issuer than the certificate's. Neither the issuing key nor the time is checked: a
+    /// verification uses [`status_at`](Self::status_at).
     pub fn status(&self, cert: &JpkiCertificate) -> CertStatus {
         if cert.x509().tbs_certificate().issuer() != &self.issuer {
             return CertStatus::Unknown;

@@ -11,11 +11,11 @@ mod signed;
 
 pub use chain::{TrustAnchors, verify_issued_by};
 pub use challenge::Challenges;
-pub use crl::{CertStatus, Crl, Revocation, RevocationReason};
+pub use crl::{CertStatus, Crl, CrlFreshness, Revocation, RevocationReason};
 pub use ocsp::OcspRequest;
 pub use relying_party::{
-    CertificateKind, RelyingParty, StatusChecked, StatusEvidence, Verified, verify_certificate,
-    verify_signed,
+    CertificateKind, CrlHealth, RelyingParty, StatusChecked, StatusEvidence, StatusPolicy,
+    StatusSource, Verified, verify_certificate, verify_signed,
 };
 pub use signature::{verify_digest_info, verify_signature};
 

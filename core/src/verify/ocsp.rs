@@ -1,7 +1,8 @@
 //! OCSP (RFC 6960), sans-IO: [`OcspRequest`] builds the DER a relying party POSTs to the
 //! responder (`Content-Type: application/ocsp-request`), and [`OcspRequest::verify_response`]
 //! checks the answer: signed by the CA or by a responder the CA delegated (id-kp-OCSPSigning),
-//! for this certificate, with our nonce, current at the given time.
+//! for this certificate, with our nonce, current at the given time (within nextUpdate, or within
+//! a maximum age when the responder gives no nextUpdate).
 //!
 //! The ASN.1 types are declared here with `der`'s derive macros: RustCrypto's `x509-ocsp`
 //! (0.2) is built on der 0.7 / x509-cert 0.2 and cannot share types with x509-cert 0.3.
@@ -159,9 +160,35 @@ pub struct OcspRequest {
     cert_id: CertId,
     nonce: Option<Vec<u8>>,
     der: Vec<u8>,
+    max_age: u64,
 }
 
 impl OcspRequest {
+    /// The oldest a response without nextUpdate may be (seconds since its thisUpdate) unless
+    /// [`with_max_age`](Self::with_max_age) says otherwise: one hour. RFC 6960 §4.2.2.1: no
+    /// nextUpdate means newer information is always available, so such an answer is only
+    /// evidence while recent, nonce or not.
+    pub const DEFAULT_MAX_AGE: u64 = 3600;
+
+    /// The same request with another maximum age (seconds) for responses without nextUpdate.
+    pub fn with_max_age(mut self, seconds: u64) -> OcspRequest {
+        self.max_age = seconds;
+        self
+    }
+
+    /// The maximum age in use ([`DEFAULT_MAX_AGE`](Self::DEFAULT_MAX_AGE) unless set).
+    pub fn max_age(&self) -> u64 {
+        self.max_age
+    }
+
+    /// Whether this request asks about `cert` as issued by `issuer` (serial number and the
+    /// issuer's name and key hashes of the CertID).
+    pub fn is_for(&self, cert: &JpkiCertificate, issuer: &JpkiCertificate) -> bool {
+        serial_key(cert.x509().tbs_certificate().serial_number().as_bytes())
+            == serial_key(self.cert_id.serial_number.as_bytes())
+            && self.same_cert(&self.cert_id, issuer)
+    }
+
     /// The request for `cert` issued by `issuer`, with `nonce` (16 random bytes recommended,
     /// RFC 8954) when the responder supports it. CertID hashes: SHA-1, as RFC 6960 and every
     /// responder accept.
@@ -220,6 +247,7 @@ impl OcspRequest {
             cert_id,
             nonce: nonce.map(<[u8]>::to_vec),
             der,
+            max_age: OcspRequest::DEFAULT_MAX_AGE,
         })
     }
 
@@ -228,7 +256,9 @@ impl OcspRequest {
         &self.der
     }
 
-    /// Checks a responder's answer and returns the certificate's status.
+    /// Checks a responder's answer and returns the status of the certificate this request is
+    /// about. [`verify_certificate`](super::verify_certificate) also checks that this request
+    /// is about the certificate being verified ([`is_for`](Self::is_for)).
     pub fn verify_response(
         &self,
         response: &[u8],
@@ -318,8 +348,17 @@ impl OcspRequest {
         if this_update.0 > at.0.saturating_add(SKEW) {
             return Err(invalid("OCSP response is from the future"));
         }
-        if single.next_update.as_ref().is_some_and(|n| unix(n) < at) {
-            return Err(invalid("OCSP response is stale (past nextUpdate)"));
+        match &single.next_update {
+            Some(n) if unix(n) < at => {
+                return Err(invalid("OCSP response is stale (past nextUpdate)"));
+            }
+            Some(_) => {}
+            None if at.0.saturating_sub(this_update.0) > self.max_age => {
+                return Err(Error::StatusStale {
+                    what: "OCSP response without nextUpdate is older than the maximum age",
+                });
+            }
+            None => {}
         }
         Ok(match &single.cert_status {
             SingleStatus::Good(_) => CertStatus::Good,

@@ -4,26 +4,59 @@
 use x509_cert::ext::pkix::{BasicConstraints, CertificatePolicies, KeyUsage, KeyUsages};
 
 use super::chain::TrustAnchors;
-use super::crl::{CertStatus, Crl};
+use super::crl::{CertStatus, Crl, CrlFreshness};
 use super::ocsp::OcspRequest;
 use super::signature::verify_signature;
 use crate::cert::{CertificateFourInfo, JpkiCertificate, UnixTime};
 use crate::digest::SignInput;
 use crate::error::Error;
 
-/// Which JPKI certificate the relying party expects.
+/// Which JPKI certificate the relying party expects. A certificate is of a kind when both its
+/// keyUsage and its issuing CA (利用者証明用 CA or 署名用 CA) say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertificateKind {
-    /// 利用者証明用: log-in (keyUsage digitalSignature).
+    /// 利用者証明用: log-in (keyUsage digitalSignature, issued by the 利用者証明用 CA).
     Authentication,
-    /// 署名用: signed documents (keyUsage nonRepudiation).
+    /// 署名用: signed documents (keyUsage nonRepudiation, issued by the 署名用 CA).
     Signature,
+}
+
+/// organizationalUnitName (2.5.4.11).
+const OID_OU: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.5.4.11");
+
+impl CertificateKind {
+    /// The kind of certificate a JPKI CA issues, from its subject: `OU=JPKI for user
+    /// authentication` (利用者証明用 CA) or `OU=JPKI for digital signature` (署名用 CA), as on
+    /// the real CAs of 2015 and 2023 and the test PKI. `None` for any other subject (or both).
+    pub fn of_ca(ca: &JpkiCertificate) -> Option<CertificateKind> {
+        let mut found = None;
+        for atv in ca
+            .x509()
+            .tbs_certificate()
+            .subject()
+            .iter()
+            .filter(|atv| atv.oid == OID_OU)
+        {
+            let kind = match atv.value.value() {
+                b"JPKI for user authentication" => CertificateKind::Authentication,
+                b"JPKI for digital signature" => CertificateKind::Signature,
+                _ => continue,
+            };
+            if found.is_some_and(|f| f != kind) {
+                return None;
+            }
+            found = Some(kind);
+        }
+        found
+    }
 }
 
 /// Where the revocation status comes from.
 #[derive(Clone, Copy, Debug)]
 pub enum StatusEvidence<'a> {
-    /// A CRL already checked against its issuer ([`Crl::from_der`]).
+    /// A CRL already checked against its issuer ([`Crl::from_der`]). It answers only for a
+    /// certificate whose issuing anchor (by key) is the CRL's, and only while current at the
+    /// verification time ([`Crl::status_at`]).
     Crl(&'a Crl),
     /// The DER response to `request`, as the responder returned it.
     Ocsp {
@@ -37,10 +70,42 @@ pub enum StatusEvidence<'a> {
 /// The revocation check that was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusChecked {
-    /// A CRL or OCSP response said "good".
+    /// A CRL or OCSP response said "good" ([`Verified::source`] says which).
     Good,
-    /// No revocation source was given.
+    /// No revocation source was given (or the [`StatusPolicy`] consults none that was).
     NotChecked,
+}
+
+/// The revocation source a status came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusSource {
+    Crl,
+    Ocsp,
+}
+
+impl StatusSource {
+    /// Stable code shared by every face: `crl`, `ocsp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusSource::Crl => "crl",
+            StatusSource::Ocsp => "ocsp",
+        }
+    }
+}
+
+/// Which revocation sources a [`RelyingParty`] consults, in which order. With none available
+/// the result is [`StatusChecked::NotChecked`] with no source: never "good".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusPolicy {
+    /// The CRL held for the issuing CA; an OCSP answer given is not read. The default.
+    #[default]
+    CrlOnly,
+    /// The OCSP answer when one is given and it is conclusive (good or revoked); otherwise (no
+    /// answer, one that is invalid, stale or `unknown`) the CRL held for the issuing CA. When no
+    /// CRL is held either, the OCSP answer's error stands.
+    OcspThenCrl,
+    /// Only the OCSP answer; CRLs held are not read.
+    OcspOnly,
 }
 
 /// A certificate that passed every check.
@@ -52,13 +117,16 @@ pub struct Verified {
     /// 基本4情報 of a 署名用 certificate.
     pub four_info: Option<CertificateFourInfo>,
     pub status: StatusChecked,
+    /// Where the status came from; `None` when not checked.
+    pub source: Option<StatusSource>,
     /// The certificate policy OIDs, dotted. Not enforced: JPKI's policy OIDs are not confirmed
     /// from J-LIS's CP/CPS; a relying party that knows them checks this list.
     pub policies: Vec<String>,
 }
 
-/// Checks `cert` for `kind`: chain to one of `anchors`, validity of both at `at`, key usage,
-/// not a CA, and revocation status from `evidence`.
+/// Checks `cert` for `kind`: chain to one of `anchors`, validity of both at `at`, the issuing
+/// CA's kind and the key usage, not a CA, and revocation status from `evidence` (a CRL of the
+/// CA whose key issued `cert`, current at `at`; or an OCSP response about `cert` itself).
 pub fn verify_certificate(
     cert: &JpkiCertificate,
     kind: CertificateKind,
@@ -66,7 +134,27 @@ pub fn verify_certificate(
     at: UnixTime,
     evidence: StatusEvidence<'_>,
 ) -> Result<Verified, Error> {
-    let issuer = anchors.verify(cert, at)?;
+    let (issuer, issuer_kind) = anchors.verify_with_kind(cert, at)?;
+    match issuer_kind {
+        Some(k) if k == kind => {}
+        Some(_) => {
+            return Err(Error::CertificateInvalid {
+                what: match kind {
+                    CertificateKind::Authentication => {
+                        "issued by the 署名用 CA, not the 利用者証明用 CA"
+                    }
+                    CertificateKind::Signature => {
+                        "issued by the 利用者証明用 CA, not the 署名用 CA"
+                    }
+                },
+            });
+        }
+        None => {
+            return Err(Error::CertificateInvalid {
+                what: "the issuing CA is of no known kind (TrustAnchors::with_kinds)",
+            });
+        }
+    }
     let tbs = cert.x509().tbs_certificate();
     let ca = tbs
         .get_extension::<BasicConstraints>()
@@ -108,10 +196,20 @@ pub fn verify_certificate(
                 .collect()
         })
         .unwrap_or_default();
+    let source = match evidence {
+        StatusEvidence::NotChecked => None,
+        StatusEvidence::Crl(_) => Some(StatusSource::Crl),
+        StatusEvidence::Ocsp { .. } => Some(StatusSource::Ocsp),
+    };
     let status = match evidence {
         StatusEvidence::NotChecked => StatusChecked::NotChecked,
-        StatusEvidence::Crl(crl) => status_result(crl.status(cert))?,
+        StatusEvidence::Crl(crl) => status_result(crl.status_at(cert, issuer, at)?)?,
         StatusEvidence::Ocsp { request, response } => {
+            if !request.is_for(cert, issuer) {
+                return Err(Error::StatusInvalid {
+                    what: "OCSP request is about another certificate",
+                });
+            }
             status_result(request.verify_response(response, issuer, at)?)?
         }
     };
@@ -124,6 +222,7 @@ pub fn verify_certificate(
             CertificateKind::Authentication => None,
         },
         status,
+        source,
         policies,
     })
 }
@@ -152,12 +251,25 @@ pub fn verify_signed(
     verify_certificate(cert, kind, anchors, at, evidence)
 }
 
-/// A relying party's configuration: trust anchors and the CRLs it holds, each CRL checked
-/// against the anchor that issued it. One value serves every verification of a server.
+/// One trust anchor's CRL state ([`RelyingParty::crl_health`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CrlHealth<'a> {
+    pub anchor: &'a JpkiCertificate,
+    pub freshness: CrlFreshness,
+}
+
+/// A relying party's configuration: trust anchors and at most one CRL per anchor, each CRL
+/// bound to the anchor whose key verified it. One value serves every verification of a server.
+///
+/// A long-running server refreshes CRLs with [`replace_crl`](Self::replace_crl) (or
+/// [`parse_crl`](Self::parse_crl) outside its lock, then [`install_crl`](Self::install_crl)
+/// under it) and asks [`crl_health`](Self::crl_health) which CAs' CRLs are missing or stale;
+/// a held CRL past its nextUpdate is refused at use (`STATUS_STALE`), never read.
 #[derive(Clone, Debug)]
 pub struct RelyingParty {
     anchors: TrustAnchors,
     crls: Vec<Crl>,
+    policy: StatusPolicy,
 }
 
 impl RelyingParty {
@@ -165,24 +277,39 @@ impl RelyingParty {
         RelyingParty {
             anchors,
             crls: Vec::new(),
+            policy: StatusPolicy::default(),
         }
+    }
+
+    /// The same party with another [`StatusPolicy`] (default [`StatusPolicy::CrlOnly`]).
+    pub fn with_status_policy(mut self, policy: StatusPolicy) -> RelyingParty {
+        self.policy = policy;
+        self
+    }
+
+    pub fn status_policy(&self) -> StatusPolicy {
+        self.policy
     }
 
     pub fn anchors(&self) -> &TrustAnchors {
         &self.anchors
     }
 
-    /// Adds a DER CRL, checked against whichever anchor issued it and current at `at`.
+    /// Adds a DER CRL, checked against whichever anchor's key verifies it and current at `at`;
+    /// it replaces the CRL held for that anchor ([`replace_crl`](Self::replace_crl)).
     pub fn add_crl(&mut self, der: &[u8], at: UnixTime) -> Result<(), Error> {
+        self.replace_crl(der, at).map(|_| ())
+    }
+
+    /// Parses and checks a DER CRL against whichever anchor's key verifies it, current at
+    /// `at`, without installing it (`&self`: a server does this outside its write lock).
+    pub fn parse_crl(&self, der: &[u8], at: UnixTime) -> Result<Crl, Error> {
         let mut last = Error::StatusInvalid {
             what: "CRL from no configured CA",
         };
         for ca in self.anchors.anchors() {
             match Crl::from_der(der, ca, at) {
-                Ok(crl) => {
-                    self.crls.push(crl);
-                    return Ok(());
-                }
+                Ok(crl) => return Ok(crl),
                 Err(Error::StatusInvalid {
                     what: "CRL is from another issuer",
                 }) => {}
@@ -192,24 +319,122 @@ impl RelyingParty {
         Err(last)
     }
 
-    /// The CRL of `cert`'s issuer, if one was added.
-    fn evidence(&self, cert: &JpkiCertificate) -> StatusEvidence<'_> {
-        let issuer = cert.x509().tbs_certificate().issuer();
-        self.crls
+    /// Installs a checked CRL of one of this party's anchors in place of the one held for
+    /// that anchor, in one step, and returns the one it replaced. Refused (the held CRL stays)
+    /// when no anchor's key verified `crl`, or when it is older (thisUpdate) than the held one.
+    pub fn install_crl(&mut self, crl: Crl) -> Result<Option<Crl>, Error> {
+        let Some(anchor) = self.anchors.anchors().iter().find(|a| crl.is_issued_by(a)) else {
+            return Err(Error::StatusInvalid {
+                what: "CRL from no configured CA",
+            });
+        };
+        match self.crls.iter_mut().find(|c| c.is_issued_by(anchor)) {
+            Some(held) if held.this_update() > crl.this_update() => Err(Error::StatusInvalid {
+                what: "CRL is older than the one held",
+            }),
+            Some(held) => Ok(Some(core::mem::replace(held, crl))),
+            None => {
+                self.crls.push(crl);
+                Ok(None)
+            }
+        }
+    }
+
+    /// [`parse_crl`](Self::parse_crl) then [`install_crl`](Self::install_crl): on any error
+    /// the CRL held before stays in use.
+    pub fn replace_crl(&mut self, der: &[u8], at: UnixTime) -> Result<Option<Crl>, Error> {
+        let crl = self.parse_crl(der, at)?;
+        self.install_crl(crl)
+    }
+
+    /// The CRL held for `anchor` (bound to its key), if any.
+    pub fn crl_of(&self, anchor: &JpkiCertificate) -> Option<&Crl> {
+        self.crls.iter().find(|c| c.is_issued_by(anchor))
+    }
+
+    /// For every anchor valid at `at`: whether its CRL is held, and current. A server refreshes
+    /// those that are `Missing`, `Stale` or about to be (compare `next_update` with its
+    /// schedule).
+    pub fn crl_health(&self, at: UnixTime) -> Vec<CrlHealth<'_>> {
+        self.anchors
+            .anchors()
             .iter()
-            .find(|c| c.issuer() == issuer)
+            .filter(|a| a.is_valid_at(at))
+            .map(|anchor| CrlHealth {
+                anchor,
+                freshness: self
+                    .crl_of(anchor)
+                    .map_or(CrlFreshness::Missing, |c| c.freshness(at)),
+            })
+            .collect()
+    }
+
+    /// The CRL of the anchor whose key issued `cert`, if one is held. When no anchor issued it
+    /// the verification that follows reports why.
+    fn crl_evidence(&self, cert: &JpkiCertificate, at: UnixTime) -> StatusEvidence<'_> {
+        self.anchors
+            .verify(cert, at)
+            .ok()
+            .and_then(|issuer| self.crl_of(issuer))
             .map_or(StatusEvidence::NotChecked, StatusEvidence::Crl)
     }
 
-    /// [`verify_certificate`] with this party's anchors and CRLs (`NotChecked` when it holds
-    /// no CRL of the certificate's issuer).
+    /// Runs `check` with the evidence the policy picks, falling back from OCSP to the CRL
+    /// when the policy says so.
+    fn with_policy<'a, T>(
+        &'a self,
+        cert: &JpkiCertificate,
+        at: UnixTime,
+        ocsp: Option<(&'a OcspRequest, &'a [u8])>,
+        check: impl Fn(StatusEvidence<'a>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let ocsp = ocsp.map(|(request, response)| StatusEvidence::Ocsp { request, response });
+        match (self.policy, ocsp) {
+            (StatusPolicy::CrlOnly, _) | (StatusPolicy::OcspThenCrl, None) => {
+                check(self.crl_evidence(cert, at))
+            }
+            (StatusPolicy::OcspOnly, ocsp) => check(ocsp.unwrap_or(StatusEvidence::NotChecked)),
+            (StatusPolicy::OcspThenCrl, Some(ocsp)) => match check(ocsp) {
+                Err(
+                    e @ (Error::StatusInvalid { .. }
+                    | Error::StatusStale { .. }
+                    | Error::StatusUnknown),
+                ) => match self.crl_evidence(cert, at) {
+                    StatusEvidence::NotChecked => Err(e),
+                    crl => check(crl),
+                },
+                other => other,
+            },
+        }
+    }
+
+    /// [`verify_certificate`] with this party's anchors, CRLs and [`StatusPolicy`]
+    /// (`NotChecked` when it holds no CRL of the certificate's issuing CA; `STATUS_STALE` when
+    /// the one it holds is past its nextUpdate at `at`).
     pub fn verify_certificate(
         &self,
         cert: &JpkiCertificate,
         kind: CertificateKind,
         at: UnixTime,
     ) -> Result<Verified, Error> {
-        verify_certificate(cert, kind, &self.anchors, at, self.evidence(cert))
+        self.with_policy(cert, at, None, |ev| {
+            verify_certificate(cert, kind, &self.anchors, at, ev)
+        })
+    }
+
+    /// [`verify_certificate`](Self::verify_certificate) with an OCSP answer (`request` and the
+    /// responder's DER `response`), or `None` when none could be fetched, used as this party's
+    /// [`StatusPolicy`] says; [`Verified::source`] names the source that answered.
+    pub fn verify_certificate_with_ocsp(
+        &self,
+        cert: &JpkiCertificate,
+        kind: CertificateKind,
+        at: UnixTime,
+        ocsp: Option<(&OcspRequest, &[u8])>,
+    ) -> Result<Verified, Error> {
+        self.with_policy(cert, at, ocsp, |ev| {
+            verify_certificate(cert, kind, &self.anchors, at, ev)
+        })
     }
 
     /// [`verify_signed`] with this party's anchors and CRLs.
@@ -221,15 +446,9 @@ impl RelyingParty {
         kind: CertificateKind,
         at: UnixTime,
     ) -> Result<Verified, Error> {
-        verify_signed(
-            cert,
-            input,
-            signature,
-            kind,
-            &self.anchors,
-            at,
-            self.evidence(cert),
-        )
+        self.with_policy(cert, at, None, |ev| {
+            verify_signed(cert, input, signature, kind, &self.anchors, at, ev)
+        })
     }
 
     /// A CMS signed document ([`crate::cms::verify_signed_document`]) with this party's
@@ -241,12 +460,8 @@ impl RelyingParty {
         at: UnixTime,
     ) -> Result<crate::cms::SignedDocument, Error> {
         let signer = crate::cms::signer_certificate(der)?;
-        crate::cms::verify_signed_document(
-            der,
-            detached_content,
-            &self.anchors,
-            at,
-            self.evidence(&signer),
-        )
+        self.with_policy(&signer, at, None, |ev| {
+            crate::cms::verify_signed_document(der, detached_content, &self.anchors, at, ev)
+        })
     }
 }

@@ -62,6 +62,7 @@ pub fn verified_json(v: &Verified) -> Value {
         "serial": v.serial_hex,
         "not_after": v.not_after.0,
         "status": match v.status { StatusChecked::Good => "good", StatusChecked::NotChecked => "not_checked" },
+        "source": v.source.map(|s| s.as_str()),
         "four_info": v.four_info.as_ref().map(|f| json!({
             "name": f.four_info.name.to_marked_string(),
             "address": f.four_info.address.to_marked_string(),

@@ -283,3 +283,67 @@ fn sign_file_then_verify_offline() {
     assert!(r.stdout.contains("CHAIN_UNTRUSTED"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn verify_with_two_ca_generations_of_one_dn_ignores_crl_order() {
+    // Issue 18: two CAs with one DN (as the real 2015 and 2023 JPKI CAs), a leaf of the second
+    // revoked in the second CA's CRL, both CRLs given, in both orders.
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
+    let (ca2, crl1, crl2) = (
+        format!("{pki}/auth-ca-g2.crt.der"),
+        format!("{pki}/auth-ca.crl.der"),
+        format!("{pki}/auth-ca-g2.crl.der"),
+    );
+    for (first, second) in [(&crl1, &crl2), (&crl2, &crl1)] {
+        for (leaf, want) in [("g2-revoked-auth", "REVOKED"), ("revoked-auth", "REVOKED")] {
+            let r = mynacard(
+                &[
+                    "verify",
+                    "--cert",
+                    &format!("{pki}/{leaf}.crt.der"),
+                    "--test-pki",
+                    "--ca",
+                    &ca2,
+                    "--crl",
+                    first,
+                    "--crl",
+                    second,
+                    "--at",
+                    "1780272000",
+                ],
+                "",
+            );
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            assert_eq!(
+                (r.code, v["code"].as_str()),
+                (1, Some(want)),
+                "{leaf}: {}",
+                r.stdout
+            );
+        }
+        let r = mynacard(
+            &[
+                "verify",
+                "--cert",
+                &format!("{pki}/g2-good-auth.crt.der"),
+                "--test-pki",
+                "--ca",
+                &ca2,
+                "--crl",
+                first,
+                "--crl",
+                second,
+                "--at",
+                "1780272000",
+            ],
+            "",
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(
+            (r.code, v["status"].as_str(), v["source"].as_str()),
+            (0, Some("good"), Some("crl")),
+            "{}",
+            r.stdout
+        );
+    }
+}

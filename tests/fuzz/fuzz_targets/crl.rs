@@ -1,5 +1,6 @@
 //! A CRL as downloaded from a distribution point: DER, signature by the CA, update times, the
-//! sorted revocation index and reason codes.
+//! sorted revocation index and reason codes, v1 (no version) or v2, and the status at a later
+//! time (freshness at use).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +13,11 @@ const TARO: &[u8] = include_bytes!("../../virtual-card/pki/taro-auth.crt.der");
 fuzz_target!(|data: &[u8]| {
     let ca = JpkiCertificate::from_der(AUTH_CA).unwrap();
     let _ = Crl::from_der(data, &ca, UnixTime(1_780_272_000)).map(|crl| {
-        let _ = crl.status(&JpkiCertificate::from_der(TARO).unwrap());
+        let taro = JpkiCertificate::from_der(TARO).unwrap();
+        let _ = crl.status(&taro);
+        let _ = crl.status_at(&taro, &ca, UnixTime(1_780_272_000));
+        let _ = crl.status_at(&taro, &ca, UnixTime(2_500_000_000));
+        let _ = (crl.freshness(UnixTime(0)), crl.is_issued_by(&ca));
         let _ = crl.lookup(data.get(..8).unwrap_or_default());
     });
 });

@@ -7,8 +7,11 @@ re-run changes every key and certificate (tests rely only on structure, never on
   <persona>-sign              署名用電子証明書 and key (基本4情報 in subjectAltName otherNames)
   auth-ca.crl, sign-ca.crl    CRLs listing the `revoked` persona's certificates
   assist-signer, surface-signer  keys that sign the 入力補助AP hashes and the 券面AP data
+  extras (below)              a second generation of the 利用者証明用 CA with the same DN (as the
+                              real 2015 and 2023 CAs have), leaves of the wrong CA, a nested seed
 
-Usage: python3 tests/virtual-card/pki/make.py   (needs the `cryptography` package)
+Usage: python3 tests/virtual-card/pki/make.py            (needs the `cryptography` package)
+       python3 tests/virtual-card/pki/make.py --extras   only the extras, from the committed CAs
 """
 import datetime as dt
 import os
@@ -153,6 +156,76 @@ def crl(stem, ca_key, ca_cert, revoked):
     (HERE / f"{stem}.crl.der").write_bytes(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
 
 
+def load_ca(stem):
+    key = serialization.load_der_private_key((HERE / f"{stem}.key.der").read_bytes(), None)
+    return key, x509.load_der_x509_certificate((HERE / f"{stem}.crt.der").read_bytes())
+
+
+def extras():
+    """Files added for issue 18, made from the committed CAs without touching them.
+
+    auth-ca-g2 (+ .key, .crl)   a second 利用者証明用 CA: the subject DN of auth-ca, another key
+                                (the real JPKI CAs of 2015 and 2023 share one DN); its CRL lists
+                                g2-revoked
+    g2-good-auth, g2-revoked-auth  leaves issued by auth-ca-g2
+    cross-auth                  a 利用者証明用-profile leaf (keyUsage digitalSignature) issued by
+                                the 署名用 CA, and cross-sign (nonRepudiation, 4情報) by the
+                                利用者証明用 CA: the kind must follow the issuing CA
+    deep-nesting-sign.crt.der   a 署名用-profile leaf whose 4情報 name is nested 2000 levels deep
+                                (fuzz seed, tests/fuzz/corpus/certificate)
+    """
+    auth_ca, sign_ca = load_ca("auth-ca"), load_ca("sign-ca")
+    key = new_key("auth-ca-g2")
+    subject = auth_ca[1].subject
+    g2 = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+          .public_key(key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=UTC))
+          .not_valid_after(dt.datetime(2045, 12, 31, 23, 59, 59, tzinfo=UTC))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+          .sign(key, hashes.SHA256()))
+    (HERE / "auth-ca-g2.crt.der").write_bytes(g2.public_bytes(serialization.Encoding.DER))
+    g2_ca = (key, g2)
+    leaf("g2-good", {}, "auth", *g2_ca)
+    crl("auth-ca-g2", *g2_ca, [leaf("g2-revoked", {}, "auth", *g2_ca)])
+    leaf("cross", {}, "auth", *sign_ca)
+    leaf("cross", PERSONAS["hanako"], "sign", *auth_ca)
+    # 2000 levels of SET / SEQUENCE around the UTF8String of the name.
+    value = utf8(PERSONAS["hanako"]["cert_name"])
+    for depth in range(2000):
+        value = der_tlv(0x30 if depth % 2 else 0x31, value)
+    deep_key = new_key("deep-nesting-sign")
+    deep = (x509.CertificateBuilder()
+            .subject_name(name((NameOID.COUNTRY_NAME, "JP"), (NameOID.COMMON_NAME, "DEEP")))
+            .issuer_name(sign_ca[1].subject).public_key(deep_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=UTC))
+            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=UTC))
+            .add_extension(x509.KeyUsage(False, True, False, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.OtherName(x509.ObjectIdentifier(FOUR_INFO + "1"), value)]), critical=False)
+            .sign(sign_ca[0], hashes.SHA256()))
+    (HERE / "deep-nesting-sign.crt.der").write_bytes(deep.public_bytes(serialization.Encoding.DER))
+    (HERE / "deep-nesting-sign.key.der").unlink()
+
+
+def der_tlv(tag, content):
+    n = len(content)
+    if n < 128:
+        length = bytes([n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + content
+
+
+def write_sizes():
+    sizes = "\n".join(f"{f.stat().st_size}\t{f.name}" for f in sorted(HERE.glob("*.der")))
+    (HERE / "sizes.txt").write_text(sizes + "\n")
+    print(sizes)
+
+
 def main():
     auth_ca = ca("auth-ca", "JPKI for user authentication")
     sign_ca = ca("sign-ca", "JPKI for digital signature")
@@ -166,10 +239,14 @@ def main():
     crl("sign-ca", *sign_ca, revoked["sign"])
     new_key("assist-signer")
     new_key("surface-signer")
-    sizes = "\n".join(f"{f.stat().st_size}\t{f.name}" for f in sorted(HERE.glob("*.der")))
-    (HERE / "sizes.txt").write_text(sizes + "\n")
-    print(sizes)
+    extras()
+    write_sizes()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if sys.argv[1:] == ["--extras"]:
+        extras()
+        write_sizes()
+    else:
+        main()

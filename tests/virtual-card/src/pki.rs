@@ -98,3 +98,34 @@ pub fn auth_ca_key() -> PrivateKey {
 pub fn sign_ca_key() -> PrivateKey {
     key(pki!("sign-ca.key.der"))
 }
+
+/// Second generation of the test 利用者証明用 CA (DER): the subject DN of [`auth_ca_der`] with
+/// another key, as the real JPKI CAs of 2015 and 2023 share one DN (`make.py --extras`).
+pub fn auth_ca_g2_der() -> &'static [u8] {
+    pki!("auth-ca-g2.crt.der")
+}
+
+/// CRL of the second-generation 利用者証明用 CA (lists `g2-revoked-auth`).
+pub fn auth_ca_g2_crl_der() -> &'static [u8] {
+    pki!("auth-ca-g2.crl.der")
+}
+
+/// The second-generation 利用者証明用 CA's key.
+pub fn auth_ca_g2_key() -> PrivateKey {
+    key(pki!("auth-ca-g2.key.der"))
+}
+
+/// Certificates made by `make.py --extras` (DER): `g2-good-auth` and `g2-revoked-auth` (issued
+/// by the second-generation 利用者証明用 CA), `cross-auth` (a 利用者証明用 profile issued by
+/// the 署名用 CA), `cross-sign` (a 署名用 profile issued by the 利用者証明用 CA) and
+/// `deep-nesting-sign` (a 4情報 name nested 2000 levels deep).
+pub fn extra_cert(id: &str) -> Option<&'static [u8]> {
+    Some(match id {
+        "g2-good-auth" => pki!("g2-good-auth.crt.der"),
+        "g2-revoked-auth" => pki!("g2-revoked-auth.crt.der"),
+        "cross-auth" => pki!("cross-auth.crt.der"),
+        "cross-sign" => pki!("cross-sign.crt.der"),
+        "deep-nesting-sign" => pki!("deep-nesting-sign.crt.der"),
+        _ => return None,
+    })
+}
