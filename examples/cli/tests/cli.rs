@@ -98,8 +98,18 @@ fn malformed_wrong_and_locked_pins() {
 
 #[test]
 fn pins_are_never_taken_from_argv() {
-    let r = mynacard(&["--virtual", "taro", "auth", "--pin", "1234"], "");
-    assert_ne!(r.code, 0);
+    // No option takes a PIN, and a PIN given as a bare argument is refused as such (clap's
+    // usage error, exit 2), not silently ignored or read as something else.
+    for args in [
+        &["--virtual", "taro", "auth", "--pin", "1234"][..],
+        &["--virtual", "taro", "auth", "1234"][..],
+        &["--virtual", "taro", "sign", "--pin", "TARO2025", "doc"][..],
+    ] {
+        let r = mynacard(args, "");
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("unexpected argument"), "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
 }
 
 #[test]
