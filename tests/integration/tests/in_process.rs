@@ -164,10 +164,11 @@ fn four_info_with_gaiji_and_a_long_address() {
     assert_eq!(fi.sex, mynacard_core::Sex::Male);
     // The integrity signature verifies with the key of EF 0004 (the test signer).
     let key = pki::assist_signer().to_public_key();
-    let digest_info = SignInput::data(&read.integrity.signed_data)
+    let integrity = read.integrity.verified().expect("4情報 checked against EF 0003");
+    let digest_info = SignInput::data(&integrity.signed_data)
         .digest_info()
         .unwrap();
-    verify::verify_digest_info(&key, &digest_info, &read.integrity.signature).unwrap();
+    verify::verify_digest_info(&key, &digest_info, &integrity.signature).unwrap();
     // Debug never shows the data.
     let shown = format!("{read:?}");
     assert!(
