@@ -192,12 +192,10 @@ fn short_ef_id(ef: u16) -> Option<u8> {
 
 /// A failure of the link (not an answer of the card), after which the first extended READ of a
 /// session is tried once more with short APDUs: readers that do not carry extended APDUs fail
-/// this way as often as they answer 6700. `Cancelled` is the caller's wish, never retried.
+/// this way (a transport error or no answer) as often as they answer 6700. A removed card, a
+/// gone reader and a cancel are what they say, never retried.
 fn link_failure(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Transport { .. } | Error::Timeout | Error::ReaderDisconnected
-    )
+    matches!(e, Error::Transport { .. } | Error::Timeout)
 }
 
 /// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
