@@ -473,13 +473,12 @@ fn a_refused_short_id_signature_falls_back_once_to_select_ef_and_is_remembered()
 #[test]
 fn a_signature_is_never_retried_after_a_link_failure() {
     let di = SignInput::data(b"x").digest_info().unwrap();
-    let s = sign_script("63C3", Some("9000")).fail(
-        &hex_of(&sign_command(0x97, &di)),
-        TransportError::Timeout,
-    );
+    let s = sign_script("63C3", Some("9000"))
+        .fail(&hex_of(&sign_command(0x97, &di)), TransportError::Timeout);
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    let e = block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
-        .unwrap_err();
+    let e =
+        block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
+            .unwrap_err();
     assert_eq!(e, Error::Timeout);
     assert!(card.transport().done());
 }
@@ -565,7 +564,10 @@ fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
         }
         let mut card = block_on(MynaCard::connect(s)).unwrap();
         assert_eq!(block_on(card.read_auth_certificate()).unwrap().der(), der);
-        assert!(!card.capabilities().extended_length, "the session stays short");
+        assert!(
+            !card.capabilities().extended_length,
+            "the session stays short"
+        );
         assert!(card.transport().done());
     }
     // Once an extended READ was answered, a link failure is an error, not retried.

@@ -376,7 +376,12 @@ fn command_form_personas_refuse_short_ids_and_serve_the_select_form() {
         ("hanako", sw::WRONG_P1P2, sw::WRONG_P1P2, sw::WRONG_P1P2),
         ("jiro", sw::OK, sw::tries(3), sw::WRONG_P1P2),
         ("mai", sw::OK, sw::SECURITY_STATUS, sw::SECURITY_STATUS),
-        ("shiro", sw::NO_DIAGNOSIS, sw::NO_DIAGNOSIS, sw::NO_DIAGNOSIS),
+        (
+            "shiro",
+            sw::NO_DIAGNOSIS,
+            sw::NO_DIAGNOSIS,
+            sw::NO_DIAGNOSIS,
+        ),
     ] {
         let mut card = VirtualCard::builtin(id).unwrap();
         let pin = card.persona().auth_pin.clone();
@@ -384,8 +389,16 @@ fn command_form_personas_refuse_short_ids_and_serve_the_select_form() {
         if select_ap(&mut card, &JPKI) != sw::OK {
             assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
         }
-        assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x86, 0x00, 0x20])), read_sw, "{id}");
-        assert_eq!(sw_of(&card.process(&[0x00, 0x20, 0x00, 0x98])), tries_sw, "{id}");
+        assert_eq!(
+            sw_of(&card.process(&[0x00, 0xB0, 0x86, 0x00, 0x20])),
+            read_sw,
+            "{id}"
+        );
+        assert_eq!(
+            sw_of(&card.process(&[0x00, 0x20, 0x00, 0x98])),
+            tries_sw,
+            "{id}"
+        );
         select_ef(&mut card, 0x0018);
         assert_eq!(verify(&mut card, pin.as_bytes()), sw::OK, "{id}");
         assert_eq!(sign_p2(&mut card, 0x97), sign_sw, "{id}");
@@ -396,8 +409,14 @@ fn command_form_personas_refuse_short_ids_and_serve_the_select_form() {
         // mai and shiro refuse only in the JPKI AP.
         if matches!(id, "mai" | "shiro") {
             select_ap(&mut card, &ASSIST);
-            assert_eq!(sw_of(&card.process(&[0x00, 0x20, 0x00, 0x91])), sw::tries(3));
-            assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x85, 0x00, 0x00])), sw::OK);
+            assert_eq!(
+                sw_of(&card.process(&[0x00, 0x20, 0x00, 0x91])),
+                sw::tries(3)
+            );
+            assert_eq!(
+                sw_of(&card.process(&[0x00, 0xB0, 0x85, 0x00, 0x00])),
+                sw::OK
+            );
         }
     }
 }
@@ -408,7 +427,10 @@ fn ken_closes_the_integrity_file_to_card_number_b_and_yuki_has_sex_code_3() {
     select_ap(&mut card, &ASSIST);
     select_ef(&mut card, 0x0015);
     assert_eq!(verify(&mut card, b"55021720352285"), sw::OK);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x82, 0x00, 0x00])), sw::OK);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x82, 0x00, 0x00])),
+        sw::OK
+    );
     assert_eq!(
         sw_of(&card.process(&[0x00, 0xB0, 0x83, 0x00, 0x00])),
         sw::SECURITY_STATUS
@@ -416,7 +438,10 @@ fn ken_closes_the_integrity_file_to_card_number_b_and_yuki_has_sex_code_3() {
     // With the PIN it opens.
     select_ef(&mut card, 0x0011);
     assert_eq!(verify(&mut card, b"1234"), sw::OK);
-    assert_eq!(sw_of(&card.process(&[0x00, 0xB0, 0x83, 0x00, 0x00])), sw::OK);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x83, 0x00, 0x00])),
+        sw::OK
+    );
 
     let card = VirtualCard::builtin("yuki").unwrap();
     let four_info = card.file(App::Assist, 0x0002).unwrap();
