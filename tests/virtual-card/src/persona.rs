@@ -108,7 +108,8 @@ pub struct Persona {
     pub first_apdu_after_power_on: FirstApdu,
     /// Whether READ BINARY and VERIFY take a short EF id (P1 / P2 = 80|SFI, ISO 7816-4). True
     /// for most personas (AokiApp/jsapdu reads and verifies this way on cards); `false` models a
-    /// card that answers 6A86 to that form, so the SDK's fallback to SELECT EF is exercised.
+    /// card that answers 6A86 to that form in READ, VERIFY and 80 2A, so the SDK's fallback to
+    /// SELECT EF is exercised.
     #[serde(default = "yes")]
     pub short_ef_ids: bool,
     /// Finer refusals of short EF ids (per command, any status word); see [`ShortEfIdRefusals`].
