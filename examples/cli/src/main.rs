@@ -30,7 +30,8 @@ struct Cli {
     /// `pcsc` (first reader with a card) or `pcsc:NAME`.
     #[arg(long, global = true, conflicts_with = "virtual_persona")]
     reader: Option<String>,
-    /// Use the built-in virtual card with this persona (taro, hanako, locked, expired, revoked, juki, phone).
+    /// Use the built-in virtual card with this persona (taro, hanako, locked, expired, revoked, juki, phone,
+    /// and the command-form variants jiro, mai, shiro, ken, yuki).
     #[arg(long = "virtual", global = true, value_name = "PERSONA")]
     virtual_persona: Option<String>,
     /// Read PINs from standard input, one per line, instead of a no-echo prompt (for scripts).

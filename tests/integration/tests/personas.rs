@@ -95,7 +95,7 @@ fn pins(p: &Persona) -> (AuthPin, SignPin, AssistPin, CardNumberA, CardNumberB) 
 }
 
 /// Runs `op` and checks what it returned; `Err` is the SDK's typed error.
-fn run(card: &mut Card, p: &Persona, op: &str) -> Result<(), Error> {
+fn run(card: &mut Card, p: &Persona, op: &str, strict: bool) -> Result<(), Error> {
     let (auth, sign, assist, a, b) = pins(p);
     let now = UnixTime(1_780_272_000);
     let sex = if p.id == "yuki" {
@@ -111,16 +111,22 @@ fn run(card: &mut Card, p: &Persona, op: &str) -> Result<(), Error> {
         "sign CA cert" => block_on(card.read_sign_ca_certificate()).map(drop),
         "authenticate" => {
             let r = block_on(card.authenticate(&auth, SignInput::data(b"challenge")))?;
+            if !strict {
+                return Ok(());
+            }
             verify::verify_signature(&r.certificate, SignInput::data(b"challenge"), &r.signature)
         }
         "sign with auth key" => {
             let sig = block_on(card.sign_with_auth_key(&auth, SignInput::data(b"x")))?;
-            assert_eq!(sig.len(), 256);
+            assert!(!strict || sig.len() == 256);
             Ok(())
         }
         "sign cert" => block_on(card.read_sign_certificate(&sign)).map(drop),
         "sign" => {
             let r = block_on(card.sign(&sign, SignInput::data(b"doc")))?;
+            if !strict {
+                return Ok(());
+            }
             verify::verify_signature(&r.certificate, SignInput::data(b"doc"), &r.signature)
         }
         "sign with sign key" => {
@@ -133,6 +139,9 @@ fn run(card: &mut Card, p: &Persona, op: &str) -> Result<(), Error> {
             } else {
                 block_on(card.read_four_info_with_card_number_b(&b))?
             };
+            if !strict {
+                return Ok(());
+            }
             assert_eq!(r.four_info.sex, sex, "{}: {op}", p.id);
             assert_eq!(r.four_info.birth_date.to_string(), p.birth);
             if p.id == "ken" && op == "four info B" {
@@ -149,7 +158,7 @@ fn run(card: &mut Card, p: &Persona, op: &str) -> Result<(), Error> {
         }
         "my number" => {
             let r = block_on(card.read_my_number(&assist))?;
-            assert_eq!(r.my_number.expose(), p.my_number);
+            assert!(!strict || r.my_number.expose() == p.my_number);
             Ok(())
         }
         "key record" => block_on(card.read_assist_key_record()).map(drop),
@@ -160,11 +169,14 @@ fn run(card: &mut Card, p: &Persona, op: &str) -> Result<(), Error> {
                 SurfaceKey::B(&b)
             };
             let face = block_on(card.read_face(key))?;
-            assert_eq!(face.sex, Some(sex), "{}: {op}", p.id);
+            assert!(!strict || face.sex == Some(sex), "{}: {op}", p.id);
             Ok(())
         }
         "pin states" => {
             let states = block_on(card.all_pin_states())?;
+            if !strict {
+                return Ok(());
+            }
             assert_eq!(states.len(), CardPin::ALL.len());
             let auth_state = if p.auth_tries == 0 {
                 PinState::Locked
@@ -255,7 +267,7 @@ fn every_operation_on_every_persona() {
             let before = card.stats().apdus;
             let tries_before = tries(card.transport().card());
             let verifies_before = verifies_with_data(card.transport().card());
-            let result = run(&mut card, p, op);
+            let result = run(&mut card, p, op, true);
             let count = card.stats().apdus - before;
             let v = card.transport().card();
             match expected_error(&p.id, op) {
@@ -336,4 +348,55 @@ fn expected_count(persona: &str, op: &str) -> Option<usize> {
         ("mai", "pin states") => 1 + 16,
         _ => return None,
     })
+}
+
+/// The fallback paths under faults: on the personas that refuse a form, every exchange of
+/// every operation failed or answered wrongly never leads to a second VERIFY (so at most the
+/// one try the operation may spend), and never to a panic.
+#[test]
+fn fallbacks_never_send_a_second_verify_under_faults() {
+    use mynacard_core::TransportError;
+    type Inject = fn(&mut VirtualTransport, usize);
+    let faults: [(&str, Inject); 5] = [
+        ("timeout", |t, n| t.fail_at(n, TransportError::Timeout)),
+        ("link", |t, n| {
+            t.fail_at(n, TransportError::Other("x".into()))
+        }),
+        ("6A86", |t, n| t.replace_response_at(n, vec![0x6A, 0x86])),
+        ("6982", |t, n| t.replace_response_at(n, vec![0x69, 0x82])),
+        ("63C1", |t, n| t.replace_response_at(n, vec![0x63, 0xC1])),
+    ];
+    let mut runs = 0;
+    for id in REFUSING {
+        let p = Persona::builtin(id).unwrap();
+        for op in OPERATIONS {
+            let mut clean = connect(id).unwrap();
+            let base = clean.transport().exchanges();
+            let _ = run(&mut clean, &p, op, true);
+            let total = clean.transport().exchanges() - base;
+            for (name, inject) in faults {
+                for n in 0..total {
+                    let mut card = connect(id).unwrap();
+                    let at = card.transport().exchanges() + n;
+                    inject(card.transport_mut(), at);
+                    let before = verifies_with_data(card.transport().card());
+                    // Outcomes under faults vary; only typed errors and PIN safety matter.
+                    let result = run(&mut card, &p, op, false);
+                    runs += 1;
+                    if let Err(e) = &result {
+                        assert!(!e.code().is_empty() && !e.message_ja().is_empty());
+                    }
+                    let v = card.transport().card();
+                    assert!(
+                        verifies_with_data(v) - before <= 1,
+                        "{id} / {op} / {name} at {n}: VERIFY sent twice"
+                    );
+                    assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
+                    assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
+                    assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
+                }
+            }
+        }
+    }
+    assert!(runs > 1000, "{runs} runs");
 }
