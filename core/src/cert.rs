@@ -250,7 +250,7 @@ impl JpkiCertificate {
                 name: CardText::decode(&name),
                 address: CardText::decode(&address),
                 birth_date: Date::parse(&birth).ok_or(missing("4情報 birth date format"))?,
-                sex: Sex::from_code(&sex).ok_or(missing("4情報 sex code"))?,
+                sex: Sex::from_card(&sex).ok_or(missing("4情報 sex code"))?,
             },
             name_substitute: fields[2].take().map(|v| CardText::decode(&v)),
             address_substitute: fields[6].take().map(|v| CardText::decode(&v)),

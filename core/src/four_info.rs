@@ -26,7 +26,9 @@ impl core::fmt::Debug for FourInfo {
     }
 }
 
-/// 性別, coded as in ISO/IEC 5218 (the card's DF25 and the 署名用 certificate use these digits).
+/// 性別, coded as in ISO/IEC 5218 / JIS X 0303 (the card's DF25 and the 署名用 certificate use
+/// these digits). A code outside 0/1/2/9 read from a card is kept as [`Sex::Unrecognized`], not
+/// refused: the rest of 4情報 is still good, and the caller decides how to show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sex {
     /// 0: not known.
@@ -37,6 +39,9 @@ pub enum Sex {
     Female,
     /// 9: not applicable (適用不能).
     NotApplicable,
+    /// A one-byte code the SDK does not know (e.g. `3`, which one public decoder maps while
+    /// JIS X 0303 does not define it), kept as the card gave it.
+    Unrecognized(u8),
 }
 
 impl Sex {
@@ -49,13 +54,28 @@ impl Sex {
             _ => None,
         }
     }
+    /// A sex code as a card (DF25, 券面 DF23) or the 署名用 certificate holds it: one byte,
+    /// a known code or [`Sex::Unrecognized`]. `None` only when the value is not one byte.
+    pub fn from_card(code: &[u8]) -> Option<Sex> {
+        match code {
+            [byte] => Some(Sex::from_code(code).unwrap_or(Sex::Unrecognized(*byte))),
+            _ => None,
+        }
+    }
+    /// The code as one character; an unrecognized byte as the character of the same value
+    /// (`char::from(byte)`), so the byte is never lost.
     pub fn code(self) -> char {
         match self {
             Sex::NotKnown => '0',
             Sex::Male => '1',
             Sex::Female => '2',
             Sex::NotApplicable => '9',
+            Sex::Unrecognized(byte) => char::from(byte),
         }
+    }
+    /// Whether the code is one of ISO/IEC 5218's (0, 1, 2, 9).
+    pub fn is_recognized(self) -> bool {
+        !matches!(self, Sex::Unrecognized(_))
     }
     pub fn label_ja(self) -> &'static str {
         match self {
@@ -63,6 +83,7 @@ impl Sex {
             Sex::Male => "男",
             Sex::Female => "女",
             Sex::NotApplicable => "適用不能",
+            Sex::Unrecognized(_) => "未定義のコード",
         }
     }
 }
@@ -251,8 +272,9 @@ pub(crate) fn parse(file: &[u8]) -> Result<ParsedFourInfo, Error> {
         birth_date: Date::parse(birth.value).ok_or(Error::MalformedResponse {
             what: "4情報 birth date is not YYYYMMDD",
         })?,
-        sex: Sex::from_code(sex.value).ok_or(Error::MalformedResponse {
-            what: "4情報 sex code",
+        // An unknown one-byte code is kept (Sex::Unrecognized), never a reason to drop 4情報.
+        sex: Sex::from_card(sex.value).ok_or(Error::MalformedResponse {
+            what: "4情報 sex is not one byte",
         })?,
     };
     Ok(ParsedFourInfo {
@@ -321,6 +343,31 @@ mod tests {
         assert!(
             matches!(&t.segments()[1], TextSegment::Gaiji(Gaiji::Undecodable(b)) if b == &[0xFF])
         );
+    }
+
+    #[test]
+    fn unknown_sex_codes_are_kept() {
+        for (code, sex) in [
+            (b'0', Sex::NotKnown),
+            (b'1', Sex::Male),
+            (b'2', Sex::Female),
+            (b'9', Sex::NotApplicable),
+            (b'3', Sex::Unrecognized(b'3')),
+            (0xFF, Sex::Unrecognized(0xFF)),
+        ] {
+            assert_eq!(Sex::from_card(&[code]), Some(sex));
+            assert_eq!(sex.code() as u32, u32::from(code));
+        }
+        assert_eq!(Sex::from_card(b""), None);
+        assert_eq!(Sex::from_card(b"12"), None);
+        assert_eq!(Sex::from_code(b"3"), None, "strict parser for OIDC claims");
+        // DF25 is the last item: its one value byte ends the file.
+        let mut f = file("A", "B");
+        *f.last_mut().unwrap() = b'3';
+        let p = parse(&f).unwrap();
+        assert_eq!(p.info.sex, Sex::Unrecognized(b'3'));
+        assert!(!p.info.sex.is_recognized());
+        assert_eq!(p.info.birth_date, Date::new(1980, 2, 17).unwrap());
     }
 
     #[test]

@@ -153,19 +153,25 @@ pub struct FourInfo {
     pub address: String,
     /// YYYY-MM-DD.
     pub birth_date: String,
-    /// ISO/IEC 5218: "1" male, "2" female, "9" not applicable, "0" not known.
+    /// ISO/IEC 5218: "1" male, "2" female, "9" not applicable, "0" not known; any other code
+    /// as the card holds it (one character).
     pub sex: String,
     pub has_gaiji: bool,
+    /// "verified" when checked against the card's integrity hash; otherwise why it could not
+    /// be ("integrity_file_closed"), and the data is unchecked.
+    pub integrity: String,
 }
 
-impl From<&mynacard_core::four_info::FourInfo> for FourInfo {
-    fn from(f: &mynacard_core::four_info::FourInfo) -> Self {
+impl From<&mynacard_core::card::FourInfoRead> for FourInfo {
+    fn from(r: &mynacard_core::card::FourInfoRead) -> Self {
+        let f = &r.four_info;
         FourInfo {
             name: f.name.to_marked_string(),
             address: f.address.to_marked_string(),
             birth_date: f.birth_date.to_string(),
             sex: f.sex.code().to_string(),
             has_gaiji: f.name.has_gaiji() || f.address.has_gaiji(),
+            integrity: r.integrity.code().to_string(),
         }
     }
 }
@@ -299,10 +305,12 @@ impl MynaSession {
     pub async fn read_four_info(&self, pin: String) -> Result<FourInfo, MynaError> {
         let pin = AssistPin::new(&Zeroizing::new(pin))?;
         let r = self.card.lock().await.read_four_info(&pin).await?;
-        Ok(FourInfo::from(&r.four_info))
+        Ok(FourInfo::from(&r))
     }
 
     /// 基本4情報 with 照合番号B (birth date YYMMDD in the Japanese era + expiry year + code).
+    /// Whether the card lets its integrity hash be read with 照合番号B is unconfirmed: look at
+    /// `integrity`.
     pub async fn read_four_info_with_card_number_b(
         &self,
         number: String,
@@ -314,7 +322,7 @@ impl MynaSession {
             .await
             .read_four_info_with_card_number_b(&number)
             .await?;
-        Ok(FourInfo::from(&r.four_info))
+        Ok(FourInfo::from(&r))
     }
 
     /// The My Number (個人番号), only through this named call.

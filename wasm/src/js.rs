@@ -18,7 +18,8 @@ pub fn set(obj: &Object, key: &str, value: JsValue) {
 }
 
 /// 基本4情報 as the page sees it from every source (card read, 署名用 certificate, userinfo):
-/// `{ name, address, birthDate, sex }`, 外字 marked 〓.
+/// `{ name, address, birthDate, sex }`, 外字 marked 〓; `sex` the ISO/IEC 5218 digit, or an
+/// unrecognized code as the card holds it.
 pub fn four_info_object(f: &FourInfo) -> Object {
     let o = Object::new();
     set(&o, "name", f.name.to_marked_string().into());

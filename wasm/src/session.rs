@@ -212,8 +212,14 @@ export interface PinTry { state: 'remaining' | 'locked' | 'verified' | 'absent';
 export type PinTries = Record<PinName, PinTry>;
 export interface Authentication { signature: Uint8Array; certificate: Uint8Array }
 export interface Signed { signature: Uint8Array; certificate: Uint8Array }
-/** 基本4情報; characters the card holds as 外字 are shown as 〓. sex: '1' male, '2' female, '3' other, '9' not known. */
-export interface FourInfo { name: string; address: string; birthDate: string; sex: string }
+/** 基本4情報; characters the card holds as 外字 are shown as 〓. sex (ISO/IEC 5218): '0' not
+ * known, '1' male, '2' female, '9' not applicable; any other code is passed on as the card holds
+ * it (one character). integrity (card reads only): 'verified' when checked against the card's
+ * hash, else why it could not be checked ('integrity_file_closed'): then the data is unchecked. */
+export interface FourInfo {
+  name: string; address: string; birthDate: string; sex: string;
+  integrity?: 'verified' | 'integrity_file_closed';
+}
 export interface VerifyOptions {
   certificate?: Uint8Array; signature?: Uint8Array; data?: Uint8Array; kind?: 'auth' | 'sign';
   cms?: Uint8Array; content?: Uint8Array;
@@ -459,7 +465,8 @@ impl MynaCardJs {
     }
 
     /// 基本4情報 with the 4-digit 券面事項入力補助用暗証番号, checked against the card's
-    /// integrity hash. Resolves to `{ name, address, birthDate, sex }` (外字 marked 〓).
+    /// integrity hash. Resolves to `{ name, address, birthDate, sex, integrity }` (外字 marked
+    /// 〓; `integrity` is `verified`, or why the card's hash could not be read).
     #[wasm_bindgen(js_name = readFourInfo, unchecked_return_type = "Promise<FourInfo>")]
     pub fn read_four_info(
         &self,
@@ -470,7 +477,9 @@ impl MynaCardJs {
         op!(self, options, card, {
             let pin = parsed?;
             let read = card.read_four_info(&pin).await?;
-            Ok(crate::js::four_info_object(&read.four_info).into())
+            let o = crate::js::four_info_object(&read.four_info);
+            crate::js::set(&o, "integrity", read.integrity.code().into());
+            Ok(o.into())
         })
     }
 

@@ -66,11 +66,58 @@ impl AssistIntegrity {
     }
 }
 
-/// 基本4情報 as read, with the integrity data it was checked against.
+/// Whether 4情報 could be checked against the card's integrity data (EF 0003). A caller must
+/// look at this before treating 4情報 as what J-LIS wrote: [`Integrity::NotCheckable`] means
+/// the data is exactly as the card gave it, unchecked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Integrity {
+    /// DF32 matches the 4情報 read; the hashes, signature and signed bytes are here for a
+    /// server that checks the J-LIS signature.
+    Verified(AssistIntegrity),
+    /// EF 0003 could not be read, so nothing was checked.
+    NotCheckable { reason: NotCheckableReason },
+}
+
+impl Integrity {
+    /// The integrity data, when 4情報 was checked against it.
+    pub fn verified(&self) -> Option<&AssistIntegrity> {
+        match self {
+            Integrity::Verified(i) => Some(i),
+            Integrity::NotCheckable { .. } => None,
+        }
+    }
+
+    /// A stable code for faces: `verified`, or the reason's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Integrity::Verified(_) => "verified",
+            Integrity::NotCheckable { reason } => reason.code(),
+        }
+    }
+}
+
+/// Why 4情報 could not be checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotCheckableReason {
+    /// EF 0003 answered 6982 (security status not satisfied) to the key that opened 4情報:
+    /// whether 照合番号B opens EF 0003 has no public record (docs/card-notes.md).
+    IntegrityFileClosed,
+}
+
+impl NotCheckableReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            NotCheckableReason::IntegrityFileClosed => "integrity_file_closed",
+        }
+    }
+}
+
+/// 基本4情報 as read, with whether it was checked against the card's integrity data.
 #[derive(Clone, Debug)]
 pub struct FourInfoRead {
     pub four_info: FourInfo,
-    pub integrity: AssistIntegrity,
+    pub integrity: Integrity,
     /// EF 0002 exactly as read, for a server that re-checks the hash.
     pub file: RedactedBytes,
 }
@@ -98,11 +145,21 @@ impl<T: Transport> MynaCard<T> {
             .read_tlv_file(Application::Assist, EF_FOUR_INFO)
             .await?;
         let parsed = four_info::parse(&file)?;
-        let integrity = AssistIntegrity::parse(
-            &self
-                .read_tlv_file(Application::Assist, EF_INTEGRITY)
-                .await?,
-        )?;
+        let integrity = match self.read_tlv_file(Application::Assist, EF_INTEGRITY).await {
+            Ok(record) => AssistIntegrity::parse(&record)?,
+            // The key that opened 4情報 does not open EF 0003 (照合番号B on some cards, maybe):
+            // 4情報 is returned, marked unchecked, never as verified.
+            Err(Error::SecurityStatus) => {
+                return Ok(FourInfoRead {
+                    four_info: parsed.info,
+                    integrity: Integrity::NotCheckable {
+                        reason: NotCheckableReason::IntegrityFileClosed,
+                    },
+                    file: RedactedBytes(file),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let hashed = file
             .get(parsed.hashed.clone())
             .ok_or(Error::MalformedResponse {
@@ -115,7 +172,7 @@ impl<T: Transport> MynaCard<T> {
         }
         Ok(FourInfoRead {
             four_info: parsed.info,
-            integrity,
+            integrity: Integrity::Verified(integrity),
             file: RedactedBytes(file),
         })
     }

@@ -8,13 +8,13 @@ mod jpki;
 mod surface;
 mod token;
 
-pub use assist::{AssistIntegrity, FourInfoRead, MyNumberRead};
+pub use assist::{AssistIntegrity, FourInfoRead, Integrity, MyNumberRead, NotCheckableReason};
 pub use jpki::{Authentication, Signed};
 pub use surface::{FaceData, SurfaceKey};
 
 use zeroize::Zeroizing;
 
-use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status, StatusWord};
+use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status};
 use crate::error::Error;
 use crate::pin::{Pin, PinKind};
 use crate::tlv;
@@ -158,10 +158,12 @@ pub struct Stats {
 /// SDK allocate (READ BINARY offsets end at 0x7FFF anyway).
 const MAX_FILE: usize = 0x7FFF;
 
-/// Whether the card takes short EF ids (READ BINARY P1 = 80|SFI, VERIFY P2 = 80|SFI), which save
-/// the SELECT EF before each read and PIN check. The form is standard (ISO 7816-4) but not in
-/// the card's published interface, so each session learns it from the card's first answer and
-/// falls back to SELECT EF for good when refused (docs/card-notes.md, "short EF ids").
+/// Whether the card takes a short EF id in one command form (READ BINARY P1 = 80|SFI; VERIFY
+/// P2 = 80|SFI; COMPUTE DIGITAL SIGNATURE P2 = 80|SFI). The forms are standard (ISO 7816-4) but
+/// not in the card's published interface, so each session learns each form from the card's
+/// first answer to it and, when refused (any status but 9000, or a tries answer for VERIFY),
+/// uses the form every independent client uses (SELECT EF, then P1/P2 = 80) for good
+/// (docs/card-notes.md, "Short EF ids").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ShortEfIds {
     Untried,
@@ -169,29 +171,31 @@ enum ShortEfIds {
     Refused,
 }
 
+impl ShortEfIds {
+    /// After the card answered a short-id command: `ok` whether it took the form.
+    fn learn(&mut self, ok: bool) {
+        match (*self, ok) {
+            (_, true) => *self = ShortEfIds::Accepted,
+            // A refusal of a form the card took earlier in the session is the answer for
+            // this one command (e.g. a file its key does not open); the SELECT EF form is
+            // asked once, the session keeps the fast form.
+            (ShortEfIds::Untried, false) => *self = ShortEfIds::Refused,
+            _ => {}
+        }
+    }
+}
+
 /// The short EF id of `ef` (1–30), if it has one.
 fn short_ef_id(ef: u16) -> Option<u8> {
     u8::try_from(ef).ok().filter(|id| (1..=0x1E).contains(id))
 }
 
-/// Answers by which a card says it does not take a command in its short-EF-id form (wrong
-/// P1-P2, function or instruction not supported, no such file by that id, no current EF, file
-/// structure): the SELECT EF form is tried instead. Any other answer is the card's real answer.
-fn refuses_short_ef_id(sw: StatusWord) -> bool {
-    matches!(
-        sw.0,
-        0x6A86
-            | 0x6A81
-            | 0x6A80
-            | 0x6A87
-            | 0x6A82
-            | 0x6A88
-            | 0x6981
-            | 0x6986
-            | 0x6B00
-            | 0x6D00
-            | 0x6E00
-    )
+/// A failure of the link (not an answer of the card), after which the first extended READ of a
+/// session is tried once more with short APDUs: readers that do not carry extended APDUs fail
+/// this way (a transport error or no answer) as often as they answer 6700. A removed card, a
+/// gone reader and a cancel are what they say, never retried.
+fn link_failure(e: &Error) -> bool {
+    matches!(e, Error::Transport { .. } | Error::Timeout)
 }
 
 /// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
@@ -201,7 +205,15 @@ pub struct MynaCard<T: Transport> {
     caps: Capabilities,
     selected_df: Option<Application>,
     selected_ef: Option<u16>,
-    short_ef_ids: ShortEfIds,
+    /// READ BINARY by short EF id (P1 = 80|SFI).
+    short_read: ShortEfIds,
+    /// VERIFY (tries query and PIN) by short EF id (P2 = 80|SFI).
+    short_verify: ShortEfIds,
+    /// COMPUTE DIGITAL SIGNATURE with the key named by short EF id (P2 = 80|SFI).
+    short_sign: ShortEfIds,
+    /// Whether an extended READ BINARY got an answer in this session (after that a link
+    /// failure is a link failure, not a reader that cannot carry extended APDUs).
+    extended_answered: bool,
     progress: Option<ProgressFn>,
     stats: Stats,
 }
@@ -212,7 +224,10 @@ impl<T: Transport> core::fmt::Debug for MynaCard<T> {
             .field("caps", &self.caps)
             .field("selected_df", &self.selected_df)
             .field("selected_ef", &self.selected_ef)
-            .field("short_ef_ids", &self.short_ef_ids)
+            .field("short_read", &self.short_read)
+            .field("short_verify", &self.short_verify)
+            .field("short_sign", &self.short_sign)
+            .field("extended_answered", &self.extended_answered)
             .field("stats", &self.stats)
             .finish()
     }
@@ -229,7 +244,10 @@ impl<T: Transport> MynaCard<T> {
             caps,
             selected_df: None,
             selected_ef: None,
-            short_ef_ids: ShortEfIds::Untried,
+            short_read: ShortEfIds::Untried,
+            short_verify: ShortEfIds::Untried,
+            short_sign: ShortEfIds::Untried,
+            extended_answered: false,
             progress: None,
             stats: Stats::default(),
         };
@@ -343,31 +361,39 @@ impl<T: Transport> MynaCard<T> {
                 what: "file larger than READ BINARY can address",
             })?
             .to_be_bytes();
-        self.exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le))
-            .await?
-            .into_ok()
+        let response = self
+            .exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le))
+            .await?;
+        if le > SHORT_LE_MAX {
+            self.extended_answered = true;
+        }
+        response.into_ok()
     }
 
     /// READ BINARY from offset 0 of `ef` named by its short EF id: no SELECT EF. `None` when the
-    /// card or the link does not take this form (the caller then selects the EF).
+    /// card or the link does not take this form (the caller then selects the EF): any answer
+    /// but 9000 is a refusal of the form, and the SELECT EF form is asked instead.
     pub(crate) async fn read_by_short_ef_id(
         &mut self,
         app: Application,
         ef: u16,
         le: usize,
     ) -> Result<Option<Vec<u8>>, Error> {
-        let Some(id) = short_ef_id(ef).filter(|_| self.short_ef_ids != ShortEfIds::Refused) else {
+        let Some(id) = short_ef_id(ef).filter(|_| self.short_read != ShortEfIds::Refused) else {
             return Ok(None);
         };
         self.select_application(app).await?;
         let response = self
             .exchange(Command::new(0x00, 0xB0, 0x80 | id, 0x00).with_le(le))
             .await?;
+        if le > SHORT_LE_MAX {
+            self.extended_answered = true;
+        }
         // Whether a short-EF-id reference changes the current EF is not relied on.
         self.selected_ef = None;
         match response.status() {
             Status::Ok => {
-                self.short_ef_ids = ShortEfIds::Accepted;
+                self.short_read.learn(true);
                 Ok(Some(response.data))
             }
             // The reader or card refused the extended form: fall back for this session.
@@ -375,13 +401,14 @@ impl<T: Transport> MynaCard<T> {
                 self.caps.extended_length = false;
                 Ok(None)
             }
-            _ if refuses_short_ef_id(response.sw) => {
-                if self.short_ef_ids == ShortEfIds::Untried {
-                    self.short_ef_ids = ShortEfIds::Refused;
-                }
+            _ => {
+                log::debug!(
+                    "READ by short EF id answered {:04X}: SELECT EF instead",
+                    response.sw.0
+                );
+                self.short_read.learn(false);
                 Ok(None)
             }
-            _ => Err(response.sw.to_error()),
         }
     }
 
@@ -392,25 +419,36 @@ impl<T: Transport> MynaCard<T> {
         app: Application,
         ef: u16,
     ) -> Result<Vec<u8>, Error> {
-        if self.caps.extended_length
-            && let Some(whole) = self.read_by_short_ef_id(app, ef, EXTENDED_LE_MAX).await?
-        {
-            let total = tlv::encoded_len(&whole).filter(|n| *n <= MAX_FILE).ok_or(
-                Error::MalformedResponse {
-                    what: "file does not start with a TLV header",
-                },
-            )?;
-            // One extended READ holds any EF of this card; a shorter answer is read again by
-            // offset below, which needs the EF selected.
-            if whole.len() >= total {
-                self.report(Progress::Reading {
-                    ef,
-                    done: total,
-                    total,
-                });
-                let mut whole = whole;
-                whole.truncate(total);
-                return Ok(whole);
+        if self.caps.extended_length {
+            match self.read_by_short_ef_id(app, ef, EXTENDED_LE_MAX).await {
+                Ok(Some(whole)) => {
+                    let total = tlv::encoded_len(&whole).filter(|n| *n <= MAX_FILE).ok_or(
+                        Error::MalformedResponse {
+                            what: "file does not start with a TLV header",
+                        },
+                    )?;
+                    // One extended READ holds any EF of this card; a shorter answer is read
+                    // again by offset below, which needs the EF selected.
+                    if whole.len() >= total {
+                        self.report(Progress::Reading {
+                            ef,
+                            done: total,
+                            total,
+                        });
+                        let mut whole = whole;
+                        whole.truncate(total);
+                        return Ok(whole);
+                    }
+                }
+                Ok(None) => {}
+                // The first extended READ of the session failed on the link: a reader that
+                // does not carry extended APDUs. The read is asked once more in short APDUs
+                // below, and the session stays short.
+                Err(e) if !self.extended_answered && link_failure(&e) => {
+                    log::debug!("extended READ failed on the link: short APDUs from now on");
+                    self.caps.extended_length = false;
+                }
+                Err(e) => return Err(e),
             }
         }
         self.select_ef(app, ef).await?;
@@ -419,6 +457,13 @@ impl<T: Transport> MynaCard<T> {
                 // The reader or card refused the extended form: fall back for this session.
                 Err(Error::UnexpectedStatus { sw: 0x6700 }) => {
                     self.caps.extended_length = false;
+                    self.read_binary(0, SHORT_LE_MAX).await?
+                }
+                Err(e) if !self.extended_answered && link_failure(&e) => {
+                    log::debug!("extended READ failed on the link: short APDUs from now on");
+                    self.caps.extended_length = false;
+                    // The link failure forgot the selection.
+                    self.select_ef(app, ef).await?;
                     self.read_binary(0, SHORT_LE_MAX).await?
                 }
                 other => other?,
@@ -478,6 +523,13 @@ impl<T: Transport> MynaCard<T> {
         Ok(data)
     }
 
+    /// Whether a short EF id in P2 (VERIFY, COMPUTE DIGITAL SIGNATURE) is still worth a try: not
+    /// once the card refused it, nor once it refused short ids in READ BINARY (the same ISO
+    /// 7816-4 feature; a card without it would cost one refused APDU per form otherwise).
+    fn short_p2_open(&self) -> bool {
+        self.short_verify != ShortEfIds::Refused && self.short_read != ShortEfIds::Refused
+    }
+
     /// Remaining tries of `pin` without spending one (VERIFY with no data).
     pub async fn pin_state(&mut self, pin: CardPin) -> Result<PinState, Error> {
         self.pin_state_and_reference(pin)
@@ -494,23 +546,24 @@ impl<T: Transport> MynaCard<T> {
             Status::Ok => Some(PinState::Verified),
             _ => None,
         };
-        if let Some(id) = short_ef_id(pin.ef()).filter(|_| self.short_ef_ids != ShortEfIds::Refused)
-        {
+        if let Some(id) = short_ef_id(pin.ef()).filter(|_| self.short_p2_open()) {
             self.select_application(pin.application()).await?;
             self.report(Progress::CheckingTries { pin });
             let p2 = 0x80 | id;
             let response = self.exchange(Command::new(0x00, 0x20, 0x00, p2)).await?;
             self.selected_ef = None;
             if let Some(found) = state(&response) {
-                self.short_ef_ids = ShortEfIds::Accepted;
+                self.short_verify.learn(true);
                 return Ok((found, p2));
             }
-            if !refuses_short_ef_id(response.sw) {
-                return Err(response.sw.to_error());
-            }
-            if self.short_ef_ids == ShortEfIds::Untried {
-                self.short_ef_ids = ShortEfIds::Refused;
-            }
+            // Any other answer (6A86, 6982, 6F00, ...) refuses the form: the tries are asked
+            // through SELECT EF, which every independent client uses. A tries query spends
+            // nothing, so asking twice is harmless.
+            log::debug!(
+                "tries query by short EF id answered {:04X}: SELECT EF instead",
+                response.sw.0
+            );
+            self.short_verify.learn(false);
         }
         match self.select_ef(pin.application(), pin.ef()).await {
             Err(Error::FileNotFound) => {
@@ -563,39 +616,59 @@ impl<T: Transport> MynaCard<T> {
     }
 
     /// COMPUTE DIGITAL SIGNATURE with the key in `key_ef` over a DigestInfo (card pads PKCS#1
-    /// v1.5). The key EF is named by its short EF id in P2 (`80 2A 00 80|SFI`), which saves its
-    /// SELECT; cards sign the same either way (card-notes, soltia48/myna-card).
+    /// v1.5), after the VERIFY of the key's PIN.
+    ///
+    /// Every independent client selects the key EF and sends `80 2A 00 80` (OpenSC
+    /// `card-jpki.c`, jpki/myna, siketyan/jpki-rs); only soltia48/myna-card names the key in P2
+    /// (`80 2A 00 80|SFI`), which saves the SELECT. That fast form is sent only while the
+    /// session has not seen it (or the short-id VERIFY) refused; any answer but 9000 to it is
+    /// followed, once, by SELECT EF + `80 2A 00 80`, and the session remembers. The PIN
+    /// verified just before stays verified: a SELECT EF inside the JPKI AP keeps the security
+    /// state (the peers above VERIFY on the PIN EF, then SELECT the key EF, then sign), so
+    /// there is never a second VERIFY. A link failure is never retried.
     pub(crate) async fn compute_signature(
         &mut self,
         key_ef: u16,
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.select_application(Application::Jpki).await?;
-        let sfi =
-            u8::try_from(key_ef)
-                .ok()
-                .filter(|f| *f <= 0x1E)
-                .ok_or(Error::InvalidArgument {
-                    what: "key EF has no short EF id",
-                })?;
+        let sfi = short_ef_id(key_ef).ok_or(Error::InvalidArgument {
+            what: "key EF has no short EF id",
+        })?;
         self.report(Progress::Signing);
-        let result = self
-            .exchange(
-                Command::new(0x80, 0x2A, 0x00, 0x80 | sfi)
-                    .with_data(digest_info)
-                    .with_le(SHORT_LE_MAX),
-            )
-            .await;
-        // Whether a short-EF-id reference changes the current EF is not recorded: forget it.
-        self.selected_ef = None;
-        let sig = result?.into_ok()?;
-        if sig.len() < 64 {
-            return Err(Error::MalformedResponse {
-                what: "signature shorter than any RSA key",
-            });
+        let sign = |p2| {
+            Command::new(0x80, 0x2A, 0x00, p2)
+                .with_data(digest_info)
+                .with_le(SHORT_LE_MAX)
+        };
+        if self.short_sign != ShortEfIds::Refused && self.short_p2_open() {
+            let result = self.exchange(sign(0x80 | sfi)).await;
+            // Whether a short-EF-id reference changes the current EF is not recorded.
+            self.selected_ef = None;
+            let response = result?;
+            if response.status() == Status::Ok {
+                self.short_sign = ShortEfIds::Accepted;
+                return check_signature(response.data);
+            }
+            log::debug!(
+                "signature by short EF id answered {:04X}: SELECT EF + 80 2A 00 80",
+                response.sw.0
+            );
+            self.short_sign = ShortEfIds::Refused;
         }
-        Ok(sig)
+        self.select_ef(Application::Jpki, key_ef).await?;
+        let response = self.exchange(sign(0x80)).await?;
+        check_signature(response.into_ok()?)
     }
+}
+
+fn check_signature(sig: Vec<u8>) -> Result<Vec<u8>, Error> {
+    if sig.len() < 64 {
+        return Err(Error::MalformedResponse {
+            what: "signature shorter than any RSA key",
+        });
+    }
+    Ok(sig)
 }
 
 #[cfg(test)]

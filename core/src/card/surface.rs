@@ -71,7 +71,7 @@ pub(crate) fn parse_face(file: &[u8]) -> Result<FaceData, Error> {
         header: get(0xDF21, "face data has no header (DF21)")?,
         birth_date: Date::parse(&birth_date_raw),
         birth_date_raw,
-        sex: Sex::from_code(&sex_raw),
+        sex: Sex::from_card(&sex_raw),
         public_key: get(0xDF24, "face data has no key (DF24)")?,
         name_image: get(0xDF25, "face data has no name image (DF25)")?,
         address_image: get(0xDF26, "face data has no address image (DF26)")?,

@@ -379,8 +379,10 @@ fn four_info_is_read_and_hash_checked() {
     let mut card = block_on(MynaCard::connect(four_info_script(false))).unwrap();
     let read = block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
     assert_eq!(read.four_info.name.to_marked_string(), "番号〓花子");
-    assert_eq!(read.integrity.signature.len(), 256);
-    assert_eq!(read.integrity.signed_data.len(), 2 * 35);
+    let integrity = read.integrity.verified().expect("checked");
+    assert_eq!(integrity.signature.len(), 256);
+    assert_eq!(integrity.signed_data.len(), 2 * 35);
+    assert_eq!(read.integrity.code(), "verified");
     assert!(card.transport().done());
     assert!(!format!("{read:?}").contains("花子"));
 
@@ -424,4 +426,200 @@ fn operation_futures_are_send() {
     send(&card.authenticate(&pin, SignInput::data(b"x")));
     send(&card.read_four_info(&crate::AssistPin::new("1234").unwrap()));
     send(&card.all_pin_states());
+}
+
+// ---- command forms (issue 14) ---------------------------------------------------------------
+
+fn sign_command(p2: u8, di: &[u8]) -> Vec<u8> {
+    [&[0x80, 0x2A, 0x00, p2, di.len() as u8][..], di, &[0x00]].concat()
+}
+
+#[test]
+fn a_refused_short_id_signature_falls_back_once_to_select_ef_and_is_remembered() {
+    let di = SignInput::data(b"challenge").digest_info().unwrap();
+    let sig = vec![0x5A; 256];
+    for refusal in ["6A86", "6982", "6F00", "6A88", "6D00", "6985"] {
+        let s = sign_script("63C3", Some("9000"))
+            .expect_raw(sign_command(0x97, &di), hex(refusal))
+            // The PIN stays verified: SELECT EF inside the JPKI AP keeps the security state.
+            .expect("00A4020C020017", "9000")
+            .expect_raw(sign_command(0x80, &di), ok(&sig))
+            // The second signature of the session: the proven form at once, no second VERIFY
+            // beyond the one the operation makes.
+            .expect("00200098", "63C3")
+            .expect("002000980431323334", "9000")
+            .expect("00A4020C020017", "9000")
+            .expect_raw(sign_command(0x80, &di), ok(&sig));
+        let mut card = block_on(MynaCard::connect(s)).unwrap();
+        let pin = AuthPin::new("1234").unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(),
+                sig,
+                "{refusal}"
+            );
+        }
+        assert!(card.transport().done());
+        let verifies = card
+            .transport()
+            .sent
+            .iter()
+            .filter(|c| c.len() > 4 && c[1] == 0x20)
+            .count();
+        assert_eq!(verifies, 2, "one VERIFY per operation");
+    }
+}
+
+#[test]
+fn a_signature_is_never_retried_after_a_link_failure() {
+    let di = SignInput::data(b"x").digest_info().unwrap();
+    let s = sign_script("63C3", Some("9000"))
+        .fail(&hex_of(&sign_command(0x97, &di)), TransportError::Timeout);
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    let e =
+        block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
+            .unwrap_err();
+    assert_eq!(e, Error::Timeout);
+    assert!(card.transport().done());
+}
+
+#[test]
+fn on_a_card_without_short_ids_the_signature_takes_the_peer_form_directly() {
+    let di = SignInput::data(b"c").digest_info().unwrap();
+    let sig = vec![0x11; 256];
+    let s = Scripted::new(false)
+        .connected_without_short_ef_ids()
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "9000")
+        .expect("00A4020C020017", "9000")
+        .expect_raw(sign_command(0x80, &di), ok(&sig));
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
+        .unwrap();
+    assert!(card.transport().done());
+    // connect 4, then exactly the peers' 5: SELECT PIN EF, tries, VERIFY, SELECT key, SIGN.
+    assert_eq!(card.stats().apdus, 4 + 5);
+}
+
+#[test]
+fn any_refusal_of_a_short_id_tries_query_falls_back_to_select_ef() {
+    for refusal in ["6982", "6F00", "6985", "6A88", "6400"] {
+        let s = Scripted::new(false)
+            .connected()
+            .expect("00200098", refusal)
+            .expect("00A4020C020018", "9000")
+            .expect("00200080", "63C3")
+            .expect("002000800431323334", "9000")
+            // Remembered: the next tries query goes straight to the selected EF.
+            .expect("00200080", "63C3");
+        let mut card = block_on(MynaCard::connect(s)).unwrap();
+        block_on(card.verify_pin(CardPin::JpkiAuth, &AuthPin::new("1234").unwrap())).unwrap();
+        assert_eq!(
+            block_on(card.pin_state(CardPin::JpkiAuth)).unwrap(),
+            PinState::Remaining(3),
+            "{refusal}"
+        );
+        assert!(card.transport().done(), "{refusal}");
+    }
+}
+
+#[test]
+fn any_refusal_of_a_short_id_read_falls_back_to_select_ef() {
+    for refusal in ["6F00", "6982", "6985", "6400"] {
+        let mut t = b"JPKIAPICCTOKEN2".to_vec();
+        t.resize(32, b' ');
+        let s = Scripted::new(false)
+            .expect("00A4040C0AD392F000260100000001", "9000")
+            .expect("00B0860020", refusal)
+            .expect("00A4020C020006", "9000")
+            .expect_raw(hex("00B0000020"), ok(&t));
+        let card = block_on(MynaCard::connect(s));
+        assert!(card.is_ok(), "{refusal}: connect must not fail");
+    }
+}
+
+#[test]
+fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
+    let der = cert_der();
+    for e in [
+        TransportError::Other("reader cannot".into()),
+        TransportError::Timeout,
+    ] {
+        let mut s = Scripted::new(true)
+            .connected()
+            .fail("00B08A00 000000", e.clone())
+            // The link failure forgot the selection: SELECT AP, SELECT EF, short reads.
+            .expect("00A4040C0AD392F000260100000001", "9000")
+            .expect("00A4020C02000A", "9000")
+            .expect_raw(hex("00B0000000"), ok(&der[..256]));
+        let mut off = 256;
+        while off < der.len() {
+            let n = (der.len() - off).min(256);
+            s = s.expect_raw(
+                vec![0, 0xB0, (off >> 8) as u8, off as u8, (n % 256) as u8],
+                ok(&der[off..off + n]),
+            );
+            off += n;
+        }
+        let mut card = block_on(MynaCard::connect(s)).unwrap();
+        assert_eq!(block_on(card.read_auth_certificate()).unwrap().der(), der);
+        assert!(
+            !card.capabilities().extended_length,
+            "the session stays short"
+        );
+        assert!(card.transport().done());
+    }
+    // Once an extended READ was answered, a link failure is an error, not retried.
+    let mut file = der.clone();
+    file.extend_from_slice(&[0xFF; 10]);
+    let s = Scripted::new(true)
+        .connected()
+        .expect_raw(hex("00B08A00 000000"), ok(&file))
+        .fail("00B08B00 000000", TransportError::Timeout);
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.read_auth_certificate()).unwrap();
+    assert_eq!(
+        block_on(card.read_auth_ca_certificate()).unwrap_err(),
+        Error::Timeout
+    );
+    // Cancelled is the caller's wish: never retried.
+    let s = Scripted::new(true)
+        .connected()
+        .fail("00B08A00 000000", TransportError::Cancelled);
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(
+        block_on(card.read_auth_certificate()).unwrap_err(),
+        Error::Cancelled
+    );
+}
+
+#[test]
+fn four_info_with_a_closed_integrity_file_is_returned_marked_not_checkable() {
+    let (file, _) = four_info_files(false);
+    let s = Scripted::new(true)
+        .connected()
+        .expect("00A4040C0AD39210003100010104 08", "9000")
+        .expect("00200095", "63CA")
+        .expect_raw(
+            [hex("002000950E"), b"55021720352285".to_vec()].concat(),
+            hex("9000"),
+        )
+        .expect_raw(hex("00B08200 000000"), ok(&file))
+        .expect("00B08300 000000", "6982")
+        .expect("00A4020C020003", "9000")
+        .expect("00B0000000 0000", "6982");
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    let b = crate::pin::CardNumberB::new("55021720352285").unwrap();
+    let read = block_on(card.read_four_info_with_card_number_b(&b)).unwrap();
+    assert_eq!(
+        read.integrity,
+        Integrity::NotCheckable {
+            reason: NotCheckableReason::IntegrityFileClosed
+        }
+    );
+    assert!(read.integrity.verified().is_none());
+    assert_eq!(read.integrity.code(), "integrity_file_closed");
+    assert_eq!(read.four_info.name.to_marked_string(), "番号〓花子");
+    assert!(card.transport().done());
 }

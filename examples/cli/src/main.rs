@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mynacard_core::card::SurfaceKey;
+use mynacard_core::card::{Integrity, SurfaceKey};
 use mynacard_core::four_info::FourInfo;
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
@@ -30,7 +30,8 @@ struct Cli {
     /// `pcsc` (first reader with a card) or `pcsc:NAME`.
     #[arg(long, global = true, conflicts_with = "virtual_persona")]
     reader: Option<String>,
-    /// Use the built-in virtual card with this persona (taro, hanako, locked, expired, revoked, juki, phone).
+    /// Use the built-in virtual card with this persona (taro, hanako, locked, expired, revoked, juki, phone,
+    /// and the command-form variants jiro, mai, shiro, ken, yuki).
     #[arg(long = "virtual", global = true, value_name = "PERSONA")]
     virtual_persona: Option<String>,
     /// Read PINs from standard input, one per line, instead of a no-echo prompt (for scripts).
@@ -421,7 +422,11 @@ fn print_four_info(title: &str, fi: &FourInfo) {
         }
     );
     println!("  生年月日: {}", fi.birth_date);
-    println!("  性別:     {}", fi.sex.label_ja());
+    if fi.sex.is_recognized() {
+        println!("  性別:     {}", fi.sex.label_ja());
+    } else {
+        println!("  性別:     {} (code {:?})", fi.sex.label_ja(), fi.sex.code());
+    }
 }
 
 fn print_tries(states: &[(CardPin, PinState)]) {
@@ -578,7 +583,18 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                     AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
                 open(cli).await?.read_four_info(&pin).await?
             };
-            print_four_info("基本4情報 (integrity hash checked)", &read.four_info);
+            match &read.integrity {
+                Integrity::Verified(_) => {
+                    print_four_info("基本4情報 (integrity hash checked)", &read.four_info)
+                }
+                Integrity::NotCheckable { reason } => print_four_info(
+                    &format!(
+                        "基本4情報 (NOT checked: the card's integrity hash could not be read, {})",
+                        reason.code()
+                    ),
+                    &read.four_info,
+                ),
+            }
             Ok(())
         }
         Command::MyNumber => {

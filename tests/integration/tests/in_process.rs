@@ -164,10 +164,14 @@ fn four_info_with_gaiji_and_a_long_address() {
     assert_eq!(fi.sex, mynacard_core::Sex::Male);
     // The integrity signature verifies with the key of EF 0004 (the test signer).
     let key = pki::assist_signer().to_public_key();
-    let digest_info = SignInput::data(&read.integrity.signed_data)
+    let integrity = read
+        .integrity
+        .verified()
+        .expect("4情報 checked against EF 0003");
+    let digest_info = SignInput::data(&integrity.signed_data)
         .digest_info()
         .unwrap();
-    verify::verify_digest_info(&key, &digest_info, &read.integrity.signature).unwrap();
+    verify::verify_digest_info(&key, &digest_info, &integrity.signature).unwrap();
     // Debug never shows the data.
     let shown = format!("{read:?}");
     assert!(
@@ -493,4 +497,26 @@ fn a_card_without_short_ef_ids_gets_select_ef_after_one_refusal() {
     // connect 2, authenticate 4 (certificate, tries, VERIFY, SIGN), 4情報 5 (SELECT AP, tries,
     // VERIFY, 4情報, integrity record).
     assert_eq!(card.stats().apdus, 2 + 4 + 5);
+}
+
+#[test]
+fn a_link_failure_on_the_first_extended_read_is_retried_once_in_short_reads() {
+    // The reader claims extended APDUs but fails the first one (exchange 2, after connect):
+    // the read is asked again in short APDUs and the session stays short.
+    let mut t = transport("taro");
+    t.fail_at(2, TransportError::Other("extended APDU not carried".into()));
+    let mut card = block_on(MynaCard::connect(t)).unwrap();
+    let cert = block_on(card.read_auth_certificate()).unwrap();
+    assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
+    assert!(!card.capabilities().extended_length);
+    // Signing is never retried: a link failure on 80 2A is the caller's error.
+    let mut t = transport("taro");
+    // connect 2, certificate 1, tries 1, VERIFY 1: the 6th exchange is the signature.
+    t.fail_at(5, TransportError::Timeout);
+    let mut card = block_on(MynaCard::connect(t)).unwrap();
+    let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
+        .unwrap_err();
+    assert_eq!(e, Error::Timeout);
+    assert_eq!(verify_count(&card), 1);
+    assert_eq!(card.transport().card().count_ins(0x2A), 0);
 }

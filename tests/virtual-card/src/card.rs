@@ -5,7 +5,7 @@ use rsa::pkcs1v15::Pkcs1v15Sign;
 
 use crate::command::{self, Apdu};
 use crate::files::{self, Access, App, FileSystem, Node};
-use crate::persona::{FirstApdu, Persona, VerifiedTriesAnswer};
+use crate::persona::{FirstApdu, Persona, ShortEfIdCommand, VerifiedTriesAnswer};
 
 /// Status words the card answers (ISO/IEC 7816-4 and card-evidence).
 pub mod sw {
@@ -295,6 +295,13 @@ impl VirtualCard {
         }
     }
 
+    /// The status word by which this card refuses `command` naming its EF by a short EF id in
+    /// the selected application (persona `short_ef_ids`, `short_ef_id_refusals`).
+    fn short_id_refusal(&self, command: ShortEfIdCommand) -> Option<u16> {
+        let app = self.selected_app?;
+        self.persona.short_ef_id_refusal(command, app)
+    }
+
     /// The EF a command addresses: by short EF id in `p` (80|SFI) or the current EF.
     fn target(&self, short_id: Option<u8>) -> Result<(App, u16), u16> {
         let app = self.selected_app.ok_or(sw::NO_CURRENT_EF)?;
@@ -330,8 +337,10 @@ impl VirtualCard {
         } else {
             (None, usize::from(u16::from_be_bytes([apdu.p1, apdu.p2])))
         };
-        if short_id.is_some() && !self.persona.short_ef_ids {
-            return (Vec::new(), sw::WRONG_P1P2);
+        if short_id.is_some()
+            && let Some(sw) = self.short_id_refusal(ShortEfIdCommand::Read)
+        {
+            return (Vec::new(), sw);
         }
         let (app, fid) = match self.target(short_id) {
             Ok(t) => t,
@@ -368,8 +377,10 @@ impl VirtualCard {
             return Err(sw::WRONG_P1P2);
         }
         let sfi = p2 & 0x1F;
-        if sfi != 0 && !self.persona.short_ef_ids {
-            return Err(sw::WRONG_P1P2);
+        if sfi != 0
+            && let Some(sw) = self.short_id_refusal(ShortEfIdCommand::Verify)
+        {
+            return Err(sw);
         }
         let target = self.target((sfi != 0).then_some(sfi))?;
         match self.fs.get(&target) {
@@ -457,6 +468,11 @@ impl VirtualCard {
             return (Vec::new(), sw::WRONG_P1P2);
         }
         let sfi = apdu.p2 & 0x1F;
+        if sfi != 0
+            && let Some(sw) = self.short_id_refusal(ShortEfIdCommand::Sign)
+        {
+            return (Vec::new(), sw);
+        }
         let (app, fid) = match self.target((sfi != 0).then_some(sfi)) {
             Ok(t) => t,
             Err(sw) => return (Vec::new(), sw),

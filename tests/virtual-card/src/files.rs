@@ -118,7 +118,7 @@ pub(crate) fn four_info_file(p: &Persona) -> Vec<u8> {
         tlv(&[0xDF, 0x22], p.name.as_bytes()),
         tlv(&[0xDF, 0x23], p.address.as_bytes()),
         tlv(&[0xDF, 0x24], p.birth_yyyymmdd().as_bytes()),
-        tlv(&[0xDF, 0x25], &[p.sex.code()]),
+        tlv(&[0xDF, 0x25], &[p.card_sex_code()]),
     ];
     let inner_len = 3 + 8 + items.iter().map(Vec::len).sum::<usize>();
     let header = 2 + crate::encode::len(inner_len).len();
@@ -208,7 +208,7 @@ pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
     let public = public_key_object(&signer.to_public_key());
     let mut items = vec![
         tlv(&[0xDF, 0x22], p.birth_yyyymmdd().as_bytes()),
-        tlv(&[0xDF, 0x23], &[p.sex.code()]),
+        tlv(&[0xDF, 0x23], &[p.card_sex_code()]),
         tlv(&[0xDF, 0x24], &public),
         tlv(&[0xDF, 0x25], &png(48, 10, 1)),
         tlv(&[0xDF, 0x26], &png(96, 14, 2)),
@@ -311,8 +311,12 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     let four_info = four_info_file(p);
     // The PIN opens both data files; 照合番号A opens only the My Number (0001), 照合番号B only
     // 4情報 (0002) (soltia48/myna-card `src/ap/text.rs`, tested on cards). The integrity
-    // file follows either (unconfirmed).
-    let with_pin = Access::AnyPin(vec![0x0011, 0x0014, 0x0015]);
+    // file follows either (unconfirmed; persona `ken` keeps it closed to 照合番号B).
+    let with_pin = if p.integrity_closed_to_card_number_b {
+        Access::AnyPin(vec![0x0011, 0x0014])
+    } else {
+        Access::AnyPin(vec![0x0011, 0x0014, 0x0015])
+    };
     put(
         App::Assist,
         0x0003,

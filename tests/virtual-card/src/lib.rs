@@ -35,7 +35,10 @@ pub mod vpcd;
 
 pub use card::{Seen, VirtualCard, sw};
 pub use files::App;
-pub use persona::{FirstApdu, Persona, Sex, VerifiedTriesAnswer, valid_my_number};
+pub use persona::{
+    FirstApdu, Persona, Sex, ShortEfIdCommand, ShortEfIdRefusals, VerifiedTriesAnswer,
+    valid_my_number,
+};
 #[cfg(feature = "core-transport")]
 pub use transport::VirtualTransport;
 

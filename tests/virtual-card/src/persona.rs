@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::files::App;
+
 /// The personas shipped with the crate.
 const BUILTIN: &str = include_str!("../personas.toml");
 
@@ -46,6 +48,29 @@ pub enum FirstApdu {
     NoDiagnosis,
 }
 
+/// A command that can name its EF by a short EF id (ISO 7816-4): READ BINARY (P1 = 80|SFI),
+/// VERIFY (P2 = 80|SFI, tries query and PIN), COMPUTE DIGITAL SIGNATURE (P2 = 80|SFI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShortEfIdCommand {
+    Read,
+    Verify,
+    Sign,
+}
+
+/// Which short-EF-id forms a card refuses, and with which status word (hex). The form is
+/// recorded on cards only for READ / VERIFY in the 入力補助AP and 券面AP (AokiApp/jsapdu) and
+/// mock-tested for 80 2A (soltia48/myna-card), so a card may answer anything to it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortEfIdRefusals {
+    pub read: Option<String>,
+    pub verify: Option<String>,
+    pub sign: Option<String>,
+    /// Only the 公的個人認証AP refuses; the other two take short ids.
+    #[serde(default)]
+    pub jpki_only: bool,
+}
+
 /// One cardholder and the variant of card they hold.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,9 +108,21 @@ pub struct Persona {
     pub first_apdu_after_power_on: FirstApdu,
     /// Whether READ BINARY and VERIFY take a short EF id (P1 / P2 = 80|SFI, ISO 7816-4). True
     /// for most personas (AokiApp/jsapdu reads and verifies this way on cards); `false` models a
-    /// card that answers 6A86 to that form, so the SDK's fallback to SELECT EF is exercised.
+    /// card that answers 6A86 to that form in READ, VERIFY and 80 2A, so the SDK's fallback to
+    /// SELECT EF is exercised.
     #[serde(default = "yes")]
     pub short_ef_ids: bool,
+    /// Finer refusals of short EF ids (per command, any status word); see [`ShortEfIdRefusals`].
+    #[serde(default)]
+    pub short_ef_id_refusals: Option<ShortEfIdRefusals>,
+    /// 入力補助AP EF 0003 (integrity hashes) opens with the PIN and 照合番号A only, not with
+    /// 照合番号B: its access with 照合番号B has no public record.
+    #[serde(default)]
+    pub integrity_closed_to_card_number_b: bool,
+    /// The sex code byte the card's EFs hold (4情報 DF25, 券面 DF23), when it is not `sex`'s
+    /// (e.g. `"3"`, a code JIS X 0303 does not define). The certificates keep `sex`.
+    #[serde(default)]
+    pub sex_code: Option<String>,
 }
 
 fn yes() -> bool {
@@ -98,7 +135,8 @@ impl Persona {
         Persona::parse_toml(BUILTIN).expect("built-in personas.toml is valid (checked by tests)")
     }
 
-    /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`, `phone`).
+    /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`,
+    /// `phone`, and the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`).
     pub fn builtin(id: &str) -> Option<Persona> {
         Persona::all().into_iter().find(|p| p.id == id)
     }
@@ -136,6 +174,32 @@ impl Persona {
             return bad("security_code is not 4 digits");
         }
         Ok(())
+    }
+
+    /// The status word the card answers to `command` naming its EF by a short EF id in `app`,
+    /// or `None` when it takes the form.
+    pub fn short_ef_id_refusal(&self, command: ShortEfIdCommand, app: App) -> Option<u16> {
+        if !self.short_ef_ids {
+            return Some(0x6A86);
+        }
+        let r = self.short_ef_id_refusals.as_ref()?;
+        if r.jpki_only && app != App::Jpki {
+            return None;
+        }
+        let sw = match command {
+            ShortEfIdCommand::Read => &r.read,
+            ShortEfIdCommand::Verify => &r.verify,
+            ShortEfIdCommand::Sign => &r.sign,
+        };
+        sw.as_deref().and_then(|s| u16::from_str_radix(s, 16).ok())
+    }
+
+    /// The sex code byte of the card's EFs.
+    pub fn card_sex_code(&self) -> u8 {
+        match self.sex_code.as_deref().map(str::as_bytes) {
+            Some([code]) => *code,
+            _ => self.sex.code(),
+        }
     }
 
     pub fn atr_bytes(&self) -> Option<Vec<u8>> {
@@ -227,9 +291,10 @@ mod tests {
     #[test]
     fn builtin_personas_are_valid() {
         let all = Persona::all();
-        assert_eq!(all.len(), 7);
+        assert_eq!(all.len(), 12);
         for id in [
-            "taro", "hanako", "locked", "expired", "revoked", "juki", "phone",
+            "taro", "hanako", "locked", "expired", "revoked", "juki", "phone", "jiro", "mai",
+            "shiro", "ken", "yuki",
         ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }

@@ -361,3 +361,89 @@ fn key_named_by_short_ef_id_and_card_side_hashing() {
         sw::SECURITY_STATUS
     );
 }
+
+/// The command-form personas (issue 14): each refuses one short-EF-id form with its own status
+/// word and serves the SELECT EF form every independent client uses; a SELECT EF inside the
+/// JPKI AP keeps the verified PIN.
+#[test]
+fn command_form_personas_refuse_short_ids_and_serve_the_select_form() {
+    let sign_p2 = |card: &mut VirtualCard, p2: u8| {
+        sw_of(&card.process(&[0x80, 0x2A, 0x00, p2, 0x03, 1, 2, 3, 0x00]))
+    };
+    // (persona, READ by SFI, tries by SFI, 80 2A by SFI) in the JPKI AP.
+    for (id, read_sw, tries_sw, sign_sw) in [
+        ("taro", sw::OK, sw::tries(3), sw::OK),
+        ("hanako", sw::WRONG_P1P2, sw::WRONG_P1P2, sw::WRONG_P1P2),
+        ("jiro", sw::OK, sw::tries(3), sw::WRONG_P1P2),
+        ("mai", sw::OK, sw::SECURITY_STATUS, sw::SECURITY_STATUS),
+        (
+            "shiro",
+            sw::NO_DIAGNOSIS,
+            sw::NO_DIAGNOSIS,
+            sw::NO_DIAGNOSIS,
+        ),
+    ] {
+        let mut card = VirtualCard::builtin(id).unwrap();
+        let pin = card.persona().auth_pin.clone();
+        // hanako answers the first APDU after power-on with 6F00.
+        if select_ap(&mut card, &JPKI) != sw::OK {
+            assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+        }
+        assert_eq!(
+            sw_of(&card.process(&[0x00, 0xB0, 0x86, 0x00, 0x20])),
+            read_sw,
+            "{id}"
+        );
+        assert_eq!(
+            sw_of(&card.process(&[0x00, 0x20, 0x00, 0x98])),
+            tries_sw,
+            "{id}"
+        );
+        select_ef(&mut card, 0x0018);
+        assert_eq!(verify(&mut card, pin.as_bytes()), sw::OK, "{id}");
+        assert_eq!(sign_p2(&mut card, 0x97), sign_sw, "{id}");
+        // SELECT EF of the key keeps the PIN verified: 80 2A 00 80 signs.
+        assert_eq!(select_ef(&mut card, 0x0017), sw::OK);
+        assert!(card.is_verified(App::Jpki, 0x0018), "{id}");
+        assert_eq!(sign_p2(&mut card, 0x80), sw::OK, "{id}");
+        // mai and shiro refuse only in the JPKI AP.
+        if matches!(id, "mai" | "shiro") {
+            select_ap(&mut card, &ASSIST);
+            assert_eq!(
+                sw_of(&card.process(&[0x00, 0x20, 0x00, 0x91])),
+                sw::tries(3)
+            );
+            assert_eq!(
+                sw_of(&card.process(&[0x00, 0xB0, 0x85, 0x00, 0x00])),
+                sw::OK
+            );
+        }
+    }
+}
+
+#[test]
+fn ken_closes_the_integrity_file_to_card_number_b_and_yuki_has_sex_code_3() {
+    let mut card = VirtualCard::builtin("ken").unwrap();
+    select_ap(&mut card, &ASSIST);
+    select_ef(&mut card, 0x0015);
+    assert_eq!(verify(&mut card, b"55021720352285"), sw::OK);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x82, 0x00, 0x00])),
+        sw::OK
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x83, 0x00, 0x00])),
+        sw::SECURITY_STATUS
+    );
+    // With the PIN it opens.
+    select_ef(&mut card, 0x0011);
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x83, 0x00, 0x00])),
+        sw::OK
+    );
+
+    let card = VirtualCard::builtin("yuki").unwrap();
+    let four_info = card.file(App::Assist, 0x0002).unwrap();
+    assert_eq!(&four_info[four_info.len() - 4..], &[0xDF, 0x25, 0x01, b'3']);
+}
