@@ -158,21 +158,40 @@ pub struct FourInfo {
     pub sex: String,
     pub has_gaiji: bool,
     /// "verified" when checked against the card's integrity hash; otherwise why it could not
-    /// be ("integrity_file_closed"), and the data is unchecked.
+    /// be ("integrity_file_closed"), and the data is unchecked. "certificate" for 4情報 taken
+    /// from a 署名用 certificate whose chain was verified (the CA's signature covers it);
+    /// "provider" for 4情報 from デジタル認証アプリ's userinfo.
     pub integrity: String,
 }
 
-impl From<&mynacard_core::card::FourInfoRead> for FourInfo {
-    fn from(r: &mynacard_core::card::FourInfoRead) -> Self {
-        let f = &r.four_info;
+impl FourInfo {
+    fn of(f: &mynacard_core::FourInfo, integrity: &str) -> Self {
         FourInfo {
             name: f.name.to_marked_string(),
             address: f.address.to_marked_string(),
             birth_date: f.birth_date.to_string(),
             sex: f.sex.code().to_string(),
             has_gaiji: f.name.has_gaiji() || f.address.has_gaiji(),
-            integrity: r.integrity.code().to_string(),
+            integrity: integrity.to_string(),
         }
+    }
+
+    /// 4情報 of a verified 署名用 certificate.
+    #[cfg(feature = "oidc-backend")]
+    pub(crate) fn from_certificate(f: &mynacard_core::FourInfo) -> Self {
+        FourInfo::of(f, "certificate")
+    }
+
+    /// 4情報 the provider (デジタル認証アプリ) returned from its userinfo endpoint.
+    #[cfg(feature = "oidc-backend")]
+    pub(crate) fn from_provider(f: &mynacard_core::FourInfo) -> Self {
+        FourInfo::of(f, "provider")
+    }
+}
+
+impl From<&mynacard_core::card::FourInfoRead> for FourInfo {
+    fn from(r: &mynacard_core::card::FourInfoRead) -> Self {
+        FourInfo::of(&r.four_info, r.integrity.code())
     }
 }
 

@@ -27,8 +27,8 @@ use mynacard_core::oidc::{
     LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest, SignOpening,
     SignTransaction, SigningKey, Step, callback_state,
 };
-use mynacard_core::verify::{RelyingParty, TrustAnchors};
-use mynacard_core::{Error, JpkiCertificate, UnixTime};
+use mynacard_core::verify::RelyingParty;
+use mynacard_core::{Error, UnixTime};
 
 use crate::{FourInfo, MynaError};
 
@@ -236,20 +236,7 @@ impl OidcBackend {
             what: "configure enc_key_pkcs8 to receive sign results",
         })?;
         let now = unix(now)?;
-        let anchors = if anchors.is_empty() {
-            mynacard_core::verify::jpki_trust_anchors()
-        } else {
-            TrustAnchors::new(
-                anchors
-                    .iter()
-                    .map(|der| JpkiCertificate::from_der(der))
-                    .collect::<Result<_, _>>()?,
-            )
-        };
-        let mut rp = RelyingParty::new(anchors);
-        for crl in &crls {
-            rp.add_crl(crl, now)?;
-        }
+        let rp = RelyingParty::from_der(&anchors, &crls, now)?;
         let outcome = HttpResponse::received(status, body.as_deref());
         let signed = tx.finish(&self.client, outcome, enc_key, &rp, now)?;
         Ok(SignedDocument {
@@ -261,7 +248,7 @@ impl OidcBackend {
                 .signer
                 .four_info
                 .as_ref()
-                .map(|f| FourInfo::from(&f.four_info)),
+                .map(|f| FourInfo::from_certificate(&f.four_info)),
         })
     }
 }
@@ -402,7 +389,7 @@ impl OidcLogin {
                             .userinfo
                             .as_ref()
                             .and_then(|u| u.four_info())
-                            .map(|f| FourInfo::from(&f)),
+                            .map(|f| FourInfo::from_provider(&f)),
                     },
                 })
             }

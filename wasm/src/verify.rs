@@ -3,7 +3,7 @@
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use mynacard_core::verify::{
-    self, CertificateKind, RelyingParty, StatusChecked, TrustAnchors, Verified,
+    CertificateKind, RelyingParty, StatusChecked, Verified,
 };
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use wasm_bindgen::prelude::*;
@@ -92,22 +92,14 @@ pub(crate) fn at(options: &JsValue) -> Result<UnixTime, Error> {
     })
 }
 
-/// The relying party of `options.anchors` (DER CA certificates; default the real JPKI CAs)
-/// and `options.crls`.
+/// The relying party of `options.anchors` (DER CA certificates; absent or empty: the real
+/// JPKI CAs, the core's one default) and `options.crls`.
 pub(crate) fn relying_party(options: &JsValue, at: UnixTime) -> Result<RelyingParty, Error> {
-    let anchors = match byte_list(options, "anchors")? {
-        Some(list) => TrustAnchors::new(
-            list.iter()
-                .map(|der| JpkiCertificate::from_der(der))
-                .collect::<Result<_, _>>()?,
-        ),
-        None => verify::jpki_trust_anchors(),
-    };
-    let mut party = RelyingParty::new(anchors);
-    for crl in byte_list(options, "crls")?.unwrap_or_default() {
-        party.add_crl(&crl, at)?;
-    }
-    Ok(party)
+    RelyingParty::from_der(
+        &byte_list(options, "anchors")?.unwrap_or_default(),
+        &byte_list(options, "crls")?.unwrap_or_default(),
+        at,
+    )
 }
 
 fn run(options: &JsValue) -> Result<Object, Error> {
@@ -171,7 +163,8 @@ fn run(options: &JsValue) -> Result<Object, Error> {
 /// ```
 ///
 /// Throws a `MynaError` (`code`: `SIGNATURE_INVALID`, `CHAIN_UNTRUSTED`,
-/// `CERTIFICATE_EXPIRED`, `REVOKED`, …). Without `anchors`, the real JPKI CAs are trusted.
+/// `CERTIFICATE_EXPIRED`, `REVOKED`, …). Without `anchors` (or with `[]`), the real JPKI CAs
+/// are trusted.
 #[wasm_bindgen(unchecked_return_type = "VerifyResult")]
 pub fn verify(
     #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,

@@ -273,6 +273,48 @@ pub struct RelyingParty {
 }
 
 impl RelyingParty {
+    /// The relying party every face builds from bytes (JS `verify()`, the uniffi
+    /// `finish_sign`, the CLI's `verify` and `login --sign`): `anchors` are DER CA
+    /// certificates, `crls` DER CRLs each checked against the anchor whose key signed it,
+    /// current at `at`.
+    ///
+    /// **An empty `anchors` means the real JPKI CAs** ([`super::jpki_trust_anchors`]), in
+    /// every face. This is the one default: a list that came out empty (a file that failed to
+    /// load, a `[]` passed by mistake) can only ever trust the production CAs — never the
+    /// test PKI, and never "everything" — and a relying party that wants other CAs names
+    /// them.
+    ///
+    /// ```
+    /// use mynacard_core::verify::RelyingParty;
+    /// use mynacard_core::UnixTime;
+    /// let none: [&[u8]; 0] = [];
+    /// let party = RelyingParty::from_der(&none, &none, UnixTime(1_780_272_000)).unwrap();
+    /// assert_eq!(party.anchors().anchors().len(), mynacard_core::verify::jpki_trust_anchors().anchors().len());
+    /// ```
+    pub fn from_der<A: AsRef<[u8]>, C: AsRef<[u8]>>(
+        anchors: &[A],
+        crls: &[C],
+        at: UnixTime,
+    ) -> Result<RelyingParty, Error> {
+        let anchors = if anchors.is_empty() {
+            super::jpki_trust_anchors()
+        } else {
+            TrustAnchors::new(
+                anchors
+                    .iter()
+                    .map(|der| JpkiCertificate::from_der(der.as_ref()))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
+        let mut party = RelyingParty::new(anchors);
+        for crl in crls {
+            party.add_crl(crl.as_ref(), at)?;
+        }
+        Ok(party)
+    }
+
+    /// A relying party trusting exactly `anchors` (an empty set trusts nothing; the faces
+    /// use [`RelyingParty::from_der`], whose empty list means the real JPKI CAs).
     pub fn new(anchors: TrustAnchors) -> RelyingParty {
         RelyingParty {
             anchors,

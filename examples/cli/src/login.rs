@@ -18,7 +18,7 @@ use mynacard_core::oidc::{
     LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening,
     SigningKey, Step,
 };
-use mynacard_core::verify::{RelyingParty, TrustAnchors, Verified};
+use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
 use mynacard_oidc_dev::{Resident, agent, send};
 
@@ -167,18 +167,18 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
     authorise.acr_values = login.acr_values;
     let done = log_in(req, &client, &http, &listener, &redirect_uri, &authorise)?;
     let request = tx.result_request(&client, &done)?;
-    let anchors = if sign.test_pki {
-        TrustAnchors::new(vec![mynacard_core::JpkiCertificate::from_der(
-            mynacard_virtual_card::pki::sign_ca_der(),
-        )?])
+    // `--test-pki` trusts the test 署名用 CA; otherwise the core's default, the real JPKI CAs.
+    let anchors: Vec<&[u8]> = if sign.test_pki {
+        vec![mynacard_virtual_card::pki::sign_ca_der()]
     } else {
-        mynacard_core::verify::jpki_trust_anchors()
+        Vec::new()
     };
+    let none: [&[u8]; 0] = [];
     let signed = tx.finish(
         &client,
         outcome(&send_logged(req, &http, &request)),
         &enc_key,
-        &RelyingParty::new(anchors),
+        &RelyingParty::from_der(&anchors, &none, UnixTime::now())?,
         UnixTime::now(),
     )?;
     Ok(Outcome::Signed {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use mynacard_core::verify::{
-    self, CertificateKind, RelyingParty, StatusChecked, TrustAnchors, Verified,
+    CertificateKind, RelyingParty, StatusChecked, Verified,
 };
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
@@ -38,21 +38,21 @@ fn certificate(path: &Path) -> Result<JpkiCertificate, Error> {
     }
 }
 
-fn anchors(req: &Request<'_>) -> Result<TrustAnchors, Error> {
-    let mut list: Vec<JpkiCertificate> = if req.test_pki {
+/// The DER anchors: `--test-pki`'s CAs and each `--ca`; none given means the real JPKI CAs
+/// (the core's one default, [`RelyingParty::from_der`]).
+fn anchors(req: &Request<'_>) -> Result<Vec<Vec<u8>>, Error> {
+    let mut list: Vec<Vec<u8>> = if req.test_pki {
         vec![
-            JpkiCertificate::from_der(mynacard_virtual_card::pki::auth_ca_der())?,
-            JpkiCertificate::from_der(mynacard_virtual_card::pki::sign_ca_der())?,
+            mynacard_virtual_card::pki::auth_ca_der().to_vec(),
+            mynacard_virtual_card::pki::sign_ca_der().to_vec(),
         ]
-    } else if req.cas.is_empty() {
-        verify::jpki_trust_anchors().anchors().to_vec()
     } else {
         Vec::new()
     };
     for ca in req.cas {
-        list.push(certificate(ca)?);
+        list.push(certificate(ca)?.der().to_vec());
     }
-    Ok(TrustAnchors::new(list))
+    Ok(list)
 }
 
 pub fn verified_json(v: &Verified) -> Value {
@@ -83,10 +83,8 @@ pub fn error_json(e: &Error) -> Value {
 }
 
 pub fn run(req: &Request<'_>) -> Result<Value, Error> {
-    let mut party = RelyingParty::new(anchors(req)?);
-    for crl in req.crls {
-        party.add_crl(&read(crl)?, req.at)?;
-    }
+    let crls = req.crls.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+    let party = RelyingParty::from_der(&anchors(req)?, &crls, req.at)?;
     if let Some(cms) = req.cms {
         let content = req.content.map(read).transpose()?;
         let doc = party.verify_document(&read(cms)?, content.as_deref(), req.at)?;
