@@ -54,6 +54,7 @@ pub mod digest;
 pub mod error;
 #[allow(missing_docs)] // TODO(lead): document after the card-forms merge (four_info.rs is being changed)
 pub mod four_info;
+pub mod manual;
 pub mod my_number;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod oidc;
