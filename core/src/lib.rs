@@ -44,9 +44,7 @@
 pub mod apdu;
 #[allow(missing_docs)] // TODO(lead): document after the card-forms merge (core/src/card/* is being changed)
 pub mod card;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod cert;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod cms;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod digest;
@@ -58,14 +56,11 @@ pub mod manual;
 pub mod my_number;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod oidc;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod pin;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod reader;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod tlv;
 pub mod transport;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod verify;
 
 pub use card::{Application, CardPin, MynaCard, PinState, Progress, Stats};
