@@ -49,6 +49,9 @@ budget_end=$((SECONDS + ${TEST_BUDGET_MINUTES:-60} * 60))
 
 step 25 "build (native, all targets)" -- cargo build --locked --workspace --all-targets
 
+step 15 "clippy (native, all targets; workspace lints in Cargo.toml, -D warnings)" -- \
+    cargo clippy --locked --workspace --all-targets -- -D warnings
+
 step 25 "tests (cargo-nextest, a deadline per test): unit, virtual card, in-process, pcscd + vpcd, OpenSC, jpki-cli, CLI, harness" -- \
     cargo nextest run --locked --workspace --all-targets --no-fail-fast --no-tests=fail
 

@@ -55,6 +55,7 @@ impl core::fmt::Debug for JpkiCertificate {
 /// replaced by 代替文字.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CertificateFourInfo {
+    /// 基本4情報 as written in the certificate.
     pub four_info: FourInfo,
     /// 氏名代替文字の使用位置 / 代替文字 form of the name, when present.
     pub name_substitute: Option<CardText>,
@@ -109,10 +110,12 @@ impl JpkiCertificate {
         JpkiCertificate::from_der(&cert.to_der().map_err(|_| BAD)?)
     }
 
+    /// The certificate's DER encoding.
     pub fn der(&self) -> &[u8] {
         &self.der
     }
 
+    /// The parsed X.509 certificate.
     pub fn x509(&self) -> &Certificate {
         &self.cert
     }
@@ -152,14 +155,17 @@ impl JpkiCertificate {
             .collect()
     }
 
+    /// The subject name (RFC 4514 string).
     pub fn subject(&self) -> String {
         self.cert.tbs_certificate().subject().to_string()
     }
 
+    /// The issuer name (RFC 4514 string).
     pub fn issuer(&self) -> String {
         self.cert.tbs_certificate().issuer().to_string()
     }
 
+    /// Start of the validity period.
     pub fn not_before(&self) -> UnixTime {
         UnixTime(
             self.cert
@@ -171,6 +177,7 @@ impl JpkiCertificate {
         )
     }
 
+    /// End of the validity period.
     pub fn not_after(&self) -> UnixTime {
         UnixTime(
             self.cert

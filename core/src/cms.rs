@@ -71,6 +71,8 @@ pub struct PreparedSignature {
 }
 
 impl PreparedSignature {
+    /// Builds the signed attributes (contentType, messageDigest, signingTime,
+    /// signingCertificateV2) and the DigestInfo over them.
     pub fn new(
         content: &[u8],
         cert: &JpkiCertificate,
@@ -184,9 +186,11 @@ impl PreparedSignature {
 pub struct SignedDocument {
     /// The signer's 署名用 certificate, checked (chain, usage, status).
     pub signer: Verified,
+    /// The signer's certificate as found in the SignedData.
     pub certificate: JpkiCertificate,
     /// The document (embedded, or the detached content given).
     pub content: Vec<u8>,
+    /// The signingTime attribute, when present.
     pub signing_time: Option<UnixTime>,
 }
 

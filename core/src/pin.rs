@@ -22,6 +22,7 @@ pub enum PinKind {
 }
 
 impl PinKind {
+    /// What the user calls this secret, in English.
     pub fn name_en(self) -> &'static str {
         match self {
             PinKind::Auth => "user authentication PIN",
@@ -32,6 +33,7 @@ impl PinKind {
         }
     }
 
+    /// What the user calls this secret, in Japanese.
     pub fn name_ja(self) -> &'static str {
         match self {
             PinKind::Auth => "利用者証明用電子証明書の暗証番号",
@@ -42,6 +44,7 @@ impl PinKind {
         }
     }
 
+    /// Its format, in English (the `{rule}` of `PIN_FORMAT`).
     pub fn rule_en(self) -> &'static str {
         match self {
             PinKind::Auth | PinKind::Assist => "exactly 4 digits",
@@ -53,6 +56,7 @@ impl PinKind {
         }
     }
 
+    /// Its format, in Japanese (the `{rule_ja}` of `PIN_FORMAT`).
     pub fn rule_ja(self) -> &'static str {
         match self {
             PinKind::Auth | PinKind::Assist => "数字4桁",
@@ -185,6 +189,7 @@ mod sealed {
 /// A validated secret the card can verify. Sealed: only the types of this module are PINs, so
 /// an unchecked string can never be verified.
 pub trait Pin: sealed::Sealed + core::fmt::Debug + Send + Sync {
+    /// Which secret this is.
     fn kind(&self) -> PinKind;
     #[doc(hidden)]
     fn bytes(&self) -> &[u8];

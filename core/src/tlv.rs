@@ -9,7 +9,9 @@ use crate::error::Error;
 /// where it sits in the parsed buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tlv<'a> {
+    /// The tag, its bytes read as a big-endian number.
     pub tag: u32,
+    /// The value bytes.
     pub value: &'a [u8],
     /// Offset of the tag's first byte in the buffer given to the parser.
     pub start: usize,

@@ -6,6 +6,8 @@ use mynacard_core::four_info::FourInfo;
 use wasm_bindgen::JsValue;
 
 /// `obj[key]`, undefined when `obj` is not an object.
+// Its callers (the session, the OIDC backend) are not in a native build without `oidc`.
+#[cfg_attr(not(any(target_arch = "wasm32", feature = "oidc")), allow(dead_code))]
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     if !obj.is_object() && !obj.is_function() {
         return JsValue::UNDEFINED;

@@ -6,7 +6,7 @@
 //! ([`TransferResult`]) to [`ReaderDriver::next`], until the driver answers
 //! [`UsbStep::Done`]. Faces only move transfers: WebUSB in the browser, a recorded script or a
 //! device emulator in native tests. [`UsbReaderTransport`] does that loop over any
-//! [`UsbDevice`] and implements the core's [`Transport`].
+//! [`UsbDevice`] and implements the core's [`Transport`](crate::Transport).
 //!
 //! Drivers:
 //! - [`port100::Port100`]: Sony RC-S380 (054c:06c3), Port-100 frames, with the ISO/IEC 14443-4

@@ -82,6 +82,7 @@ impl TrustAnchors {
         TrustAnchors { anchors, kinds }
     }
 
+    /// The trusted CA certificates.
     pub fn anchors(&self) -> &[JpkiCertificate] {
         &self.anchors
     }

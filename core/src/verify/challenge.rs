@@ -48,6 +48,7 @@ impl Challenges {
         self.issued.len()
     }
 
+    /// Whether no challenge is outstanding.
     pub fn is_empty(&self) -> bool {
         self.issued.is_empty()
     }

@@ -1,5 +1,8 @@
 //! The `mynacard` command as a user runs it, on the in-process virtual card.
 
+// A test crate: its helpers outside #[test] may fail loudly too (clippy.toml covers #[test] only).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 struct Run {

@@ -2,7 +2,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::process::Failure;
@@ -56,7 +56,7 @@ impl MachineLock {
     }
 }
 
-fn lock_name(path: &PathBuf) -> String {
+fn lock_name(path: &Path) -> String {
     format!("the machine-wide lock {}", path.display())
 }
 
