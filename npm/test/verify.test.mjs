@@ -74,3 +74,14 @@ test('PIN format checks never need a card', () => {
   assert.equal(checkPinFormat('auth', '1234'), undefined);
   assert.equal(checkPinFormat('sign', 'abc'), 'PIN_FORMAT');
 });
+
+test('absent and empty anchors both mean the real JPKI CAs (the core\'s one default)', () => {
+  // The real CA's own certificate: trusted by the real anchors, then refused as a CA
+  // (CERTIFICATE_INVALID). A verify() trusting nothing would throw CHAIN_UNTRUSTED instead.
+  const pem = readFileSync(join(root, 'core', 'anchors', 'auth_ca_2023.pem'), 'utf8');
+  const realCa = new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+  for (const options of [{}, { anchors: [] }]) {
+    assert.throws(() => verify({ certificate: realCa, kind: 'auth', at, ...options }), (e) => e.code === 'CERTIFICATE_INVALID', JSON.stringify(options));
+  }
+  assert.throws(() => verify({ certificate: realCa, kind: 'auth', at, anchors }), (e) => e.code === 'CHAIN_UNTRUSTED');
+});

@@ -507,3 +507,31 @@ impl RelyingParty {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real 利用者証明用 CA of 2023, shipped with the core.
+    fn real_auth_ca() -> JpkiCertificate {
+        JpkiCertificate::from_pem(include_str!("../../anchors/auth_ca_2023.pem")).unwrap()
+    }
+
+    #[test]
+    fn an_empty_anchor_list_means_the_real_jpki_cas() {
+        // The real CA's own certificate is trusted by the real anchors and then refused as a
+        // CA (CERTIFICATE_INVALID); a party trusting nothing would say CHAIN_UNTRUSTED.
+        let at = UnixTime(1_780_272_000);
+        let none: [&[u8]; 0] = [];
+        let party = RelyingParty::from_der(&none, &none, at).unwrap();
+        let e = party
+            .verify_certificate(&real_auth_ca(), CertificateKind::Authentication, at)
+            .unwrap_err();
+        assert_eq!(e.code(), "CERTIFICATE_INVALID", "{e:?}");
+        let nothing = RelyingParty::new(TrustAnchors::new(Vec::new()));
+        let e = nothing
+            .verify_certificate(&real_auth_ca(), CertificateKind::Authentication, at)
+            .unwrap_err();
+        assert_eq!(e.code(), "CHAIN_UNTRUSTED", "{e:?}");
+    }
+}
