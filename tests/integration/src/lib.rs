@@ -2,5 +2,6 @@
 //! operations. The tests themselves are in `tests/`.
 
 pub mod bench;
+pub mod ocsp;
 pub mod pcscd;
 pub mod peers;

@@ -2,7 +2,6 @@
 //! OCSP answered by OpenSSL's responder (offline and over HTTP on 127.0.0.1).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mynacard_core::verify::{
@@ -242,126 +241,7 @@ fn crls_are_checked_before_use() {
 
 // ---- OCSP with OpenSSL's responder ----------------------------------------------------------
 
-struct Responder {
-    dir: PathBuf,
-}
-
-/// openssl (scripts/setup.sh installs it) under a deadline; panics with its output on failure.
-fn run(cmd: &mut Command) -> String {
-    harness::run_ok(cmd, None, harness::SHORT).unwrap().text()
-}
-
-impl Responder {
-    /// An OpenSSL OCSP responder's files for the test 利用者証明用 CA: index (taro good,
-    /// revoked revoked, hanako absent) and a delegated responder certificate.
-    fn new(tag: &str) -> Responder {
-        let dir = std::env::temp_dir().join(format!("mynacard-ocsp-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pki_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../virtual-card/pki");
-        run(Command::new("openssl")
-            .args(["x509", "-inform", "DER", "-in"])
-            .arg(pki_dir.join("auth-ca.crt.der"))
-            .arg("-out")
-            .arg(dir.join("ca.pem")));
-        run(Command::new("openssl")
-            .args(["pkey", "-inform", "DER", "-in"])
-            .arg(pki_dir.join("auth-ca.key.der"))
-            .arg("-out")
-            .arg(dir.join("ca.key")));
-        let serial = |c: JpkiCertificate| c.serial_hex().to_uppercase();
-        let index = format!(
-            "V\t300101000000Z\t\t{}\tunknown\t/C=JP/CN=taro\nR\t300101000000Z\t250601000000Z,keyCompromise\t{}\tunknown\t/C=JP/CN=revoked\n",
-            serial(persona_auth("taro")),
-            serial(persona_auth("revoked"))
-        );
-        std::fs::write(dir.join("index.txt"), index).unwrap();
-        // A delegated responder: its own key, a certificate from the CA with id-kp-OCSPSigning.
-        run(Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-            ])
-            .arg(dir.join("r.key")));
-        run(Command::new("openssl")
-            .args([
-                "req",
-                "-new",
-                "-subj",
-                "/C=JP/O=JPKI TEST/CN=OCSP responder",
-                "-key",
-            ])
-            .arg(dir.join("r.key"))
-            .arg("-out")
-            .arg(dir.join("r.csr")));
-        std::fs::write(
-            dir.join("r.ext"),
-            "extendedKeyUsage=OCSPSigning\nkeyUsage=critical,digitalSignature\n",
-        )
-        .unwrap();
-        run(Command::new("openssl")
-            .args([
-                "x509",
-                "-req",
-                "-days",
-                "7300",
-                "-set_serial",
-                "4242",
-                "-in",
-            ])
-            .arg(dir.join("r.csr"))
-            .arg("-CA")
-            .arg(dir.join("ca.pem"))
-            .arg("-CAkey")
-            .arg(dir.join("ca.key"))
-            .arg("-extfile")
-            .arg(dir.join("r.ext"))
-            .arg("-out")
-            .arg(dir.join("r.pem")));
-        Responder { dir }
-    }
-
-    /// The responder's answer to `request` (offline: `openssl ocsp -reqin`), signed by the CA
-    /// or by the delegated responder.
-    fn answer(&self, request: &[u8], delegated: bool) -> Vec<u8> {
-        let d = &self.dir;
-        std::fs::write(d.join("req.der"), request).unwrap();
-        let (signer, key) = if delegated {
-            ("r.pem", "r.key")
-        } else {
-            ("ca.pem", "ca.key")
-        };
-        run(Command::new("openssl")
-            .args(["ocsp", "-index"])
-            .arg(d.join("index.txt"))
-            .arg("-CA")
-            .arg(d.join("ca.pem"))
-            .arg("-rsigner")
-            .arg(d.join(signer))
-            .arg("-rkey")
-            .arg(d.join(key))
-            .arg("-reqin")
-            .arg(d.join("req.der"))
-            .arg("-respout")
-            .arg(d.join("resp.der"))
-            // Without certificates the response ends with the signature (the tests flip it).
-            .args(if delegated {
-                &["-ndays", "1"][..]
-            } else {
-                &["-ndays", "1", "-resp_no_certs"][..]
-            }));
-        std::fs::read(d.join("resp.der")).unwrap()
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use mynacard_tests::ocsp::Responder;
 
 #[test]
 fn ocsp_good_revoked_unknown_and_broken() {

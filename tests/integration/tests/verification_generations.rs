@@ -5,8 +5,7 @@
 //! The second generation is committed (`tests/virtual-card/pki/make.py --extras`); CRLs with
 //! other dates or shapes are built here, deterministically (RSA PKCS#1 v1.5 signatures).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use der::Encode;
 use mynacard_core::verify::{
@@ -406,75 +405,18 @@ fn kind_follows_the_issuing_ca() {
 
 // ---- Defect 4: OCSP bound to the verified certificate, maximum age ----------------------------
 
-struct Responder {
-    dir: PathBuf,
-}
+use mynacard_tests::ocsp::{Answer, Responder};
 
-fn run(cmd: &mut Command) {
-    let o = cmd.output().expect("openssl runs");
-    assert!(
-        o.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-impl Responder {
-    /// OpenSSL's responder for the test 利用者証明用 CA, signing with the CA key: taro good,
-    /// revoked revoked.
-    fn new(tag: &str) -> Responder {
-        let dir =
-            std::env::temp_dir().join(format!("mynacard-ocsp-gen-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pki_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../virtual-card/pki");
-        run(Command::new("openssl")
-            .args(["x509", "-inform", "DER", "-in"])
-            .arg(pki_dir.join("auth-ca.crt.der"))
-            .arg("-out")
-            .arg(dir.join("ca.pem")));
-        run(Command::new("openssl")
-            .args(["pkey", "-inform", "DER", "-in"])
-            .arg(pki_dir.join("auth-ca.key.der"))
-            .arg("-out")
-            .arg(dir.join("ca.key")));
-        let index = format!(
-            "V\t300101000000Z\t\t{}\tunknown\t/C=JP/CN=taro\nR\t300101000000Z\t250601000000Z,keyCompromise\t{}\tunknown\t/C=JP/CN=revoked\n",
-            persona_auth("taro").serial_hex(),
-            persona_auth("revoked").serial_hex()
-        );
-        std::fs::write(dir.join("index.txt"), index).unwrap();
-        Responder { dir }
-    }
-
-    /// The answer to `request`; `next_update_days` None: a response without nextUpdate.
-    fn answer(&self, request: &[u8], next_update_days: Option<u32>) -> Vec<u8> {
-        let d = &self.dir;
-        std::fs::write(d.join("req.der"), request).unwrap();
-        let mut cmd = Command::new("openssl");
-        cmd.args(["ocsp", "-index"])
-            .arg(d.join("index.txt"))
-            .arg("-CA")
-            .arg(d.join("ca.pem"))
-            .arg("-rsigner")
-            .arg(d.join("ca.pem"))
-            .arg("-rkey")
-            .arg(d.join("ca.key"))
-            .arg("-reqin")
-            .arg(d.join("req.der"))
-            .arg("-respout")
-            .arg(d.join("resp.der"));
-        if let Some(days) = next_update_days {
-            cmd.args(["-ndays", &days.to_string()]);
-        }
-        run(&mut cmd);
-        std::fs::read(d.join("resp.der")).unwrap()
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// The CA's answer with its certificate; `next_update_days` None: without nextUpdate.
+fn answer(r: &Responder, request: &[u8], next_update_days: Option<u32>) -> Vec<u8> {
+    r.answer_with(
+        request,
+        Answer {
+            delegated: false,
+            next_update_days,
+            with_certs: true,
+        },
+    )
 }
 
 #[test]
@@ -484,7 +426,7 @@ fn ocsp_answer_must_be_about_the_verified_certificate() {
     let now = UnixTime::now();
     // A "good" about taro…
     let req = OcspRequest::new(&persona_auth("taro"), &ca, Some(&[5u8; 16])).unwrap();
-    let resp = r.answer(req.to_der(), Some(1));
+    let resp = answer(&r, req.to_der(), Some(1));
     let ev = StatusEvidence::Ocsp {
         request: &req,
         response: &resp,
@@ -514,7 +456,7 @@ fn ocsp_without_nonce_or_next_update_has_a_maximum_age() {
     let ca = auth_ca();
     let now = UnixTime::now();
     let req = OcspRequest::new(&persona_auth("taro"), &ca, None).unwrap();
-    let resp = r.answer(req.to_der(), None);
+    let resp = answer(&r, req.to_der(), None);
     assert_eq!(
         req.verify_response(&resp, &ca, now).unwrap(),
         CertStatus::Good
@@ -633,9 +575,9 @@ fn status_policy_names_its_source_and_never_says_good_without_one() {
     let taro = persona_auth("taro");
     let revoked = persona_auth("revoked");
     let taro_req = OcspRequest::new(&taro, &ca, Some(&[6u8; 16])).unwrap();
-    let taro_resp = r.answer(taro_req.to_der(), Some(1));
+    let taro_resp = answer(&r, taro_req.to_der(), Some(1));
     let revoked_req = OcspRequest::new(&revoked, &ca, Some(&[7u8; 16])).unwrap();
-    let revoked_resp = r.answer(revoked_req.to_der(), Some(1));
+    let revoked_resp = answer(&r, revoked_req.to_der(), Some(1));
     let taro_ocsp = Some((&taro_req, taro_resp.as_slice()));
     let garbage = Some((&taro_req, &b"\x30\x03\x0a\x01\x00"[..]));
     let auth = CertificateKind::Authentication;
