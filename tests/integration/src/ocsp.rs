@@ -107,11 +107,11 @@ impl Responder {
         Responder { dir }
     }
 
-    /// The answer to `request` (offline: `openssl ocsp -reqin`).
-    pub fn answer_with(&self, request: &[u8], how: Answer) -> Vec<u8> {
+    /// `openssl ocsp` with this responder's index, CA and signer (the CA or the delegated
+    /// responder); the caller adds how it takes requests.
+    pub fn command(&self, delegated: bool) -> Command {
         let d = &self.dir;
-        std::fs::write(d.join("req.der"), request).unwrap();
-        let (signer, key) = if how.delegated {
+        let (signer, key) = if delegated {
             ("r.pem", "r.key")
         } else {
             ("ca.pem", "ca.key")
@@ -124,8 +124,16 @@ impl Responder {
             .arg("-rsigner")
             .arg(d.join(signer))
             .arg("-rkey")
-            .arg(d.join(key))
-            .arg("-reqin")
+            .arg(d.join(key));
+        cmd
+    }
+
+    /// The answer to `request` (offline: `openssl ocsp -reqin`).
+    pub fn answer_with(&self, request: &[u8], how: Answer) -> Vec<u8> {
+        let d = &self.dir;
+        std::fs::write(d.join("req.der"), request).unwrap();
+        let mut cmd = self.command(how.delegated);
+        cmd.arg("-reqin")
             .arg(d.join("req.der"))
             .arg("-respout")
             .arg(d.join("resp.der"));

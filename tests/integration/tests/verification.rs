@@ -2,7 +2,6 @@
 //! OCSP answered by OpenSSL's responder (offline and over HTTP on 127.0.0.1).
 
 use std::io::Write;
-use std::process::Command;
 
 use mynacard_core::verify::{
     self, CertStatus, CertificateKind, Challenges, Crl, OcspRequest, RevocationReason,
@@ -325,20 +324,15 @@ fn ocsp_over_http_on_loopback() {
     // `openssl ocsp -port` serves one request (on every interface; the test connects on
     // 127.0.0.1), then exits. Its port is probed free and can be taken before the responder
     // binds it: then it exits with a bind error and the test takes another port.
-    let d = &r.dir;
     let (mut server, port) = harness::net::with_free_port(5, |port| {
-        let mut server = harness::Server::spawn(
-            Command::new("openssl")
-                .args(["ocsp", "-index"])
-                .arg(d.join("index.txt"))
-                .arg("-CA")
-                .arg(d.join("ca.pem"))
-                .arg("-rsigner")
-                .arg(d.join("ca.pem"))
-                .arg("-rkey")
-                .arg(d.join("ca.key"))
-                .args(["-port", &port.to_string(), "-nrequest", "1", "-ndays", "1"]),
-        )
+        let mut server = harness::Server::spawn(r.command(false).args([
+            "-port",
+            &port.to_string(),
+            "-nrequest",
+            "1",
+            "-ndays",
+            "1",
+        ]))
         .map_err(Some)?;
         // OpenSSL 3 says so on stderr once it accepts.
         match server.wait_for("listening", harness::SHORT, |s| {
