@@ -42,7 +42,8 @@ command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; e
 WASM_BINDGEN_VERSION=0.2.130
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
     echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)" >&2
-    # Not --locked: one locked dependency version is missing from the registry (toolchain notes).
+    # Not --locked: one dependency version locked in wasm-bindgen-cli's own Cargo.lock is no
+    # longer on the crate registry, so cargo resolves a current compatible one.
     cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 # jpki-cli (siketyan/jpki-rs), a third-party client the conformance test runs against the

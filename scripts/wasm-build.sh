@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the browser face for wasm32-unknown-unknown. rustup cannot fetch targets on these
-# machines, so this uses Debian's rustc-web with its std sources (-Zbuild-std) and wasm-ld-19
-# (see shared notes/toolchain.md); where rustup has the target, it uses that. Then makes the
+# machines, so this uses Debian's rustc-web with its std sources (-Zbuild-std) and wasm-ld-19;
+# where rustup has the target, it uses that. Then makes the
 # JS glue with wasm-bindgen-cli (scripts/setup.sh installs the matching version) and shrinks the
 # module with wasm-opt from npm's `binaryen` package when npm/node_modules has it.
 #
