@@ -23,9 +23,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
-    LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest, SignOpening,
-    SignTransaction, SigningKey, Step, callback_state,
+    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
+    LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step,
+    callback_state,
 };
 use mynacard_core::verify::RelyingParty;
 use mynacard_core::{Error, UnixTime};
@@ -108,9 +108,9 @@ pub enum LoginStep {
 /// The relying party's client for one provider (デジタル認証アプリ or its stand-in).
 #[derive(uniffi::Object)]
 pub struct OidcBackend {
-    client: OidcClient,
+    /// The core's backend aggregate: client, keys, JWK Set.
+    backend: Backend,
     jwks: Mutex<JwksCache>,
-    enc_key: Option<EncryptionKey>,
 }
 
 fn unix(now: u64) -> Result<UnixTime, MynaError> {
@@ -128,24 +128,19 @@ fn unix(now: u64) -> Result<UnixTime, MynaError> {
 impl OidcBackend {
     #[uniffi::constructor]
     pub fn new(config: OidcClientConfig) -> Result<Arc<Self>, MynaError> {
-        let mut provider =
-            ProviderMetadata::from_discovery_body(&config.issuer, config.discovery.as_deref())?;
-        if let Some(endpoint) = config.sign_transactions_endpoint {
-            provider.sign_transactions_endpoint = Some(endpoint);
-        }
-        let key =
-            SigningKey::from_pkcs8(&zeroize::Zeroizing::new(config.key_pkcs8), config.key_id)?;
-        let enc_key = config
-            .enc_key_pkcs8
-            .map(|b| EncryptionKey::from_pkcs8(&zeroize::Zeroizing::new(b)))
-            .transpose()?;
-        let mut client_config =
-            ClientConfig::new(provider, &config.client_id, &config.redirect_uri, key)?;
-        client_config.require_callback_iss = config.require_callback_iss;
+        let key = zeroize::Zeroizing::new(config.key_pkcs8);
+        let enc_key = config.enc_key_pkcs8.map(zeroize::Zeroizing::new);
+        let backend = Backend::new(BackendConfig {
+            discovery: config.discovery.as_deref(),
+            key_id: config.key_id.as_deref(),
+            require_callback_iss: config.require_callback_iss,
+            sign_transactions_endpoint: config.sign_transactions_endpoint.as_deref(),
+            enc_key_pkcs8: enc_key.as_deref().map(Vec::as_slice),
+            ..BackendConfig::new(&config.issuer, &config.client_id, &config.redirect_uri, &key)
+        })?;
         Ok(Arc::new(OidcBackend {
-            client: OidcClient::new(client_config),
+            backend,
             jwks: Mutex::new(JwksCache::new()),
-            enc_key,
         }))
     }
 
@@ -159,7 +154,7 @@ impl OidcBackend {
             .with_claim_scopes(request.claims.iter().map(String::as_str))?;
         login.acr_values = request.acr_values;
         login.sign_transaction_id = request.sign_transaction_id;
-        let (pending, url) = self.client.authorize(&login, unix(now)?)?;
+        let (pending, url) = self.backend.client().authorize(&login, unix(now)?)?;
         Ok(Authorization {
             url,
             state: pending.state().to_string(),
@@ -176,7 +171,7 @@ impl OidcBackend {
         now: u64,
     ) -> Result<Arc<OidcLogin>, MynaError> {
         let pending = PendingLogin::from_json(&pending)?;
-        let flow = LoginFlow::start(&self.client, pending, &callback, unix(now)?)?;
+        let flow = LoginFlow::start(self.backend.client(), pending, &callback, unix(now)?)?;
         Ok(Arc::new(OidcLogin {
             backend: self,
             flow: Mutex::new(Some(flow)),
@@ -187,14 +182,7 @@ impl OidcBackend {
     /// The public JWK Set (JSON) of the client key and, when configured, the encryption key
     /// (`use: enc`): what to register with the provider.
     pub fn public_jwks(&self) -> String {
-        let mut keys = Vec::new();
-        if let mynacard_core::oidc::ClientAuth::PrivateKeyJwt(key) = &self.client.config().auth {
-            keys.push(key.public_jwk());
-        }
-        if let Some(enc) = &self.enc_key {
-            keys.push(enc.public_jwk(Some("enc")));
-        }
-        serde_json::json!({ "keys": keys }).to_string()
+        self.backend.public_jwks().to_string()
     }
 
     /// 署名API, step 1: opens a sign transaction over the document's SHA-256.
@@ -216,7 +204,7 @@ impl OidcBackend {
         let login = done.as_deref().ok_or(Error::InvalidArgument {
             what: "the login has not finished",
         })?;
-        Ok(request_record(&tx.result_request(&self.client, login)?))
+        Ok(request_record(&tx.result_request(self.backend.client(), login)?))
     }
 
     /// 署名API, step 4: decrypts the result and verifies the signature over the document and
@@ -232,13 +220,11 @@ impl OidcBackend {
         now: u64,
     ) -> Result<SignedDocument, MynaError> {
         let tx = SignTransaction::from_json(&transaction)?;
-        let enc_key = self.enc_key.as_ref().ok_or(Error::InvalidArgument {
-            what: "configure enc_key_pkcs8 to receive sign results",
-        })?;
+        let enc_key = self.backend.enc_key()?;
         let now = unix(now)?;
         let rp = RelyingParty::from_der(&anchors, &crls, now)?;
         let outcome = HttpResponse::received(status, body.as_deref());
-        let signed = tx.finish(&self.client, outcome, enc_key, &rp, now)?;
+        let signed = tx.finish(self.backend.client(), outcome, enc_key, &rp, now)?;
         Ok(SignedDocument {
             signature: signed.signature,
             certificate: signed.certificate.der().to_vec(),
@@ -305,7 +291,7 @@ impl OidcSignOpening {
         let guard = self.opening.lock().map_err(|_| ended())?;
         let opening = guard.as_ref().ok_or_else(ended)?;
         Ok(request_record(
-            &opening.request(&backend.client, unix(now)?)?,
+            &opening.request(backend.backend.client(), unix(now)?)?,
         ))
     }
 
@@ -319,7 +305,7 @@ impl OidcSignOpening {
         let mut guard = self.opening.lock().map_err(|_| ended())?;
         let opening = guard.take().ok_or_else(ended)?;
         match opening.receive(
-            &backend.client,
+            backend.backend.client(),
             HttpResponse::received(status, body.as_deref()),
         )? {
             OpenStep::Continue(next) => {
@@ -356,7 +342,7 @@ impl OidcLogin {
     pub fn request(&self, now: u64) -> Result<OidcHttpRequest, MynaError> {
         let guard = self.flow.lock().map_err(|_| ended())?;
         let flow = guard.as_ref().ok_or_else(ended)?;
-        let request = flow.request(&self.backend.client, unix(now)?)?;
+        let request = flow.request(self.backend.backend.client(), unix(now)?)?;
         Ok(request_record(&request))
     }
 
@@ -372,7 +358,7 @@ impl OidcLogin {
         let flow = guard.take().ok_or_else(ended)?;
         let outcome = HttpResponse::received(status, body.as_deref());
         let mut jwks = self.backend.jwks.lock().map_err(|_| ended())?;
-        match flow.receive(&self.backend.client, &mut jwks, outcome, now)? {
+        match flow.receive(self.backend.backend.client(), &mut jwks, outcome, now)? {
             Step::Continue(next) => {
                 *guard = Some(next);
                 Ok(LoginStep::Continue)

@@ -21,9 +21,9 @@ use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    ClientAuth, ClientConfig, EncryptionKey, HttpRequest, HttpResponse, JwksCache, Login,
-    LoginFlow, LoginRequest, OidcClient, OpenStep, PendingLogin, ProviderMetadata, SignDigest,
-    SignOpening, SignTransaction, SigningKey, Step, callback_state,
+    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
+    LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step,
+    callback_state,
 };
 use wasm_bindgen::prelude::*;
 
@@ -116,10 +116,9 @@ export interface SignedDocument { signature: Uint8Array; certificate: Uint8Array
 /// A relying party's client for one provider (デジタル認証アプリ or its stand-in).
 #[wasm_bindgen(js_name = OidcBackend)]
 pub struct OidcBackendJs {
-    client: OidcClient,
+    /// The core's backend aggregate: client, keys, JWK Set.
+    backend: Backend,
     jwks: RefCell<JwksCache>,
-    /// The 署名API result's JWE key, when the backend signs.
-    enc_key: Option<EncryptionKey>,
 }
 
 #[wasm_bindgen(js_class = OidcBackend)]
@@ -135,42 +134,36 @@ impl OidcBackendJs {
         #[wasm_bindgen(unchecked_param_type = "OidcBackendConfig")] config: JsValue,
     ) -> Result<OidcBackendJs, JsValue> {
         let issuer = string(&config, "issuer").ok_or(invalid("issuer is required"))?;
-        let provider =
-            ProviderMetadata::from_discovery_body(&issuer, bytes(&config, "discovery").as_deref())
-                .map_err(err)?;
+        let discovery = bytes(&config, "discovery");
         let client_id = string(&config, "clientId").ok_or(invalid("clientId is required"))?;
         let redirect_uri =
             string(&config, "redirectUri").ok_or(invalid("redirectUri is required"))?;
-        let key_bytes = zeroize::Zeroizing::new(
-            bytes(&config, "keyPkcs8")
-                .or_else(|| string(&config, "keyPkcs8").map(String::into_bytes))
-                .ok_or(invalid(
-                    "keyPkcs8 (PKCS#8 as Uint8Array or PEM string) is required",
-                ))?,
-        );
-        let key = SigningKey::from_pkcs8(&key_bytes, string(&config, "keyId")).map_err(err)?;
-        match string(&config, "keyAlg").as_deref() {
-            None => {}
-            Some(alg) if alg == key.alg().name() => {}
-            Some("RS256" | "ES256") => return Err(invalid("keyAlg does not match the key")),
-            Some(_) => return Err(invalid("keyAlg must be RS256 or ES256")),
-        }
-        let mut provider = provider;
-        if let Some(endpoint) = string(&config, "signTransactionsEndpoint") {
-            provider.sign_transactions_endpoint = Some(endpoint);
-        }
-        let enc_key = bytes(&config, "encKeyPkcs8")
-            .or_else(|| string(&config, "encKeyPkcs8").map(String::into_bytes))
-            .map(|b| EncryptionKey::from_pkcs8(&zeroize::Zeroizing::new(b)))
-            .transpose()
-            .map_err(err)?;
-        let mut config_rs =
-            ClientConfig::new(provider, &client_id, &redirect_uri, key).map_err(err)?;
-        config_rs.require_callback_iss = get(&config, "requireCallbackIss").is_truthy();
+        // PKCS#8 as bytes or a PEM string; the Rust copies are wiped on drop.
+        let pkcs8 = |name| {
+            bytes(&config, name)
+                .or_else(|| string(&config, name).map(String::into_bytes))
+                .map(zeroize::Zeroizing::new)
+        };
+        let key = pkcs8("keyPkcs8").ok_or(invalid(
+            "keyPkcs8 (PKCS#8 as Uint8Array or PEM string) is required",
+        ))?;
+        let enc_key = pkcs8("encKeyPkcs8");
+        let key_id = string(&config, "keyId");
+        let key_alg = string(&config, "keyAlg");
+        let sign_endpoint = string(&config, "signTransactionsEndpoint");
+        let backend = Backend::new(BackendConfig {
+            discovery: discovery.as_deref(),
+            key_id: key_id.as_deref(),
+            key_alg: key_alg.as_deref(),
+            require_callback_iss: get(&config, "requireCallbackIss").is_truthy(),
+            sign_transactions_endpoint: sign_endpoint.as_deref(),
+            enc_key_pkcs8: enc_key.as_deref().map(Vec::as_slice),
+            ..BackendConfig::new(&issuer, &client_id, &redirect_uri, &key)
+        })
+        .map_err(err)?;
         Ok(OidcBackendJs {
-            client: OidcClient::new(config_rs),
+            backend,
             jwks: RefCell::new(JwksCache::new()),
-            enc_key,
         })
     }
 
@@ -178,14 +171,7 @@ impl OidcBackendJs {
     /// encryption key (`use: enc`): what to register with the provider.
     #[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "JwkSet")]
     pub fn public_jwks(&self) -> Result<JsValue, JsValue> {
-        let mut keys = Vec::new();
-        if let ClientAuth::PrivateKeyJwt(key) = &self.client.config().auth {
-            keys.push(key.public_jwk().to_string());
-        }
-        if let Some(enc) = &self.enc_key {
-            keys.push(enc.public_jwk(Some("enc")).to_string());
-        }
-        js_sys::JSON::parse(&format!("{{\"keys\":[{}]}}", keys.join(",")))
+        js_sys::JSON::parse(&self.backend.public_jwks().to_string())
     }
 
     /// Starts a login: `{ claims?: ('name'|'address'|'birthdate'|'gender')[], acrValues?,
@@ -212,7 +198,7 @@ impl OidcBackendJs {
             .map_err(err)?;
         login.acr_values = string(&request, "acrValues");
         login.sign_transaction_id = string(&request, "signTransactionId");
-        let (pending, url) = self.client.authorize(&login, unix(now)?).map_err(err)?;
+        let (pending, url) = self.backend.client().authorize(&login, unix(now)?).map_err(err)?;
         let out = Object::new();
         set(&out, "url", url.into());
         set(&out, "state", pending.state().into());
@@ -259,7 +245,7 @@ impl OidcBackendJs {
             .done
             .as_deref()
             .ok_or(invalid("the login flow has not finished"))?;
-        let request = tx.result_request(&self.client, login).map_err(err)?;
+        let request = tx.result_request(self.backend.client(), login).map_err(err)?;
         Ok(request_object(&request))
     }
 
@@ -276,10 +262,7 @@ impl OidcBackendJs {
         #[wasm_bindgen(unchecked_param_type = "SignFinishOptions | undefined")] options: JsValue,
     ) -> Result<Object, JsValue> {
         let tx = SignTransaction::from_json(transaction).map_err(err)?;
-        let enc_key = self
-            .enc_key
-            .as_ref()
-            .ok_or(invalid("configure encKeyPkcs8 to receive sign results"))?;
+        let enc_key = self.backend.enc_key().map_err(err)?;
         let options = if options.is_undefined() || options.is_null() {
             Object::new().into()
         } else {
@@ -289,7 +272,7 @@ impl OidcBackendJs {
         let rp = crate::verify::relying_party(&options, at).map_err(err)?;
         let signed = tx
             .finish(
-                &self.client,
+                self.backend.client(),
                 HttpResponse::received(status, body.as_deref()),
                 enc_key,
                 &rp,
@@ -321,7 +304,7 @@ impl OidcBackendJs {
     /// starts the code exchange.
     pub fn start(&self, pending: &str, callback: &str, now: f64) -> Result<LoginFlowJs, JsValue> {
         let pending = PendingLogin::from_json(pending).map_err(err)?;
-        let flow = LoginFlow::start(&self.client, pending, callback, unix(now)?).map_err(err)?;
+        let flow = LoginFlow::start(self.backend.client(), pending, callback, unix(now)?).map_err(err)?;
         Ok(LoginFlowJs {
             flow: Some(flow),
             done: None,
@@ -346,7 +329,7 @@ impl LoginFlowJs {
             .flow
             .as_ref()
             .ok_or(invalid("the login flow has ended"))?;
-        let request = flow.request(&backend.client, unix(now)?).map_err(err)?;
+        let request = flow.request(backend.backend.client(), unix(now)?).map_err(err)?;
         Ok(request_object(&request))
     }
 
@@ -369,7 +352,7 @@ impl LoginFlowJs {
         let mut jwks = backend.jwks.borrow_mut();
         let out = Object::new();
         match flow
-            .receive(&backend.client, &mut jwks, outcome, now)
+            .receive(backend.backend.client(), &mut jwks, outcome, now)
             .map_err(err)?
         {
             Step::Continue(next) => {
@@ -404,7 +387,7 @@ impl SignOpeningJs {
             .opening
             .as_ref()
             .ok_or(invalid("the sign opening has ended"))?;
-        let request = opening.request(&backend.client, unix(now)?).map_err(err)?;
+        let request = opening.request(backend.backend.client(), unix(now)?).map_err(err)?;
         Ok(request_object(&request))
     }
 
@@ -424,7 +407,7 @@ impl SignOpeningJs {
         let out = Object::new();
         match opening
             .receive(
-                &backend.client,
+                backend.backend.client(),
                 HttpResponse::received(status, body.as_deref()),
             )
             .map_err(err)?

@@ -63,6 +63,7 @@
 //! unconfirmed).
 
 mod authorize;
+mod backend;
 mod callback;
 mod discovery;
 mod flow;
@@ -78,6 +79,7 @@ mod userinfo;
 mod tests;
 
 pub use authorize::{Claim, LoginRequest, PendingLogin, PendingLogins, pkce_challenge};
+pub use backend::{Backend, BackendConfig, public_jwks};
 pub use callback::{AuthorizationCode, callback_state};
 pub use discovery::{Environment, JwksCache, KeyLookup, ProviderMetadata};
 pub use flow::{Login, LoginFlow, Step};

@@ -81,11 +81,9 @@ pub fn public_jwks(
     kid: Option<&str>,
     enc_key: Option<&PathBuf>,
 ) -> Result<serde_json::Value, Error> {
-    let mut keys = vec![read_key(key, kid)?.public_jwk()];
-    if let Some(path) = enc_key {
-        keys.push(read_enc_key(path)?.public_jwk(Some("enc")));
-    }
-    Ok(serde_json::json!({ "keys": keys }))
+    let key = read_key(key, kid)?;
+    let enc_key = enc_key.map(read_enc_key).transpose()?;
+    Ok(mynacard_core::oidc::public_jwks(Some(&key), enc_key.as_ref()))
 }
 
 /// The JWE key: an RSA PKCS#8 file, PEM or DER.
