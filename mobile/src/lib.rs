@@ -253,13 +253,26 @@ async fn open(link: Foreign) -> Result<Arc<MynaSession>, MynaError> {
     }))
 }
 
+/// The core's stable step code, and bytes done / total while reading.
 fn step(p: &Progress) -> (String, u64, u64) {
-    match p {
-        Progress::Selecting { .. } => ("selecting".into(), 0, 0),
-        Progress::CheckingTries { .. } => ("checking_tries".into(), 0, 0),
-        Progress::VerifyingPin { .. } => ("verifying_pin".into(), 0, 0),
-        Progress::Reading { done, total, .. } => ("reading".into(), *done as u64, *total as u64),
-        Progress::Signing => ("signing".into(), 0, 0),
+    let (done, total) = match p {
+        Progress::Reading { done, total, .. } => (*done as u64, *total as u64),
+        _ => (0, 0),
+    };
+    (p.code().to_string(), done, total)
+}
+
+impl MynaSession {
+    /// The card for one operation, or at once an error when another operation of this session
+    /// is running: a double tap must not queue a second VERIFY behind the first (with a wrong
+    /// PIN it would cost two tries), as the JS face refuses it too.
+    fn card(&self) -> Result<async_lock::MutexGuard<'_, MynaCard<Foreign>>, MynaError> {
+        self.card.try_lock().ok_or_else(|| {
+            Error::InvalidArgument {
+                what: "the session is busy with another operation",
+            }
+            .into()
+        })
     }
 }
 
@@ -275,10 +288,7 @@ impl MynaSession {
 
     /// 利用者証明用電子証明書 (DER), no PIN.
     pub async fn read_auth_certificate(&self) -> Result<Vec<u8>, MynaError> {
-        Ok(self
-            .card
-            .lock()
-            .await
+        Ok(self.card()?
             .read_auth_certificate()
             .await?
             .der()
@@ -293,10 +303,7 @@ impl MynaSession {
         challenge: Vec<u8>,
     ) -> Result<SignatureResult, MynaError> {
         let pin = AuthPin::new(&Zeroizing::new(pin))?;
-        let a = self
-            .card
-            .lock()
-            .await
+        let a = self.card()?
             .authenticate(&pin, SignInput::data(&challenge))
             .await?;
         Ok(SignatureResult {
@@ -308,10 +315,7 @@ impl MynaSession {
     /// Signs `document` (SHA-256) with the 署名用 key (6–16 character PIN).
     pub async fn sign(&self, pin: String, document: Vec<u8>) -> Result<SignatureResult, MynaError> {
         let pin = SignPin::new(&Zeroizing::new(pin))?;
-        let s = self
-            .card
-            .lock()
-            .await
+        let s = self.card()?
             .sign(&pin, SignInput::data(&document))
             .await?;
         Ok(SignatureResult {
@@ -323,7 +327,7 @@ impl MynaSession {
     /// 基本4情報 with the 4-digit 券面事項入力補助 PIN (integrity hash checked).
     pub async fn read_four_info(&self, pin: String) -> Result<FourInfo, MynaError> {
         let pin = AssistPin::new(&Zeroizing::new(pin))?;
-        let r = self.card.lock().await.read_four_info(&pin).await?;
+        let r = self.card()?.read_four_info(&pin).await?;
         Ok(FourInfo::from(&r))
     }
 
@@ -335,10 +339,7 @@ impl MynaSession {
         number: String,
     ) -> Result<FourInfo, MynaError> {
         let number = CardNumberB::new(&Zeroizing::new(number))?;
-        let r = self
-            .card
-            .lock()
-            .await
+        let r = self.card()?
             .read_four_info_with_card_number_b(&number)
             .await?;
         Ok(FourInfo::from(&r))
@@ -347,17 +348,14 @@ impl MynaSession {
     /// The My Number (個人番号), only through this named call.
     pub async fn read_my_number(&self, pin: String) -> Result<String, MynaError> {
         let pin = AssistPin::new(&Zeroizing::new(pin))?;
-        let r = self.card.lock().await.read_my_number(&pin).await?;
+        let r = self.card()?.read_my_number(&pin).await?;
         Ok(r.my_number.expose().to_string())
     }
 
     /// 署名用電子証明書 (DER); needs the signature PIN.
     pub async fn read_sign_certificate(&self, pin: String) -> Result<Vec<u8>, MynaError> {
         let pin = SignPin::new(&Zeroizing::new(pin))?;
-        Ok(self
-            .card
-            .lock()
-            .await
+        Ok(self.card()?
             .read_sign_certificate(&pin)
             .await?
             .der()
@@ -375,10 +373,7 @@ impl MynaSession {
     ) -> Result<Vec<u8>, MynaError> {
         let pin = SignPin::new(&Zeroizing::new(pin))?;
         let time = mynacard_core::UnixTime(signing_time);
-        Ok(self
-            .card
-            .lock()
-            .await
+        Ok(self.card()?
             .sign_document(&pin, &document, detached, time)
             .await?)
     }
@@ -390,10 +385,7 @@ impl MynaSession {
         number: String,
     ) -> Result<FaceData, MynaError> {
         let number = CardNumberB::new(&Zeroizing::new(number))?;
-        let f = self
-            .card
-            .lock()
-            .await
+        let f = self.card()?
             .read_face(mynacard_core::card::SurfaceKey::B(&number))
             .await?;
         Ok(FaceData {
@@ -409,14 +401,14 @@ impl MynaSession {
 
     /// Remaining tries of every PIN, without spending any.
     pub async fn pin_tries(&self) -> Result<Vec<PinTries>, MynaError> {
-        let states = self.card.lock().await.all_pin_states().await?;
+        let states = self.card()?.all_pin_states().await?;
         Ok(states
             .into_iter()
             .map(|(pin, state): (CardPin, PinState)| PinTries {
                 pin: pin.code().to_string(),
                 remaining: match state {
-                    PinState::Remaining(n) => Some(n),
-                    _ => None,
+                    PinState::Locked => None,
+                    other => other.remaining(),
                 },
                 locked: state == PinState::Locked,
                 verified: state == PinState::Verified,

@@ -108,28 +108,52 @@ fn progress_object(p: &Progress) -> Object {
         Application::Assist => "assist",
         Application::Surface => "surface",
     };
+    // `code`: the core's stable code, the same in every face; `step`: the same in camelCase,
+    // as this face has always spelled it.
+    set(&o, "code", p.code().into());
+    set(&o, "step", camel(p.code()).into());
     match p {
         Progress::Selecting { application } => {
-            set(&o, "step", "selecting".into());
             set(&o, "application", app(*application).into());
         }
-        Progress::CheckingTries { pin } => {
-            set(&o, "step", "checkingTries".into());
-            set(&o, "pin", pin.code().into());
-        }
-        Progress::VerifyingPin { pin } => {
-            set(&o, "step", "verifyingPin".into());
+        Progress::CheckingTries { pin } | Progress::VerifyingPin { pin } => {
             set(&o, "pin", pin.code().into());
         }
         Progress::Reading { ef, done, total } => {
-            set(&o, "step", "reading".into());
             set(&o, "ef", (*ef).into());
             set(&o, "done", (*done as u32).into());
             set(&o, "total", (*total as u32).into());
         }
-        Progress::Signing => set(&o, "step", "signing".into()),
+        Progress::Signing => {}
     }
     o
+}
+
+/// `checking_tries` → `checkingTries`.
+fn camel(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut upper = false;
+    for c in code.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `{ state, remaining? }` of a PIN, with the core's state code.
+fn pin_state_object(state: PinState) -> Object {
+    let s = Object::new();
+    set(&s, "state", state.code().into());
+    if let Some(n) = state.remaining() {
+        set(&s, "remaining", n.into());
+    }
+    s
 }
 
 /// `options.signal` / `options.onProgress` of a call.
@@ -196,11 +220,13 @@ export interface ApduTransport {
 export interface SmartCardSource { smartCardReader: string | null }
 export type ConnectSource = USBDevice | ApduTransport | SmartCardSource;
 export type ReaderKind = 'rcs380' | 'rcs300' | 'ccid';
+/** `code` is the core's stable step code (the same in Kotlin, Swift, Python); `step` spells it in camelCase. */
 export type Progress =
-  | { step: 'selecting'; application: 'jpki' | 'assist' | 'surface' }
-  | { step: 'checkingTries' | 'verifyingPin'; pin: PinName }
-  | { step: 'reading'; ef: number; done: number; total: number }
-  | { step: 'signing' };
+  | { code: 'selecting'; step: 'selecting'; application: 'jpki' | 'assist' | 'surface' }
+  | { code: 'checking_tries'; step: 'checkingTries'; pin: PinName }
+  | { code: 'verifying_pin'; step: 'verifyingPin'; pin: PinName }
+  | { code: 'reading'; step: 'reading'; ef: number; done: number; total: number }
+  | { code: 'signing'; step: 'signing' };
 export interface CallOptions {
   /** Checked before every APDU: once aborted the call rejects with code CANCELLED. */
   signal?: AbortSignal;
@@ -491,21 +517,7 @@ impl MynaCardJs {
             let states = card.all_pin_states().await?;
             let o = Object::new();
             for (pin, state) in states {
-                let s = Object::new();
-                let name = match state {
-                    PinState::Remaining(n) => {
-                        set(&s, "remaining", n.into());
-                        "remaining"
-                    }
-                    PinState::Locked => {
-                        set(&s, "remaining", 0.into());
-                        "locked"
-                    }
-                    PinState::Verified => "verified",
-                    PinState::Absent => "absent",
-                };
-                set(&s, "state", name.into());
-                set(&o, pin.code(), s.into());
+                set(&o, pin.code(), pin_state_object(state).into());
             }
             Ok(o.into())
         })
@@ -523,20 +535,7 @@ impl MynaCardJs {
             let which = which.ok_or(Error::InvalidArgument {
                 what: "unknown PIN name",
             })?;
-            let s = Object::new();
-            match card.pin_state(which).await? {
-                PinState::Remaining(n) => {
-                    set(&s, "state", "remaining".into());
-                    set(&s, "remaining", n.into());
-                }
-                PinState::Locked => {
-                    set(&s, "state", "locked".into());
-                    set(&s, "remaining", 0.into());
-                }
-                PinState::Verified => set(&s, "state", "verified".into()),
-                PinState::Absent => set(&s, "state", "absent".into()),
-            }
-            Ok(s.into())
+            Ok(pin_state_object(card.pin_state(which).await?).into())
         })
     }
 

@@ -129,6 +129,27 @@ pub enum PinState {
     Absent,
 }
 
+impl PinState {
+    /// The stable code every face reports: `remaining`, `locked`, `verified`, `absent`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            PinState::Remaining(_) => "remaining",
+            PinState::Locked => "locked",
+            PinState::Verified => "verified",
+            PinState::Absent => "absent",
+        }
+    }
+
+    /// Tries left when the card counts them (0 when locked).
+    pub const fn remaining(self) -> Option<u8> {
+        match self {
+            PinState::Remaining(n) => Some(n),
+            PinState::Locked => Some(0),
+            PinState::Verified | PinState::Absent => None,
+        }
+    }
+}
+
 /// A step of an operation, for progress bars. Carries no card data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -137,6 +158,20 @@ pub enum Progress {
     VerifyingPin { pin: CardPin },
     Reading { ef: u16, done: usize, total: usize },
     Signing,
+}
+
+impl Progress {
+    /// The stable code every face reports: `selecting`, `checking_tries`, `verifying_pin`,
+    /// `reading`, `signing`.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Progress::Selecting { .. } => "selecting",
+            Progress::CheckingTries { .. } => "checking_tries",
+            Progress::VerifyingPin { .. } => "verifying_pin",
+            Progress::Reading { .. } => "reading",
+            Progress::Signing => "signing",
+        }
+    }
 }
 
 /// Progress callback.

@@ -86,6 +86,25 @@ class SessionTest(unittest.TestCase):
         run(flow())
         self.assertEqual(card.auth_tries(), 2)
 
+    def test_a_double_tap_costs_one_try(self):
+        # Two calls on one session at once with a wrong PIN: the second is refused at once
+        # (busy), not queued behind the first, so the card sees one VERIFY and loses one try.
+        card = TestCard("taro")
+
+        async def flow():
+            session = await connect(CardTransport(card))
+            results = await asyncio.gather(session.authenticate("9999", b"c"),
+                                           session.authenticate("9999", b"c"),
+                                           return_exceptions=True)
+            codes = sorted(r.code for r in results)
+            self.assertEqual(codes, ["INVALID_ARGUMENT", "PIN_INCORRECT"], results)
+            busy = next(r for r in results if r.code == "INVALID_ARGUMENT")
+            self.assertIn("busy", busy.message_en)
+
+        run(flow())
+        self.assertEqual(card.verify_count(), 1)
+        self.assertEqual(card.auth_tries(), 2)
+
     def test_locked_pin_sends_no_verify(self):
         card = TestCard("locked")
 

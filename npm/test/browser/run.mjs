@@ -68,8 +68,9 @@ async function authenticateScenario({ kind, persona = 'taro', options = {}, pin 
   const dev = await fakeUsb.plug(persona, kind, options);
   const reader = await requestReader();
   const steps = new Set();
+  const codes = new Set();
   const t0 = performance.now();
-  const card = await MynaCard.connect(reader, { onProgress: (p) => { steps.add(p.step); onProgressShown(p); } });
+  const card = await MynaCard.connect(reader, { onProgress: (p) => { steps.add(p.step); codes.add(p.code); onProgressShown(p); } });
   const challenge = crypto.getRandomValues(new Uint8Array(32));
   const auth = await outcome(card.authenticate(pin, challenge));
   const ms = Math.round(performance.now() - t0);
@@ -82,7 +83,7 @@ async function authenticateScenario({ kind, persona = 'taro', options = {}, pin 
     reader: card.reader, status: v.value?.status, forged: forged.code, forgedIsMynaError: forged.mynaError,
     signatureBytes: auth.value.signature.length, certificateBytes: auth.value.certificate.length,
     apdus: card.apdus, usbTransfers: card.usbTransfers, deviceTransfers: dev.transfers,
-    extensions: dev.virtual.extensionsSent, chained: dev.virtual.chainedBlocks, steps: [...steps], ms,
+    extensions: dev.virtual.extensionsSent, chained: dev.virtual.chainedBlocks, steps: [...steps], codes: [...codes], ms,
     readers: (await window.mynacard.getReaders()).length,
   };
   await card.close();
@@ -197,6 +198,7 @@ for (const { kind, lift } of READERS) {
     assert.ok(r.certificateBytes > 1000);
     assert.equal(r.usbTransfers, r.deviceTransfers, 'every transfer reached the device');
     assert.ok(r.steps.includes('verifyingPin') && r.steps.includes('signing'), String(r.steps));
+    assert.ok(r.codes.includes('verifying_pin') && r.codes.includes('checking_tries'), String(r.codes));
     assert.equal(r.readers, 1, 'getReaders() lists the allowed reader');
     assert.equal(r.afterClose, 'INVALID_ARGUMENT', 'a closed session refuses operations');
   });
