@@ -313,47 +313,83 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     },
 ];
 
+/// The index of `code` in [`ERROR_CODES`], evaluated at compile time by [`row!`].
+#[allow(clippy::panic)] // only ever evaluated in a const: a missing row fails the build
+const fn row_index(code: &str) -> usize {
+    let code = code.as_bytes();
+    let mut i = 0;
+    while i < ERROR_CODES.len() {
+        let row = ERROR_CODES[i].code.as_bytes();
+        if row.len() == code.len() {
+            let mut j = 0;
+            while j < row.len() && row[j] == code[j] {
+                j += 1;
+            }
+            if j == row.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("an error code without a row in ERROR_CODES")
+}
+
+/// `&ERROR_CODES[i]` for the row of this code, found at compile time.
+macro_rules! row {
+    ($code:literal) => {{
+        const INDEX: usize = row_index($code);
+        &ERROR_CODES[INDEX]
+    }};
+}
+
 impl Error {
     /// The stable code shared by every face.
     pub fn code(&self) -> &'static str {
+        self.row().code
+    }
+
+    /// This error's row of [`ERROR_CODES`]. The match is exhaustive and each `row!` is looked
+    /// up at compile time: a variant without a row, or a row missing from the table, does not
+    /// build — there is no fallback.
+    fn row(&self) -> &'static ErrorCode {
         match self {
-            Error::PinFormat { .. } => "PIN_FORMAT",
-            Error::PinIncorrect { .. } => "PIN_INCORRECT",
-            Error::PinLocked => "PIN_LOCKED",
-            Error::SecurityStatus => "SECURITY_STATUS",
-            Error::WrongCard { .. } => "WRONG_CARD",
-            Error::CardRemoved => "CARD_REMOVED",
-            Error::ReaderNotFound => "READER_NOT_FOUND",
-            Error::ReaderDisconnected => "READER_DISCONNECTED",
-            Error::Timeout => "TIMEOUT",
-            Error::Cancelled => "CANCELLED",
-            Error::Transport { .. } => "TRANSPORT",
-            Error::FileNotFound => "FILE_NOT_FOUND",
-            Error::UnexpectedStatus { .. } => "UNEXPECTED_STATUS",
-            Error::MalformedResponse { .. } => "MALFORMED_RESPONSE",
-            Error::IntegrityMismatch { .. } => "INTEGRITY_MISMATCH",
-            Error::CertificateInvalid { .. } => "CERTIFICATE_INVALID",
-            Error::SignatureInvalid => "SIGNATURE_INVALID",
-            Error::ChainUntrusted => "CHAIN_UNTRUSTED",
-            Error::CertificateExpired => "CERTIFICATE_EXPIRED",
-            Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
-            Error::Revoked { .. } => "REVOKED",
-            Error::StatusUnknown => "STATUS_UNKNOWN",
-            Error::StatusInvalid { .. } => "STATUS_INVALID",
-            Error::StatusStale { .. } => "STATUS_STALE",
-            Error::ChallengeInvalid => "CHALLENGE_INVALID",
-            Error::OidcStateMismatch => "OIDC_STATE_MISMATCH",
-            Error::OidcIssuerMismatch => "OIDC_ISSUER_MISMATCH",
-            Error::OidcErrorResponse { .. } => "OIDC_ERROR_RESPONSE",
-            Error::OidcResponseInvalid { .. } => "OIDC_RESPONSE_INVALID",
-            Error::OidcNetwork => "OIDC_NETWORK",
-            Error::HttpStatus { .. } => "HTTP_STATUS",
-            Error::IdTokenInvalid { .. } => "ID_TOKEN_INVALID",
-            Error::JwksKeyUnknown => "JWKS_KEY_UNKNOWN",
-            Error::UserinfoSubMismatch => "USERINFO_SUB_MISMATCH",
-            Error::JweInvalid => "JWE_INVALID",
-            Error::LoginExpired => "LOGIN_EXPIRED",
-            Error::LoginReplayed => "LOGIN_REPLAYED",
+            Error::PinFormat { .. } => row!("PIN_FORMAT"),
+            Error::PinIncorrect { .. } => row!("PIN_INCORRECT"),
+            Error::PinLocked => row!("PIN_LOCKED"),
+            Error::SecurityStatus => row!("SECURITY_STATUS"),
+            Error::WrongCard { .. } => row!("WRONG_CARD"),
+            Error::CardRemoved => row!("CARD_REMOVED"),
+            Error::ReaderNotFound => row!("READER_NOT_FOUND"),
+            Error::ReaderDisconnected => row!("READER_DISCONNECTED"),
+            Error::Timeout => row!("TIMEOUT"),
+            Error::Cancelled => row!("CANCELLED"),
+            Error::Transport { .. } => row!("TRANSPORT"),
+            Error::FileNotFound => row!("FILE_NOT_FOUND"),
+            Error::UnexpectedStatus { .. } => row!("UNEXPECTED_STATUS"),
+            Error::MalformedResponse { .. } => row!("MALFORMED_RESPONSE"),
+            Error::IntegrityMismatch { .. } => row!("INTEGRITY_MISMATCH"),
+            Error::CertificateInvalid { .. } => row!("CERTIFICATE_INVALID"),
+            Error::SignatureInvalid => row!("SIGNATURE_INVALID"),
+            Error::ChainUntrusted => row!("CHAIN_UNTRUSTED"),
+            Error::CertificateExpired => row!("CERTIFICATE_EXPIRED"),
+            Error::InvalidArgument { .. } => row!("INVALID_ARGUMENT"),
+            Error::Revoked { .. } => row!("REVOKED"),
+            Error::StatusUnknown => row!("STATUS_UNKNOWN"),
+            Error::StatusInvalid { .. } => row!("STATUS_INVALID"),
+            Error::StatusStale { .. } => row!("STATUS_STALE"),
+            Error::ChallengeInvalid => row!("CHALLENGE_INVALID"),
+            Error::OidcStateMismatch => row!("OIDC_STATE_MISMATCH"),
+            Error::OidcIssuerMismatch => row!("OIDC_ISSUER_MISMATCH"),
+            Error::OidcErrorResponse { .. } => row!("OIDC_ERROR_RESPONSE"),
+            Error::OidcResponseInvalid { .. } => row!("OIDC_RESPONSE_INVALID"),
+            Error::OidcNetwork => row!("OIDC_NETWORK"),
+            Error::HttpStatus { .. } => row!("HTTP_STATUS"),
+            Error::IdTokenInvalid { .. } => row!("ID_TOKEN_INVALID"),
+            Error::JwksKeyUnknown => row!("JWKS_KEY_UNKNOWN"),
+            Error::UserinfoSubMismatch => row!("USERINFO_SUB_MISMATCH"),
+            Error::JweInvalid => row!("JWE_INVALID"),
+            Error::LoginExpired => row!("LOGIN_EXPIRED"),
+            Error::LoginReplayed => row!("LOGIN_REPLAYED"),
         }
     }
 
@@ -394,15 +430,6 @@ impl Error {
             ],
             _ => Vec::new(),
         }
-    }
-
-    fn row(&self) -> &'static ErrorCode {
-        let code = self.code();
-        // Every code() has a row: checked by the test `every_code_has_a_row`.
-        ERROR_CODES
-            .iter()
-            .find(|r| r.code == code)
-            .unwrap_or(&ERROR_CODES[0])
     }
 
     fn render(&self, template: &str) -> String {
