@@ -39,6 +39,20 @@ impl Scripted {
         self.steps.push_back(Step::Reply(command, response));
         self
     }
+    /// Short READ BINARYs of `data` from offset `from` (256 bytes each, after the EF was
+    /// selected), each answered with its slice and 9000.
+    pub fn short_reads(mut self, data: &[u8], from: usize) -> Self {
+        let mut off = from;
+        while off < data.len() {
+            let n = (data.len() - off).min(256);
+            self = self.expect_raw(
+                vec![0, 0xB0, (off >> 8) as u8, off as u8, (n % 256) as u8],
+                [&data[off..off + n], &[0x90, 0x00][..]].concat(),
+            );
+            off += n;
+        }
+        self
+    }
     pub fn fail(mut self, command: &str, e: TransportError) -> Self {
         self.steps.push_back(Step::Fail(hex(command), e));
         self

@@ -153,19 +153,12 @@ fn certificate_in_one_extended_read_with_filler_trimmed() {
 #[test]
 fn certificate_in_fewest_short_reads() {
     let der = cert_der();
-    let mut s = Scripted::new(false)
+    // The first short read asks for 256 (Le 00) and gets up to 256; then exact lengths.
+    let s = Scripted::new(false)
         .connected()
-        .expect("00A4020C02000A", "9000");
-    let mut off = 0;
-    while off < der.len() {
-        let n = (der.len() - off).min(256);
-        let le = if off == 0 { 0 } else { n % 256 };
-        let cmd = [0x00, 0xB0, (off >> 8) as u8, off as u8, le as u8].to_vec();
-        // The first short read asks for 256; the card returns up to 256.
-        let got = if off == 0 { 256.min(der.len()) } else { n };
-        s = s.expect_raw(cmd, ok(&der[off..off + got]));
-        off += got;
-    }
+        .expect("00A4020C02000A", "9000")
+        .expect_raw(hex("00B0000000"), ok(&der[..256.min(der.len())]))
+        .short_reads(&der, 256.min(der.len()));
     let reads = der.len().div_ceil(256);
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
@@ -177,20 +170,12 @@ fn certificate_in_fewest_short_reads() {
 #[test]
 fn extended_refused_falls_back_to_short() {
     let der = cert_der();
-    let mut s = Scripted::new(true)
+    let s = Scripted::new(true)
         .connected()
         .expect("00B08A00 000000", "6700")
-        .expect("00A4020C02000A", "9000");
-    s = s.expect_raw(hex("00B0000000"), ok(&der[..256]));
-    let mut off = 256;
-    while off < der.len() {
-        let n = (der.len() - off).min(256);
-        s = s.expect_raw(
-            vec![0, 0xB0, (off >> 8) as u8, off as u8, (n % 256) as u8],
-            ok(&der[off..off + n]),
-        );
-        off += n;
-    }
+        .expect("00A4020C02000A", "9000")
+        .expect_raw(hex("00B0000000"), ok(&der[..256]))
+        .short_reads(&der, 256);
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     assert!(block_on(card.read_auth_certificate()).is_ok());
     assert!(!card.capabilities().extended_length);
@@ -546,22 +531,14 @@ fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
         TransportError::Other("reader cannot".into()),
         TransportError::Timeout,
     ] {
-        let mut s = Scripted::new(true)
+        let s = Scripted::new(true)
             .connected()
             .fail("00B08A00 000000", e.clone())
             // The link failure forgot the selection: SELECT AP, SELECT EF, short reads.
             .expect("00A4040C0AD392F000260100000001", "9000")
             .expect("00A4020C02000A", "9000")
-            .expect_raw(hex("00B0000000"), ok(&der[..256]));
-        let mut off = 256;
-        while off < der.len() {
-            let n = (der.len() - off).min(256);
-            s = s.expect_raw(
-                vec![0, 0xB0, (off >> 8) as u8, off as u8, (n % 256) as u8],
-                ok(&der[off..off + n]),
-            );
-            off += n;
-        }
+            .expect_raw(hex("00B0000000"), ok(&der[..256]))
+            .short_reads(&der, 256);
         let mut card = block_on(MynaCard::connect(s)).unwrap();
         assert_eq!(block_on(card.read_auth_certificate()).unwrap().der(), der);
         assert!(
