@@ -321,6 +321,8 @@ fn ocsp_good_revoked_unknown_and_broken() {
 fn ocsp_over_http_on_loopback() {
     let r = Responder::new("http");
     let ca = auth_ca();
+    // Every wait of this test (the responder starting, connect, write, the reply, its exit).
+    let deadline = harness::SHORT;
     // `openssl ocsp -port` serves one request (on every interface; the test connects on
     // 127.0.0.1), then exits. Its port is probed free and can be taken before the responder
     // binds it: then it exits with a bind error and the test takes another port.
@@ -335,7 +337,7 @@ fn ocsp_over_http_on_loopback() {
         ]))
         .map_err(Some)?;
         // OpenSSL 3 says so on stderr once it accepts.
-        match server.wait_for("listening", harness::SHORT, |s| {
+        match server.wait_for("listening", deadline, |s| {
             s.stderr()
                 .contains("waiting for OCSP client connections")
                 .then_some(())
@@ -347,7 +349,9 @@ fn ocsp_over_http_on_loopback() {
     })
     .unwrap();
     let req = OcspRequest::new(&persona_auth("revoked"), &ca, Some(&[3u8; 16])).unwrap();
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, deadline).unwrap();
+    stream.set_write_timeout(Some(deadline)).unwrap();
     let body = req.to_der();
     write!(
         stream,
@@ -356,7 +360,7 @@ fn ocsp_over_http_on_loopback() {
     )
     .unwrap();
     stream.write_all(body).unwrap();
-    let reply = harness::net::read_to_end(&mut stream, harness::SHORT)
+    let reply = harness::net::read_to_end(&mut stream, deadline)
         .map_err(|f| f.with(server.printed()))
         .unwrap();
     let split = reply
@@ -371,7 +375,7 @@ fn ocsp_over_http_on_loopback() {
         matches!(status, CertStatus::Revoked(rv) if rv.reason == RevocationReason::KeyCompromise)
     );
     // It served its one request and ended by itself, successfully.
-    let exit = server.wait(harness::SHORT).unwrap();
+    let exit = server.wait(deadline).unwrap();
     assert!(exit.success(), "openssl ocsp: {exit}\n{}", server.printed());
 }
 
