@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 n=${1:-30}
 out=target/soak
 mkdir -p "$out"
+# The workspace build (the test runs the mynacard CLI binary too); nextest below selects the
+# test binary from it, so nothing is compiled a second time with other features.
 cargo build --locked --workspace --all-targets -q
-cargo nextest run --locked -p mynacard-tests --test pcscd_vpcd --no-run >/dev/null 2>&1 || \
-    cargo nextest run --locked -p mynacard-tests --test pcscd_vpcd --no-run
+run_test=(cargo nextest run --locked --workspace -E 'binary(pcscd_vpcd)' --profile soak)
 passed=0 failed=0 hangs=0 slowest=0
 runs=()
 for i in $(seq 1 "$n"); do
@@ -20,8 +21,7 @@ for i in $(seq 1 "$n"); do
     log="$out/run-$i.log"
     start=$(date +%s%3N)
     rc=0
-    timeout --kill-after=30s 600s cargo nextest run --locked -p mynacard-tests --test pcscd_vpcd \
-        --profile soak >"$log" 2>&1 || rc=$?
+    timeout --kill-after=30s 600s "${run_test[@]}" >"$log" 2>&1 || rc=$?
     ms=$(($(date +%s%3N) - start))
     if grep -q 'TIMEOUT' "$log" || ((rc == 124 || rc == 137)); then
         result=hang; hangs=$((hangs + 1))

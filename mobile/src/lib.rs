@@ -9,8 +9,7 @@ use async_lock::Mutex;
 use mynacard_core::card::Progress;
 use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_core::{
-    AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput,
-    SignPin,
+    AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput, SignPin,
 };
 use zeroize::Zeroizing;
 
@@ -288,11 +287,7 @@ impl MynaSession {
 
     /// 利用者証明用電子証明書 (DER), no PIN.
     pub async fn read_auth_certificate(&self) -> Result<Vec<u8>, MynaError> {
-        Ok(self.card()?
-            .read_auth_certificate()
-            .await?
-            .der()
-            .to_vec())
+        Ok(self.card()?.read_auth_certificate().await?.der().to_vec())
     }
 
     /// Signs `challenge` (SHA-256) with the 利用者証明用 key; the 4-digit PIN is checked before
@@ -303,7 +298,8 @@ impl MynaSession {
         challenge: Vec<u8>,
     ) -> Result<SignatureResult, MynaError> {
         let pin = AuthPin::new(&Zeroizing::new(pin))?;
-        let a = self.card()?
+        let a = self
+            .card()?
             .authenticate(&pin, SignInput::data(&challenge))
             .await?;
         Ok(SignatureResult {
@@ -315,9 +311,7 @@ impl MynaSession {
     /// Signs `document` (SHA-256) with the 署名用 key (6–16 character PIN).
     pub async fn sign(&self, pin: String, document: Vec<u8>) -> Result<SignatureResult, MynaError> {
         let pin = SignPin::new(&Zeroizing::new(pin))?;
-        let s = self.card()?
-            .sign(&pin, SignInput::data(&document))
-            .await?;
+        let s = self.card()?.sign(&pin, SignInput::data(&document)).await?;
         Ok(SignatureResult {
             signature: s.signature,
             certificate: s.certificate.der().to_vec(),
@@ -339,7 +333,8 @@ impl MynaSession {
         number: String,
     ) -> Result<FourInfo, MynaError> {
         let number = CardNumberB::new(&Zeroizing::new(number))?;
-        let r = self.card()?
+        let r = self
+            .card()?
             .read_four_info_with_card_number_b(&number)
             .await?;
         Ok(FourInfo::from(&r))
@@ -355,7 +350,8 @@ impl MynaSession {
     /// 署名用電子証明書 (DER); needs the signature PIN.
     pub async fn read_sign_certificate(&self, pin: String) -> Result<Vec<u8>, MynaError> {
         let pin = SignPin::new(&Zeroizing::new(pin))?;
-        Ok(self.card()?
+        Ok(self
+            .card()?
             .read_sign_certificate(&pin)
             .await?
             .der()
@@ -373,7 +369,8 @@ impl MynaSession {
     ) -> Result<Vec<u8>, MynaError> {
         let pin = SignPin::new(&Zeroizing::new(pin))?;
         let time = mynacard_core::UnixTime(signing_time);
-        Ok(self.card()?
+        Ok(self
+            .card()?
             .sign_document(&pin, &document, detached, time)
             .await?)
     }
@@ -385,7 +382,8 @@ impl MynaSession {
         number: String,
     ) -> Result<FaceData, MynaError> {
         let number = CardNumberB::new(&Zeroizing::new(number))?;
-        let f = self.card()?
+        let f = self
+            .card()?
             .read_face(mynacard_core::card::SurfaceKey::B(&number))
             .await?;
         Ok(FaceData {
@@ -407,8 +405,8 @@ impl MynaSession {
             .map(|(pin, state): (CardPin, PinState)| PinTries {
                 pin: pin.code().to_string(),
                 remaining: match state {
-                    PinState::Locked => None,
-                    other => other.remaining(),
+                    PinState::Remaining(n) => Some(n),
+                    _ => None,
                 },
                 locked: state == PinState::Locked,
                 verified: state == PinState::Verified,

@@ -165,12 +165,18 @@ impl Collector {
     }
 }
 
-fn kill_group(child: &Child, signal: Signal) {
+/// How long a [`Server`] has between SIGTERM and SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+pub(crate) fn kill_group(child: &Child, signal: Signal) {
     let _ = kill_process_group(Pid::from_child(child), signal);
 }
 
 /// Polls `child` until it exits or `deadline` passes.
-fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
+pub(crate) fn wait_until(
+    child: &mut Child,
+    deadline: Instant,
+) -> std::io::Result<Option<ExitStatus>> {
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
@@ -233,7 +239,11 @@ pub fn run(cmd: &mut Command, input: Option<&[u8]>, deadline: Duration) -> Resul
 }
 
 /// [`run`], and Err unless the program exited with status 0 (the message holds its output).
-pub fn run_ok(cmd: &mut Command, input: Option<&[u8]>, deadline: Duration) -> Result<Output, Failure> {
+pub fn run_ok(
+    cmd: &mut Command,
+    input: Option<&[u8]>,
+    deadline: Duration,
+) -> Result<Output, Failure> {
     let o = run(cmd, input, deadline)?;
     if o.success() {
         Ok(o)
@@ -255,7 +265,6 @@ pub struct Server {
     what: String,
     out: Collector,
     err: Collector,
-    grace: Duration,
     stopped: bool,
     own_group: bool,
 }
@@ -273,10 +282,18 @@ impl Server {
         Server::spawn_with(cmd, false, show_stderr)
     }
 
-    fn spawn_with(cmd: &mut Command, own_group: bool, show_stderr: bool) -> Result<Server, Failure> {
+    fn spawn_with(
+        cmd: &mut Command,
+        own_group: bool,
+        show_stderr: bool,
+    ) -> Result<Server, Failure> {
         let what = describe(cmd);
         cmd.stdin(Stdio::null()).stdout(Stdio::piped());
-        cmd.stderr(if show_stderr { Stdio::inherit() } else { Stdio::piped() });
+        cmd.stderr(if show_stderr {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        });
         if own_group {
             cmd.process_group(0);
         }
@@ -290,20 +307,9 @@ impl Server {
             what,
             out,
             err,
-            grace: Duration::from_secs(5),
             stopped: false,
             own_group,
         })
-    }
-
-    /// The program as [`describe`] writes it.
-    pub fn what(&self) -> &str {
-        &self.what
-    }
-
-    /// Its process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     /// What it printed on standard output so far.
@@ -374,11 +380,6 @@ impl Server {
         })
     }
 
-    /// Whether it is still running.
-    pub fn running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
     /// Waits for it to exit by itself within `deadline`; on expiry it is killed and Err names
     /// it with its output.
     pub fn wait(&mut self, deadline: Duration) -> Result<ExitStatus, Failure> {
@@ -421,7 +422,7 @@ impl Server {
         }
         signal(self, Signal::TERM);
         if !matches!(
-            wait_until(&mut self.child, Instant::now() + self.grace),
+            wait_until(&mut self.child, Instant::now() + STOP_GRACE),
             Ok(Some(_))
         ) {
             signal(self, Signal::KILL);

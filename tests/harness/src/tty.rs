@@ -11,15 +11,15 @@ use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
-use rustix::process::{Pid, Signal, kill_process_group};
+use rustix::process::Signal;
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
 use rustix::termios::{LocalModes, Winsize, tcgetattr, tcsetwinsize};
 
-use crate::process::{Failure, describe};
+use crate::process::{Failure, describe, kill_group, wait_until};
 
 /// A program on a pseudo-terminal of its own (standard input, output and error; echo on, as
 /// a new terminal starts) in a process group of its own, with one deadline for everything it
@@ -35,7 +35,6 @@ pub struct Tty {
     /// Where the next search for expected text starts.
     seen: usize,
     eof: bool,
-    status: Option<ExitStatus>,
 }
 
 fn pty_error(what: &str, e: impl std::fmt::Display) -> Failure {
@@ -88,21 +87,15 @@ impl Tty {
             printed: Vec::new(),
             seen: 0,
             eof: false,
-            status: None,
         })
     }
 
+    /// Kills its process group unless it has exited (std's `Child` keeps the exit status
+    /// once reaped).
     fn kill(&mut self) {
-        if self.status.is_none() {
-            let _ = kill_process_group(Pid::from_child(&self.child), Signal::KILL);
-            let end = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < end {
-                if let Ok(Some(s)) = self.child.try_wait() {
-                    self.status = Some(s);
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            kill_group(&self.child, Signal::KILL);
+            let _ = wait_until(&mut self.child, Instant::now() + Duration::from_secs(5));
         }
     }
 
@@ -221,7 +214,6 @@ impl Tty {
             self.pump();
             match self.child.try_wait() {
                 Ok(Some(status)) => {
-                    self.status = Some(status);
                     // The last output may still be in the pty.
                     let drain_end = Instant::now() + Duration::from_millis(500);
                     while !self.eof && Instant::now() < drain_end {

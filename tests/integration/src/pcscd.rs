@@ -86,19 +86,26 @@ impl Pcscd {
                 "another pcscd already serves {SOCKET}; stop it first (the tests start their own)"
             )));
         }
-        let mut lock = Some(lock);
         let mut failures = Vec::new();
         for attempt in 1..=START_ATTEMPTS {
-            match Pcscd::start_once(&mut lock) {
-                Ok(p) => return Ok(p),
+            match Pcscd::start_once() {
+                Ok((server, dir, port)) => {
+                    return Ok(Pcscd {
+                        server,
+                        dir,
+                        port,
+                        _lock: lock,
+                    });
+                }
                 Err(e) => failures.push(format!("attempt {attempt}: {e}")),
             }
         }
         Err(io_error(failures.join("\n")))
     }
 
-    /// One start on a port probed free; the lock moves into the [`Pcscd`] on success.
-    fn start_once(lock: &mut Option<harness::MachineLock>) -> std::io::Result<Pcscd> {
+    /// One start on a port probed free: pcscd listing its vpcd reader, its config folder and
+    /// the vpcd port.
+    fn start_once() -> std::io::Result<(harness::Server, PathBuf, u16)> {
         let dir =
             std::env::temp_dir().join(format!("mynacard-pcscd-{}-{}", std::process::id(), nanos()));
         let conf = dir.join("reader.conf.d");
@@ -110,7 +117,7 @@ impl Pcscd {
                 "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:0x{port:X}\nLIBPATH      {VPCD_DRIVER}\nCHANNELID    0x{port:X}\n"
             ),
         )?;
-        let server = harness::Server::spawn(
+        let mut server = harness::Server::spawn(
             Command::new(PCSCD)
                 .args([
                     "--foreground",
@@ -122,7 +129,6 @@ impl Pcscd {
                 .arg(&conf),
         )
         .map_err(|f| io_error(f.into()))?;
-        let mut server = server;
         let name = reader_name();
         let listed = server.wait_for("listing its vpcd reader", DEADLINE, |_| {
             PcscTransport::list_readers()
@@ -130,19 +136,15 @@ impl Pcscd {
                 .filter(|readers| readers.iter().any(|r| r == &name))
                 .map(drop)
         });
-        match (listed, lock.take()) {
-            (Ok(()), Some(lock)) => Ok(Pcscd {
-                server,
-                dir,
-                port,
-                _lock: lock,
-            }),
-            (Ok(()), None) => Err(io_error("the pcscd lock was lost".into())),
-            (Err(f), l) => {
-                *lock = l;
+        match listed {
+            Ok(()) => Ok((server, dir, port)),
+            Err(f) => {
                 drop(server);
                 let _ = std::fs::remove_dir_all(&dir);
-                Err(io_error(format!("port {port}: {}", tail(f.message(), 40))))
+                Err(io_error(format!(
+                    "port {port}: {}",
+                    harness::tail(f.message(), 40)
+                )))
             }
         }
     }
@@ -164,7 +166,7 @@ impl Pcscd {
 
     /// The last `n` lines of pcscd's log, for failure messages.
     pub fn log_tail(&self, n: usize) -> String {
-        tail(&self.log(), n)
+        harness::tail(&self.log(), n)
     }
 
     /// Plugs `card` into the vpcd reader on a thread; the card is handed back when the
@@ -249,14 +251,10 @@ impl InsertedCard {
     pub fn remove(mut self) -> VirtualCard {
         self.stop.store(true, Ordering::Relaxed);
         let thread = self.thread.take().expect("present");
-        let started = Instant::now();
-        while !thread.is_finished() {
-            assert!(
-                started.elapsed() < DEADLINE,
-                "the vpcd bridge did not stop within {DEADLINE:?}"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        assert!(
+            stopped_in_time(&thread),
+            "the vpcd bridge did not stop within {DEADLINE:?}"
+        );
         let (card, result) = thread.join().expect("vpcd thread");
         if let Err(e) = result {
             panic!("the vpcd bridge failed: {e}");
@@ -268,14 +266,10 @@ impl InsertedCard {
 impl Drop for InsertedCard {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let started = Instant::now();
-            while !t.is_finished() && started.elapsed() < DEADLINE {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            if t.is_finished() {
-                let _ = t.join();
-            }
+        if let Some(t) = self.thread.take()
+            && stopped_in_time(&t)
+        {
+            let _ = t.join();
         }
     }
 }
@@ -284,8 +278,16 @@ fn reader_name() -> String {
     "Virtual PCD 00 00".to_string()
 }
 
-fn tail(s: &str, n: usize) -> String {
-    harness::tail(s, n)
+/// Whether the bridge thread (told to stop) ended within [`DEADLINE`].
+fn stopped_in_time<T>(thread: &JoinHandle<T>) -> bool {
+    let started = Instant::now();
+    while !thread.is_finished() {
+        if started.elapsed() >= DEADLINE {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
 }
 
 fn nanos() -> u128 {

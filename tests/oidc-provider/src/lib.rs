@@ -19,7 +19,8 @@ pub fn provider_dir() -> PathBuf {
 
 /// The stand-in provider process on 127.0.0.1; ended when dropped.
 pub struct Provider {
-    server: harness::Server,
+    // Ended (SIGTERM, then SIGKILL) when the provider is dropped.
+    _server: harness::Server,
     /// `http://127.0.0.1:PORT/api/realms/main`.
     pub issuer: String,
 }
@@ -58,12 +59,10 @@ impl Provider {
                     .and_then(|v| v["issuer"].as_str().map(str::to_string))
             })
             .map_err(|f| format!("the provider did not start: {f}"))?;
-        Ok(Provider { server, issuer })
-    }
-
-    /// What the provider printed so far (its log when `MYNACARD_OIDC_DEV_LOG` is unset).
-    pub fn printed(&self) -> String {
-        self.server.printed()
+        Ok(Provider {
+            _server: server,
+            issuer,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
