@@ -42,7 +42,8 @@
 
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod apdu;
-#[allow(missing_docs)] // TODO(lead): document after the card-forms merge (core/src/card/* is being changed)
+#[allow(missing_docs)]
+// TODO(lead): document after the card-forms merge (core/src/card/* is being changed)
 pub mod card;
 pub mod cert;
 pub mod cms;
@@ -50,7 +51,8 @@ pub mod cms;
 pub mod digest;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod error;
-#[allow(missing_docs)] // TODO(lead): document after the card-forms merge (four_info.rs is being changed)
+#[allow(missing_docs)]
+// TODO(lead): document after the card-forms merge (four_info.rs is being changed)
 pub mod four_info;
 pub mod manual;
 pub mod my_number;

@@ -23,9 +23,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
-    LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step,
-    callback_state,
+    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
+    OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step, callback_state,
 };
 use mynacard_core::verify::RelyingParty;
 use mynacard_core::{Error, UnixTime};
@@ -136,7 +135,12 @@ impl OidcBackend {
             require_callback_iss: config.require_callback_iss,
             sign_transactions_endpoint: config.sign_transactions_endpoint.as_deref(),
             enc_key_pkcs8: enc_key.as_deref().map(Vec::as_slice),
-            ..BackendConfig::new(&config.issuer, &config.client_id, &config.redirect_uri, &key)
+            ..BackendConfig::new(
+                &config.issuer,
+                &config.client_id,
+                &config.redirect_uri,
+                &key,
+            )
         })?;
         Ok(Arc::new(OidcBackend {
             backend,
@@ -204,7 +208,9 @@ impl OidcBackend {
         let login = done.as_deref().ok_or(Error::InvalidArgument {
             what: "the login has not finished",
         })?;
-        Ok(request_record(&tx.result_request(self.backend.client(), login)?))
+        Ok(request_record(
+            &tx.result_request(self.backend.client(), login)?,
+        ))
     }
 
     /// 署名API, step 4: decrypts the result and verifies the signature over the document and

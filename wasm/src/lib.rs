@@ -22,8 +22,8 @@ mod verify;
 #[cfg(target_arch = "wasm32")]
 mod webusb;
 
-use mynacard_core::error::ERROR_CODES;
 use mynacard_core::PinKind;
+use mynacard_core::error::ERROR_CODES;
 use wasm_bindgen::prelude::*;
 
 /// Checks a PIN's format without sending it anywhere. `kind` is one of `auth`, `sign`,

@@ -21,9 +21,8 @@ use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow,
-    LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step,
-    callback_state,
+    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
+    OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step, callback_state,
 };
 use wasm_bindgen::prelude::*;
 
@@ -198,7 +197,11 @@ impl OidcBackendJs {
             .map_err(err)?;
         login.acr_values = string(&request, "acrValues");
         login.sign_transaction_id = string(&request, "signTransactionId");
-        let (pending, url) = self.backend.client().authorize(&login, unix(now)?).map_err(err)?;
+        let (pending, url) = self
+            .backend
+            .client()
+            .authorize(&login, unix(now)?)
+            .map_err(err)?;
         let out = Object::new();
         set(&out, "url", url.into());
         set(&out, "state", pending.state().into());
@@ -245,7 +248,9 @@ impl OidcBackendJs {
             .done
             .as_deref()
             .ok_or(invalid("the login flow has not finished"))?;
-        let request = tx.result_request(self.backend.client(), login).map_err(err)?;
+        let request = tx
+            .result_request(self.backend.client(), login)
+            .map_err(err)?;
         Ok(request_object(&request))
     }
 
@@ -304,7 +309,8 @@ impl OidcBackendJs {
     /// starts the code exchange.
     pub fn start(&self, pending: &str, callback: &str, now: f64) -> Result<LoginFlowJs, JsValue> {
         let pending = PendingLogin::from_json(pending).map_err(err)?;
-        let flow = LoginFlow::start(self.backend.client(), pending, callback, unix(now)?).map_err(err)?;
+        let flow =
+            LoginFlow::start(self.backend.client(), pending, callback, unix(now)?).map_err(err)?;
         Ok(LoginFlowJs {
             flow: Some(flow),
             done: None,
@@ -329,7 +335,9 @@ impl LoginFlowJs {
             .flow
             .as_ref()
             .ok_or(invalid("the login flow has ended"))?;
-        let request = flow.request(backend.backend.client(), unix(now)?).map_err(err)?;
+        let request = flow
+            .request(backend.backend.client(), unix(now)?)
+            .map_err(err)?;
         Ok(request_object(&request))
     }
 
@@ -387,7 +395,9 @@ impl SignOpeningJs {
             .opening
             .as_ref()
             .ok_or(invalid("the sign opening has ended"))?;
-        let request = opening.request(backend.backend.client(), unix(now)?).map_err(err)?;
+        let request = opening
+            .request(backend.backend.client(), unix(now)?)
+            .map_err(err)?;
         Ok(request_object(&request))
     }
 

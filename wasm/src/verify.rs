@@ -2,9 +2,7 @@
 //! over data, or a CMS signed document, checked against trust anchors and CRLs.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use mynacard_core::verify::{
-    CertificateKind, RelyingParty, StatusChecked, Verified,
-};
+use mynacard_core::verify::{CertificateKind, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use wasm_bindgen::prelude::*;
 

@@ -155,40 +155,38 @@ mod tests {
             "JS" => JS,
             _ => UNIFFI,
         };
-        path.split("::")
-            .flat_map(|s| s.split('.'))
-            .all(|segment| {
-                if segment.starts_with(|c: char| c.is_ascii_uppercase()) {
-                    match face {
-                        // Types made by macros (the PIN types) are found in the re-exports.
-                        "Rust" => {
-                            occurs(sources, &["struct ", "enum ", "trait "], segment)
-                                || sources.iter().any(|s| {
-                                    s.lines()
-                                        .filter(|l| l.starts_with("pub use"))
-                                        .any(|l| occurs(&[l], &[" ", "{"], segment))
-                                })
-                        }
-                        "JS" => occurs(
-                            sources,
-                            &["js_name = ", "js_class = ", "class ", "interface "],
-                            segment,
-                        ),
-                        _ => occurs(sources, &["struct ", "enum "], segment),
+        path.split("::").flat_map(|s| s.split('.')).all(|segment| {
+            if segment.starts_with(|c: char| c.is_ascii_uppercase()) {
+                match face {
+                    // Types made by macros (the PIN types) are found in the re-exports.
+                    "Rust" => {
+                        occurs(sources, &["struct ", "enum ", "trait "], segment)
+                            || sources.iter().any(|s| {
+                                s.lines()
+                                    .filter(|l| l.starts_with("pub use"))
+                                    .any(|l| occurs(&[l], &[" ", "{"], segment))
+                            })
                     }
-                } else {
-                    let name = match face {
-                        "Kotlin" | "Swift" => snake(segment),
-                        _ => segment.to_string(),
-                    };
-                    let fns: &[&str] = match face {
-                        "Rust" => &["fn ", "mod "],
-                        "JS" => &["fn ", "js_name = ", "function "],
-                        _ => &["fn "],
-                    };
-                    occurs(sources, fns, &name)
+                    "JS" => occurs(
+                        sources,
+                        &["js_name = ", "js_class = ", "class ", "interface "],
+                        segment,
+                    ),
+                    _ => occurs(sources, &["struct ", "enum "], segment),
                 }
-            })
+            } else {
+                let name = match face {
+                    "Kotlin" | "Swift" => snake(segment),
+                    _ => segment.to_string(),
+                };
+                let fns: &[&str] = match face {
+                    "Rust" => &["fn ", "mod "],
+                    "JS" => &["fn ", "js_name = ", "function "],
+                    _ => &["fn "],
+                };
+                occurs(sources, fns, &name)
+            }
+        })
     }
 
     /// `mynacard four-info --card-number-b`: the subcommand is a `Command` variant, each
@@ -274,6 +272,9 @@ mod tests {
         assert!(cli_defined("mynacard four-info --card-number-b"));
         assert!(!cli_defined("mynacard five-info"));
         assert!(!cli_defined("mynacard tries --all"));
-        assert_eq!(snake("readFourInfoWithCardNumberB"), "read_four_info_with_card_number_b");
+        assert_eq!(
+            snake("readFourInfoWithCardNumberB"),
+            "read_four_info_with_card_number_b"
+        );
     }
 }

@@ -83,7 +83,10 @@ pub fn public_jwks(
 ) -> Result<serde_json::Value, Error> {
     let key = read_key(key, kid)?;
     let enc_key = enc_key.map(read_enc_key).transpose()?;
-    Ok(mynacard_core::oidc::public_jwks(Some(&key), enc_key.as_ref()))
+    Ok(mynacard_core::oidc::public_jwks(
+        Some(&key),
+        enc_key.as_ref(),
+    ))
 }
 
 /// The JWE key: an RSA PKCS#8 file, PEM or DER.

@@ -425,7 +425,11 @@ fn print_four_info(title: &str, fi: &FourInfo) {
     if fi.sex.is_recognized() {
         println!("  性別:     {}", fi.sex.label_ja());
     } else {
-        println!("  性別:     {} (code {:?})", fi.sex.label_ja(), fi.sex.code());
+        println!(
+            "  性別:     {} (code {:?})",
+            fi.sex.label_ja(),
+            fi.sex.code()
+        );
     }
 }
 

@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mynacard_core::verify::{
-    CertificateKind, RelyingParty, StatusChecked, Verified,
-};
+use mynacard_core::verify::{CertificateKind, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
 
@@ -83,7 +81,11 @@ pub fn error_json(e: &Error) -> Value {
 }
 
 pub fn run(req: &Request<'_>) -> Result<Value, Error> {
-    let crls = req.crls.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+    let crls = req
+        .crls
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let party = RelyingParty::from_der(&anchors(req)?, &crls, req.at)?;
     if let Some(cms) = req.cms {
         let content = req.content.map(read).transpose()?;

@@ -110,7 +110,11 @@ fn pins_are_never_taken_from_argv() {
     ] {
         let r = mynacard(args, "");
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert!(r.stderr.contains("unexpected argument"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("unexpected argument"),
+            "{args:?}: {}",
+            r.stderr
+        );
         assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
     }
 }
@@ -346,10 +350,16 @@ fn verify_with_two_ca_generations_of_one_dn_ignores_crl_order() {
 fn no_ca_given_means_the_real_jpki_cas() {
     // The real CA's own certificate: trusted by the default anchors, then refused as a CA. A
     // CLI trusting nothing (or only the test PKI) would say CHAIN_UNTRUSTED.
-    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../../core/anchors/auth_ca_2023.pem");
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../core/anchors/auth_ca_2023.pem"
+    );
     let r = mynacard(&["verify", "--cert", ca, "--at", "1780272000"], "");
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("CERTIFICATE_INVALID"), "{}", r.stdout);
-    let r = mynacard(&["verify", "--cert", ca, "--at", "1780272000", "--test-pki"], "");
+    let r = mynacard(
+        &["verify", "--cert", ca, "--at", "1780272000", "--test-pki"],
+        "",
+    );
     assert!(r.stdout.contains("CHAIN_UNTRUSTED"), "{}", r.stdout);
 }

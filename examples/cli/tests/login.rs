@@ -280,20 +280,24 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     )
     .unwrap();
     let (url, redirect) = cli
-        .wait_for("printing the URL and the redirect it waits for", harness::MEDIUM, |c| {
-            let err = c.stderr();
-            let url = err
-                .lines()
-                .find(|l| l.contains("/protocol/openid-connect/auth?"))?
-                .trim()
-                .to_string();
-            let redirect = err
-                .lines()
-                .find_map(|l| l.strip_prefix("waiting for the redirect to "))?
-                .trim_end_matches(" …")
-                .to_string();
-            Some((url, redirect))
-        })
+        .wait_for(
+            "printing the URL and the redirect it waits for",
+            harness::MEDIUM,
+            |c| {
+                let err = c.stderr();
+                let url = err
+                    .lines()
+                    .find(|l| l.contains("/protocol/openid-connect/auth?"))?
+                    .trim()
+                    .to_string();
+                let redirect = err
+                    .lines()
+                    .find_map(|l| l.strip_prefix("waiting for the redirect to "))?
+                    .trim_end_matches(" …")
+                    .to_string();
+                Some((url, redirect))
+            },
+        )
         .unwrap();
     assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");
     let stray = ureq::get(format!("{redirect}?code=stolen&state=other"))

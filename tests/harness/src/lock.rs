@@ -64,5 +64,9 @@ fn holder(file: &mut File) -> String {
     let mut s = String::new();
     let _ = file.rewind();
     let _ = file.read_to_string(&mut s);
-    if s.is_empty() { "holder unknown".into() } else { s }
+    if s.is_empty() {
+        "holder unknown".into()
+    } else {
+        s
+    }
 }

@@ -9,7 +9,8 @@ use crate::process::Failure;
 /// Accepts one connection on `listener` within `deadline` (the listener is left blocking
 /// again afterwards).
 pub fn accept(listener: &TcpListener, deadline: Duration) -> Result<TcpStream, Failure> {
-    let fail = |e: std::io::Error| Failure::new(format!("accept on {:?}: {e}", listener.local_addr()));
+    let fail =
+        |e: std::io::Error| Failure::new(format!("accept on {:?}: {e}", listener.local_addr()));
     listener.set_nonblocking(true).map_err(fail)?;
     let end = Instant::now() + deadline;
     let result = loop {
@@ -53,8 +54,17 @@ pub fn read_to_end(stream: &mut TcpStream, deadline: Duration) -> Result<Vec<u8>
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(data),
             Ok(n) => data.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
-            Err(e) => return Err(Failure::new(format!("reading from {:?}: {e}", stream.peer_addr()))),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) => {}
+            Err(e) => {
+                return Err(Failure::new(format!(
+                    "reading from {:?}: {e}",
+                    stream.peer_addr()
+                )));
+            }
         }
     }
 }
@@ -79,5 +89,7 @@ pub fn with_free_port<T>(
             Err(None) => last = format!("port {port} was taken before it could be bound"),
         }
     }
-    Err(Failure::new(format!("no port could be bound in {tries} tries: {last}")))
+    Err(Failure::new(format!(
+        "no port could be bound in {tries} tries: {last}"
+    )))
 }

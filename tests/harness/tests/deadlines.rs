@@ -24,8 +24,12 @@ fn within<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
 #[test]
 fn a_program_that_never_exits_is_killed_and_named() {
     let e = within(Duration::from_secs(10), || {
-        run(&mut sh("echo started; echo oops >&2; sleep 600"), None, Duration::from_secs(1))
-            .unwrap_err()
+        run(
+            &mut sh("echo started; echo oops >&2; sleep 600"),
+            None,
+            Duration::from_secs(1),
+        )
+        .unwrap_err()
     });
     let m = e.message();
     assert!(m.contains("sh -c"), "{m}");
@@ -38,32 +42,54 @@ fn a_program_that_never_exits_is_killed_and_named() {
 fn the_kill_reaches_the_whole_process_group() {
     // The grandchild holds the pipes open; it must die with its parent.
     let e = within(Duration::from_secs(10), || {
-        run(&mut sh("sleep 600 & sleep 600"), None, Duration::from_millis(500)).unwrap_err()
+        run(
+            &mut sh("sleep 600 & sleep 600"),
+            None,
+            Duration::from_millis(500),
+        )
+        .unwrap_err()
     });
     assert!(e.message().contains("killed"), "{e}");
 }
 
 #[test]
 fn input_is_fed_and_a_refusal_shows_the_output() {
-    let o = run(&mut sh("read x; echo \"got $x\""), Some(b"1234\n"), Duration::from_secs(10))
-        .unwrap();
+    let o = run(
+        &mut sh("read x; echo \"got $x\""),
+        Some(b"1234\n"),
+        Duration::from_secs(10),
+    )
+    .unwrap();
     assert_eq!(o.stdout_text(), "got 1234\n");
     // A program that never reads its input does not block the writer.
     let big = vec![b'x'; 1 << 20];
     let o = run(&mut sh("exit 3"), Some(&big), Duration::from_secs(10)).unwrap();
     assert_eq!(o.status.code(), Some(3));
-    let e = run_ok(&mut sh("echo bad >&2; exit 4"), None, Duration::from_secs(10)).unwrap_err();
-    assert!(e.message().contains("bad") && e.message().contains('4'), "{e}");
+    let e = run_ok(
+        &mut sh("echo bad >&2; exit 4"),
+        None,
+        Duration::from_secs(10),
+    )
+    .unwrap_err();
+    assert!(
+        e.message().contains("bad") && e.message().contains('4'),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_server_that_never_says_ready_fails_in_time() {
     let mut s = Server::spawn(&mut sh("echo booting; sleep 600")).unwrap();
     let e = within(Duration::from_secs(10), || {
-        s.wait_for_line("its port line", Duration::from_secs(1), |l| l.strip_prefix("port ").map(str::to_string))
-            .unwrap_err()
+        s.wait_for_line("its port line", Duration::from_secs(1), |l| {
+            l.strip_prefix("port ").map(str::to_string)
+        })
+        .unwrap_err()
     });
-    assert!(e.message().contains("its port line") && e.message().contains("booting"), "{e}");
+    assert!(
+        e.message().contains("its port line") && e.message().contains("booting"),
+        "{e}"
+    );
     // Dropping it ends the group at once.
     within(Duration::from_secs(8), || drop(s));
 }
@@ -74,13 +100,20 @@ fn a_server_that_exits_early_says_so() {
     let e = s
         .wait_for_line("its port line", Duration::from_secs(10), |_| None::<()>)
         .unwrap_err();
-    assert!(e.message().contains("exited") && e.message().contains("no config"), "{e}");
+    assert!(
+        e.message().contains("exited") && e.message().contains("no config"),
+        "{e}"
+    );
     let mut s = Server::spawn(&mut sh("echo port 42; sleep 600")).unwrap();
     let port = s
-        .wait_for_line("its port line", Duration::from_secs(10), |l| l.strip_prefix("port ").map(str::to_string))
+        .wait_for_line("its port line", Duration::from_secs(10), |l| {
+            l.strip_prefix("port ").map(str::to_string)
+        })
         .unwrap();
     assert_eq!(port, "42");
-    let e = within(Duration::from_secs(12), || s.wait(Duration::from_millis(500)).unwrap_err());
+    let e = within(Duration::from_secs(12), || {
+        s.wait(Duration::from_millis(500)).unwrap_err()
+    });
     assert!(e.message().contains("did not exit"), "{e}");
 }
 
@@ -109,15 +142,23 @@ fn a_pin_typed_too_early_is_lost_and_the_wait_still_ends() {
     t.send(b"1234\n").unwrap();
     let e = within(Duration::from_secs(10), || t.finish().unwrap_err());
     let m = e.message();
-    assert!(m.contains("did not exit") && m.contains("pin_hint") && m.contains("3s"), "{m}");
+    assert!(
+        m.contains("did not exit") && m.contains("pin_hint") && m.contains("3s"),
+        "{m}"
+    );
 }
 
 #[test]
 fn a_child_that_never_prompts_ends_within_its_deadline() {
     let mut t = Tty::spawn(sh("echo hello; sleep 600"), Duration::from_secs(2)).unwrap();
-    let e = within(Duration::from_secs(10), || t.answer_secret("pin_hint", "1234").unwrap_err());
+    let e = within(Duration::from_secs(10), || {
+        t.answer_secret("pin_hint", "1234").unwrap_err()
+    });
     let m = e.message();
-    assert!(m.contains("never printed \"pin_hint\"") && m.contains("hello"), "{m}");
+    assert!(
+        m.contains("never printed \"pin_hint\"") && m.contains("hello"),
+        "{m}"
+    );
     assert!(m.contains("sleep 600") && m.contains("2s"), "{m}");
 }
 
@@ -136,14 +177,18 @@ fn a_child_that_prompts_and_never_exits_ends_within_its_deadline() {
 #[test]
 fn a_prompt_that_keeps_the_echo_on_is_not_answered() {
     let mut t = Tty::spawn(sh("printf 'pin_hint: '; sleep 600"), Duration::from_secs(2)).unwrap();
-    let e = within(Duration::from_secs(10), || t.answer_secret("pin_hint", "1234").unwrap_err());
+    let e = within(Duration::from_secs(10), || {
+        t.answer_secret("pin_hint", "1234").unwrap_err()
+    });
     assert!(e.message().contains("never switched the echo off"), "{e}");
 }
 
 #[test]
 fn sockets_give_up() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let e = within(Duration::from_secs(5), || net::accept(&listener, Duration::from_millis(300)).unwrap_err());
+    let e = within(Duration::from_secs(5), || {
+        net::accept(&listener, Duration::from_millis(300)).unwrap_err()
+    });
     assert!(e.message().contains("nobody connected"), "{e}");
     let addr = listener.local_addr().unwrap();
     let _client = std::net::TcpStream::connect(addr).unwrap();
@@ -159,10 +204,15 @@ fn a_held_machine_lock_names_its_holder() {
     let name = format!("mynacard-harness-selftest-{}", std::process::id());
     let held = MachineLock::acquire(&name, "the self-test", Duration::from_secs(1)).unwrap();
     let e = within(Duration::from_secs(5), || {
-        MachineLock::acquire(&name, "a second claimant", Duration::from_millis(300)).err().unwrap()
+        MachineLock::acquire(&name, "a second claimant", Duration::from_millis(300))
+            .err()
+            .unwrap()
     });
     let m = e.message();
-    assert!(m.contains(&format!("pid {}", std::process::id())) && m.contains("the self-test"), "{m}");
+    assert!(
+        m.contains(&format!("pid {}", std::process::id())) && m.contains("the self-test"),
+        "{m}"
+    );
     drop(held);
     MachineLock::acquire(&name, "after release", Duration::from_secs(1)).unwrap();
     let _ = std::fs::remove_file(std::env::temp_dir().join(format!("{name}.lock")));

@@ -206,14 +206,13 @@ fn opensc(pcscd: &Pcscd) {
     verify::verify_signature(&cert, SignInput::data(b"signed through OpenSC"), &signature).unwrap();
 
     // A wrong PIN through OpenSC: OpenSC and the SDK then report the same remaining count.
-    let refused = harness::run(
-        pkcs11("9999").arg("--list-objects"),
-        None,
-        harness::MEDIUM,
-    )
-    .unwrap();
+    let refused =
+        harness::run(pkcs11("9999").arg("--list-objects"), None, harness::MEDIUM).unwrap();
     assert!(!refused.success());
-    assert!(refused.stderr_text().contains("CKR_PIN_INCORRECT"), "{refused:?}");
+    assert!(
+        refused.stderr_text().contains("CKR_PIN_INCORRECT"),
+        "{refused:?}"
+    );
     let opensc_tries = |pcscd: &Pcscd| {
         let pins = out(Command::new("pkcs15-tool").args(["--reader", "0", "--list-pins"]));
         let auth = &pins[pins

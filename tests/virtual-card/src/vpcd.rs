@@ -337,8 +337,8 @@ mod tests {
     fn retries_until_vpcd_listens() {
         // A port that is ours (bound) but refuses connections (not listening yet), so no
         // other process can take it while the client retries.
-        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-            .unwrap();
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         socket
             .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
             .unwrap();

@@ -23,16 +23,15 @@ fn read_frame(s: &mut std::net::TcpStream) -> Vec<u8> {
 fn bridge_answers_like_the_card() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut bridge = harness::Server::spawn(
-        Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd")).args([
+    let mut bridge =
+        harness::Server::spawn(Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd")).args([
             "--persona",
             "hanako",
             "--once",
             "--addr",
             &addr.to_string(),
-        ]),
-    )
-    .unwrap();
+        ]))
+        .unwrap();
     let mut s = harness::net::accept(&listener, harness::SHORT)
         .map_err(|f| f.with(bridge.printed()))
         .unwrap();
