@@ -68,6 +68,25 @@ pub trait Transport: MaybeSend {
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
     }
+
+    /// Begins a stretch of exchanges that no other client of the reader may interleave a
+    /// command into (PC/SC `SCardBeginTransaction`, Web Smart Card `startTransaction`). The
+    /// core calls it before the first APDU of every operation that presents a PIN and
+    /// [`Transport::end_exclusive`] after its last one, so nothing can reach the card between
+    /// the VERIFY and the signature, nor before the security state is cleared. Never nested.
+    ///
+    /// The default does nothing: right for a link that only this session uses (a USB reader
+    /// claimed by one page, a phone's NFC session).
+    fn begin_exclusive(&mut self) -> impl Future<Output = Result<(), TransportError>> + MaybeSend {
+        core::future::ready(Ok(()))
+    }
+
+    /// Ends what [`Transport::begin_exclusive`] began, leaving the card powered (its security
+    /// state was already cleared by the core). Called once for every successful begin, also
+    /// when the operation failed.
+    fn end_exclusive(&mut self) -> impl Future<Output = Result<(), TransportError>> + MaybeSend {
+        core::future::ready(Ok(()))
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -79,5 +98,11 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()
+    }
+    fn begin_exclusive(&mut self) -> impl Future<Output = Result<(), TransportError>> + MaybeSend {
+        (**self).begin_exclusive()
+    }
+    fn end_exclusive(&mut self) -> impl Future<Output = Result<(), TransportError>> + MaybeSend {
+        (**self).end_exclusive()
     }
 }

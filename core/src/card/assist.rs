@@ -179,8 +179,11 @@ impl<T: Transport> MynaCard<T> {
 
     /// 基本4情報 with the 4-digit 券面事項入力補助用暗証番号.
     pub async fn read_four_info(&mut self, pin: &AssistPin) -> Result<FourInfoRead, Error> {
-        self.verify_pin(CardPin::Assist, pin).await?;
-        self.four_info_after_verify().await
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::Assist, pin).await?;
+            card.four_info_after_verify().await
+        })
+        .await
     }
 
     /// 基本4情報 with 照合番号B (printed on the card), where the card allows it.
@@ -188,14 +191,18 @@ impl<T: Transport> MynaCard<T> {
         &mut self,
         number: &CardNumberB,
     ) -> Result<FourInfoRead, Error> {
-        self.verify_pin(CardPin::AssistCardNumberB, number).await?;
-        self.four_info_after_verify().await
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::AssistCardNumberB, number).await?;
+            card.four_info_after_verify().await
+        })
+        .await
     }
 
     /// 個人番号. Deliberately its own call: an application that only needs 4情報 never
     /// touches the My Number.
     pub async fn read_my_number(&mut self, pin: &AssistPin) -> Result<MyNumberRead, Error> {
-        self.read_my_number_with(CardPin::Assist, pin).await
+        self.pin_operation(async |card| card.read_my_number_with(CardPin::Assist, pin).await)
+            .await
     }
 
     async fn read_my_number_with(

@@ -58,8 +58,11 @@ impl<T: Transport> MynaCard<T> {
         input: SignInput<'_>,
     ) -> Result<Vec<u8>, Error> {
         let digest_info = input.digest_info()?;
-        self.verify_pin(CardPin::JpkiAuth, pin).await?;
-        self.compute_signature(EF_AUTH_KEY, &digest_info).await
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::JpkiAuth, pin).await?;
+            card.compute_signature(EF_AUTH_KEY, &digest_info).await
+        })
+        .await
     }
 
     /// Reads the 利用者証明用 certificate and signs `challenge` with its key: what a server
@@ -70,19 +73,25 @@ impl<T: Transport> MynaCard<T> {
         challenge: SignInput<'_>,
     ) -> Result<Authentication, Error> {
         let digest_info = challenge.digest_info()?;
-        let certificate = self.read_auth_certificate().await?;
-        self.verify_pin(CardPin::JpkiAuth, pin).await?;
-        let signature = self.compute_signature(EF_AUTH_KEY, &digest_info).await?;
-        Ok(Authentication {
-            signature,
-            certificate,
+        self.pin_operation(async |card| {
+            let certificate = card.read_auth_certificate().await?;
+            card.verify_pin(CardPin::JpkiAuth, pin).await?;
+            let signature = card.compute_signature(EF_AUTH_KEY, &digest_info).await?;
+            Ok(Authentication {
+                signature,
+                certificate,
+            })
         })
+        .await
     }
 
     /// 署名用電子証明書; the card asks for the signature PIN first.
     pub async fn read_sign_certificate(&mut self, pin: &SignPin) -> Result<JpkiCertificate, Error> {
-        self.verify_pin(CardPin::JpkiSign, pin).await?;
-        self.read_certificate(EF_SIGN_CERT).await
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::JpkiSign, pin).await?;
+            card.read_certificate(EF_SIGN_CERT).await
+        })
+        .await
     }
 
     /// Signs with the 署名用 key after one VERIFY of the signature PIN.
@@ -92,20 +101,26 @@ impl<T: Transport> MynaCard<T> {
         input: SignInput<'_>,
     ) -> Result<Vec<u8>, Error> {
         let digest_info = input.digest_info()?;
-        self.verify_pin(CardPin::JpkiSign, pin).await?;
-        self.compute_signature(EF_SIGN_KEY, &digest_info).await
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::JpkiSign, pin).await?;
+            card.compute_signature(EF_SIGN_KEY, &digest_info).await
+        })
+        .await
     }
 
     /// One VERIFY, then the 署名用 certificate and a signature: what a signed document needs.
     pub async fn sign(&mut self, pin: &SignPin, input: SignInput<'_>) -> Result<Signed, Error> {
         let digest_info = input.digest_info()?;
-        self.verify_pin(CardPin::JpkiSign, pin).await?;
-        let certificate = self.read_certificate(EF_SIGN_CERT).await?;
-        let signature = self.compute_signature(EF_SIGN_KEY, &digest_info).await?;
-        Ok(Signed {
-            signature,
-            certificate,
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::JpkiSign, pin).await?;
+            let certificate = card.read_certificate(EF_SIGN_CERT).await?;
+            let signature = card.compute_signature(EF_SIGN_KEY, &digest_info).await?;
+            Ok(Signed {
+                signature,
+                certificate,
+            })
         })
+        .await
     }
 
     /// Signs `content` as a CMS SignedData (電子申請) with the 署名用 key: one VERIFY, the
@@ -118,12 +133,15 @@ impl<T: Transport> MynaCard<T> {
         detached: bool,
         signing_time: crate::cert::UnixTime,
     ) -> Result<Vec<u8>, Error> {
-        self.verify_pin(CardPin::JpkiSign, pin).await?;
-        let certificate = self.read_certificate(EF_SIGN_CERT).await?;
-        let prepared = crate::cms::PreparedSignature::new(content, &certificate, signing_time)?;
-        let signature = self
-            .compute_signature(EF_SIGN_KEY, prepared.digest_info())
-            .await?;
-        prepared.finish(content, detached, &certificate, &signature)
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::JpkiSign, pin).await?;
+            let certificate = card.read_certificate(EF_SIGN_CERT).await?;
+            let prepared = crate::cms::PreparedSignature::new(content, &certificate, signing_time)?;
+            let signature = card
+                .compute_signature(EF_SIGN_KEY, prepared.digest_info())
+                .await?;
+            prepared.finish(content, detached, &certificate, &signature)
+        })
+        .await
     }
 }

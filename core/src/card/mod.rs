@@ -189,6 +189,11 @@ pub struct Stats {
     pub bytes_received: usize,
 }
 
+/// The default AID of the GlobalPlatform Issuer Security Domain (カードマネージャ). Selecting it
+/// leaves the application in use, which clears its verified PINs (card-evidence §7;
+/// soltia48/myna-sign `crates/myna-sign-card/src/lib.rs`, soltia48/myna-card `src/mf.rs`).
+const ISSUER_SECURITY_DOMAIN: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
+
 /// EF sizes above this are not files of this card: a bound on what a hostile card can make the
 /// SDK allocate (READ BINARY offsets end at 0x7FFF anyway).
 const MAX_FILE: usize = 0x7FFF;
@@ -249,6 +254,13 @@ pub struct MynaCard<T: Transport> {
     /// Whether an extended READ BINARY got an answer in this session (after that a link
     /// failure is a link failure, not a reader that cannot carry extended APDUs).
     extended_answered: bool,
+    /// The application a VERIFY with a PIN went to since the security state was last cleared.
+    pin_presented: Option<Application>,
+    /// Whether the card refused the SELECT of the Issuer Security Domain in this session (the
+    /// clearing then selects another of the card's applications).
+    isd_refused: bool,
+    /// Inside [`MynaCard::pin_operation`] (so a nested one neither begins nor clears).
+    in_pin_operation: bool,
     progress: Option<ProgressFn>,
     stats: Stats,
 }
@@ -263,6 +275,8 @@ impl<T: Transport> core::fmt::Debug for MynaCard<T> {
             .field("short_verify", &self.short_verify)
             .field("short_sign", &self.short_sign)
             .field("extended_answered", &self.extended_answered)
+            .field("pin_presented", &self.pin_presented)
+            .field("isd_refused", &self.isd_refused)
             .field("stats", &self.stats)
             .finish()
     }
@@ -283,6 +297,9 @@ impl<T: Transport> MynaCard<T> {
             short_verify: ShortEfIds::Untried,
             short_sign: ShortEfIds::Untried,
             extended_answered: false,
+            pin_presented: None,
+            isd_refused: false,
+            in_pin_operation: false,
             progress: None,
             stats: Stats::default(),
         };
@@ -639,6 +656,9 @@ impl<T: Transport> MynaCard<T> {
             PinState::Remaining(_) | PinState::Verified => {}
         }
         self.report(Progress::VerifyingPin { pin: which });
+        // From here the card may hold this PIN as verified, whatever the answer: the
+        // operation clears the security state before it returns.
+        self.pin_presented = Some(which.application());
         let response = self
             .exchange(Command::new(0x00, 0x20, 0x00, p2).with_data(pin.bytes()))
             .await?;
@@ -648,6 +668,77 @@ impl<T: Transport> MynaCard<T> {
             Status::PinBlocked => Err(Error::PinLocked),
             _ => Err(response.sw.to_error()),
         }
+    }
+
+    /// Runs `op`, an operation that presents a PIN, the way the card's security state needs
+    /// (docs/card-notes.md, "No PIN left verified"):
+    ///
+    /// - inside one exclusive stretch of the transport ([`Transport::begin_exclusive`]), so no
+    ///   other client of the reader can slip a command between the tries check, the VERIFY,
+    ///   the signature and the clearing;
+    /// - once a VERIFY with a PIN went out, the security state is cleared before it returns,
+    ///   whether the operation then succeeded or failed (one SELECT: see
+    ///   [`MynaCard::clear_security_state`]), unless the card was removed (it lost power,
+    ///   which clears it).
+    ///
+    /// The first error wins: the operation's, then the clearing's, then the end of the
+    /// exclusive stretch. A result is never returned while the PIN may still be verified.
+    pub(crate) async fn pin_operation<R>(
+        &mut self,
+        op: impl AsyncFnOnce(&mut Self) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        if self.in_pin_operation {
+            return op(self).await;
+        }
+        self.transport
+            .begin_exclusive()
+            .await
+            .map_err(Error::from)?;
+        self.in_pin_operation = true;
+        let result = op(self).await;
+        let cleared = match (&result, self.pin_presented) {
+            (Err(Error::CardRemoved), _) | (_, None) => Ok(()),
+            (_, Some(app)) => self.clear_security_state(app).await,
+        };
+        self.in_pin_operation = false;
+        let ended = self.transport.end_exclusive().await.map_err(Error::from);
+        let value = result?;
+        cleared?;
+        ended?;
+        Ok(value)
+    }
+
+    /// Clears every verified PIN on the card by leaving the application `app` whose PIN was
+    /// presented: SELECT of the GlobalPlatform Issuer Security Domain (`A0 00 00 01 51 00 00`),
+    /// as soltia48/myna-sign does when a session ends; on a card that refuses it, SELECT of
+    /// another of the card's applications (leaving a DF clears its security state, JICSAP
+    /// 5.1.3, soltia48/myna-card), and the session remembers. SELECT MF does not work on this
+    /// card (`00 A4 00 00` keeps the DF, 3F00 is 6A82: soltia48/myna-card `src/mf.rs`).
+    async fn clear_security_state(&mut self, app: Application) -> Result<(), Error> {
+        if !self.isd_refused {
+            let response = self
+                .exchange(Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(&ISSUER_SECURITY_DOMAIN))
+                .await?;
+            self.selected_df = None;
+            self.selected_ef = None;
+            if response.status() == Status::Ok {
+                self.pin_presented = None;
+                return Ok(());
+            }
+            log::debug!(
+                "SELECT of the Issuer Security Domain answered {:04X}: another AP instead",
+                response.sw.0
+            );
+            self.isd_refused = true;
+        }
+        let other = match app {
+            Application::Jpki => Application::Assist,
+            Application::Assist | Application::Surface => Application::Jpki,
+        };
+        self.selected_df = None;
+        self.select_application(other).await?;
+        self.pin_presented = None;
+        Ok(())
     }
 
     /// COMPUTE DIGITAL SIGNATURE with the key in `key_ef` over a DigestInfo (card pads PKCS#1

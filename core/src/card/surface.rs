@@ -90,8 +90,11 @@ impl<T: Transport> MynaCard<T> {
             SurfaceKey::A(a) => (CardPin::SurfaceCardNumberA, a),
             SurfaceKey::B(b) => (CardPin::SurfaceCardNumberB, b),
         };
-        self.verify_pin(which, pin).await?;
-        let file = self.read_tlv_file(Application::Surface, EF_FACE).await?;
-        parse_face(&file)
+        self.pin_operation(async |card| {
+            card.verify_pin(which, pin).await?;
+            let file = card.read_tlv_file(Application::Surface, EF_FACE).await?;
+            parse_face(&file)
+        })
+        .await
     }
 }

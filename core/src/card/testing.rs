@@ -12,7 +12,14 @@ pub(crate) struct Scripted {
     steps: std::collections::VecDeque<Step>,
     pub extended: bool,
     pub sent: Vec<Vec<u8>>,
+    /// Every exchange and exclusive stretch in order: the command's hex, `begin`, `end`.
+    pub events: Vec<String>,
+    /// `begin_exclusive` fails with this (once).
+    pub refuse_begin: Option<TransportError>,
 }
+
+/// SELECT of the Issuer Security Domain: how the SDK clears the card's security state.
+pub(crate) const CLEAR: &str = "00A4040C07A0000001510000";
 
 pub(crate) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -28,6 +35,8 @@ impl Scripted {
             steps: Default::default(),
             extended,
             sent: Vec::new(),
+            events: Vec::new(),
+            refuse_begin: None,
         }
     }
     pub fn expect(mut self, command: &str, response: &str) -> Self {
@@ -71,6 +80,18 @@ impl Scripted {
             .expect("00A4020C020006", "9000")
             .expect_raw(hex("00B0000020"), token_answer())
     }
+    /// The clearing of the security state after an operation that presented a PIN, answered
+    /// 9000.
+    pub fn cleared(self) -> Self {
+        self.expect(CLEAR, "9000")
+    }
+    /// The number of VERIFYs with a PIN sent.
+    pub fn verifies(&self) -> usize {
+        self.sent
+            .iter()
+            .filter(|c| c.len() > 4 && c[1] == 0x20)
+            .count()
+    }
     pub fn done(&self) -> bool {
         self.steps.is_empty()
     }
@@ -82,6 +103,7 @@ impl Transport for Scripted {
         command: &[u8],
     ) -> impl core::future::Future<Output = Result<Vec<u8>, TransportError>> + MaybeSend {
         self.sent.push(command.to_vec());
+        self.events.push(hex_of(command));
         let r = match self.steps.pop_front() {
             Some(Step::Reply(expected, response)) => {
                 assert_eq!(hex_of(command), hex_of(&expected), "unexpected APDU");
@@ -99,6 +121,18 @@ impl Transport for Scripted {
         Capabilities {
             extended_length: self.extended,
         }
+    }
+    fn begin_exclusive(
+        &mut self,
+    ) -> impl core::future::Future<Output = Result<(), TransportError>> + MaybeSend {
+        self.events.push("begin".into());
+        core::future::ready(self.refuse_begin.take().map_or(Ok(()), Err))
+    }
+    fn end_exclusive(
+        &mut self,
+    ) -> impl core::future::Future<Output = Result<(), TransportError>> + MaybeSend {
+        self.events.push("end".into());
+        core::future::ready(Ok(()))
     }
 }
 

@@ -1,7 +1,7 @@
 use pollster::block_on;
 use sha2::{Digest, Sha256};
 
-use super::testing::{Scripted, hex, hex_of};
+use super::testing::{CLEAR, Scripted, hex, hex_of};
 use super::*;
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::CardKind;
@@ -191,22 +191,25 @@ fn sign_script(tries: &str, verify: Option<&str>) -> Scripted {
 }
 
 #[test]
-fn auth_signature_is_five_apdus_from_cold() {
+fn auth_signature_is_six_apdus_from_cold() {
     let di = SignInput::data(b"challenge").digest_info().unwrap();
     let sig = vec![0x5A; 256];
     // The key EF is named in P2 (80|17): no SELECT of the key EF.
-    let s = sign_script("63C3", Some("9000")).expect_raw(
-        [&[0x80, 0x2A, 0x00, 0x97, di.len() as u8][..], &di, &[0x00]].concat(),
-        ok(&sig),
-    );
+    let s = sign_script("63C3", Some("9000"))
+        .expect_raw(
+            [&[0x80, 0x2A, 0x00, 0x97, di.len() as u8][..], &di, &[0x00]].concat(),
+            ok(&sig),
+        )
+        .cleared();
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let pin = AuthPin::new("1234").unwrap();
     assert_eq!(
         block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(),
         sig
     );
-    // connect (2) + tries, VERIFY, SIGN; the JPKI SELECT was shared.
-    assert_eq!(card.stats().apdus, 5);
+    // connect (2) + tries, VERIFY, SIGN, the clearing SELECT; the JPKI SELECT was shared.
+    assert_eq!(card.stats().apdus, 6);
+    assert!(card.transport().done());
 }
 
 #[test]
@@ -231,13 +234,17 @@ fn locked_pin_sends_no_verify() {
 #[test]
 fn wrong_pin_reports_remaining_and_is_not_retried() {
     for (sw, remaining) in [("63C2", 2), ("63C0", 0)] {
-        let mut card = block_on(MynaCard::connect(sign_script("63C3", Some(sw)))).unwrap();
+        let mut card =
+            block_on(MynaCard::connect(sign_script("63C3", Some(sw)).cleared())).unwrap();
         let pin = AuthPin::new("1234").unwrap();
         let e = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x"))).unwrap_err();
         assert_eq!(e, Error::PinIncorrect { remaining });
         assert!(card.transport().done());
     }
-    let mut card = block_on(MynaCard::connect(sign_script("63C3", Some("6984")))).unwrap();
+    let mut card = block_on(MynaCard::connect(
+        sign_script("63C3", Some("6984")).cleared(),
+    ))
+    .unwrap();
     let e =
         block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
             .unwrap_err();
@@ -357,6 +364,7 @@ fn four_info_script(tamper: bool) -> Scripted {
         .expect("0020009104 31323334", "9000")
         .expect_raw(hex("00B08200 000000"), ok(&file))
         .expect_raw(hex("00B08300 000000"), ok(&integrity))
+        .cleared()
 }
 
 #[test]
@@ -429,12 +437,15 @@ fn a_refused_short_id_signature_falls_back_once_to_select_ef_and_is_remembered()
             // The PIN stays verified: SELECT EF inside the JPKI AP keeps the security state.
             .expect("00A4020C020017", "9000")
             .expect_raw(sign_command(0x80, &di), ok(&sig))
-            // The second signature of the session: the proven form at once, no second VERIFY
-            // beyond the one the operation makes.
+            .cleared()
+            // The second signature of the session: the JPKI AP again (the clearing left it),
+            // the proven form at once, no second VERIFY beyond the one the operation makes.
+            .expect("00A4040C0AD392F000260100000001", "9000")
             .expect("00200098", "63C3")
             .expect("002000980431323334", "9000")
             .expect("00A4020C020017", "9000")
-            .expect_raw(sign_command(0x80, &di), ok(&sig));
+            .expect_raw(sign_command(0x80, &di), ok(&sig))
+            .cleared();
         let mut card = block_on(MynaCard::connect(s)).unwrap();
         let pin = AuthPin::new("1234").unwrap();
         for _ in 0..2 {
@@ -459,7 +470,9 @@ fn a_refused_short_id_signature_falls_back_once_to_select_ef_and_is_remembered()
 fn a_signature_is_never_retried_after_a_link_failure() {
     let di = SignInput::data(b"x").digest_info().unwrap();
     let s = sign_script("63C3", Some("9000"))
-        .fail(&hex_of(&sign_command(0x97, &di)), TransportError::Timeout);
+        .fail(&hex_of(&sign_command(0x97, &di)), TransportError::Timeout)
+        // Not the signature again: the clearing, which the link failure does not excuse.
+        .cleared();
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let e =
         block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
@@ -478,13 +491,15 @@ fn on_a_card_without_short_ids_the_signature_takes_the_peer_form_directly() {
         .expect("00200080", "63C3")
         .expect("002000800431323334", "9000")
         .expect("00A4020C020017", "9000")
-        .expect_raw(sign_command(0x80, &di), ok(&sig));
+        .expect_raw(sign_command(0x80, &di), ok(&sig))
+        .cleared();
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
         .unwrap();
     assert!(card.transport().done());
-    // connect 4, then exactly the peers' 5: SELECT PIN EF, tries, VERIFY, SELECT key, SIGN.
-    assert_eq!(card.stats().apdus, 4 + 5);
+    // connect 4, then exactly the peers' 5: SELECT PIN EF, tries, VERIFY, SELECT key, SIGN;
+    // and the clearing.
+    assert_eq!(card.stats().apdus, 4 + 5 + 1);
 }
 
 #[test]
@@ -585,7 +600,8 @@ fn four_info_with_a_closed_integrity_file_is_returned_marked_not_checkable() {
         .expect_raw(hex("00B08200 000000"), ok(&file))
         .expect("00B08300 000000", "6982")
         .expect("00A4020C020003", "9000")
-        .expect("00B0000000 0000", "6982");
+        .expect("00B0000000 0000", "6982")
+        .cleared();
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     let b = crate::pin::CardNumberB::new("55021720352285").unwrap();
     let read = block_on(card.read_four_info_with_card_number_b(&b)).unwrap();
@@ -598,5 +614,226 @@ fn four_info_with_a_closed_integrity_file_is_returned_marked_not_checkable() {
     assert!(read.integrity.verified().is_none());
     assert_eq!(read.integrity.code(), "integrity_file_closed");
     assert_eq!(read.four_info.name.to_marked_string(), "番号〓花子");
+    assert!(card.transport().done());
+}
+
+// ---- no PIN left verified, no interleaving (issue 14) ---------------------------------------
+
+const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
+const SELECT_ASSIST: &str = "00A4040C0AD39210003100010104 08";
+
+fn auth_sign(card: &mut MynaCard<Scripted>) -> Result<Vec<u8>, Error> {
+    block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
+}
+
+/// The events of the operation after connect: exchanges (hex) and the exclusive stretch.
+fn events_after_connect(card: &MynaCard<Scripted>) -> Vec<String> {
+    card.transport().events[2..].to_vec()
+}
+
+#[test]
+fn the_security_state_is_cleared_inside_the_exclusive_stretch_after_success() {
+    let di = SignInput::data(b"x").digest_info().unwrap();
+    let s = sign_script("63C3", Some("9000"))
+        .expect_raw(sign_command(0x97, &di), ok(&[0x5A; 256]))
+        .cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    auth_sign(&mut card).unwrap();
+    assert!(card.transport().done());
+    assert_eq!(
+        events_after_connect(&card),
+        [
+            "begin".to_string(),
+            "00200098".into(),
+            "002000980431323334".into(),
+            hex_of(&sign_command(0x97, &di)),
+            CLEAR.into(),
+            "end".into(),
+        ]
+    );
+    assert_eq!(card.transport().verifies(), 1);
+}
+
+#[test]
+fn the_security_state_is_cleared_after_every_failure_that_follows_a_verify() {
+    let di = SignInput::data(b"x").digest_info().unwrap();
+    let sign = hex_of(&sign_command(0x97, &di));
+    let cases: Vec<(&str, Scripted, Error)> = vec![
+        (
+            "wrong PIN",
+            sign_script("63C3", Some("63C2")),
+            Error::PinIncorrect { remaining: 2 },
+        ),
+        (
+            "VERIFY lost on the link",
+            sign_script("63C3", None).fail("002000980431323334", TransportError::Timeout),
+            Error::Timeout,
+        ),
+        (
+            "signature refused in both forms",
+            sign_script("63C3", Some("9000"))
+                .expect(&sign, "6A80")
+                .expect("00A4020C020017", "9000")
+                .expect_raw(sign_command(0x80, &di), hex("6A80")),
+            Error::UnexpectedStatus { sw: 0x6A80 },
+        ),
+        (
+            "signature lost on the link",
+            sign_script("63C3", Some("9000")).fail(&sign, TransportError::Other("x".into())),
+            Error::Transport { detail: "x".into() },
+        ),
+        (
+            "signature too short",
+            sign_script("63C3", Some("9000")).expect(&sign, "0102 9000"),
+            Error::MalformedResponse {
+                what: "signature shorter than any RSA key",
+            },
+        ),
+    ];
+    for (name, script, expected) in cases {
+        let mut card = block_on(MynaCard::connect(script.cleared())).unwrap();
+        assert_eq!(auth_sign(&mut card).unwrap_err(), expected, "{name}");
+        assert!(card.transport().done(), "{name}: the clearing was not sent");
+        let events = events_after_connect(&card);
+        assert_eq!(
+            events[events.len() - 2..],
+            [CLEAR.to_string(), "end".into()],
+            "{name}"
+        );
+        assert!(card.transport().verifies() <= 1, "{name}: a second VERIFY");
+    }
+}
+
+#[test]
+fn nothing_to_clear_without_a_verify_and_nothing_to_send_to_a_removed_card() {
+    // Locked: no VERIFY, so no clearing; the stretch still begins and ends.
+    let mut card = block_on(MynaCard::connect(sign_script("63C0", None))).unwrap();
+    assert_eq!(auth_sign(&mut card).unwrap_err(), Error::PinLocked);
+    assert!(card.transport().done());
+    assert_eq!(
+        events_after_connect(&card),
+        ["begin", "00200098", "end"].map(String::from)
+    );
+    // The card left the reader after the VERIFY: it lost power, which cleared it.
+    let di = SignInput::data(b"x").digest_info().unwrap();
+    let s = sign_script("63C3", Some("9000")).fail(
+        &hex_of(&sign_command(0x97, &di)),
+        TransportError::CardRemoved,
+    );
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(auth_sign(&mut card).unwrap_err(), Error::CardRemoved);
+    assert!(card.transport().done());
+    // Operations without a PIN take no exclusive stretch and clear nothing.
+    let mut card = block_on(MynaCard::connect(
+        Scripted::new(false).connected().expect("00200098", "63C3"),
+    ))
+    .unwrap();
+    block_on(card.pin_state(CardPin::JpkiAuth)).unwrap();
+    assert_eq!(events_after_connect(&card), ["00200098"].map(String::from));
+}
+
+#[test]
+fn a_refused_exclusive_stretch_sends_nothing() {
+    let mut s = Scripted::new(false).connected();
+    s.refuse_begin = Some(TransportError::Other("SCardBeginTransaction".into()));
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(
+        auth_sign(&mut card).unwrap_err().code(),
+        "TRANSPORT",
+        "the stretch's error"
+    );
+    assert_eq!(card.stats().apdus, 2);
+    assert_eq!(events_after_connect(&card), ["begin"].map(String::from));
+}
+
+#[test]
+fn a_card_refusing_the_issuer_security_domain_is_cleared_by_another_ap_and_remembered() {
+    let di = SignInput::data(b"x").digest_info().unwrap();
+    let sign_ok = |s: Scripted| s.expect_raw(sign_command(0x97, &di), ok(&[0x5A; 256]));
+    let s = sign_ok(sign_script("63C3", Some("9000")))
+        .expect(CLEAR, "6A82")
+        // Leaving the JPKI AP for 入力補助AP clears its PINs.
+        .expect(SELECT_ASSIST, "9000")
+        // The next operation: back to the JPKI AP; the clearing goes straight to the other
+        // AP.
+        .expect(SELECT_JPKI, "9000")
+        .expect("00200098", "63C3")
+        .expect("002000980431323334", "9000");
+    let s = sign_ok(s).expect(SELECT_ASSIST, "9000");
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    auth_sign(&mut card).unwrap();
+    auth_sign(&mut card).unwrap();
+    assert!(card.transport().done());
+    assert_eq!(card.transport().verifies(), 2, "one per operation");
+
+    // 4情報 (入力補助AP): the other AP is the JPKI AP.
+    let (file, integrity) = four_info_files(false);
+    let s = Scripted::new(true)
+        .connected()
+        .expect(SELECT_ASSIST, "9000")
+        .expect("00200091", "63C3")
+        .expect("0020009104 31323334", "9000")
+        .expect_raw(hex("00B08200 000000"), ok(&file))
+        .expect_raw(hex("00B08300 000000"), ok(&integrity))
+        .expect(CLEAR, "6A82")
+        .expect(SELECT_JPKI, "9000");
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
+    assert!(card.transport().done());
+}
+
+#[test]
+fn a_clearing_that_fails_after_success_is_the_operations_error() {
+    // The signature was made, but the PIN may still be verified: the caller must know (and
+    // close the session, which unpowers the card).
+    let di = SignInput::data(b"x").digest_info().unwrap();
+    let s = sign_script("63C3", Some("9000"))
+        .expect_raw(sign_command(0x97, &di), ok(&[0x5A; 256]))
+        .expect(CLEAR, "6A82")
+        .fail(SELECT_ASSIST, TransportError::Timeout);
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(auth_sign(&mut card).unwrap_err(), Error::Timeout);
+    assert!(card.transport().done());
+    assert_eq!(
+        card.transport().events.last().map(String::as_str),
+        Some("end")
+    );
+    assert_eq!(card.transport().verifies(), 1);
+}
+
+#[test]
+fn every_pin_operation_clears_the_security_state() {
+    // authenticate (from a card refusing short ids: the peers' forms, then the clearing).
+    let der = cert_der();
+    let di = SignInput::data(b"c").digest_info().unwrap();
+    let s = Scripted::new(true)
+        .connected_without_short_ef_ids()
+        .expect("00A4020C02000A", "9000")
+        .expect_raw(hex("00B0000000 0000"), ok(&der))
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "9000")
+        .expect("00A4020C020017", "9000")
+        .expect_raw(sign_command(0x80, &di), ok(&[0x11; 256]))
+        .cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap();
+    assert!(card.transport().done());
+    // This connect took 4 exchanges.
+    let events = &card.transport().events[4..];
+    assert_eq!(events.first().map(String::as_str), Some("begin"));
+    assert_eq!(events.last().map(String::as_str), Some("end"));
+    // The 署名用 certificate behind the sign PIN (2 tries query + VERIFY + READ + clearing).
+    let s = Scripted::new(true)
+        .connected()
+        .expect("0020009B", "63C5")
+        .expect_raw(
+            [hex("0020009B08"), b"TARO2025".to_vec()].concat(),
+            hex("9000"),
+        )
+        .expect_raw(hex("00B08100 000000"), ok(&der))
+        .cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.read_sign_certificate(&crate::pin::SignPin::new("TARO2025").unwrap())).unwrap();
     assert!(card.transport().done());
 }
