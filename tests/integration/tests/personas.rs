@@ -38,18 +38,20 @@ const OPERATIONS: [&str; 16] = [
     "pin states",
 ];
 
-/// Today's counts on a card that takes every fast form (after connect's 2).
+/// Today's counts on a card that takes every fast form (after connect's 2). Every operation
+/// that presents a PIN ends with one more APDU than before issue 14's clearing: the SELECT of
+/// the Issuer Security Domain that leaves no PIN verified.
 fn fast(op: &str) -> usize {
     match op {
         "auth cert" | "auth CA cert" | "sign CA cert" => 1,
-        // certificate, tries, VERIFY, SIGN
-        "authenticate" => 4,
-        "sign with auth key" | "sign cert" | "sign with sign key" => 3,
-        "sign" | "sign document" => 4,
-        // SELECT AP, tries, VERIFY, 4情報, integrity record
-        "four info" | "four info B" | "my number" => 5,
+        // certificate, tries, VERIFY, SIGN, clearing
+        "authenticate" => 5,
+        "sign with auth key" | "sign cert" | "sign with sign key" => 4,
+        "sign" | "sign document" => 5,
+        // SELECT AP, tries, VERIFY, 4情報, integrity record, clearing
+        "four info" | "four info B" | "my number" => 6,
         "key record" => 2,
-        "face A" | "face B" => 4,
+        "face A" | "face B" => 5,
         // SELECT of the two other APs + seven tries queries
         "pin states" => 9,
         _ => unreachable!("{op}"),
@@ -58,18 +60,19 @@ fn fast(op: &str) -> usize {
 
 /// The same operation in the form every independent client uses: SELECT EF before each EF
 /// (OpenSC card-jpki.c, jpki/myna, siketyan/jpki-rs), `80 2A 00 80` after SELECT of the key
-/// EF; extended reads kept.
+/// EF; extended reads kept; and the clearing SELECT after a PIN (which of the peers only
+/// soltia48/myna-sign sends, when its session closes).
 fn peer(op: &str) -> usize {
     match op {
         "auth cert" | "auth CA cert" | "sign CA cert" => 2,
-        // SELECT 000A, READ, SELECT 0018, tries, VERIFY, SELECT 0017, SIGN
-        "authenticate" => 7,
-        "sign with auth key" | "sign cert" | "sign with sign key" => 5,
-        "sign" | "sign document" => 7,
-        // SELECT AP, SELECT PIN EF, tries, VERIFY, SELECT + READ twice
-        "four info" | "four info B" | "my number" => 8,
+        // SELECT 000A, READ, SELECT 0018, tries, VERIFY, SELECT 0017, SIGN, clearing
+        "authenticate" => 8,
+        "sign with auth key" | "sign cert" | "sign with sign key" => 6,
+        "sign" | "sign document" => 8,
+        // SELECT AP, SELECT PIN EF, tries, VERIFY, SELECT + READ twice, clearing
+        "four info" | "four info B" | "my number" => 9,
         "key record" => 3,
-        "face A" | "face B" => 6,
+        "face A" | "face B" => 7,
         // 7 × (SELECT PIN EF, tries) + 2 SELECT AP
         "pin states" => 16,
         _ => unreachable!("{op}"),
@@ -232,7 +235,7 @@ fn connect(id: &str) -> Result<Card, Error> {
 #[test]
 fn every_operation_on_every_persona() {
     let personas = Persona::all();
-    assert!(personas.len() >= 12);
+    assert!(personas.len() >= 13);
     let mut table = String::from("persona      connect");
     for op in OPERATIONS {
         table.push_str(&format!(" | {op}"));
@@ -265,6 +268,7 @@ fn every_operation_on_every_persona() {
         for op in OPERATIONS {
             let mut card = connect(&p.id).unwrap();
             let before = card.stats().apdus;
+            let exchanges_before = card.transport().exchanges();
             let tries_before = tries(card.transport().card());
             let verifies_before = verifies_with_data(card.transport().card());
             let result = run(&mut card, p, op, true);
@@ -283,6 +287,24 @@ fn every_operation_on_every_persona() {
                 _ => 1,
             };
             assert_eq!(verifies, expected_verifies, "{}: {op}: VERIFYs", p.id);
+            // Issue 14: nothing stays verified, and an operation that presents a PIN runs as
+            // one exclusive stretch from its first APDU to its last (the clearing).
+            assert!(
+                nothing_verified(v),
+                "{}: {op}: a PIN is left verified",
+                p.id
+            );
+            let stretches = card.transport().exclusive_stretches();
+            if presents_pin(op) {
+                assert_eq!(
+                    stretches,
+                    [(exchanges_before, card.transport().exchanges())],
+                    "{}: {op}: exclusive stretch",
+                    p.id
+                );
+            } else {
+                assert!(stretches.is_empty(), "{}: {op}: stretch", p.id);
+            }
             for (pin, (was, now)) in CardPin::ALL.iter().zip(tries_before.iter().zip(tries(v))) {
                 assert!(now >= *was, "{}: {op}: a try of {pin:?} was spent", p.id);
             }
@@ -312,6 +334,26 @@ fn every_operation_on_every_persona() {
     println!("{table}");
 }
 
+/// Operations that present a PIN (and so clear the security state after it).
+fn presents_pin(op: &str) -> bool {
+    !matches!(
+        op,
+        "auth cert" | "auth CA cert" | "sign CA cert" | "key record" | "pin states"
+    )
+}
+
+/// No PIN of the card is verified now.
+fn nothing_verified(card: &VirtualCard) -> bool {
+    CardPin::ALL.iter().all(|pin| {
+        let app = match pin.application() {
+            mynacard_core::Application::Jpki => App::Jpki,
+            mynacard_core::Application::Assist => App::Assist,
+            mynacard_core::Application::Surface => App::Surface,
+        };
+        !card.is_verified(app, pin.ef())
+    })
+}
+
 /// Operations that sign (they take the 80 2A form jiro refuses).
 fn signs(op: &str) -> bool {
     matches!(
@@ -328,7 +370,9 @@ fn expected_count(persona: &str, op: &str) -> Option<usize> {
         ("locked", "authenticate") => 2,
         ("locked", "sign with auth key") => 1,
         // 0003 closed to 照合番号B: refused by short id, then SELECT EF + READ, both 6982.
-        ("ken", "four info B") => 5 + 2,
+        ("ken", "four info B") => 6 + 2,
+        // The Issuer Security Domain refused (6A82): the clearing selects another AP, + 1.
+        ("goro", op) if presents_pin(op) => fast(op) + 1,
         // jiro refuses 80 2A by short id once per session: + the refused one + SELECT key EF.
         ("jiro", op) if signs(op) => fast(op) + 2,
         // hanako and shiro refused the short-id READ at connect: the peers' forms from the
@@ -338,10 +382,10 @@ fn expected_count(persona: &str, op: &str) -> Option<usize> {
         // that refused APDU, then the peers' VERIFY and signature forms. The other APs are
         // then served by SELECT EF too (the session learnt the VERIFY form).
         ("mai", "auth cert" | "auth CA cert" | "sign CA cert") => 1,
-        ("mai", "authenticate") => 1 + 1 + 3 + 2,
-        ("mai", "sign with auth key" | "sign with sign key") => 1 + 3 + 2,
-        ("mai", "sign cert") => 1 + 3 + 1,
-        ("mai", "sign" | "sign document") => 1 + 3 + 1 + 2,
+        ("mai", "authenticate") => 1 + 1 + 3 + 2 + 1,
+        ("mai", "sign with auth key" | "sign with sign key") => 1 + 3 + 2 + 1,
+        ("mai", "sign cert") => 1 + 3 + 1 + 1,
+        ("mai", "sign" | "sign document") => 1 + 3 + 1 + 2 + 1,
         // Its other APs take short ids: 4情報, My Number and the face at today's counts.
         ("mai", "four info" | "four info B" | "my number" | "key record" | "face A" | "face B") => {
             fast(op)
@@ -369,7 +413,7 @@ fn fallbacks_never_send_a_second_verify_under_faults() {
         ("63C1", |t, n| t.replace_response_at(n, vec![0x63, 0xC1])),
     ];
     let mut runs = 0;
-    for id in REFUSING {
+    for id in REFUSING.into_iter().chain(["goro"]) {
         let p = Persona::builtin(id).unwrap();
         for op in OPERATIONS {
             let mut clean = connect(id).unwrap();
@@ -393,6 +437,19 @@ fn fallbacks_never_send_a_second_verify_under_faults() {
                         verifies_with_data(v) - before <= 1,
                         "{id} / {op} / {name} at {n}: VERIFY sent twice"
                     );
+                    // Every exclusive stretch that began has ended, whatever failed.
+                    assert!(
+                        !card.transport().in_exclusive(),
+                        "{id} / {op} / {name} at {n}: exclusive stretch left open"
+                    );
+                    // A PIN can only stay verified when the clearing itself failed, and then
+                    // the operation says so with an error.
+                    if result.is_ok() {
+                        assert!(
+                            nothing_verified(v),
+                            "{id} / {op} / {name} at {n}: success with a PIN left verified"
+                        );
+                    }
                     assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
                     assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
                     assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);

@@ -29,6 +29,9 @@ pub mod sw {
     }
 }
 
+/// The default AID of the GlobalPlatform Issuer Security Domain.
+const ISSUER_SECURITY_DOMAIN: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
+
 /// One exchange as the card saw it. Holds no command data (PINs never stay in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
@@ -255,6 +258,18 @@ impl VirtualCard {
             return sw::WRONG_P1P2;
         }
         match apdu.p1 {
+            0x04 if apdu.data == ISSUER_SECURITY_DOMAIN => {
+                if !self.persona.issuer_security_domain {
+                    return sw::FILE_NOT_FOUND;
+                }
+                // The card-manager state: no application selected, and leaving the one that
+                // was clears its verified PINs (soltia48/myna-card `src/mf.rs`, card-evidence §7).
+                self.selected_app = None;
+                self.selected_ef = None;
+                self.verified_app = None;
+                self.verified.clear();
+                sw::OK
+            }
             0x04 => {
                 let Some(app) = App::ALL.into_iter().find(|a| a.aid() == apdu.data) else {
                     return sw::FILE_NOT_FOUND;
@@ -283,7 +298,10 @@ impl VirtualCard {
                     sw::FILE_NOT_FOUND
                 }
             }
-            // `00 A4 00 00`: 6A86 after reset, 9000 with no effect inside a DF (card-evidence §6).
+            // SELECT MF by its FID 3F00: 6A82, nothing changes (soltia48/myna-card `src/mf.rs`).
+            0x00 if apdu.data == [0x3F, 0x00] => sw::FILE_NOT_FOUND,
+            // `00 A4 00 00`: 6A86 after reset, 9000 with no effect inside a DF (card-evidence §6):
+            // the DF and its verified PINs stay.
             0x00 if apdu.data.is_empty() => {
                 if self.selected_app.is_some() {
                     sw::OK

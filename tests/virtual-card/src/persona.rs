@@ -123,6 +123,12 @@ pub struct Persona {
     /// (e.g. `"3"`, a code JIS X 0303 does not define). The certificates keep `sex`.
     #[serde(default)]
     pub sex_code: Option<String>,
+    /// Whether SELECT of the GlobalPlatform Issuer Security Domain (`A0 00 00 01 51 00 00`)
+    /// works (9000, leaving the application and its verified PINs). Recorded on one card
+    /// (soltia48/myna-card `src/mf.rs`, used by soltia48/myna-sign to clear the security state);
+    /// `false` answers 6A82, so the SDK's other way (SELECT of another AP) is exercised.
+    #[serde(default = "yes")]
+    pub issuer_security_domain: bool,
 }
 
 fn yes() -> bool {
@@ -136,7 +142,7 @@ impl Persona {
     }
 
     /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`,
-    /// `phone`, and the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`).
+    /// `phone`, and the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`, `goro`).
     pub fn builtin(id: &str) -> Option<Persona> {
         Persona::all().into_iter().find(|p| p.id == id)
     }
@@ -291,10 +297,10 @@ mod tests {
     #[test]
     fn builtin_personas_are_valid() {
         let all = Persona::all();
-        assert_eq!(all.len(), 12);
+        assert_eq!(all.len(), 13);
         for id in [
             "taro", "hanako", "locked", "expired", "revoked", "juki", "phone", "jiro", "mai",
-            "shiro", "ken", "yuki",
+            "shiro", "ken", "yuki", "goro",
         ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }

@@ -26,6 +26,10 @@ pub struct VirtualTransport {
     bytes_sent: usize,
     bytes_received: usize,
     faults: Vec<(usize, Fault)>,
+    /// The exclusive stretches the SDK asked for, as exchange numbers `[begin, end)`; the last
+    /// one open while `exclusive` is set.
+    stretches: Vec<(usize, usize)>,
+    exclusive: bool,
 }
 
 impl VirtualTransport {
@@ -39,6 +43,8 @@ impl VirtualTransport {
             bytes_sent: 0,
             bytes_received: 0,
             faults: Vec::new(),
+            stretches: Vec::new(),
+            exclusive: false,
         }
     }
 
@@ -81,6 +87,17 @@ impl VirtualTransport {
     pub fn insert_card(&mut self) {
         self.present = true;
         self.card.power_on();
+    }
+
+    /// The exclusive stretches so far ([`Transport::begin_exclusive`] … `end_exclusive`), as
+    /// half-open ranges of exchange numbers.
+    pub fn exclusive_stretches(&self) -> &[(usize, usize)] {
+        &self.stretches
+    }
+
+    /// Whether an exclusive stretch is open now.
+    pub fn in_exclusive(&self) -> bool {
+        self.exclusive
     }
 
     /// Exchange number `n` (0-based, counted from now on the transport's total) fails with `error`.
@@ -140,5 +157,27 @@ impl Transport for VirtualTransport {
         Capabilities {
             extended_length: self.extended_length,
         }
+    }
+
+    /// Records the stretch; a nested begin is refused (the SDK never nests them).
+    async fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+        if self.exclusive {
+            return Err(TransportError::Other(
+                "exclusive stretch already open".into(),
+            ));
+        }
+        self.exclusive = true;
+        self.stretches.push((self.exchanges, self.exchanges));
+        Ok(())
+    }
+
+    async fn end_exclusive(&mut self) -> Result<(), TransportError> {
+        if !std::mem::take(&mut self.exclusive) {
+            return Err(TransportError::Other("no exclusive stretch open".into()));
+        }
+        if let Some(last) = self.stretches.last_mut() {
+            last.1 = self.exchanges;
+        }
+        Ok(())
     }
 }

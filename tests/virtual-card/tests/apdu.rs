@@ -187,6 +187,52 @@ fn security_state_resets_like_the_card() {
     assert!(!card.is_verified(App::Jpki, 0x0018));
 }
 
+const ISSUER_SECURITY_DOMAIN: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
+
+/// What clears a verified PIN on the card and what does not (soltia48/myna-card `src/mf.rs`,
+/// `src/lib.rs`; card-evidence §7): SELECT of the Issuer Security Domain or of another AP
+/// clears; SELECT MF (3F00 → 6A82, `00 A4 00 00` → 9000 with no effect), a re-SELECT of the
+/// same AP and a warm reset keep it.
+#[test]
+fn only_leaving_the_application_or_power_clears_a_verified_pin() {
+    let sign_with_auth_key = |card: &mut VirtualCard| {
+        select_ap(card, &JPKI);
+        select_ef(card, 0x0017);
+        sw_of(&card.process(&[0x80, 0x2A, 0x00, 0x80, 0x01, 0x42, 0x00]))
+    };
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0018);
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    // SELECT MF does not leave the AP on this card.
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00])),
+        sw::FILE_NOT_FOUND
+    );
+    assert_eq!(card.process(&[0x00, 0xA4, 0x00, 0x00]), [0x90, 0x00]);
+    assert!(card.is_verified(App::Jpki, 0x0018));
+    assert_eq!(sign_with_auth_key(&mut card), sw::OK);
+    // The Issuer Security Domain: 9000, no AP selected, nothing verified.
+    assert_eq!(select_ap(&mut card, &ISSUER_SECURITY_DOMAIN), sw::OK);
+    assert!(!card.is_verified(App::Jpki, 0x0018));
+    assert_eq!(select_ef(&mut card, 0x0017), sw::FILE_NOT_FOUND);
+    assert_eq!(sign_with_auth_key(&mut card), sw::SECURITY_STATUS);
+
+    // A card whose Issuer Security Domain is not selectable: 6A82, the state stays; another
+    // AP clears it.
+    let mut goro = VirtualCard::builtin("goro").unwrap();
+    select_ap(&mut goro, &JPKI);
+    select_ef(&mut goro, 0x0018);
+    assert_eq!(verify(&mut goro, b"1234"), sw::OK);
+    assert_eq!(
+        select_ap(&mut goro, &ISSUER_SECURITY_DOMAIN),
+        sw::FILE_NOT_FOUND
+    );
+    assert_eq!(sign_with_auth_key(&mut goro), sw::OK);
+    assert_eq!(select_ap(&mut goro, &ASSIST), sw::OK);
+    assert_eq!(sign_with_auth_key(&mut goro), sw::SECURITY_STATUS);
+}
+
 #[test]
 fn signs_with_pkcs1_padding_over_given_bytes() {
     use rsa::pkcs1v15::Pkcs1v15Sign;
