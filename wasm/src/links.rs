@@ -84,15 +84,26 @@ pub async fn close_js(object: JsValue) {
     }
 }
 
-/// `connection.disconnect('reset')` of a Web Smart Card connection (best effort).
+/// `connection.disconnect('unpower')` of a Web Smart Card connection (best effort): the card
+/// is powered down, which clears any PIN still verified on it. `"reset"` (a warm reset)
+/// would keep verified PINs (docs/card-notes.md, card-evidence §7).
 pub async fn disconnect_smart_card(connection: JsValue) {
-    let _ = bindings::call(call_method(&connection, "disconnect", &["reset".into()])).await;
+    let _ = bindings::call(call_method(&connection, "disconnect", &["unpower".into()])).await;
 }
 
 /// A Web Smart Card API connection (`SmartCardConnection`).
 pub struct SmartCard {
     context: JsValue,
     connection: JsValue,
+    transaction: Option<SmartCardTransaction>,
+}
+
+/// An open `connection.startTransaction(callback)` (WICG web-smart-card): the callback's promise
+/// is what keeps it open; resolving it with a `SmartCardDisposition` ends it, and the promise
+/// `startTransaction` returned settles once the browser has ended it.
+struct SmartCardTransaction {
+    finish: js_sys::Function,
+    done: JsValue,
 }
 
 fn smart_card_error(e: &JsValue) -> TransportError {
@@ -154,7 +165,50 @@ impl SmartCard {
         Ok(SmartCard {
             context,
             connection,
+            transaction: None,
         })
+    }
+
+    /// `connection.startTransaction(…)`, resolved once the browser runs the callback (it
+    /// holds PC/SC's `SCardBeginTransaction` then). A browser without the method: nothing,
+    /// as before.
+    pub async fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        if self.transaction.is_some() || !get(&self.connection, "startTransaction").is_function() {
+            return Ok(());
+        }
+        let mut finish = None;
+        let held = js_sys::Promise::new(&mut |resolve, _reject| finish = Some(resolve));
+        let mut started = None;
+        let began = js_sys::Promise::new(&mut |resolve, _reject| started = Some(resolve));
+        let (Some(finish), Some(started)) = (finish, started) else {
+            return Err(TransportError::Other("Promise executor did not run".into()));
+        };
+        let callback = Closure::once_into_js(move || -> JsValue {
+            let _ = started.call0(&JsValue::UNDEFINED);
+            held.into()
+        });
+        let done = call_method(&self.connection, "startTransaction", &[callback])
+            .map_err(|e| smart_card_error(&e))?;
+        // Began, or refused (the returned promise rejects first).
+        let race = js_sys::Promise::race(&js_sys::Array::of2(&began, &done));
+        wasm_bindgen_futures::JsFuture::from(race)
+            .await
+            .map_err(|e| smart_card_error(&e))?;
+        self.transaction = Some(SmartCardTransaction { finish, done });
+        Ok(())
+    }
+
+    /// Ends the transaction with `"leave"` (the core has cleared the PIN already) and waits
+    /// until the browser has ended it.
+    pub async fn end_transaction(&mut self) -> Result<(), TransportError> {
+        let Some(t) = self.transaction.take() else {
+            return Ok(());
+        };
+        let _ = t.finish.call1(&JsValue::UNDEFINED, &"leave".into());
+        bindings::call(Ok(t.done))
+            .await
+            .map(drop)
+            .map_err(|e| smart_card_error(&e))
     }
 
     pub async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {

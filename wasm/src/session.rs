@@ -68,6 +68,22 @@ impl Transport for Link {
     fn capabilities(&self) -> Capabilities {
         self.caps
     }
+
+    /// Web Smart Card: `startTransaction` (other programs on the machine share the reader
+    /// through PC/SC). A USB reader claimed by this page and a JS transport: nothing to do.
+    async fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+        match &mut self.kind {
+            LinkKind::SmartCard(l) => l.begin_transaction().await,
+            LinkKind::Usb(_) | LinkKind::Js(_) => Ok(()),
+        }
+    }
+
+    async fn end_exclusive(&mut self) -> Result<(), TransportError> {
+        match &mut self.kind {
+            LinkKind::SmartCard(l) => l.end_transaction().await,
+            LinkKind::Usb(_) | LinkKind::Js(_) => Ok(()),
+        }
+    }
 }
 
 /// Releases what a link held when the link itself is gone.

@@ -39,4 +39,18 @@ impl Transport for AnyTransport {
             AnyTransport::Virtual(t) => t.capabilities(),
         }
     }
+
+    async fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+        match self {
+            AnyTransport::Pcsc(t) => t.begin_exclusive().await,
+            AnyTransport::Virtual(t) => t.begin_exclusive().await,
+        }
+    }
+
+    async fn end_exclusive(&mut self) -> Result<(), TransportError> {
+        match self {
+            AnyTransport::Pcsc(t) => t.end_exclusive().await,
+            AnyTransport::Virtual(t) => t.end_exclusive().await,
+        }
+    }
 }

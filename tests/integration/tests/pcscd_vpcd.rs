@@ -34,6 +34,14 @@ fn pcsc_stack_and_opensc() {
     run("every SDK operation over PC/SC", &sdk_operations);
     run("short APDUs only", &short_apdus);
     run("wrong and locked PINs over PC/SC", &pins);
+    run(
+        "no PIN left verified: another client's signature after authenticate is 6982",
+        &no_pin_left_verified,
+    );
+    run(
+        "no interleaving: a client hammering the reader never lands between VERIFY and signature",
+        &no_interleaving,
+    );
     run("card pulled mid-session", &card_pulled);
     run(
         "OpenSC reads the certificate, signs, and counts a wrong PIN as the SDK does",
@@ -58,10 +66,18 @@ fn no_card(pcscd: &Pcscd) {
 
 fn sdk_operations(pcscd: &Pcscd) {
     let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
-    let transport = pcscd.connect().unwrap();
+    let mut transport = pcscd.connect().unwrap();
     assert_eq!(
         transport.atr().unwrap(),
         [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
+    );
+    // The capability comes from the reader (PC/SC part 10 dwMaxAPDUDataSize) where its driver
+    // says, else the default (extended): vsmartcard's vpcd says 0x10000 in newer versions.
+    let said = transport.reader_max_apdu_data_size();
+    eprintln!("vpcd dwMaxAPDUDataSize: {said:?}");
+    assert_eq!(
+        transport.capabilities().extended_length,
+        said.is_none_or(mynacard_pcsc::carries_extended_length)
     );
     assert!(transport.capabilities().extended_length);
     let mut card = block_on(MynaCard::connect(transport)).unwrap();
@@ -90,7 +106,8 @@ fn sdk_operations(pcscd: &Pcscd) {
     assert!(states.contains(&(CardPin::JpkiAuth, PinState::Remaining(3))));
     drop(card);
     let returned = inserted.remove();
-    // The card saw exactly one VERIFY per PIN-protected operation.
+    // The card saw exactly one VERIFY per PIN-protected operation, each followed by the
+    // clearing SELECT of the Issuer Security Domain.
     assert_eq!(
         returned
             .seen()
@@ -98,6 +115,189 @@ fn sdk_operations(pcscd: &Pcscd) {
             .filter(|s| s.ins == 0x20 && s.lc > 0)
             .count(),
         4
+    );
+    assert_eq!(returned.seen().iter().filter(|s| clears(s)).count(), 4);
+}
+
+/// The SDK's clearing of the security state, as the card saw it: SELECT by AID of the 7-byte
+/// Issuer Security Domain.
+fn clears(s: &mynacard_virtual_card::Seen) -> bool {
+    s.ins == 0xA4 && s.p1 == 0x04 && s.lc == 7
+}
+
+/// A raw PC/SC client on the vpcd reader (shared, as any other program).
+fn raw_client(pcscd: &Pcscd) -> pcsc::Card {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let reader = std::ffi::CString::new(pcscd.reader_name()).unwrap();
+    ctx.connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .unwrap()
+}
+
+/// One APDU from a raw client; its status word.
+fn raw_sw(card: &pcsc::Card, apdu: &[u8]) -> u16 {
+    let mut buf = [0u8; 600];
+    let r = card.transmit(apdu, &mut buf).unwrap();
+    u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]])
+}
+
+const SELECT_JPKI: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+];
+
+/// The peers' signature with the 利用者証明用 key, with no VERIFY of its own: SELECT JPKI (a
+/// re-SELECT keeps a verified PIN), SELECT EF 0017, `80 2A 00 80`.
+fn sign_without_pin(card: &pcsc::Card) -> u16 {
+    assert_eq!(raw_sw(card, &SELECT_JPKI), 0x9000);
+    assert_eq!(
+        raw_sw(card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x17]),
+        0x9000
+    );
+    raw_sw(card, &[0x80, 0x2A, 0x00, 0x80, 0x01, 0x42, 0x00])
+}
+
+/// Issue 14 (a): a PIN verified through PC/SC survives the client that verified it (the
+/// control: another client then signs without the PIN); after the SDK's `authenticate`
+/// returns, the same attempt from another client is refused with 6982.
+fn no_pin_left_verified(pcscd: &Pcscd) {
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    drop(pcscd.connect().unwrap());
+    // Control: client 1 verifies the PIN and leaves without resetting the card.
+    let first = raw_client(pcscd);
+    assert_eq!(raw_sw(&first, &SELECT_JPKI), 0x9000);
+    assert_eq!(
+        raw_sw(&first, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18]),
+        0x9000
+    );
+    assert_eq!(
+        raw_sw(
+            &first,
+            &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']
+        ),
+        0x9000
+    );
+    first
+        .disconnect(pcsc::Disposition::LeaveCard)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let other = raw_client(pcscd);
+    assert_eq!(
+        sign_without_pin(&other),
+        0x9000,
+        "control: the verified PIN must survive the client that presented it"
+    );
+    // The SDK, with the other client connected all along.
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    let auth =
+        block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap();
+    mynacard_virtual_card::checks::assert_authentication(&auth, b"c", NOW);
+    // Right after it returns (the session still open): no signature without the PIN.
+    assert_eq!(sign_without_pin(&other), 0x6982);
+    let fi = block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
+    assert!(fi.integrity.verified().is_some());
+    // 4情報 needs the 入力補助 PIN: after the read, another client cannot read it.
+    let assist = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08,
+    ];
+    assert_eq!(raw_sw(&other, &assist), 0x9000);
+    assert_eq!(raw_sw(&other, &[0x00, 0xB0, 0x82, 0x00, 0x10]), 0x6982);
+    drop(card);
+    drop(other);
+    drop(inserted.remove());
+}
+
+/// Issue 14 (b): while the SDK authenticates and signs, a second client sends GET DATA
+/// (`00 CA`, a command the SDK never sends) as fast as pcscd lets it. In the card's own log,
+/// no such command lies between an operation's first APDU after the VERIFY and its clearing
+/// SELECT, and the hammer did land commands between the operations.
+fn no_interleaving(pcscd: &Pcscd) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    drop(pcscd.connect().unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let landed = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let hammer = {
+        let (stop, landed, refused) = (stop.clone(), landed.clone(), refused.clone());
+        let client = raw_client(pcscd);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 300];
+            while !stop.load(Ordering::Relaxed) {
+                match client.transmit(&[0x00, 0xCA, 0x01, 0x01, 0x00], &mut buf) {
+                    Ok(_) => landed.fetch_add(1, Ordering::Relaxed),
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_micros(200));
+                        refused.fetch_add(1, Ordering::Relaxed)
+                    }
+                };
+            }
+        })
+    };
+    let started = Instant::now();
+    while landed.load(Ordering::Relaxed) < 10 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the hammer never landed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    const ROUNDS: usize = 8;
+    for _ in 0..ROUNDS {
+        block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap();
+        // A pause: room for the hammer between the operations (inside them there is none).
+        std::thread::sleep(Duration::from_millis(20));
+        block_on(
+            card.sign_with_sign_key(&SignPin::new("TARO2025").unwrap(), SignInput::data(b"d")),
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !hammer.is_finished() {
+        assert!(Instant::now() < deadline, "the hammer did not stop");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    hammer.join().unwrap();
+    drop(card);
+    let returned = inserted.remove();
+    let seen = returned.seen();
+    let mut operations = 0;
+    let mut hammered_between = 0;
+    let mut i = 0;
+    while i < seen.len() {
+        if seen[i].ins == 0x20 && seen[i].lc > 0 {
+            operations += 1;
+            let end = (i..seen.len())
+                .find(|&j| clears(&seen[j]))
+                .expect("every VERIFY is followed by the clearing");
+            assert!(
+                seen[i..end].iter().any(|s| s.ins == 0x2A),
+                "a signature between VERIFY and clearing"
+            );
+            assert!(
+                !seen[i..=end].iter().any(|s| s.ins == 0xCA),
+                "another client's APDU landed between VERIFY and the clearing: {:?}",
+                &seen[i..=end]
+            );
+            i = end;
+        } else if seen[i].ins == 0xCA && operations > 0 && operations < 2 * ROUNDS {
+            hammered_between += 1;
+        }
+        i += 1;
+    }
+    assert_eq!(operations, 2 * ROUNDS);
+    eprintln!(
+        "hammer: {} APDUs landed ({} between the SDK's operations), {} refused during them",
+        landed.load(Ordering::Relaxed),
+        hammered_between,
+        refused.load(Ordering::Relaxed)
+    );
+    assert!(
+        hammered_between > 0,
+        "the hammer never got between two operations, so the test proved nothing"
     );
 }
 
