@@ -412,13 +412,22 @@ test('Web Smart Card API double: authentication; removed-card → CARD_REMOVED',
     const vcard = new m.VirtualApduCard('taro');
     const calls = [];
     let removeAfter = Infinity;
+    let inTransaction = false;
     const connection = {
       async transmit(buffer) {
-        calls.push('transmit');
+        calls.push(inTransaction ? 'transmit:in-transaction' : 'transmit');
         if (--removeAfter < 0) throw Object.assign(new DOMException('card removed', 'SmartCardError'), { responseCode: 'removed-card' });
         return vcard.transmit(new Uint8Array(buffer)).buffer;
       },
       async disconnect(disposition) { calls.push(`disconnect:${disposition}`); },
+      // As Chrome does: runs the callback, the transaction lasts until its promise settles.
+      async startTransaction(callback) {
+        calls.push('startTransaction');
+        inTransaction = true;
+        const disposition = await callback();
+        inTransaction = false;
+        calls.push(`endTransaction:${disposition}`);
+      },
     };
     const context = {
       async listReaders() { calls.push('listReaders'); return ['Virtual PCD 00 00']; },
@@ -439,7 +448,9 @@ test('Web Smart Card API double: authentication; removed-card → CARD_REMOVED',
   assert.equal(r.reader, 'smartcard');
   assert.equal(r.status, 'good');
   assert.equal(r.removed, 'CARD_REMOVED');
-  assert.deepEqual(r.calls, ['establishContext', 'listReaders', 'connect:Virtual PCD 00 00:shared:t1,t0', 'transmit', 'disconnect:reset']);
+  // The PIN operation runs inside one transaction ended with "leave" (the core cleared the PIN);
+  // the session closes with "unpower" (a "reset" keeps verified PINs on the card).
+  assert.deepEqual(r.calls, ['establishContext', 'listReaders', 'connect:Virtual PCD 00 00:shared:t1,t0', 'transmit', 'startTransaction', 'transmit:in-transaction', 'endTransaction:leave', 'disconnect:unpower']);
 });
 
 // Web NFC: a NDEFReader double; a My Number Card is not NDEF, so Chrome fires readingerror.

@@ -294,8 +294,10 @@ fn measure<D: Rig, R: ReaderDriver + Send>(
     block_on(card.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
     let stats = card.transport().stats();
     let all = card.transport().device().transfers();
+    // The 4情報 read cleared the security state by leaving 入力補助AP; select it again (one
+    // tries query), so that the measured tries query is one short APDU on its own.
+    block_on(card.pin_state(CardPin::Assist)).unwrap();
     card.transport_mut().reset_stats();
-    // 入力補助AP is selected: the tries query of its PIN is one short APDU.
     block_on(card.pin_state(CardPin::Assist)).unwrap();
     let single = card.transport().stats();
     (stats, all.out + all.r#in, single)
