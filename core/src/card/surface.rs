@@ -2,6 +2,7 @@
 //! and security code, birth date, sex and expiry, signed by J-LIS.
 
 use super::{Application, CardPin, MynaCard};
+use crate::error::CardError;
 use crate::error::Error;
 use crate::four_info::{Date, Sex};
 use crate::pin::{CardNumberA, CardNumberB, Pin};
@@ -58,9 +59,9 @@ impl core::fmt::Debug for FaceData {
 pub(crate) fn parse_face(file: &[u8]) -> Result<FaceData, Error> {
     let outer = tlv::read_at(file, 0)?;
     if outer.tag != 0xFF20 {
-        return Err(Error::MalformedResponse {
+        return Err(Error::Card(CardError::MalformedResponse {
             what: "face file does not start with FF20",
-        });
+        }));
     }
     let v = outer.value;
     let get = |tag, what| tlv::require(v, tag, what).map(|t| t.value.to_vec());

@@ -3,6 +3,7 @@ use rsa::Pkcs1v15Sign;
 use crate::cert::JpkiCertificate;
 use crate::digest::SignInput;
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// Verifies an RSASSA-PKCS1-v1_5 signature made by the certificate's key over `input`
 /// (data hashed with its algorithm, or a digest).
@@ -21,5 +22,5 @@ pub fn verify_digest_info(
     signature: &[u8],
 ) -> Result<(), Error> {
     key.verify(Pkcs1v15Sign::new_unprefixed(), digest_info, signature)
-        .map_err(|_| Error::SignatureInvalid)
+        .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))
 }

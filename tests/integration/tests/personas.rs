@@ -8,6 +8,7 @@
 //! `cargo test -p mynacard-tests --test personas -- --nocapture` prints the table.
 
 use mynacard_core::card::{Integrity, NotCheckableReason, SurfaceKey};
+use mynacard_core::error::{CardError, PinError};
 use mynacard_core::verify;
 use mynacard_core::{
     AssistPin, AuthPin, CardKind, CardNumberA, CardNumberB, CardPin, Error, MynaCard, PinState,
@@ -197,7 +198,7 @@ fn run(card: &mut Card, p: &Persona, op: &str, strict: bool) -> Result<(), Error
 /// The typed error an operation is documented to give on a persona, if any.
 fn expected_error(persona: &str, op: &str) -> Option<Error> {
     match (persona, op) {
-        ("locked", "authenticate" | "sign with auth key") => Some(Error::PinLocked),
+        ("locked", "authenticate" | "sign with auth key") => Some(Error::Pin(PinError::Locked)),
         _ => None,
     }
 }
@@ -247,7 +248,12 @@ fn every_operation_on_every_persona() {
         };
         if let Some(kind) = refused {
             let e = connect(&p.id).unwrap_err();
-            assert_eq!(e, Error::WrongCard { found: kind }, "{}", p.id);
+            assert_eq!(
+                e,
+                Error::Card(CardError::WrongCard { found: kind }),
+                "{}",
+                p.id
+            );
             table.push_str(&format!("{:<12} WRONG_CARD\n", p.id));
             continue;
         }
@@ -279,7 +285,7 @@ fn every_operation_on_every_persona() {
             let verifies = verifies_with_data(v) - verifies_before;
             let expected_verifies = match op {
                 "auth cert" | "auth CA cert" | "sign CA cert" | "key record" | "pin states" => 0,
-                _ if expected_error(&p.id, op) == Some(Error::PinLocked) => 0,
+                _ if expected_error(&p.id, op) == Some(Error::Pin(PinError::Locked)) => 0,
                 _ => 1,
             };
             assert_eq!(verifies, expected_verifies, "{}: {op}: VERIFYs", p.id);
@@ -362,7 +368,7 @@ fn fallbacks_never_send_a_second_verify_under_faults() {
     let faults: [(&str, Inject); 5] = [
         ("timeout", |t, n| t.fail_at(n, TransportError::Timeout)),
         ("link", |t, n| {
-            t.fail_at(n, TransportError::Other("x".into()))
+            t.fail_at(n, TransportError::Other { detail: "x".into() })
         }),
         ("6A86", |t, n| t.replace_response_at(n, vec![0x6A, 0x86])),
         ("6982", |t, n| t.replace_response_at(n, vec![0x69, 0x82])),
