@@ -8,7 +8,7 @@ mod crl;
 mod ocsp;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 mod relying_party;
-mod signature;
+pub(crate) mod signature;
 mod signed;
 
 pub use chain::{TrustAnchors, verify_issued_by};
