@@ -221,7 +221,7 @@ fn assist_ap_info(signer: &PrivateKey) -> Vec<u8> {
 /// concatenated SHA-256 digests (96 bytes), as soltia48/myna-card `sha256_digest_info` builds it
 /// and checks it against a real card's EF 0002.
 pub(crate) fn face_digest_info(groups: [&[u8]; 3]) -> Vec<u8> {
-    let digests: Vec<u8> = groups.iter().flat_map(|g| Sha256::digest(g)).collect();
+    let digests: Vec<u8> = groups.iter().flat_map(Sha256::digest).collect();
     let algorithm = [
         0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
     ];
