@@ -202,8 +202,7 @@ pub(crate) const ASSIST_SIGNER_ID: (&str, &str) = ("1310100", "002");
 
 /// 入力補助AP EF 0005: `FF40 { DF41 AP info, DF42 key id, DF43 128 bytes }`, 164 bytes in a
 /// 256-byte EF (card-evidence §2, §3, §4).
-fn assist_ap_info(signer: &PrivateKey) -> Vec<u8> {
-    let _ = signer;
+fn assist_ap_info() -> Vec<u8> {
     let key_id = key_id(ASSIST_SIGNER_ID.0, ASSIST_SIGNER_ID.1);
     let object = tlv(
         &[0xFF, 0x40],
@@ -454,7 +453,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
             key_id(ASSIST_RECORD_ISSUER.0, ASSIST_RECORD_ISSUER.1),
         )),
     );
-    put(App::Assist, 0x0005, always(assist_ap_info(&assist_signer)));
+    put(App::Assist, 0x0005, always(assist_ap_info()));
     put(App::Assist, 0x0011, pin(&p.assist_pin, p.assist_tries, 3));
     // Blocked when issued (card-evidence §1, §8).
     put(App::Assist, 0x0012, pin("", 0, 3));
@@ -574,7 +573,7 @@ mod tests {
         // Two ASCII key ids (7 digits, 08 05, 3 digits, padding), then the key.
         assert_eq!(&record[10..26], b"6000033\x08\x05001\0\0\0\0");
         assert_eq!(&record[26..42], b"1310100\x08\x05002\0\0\0\0");
-        let info = assist_ap_info(&signer);
+        let info = assist_ap_info();
         assert_eq!(
             (info.len(), &info[..5]),
             (256, &[0xFF, 0x40, 0x82, 0x00, 0x9F][..])
