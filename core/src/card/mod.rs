@@ -10,7 +10,7 @@ mod token;
 
 pub use assist::{AssistIntegrity, FourInfoRead, Integrity, MyNumberRead, NotCheckableReason};
 pub use jpki::{Authentication, Signed};
-pub use surface::{FaceData, SurfaceKey};
+pub use surface::{FaceData, KeyRecord, SurfaceKey};
 
 use zeroize::Zeroizing;
 

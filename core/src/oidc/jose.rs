@@ -9,7 +9,7 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use p256::ecdsa::signature::{Signer, Verifier};
-use rsa::{BoxedUint, Oaep, Pkcs1v15Sign};
+use rsa::{Oaep, Pkcs1v15Sign};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -203,12 +203,7 @@ impl Jwk {
     }
 }
 
-fn rsa_public_key(n: &[u8], e: &[u8]) -> Option<rsa::PublicKey> {
-    let bits = |b: &[u8]| u32::try_from(b.len()).ok()?.checked_mul(8);
-    let n = BoxedUint::from_be_slice(n, bits(n)?).ok()?;
-    let e = BoxedUint::from_be_slice(e, bits(e)?.max(64)).ok()?;
-    rsa::PublicKey::new(n, e).ok()
-}
+use crate::verify::signature::rsa_public_key;
 
 /// A parsed JWKS: the signature keys this SDK can use, in document order.
 #[derive(Clone, Debug, Default)]

@@ -10,7 +10,7 @@ mod ocsp;
 pub(crate) mod reason;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 mod relying_party;
-mod signature;
+pub(crate) mod signature;
 mod signed;
 
 pub use chain::{TrustAnchors, verify_issued_by};

@@ -24,3 +24,12 @@ pub fn verify_digest_info(
     key.verify(Pkcs1v15Sign::new_unprefixed(), digest_info, signature)
         .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))
 }
+
+/// An RSA public key from its big-endian modulus and exponent (a JWK, or the `90 e 91 n` key
+/// object of the card's key records); `None` when they do not make a usable key.
+pub(crate) fn rsa_public_key(n: &[u8], e: &[u8]) -> Option<rsa::PublicKey> {
+    let bits = |b: &[u8]| u32::try_from(b.len()).ok()?.checked_mul(8);
+    let n = rsa::BoxedUint::from_be_slice(n, bits(n)?).ok()?;
+    let e = rsa::BoxedUint::from_be_slice(e, bits(e)?.max(64)).ok()?;
+    rsa::PublicKey::new(n, e).ok()
+}

@@ -123,6 +123,12 @@ pub struct Persona {
     /// (e.g. `"3"`, a code JIS X 0303 does not define). The certificates keep `sex`.
     #[serde(default)]
     pub sex_code: Option<String>,
+    // ---- 券面事項確認AP, `80 2A` and transport variants (issue 14, kenmen) ----
+    /// Whether the card takes extended-length APDUs (evidence §2: cards do). `false` models a
+    /// card, or a reader in front of it, that answers 6700 to every extended APDU (persona
+    /// `nobu`): which readers cannot carry them is unconfirmed.
+    #[serde(default = "yes")]
+    pub extended_length: bool,
 }
 
 fn yes() -> bool {
@@ -136,7 +142,7 @@ impl Persona {
     }
 
     /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`,
-    /// `phone`, and the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`).
+    /// `phone`, the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`, and `nobu`: no extended length).
     pub fn builtin(id: &str) -> Option<Persona> {
         Persona::all().into_iter().find(|p| p.id == id)
     }
@@ -291,10 +297,10 @@ mod tests {
     #[test]
     fn builtin_personas_are_valid() {
         let all = Persona::all();
-        assert_eq!(all.len(), 12);
+        assert_eq!(all.len(), 13);
         for id in [
             "taro", "hanako", "locked", "expired", "revoked", "juki", "phone", "jiro", "mai",
-            "shiro", "ken", "yuki",
+            "shiro", "ken", "yuki", "nobu",
         ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }
