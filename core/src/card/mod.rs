@@ -233,7 +233,8 @@ fn short_ef_id(ef: u16) -> Option<u8> {
 fn link_failure(e: &Error) -> bool {
     matches!(
         e,
-        Error::Transport(TransportError::Other { .. }) | Error::Transport(TransportError::Timeout)
+        Error::Transport(TransportError::Other)(TransportError::Other { .. })
+            | Error::Transport(TransportError::Other)(TransportError::Timeout)
     )
 }
 

@@ -101,7 +101,7 @@ impl core::fmt::Debug for KeyRecord {
 impl KeyRecord {
     /// Parses EF 0004 (`7F21 { 5F4E, 5F37 }`).
     pub fn parse(file: &[u8]) -> Result<KeyRecord, Error> {
-        let bad = |what| Error::MalformedResponse { what };
+        let bad = |what| Error::Card(CardError::MalformedResponse { what });
         let outer = tlv::read_at(file, 0)?;
         if outer.tag != 0x7F21 {
             return Err(bad("key record does not start with 7F21"));
@@ -150,9 +150,11 @@ impl KeyRecord {
 fn rsa_key_object(object: &[u8]) -> Result<rsa::PublicKey, Error> {
     let e = tlv::require(object, 0x90, "key has no exponent (90)")?.value;
     let n = tlv::require(object, 0x91, "key has no modulus (91)")?.value;
-    crate::verify::signature::rsa_public_key(n, e).ok_or(Error::MalformedResponse {
-        what: "key is not a usable RSA key",
-    })
+    crate::verify::signature::rsa_public_key(n, e).ok_or(Error::Card(
+        CardError::MalformedResponse {
+            what: "key is not a usable RSA key",
+        },
+    ))
 }
 
 /// The DigestInfo DF28 signs: SHA-256's AlgorithmIdentifier around the three group digests
@@ -194,7 +196,7 @@ pub(crate) fn parse_face(file: &[u8], key_record: KeyRecord) -> Result<FaceData,
             let t = item(*tag, what)?;
             h.update(
                 v.get(t.start..t.end)
-                    .ok_or(Error::MalformedResponse { what })?,
+                    .ok_or(Error::Card(CardError::MalformedResponse { what }))?,
             );
         }
         Ok(h.finalize().into())
@@ -216,8 +218,10 @@ pub(crate) fn parse_face(file: &[u8], key_record: KeyRecord) -> Result<FaceData,
         &face_digest_info(&signed_digests),
         &signature,
     )
-    .map_err(|_| Error::IntegrityMismatch {
-        what: "券面事項 (DF28)",
+    .map_err(|_| {
+        Error::Card(CardError::IntegrityMismatch {
+            what: "券面事項 (DF28)",
+        })
     })?;
     let birth_date_raw = get(BIRTH.0, BIRTH.1)?;
     let expiry_raw = get(0xDF29, "face data has no expiry (DF29)")?;
@@ -381,9 +385,9 @@ mod tests {
             bad[value] ^= 0x01;
             assert_eq!(
                 parse_face(&bad, r.clone()).unwrap_err(),
-                Error::IntegrityMismatch {
+                Error::Card(CardError::IntegrityMismatch {
                     what: "券面事項 (DF28)"
-                },
+                }),
                 "DF{tag:02X}"
             );
         }
@@ -416,7 +420,7 @@ mod tests {
         for cut in 0..file.len() {
             let e = parse_face(&file[..cut], r.clone()).unwrap_err();
             assert!(
-                matches!(e, Error::MalformedResponse { .. }),
+                matches!(e, Error::Card(CardError::MalformedResponse { .. })),
                 "face cut at {cut}: {e:?}"
             );
         }
@@ -424,7 +428,7 @@ mod tests {
         wrong_tag[1] = 0x22;
         assert!(matches!(
             KeyRecord::parse(&wrong_tag),
-            Err(Error::MalformedResponse { .. })
+            Err(Error::Card(CardError::MalformedResponse { .. }))
         ));
         // Every single byte flipped: parse or a typed error.
         for i in 0..rec.len() {
