@@ -233,8 +233,7 @@ fn short_ef_id(ef: u16) -> Option<u8> {
 fn link_failure(e: &Error) -> bool {
     matches!(
         e,
-        Error::Transport(TransportError::Other)(TransportError::Other { .. })
-            | Error::Transport(TransportError::Other)(TransportError::Timeout)
+        Error::Transport(TransportError::Other { .. }) | Error::Transport(TransportError::Timeout)
     )
 }
 
