@@ -8,6 +8,7 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
 
 use crate::error::Error;
+use crate::error::VerifyError;
 use crate::four_info::{CardText, Date, FourInfo, Sex};
 use crate::tlv;
 
@@ -69,9 +70,9 @@ impl core::fmt::Debug for CertificateFourInfo {
     }
 }
 
-const BAD: Error = Error::CertificateInvalid {
+const BAD: Error = Error::Verify(VerifyError::CertificateInvalid {
     what: "not a DER X.509 certificate",
-};
+});
 
 impl JpkiCertificate {
     /// Parses DER. Trailing bytes after the certificate (EF filler) are ignored.
@@ -79,9 +80,9 @@ impl JpkiCertificate {
         let len = tlv::encoded_len(der).ok_or(BAD)?;
         let der = der.get(..len).ok_or(BAD)?;
         let cert = Certificate::from_der(der).map_err(|_| BAD)?;
-        let not_rsa = Error::CertificateInvalid {
+        let not_rsa = Error::Verify(VerifyError::CertificateInvalid {
             what: "public key is not RSA",
-        };
+        });
         let spki = cert.tbs_certificate().subject_public_key_info();
         if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
             return Err(not_rsa);
@@ -131,8 +132,10 @@ impl JpkiCertificate {
                         .subject_public_key_info()
                         .owned_to_ref(),
                 )
-                .map_err(|_| Error::CertificateInvalid {
-                    what: "public key is not RSA",
+                .map_err(|_| {
+                    Error::Verify(VerifyError::CertificateInvalid {
+                        what: "public key is not RSA",
+                    })
                 })
             })
             .as_ref()
@@ -217,9 +220,9 @@ impl JpkiCertificate {
             Ok(Some((_, san))) => san,
             Ok(None) => return Ok(None),
             Err(_) => {
-                return Err(Error::CertificateInvalid {
+                return Err(Error::Verify(VerifyError::CertificateInvalid {
                     what: "subjectAltName",
-                });
+                }));
             }
         };
         let mut fields: [Option<Vec<u8>>; 7] = Default::default();
@@ -247,7 +250,7 @@ impl JpkiCertificate {
         if fields.iter().all(Option::is_none) {
             return Ok(None);
         }
-        let missing = |what| Error::CertificateInvalid { what };
+        let missing = |what| Error::Verify(VerifyError::CertificateInvalid { what });
         let name = fields[1].take().ok_or(missing("4情報 name"))?;
         let sex = fields[3].take().ok_or(missing("4情報 sex"))?;
         let birth = fields[4].take().ok_or(missing("4情報 birth date"))?;
@@ -270,9 +273,9 @@ impl JpkiCertificate {
 /// accepted, bare or wrapped once in another element (some encoders do); deeper nesting is
 /// refused, never recursed into.
 fn directory_string_bytes(value: &der::Any) -> Result<Vec<u8>, Error> {
-    let bad = Error::CertificateInvalid {
+    let bad = Error::Verify(VerifyError::CertificateInvalid {
         what: "4情報 value",
-    };
+    });
     if let Some(text) = string_bytes(value)? {
         return Ok(text);
     }
@@ -289,9 +292,9 @@ fn string_bytes(value: &der::Any) -> Result<Option<Vec<u8>>, Error> {
         }
         Tag::BmpString => {
             if !bytes.len().is_multiple_of(2) {
-                return Err(Error::CertificateInvalid {
+                return Err(Error::Verify(VerifyError::CertificateInvalid {
                     what: "BMPString length",
-                });
+                }));
             }
             let units = bytes
                 .chunks_exact(2)
@@ -350,7 +353,7 @@ mod tests {
         let twice = tlv(0x31, &once);
         assert!(matches!(
             directory_string_bytes(&any(&twice)),
-            Err(Error::CertificateInvalid { .. })
+            Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
         ));
         // Deep nesting is refused at once, without recursion (the old code went one stack
         // frame per level).
@@ -366,7 +369,7 @@ mod tests {
         assert_eq!(deep.len(), len);
         assert!(matches!(
             directory_string_bytes(&any(&deep)),
-            Err(Error::CertificateInvalid { .. })
+            Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
         ));
     }
 }

@@ -18,6 +18,7 @@ use x509_cert::time::Time;
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
+use crate::error::{UsageError, VerifyError};
 use crate::verify::{
     CertificateKind, StatusEvidence, TrustAnchors, Verified, verify_certificate, verify_digest_info,
 };
@@ -45,16 +46,16 @@ struct SigningCertificateV2 {
 }
 
 fn enc(_: der::Error) -> Error {
-    Error::InvalidArgument {
+    Error::Usage(UsageError::InvalidArgument {
         what: "cannot encode the CMS structure",
-    }
+    })
 }
 
 /// Malformed CMS is reported as SIGNATURE_INVALID: the document is not acceptably signed,
 /// whatever the reason; `what` goes to debug logs only (it holds no document data).
 fn bad(what: &'static str) -> Error {
     log::debug!("CMS rejected: {what}");
-    Error::SignatureInvalid
+    Error::Verify(VerifyError::SignatureInvalid)
 }
 
 fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, Error> {
@@ -79,8 +80,10 @@ impl PreparedSignature {
         signing_time: UnixTime,
     ) -> Result<Self, Error> {
         let time = UtcTime::from_unix_duration(core::time::Duration::from_secs(signing_time.0))
-            .map_err(|_| Error::InvalidArgument {
-                what: "signing time outside 1950-2049",
+            .map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "signing time outside 1950-2049",
+                })
             })?;
         let ess = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
@@ -276,9 +279,9 @@ pub fn verify_signed_document(
         (None, Some(c)) => c.to_vec(),
         (Some(_), Some(_)) => return Err(bad("content both embedded and detached")),
         (None, None) => {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "detached signature: give the document",
-            });
+            }));
         }
     };
     let certificate = find_signer(&signed)?;
@@ -306,7 +309,7 @@ pub fn verify_signed_document(
         .decode_as()
         .map_err(|_| bad("messageDigest"))?;
     if digest.as_bytes() != Sha256::digest(&content).as_slice() {
-        return Err(Error::SignatureInvalid);
+        return Err(Error::Verify(VerifyError::SignatureInvalid));
     }
     // signingCertificateV2 binds the exact certificate bytes to the signature (RFC 5035).
     if attrs.iter().any(|a| a.oid == ID_SIGNING_CERTIFICATE_V2) {

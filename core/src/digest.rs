@@ -5,6 +5,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::error::Error;
+use crate::error::UsageError;
 
 /// Hash algorithm of a DigestInfo.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -100,9 +101,9 @@ impl<'a> SignInput<'a> {
             SignInput::Data { algorithm, data } => (algorithm, algorithm.hash(data)),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
-                    return Err(Error::InvalidArgument {
+                    return Err(Error::Usage(UsageError::InvalidArgument {
                         what: "digest length does not match its algorithm",
-                    });
+                    }));
                 }
                 (algorithm, digest.to_vec())
             }

@@ -3,6 +3,7 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::error::CardError;
 use crate::error::Error;
 
 /// The check digit (検査用数字) of a My Number from its first 11 digits, per the formula in
@@ -36,9 +37,9 @@ impl MyNumber {
         if ok {
             Ok(MyNumber(digits.to_string()))
         } else {
-            Err(Error::MalformedResponse {
+            Err(Error::Card(CardError::MalformedResponse {
                 what: "My Number is not 12 digits with a valid check digit",
-            })
+            }))
         }
     }
 

@@ -22,37 +22,8 @@ pub struct Capabilities {
     pub extended_length: bool,
 }
 
-/// Why a transport could not deliver an APDU. The core maps these to [`crate::Error`] codes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TransportError {
-    /// The card left the field or the slot (タッチ外れ / 抜去).
-    CardRemoved,
-    /// No reader, or the named reader does not exist.
-    ReaderNotFound,
-    /// The reader was unplugged or its connection broke.
-    ReaderDisconnected,
-    /// The operation was cancelled by the caller.
-    Cancelled,
-    /// The card or reader did not answer in time.
-    Timeout,
-    /// Anything else, described for developers (never contains APDU data).
-    Other(String),
-}
-
-impl core::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            TransportError::CardRemoved => f.write_str("card removed"),
-            TransportError::ReaderNotFound => f.write_str("reader not found"),
-            TransportError::ReaderDisconnected => f.write_str("reader disconnected"),
-            TransportError::Cancelled => f.write_str("cancelled"),
-            TransportError::Timeout => f.write_str("timeout"),
-            TransportError::Other(s) => write!(f, "transport error: {s}"),
-        }
-    }
-}
-
-impl std::error::Error for TransportError {}
+/// Why a transport could not deliver an APDU: the transport layer of [`crate::Error`].
+pub use crate::error::TransportError;
 
 /// A link to one card. One call, one APDU exchange; the transport does no retries of its own
 /// and never interprets status words.

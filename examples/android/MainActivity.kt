@@ -27,6 +27,7 @@ import kotlinx.coroutines.withContext
 import uniffi.mynacard_mobile.MynaException
 import uniffi.mynacard_mobile.MynaSession
 import uniffi.mynacard_mobile.PinKind
+import uniffi.mynacard_mobile.PinState
 import uniffi.mynacard_mobile.checkPinFormat
 import uniffi.mynacard_mobile.connectBlocking
 import java.net.HttpURLConnection
@@ -133,7 +134,7 @@ class MainActivity : Activity(), NfcAdapter.ReaderCallback {
             "${info.name}\n${info.address}\n${info.birthDate}\n${info.sex}"
         }
         CardTask.Tries -> session.pinTries().joinToString("\n") { t ->
-            "${t.pin}: " + if (t.locked) "ロック中" else t.remaining?.let { "残り${it}回" } ?: "—"
+            "${t.pin}: " + if (t.state is PinState.Locked) "ロック中" else t.remaining?.let { "残り${it}回" } ?: "—"
         }
     }
 

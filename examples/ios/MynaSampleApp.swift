@@ -151,7 +151,7 @@ struct ContentView: View {
                     Text("性別: \(info.sex)")
                 }
                 ForEach(model.tries, id: \.pin) { t in
-                    Text("\(t.pin): " + (t.locked ? "ロック中" : t.remaining.map { "残り\($0)回" } ?? "—"))
+                    Text("\(t.pin): " + (t.state == .locked ? "ロック中" : t.remaining.map { "残り\($0)回" } ?? "—"))
                 }
             }
         }

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use async_lock::Mutex;
 use mynacard_core::card::Progress;
+use mynacard_core::error::UsageError;
 use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_core::{
-    AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput, SignPin,
+    AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinKind, PinState, SignInput,
+    SignPin,
 };
 use zeroize::Zeroizing;
 
@@ -123,7 +125,7 @@ impl From<TransceiveError> for TransportError {
             TransceiveError::ReaderDisconnected => TransportError::ReaderDisconnected,
             TransceiveError::Timeout => TransportError::Timeout,
             TransceiveError::Cancelled => TransportError::Cancelled,
-            TransceiveError::Other { detail } => TransportError::Other(detail),
+            TransceiveError::Other { detail } => TransportError::Other { detail },
         }
     }
 }
@@ -216,12 +218,12 @@ pub struct SignatureResult {
 /// The tries of one PIN.
 #[derive(uniffi::Record)]
 pub struct PinTries {
-    /// `jpki_auth`, `jpki_sign`, `assist`, …
+    /// `jpki_auth`, `jpki_sign`, `assist`, … (the core's `CardPin::code`).
     pub pin: String,
+    /// What the card says of it.
+    pub state: PinState,
+    /// Tries left when the card counts them (0 when locked): `state`'s count, for display.
     pub remaining: Option<u8>,
-    pub locked: bool,
-    pub verified: bool,
-    pub absent: bool,
 }
 
 /// A session with one card. Operations take turns; dropping the session releases the
@@ -266,12 +268,9 @@ impl MynaSession {
     /// is running: a double tap must not queue a second VERIFY behind the first (with a wrong
     /// PIN it would cost two tries), as the JS face refuses it too.
     fn card(&self) -> Result<async_lock::MutexGuard<'_, MynaCard<Foreign>>, MynaError> {
-        self.card.try_lock().ok_or_else(|| {
-            Error::InvalidArgument {
-                what: "the session is busy with another operation",
-            }
-            .into()
-        })
+        self.card
+            .try_lock()
+            .ok_or_else(|| Error::Usage(UsageError::Busy).into())
     }
 }
 
@@ -404,21 +403,18 @@ impl MynaSession {
             .into_iter()
             .map(|(pin, state): (CardPin, PinState)| PinTries {
                 pin: pin.code().to_string(),
-                remaining: match state {
-                    PinState::Remaining(n) => Some(n),
-                    _ => None,
-                },
-                locked: state == PinState::Locked,
-                verified: state == PinState::Verified,
-                absent: state == PinState::Absent,
+                state,
+                remaining: state.remaining(),
             })
             .collect())
     }
 }
 
-/// Which secret a string is meant to be.
-#[derive(uniffi::Enum)]
-pub enum PinKind {
+/// Which secret a string is meant to be: the core's [`mynacard_core::PinKind`] itself. uniffi
+/// needs its variants written here (a remote type); the generated conversion matches on the
+/// core's enum, so a variant added or renamed there fails this build instead of drifting.
+#[uniffi::remote(Enum)]
+enum PinKind {
     Auth,
     Sign,
     Assist,
@@ -430,22 +426,21 @@ pub enum PinKind {
 #[uniffi::export]
 pub fn check_pin_format(kind: PinKind, pin: String) -> Option<String> {
     let pin = Zeroizing::new(pin);
-    mynacard_core::PinKind::from(kind)
-        .check(&pin)
-        .err()
-        .map(|e| e.code().to_string())
+    kind.check(&pin).err().map(|e| e.code().to_string())
 }
 
-impl From<PinKind> for mynacard_core::PinKind {
-    fn from(kind: PinKind) -> Self {
-        match kind {
-            PinKind::Auth => mynacard_core::PinKind::Auth,
-            PinKind::Sign => mynacard_core::PinKind::Sign,
-            PinKind::Assist => mynacard_core::PinKind::Assist,
-            PinKind::CardNumberA => mynacard_core::PinKind::CardNumberA,
-            PinKind::CardNumberB => mynacard_core::PinKind::CardNumberB,
-        }
-    }
+/// A PIN's state: the core's [`mynacard_core::PinState`] itself (a remote type, checked
+/// against the core's enum by the build as [`PinKind`] is).
+#[uniffi::remote(Enum)]
+enum PinState {
+    /// `n` tries left.
+    Remaining(u8),
+    /// Locked (閉塞): only a municipal office can reset it.
+    Locked,
+    /// Already verified in this session; the card reports no count.
+    Verified,
+    /// This card has no such PIN.
+    Absent,
 }
 
 /// One row of the shared error table.

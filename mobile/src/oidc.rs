@@ -19,7 +19,6 @@
 //! }
 //! ```
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
@@ -30,6 +29,7 @@ use mynacard_core::verify::RelyingParty;
 use mynacard_core::{Error, UnixTime};
 
 use crate::{FourInfo, MynaError};
+use mynacard_core::error::UsageError;
 
 /// A relying party's registration with one provider.
 #[derive(uniffi::Record)]
@@ -80,8 +80,16 @@ pub struct Authorization {
 pub struct OidcHttpRequest {
     pub method: String,
     pub url: String,
-    pub headers: HashMap<String, String>,
+    /// In the core's order; a name may repeat (a map would reorder and merge them).
+    pub headers: Vec<HttpHeader>,
     pub body: Option<Vec<u8>>,
+}
+
+/// One request header.
+#[derive(uniffi::Record)]
+pub struct HttpHeader {
+    pub name: String,
+    pub value: String,
 }
 
 /// A finished login.
@@ -116,9 +124,9 @@ fn unix(now: u64) -> Result<UnixTime, MynaError> {
     if now < 1_000_000_000_000 {
         Ok(UnixTime(now))
     } else {
-        Err(Error::InvalidArgument {
+        Err(Error::Usage(UsageError::InvalidArgument {
             what: "now must be seconds since 1970",
-        }
+        })
         .into())
     }
 }
@@ -205,9 +213,9 @@ impl OidcBackend {
     ) -> Result<OidcHttpRequest, MynaError> {
         let tx = SignTransaction::from_json(&transaction)?;
         let done = login.done.lock().map_err(|_| ended())?;
-        let login = done.as_deref().ok_or(Error::InvalidArgument {
+        let login = done.as_deref().ok_or(Error::Usage(UsageError::OutOfOrder {
             what: "the login has not finished",
-        })?;
+        }))?;
         Ok(request_record(
             &tx.result_request(self.backend.client(), login)?,
         ))
@@ -330,15 +338,22 @@ fn request_record(request: &HttpRequest) -> OidcHttpRequest {
     OidcHttpRequest {
         method: request.method.as_str().to_string(),
         url: request.url.clone(),
-        headers: request.headers.iter().cloned().collect(),
+        headers: request
+            .headers
+            .iter()
+            .map(|(name, value)| HttpHeader {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
         body: request.body.as_deref().map(<[u8]>::to_vec),
     }
 }
 
 fn ended() -> MynaError {
-    Error::InvalidArgument {
+    Error::Usage(UsageError::OutOfOrder {
         what: "the login flow has ended",
-    }
+    })
     .into()
 }
 

@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use mynacard_core::error::UsageError;
 use mynacard_virtual_card::{App, VirtualCard};
 
 #[derive(uniffi::Object)]
@@ -23,9 +24,9 @@ impl TestCard {
                 })
             })
             .ok_or_else(|| {
-                mynacard_core::Error::InvalidArgument {
+                mynacard_core::Error::Usage(UsageError::InvalidArgument {
                     what: "unknown persona",
-                }
+                })
                 .into()
             })
     }

@@ -136,7 +136,7 @@ test('署名API: a sign transaction over a document, the resident signs, the bac
   const { url, pending } = rp.authorize({ signTransactionId: opened.id }, now());
   assert.equal(new URL(url).searchParams.get('sign_transaction_id'), opened.id);
   const flow = rp.start(pending, await residentLogsIn(url), now());
-  assert.throws(() => rp.signResultRequest(opened.transaction, flow), (e) => e.code === 'INVALID_ARGUMENT', 'not before the login finished');
+  assert.throws(() => rp.signResultRequest(opened.transaction, flow), (e) => e.code === 'OUT_OF_ORDER', 'not before the login finished');
   await exchange(rp, flow);
   // 3. The result, decrypted and verified (test PKI's 署名用 CA as the anchor).
   const signCa = new Uint8Array(readFileSync(join(root, 'tests', 'virtual-card', 'pki', 'sign-ca.crt.der')));

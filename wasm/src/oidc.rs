@@ -27,6 +27,7 @@ use mynacard_core::oidc::{
 use wasm_bindgen::prelude::*;
 
 use crate::js::{four_info_object, get, set};
+use mynacard_core::error::UsageError;
 
 /// `{ method, url, headers, body }` for the caller's `fetch`.
 fn request_object(request: &HttpRequest) -> Object {
@@ -54,7 +55,12 @@ fn err(e: Error) -> JsValue {
 }
 
 fn invalid(what: &'static str) -> JsValue {
-    err(Error::InvalidArgument { what })
+    err(Error::Usage(UsageError::InvalidArgument { what }))
+}
+
+/// A step of a flow called after its end or before its start (OUT_OF_ORDER).
+fn out_of_order(what: &'static str) -> JsValue {
+    err(Error::Usage(UsageError::OutOfOrder { what }))
 }
 
 fn string(o: &JsValue, key: &str) -> Option<String> {
@@ -247,7 +253,7 @@ impl OidcBackendJs {
         let login = flow
             .done
             .as_deref()
-            .ok_or(invalid("the login flow has not finished"))?;
+            .ok_or(out_of_order("the login flow has not finished"))?;
         let request = tx
             .result_request(self.backend.client(), login)
             .map_err(err)?;
@@ -334,7 +340,7 @@ impl LoginFlowJs {
         let flow = self
             .flow
             .as_ref()
-            .ok_or(invalid("the login flow has ended"))?;
+            .ok_or(out_of_order("the login flow has ended"))?;
         let request = flow
             .request(backend.backend.client(), unix(now)?)
             .map_err(err)?;
@@ -354,7 +360,7 @@ impl LoginFlowJs {
         let flow = self
             .flow
             .take()
-            .ok_or(invalid("the login flow has ended"))?;
+            .ok_or(out_of_order("the login flow has ended"))?;
         let now = unix(now)?;
         let outcome = HttpResponse::received(status, body.as_deref());
         let mut jwks = backend.jwks.borrow_mut();

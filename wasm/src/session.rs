@@ -4,7 +4,7 @@
 //! once aborted the operation ends with `CANCELLED` between two APDUs, never inside one.
 //!
 //! One operation at a time: the session is taken out of its cell while an operation runs and
-//! put back after, so a second call meanwhile gets `INVALID_ARGUMENT` ("busy"), not a panic.
+//! put back after, so a second call meanwhile gets `BUSY` (nothing sent to the card), not a panic.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 use crate::bindings::{self, UsbDeviceJs, get, set};
 use crate::links::{JsTransport, SmartCard};
 use crate::webusb::{self, UsbLink};
+use mynacard_core::error::UsageError;
 
 /// Per-session state shared by the link and the JS object: abort signals and progress callback.
 #[derive(Default)]
@@ -29,6 +30,8 @@ struct Controls {
     call_signal: Option<JsValue>,
     session_progress: Option<Function>,
     call_progress: Option<Function>,
+    /// `close()` ran: later calls get SESSION_CLOSED, not BUSY.
+    closed: bool,
 }
 
 impl Controls {
@@ -180,16 +183,16 @@ fn read_options(options: &JsValue) -> (Option<JsValue>, Option<Function>) {
 }
 
 fn bytes_arg(v: &JsValue, what: &'static str) -> Result<Vec<u8>, Error> {
-    bindings::bytes_of(v).ok_or(Error::InvalidArgument { what })
+    bindings::bytes_of(v).ok_or(Error::Usage(UsageError::InvalidArgument { what }))
 }
 
 /// The PIN as a string, wiped from wasm memory when dropped.
 fn pin_arg(v: &JsValue) -> Result<Zeroizing<String>, Error> {
     v.as_string()
         .map(Zeroizing::new)
-        .ok_or(Error::InvalidArgument {
+        .ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "the PIN must be a string",
-        })
+        }))
 }
 
 fn cert_object(c: &JpkiCertificate) -> Uint8Array {
@@ -313,14 +316,17 @@ pub struct MynaCardJs {
     reader: &'static str,
 }
 
-/// Takes the session for one operation; `Err` when another operation holds it or it is closed.
-fn take(cell: &Rc<RefCell<Option<Session>>>) -> Result<Session, Error> {
-    cell.try_borrow_mut()
-        .ok()
-        .and_then(|mut s| s.take())
-        .ok_or(Error::InvalidArgument {
-            what: "the session is busy with another operation, or closed",
-        })
+/// Takes the session for one operation: BUSY when another operation holds it (nothing is sent
+/// to the card), SESSION_CLOSED after `close()`.
+fn take(
+    cell: &Rc<RefCell<Option<Session>>>,
+    controls: &RefCell<Controls>,
+) -> Result<Session, Error> {
+    let taken = cell.try_borrow_mut().ok().and_then(|mut s| s.take());
+    taken.ok_or_else(|| match controls.try_borrow() {
+        Ok(c) if c.closed => Error::Usage(UsageError::SessionClosed),
+        _ => Error::Usage(UsageError::Busy),
+    })
 }
 
 #[wasm_bindgen(js_class = MynaCard)]
@@ -341,7 +347,7 @@ impl MynaCardJs {
                 ..Default::default()
             }));
             if controls.borrow().aborted() {
-                return Err(js_err(Error::Cancelled));
+                return Err(js_err(Error::Transport(TransportError::Cancelled)));
             }
             let (kind, reader) = if get(&source, "transferIn").is_function() {
                 let device: UsbDeviceJs = source.unchecked_into();
@@ -359,9 +365,9 @@ impl MynaCardJs {
                     "smartcard",
                 )
             } else {
-                return Err(js_err(Error::InvalidArgument {
+                return Err(js_err(Error::Usage(UsageError::InvalidArgument {
                     what: "connect() takes a USBDevice, { transmit } or { smartCardReader }",
-                }));
+                })));
             };
             let caps = match &kind {
                 LinkKind::Usb(l) => l.capabilities(),
@@ -375,7 +381,7 @@ impl MynaCardJs {
             };
             if controls.borrow().aborted() {
                 link.close().await;
-                return Err(js_err(Error::Cancelled));
+                return Err(js_err(Error::Transport(TransportError::Cancelled)));
             }
             // The core consumes the link; if it refuses the card, release the reader anyway.
             let cleanup = match &link.kind {
@@ -447,13 +453,13 @@ impl MynaCardJs {
         let controls = self.controls.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let (signal, progress) = read_options(&options.map(JsValue::from).unwrap_or_default());
-            let card = take(&cell).map_err(js_err)?;
+            let card = take(&cell, &controls).map_err(js_err)?;
             if let Ok(mut c) = controls.try_borrow_mut() {
                 c.call_signal = signal;
                 c.call_progress = progress;
             }
             let (card, result) = if controls.borrow().aborted() {
-                (card, Err(Error::Cancelled))
+                (card, Err(Error::Transport(TransportError::Cancelled)))
             } else {
                 op(card).await
             };
@@ -548,9 +554,9 @@ impl MynaCardJs {
     ) -> js_sys::Promise {
         let which = CardPin::ALL.into_iter().find(|p| p.code() == pin);
         op!(self, options, card, {
-            let which = which.ok_or(Error::InvalidArgument {
+            let which = which.ok_or(Error::Usage(UsageError::InvalidArgument {
                 what: "unknown PIN name",
-            })?;
+            }))?;
             Ok(pin_state_object(card.pin_state(which).await?).into())
         })
     }
@@ -600,8 +606,12 @@ impl MynaCardJs {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> js_sys::Promise {
         let cell = self.session.clone();
+        let controls = self.controls.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let card = take(&cell).map_err(js_err)?;
+            let card = take(&cell, &controls).map_err(js_err)?;
+            if let Ok(mut c) = controls.try_borrow_mut() {
+                c.closed = true;
+            }
             let mut link = card.into_transport();
             link.close().await;
             Ok(JsValue::UNDEFINED)
@@ -643,4 +653,129 @@ pub fn detect_nfc_tap(signal: Option<AbortSignalJs>) -> js_sys::Promise {
             .await
             .map_err(js_err)
     })
+}
+
+/// The hand-written TypeScript declarations above name the core's stable codes; this keeps
+/// each union equal to the core's list, so a code added or renamed in the core fails here
+/// instead of drifting in the `.d.ts` (the drift issue 13 found: sex documented as '3').
+#[cfg(test)]
+mod declarations {
+    use super::TS_TYPES;
+    use mynacard_core::card::{Application, Integrity, NotCheckableReason, Progress};
+    use mynacard_core::reader::devices::ReaderKind;
+    use mynacard_core::verify::StatusSource;
+    use mynacard_core::{CardPin, PinState, Sex};
+
+    /// The quoted literals of the declaration that starts with `start`, up to `end`.
+    fn literals(start: &str, end: &str) -> Vec<String> {
+        let from = TS_TYPES.find(start).map(|i| i + start.len());
+        let text = from.map_or("", |i| {
+            let rest = &TS_TYPES[i..];
+            &rest[..rest.find(end).unwrap_or(rest.len())]
+        });
+        let mut out: Vec<String> = text
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn sorted(codes: impl IntoIterator<Item = &'static str>) -> Vec<String> {
+        let mut v: Vec<String> = codes.into_iter().map(str::to_string).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn pin_names_and_states_are_the_cores() {
+        assert_eq!(
+            literals("export type PinName =", ";"),
+            sorted(CardPin::ALL.map(CardPin::code))
+        );
+        let states = [
+            PinState::Remaining(1),
+            PinState::Locked,
+            PinState::Verified,
+            PinState::Absent,
+        ];
+        assert_eq!(literals("state:", ";"), sorted(states.map(PinState::code)));
+    }
+
+    #[test]
+    fn progress_codes_are_the_cores() {
+        let all = [
+            Progress::Selecting {
+                application: Application::Jpki,
+            },
+            Progress::CheckingTries {
+                pin: CardPin::JpkiAuth,
+            },
+            Progress::VerifyingPin {
+                pin: CardPin::JpkiAuth,
+            },
+            Progress::Reading {
+                ef: 0,
+                done: 0,
+                total: 0,
+            },
+            Progress::Signing,
+        ];
+        let mut codes = sorted(all.iter().map(Progress::code));
+        codes.dedup();
+        for code in &codes {
+            assert!(
+                TS_TYPES.contains(&format!("code: '{code}'")),
+                "Progress code {code} is not declared"
+            );
+        }
+        assert_eq!(
+            TS_TYPES.matches("{ code: '").count(),
+            codes.len(),
+            "a declared Progress code the core does not have"
+        );
+    }
+
+    #[test]
+    fn reader_kinds_integrity_and_status_sources_are_the_cores() {
+        assert_eq!(
+            literals("export type ReaderKind =", ";"),
+            sorted(
+                [ReaderKind::Rcs380, ReaderKind::Rcs300, ReaderKind::Ccid].map(ReaderKind::as_str)
+            )
+        );
+        assert_eq!(
+            literals("integrity?:", ";"),
+            sorted(["verified", NotCheckableReason::IntegrityFileClosed.code()])
+        );
+        let _exhaustive = |i: &Integrity| match i {
+            Integrity::Verified(_) | Integrity::NotCheckable { .. } => (),
+        };
+        assert_eq!(
+            literals("source:", ";"),
+            sorted([StatusSource::Crl, StatusSource::Ocsp].map(StatusSource::as_str))
+        );
+    }
+
+    #[test]
+    fn the_sex_codes_documented_are_the_cores() {
+        let doc = &TS_TYPES[TS_TYPES.find("sex (").unwrap_or(0)
+            ..TS_TYPES.find("export interface FourInfo").unwrap_or(0)];
+        for sex in [Sex::NotKnown, Sex::Male, Sex::Female, Sex::NotApplicable] {
+            assert!(
+                doc.contains(&format!("'{}'", sex.code())),
+                "sex code {} undocumented",
+                sex.code()
+            );
+        }
+        for wrong in ['3', '4', '5', '6', '7', '8'] {
+            assert!(
+                !doc.contains(&format!("'{wrong}'")),
+                "sex code {wrong} is not the core's"
+            );
+        }
+    }
 }

@@ -10,12 +10,13 @@ mod token;
 
 pub use assist::{AssistIntegrity, FourInfoRead, Integrity, MyNumberRead, NotCheckableReason};
 pub use jpki::{Authentication, Signed};
-pub use surface::{FaceData, SurfaceKey};
+pub use surface::{FaceData, KeyRecord, SurfaceKey};
 
 use zeroize::Zeroizing;
 
 use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status};
 use crate::error::Error;
+use crate::error::{CardError, PinError, TransportError, UsageError};
 use crate::pin::{Pin, PinKind};
 use crate::tlv;
 use crate::transport::{Capabilities, Transport};
@@ -235,7 +236,10 @@ fn short_ef_id(ef: u16) -> Option<u8> {
 /// this way (a transport error or no answer) as often as they answer 6700. A removed card, a
 /// gone reader and a cancel are what they say, never retried.
 fn link_failure(e: &Error) -> bool {
-    matches!(e, Error::Transport { .. } | Error::Timeout)
+    matches!(
+        e,
+        Error::Transport(TransportError::Other { .. }) | Error::Transport(TransportError::Timeout)
+    )
 }
 
 /// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
@@ -381,9 +385,9 @@ impl<T: Transport> MynaCard<T> {
                 Ok(())
             }
             Status::FileNotFound | Status::WrongParameters if app == Application::Jpki => {
-                Err(Error::WrongCard {
+                Err(Error::Card(CardError::WrongCard {
                     found: crate::error::CardKind::Unknown,
-                })
+                }))
             }
             _ => Err(response.sw.to_error()),
         }
@@ -409,9 +413,9 @@ impl<T: Transport> MynaCard<T> {
         let [p1, p2] = u16::try_from(offset)
             .ok()
             .filter(|o| *o <= MAX_FILE as u16)
-            .ok_or(Error::MalformedResponse {
+            .ok_or(Error::Card(CardError::MalformedResponse {
                 what: "file larger than READ BINARY can address",
-            })?
+            }))?
             .to_be_bytes();
         let response = self
             .exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le))
@@ -474,11 +478,12 @@ impl<T: Transport> MynaCard<T> {
         if self.caps.extended_length {
             match self.read_by_short_ef_id(app, ef, EXTENDED_LE_MAX).await {
                 Ok(Some(whole)) => {
-                    let total = tlv::encoded_len(&whole).filter(|n| *n <= MAX_FILE).ok_or(
-                        Error::MalformedResponse {
-                            what: "file does not start with a TLV header",
-                        },
-                    )?;
+                    let total =
+                        tlv::encoded_len(&whole)
+                            .filter(|n| *n <= MAX_FILE)
+                            .ok_or(Error::Card(CardError::MalformedResponse {
+                                what: "file does not start with a TLV header",
+                            }))?;
                     // One extended READ holds any EF of this card; a shorter answer is read
                     // again by offset below, which needs the EF selected.
                     if whole.len() >= total {
@@ -507,7 +512,7 @@ impl<T: Transport> MynaCard<T> {
         let first = if self.caps.extended_length {
             match self.read_binary(0, EXTENDED_LE_MAX).await {
                 // The reader or card refused the extended form: fall back for this session.
-                Err(Error::UnexpectedStatus { sw: 0x6700 }) => {
+                Err(Error::Card(CardError::UnexpectedStatus { sw: 0x6700 })) => {
                     self.caps.extended_length = false;
                     self.read_binary(0, SHORT_LE_MAX).await?
                 }
@@ -523,11 +528,11 @@ impl<T: Transport> MynaCard<T> {
         } else {
             self.read_binary(0, SHORT_LE_MAX).await?
         };
-        let total = tlv::encoded_len(&first).filter(|n| *n <= MAX_FILE).ok_or(
-            Error::MalformedResponse {
+        let total = tlv::encoded_len(&first)
+            .filter(|n| *n <= MAX_FILE)
+            .ok_or(Error::Card(CardError::MalformedResponse {
                 what: "file does not start with a TLV header",
-            },
-        )?;
+            }))?;
         let mut data = first;
         self.report(Progress::Reading {
             ef,
@@ -538,9 +543,9 @@ impl<T: Transport> MynaCard<T> {
             let want = (total - data.len()).min(SHORT_LE_MAX);
             let chunk = self.read_binary(data.len(), want).await?;
             if chunk.is_empty() {
-                return Err(Error::MalformedResponse {
+                return Err(Error::Card(CardError::MalformedResponse {
                     what: "file ends before its TLV object",
-                });
+                }));
             }
             data.extend_from_slice(&chunk);
             self.report(Progress::Reading {
@@ -618,7 +623,7 @@ impl<T: Transport> MynaCard<T> {
             self.short_verify.learn(false);
         }
         match self.select_ef(pin.application(), pin.ef()).await {
-            Err(Error::FileNotFound) => {
+            Err(Error::Card(CardError::FileNotFound)) => {
                 // A missing PIN EF leaves no EF selected; the AP stays selected.
                 return Ok((PinState::Absent, 0x80));
             }
@@ -645,14 +650,14 @@ impl<T: Transport> MynaCard<T> {
     pub(crate) async fn verify_pin(&mut self, which: CardPin, pin: &dyn Pin) -> Result<(), Error> {
         debug_assert_eq!(which.kind(), pin.kind());
         if which.kind() != pin.kind() {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "PIN of the wrong kind for this PIN EF",
-            });
+            }));
         }
         let (state, p2) = self.pin_state_and_reference(which).await?;
         match state {
-            PinState::Locked => return Err(Error::PinLocked),
-            PinState::Absent => return Err(Error::FileNotFound),
+            PinState::Locked => return Err(Error::Pin(PinError::Locked)),
+            PinState::Absent => return Err(Error::Card(CardError::FileNotFound)),
             PinState::Remaining(_) | PinState::Verified => {}
         }
         self.report(Progress::VerifyingPin { pin: which });
@@ -664,8 +669,8 @@ impl<T: Transport> MynaCard<T> {
             .await?;
         match response.status() {
             Status::Ok => Ok(()),
-            Status::Tries(remaining) => Err(Error::PinIncorrect { remaining }),
-            Status::PinBlocked => Err(Error::PinLocked),
+            Status::Tries(remaining) => Err(Error::Pin(PinError::Incorrect { remaining })),
+            Status::PinBlocked => Err(Error::Pin(PinError::Locked)),
             _ => Err(response.sw.to_error()),
         }
     }
@@ -758,9 +763,9 @@ impl<T: Transport> MynaCard<T> {
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.select_application(Application::Jpki).await?;
-        let sfi = short_ef_id(key_ef).ok_or(Error::InvalidArgument {
+        let sfi = short_ef_id(key_ef).ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "key EF has no short EF id",
-        })?;
+        }))?;
         self.report(Progress::Signing);
         let sign = |p2| {
             Command::new(0x80, 0x2A, 0x00, p2)
@@ -790,9 +795,9 @@ impl<T: Transport> MynaCard<T> {
 
 fn check_signature(sig: Vec<u8>) -> Result<Vec<u8>, Error> {
     if sig.len() < 64 {
-        return Err(Error::MalformedResponse {
+        return Err(Error::Card(CardError::MalformedResponse {
             what: "signature shorter than any RSA key",
-        });
+        }));
     }
     Ok(sig)
 }

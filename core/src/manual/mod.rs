@@ -53,7 +53,7 @@ mod tests {
         include_str!("../card/mod.rs"),
         include_str!("../card/jpki.rs"),
         include_str!("../card/assist.rs"),
-        include_str!("../pin.rs"),
+        include_str!("../pin/mod.rs"),
         include_str!("../cms.rs"),
         include_str!("../verify/mod.rs"),
         include_str!("../verify/chain.rs"),

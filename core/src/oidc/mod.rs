@@ -96,6 +96,7 @@ pub use userinfo::{
     AddressFormat, ClaimFormat, GenderFormat, UserInfo, parse_userinfo, userinfo_request,
 };
 
+use crate::error::UsageError;
 use zeroize::Zeroizing;
 
 /// How the client authenticates at the token endpoint.
@@ -169,17 +170,19 @@ impl ClientConfig {
             || client_id.len() > 255
             || !client_id.bytes().all(|b| (0x21..=0x7E).contains(&b))
         {
-            return Err(crate::Error::InvalidArgument {
+            return Err(crate::Error::Usage(UsageError::InvalidArgument {
                 what: "client_id must be 1-255 printable ASCII",
-            });
+            }));
         }
         if redirect_uri.len() > 255 {
-            return Err(crate::Error::InvalidArgument {
+            return Err(crate::Error::Usage(UsageError::InvalidArgument {
                 what: "redirect_uri is longer than 255",
-            });
+            }));
         }
-        http::check_endpoint(redirect_uri).map_err(|_| crate::Error::InvalidArgument {
-            what: "redirect_uri must be an https URL (or loopback http) without fragment",
+        http::check_endpoint(redirect_uri).map_err(|_| {
+            crate::Error::Usage(UsageError::InvalidArgument {
+                what: "redirect_uri must be an https URL (or loopback http) without fragment",
+            })
         })?;
         Ok(ClientConfig {
             provider,

@@ -4,11 +4,12 @@ use const_oid::db::rfc5912::{
 };
 
 use super::crl::{authority_key_id, subject_key_id};
-use super::relying_party::CertificateKind;
+use super::kind::CertificateKind;
 use super::signature::verify_digest_info;
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// Checks that `issuer` signed `cert` (names match, RSA PKCS#1 v1.5 signature verifies) and
 /// that `cert` is valid at `at`.
@@ -18,7 +19,7 @@ pub fn verify_issued_by(
     at: UnixTime,
 ) -> Result<(), Error> {
     if cert.x509().tbs_certificate().issuer() != issuer.x509().tbs_certificate().subject() {
-        return Err(Error::ChainUntrusted);
+        return Err(Error::Verify(VerifyError::ChainUntrusted));
     }
     let algorithm = cert.x509().signature_algorithm();
     // RSA PKCS#1 v1.5 algorithm identifiers carry NULL parameters (RFC 4055 §5); anything else
@@ -26,9 +27,9 @@ pub fn verify_issued_by(
     if !algorithm.parameters.as_ref().is_none_or(|p| p.is_null())
         || algorithm.oid != cert.x509().tbs_certificate().signature().oid
     {
-        return Err(Error::CertificateInvalid {
+        return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "signature algorithm fields disagree",
-        });
+        }));
     }
     let oid = algorithm.oid;
     let alg = if oid == SHA_256_WITH_RSA_ENCRYPTION {
@@ -40,9 +41,9 @@ pub fn verify_issued_by(
     } else if oid == SHA_1_WITH_RSA_ENCRYPTION {
         DigestAlgorithm::Sha1
     } else {
-        return Err(Error::CertificateInvalid {
+        return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "unsupported signature algorithm",
-        });
+        }));
     };
     let digest_info = SignInput::Data {
         algorithm: alg,
@@ -50,9 +51,9 @@ pub fn verify_issued_by(
     }
     .digest_info()?;
     verify_digest_info(issuer.public_key()?, &digest_info, cert.signature_bytes()?)
-        .map_err(|_| Error::ChainUntrusted)?;
+        .map_err(|_| Error::Verify(VerifyError::ChainUntrusted))?;
     if !cert.is_valid_at(at) {
-        return Err(Error::CertificateExpired);
+        return Err(Error::Verify(VerifyError::CertificateExpired));
     }
     Ok(())
 }
@@ -110,7 +111,7 @@ impl TrustAnchors {
         at: UnixTime,
     ) -> Result<(&JpkiCertificate, Option<CertificateKind>), Error> {
         let aki = authority_key_id(cert.x509().tbs_certificate().extensions());
-        let mut last = Error::ChainUntrusted;
+        let mut last = Error::Verify(VerifyError::ChainUntrusted);
         for (i, anchor) in self.anchors.iter().enumerate() {
             if let (Some(aki), Some(ski)) = (&aki, subject_key_id(anchor)) {
                 if *aki != ski {
@@ -121,8 +122,8 @@ impl TrustAnchors {
                 Ok(()) if anchor.is_valid_at(at) => {
                     return Ok((anchor, self.kinds.get(i).copied().flatten()));
                 }
-                Ok(()) => last = Error::CertificateExpired,
-                Err(Error::ChainUntrusted) => {}
+                Ok(()) => last = Error::Verify(VerifyError::CertificateExpired),
+                Err(Error::Verify(VerifyError::ChainUntrusted)) => {}
                 Err(e) => last = e,
             }
         }

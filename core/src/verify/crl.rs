@@ -14,9 +14,11 @@ use x509_cert::name::Name;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
+use super::reason::RevocationReason;
 use super::signed::{first_element, verify_rsa_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// `TBSCertList` with its version OPTIONAL, as RFC 5280 §5.1 declares it (x509-cert's
 /// `TbsCertList` requires the field, so a v1 CRL would not parse).
@@ -37,86 +39,6 @@ struct CertificateListAnyVersion {
     tbs_cert_list: TbsCertListAnyVersion,
     signature_algorithm: AlgorithmIdentifierOwned,
     signature: BitString,
-}
-
-/// Why a certificate was revoked (RFC 5280 CRLReason). JPKI's meaning of each (J-LIS
-/// 認証局運用規程 4.9.9, as quoted by relying-party services) is in [`label_ja`](Self::label_ja).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RevocationReason {
-    /// unspecified: 交付前に破棄した.
-    Unspecified,
-    /// keyCompromise: 利用者の秘密鍵が危殆化した (lost card, 暗証番号 leaked…).
-    KeyCompromise,
-    /// cACompromise.
-    CaCompromise,
-    /// affiliationChanged: 証明書の記載内容に変更が生じた. For a 署名用 certificate: the
-    /// 基本4情報 changed (転居, 婚姻…); ask the resident for a new signature.
-    AffiliationChanged,
-    /// superseded: 証明書を更新した.
-    Superseded,
-    /// cessationOfOperation: 証明書の必要性がなくなった.
-    CessationOfOperation,
-    /// certificateHold: 一時保留.
-    CertificateHold,
-    RemoveFromCrl,
-    PrivilegeWithdrawn,
-    AaCompromise,
-    /// The CRL entry or OCSP answer gives no reason.
-    NotGiven,
-}
-
-impl RevocationReason {
-    pub fn from_code(code: u8) -> RevocationReason {
-        match code {
-            0 => RevocationReason::Unspecified,
-            1 => RevocationReason::KeyCompromise,
-            2 => RevocationReason::CaCompromise,
-            3 => RevocationReason::AffiliationChanged,
-            4 => RevocationReason::Superseded,
-            5 => RevocationReason::CessationOfOperation,
-            6 => RevocationReason::CertificateHold,
-            8 => RevocationReason::RemoveFromCrl,
-            9 => RevocationReason::PrivilegeWithdrawn,
-            10 => RevocationReason::AaCompromise,
-            _ => RevocationReason::NotGiven,
-        }
-    }
-
-    /// Stable code shared by every face.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "unspecified",
-            RevocationReason::KeyCompromise => "key_compromise",
-            RevocationReason::CaCompromise => "ca_compromise",
-            RevocationReason::AffiliationChanged => "affiliation_changed",
-            RevocationReason::Superseded => "superseded",
-            RevocationReason::CessationOfOperation => "cessation_of_operation",
-            RevocationReason::CertificateHold => "certificate_hold",
-            RevocationReason::RemoveFromCrl => "remove_from_crl",
-            RevocationReason::PrivilegeWithdrawn => "privilege_withdrawn",
-            RevocationReason::AaCompromise => "aa_compromise",
-            RevocationReason::NotGiven => "not_given",
-        }
-    }
-
-    /// What JPKI means by it.
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "交付前に破棄した",
-            RevocationReason::KeyCompromise => "利用者の秘密鍵が危殆化した",
-            RevocationReason::CaCompromise => "CAの秘密鍵が危殆化した",
-            RevocationReason::AffiliationChanged => {
-                "証明書の記載内容に変更が生じた（記載事項変更）"
-            }
-            RevocationReason::Superseded => "証明書を更新した",
-            RevocationReason::CessationOfOperation => "証明書の必要性がなくなった",
-            RevocationReason::CertificateHold => "証明書を一時的に保留した",
-            RevocationReason::RemoveFromCrl => "失効リストから削除",
-            RevocationReason::PrivilegeWithdrawn => "権限の取消し",
-            RevocationReason::AaCompromise => "属性認証局の危殆化",
-            RevocationReason::NotGiven => "理由の記載なし",
-        }
-    }
 }
 
 /// One revocation: why and when.
@@ -185,8 +107,10 @@ fn spki_der(cert: &JpkiCertificate) -> Result<Vec<u8>, Error> {
         .tbs_certificate()
         .subject_public_key_info()
         .to_der()
-        .map_err(|_| Error::CertificateInvalid {
-            what: "public key is not RSA",
+        .map_err(|_| {
+            Error::Verify(VerifyError::CertificateInvalid {
+                what: "public key is not RSA",
+            })
         })
 }
 
@@ -213,9 +137,9 @@ impl core::fmt::Debug for Crl {
     }
 }
 
-const BAD: Error = Error::StatusInvalid {
+const BAD: Error = Error::Verify(VerifyError::StatusInvalid {
     what: "CRL is not valid DER",
-};
+});
 
 impl Crl {
     /// Parses a DER CRL and checks it: issued by `issuer` (name, authorityKeyIdentifier when
@@ -235,20 +159,20 @@ impl Crl {
             Some(x509_cert::Version::V2) => {}
             None if !has_extensions => {}
             None => {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL has extensions but no version field (they need v2)",
-                });
+                }));
             }
             Some(_) => {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL version is not v2",
-                });
+                }));
             }
         }
         if tbs.issuer != *issuer.x509().tbs_certificate().subject() {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is from another issuer",
-            });
+            }));
         }
         // Two generations of one CA name: the key identifier tells them apart before any RSA.
         if let (Some(aki), Some(ski)) = (
@@ -256,15 +180,15 @@ impl Crl {
             subject_key_id(issuer),
         ) {
             if aki != ski {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL is from another issuer",
-                });
+                }));
             }
         }
         if tbs.signature.oid != list.signature_algorithm.oid {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL signature algorithms disagree",
-            });
+            }));
         }
         let signature = list.signature.as_bytes().ok_or(BAD)?;
         let raw_tbs = first_element(der).ok_or(BAD)?;
@@ -274,20 +198,22 @@ impl Crl {
             raw_tbs,
             signature,
         )
-        .map_err(|_| Error::StatusInvalid {
-            what: "CRL signature does not verify",
+        .map_err(|_| {
+            Error::Verify(VerifyError::StatusInvalid {
+                what: "CRL signature does not verify",
+            })
         })?;
         let this_update = unix(&tbs.this_update);
         let next_update = tbs.next_update.as_ref().map(unix);
         if at < this_update {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is not yet valid",
-            });
+            }));
         }
         if next_update.is_some_and(|n| at > n) {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is stale (past nextUpdate)",
-            });
+            }));
         }
         let mut entries: Vec<(Box<[u8]>, Revocation)> =
             Vec::with_capacity(tbs.revoked_certificates.as_ref().map_or(0, Vec::len));
@@ -386,14 +312,14 @@ impl Crl {
         }
         match self.freshness(at) {
             CrlFreshness::Stale { .. } => {
-                return Err(Error::StatusStale {
+                return Err(Error::Verify(VerifyError::StatusStale {
                     what: "CRL is past its nextUpdate",
-                });
+                }));
             }
             CrlFreshness::NotYetValid { .. } => {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL is not yet valid",
-                });
+                }));
             }
             CrlFreshness::Current { .. } | CrlFreshness::Missing => {}
         }

@@ -5,19 +5,23 @@ mod chain;
 mod challenge;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 mod crl;
+mod kind;
 mod ocsp;
+pub(crate) mod reason;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 mod relying_party;
-mod signature;
+pub(crate) mod signature;
 mod signed;
 
 pub use chain::{TrustAnchors, verify_issued_by};
 pub use challenge::Challenges;
-pub use crl::{CertStatus, Crl, CrlFreshness, Revocation, RevocationReason};
+pub use crl::{CertStatus, Crl, CrlFreshness, Revocation};
+pub use kind::CertificateKind;
 pub use ocsp::OcspRequest;
+pub use reason::RevocationReason;
 pub use relying_party::{
-    CertificateKind, CrlHealth, RelyingParty, StatusChecked, StatusEvidence, StatusPolicy,
-    StatusSource, Verified, verify_certificate, verify_signed,
+    CrlHealth, RelyingParty, StatusChecked, StatusEvidence, StatusPolicy, StatusSource, Verified,
+    verify_certificate, verify_signed,
 };
 pub use signature::{verify_digest_info, verify_signature};
 

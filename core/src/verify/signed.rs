@@ -10,6 +10,7 @@ use const_oid::db::rfc5912::{
 use super::signature::verify_digest_info;
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// The hash of an RSA signature algorithm; JPKI uses sha256WithRSAEncryption (the 2015 CAs
 /// too), SHA-1 only on pre-2015 objects.
@@ -30,7 +31,7 @@ pub(crate) fn verify_rsa_signed(
     tbs: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let algorithm = rsa_digest(oid).ok_or(Error::SignatureInvalid)?;
+    let algorithm = rsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
     let digest_info = SignInput::Data {
         algorithm,
         data: tbs,

@@ -9,10 +9,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use mynacard_core::error::{OidcError, UsageError};
 use mynacard_core::oidc::{
     ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
     LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening,
@@ -21,6 +22,8 @@ use mynacard_core::oidc::{
 use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
 use mynacard_oidc_dev::{Resident, agent, send};
+
+use crate::error::{Action, CliError};
 
 /// What `mynacard login` was asked.
 pub struct Request<'a> {
@@ -64,15 +67,14 @@ pub enum Outcome {
 }
 
 fn invalid(what: &'static str) -> Error {
-    Error::InvalidArgument { what }
+    Error::Usage(UsageError::InvalidArgument { what })
 }
 
 /// The client key from a PKCS#8 file (PEM or DER, RSA or P-256).
-pub fn read_key(path: &PathBuf, kid: Option<&str>) -> Result<SigningKey, Error> {
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(path).map_err(|_| invalid("cannot read the key file"))?,
-    );
-    SigningKey::from_pkcs8(&bytes, kid.map(str::to_string))
+pub fn read_key(path: &PathBuf, kid: Option<&str>) -> Result<SigningKey, CliError> {
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).map_err(CliError::io(Action::Read, path))?);
+    Ok(SigningKey::from_pkcs8(&bytes, kid.map(str::to_string))?)
 }
 
 /// The JWK Set to register: the client key's public half, and the encryption key's when given.
@@ -80,7 +82,7 @@ pub fn public_jwks(
     key: &PathBuf,
     kid: Option<&str>,
     enc_key: Option<&PathBuf>,
-) -> Result<serde_json::Value, Error> {
+) -> Result<serde_json::Value, CliError> {
     let key = read_key(key, kid)?;
     let enc_key = enc_key.map(read_enc_key).transpose()?;
     Ok(mynacard_core::oidc::public_jwks(
@@ -90,11 +92,10 @@ pub fn public_jwks(
 }
 
 /// The JWE key: an RSA PKCS#8 file, PEM or DER.
-fn read_enc_key(path: &PathBuf) -> Result<EncryptionKey, Error> {
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(path).map_err(|_| invalid("cannot read the encryption key file"))?,
-    );
-    EncryptionKey::from_pkcs8(&bytes)
+fn read_enc_key(path: &PathBuf) -> Result<EncryptionKey, CliError> {
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).map_err(CliError::io(Action::Read, path))?);
+    Ok(EncryptionKey::from_pkcs8(&bytes)?)
 }
 
 fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
@@ -106,11 +107,11 @@ fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginReq
 
 /// Runs the whole login (or the 署名API flow) and returns its result: ID token checked,
 /// userinfo read when 4情報 were asked, a signature verified with its 署名用 certificate.
-pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
+pub fn run(req: &Request<'_>) -> Result<Outcome, CliError> {
     let key = read_key(req.key, req.key_id)?;
     let login = login_request(req.claims, req.acr_values)?;
     if !req.path.starts_with('/') || req.path.contains(['?', '#']) {
-        return Err(invalid("--path must start with / and have no query"));
+        return Err(invalid("--path must start with / and have no query").into());
     }
     // Read every local input before any network traffic.
     let signing = match &req.sign {
@@ -118,16 +119,17 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
             sign,
             read_enc_key(sign.enc_key)?,
             SignDigest::of_document(
-                &std::fs::read(sign.document).map_err(|_| invalid("cannot read the document"))?,
+                &std::fs::read(sign.document).map_err(CliError::io(Action::Read, sign.document))?,
             ),
         )),
         None => None,
     };
-    let listener = TcpListener::bind(("127.0.0.1", req.port))
-        .map_err(|_| invalid("cannot listen on 127.0.0.1 at that port"))?;
+    let address = format!("127.0.0.1:{}", req.port);
+    let listener =
+        TcpListener::bind(&address).map_err(CliError::io(Action::Listen, Path::new(&address)))?;
     let port = listener
         .local_addr()
-        .map_err(|_| Error::OidcNetwork)?
+        .map_err(|_| Error::Oidc(OidcError::Network))?
         .port();
     let redirect_uri = format!("http://127.0.0.1:{port}{}", req.path);
 
@@ -223,7 +225,7 @@ fn log_in(
                     // Land on the callback like a browser does.
                     Ok(callback) => {
                         if agent().get(&callback).call().is_err() {
-                            let _ = failed_tx.send(Error::OidcNetwork);
+                            let _ = failed_tx.send(Error::Oidc(OidcError::Network));
                         }
                     }
                     Err(e) => {
@@ -295,7 +297,7 @@ fn wait_for_callback(
 ) -> Result<zeroize::Zeroizing<String>, Error> {
     listener
         .set_nonblocking(true)
-        .map_err(|_| Error::OidcNetwork)?;
+        .map_err(|_| Error::Oidc(OidcError::Network))?;
     let deadline = Instant::now() + timeout;
     loop {
         if let Ok(error) = failed.try_recv() {
@@ -303,7 +305,7 @@ fn wait_for_callback(
         }
         if Instant::now() > deadline {
             eprintln!("no redirect came back within {} s", timeout.as_secs());
-            return Err(Error::LoginExpired);
+            return Err(Error::Oidc(OidcError::LoginExpired));
         }
         match listener.accept() {
             Ok((stream, _)) => {
@@ -314,7 +316,7 @@ fn wait_for_callback(
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            Err(_) => return Err(Error::OidcNetwork),
+            Err(_) => return Err(Error::Oidc(OidcError::Network)),
         }
     }
 }
@@ -362,7 +364,7 @@ fn answer(stream: TcpStream, path: &str, state: &str) -> Option<zeroize::Zeroizi
 
 /// Prints the outcome: subject, ID token facts and 4情報 (personal data: on stdout only, asked
 /// for by the user); for a signature, the signer's certificate as `mynacard verify` shows it.
-pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(), Error> {
+pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(), CliError> {
     let (login, signed) = match outcome {
         Outcome::Login(login) => (login, None),
         Outcome::Signed {
@@ -372,7 +374,7 @@ pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(),
         } => (login, Some((signature, signer))),
     };
     if let (Some((signature, _)), Some(path)) = (signed, out) {
-        std::fs::write(path, signature).map_err(|_| invalid("cannot write the signature"))?;
+        std::fs::write(path, signature).map_err(CliError::io(Action::Write, path))?;
     }
     let four_info = login.userinfo.as_ref().and_then(|u| u.four_info());
     if json {

@@ -1,11 +1,13 @@
 //! `mynacard`: the My Number Card from a terminal, on a PC/SC reader or the built-in virtual card.
 //! PINs come from a no-echo prompt (or one line each on stdin with `--pin-stdin`), never from argv.
 
+mod error;
 mod login;
 mod transport;
 mod verify_cmd;
 
 use std::io::{BufRead, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +20,8 @@ use mynacard_core::{
 };
 use mynacard_virtual_card::Persona;
 
+use error::{Action, CliError};
+use mynacard_core::error::UsageError;
 use transport::AnyTransport;
 
 #[derive(Parser)]
@@ -299,20 +303,17 @@ struct Secrets {
 }
 
 impl Secrets {
-    fn read(&self, prompt: &str) -> Result<zeroize::Zeroizing<String>, Error> {
+    fn read(&self, prompt: &str) -> Result<zeroize::Zeroizing<String>, CliError> {
         let line = if self.from_stdin {
             let mut s = String::new();
             std::io::stdin()
                 .lock()
                 .read_line(&mut s)
-                .map_err(|_| Error::InvalidArgument {
-                    what: "cannot read a PIN from stdin",
-                })?;
+                .map_err(CliError::io(Action::ReadPin, Path::new("stdin")))?;
             s
         } else {
-            rpassword::prompt_password(prompt).map_err(|_| Error::InvalidArgument {
-                what: "cannot read a PIN from the terminal",
-            })?
+            rpassword::prompt_password(prompt)
+                .map_err(CliError::io(Action::ReadPin, Path::new("terminal")))?
         };
         let mut line = zeroize::Zeroizing::new(line);
         let trimmed = line.trim_end_matches(['\r', '\n']).len();
@@ -348,9 +349,9 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, Error> {
-    let bad = Error::InvalidArgument {
+    let bad = Error::Usage(UsageError::InvalidArgument {
         what: "challenge is not hex",
-    };
+    });
     if !s.len().is_multiple_of(2) {
         return Err(bad);
     }
@@ -364,8 +365,10 @@ fn unhex(s: &str) -> Result<Vec<u8>, Error> {
 
 fn random_challenge() -> Result<[u8; 32], Error> {
     let mut c = [0u8; 32];
-    getrandom::fill(&mut c).map_err(|_| Error::InvalidArgument {
-        what: "no system randomness",
+    getrandom::fill(&mut c).map_err(|_| {
+        Error::Usage(UsageError::InvalidArgument {
+            what: "no system randomness",
+        })
     })?;
     Ok(c)
 }
@@ -446,29 +449,25 @@ fn print_tries(states: &[(CardPin, PinState)]) {
     }
 }
 
-async fn run(cli: &Cli) -> Result<(), Error> {
+async fn run(cli: &Cli) -> Result<(), CliError> {
     let secrets = Secrets {
         from_stdin: cli.pin_stdin,
     };
     match &cli.command {
-        Command::Demo { persona } => demo(persona, cli.quiet).await,
+        Command::Demo { persona } => Ok(demo(persona, cli.quiet).await?),
         Command::Verify { .. } | Command::Login { .. } => Ok(()),
         Command::SignFile {
             file,
             out,
             detached,
         } => {
-            let data = std::fs::read(file).map_err(|_| Error::InvalidArgument {
-                what: "cannot read the file",
-            })?;
+            let data = std::fs::read(file).map_err(CliError::io(Action::Read, file))?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
             let der = open(cli)
                 .await?
                 .sign_document(&pin, &data, *detached, UnixTime::now())
                 .await?;
-            std::fs::write(out, &der).map_err(|_| Error::InvalidArgument {
-                what: "cannot write --out",
-            })?;
+            std::fs::write(out, &der).map_err(CliError::io(Action::Write, out))?;
             println!(
                 "signed {} ({} bytes of CMS{}) → {}",
                 file.display(),
@@ -527,9 +526,8 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 }
                 if let Some(dir) = out {
                     let path = dir.join(format!("{file}.der"));
-                    std::fs::write(&path, cert.der()).map_err(|_| Error::InvalidArgument {
-                        what: "cannot write --out",
-                    })?;
+                    std::fs::write(&path, cert.der())
+                        .map_err(CliError::io(Action::Write, &path))?;
                 }
             }
             Ok(())
@@ -555,9 +553,7 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Sign { file, out } => {
-            let data = std::fs::read(file).map_err(|_| Error::InvalidArgument {
-                what: "cannot read the file",
-            })?;
+            let data = std::fs::read(file).map_err(CliError::io(Action::Read, file))?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
             let mut card = open(cli).await?;
             let signed = card.sign(&pin, SignInput::data(&data)).await?;
@@ -569,9 +565,7 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             describe("署名用電子証明書", &signed.certificate);
             println!("signature: {}", hex(&signed.signature));
             if let Some(out) = out {
-                std::fs::write(out, &signed.signature).map_err(|_| Error::InvalidArgument {
-                    what: "cannot write --out",
-                })?;
+                std::fs::write(out, &signed.signature).map_err(CliError::io(Action::Write, out))?;
             }
             Ok(())
         }
@@ -610,18 +604,17 @@ async fn run(cli: &Cli) -> Result<(), Error> {
         Command::Face { out } => {
             let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
             let face = open(cli).await?.read_face(SurfaceKey::B(&b)).await?;
-            std::fs::create_dir_all(out).map_err(|_| Error::InvalidArgument {
-                what: "cannot create --out",
-            })?;
+            std::fs::create_dir_all(out).map_err(CliError::io(Action::Create, out))?;
             for (name, bytes) in [
                 ("name.png", &face.name_image),
                 ("address.png", &face.address_image),
                 ("face.jp2", &face.face_image),
                 ("security-code.png", &face.security_code_image),
             ] {
-                std::fs::write(out.join(name), bytes).map_err(|_| Error::InvalidArgument {
-                    what: "cannot write --out",
-                })?;
+                {
+                    let path = out.join(name);
+                    std::fs::write(&path, bytes).map_err(CliError::io(Action::Write, &path))?
+                };
             }
             println!("card face written to {}", out.display());
             Ok(())
@@ -631,9 +624,10 @@ async fn run(cli: &Cli) -> Result<(), Error> {
 
 /// The whole flow on the built-in virtual card, with the persona's test PINs.
 async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
-    let persona = Persona::builtin(persona_name).ok_or(Error::InvalidArgument {
-        what: "unknown persona",
-    })?;
+    let persona =
+        Persona::builtin(persona_name).ok_or(Error::Usage(UsageError::InvalidArgument {
+            what: "unknown persona",
+        }))?;
     let out = std::io::stdout();
     let _ = writeln!(
         out.lock(),

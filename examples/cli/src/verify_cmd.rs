@@ -3,9 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use mynacard_core::error::UsageError;
 use mynacard_core::verify::{CertificateKind, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
+
+use crate::error::{Action, CliError};
 
 /// What to verify.
 pub struct Request<'a> {
@@ -21,24 +24,22 @@ pub struct Request<'a> {
     pub at: UnixTime,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|_| Error::InvalidArgument {
-        what: "cannot read an input file",
-    })
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(CliError::io(Action::Read, path))
 }
 
 /// A certificate file, DER or PEM.
-fn certificate(path: &Path) -> Result<JpkiCertificate, Error> {
+fn certificate(path: &Path) -> Result<JpkiCertificate, CliError> {
     let bytes = read(path)?;
-    match std::str::from_utf8(&bytes) {
+    Ok(match std::str::from_utf8(&bytes) {
         Ok(text) if text.contains("-----BEGIN") => JpkiCertificate::from_pem(text),
         _ => JpkiCertificate::from_der(&bytes),
-    }
+    }?)
 }
 
 /// The DER anchors: `--test-pki`'s CAs and each `--ca`; none given means the real JPKI CAs
 /// (the core's one default, [`RelyingParty::from_der`]).
-fn anchors(req: &Request<'_>) -> Result<Vec<Vec<u8>>, Error> {
+fn anchors(req: &Request<'_>) -> Result<Vec<Vec<u8>>, CliError> {
     let mut list: Vec<Vec<u8>> = if req.test_pki {
         vec![
             mynacard_virtual_card::pki::auth_ca_der().to_vec(),
@@ -71,7 +72,7 @@ pub fn verified_json(v: &Verified) -> Value {
 }
 
 /// The error as JSON: code, parameters and both messages.
-pub fn error_json(e: &Error) -> Value {
+pub fn error_json(e: &CliError) -> Value {
     let params: serde_json::Map<String, Value> = e
         .params()
         .into_iter()
@@ -80,7 +81,7 @@ pub fn error_json(e: &Error) -> Value {
     json!({ "ok": false, "code": e.code(), "params": params, "message_en": e.message_en(), "message_ja": e.message_ja() })
 }
 
-pub fn run(req: &Request<'_>) -> Result<Value, Error> {
+pub fn run(req: &Request<'_>) -> Result<Value, CliError> {
     let crls = req
         .crls
         .iter()
@@ -95,9 +96,9 @@ pub fn run(req: &Request<'_>) -> Result<Value, Error> {
         out["content_bytes"] = json!(doc.content.len());
         return Ok(out);
     }
-    let cert_path = req.cert.ok_or(Error::InvalidArgument {
+    let cert_path = req.cert.ok_or(Error::Usage(UsageError::InvalidArgument {
         what: "give --cert (or --cms)",
-    })?;
+    }))?;
     let cert = certificate(cert_path)?;
     let verified = match (req.signature, req.data) {
         (Some(sig), Some(data)) => party.verify_signed(
@@ -109,9 +110,10 @@ pub fn run(req: &Request<'_>) -> Result<Value, Error> {
         )?,
         (None, None) => party.verify_certificate(&cert, req.kind, req.at)?,
         _ => {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "--signature and --data go together",
-            });
+            })
+            .into());
         }
     };
     Ok(verified_json(&verified))

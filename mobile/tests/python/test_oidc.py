@@ -123,7 +123,7 @@ def send(request):
     """The backend's HTTP: the core's request as it is; (status, body), or (0, None) when the
     network failed."""
     r = urllib.request.Request(request.url, data=request.body, method=request.method,
-                               headers=dict(request.headers))
+                               headers={h.name: h.value for h in request.headers})
     try:
         with urllib.request.build_opener(NoRedirect).open(r, timeout=30) as response:
             return response.status, response.read()
@@ -288,7 +288,7 @@ class OidcTest(unittest.TestCase):
         self.assertEqual(e.exception.code, "OIDC_NETWORK")
         with self.assertRaises(MynaError.Failed) as e:
             login.request(int(time.time()))
-        self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
+        self.assertEqual(e.exception.code, "OUT_OF_ORDER")
 
     def test_bad_configuration(self):
         for key, claims in [(b"not a key", []), (self.key, ["my_number"])]:

@@ -6,7 +6,7 @@ import unittest
 
 from mynacard_mobile import (
     BlockingNfcTransport, MynaError, NfcTransport, connect_blocking, ProgressListener, TestCard, TransceiveError, check_pin_format, connect,
-    PinKind,
+    PinKind, PinState,
 )
 
 
@@ -60,6 +60,7 @@ class SessionTest(unittest.TestCase):
             self.assertTrue(info.has_gaiji)
             tries = {t.pin: t for t in await session.pin_tries()}
             self.assertEqual(tries["jpki_auth"].remaining, 3)
+            self.assertIsInstance(tries["jpki_auth"].state, PinState.REMAINING)
             self.assertEqual(tries["jpki_sign"].remaining, 5)
             self.assertIn(("signing", 0, 0), steps.steps)
             self.assertEqual(await session.read_my_number("1234"), "123456789018")
@@ -97,9 +98,9 @@ class SessionTest(unittest.TestCase):
                                            session.authenticate("9999", b"c"),
                                            return_exceptions=True)
             codes = sorted(r.code for r in results)
-            self.assertEqual(codes, ["INVALID_ARGUMENT", "PIN_INCORRECT"], results)
-            busy = next(r for r in results if r.code == "INVALID_ARGUMENT")
-            self.assertIn("busy", busy.message_en)
+            self.assertEqual(codes, ["BUSY", "PIN_INCORRECT"], results)
+            busy = next(r for r in results if r.code == "BUSY")
+            self.assertIn("Nothing was sent to the card", busy.message_en)
 
         run(flow())
         self.assertEqual(card.verify_count(), 1)

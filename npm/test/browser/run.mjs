@@ -200,7 +200,7 @@ for (const { kind, lift } of READERS) {
     assert.ok(r.steps.includes('verifyingPin') && r.steps.includes('signing'), String(r.steps));
     assert.ok(r.codes.includes('verifying_pin') && r.codes.includes('checking_tries'), String(r.codes));
     assert.equal(r.readers, 1, 'getReaders() lists the allowed reader');
-    assert.equal(r.afterClose, 'INVALID_ARGUMENT', 'a closed session refuses operations');
+    assert.equal(r.afterClose, 'SESSION_CLOSED', 'a closed session refuses operations');
   });
 
   test(`${kind}: 4情報`, async () => {
@@ -382,7 +382,7 @@ test('JS transport: authentication with an APDU-level card; concurrent call refu
   const r = await inPage('js-transport', jsTransportScenario, {});
   assert.equal(r.reader, 'js');
   assert.equal(r.status, 'good');
-  assert.equal(r.busy, 'INVALID_ARGUMENT');
+  assert.equal(r.busy, 'BUSY', 'a second call while one runs: BUSY, nothing sent');
   assert.equal(r.apdus, r.cardApdus);
 });
 

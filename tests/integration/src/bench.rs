@@ -124,6 +124,78 @@ pub fn measure<T: Transport>(
     Ok(rows)
 }
 
+/// APDUs of one operation on one persona: what the session's counter saw, and how it ended
+/// (`ok`, or the SDK's error code, e.g. `PIN_LOCKED` on `locked`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonaCell {
+    pub persona: String,
+    pub operation: &'static str,
+    /// None when connect itself refused the card (`WRONG_CARD`).
+    pub apdus: Option<usize>,
+    pub outcome: String,
+}
+
+/// APDUs per operation per built-in persona of the virtual card, in process on an extended
+/// link, each operation (and `connect`, counted from nothing) on a fresh session. Counts only:
+/// no time is measured here.
+pub fn persona_matrix() -> Vec<PersonaCell> {
+    use mynacard_virtual_card::{VirtualCard, VirtualTransport};
+    let mut cells = Vec::new();
+    for p in Persona::all() {
+        for (op, name) in OPERATIONS.iter().enumerate() {
+            let transport = VirtualTransport::new(VirtualCard::new(p.clone()));
+            let (apdus, outcome) = pollster::block_on(async {
+                let mut card = match MynaCard::connect(transport).await {
+                    Ok(card) => card,
+                    Err(e) => return (None, e.code().to_string()),
+                };
+                let base = if op == 0 { 0 } else { card.stats().apdus };
+                let outcome = match one(&mut card, op, &p).await {
+                    Ok(()) => "ok".to_string(),
+                    Err(e) => e.code().to_string(),
+                };
+                (Some(card.stats().apdus - base), outcome)
+            });
+            cells.push(PersonaCell {
+                persona: p.id.clone(),
+                operation: name,
+                apdus,
+                outcome,
+            });
+        }
+    }
+    cells
+}
+
+/// [`persona_matrix`] as a Markdown table: personas down, operations across; a cell is the
+/// APDU count, with the error code when the operation failed as documented.
+pub fn persona_markdown(cells: &[PersonaCell]) -> String {
+    let mut out = String::from(
+        "\n## APDUs per operation per persona (in process, extended link, fresh session each)\n\n| persona |",
+    );
+    for op in OPERATIONS {
+        out.push_str(&format!(" {op} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(OPERATIONS.len()));
+    out.push('\n');
+    let mut personas: Vec<&str> = cells.iter().map(|c| c.persona.as_str()).collect();
+    personas.dedup();
+    for id in personas {
+        out.push_str(&format!("| {id} |"));
+        for c in cells.iter().filter(|c| c.persona == id) {
+            let cell = match (c.apdus, c.outcome.as_str()) {
+                (None, code) => code.to_string(),
+                (Some(n), "ok") => n.to_string(),
+                (Some(n), code) => format!("{n} ({code})"),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// APDUs a peer needs for a certificate of `len` bytes: SELECT EF, a 7-byte header read,
 /// then 256-byte chunks (jpki/myna, siketyan/jpki-rs).
 pub fn peer_certificate_apdus(len: usize) -> usize {

@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use mynacard_core::card::SurfaceKey;
+use mynacard_core::error::PinError;
 use mynacard_core::{
     AssistPin, AuthPin, CardNumberA, CardNumberB, Error, MynaCard, SignInput, SignPin,
     TransportError, UnixTime,
@@ -218,13 +219,13 @@ proptest! {
         let apdus = card.stats().apdus;
         match AuthPin::new(&input) {
             Err(e) => {
-                let format_error = matches!(e, Error::PinFormat { .. });
+                let format_error = matches!(e, Error::Pin(PinError::Format { .. }));
                 prop_assert!(format_error, "{:?}", e);
                 prop_assert_eq!(card.stats().apdus, apdus);
             }
             Ok(pin) => {
                 let r = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x")));
-                let expected = r.is_ok() || matches!(r, Err(Error::PinIncorrect { remaining: 2 }));
+                let expected = r.is_ok() || matches!(r, Err(Error::Pin(PinError::Incorrect { remaining: 2 })));
                 prop_assert!(expected, "{:?}", r);
                 prop_assert_eq!(verify_count(&card), 1);
             }
@@ -232,13 +233,13 @@ proptest! {
         let mut card = connect("taro");
         match SignPin::new(&input) {
             Err(e) => {
-                let format_error = matches!(e, Error::PinFormat { .. });
+                let format_error = matches!(e, Error::Pin(PinError::Format { .. }));
                 prop_assert!(format_error, "{:?}", e);
                 prop_assert_eq!(card.stats().apdus, apdus);
             }
             Ok(pin) => {
                 let r = block_on(card.sign_with_sign_key(&pin, SignInput::data(b"x")));
-                let expected = r.is_ok() || matches!(r, Err(Error::PinIncorrect { remaining: 4 }));
+                let expected = r.is_ok() || matches!(r, Err(Error::Pin(PinError::Incorrect { remaining: 4 })));
                 prop_assert!(expected, "{:?}", r);
                 prop_assert_eq!(verify_count(&card), 1);
                 prop_assert_eq!(r.is_ok(), input.eq_ignore_ascii_case("TARO2025"));

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use mynacard_core::cert::{JpkiCertificate, UnixTime};
 use mynacard_core::error::Error;
+use mynacard_core::error::OidcError;
 use mynacard_core::four_info::Sex;
 use mynacard_core::oidc::{
     ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow, LoginRequest,
@@ -60,7 +61,7 @@ fn login(
                 // Replaying the callback finds nothing to resume.
                 assert_eq!(
                     logins.take(&callback_state(&callback)?, now).unwrap_err(),
-                    Error::LoginReplayed
+                    Error::Oidc(OidcError::LoginReplayed)
                 );
                 return Ok(*login);
             }
@@ -254,6 +255,6 @@ fn whole_flow_against_the_development_provider() {
     assert_eq!(
         flow.receive(&es_client, &mut jwks, Err(HttpFailed), now)
             .unwrap_err(),
-        Error::OidcNetwork
+        Error::Oidc(OidcError::Network)
     );
 }

@@ -7,6 +7,8 @@ re-run changes every key and certificate (tests rely only on structure, never on
   <persona>-sign              署名用電子証明書 and key (基本4情報 in subjectAltName otherNames)
   auth-ca.crl, sign-ca.crl    CRLs listing the `revoked` persona's certificates
   assist-signer, surface-signer  keys that sign the 入力補助AP hashes and the 券面AP data
+  surface-card                the 券面事項確認AP's own card key (DF24, DF12, DF42)
+  record-ca                   issues the key records (EF 0004) of both 券面 APs
   extras (below)              a second generation of the 利用者証明用 CA with the same DN (as the
                               real 2015 and 2023 CAs have), leaves of the wrong CA, a nested seed
 
@@ -239,6 +241,8 @@ def main():
     crl("sign-ca", *sign_ca, revoked["sign"])
     new_key("assist-signer")
     new_key("surface-signer")
+    new_key("surface-card")
+    new_key("record-ca")
     extras()
     write_sizes()
 

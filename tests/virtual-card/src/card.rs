@@ -2,6 +2,8 @@
 //! application and EF, verified PINs, retry counters, power).
 
 use rsa::pkcs1v15::Pkcs1v15Sign;
+use rsa::pss::Pss;
+use sha2::{Digest, Sha256};
 
 use crate::command::{self, Apdu};
 use crate::files::{self, Access, App, FileSystem, Node};
@@ -243,7 +245,12 @@ impl VirtualCard {
                 },
             );
         }
+        if apdu.extended && !self.persona.extended_length {
+            // A card (or its link) that takes no extended-length APDU (persona `nobu`).
+            return (Vec::new(), sw::WRONG_LENGTH);
+        }
         match (apdu.cla, apdu.ins) {
+            (0x00, 0x84) => Self::get_challenge(apdu),
             (0x00, 0xA4) => (Vec::new(), self.select(apdu)),
             (0x00, 0xB0) => self.read_binary(apdu),
             (0x00, 0x20) => (Vec::new(), self.verify(apdu)),
@@ -476,35 +483,71 @@ impl VirtualCard {
         sw::OK
     }
 
-    /// COMPUTE DIGITAL SIGNATURE `80 2A P1 P2`: P2 = 80 (the current EF) or 80|SFI (the key EF
-    /// named directly, no SELECT); P1 the scheme (soltia48/myna-card `SignatureScheme`, found
-    /// by exercising cards): 00 PKCS#1 v1.5 over the data as given (1–245 bytes), 01 over
-    /// SHA-256(data) bare, 02 a given SHA-256 wrapped in a DigestInfo, 03 SHA-256(data) in a
-    /// DigestInfo. 04/05 (PSS) are not modelled and answer 6A86 here.
-    fn sign(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
-        if apdu.p2 & 0x80 == 0 || apdu.p2 & 0x60 != 0 || apdu.p1 > 0x03 {
+    /// GET CHALLENGE `00 84 00 00 Le`: Le random bytes, 1–256 (Le 00 = 256), each length
+    /// honoured exactly; extended Le → 6985 (soltia48/myna-card `Card::get_challenge`, measured
+    /// on cards); P1 P2 other than 00 00 → 6A86; no Le or command data → 6700 (ISO/IEC 7816-4
+    /// §11.5.3: case 2, Le present). Answers in any state, with or without an AP selected.
+    fn get_challenge(apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
+        if apdu.p1 != 0 || apdu.p2 != 0 {
             return (Vec::new(), sw::WRONG_P1P2);
         }
-        let sfi = apdu.p2 & 0x1F;
-        if sfi != 0
-            && let Some(sw) = self.short_id_refusal(ShortEfIdCommand::Sign)
-        {
-            return (Vec::new(), sw);
+        let Some(le) = apdu.le.filter(|_| apdu.data.is_empty()) else {
+            return (Vec::new(), sw::WRONG_LENGTH);
+        };
+        if apdu.extended {
+            return (Vec::new(), sw::CONDITIONS);
         }
-        let (app, fid) = match self.target((sfi != 0).then_some(sfi)) {
+        let mut bytes = vec![0u8; le];
+        match getrandom::fill(&mut bytes) {
+            Ok(()) => (bytes, sw::OK),
+            Err(_) => (Vec::new(), sw::NO_DIAGNOSIS),
+        }
+    }
+
+    /// COMPUTE DIGITAL SIGNATURE `80 2A P1 P2 Lc data 00`. P2 = 80 (the current EF), 80|SFI
+    /// (the key EF named directly, no SELECT) or 00 (the AP's default key: in the 券面事項確認AP
+    /// its card key, no credential; soltia48/myna-card `SurfaceAp::sign`). P1 the scheme
+    /// (soltia48/myna-card `SignatureScheme`, found by exercising every P1 on a card and
+    /// recovering the block with the certificate's key): 00 PKCS#1 v1.5 over the data as given
+    /// (1–245 bytes), 01 over SHA-256(data) bare, 02 a given SHA-256 (32 bytes) in a
+    /// DigestInfo, 03 SHA-256(data) in a DigestInfo, 04 RSASSA-PSS over a given SHA-256, 05
+    /// RSASSA-PSS over SHA-256(data) (MGF1-SHA-256; salt 32 bytes here, its length
+    /// unconfirmed); the card-hashing forms take 1–255 bytes. Any other P1 → 6A86.
+    fn sign(&mut self, apdu: &Apdu<'_>) -> (Vec<u8>, u16) {
+        if apdu.p2 & 0x60 != 0 || (apdu.p2 & 0x80 == 0 && apdu.p2 != 0) || apdu.p1 > 0x05 {
+            return (Vec::new(), sw::WRONG_P1P2);
+        }
+        let target = if apdu.p2 == 0 {
+            match self.selected_app {
+                Some(App::Surface) => Ok((App::Surface, 0x001A)),
+                Some(_) => return (Vec::new(), sw::WRONG_P1P2),
+                None => Err(sw::NO_CURRENT_EF),
+            }
+        } else {
+            let sfi = apdu.p2 & 0x1F;
+            if sfi != 0
+                && let Some(sw) = self.short_id_refusal(ShortEfIdCommand::Sign)
+            {
+                return (Vec::new(), sw);
+            }
+            let target = self.target((sfi != 0).then_some(sfi));
+            if sfi != 0
+                && let Ok((_, fid)) = target
+            {
+                self.selected_ef = Some(fid);
+            }
+            target
+        };
+        let (app, fid) = match target {
             Ok(t) => t,
             Err(sw) => return (Vec::new(), sw),
         };
-        if sfi != 0 {
-            self.selected_ef = Some(fid);
-        }
         let Some(Node::Key { key, pin }) = self.fs.get(&(app, fid)) else {
             return (Vec::new(), sw::INCOMPATIBLE_FILE);
         };
-        if !self.is_verified(app, *pin) {
+        if pin.is_some_and(|pin| !self.is_verified(app, pin)) {
             return (Vec::new(), sw::SECURITY_STATUS);
         }
-        use sha2::{Digest, Sha256};
         let sha256_info = |hash: &[u8]| {
             let prefix = [
                 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
@@ -512,14 +555,31 @@ impl VirtualCard {
             ];
             [&prefix[..], hash].concat()
         };
-        let block = match apdu.p1 {
-            0x00 if (1..=245).contains(&apdu.data.len()) => apdu.data.to_vec(),
-            0x01 if !apdu.data.is_empty() => Sha256::digest(apdu.data).to_vec(),
-            0x02 if apdu.data.len() == 32 => sha256_info(apdu.data),
-            0x03 if !apdu.data.is_empty() => sha256_info(&Sha256::digest(apdu.data)),
+        let data = apdu.data;
+        let hashed = (1..=255).contains(&data.len());
+        let signed = match apdu.p1 {
+            0x00 if (1..=245).contains(&data.len()) => {
+                key.sign(Pkcs1v15Sign::new_unprefixed(), data)
+            }
+            0x01 if hashed => key.sign(Pkcs1v15Sign::new_unprefixed(), &Sha256::digest(data)),
+            0x02 if data.len() == 32 => {
+                key.sign(Pkcs1v15Sign::new_unprefixed(), &sha256_info(data))
+            }
+            0x03 if hashed => key.sign(
+                Pkcs1v15Sign::new_unprefixed(),
+                &sha256_info(&Sha256::digest(data)),
+            ),
+            0x04 if data.len() == 32 => {
+                key.sign_with_rng(&mut getrandom::SysRng, Pss::<Sha256>::new(), data)
+            }
+            0x05 if hashed => key.sign_with_rng(
+                &mut getrandom::SysRng,
+                Pss::<Sha256>::new(),
+                &Sha256::digest(data),
+            ),
             _ => return (Vec::new(), sw::WRONG_LENGTH),
         };
-        match key.sign(Pkcs1v15Sign::new_unprefixed(), &block) {
+        match signed {
             Ok(sig) => (sig, sw::OK),
             Err(_) => (Vec::new(), sw::CONDITIONS),
         }

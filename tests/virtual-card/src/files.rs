@@ -69,10 +69,11 @@ pub(crate) enum Node {
         access: Access,
     },
     Pin(PinEf),
-    /// A private key EF; usable for 80 2A after `pin` is verified.
+    /// A private key EF; usable for 80 2A after `pin` is verified, or with no credential
+    /// (`None`: the 券面事項確認AP's card key).
     Key {
         key: Box<PrivateKey>,
-        pin: u16,
+        pin: Option<u16>,
     },
     /// An internal EF the card never lets out (READ → 6981).
     Internal,
@@ -160,29 +161,54 @@ pub(crate) fn integrity_file(my_number: &[u8], four_info: &[u8], signer: &Privat
     )
 }
 
-/// 入力補助AP / 券面AP EF 0004: `7F21 { 5F4E (AKI 16, SKI 16, key), 5F37 signature }`, 568
-/// bytes. Self-issued by the test signer (the real issuer key is not public).
-pub(crate) fn key_record_file(signer: &PrivateKey) -> Vec<u8> {
-    let public = signer.to_public_key();
-    let key = public_key_object(&public);
-    let ski = &Sha256::digest(&key)[..16];
-    let body = [ski, ski, &key].concat();
-    let signature = sign_sha256(signer, &body);
+/// A 16-byte key id as the key records name keys (soltia48/myna-card `src/data.rs` `KeyId`, read
+/// off a card): 7 ASCII digits (the key number), `08 05`, 3 ASCII digits (the group), 4 bytes of
+/// padding.
+pub(crate) fn key_id(number: &str, group: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    id[..7].copy_from_slice(&number.as_bytes()[..7]);
+    id[7..9].copy_from_slice(&[0x08, 0x05]);
+    id[9..12].copy_from_slice(&group.as_bytes()[..3]);
+    id
+}
+
+/// 入力補助AP / 券面AP EF 0004, the key record (a card-verifiable certificate): `7F21 { 5F4E
+/// (証明者鍵ID 16, 被証明者鍵ID 16, 90 e, 91 n), 5F37 SHA256withRSA over the 5F4E value }`, 568
+/// bytes (card-evidence §3; soltia48/myna-card `src/data.rs` `CardVerifiableCertificate`,
+/// verified there on a card's file). `issuer` signs, as J-LIS does with a key that is not on the
+/// card; `subject` is the key certified, the one that signs the AP's data.
+pub(crate) fn key_record_file(
+    subject: &PrivateKey,
+    subject_id: [u8; 16],
+    issuer: &PrivateKey,
+    issuer_id: [u8; 16],
+) -> Vec<u8> {
+    let key = public_key_object(&subject.to_public_key());
+    let body = [&issuer_id[..], &subject_id[..], &key].concat();
+    let signature = sign_sha256(issuer, &body);
     tlv(
         &[0x7F, 0x21],
         &[tlv(&[0x5F, 0x4E], &body), tlv(&[0x5F, 0x37], &signature)].concat(),
     )
 }
 
+/// Key ids of the test hierarchy's record issuers (the real test card names 6000023 for the
+/// 券面事項確認AP and 6000033 for the 入力補助AP; production 5000023 / 5000033).
+pub(crate) const SURFACE_RECORD_ISSUER: (&str, &str) = ("6000023", "001");
+pub(crate) const ASSIST_RECORD_ISSUER: (&str, &str) = ("6000033", "001");
+/// Key ids of the keys the records certify (invented; a municipality's on real cards).
+pub(crate) const SURFACE_SIGNER_ID: (&str, &str) = ("1310100", "001");
+pub(crate) const ASSIST_SIGNER_ID: (&str, &str) = ("1310100", "002");
+
 /// 入力補助AP EF 0005: `FF40 { DF41 AP info, DF42 key id, DF43 128 bytes }`, 164 bytes in a
 /// 256-byte EF (card-evidence §2, §3, §4).
-fn assist_ap_info(signer: &PrivateKey) -> Vec<u8> {
-    let key_id = &Sha256::digest(public_key_object(&signer.to_public_key()))[..16];
+fn assist_ap_info() -> Vec<u8> {
+    let key_id = key_id(ASSIST_SIGNER_ID.0, ASSIST_SIGNER_ID.1);
     let object = tlv(
         &[0xFF, 0x40],
         &[
             tlv(&[0xDF, 0x41], &[0x01, 0x03, 0x0E, 0x01]),
-            tlv(&[0xDF, 0x42], key_id),
+            tlv(&[0xDF, 0x42], &key_id),
             tlv(&[0xDF, 0x43], &[0u8; 128]),
         ]
         .concat(),
@@ -190,13 +216,21 @@ fn assist_ap_info(signer: &PrivateKey) -> Vec<u8> {
     padded(object, 256)
 }
 
-/// 券面事項確認AP EF 0002: `FF20 { DF21 offsets, DF22 birth, DF23 sex, DF24 key, DF25 name
-/// PNG, DF26 address PNG, DF27 photo, DF28 signature, DF29 expiry, DF2A security-code PNG }`.
-pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
-    let (_, m, d) = p.birth_ymd().unwrap_or((2000, 1, 1));
-    let expiry = format!("{:04}{:02}{:02}", p.expiry_year, m, d);
-    // The photo: a JPEG 2000 signature box and file-type box, then an opaque codestream
-    // stand-in of the recorded size (1854 bytes); not a decodable image.
+/// The DigestInfo of the 券面 face signature: SHA-256's AlgorithmIdentifier around three
+/// concatenated SHA-256 digests (96 bytes), as soltia48/myna-card `sha256_digest_info` builds it
+/// and checks it against a real card's EF 0002.
+pub(crate) fn face_digest_info(groups: [&[u8]; 3]) -> Vec<u8> {
+    let digests: Vec<u8> = groups.iter().flat_map(Sha256::digest).collect();
+    let algorithm = [
+        0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+    ];
+    let inner = [&algorithm[..], &[0x04, 96], &digests].concat();
+    [&[0x30, inner.len() as u8][..], &inner].concat()
+}
+
+/// The 券面 photo: a JPEG 2000 signature box and file-type box, then an opaque codestream
+/// stand-in of the recorded size (1854 bytes); not a decodable image.
+fn photo() -> Vec<u8> {
     let mut photo = vec![
         0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A,
     ];
@@ -205,23 +239,34 @@ pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
     ]);
     photo.extend_from_slice(b"jp2 ");
     photo.extend((0..1854 - photo.len()).map(|i| (i * 31 % 251) as u8));
-    let public = public_key_object(&signer.to_public_key());
+    photo
+}
+
+/// 券面事項確認AP EF 0002: `FF20 { DF21 offsets, DF22 birth, DF23 sex, DF24 card key, DF25 name
+/// PNG, DF26 address PNG, DF27 photo, DF28 signature, DF29 expiry, DF2A security-code PNG }`,
+/// DF21 listing the offset of each later tag from the start of the file. DF28 is the signer's
+/// PKCS#1 v1.5 signature over [`face_digest_info`] of three separately hashed groups of TLVs:
+/// [DF22 DF23 DF24] [DF25 DF26] [DF27]; DF29 and DF2A come after it, unsigned
+/// (soltia48/myna-card `src/ap/surface.rs` `CardFace::verify`, checked against a real card's file).
+/// DF24 is the card's own key, not the signer's.
+pub(crate) fn face_file(p: &Persona, signer: &PrivateKey, card_key: &PublicKey) -> Vec<u8> {
+    let (_, m, d) = p.birth_ymd().unwrap_or((2000, 1, 1));
+    let expiry = format!("{:04}{:02}{:02}", p.expiry_year, m, d);
     let mut items = vec![
         tlv(&[0xDF, 0x22], p.birth_yyyymmdd().as_bytes()),
         tlv(&[0xDF, 0x23], &[p.card_sex_code()]),
-        tlv(&[0xDF, 0x24], &public),
+        tlv(&[0xDF, 0x24], &public_key_object(card_key)),
         tlv(&[0xDF, 0x25], &png(48, 10, 1)),
         tlv(&[0xDF, 0x26], &png(96, 14, 2)),
-        tlv(&[0xDF, 0x27], &photo),
+        tlv(&[0xDF, 0x27], &photo()),
     ];
-    // Signed range: unconfirmed (card.md §9); here DF22..DF27 and DF29..DF2A TLVs.
-    let tail = [
-        tlv(&[0xDF, 0x29], expiry.as_bytes()),
-        tlv(&[0xDF, 0x2A], &png(24, 8, 3)),
-    ];
-    let signed = [items.concat(), tail.concat()].concat();
-    items.push(tlv(&[0xDF, 0x28], &sign_sha256(signer, &signed)));
-    items.extend(tail);
+    let info = face_digest_info([&items[0..3].concat(), &items[3..5].concat(), &items[5]]);
+    let signature = signer
+        .sign(Pkcs1v15Sign::new_unprefixed(), &info)
+        .expect("RSA-2048 signs a 115-byte DigestInfo");
+    items.push(tlv(&[0xDF, 0x28], &signature));
+    items.push(tlv(&[0xDF, 0x29], expiry.as_bytes()));
+    items.push(tlv(&[0xDF, 0x2A], &png(24, 8, 3)));
     let offsets_len = 2 * items.len();
     let inner_len = 3 + offsets_len + items.iter().map(Vec::len).sum::<usize>();
     let mut at = 2 + crate::encode::len(inner_len).len() + 3 + offsets_len;
@@ -236,11 +281,68 @@ pub(crate) fn face_file(p: &Persona, signer: &PrivateKey) -> Vec<u8> {
     )
 }
 
+/// 券面事項確認AP EF 0001, the age record: `FF10 { DF11 birth YYYYMMDD, DF12 card key, DF13
+/// SHA256withRSA over the DF11 and DF12 TLVs }`; opened by the birth-date key 0011 only
+/// (soltia48/myna-card `AgeRecord`, checked against a card's file; 547 B there).
+pub(crate) fn age_record_file(p: &Persona, signer: &PrivateKey, card_key: &PublicKey) -> Vec<u8> {
+    let signed = [
+        tlv(&[0xDF, 0x11], p.birth_yyyymmdd().as_bytes()),
+        tlv(&[0xDF, 0x12], &public_key_object(card_key)),
+    ]
+    .concat();
+    let signature = sign_sha256(signer, &signed);
+    tlv(
+        &[0xFF, 0x10],
+        &[signed, tlv(&[0xDF, 0x13], &signature)].concat(),
+    )
+}
+
+/// 券面事項確認AP EF 0003, AP basic data: `FF30 { DF31 06 03 0E 01, DF32 key id, DF33 version,
+/// DF34 municipality code, DF35 key id + 256 opaque bytes }`, 320 bytes, readable with no
+/// credential (soltia48/myna-card `ApBasicData`; card-evidence §2 for DF31; jpki/myna
+/// `src/visual.rs` reads it with no PIN).
+pub(crate) fn surface_ap_info() -> Vec<u8> {
+    let opaque: Vec<u8> = (0..256u32).map(|i| (i * 73 % 251) as u8).collect();
+    tlv(
+        &[0xFF, 0x30],
+        &[
+            tlv(&[0xDF, 0x31], &[0x06, 0x03, 0x0E, 0x01]),
+            tlv(&[0xDF, 0x32], &key_id("6000024", "001")),
+            tlv(&[0xDF, 0x33], &[0x00]),
+            tlv(&[0xDF, 0x34], b"13101"),
+            tlv(
+                &[0xDF, 0x35],
+                &[&key_id("5900025", "001")[..], &opaque].concat(),
+            ),
+        ]
+        .concat(),
+    )
+}
+
+/// 券面事項確認AP EF 0005, the My Number image: `FF40 { DF41 PNG, DF42 card key, DF43
+/// SHA256withRSA over the DF41 and DF42 TLVs }`; opened by 照合番号A only (soltia48/myna-card
+/// `MyNumberImage`, checked against a card's file; 686 B there).
+pub(crate) fn my_number_image_file(signer: &PrivateKey, card_key: &PublicKey) -> Vec<u8> {
+    let signed = [
+        tlv(&[0xDF, 0x41], &png(72, 12, 4)),
+        tlv(&[0xDF, 0x42], &public_key_object(card_key)),
+    ]
+    .concat();
+    let signature = sign_sha256(signer, &signed);
+    tlv(
+        &[0xFF, 0x40],
+        &[signed, tlv(&[0xDF, 0x43], &signature)].concat(),
+    )
+}
+
 /// Builds every EF of `p`'s card.
 pub(crate) fn build(p: &Persona) -> FileSystem {
     let certs = pki::persona(&p.id).unwrap_or_else(|| pki::persona("taro").expect("taro exists"));
     let assist_signer = pki::assist_signer();
     let surface_signer = pki::surface_signer();
+    let card_key = pki::surface_card_key();
+    let card_public = card_key.to_public_key();
+    let record_ca = pki::record_ca_key();
     let mut fs = FileSystem::new();
     let mut put = |app, fid, node| {
         fs.insert((app, fid), node);
@@ -291,7 +393,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         0x0017,
         Node::Key {
             key: Box::new(pki::key(certs.auth_key)),
-            pin: 0x0018,
+            pin: Some(0x0018),
         },
     );
     put(
@@ -299,7 +401,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         0x001A,
         Node::Key {
             key: Box::new(pki::key(certs.sign_key)),
-            pin: 0x001B,
+            pin: Some(0x001B),
         },
     );
     put(App::Jpki, 0x0018, pin(&p.auth_pin, p.auth_tries, 3));
@@ -341,8 +443,17 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
             access: Access::AnyPin(vec![0x0011, 0x0015]),
         },
     );
-    put(App::Assist, 0x0004, always(key_record_file(&assist_signer)));
-    put(App::Assist, 0x0005, always(assist_ap_info(&assist_signer)));
+    put(
+        App::Assist,
+        0x0004,
+        always(key_record_file(
+            &assist_signer,
+            key_id(ASSIST_SIGNER_ID.0, ASSIST_SIGNER_ID.1),
+            &record_ca,
+            key_id(ASSIST_RECORD_ISSUER.0, ASSIST_RECORD_ISSUER.1),
+        )),
+    );
+    put(App::Assist, 0x0005, always(assist_ap_info()));
     put(App::Assist, 0x0011, pin(&p.assist_pin, p.assist_tries, 3));
     // Blocked when issued (card-evidence §1, §8).
     put(App::Assist, 0x0012, pin("", 0, 3));
@@ -357,19 +468,53 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         pin(&p.card_number_b(), CARD_NUMBER_TRIES, CARD_NUMBER_TRIES),
     );
 
-    // 券面事項確認AP.
+    // 券面事項確認AP. What each key opens was measured by soltia48/myna-card
+    // (`src/ap/surface.rs`): 照合番号A (0013) 0002–0006, 照合番号B (0012) the same without 0005,
+    // the birth-date key (0011) only 0001; 0003 and 0004 open with nothing presented.
     put(
         App::Surface,
-        0x0002,
+        0x0001,
         Node::Binary {
-            data: face_file(p, &surface_signer),
-            access: Access::AnyPin(vec![0x0013, 0x0012]),
+            data: age_record_file(p, &surface_signer, &card_public),
+            access: Access::AnyPin(vec![0x0011]),
         },
     );
     put(
         App::Surface,
+        0x0002,
+        Node::Binary {
+            data: face_file(p, &surface_signer, &card_public),
+            access: Access::AnyPin(vec![0x0013, 0x0012]),
+        },
+    );
+    put(App::Surface, 0x0003, always(surface_ap_info()));
+    put(
+        App::Surface,
         0x0004,
-        always(key_record_file(&surface_signer)),
+        always(key_record_file(
+            &surface_signer,
+            key_id(SURFACE_SIGNER_ID.0, SURFACE_SIGNER_ID.1),
+            &record_ca,
+            key_id(SURFACE_RECORD_ISSUER.0, SURFACE_RECORD_ISSUER.1),
+        )),
+    );
+    put(
+        App::Surface,
+        0x0005,
+        Node::Binary {
+            data: my_number_image_file(&surface_signer, &card_public),
+            access: Access::AnyPin(vec![0x0013]),
+        },
+    );
+    // The card key: `80 2A 00 00` (the AP's default key) signs with it, no credential
+    // (soltia48/myna-card `SurfaceAp::sign`); jsapdu lists an EF 001A in this AP.
+    put(
+        App::Surface,
+        0x001A,
+        Node::Key {
+            key: Box::new(card_key),
+            pin: None,
+        },
     );
     put(
         App::Surface,
@@ -413,12 +558,104 @@ mod tests {
         assert_eq!(&mn[15..], [0xFF, 0xFF]);
         let signer = pki::assist_signer();
         assert_eq!(integrity_file(&mn, &f, &signer).len(), 336);
-        assert_eq!(key_record_file(&signer).len(), 568);
-        let info = assist_ap_info(&signer);
+        let ca = pki::record_ca_key();
+        let record = key_record_file(
+            &signer,
+            key_id("1310100", "002"),
+            &ca,
+            key_id("6000033", "001"),
+        );
+        assert_eq!(record.len(), 568);
+        assert_eq!(
+            &record[..9],
+            [0x7F, 0x21, 0x82, 0x02, 0x33, 0x5F, 0x4E, 0x82, 0x01]
+        );
+        // Two ASCII key ids (7 digits, 08 05, 3 digits, padding), then the key.
+        assert_eq!(&record[10..26], b"6000033\x08\x05001\0\0\0\0");
+        assert_eq!(&record[26..42], b"1310100\x08\x05002\0\0\0\0");
+        let info = assist_ap_info();
         assert_eq!(
             (info.len(), &info[..5]),
             (256, &[0xFF, 0x40, 0x82, 0x00, 0x9F][..])
         );
         assert_eq!(public_key_object(&signer.to_public_key()).len(), 265);
+    }
+
+    /// The 券面 files as the card writes them: DF28 verifies over the three groups with the key
+    /// the key record certifies, and not over one range; DF24 is the card key.
+    #[test]
+    fn surface_files_sign_three_groups() {
+        let taro = Persona::builtin("taro").unwrap();
+        let signer = pki::surface_signer();
+        let card = pki::surface_card_key().to_public_key();
+        let face = face_file(&taro, &signer, &card);
+        assert_eq!(&face[..3], [0xFF, 0x20, 0x82]);
+        // Walk the TLVs after DF21 (all tags two bytes, lengths 1 or 82 HH LL).
+        let mut at = 5;
+        let mut tlvs = Vec::new();
+        while at < face.len() {
+            let (len, header) = if face[at + 2] == 0x82 {
+                (
+                    usize::from(u16::from_be_bytes([face[at + 3], face[at + 4]])),
+                    5,
+                )
+            } else {
+                (usize::from(face[at + 2]), 3)
+            };
+            tlvs.push((
+                &face[at..at + 2],
+                at,
+                &face[at..at + header + len],
+                &face[at + header..at + header + len],
+            ));
+            at += header + len;
+        }
+        let tags: Vec<u8> = tlvs.iter().map(|t| t.0[1]).collect();
+        assert_eq!(
+            tags,
+            [0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A]
+        );
+        // DF21: the offset of each later tag from the start of the file.
+        let offsets: Vec<usize> = tlvs[0]
+            .3
+            .chunks(2)
+            .map(|c| usize::from(u16::from_be_bytes([c[0], c[1]])))
+            .collect();
+        assert_eq!(offsets, tlvs[1..].iter().map(|t| t.1).collect::<Vec<_>>());
+        let all = |r: std::ops::Range<usize>| {
+            tlvs[r]
+                .iter()
+                .flat_map(|t| t.2.iter().copied())
+                .collect::<Vec<u8>>()
+        };
+        let info = face_digest_info([&all(1..4), &all(4..6), &all(6..7)]);
+        assert_eq!(&info[..2], [0x30, 0x71]);
+        assert_eq!(info.len(), 115);
+        let signature = tlvs[7].3;
+        signer
+            .to_public_key()
+            .verify(Pkcs1v15Sign::new_unprefixed(), &info, signature)
+            .unwrap();
+        // One range over DF22..DF27 + DF29..DF2A (the old layout) does not verify.
+        let one = [all(1..7), all(8..10)].concat();
+        assert!(
+            signer
+                .to_public_key()
+                .verify(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(&one),
+                    signature
+                )
+                .is_err()
+        );
+        assert_eq!(tlvs[3].3, public_key_object(&card));
+        assert_ne!(tlvs[3].3, public_key_object(&signer.to_public_key()));
+        // The other files: sizes of the recorded card where the content is fixed.
+        assert_eq!(surface_ap_info().len(), 320);
+        let age = age_record_file(&taro, &signer, &card);
+        assert_eq!(&age[..2], [0xFF, 0x10]);
+        assert_eq!(&age[5..16], b"\xDF\x11\x0819800217");
+        let image = my_number_image_file(&signer, &card);
+        assert_eq!(&image[..2], [0xFF, 0x40]);
     }
 }

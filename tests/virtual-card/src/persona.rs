@@ -129,6 +129,12 @@ pub struct Persona {
     /// `false` answers 6A82, so the SDK's other way (SELECT of another AP) is exercised.
     #[serde(default = "yes")]
     pub issuer_security_domain: bool,
+    // ---- 券面事項確認AP, `80 2A` and transport variants (issue 14, kenmen) ----
+    /// Whether the card takes extended-length APDUs (evidence §2: cards do). `false` models a
+    /// card, or a reader in front of it, that answers 6700 to every extended APDU (persona
+    /// `nobu`): which readers cannot carry them is unconfirmed.
+    #[serde(default = "yes")]
+    pub extended_length: bool,
 }
 
 fn yes() -> bool {
@@ -142,7 +148,8 @@ impl Persona {
     }
 
     /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`,
-    /// `phone`, and the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`, `goro`).
+    /// `phone`, the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`, `nobu` (no
+    /// extended length) and `goro` (no Issuer Security Domain)).
     pub fn builtin(id: &str) -> Option<Persona> {
         Persona::all().into_iter().find(|p| p.id == id)
     }
@@ -297,10 +304,10 @@ mod tests {
     #[test]
     fn builtin_personas_are_valid() {
         let all = Persona::all();
-        assert_eq!(all.len(), 13);
+        assert_eq!(all.len(), 14);
         for id in [
             "taro", "hanako", "locked", "expired", "revoked", "juki", "phone", "jiro", "mai",
-            "shiro", "ken", "yuki", "goro",
+            "shiro", "ken", "yuki", "nobu", "goro",
         ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }

@@ -82,6 +82,19 @@ pub fn surface_signer() -> PrivateKey {
     key(pki!("surface-signer.key.der"))
 }
 
+/// The 券面事項確認AP's own card key: its public half is EF 0001 DF12, EF 0002 DF24 and EF 0005
+/// DF42; it signs `80 2A 00 00` in that AP with no credential (soltia48/myna-card
+/// `src/ap/surface.rs`). One key for every persona; a real card has its own.
+pub fn surface_card_key() -> PrivateKey {
+    key(pki!("surface-card.key.der"))
+}
+
+/// Stands in for the J-LIS key that issues the key records (EF 0004) of the 券面事項確認AP and
+/// the 入力補助AP: on a real card it is not there, and the records name it by key id only.
+pub fn record_ca_key() -> PrivateKey {
+    key(pki!("record-ca.key.der"))
+}
+
 /// A committed key, PKCS#8 (or PKCS#1, as `openssl genpkey -outform DER` writes it).
 pub(crate) fn key(der: &[u8]) -> PrivateKey {
     PrivateKey::from_pkcs8_der(der)

@@ -493,3 +493,231 @@ fn ken_closes_the_integrity_file_to_card_number_b_and_yuki_has_sex_code_3() {
     let four_info = card.file(App::Assist, 0x0002).unwrap();
     assert_eq!(&four_info[four_info.len() - 4..], &[0xDF, 0x25, 0x01, b'3']);
 }
+
+const SURFACE: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
+
+/// `80 2A` P1 00–05 in the peers' form (SELECT EF 0017, P2 = 80), each checked against the
+/// certificate's key as soltia48/myna-card documents it (`SignatureScheme`); every other P1
+/// answers 6A86, wrong input lengths 6700.
+#[test]
+fn every_signature_scheme_p1_behaves_as_documented() {
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::pss::Pss;
+    use sha2::{Digest, Sha256};
+    let mut card = taro();
+    select_ap(&mut card, &JPKI);
+    select_ef(&mut card, 0x0018);
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    select_ef(&mut card, 0x0017);
+    let key = rsa::PublicKey::from_public_key_der(find_spki(card.file(App::Jpki, 0x000A).unwrap()))
+        .unwrap();
+    let sign = |card: &mut VirtualCard, p1: u8, data: &[u8]| {
+        let mut c = vec![0x80, 0x2A, p1, 0x80, data.len() as u8];
+        c.extend_from_slice(data);
+        c.push(0x00);
+        let r = card.process(&c);
+        (sw_of(&r), r[..r.len() - 2].to_vec())
+    };
+    let msg = b"message to sign";
+    let hash = Sha256::digest(msg);
+    let info = [
+        &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ][..],
+        &hash,
+    ]
+    .concat();
+    // 00: the peers' form, a DigestInfo padded as given.
+    let (s, sig) = sign(&mut card, 0x00, &info);
+    assert_eq!(s, sw::OK);
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+        .unwrap();
+    // 01: SHA-256 on the card, bare (no AlgorithmIdentifier).
+    let (s, sig) = sign(&mut card, 0x01, msg);
+    assert_eq!(s, sw::OK);
+    key.verify(Pkcs1v15Sign::new_unprefixed(), &hash, &sig)
+        .unwrap();
+    assert!(
+        key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+            .is_err()
+    );
+    // 02: a given SHA-256, wrapped in a DigestInfo by the card.
+    let (s, sig) = sign(&mut card, 0x02, &hash);
+    assert_eq!(s, sw::OK);
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+        .unwrap();
+    // 03: SHA-256 on the card, in a DigestInfo.
+    let (s, sig) = sign(&mut card, 0x03, msg);
+    assert_eq!(s, sw::OK);
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+        .unwrap();
+    // 04: PSS over a given SHA-256; random salt, so two signatures differ and both verify.
+    let (s, sig) = sign(&mut card, 0x04, &hash);
+    assert_eq!(s, sw::OK);
+    key.verify(Pss::<Sha256>::new(), &hash, &sig).unwrap();
+    assert!(
+        key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+            .is_err()
+    );
+    let (_, again) = sign(&mut card, 0x04, &hash);
+    assert_ne!(sig, again);
+    key.verify(Pss::<Sha256>::new(), &hash, &again).unwrap();
+    // 05: PSS with SHA-256 on the card.
+    let (s, sig) = sign(&mut card, 0x05, msg);
+    assert_eq!(s, sw::OK);
+    key.verify(Pss::<Sha256>::new(), &hash, &sig).unwrap();
+    // Lengths: 02 and 04 take exactly 32 bytes; 00 at most 245.
+    for p1 in [0x02, 0x04] {
+        assert_eq!(
+            sign(&mut card, p1, &hash[..31]).0,
+            sw::WRONG_LENGTH,
+            "P1 {p1:02X}"
+        );
+        assert_eq!(
+            sign(&mut card, p1, &[0; 33]).0,
+            sw::WRONG_LENGTH,
+            "P1 {p1:02X}"
+        );
+    }
+    assert_eq!(sign(&mut card, 0x00, &[0; 246]).0, sw::WRONG_LENGTH);
+    // Every other P1: 6A86, and nothing signed.
+    for p1 in 0x06..=0xFF {
+        assert_eq!(
+            sign(&mut card, p1, &info),
+            (sw::WRONG_P1P2, vec![]),
+            "P1 {p1:02X}"
+        );
+    }
+    // Still no signature without the PIN: a fresh card answers 6982 to every scheme.
+    let mut fresh = taro();
+    select_ap(&mut fresh, &JPKI);
+    select_ef(&mut fresh, 0x0017);
+    for p1 in 0x00..=0x05 {
+        assert_eq!(
+            sign(&mut fresh, p1, &hash).0,
+            sw::SECURITY_STATUS,
+            "P1 {p1:02X}"
+        );
+    }
+}
+
+/// GET CHALLENGE `00 84 00 00 Le`: exactly Le random bytes (Le 00 = 256), in any state;
+/// extended Le 6985, P1 P2 ≠ 00 00 6A86, no Le 6700 (soltia48/myna-card `Card::get_challenge`).
+#[test]
+fn get_challenge_gives_le_random_bytes() {
+    let mut card = taro();
+    // Before any SELECT (the card manager level) and inside an AP.
+    let r = card.process(&[0x00, 0x84, 0x00, 0x00, 0x08]);
+    assert_eq!((r.len(), sw_of(&r)), (10, sw::OK));
+    select_ap(&mut card, &JPKI);
+    for le in [1u8, 16, 255] {
+        let r = card.process(&[0x00, 0x84, 0x00, 0x00, le]);
+        assert_eq!(
+            (r.len(), sw_of(&r)),
+            (usize::from(le) + 2, sw::OK),
+            "Le {le}"
+        );
+    }
+    let a = card.process(&[0x00, 0x84, 0x00, 0x00, 0x00]);
+    let b = card.process(&[0x00, 0x84, 0x00, 0x00, 0x00]);
+    assert_eq!((a.len(), sw_of(&a)), (258, sw::OK));
+    assert_ne!(a, b, "two challenges differ");
+    // 256 random bytes are not all one value (a fixed or zeroed buffer would be).
+    assert!(a[..256].iter().any(|&x| x != a[0]));
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0x84, 0x00, 0x00, 0x00, 0x00, 0x10])),
+        sw::CONDITIONS
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0x84, 0x01, 0x00, 0x08])),
+        sw::WRONG_P1P2
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0x84, 0x00, 0x01, 0x08])),
+        sw::WRONG_P1P2
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0x84, 0x00, 0x00])),
+        sw::WRONG_LENGTH
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0x84, 0x00, 0x00, 0x01, 0xAA, 0x08])),
+        sw::WRONG_LENGTH
+    );
+    // GET CHALLENGE changes no security state.
+    select_ef(&mut card, 0x0018);
+    assert_eq!(verify(&mut card, b""), sw::tries(3));
+}
+
+/// 券面事項確認AP access as soltia48/myna-card measured it: the birth-date key 0011 opens 0001
+/// only, 照合番号A 0013 opens 0002–0005, 照合番号B 0012 the same without 0005; 0003 and 0004 are
+/// free. `80 2A 00 00` signs with the card key of DF24, no credential.
+#[test]
+fn surface_keys_open_what_real_cards_open() {
+    let read = |card: &mut VirtualCard, fid: u16| {
+        select_ef(card, fid);
+        sw_of(&card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]))
+    };
+    let open = |key: u16, value: &[u8]| {
+        let mut card = taro();
+        select_ap(&mut card, &SURFACE);
+        if key != 0 {
+            select_ef(&mut card, key);
+            assert_eq!(verify(&mut card, value), sw::OK, "key {key:04X}");
+        }
+        [0x0001, 0x0002, 0x0003, 0x0004, 0x0005].map(|fid| read(&mut card, fid) == sw::OK)
+    };
+    assert_eq!(open(0, b""), [false, false, true, true, false]);
+    assert_eq!(open(0x0011, b"550217"), [true, false, true, true, false]);
+    assert_eq!(
+        open(0x0013, b"123456789018"),
+        [false, true, true, true, true]
+    );
+    assert_eq!(
+        open(0x0012, b"55021720352285"),
+        [false, true, true, true, false]
+    );
+
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    use sha2::{Digest, Sha256};
+    let mut card = taro();
+    select_ap(&mut card, &SURFACE);
+    let hash = Sha256::digest(b"challenge");
+    let mut c = vec![0x80, 0x2A, 0x02, 0x00, 32];
+    c.extend_from_slice(&hash);
+    c.push(0x00);
+    let r = card.process(&c);
+    assert_eq!((r.len(), sw_of(&r)), (258, sw::OK));
+    // DF24 of EF 0002 (`90 03 e 91 82 01 00 n`) is the key that signed.
+    let face = card.file(App::Surface, 0x0002).unwrap().to_vec();
+    let at = face.windows(2).position(|w| w == [0xDF, 0x24]).unwrap();
+    let key_object = &face[at + 5..at + 5 + 265];
+    let e = rsa::BoxedUint::from_be_slice(&key_object[2..5], 64).unwrap();
+    let n = rsa::BoxedUint::from_be_slice(&key_object[9..265], 2048).unwrap();
+    let key = rsa::PublicKey::new(n, e).unwrap();
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &r[..256])
+        .unwrap();
+    // P2 = 00 names no default key in the JPKI AP.
+    select_ap(&mut card, &JPKI);
+    assert_eq!(sw_of(&card.process(&c)), sw::WRONG_P1P2);
+}
+
+/// Persona `nobu`: every extended-length APDU answers 6700; the same commands in short form work.
+#[test]
+fn nobu_refuses_extended_length() {
+    let mut card = VirtualCard::builtin("nobu").unwrap();
+    select_ap(&mut card, &JPKI);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xB0, 0x8A, 0x00, 0x00, 0x00, 0x00])),
+        sw::WRONG_LENGTH
+    );
+    let r = card.process(&[0x00, 0xB0, 0x8A, 0x00, 0x00]);
+    assert_eq!((r.len(), sw_of(&r)), (258, sw::OK));
+    let mut taro = taro();
+    select_ap(&mut taro, &JPKI);
+    let r = taro.process(&[0x00, 0xB0, 0x8A, 0x00, 0x00, 0x00, 0x00]);
+    assert_eq!(sw_of(&r), sw::OK);
+    assert!(r.len() > 258);
+}

@@ -5,6 +5,7 @@
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
+    use mynacard_core::error::PinError;
     use mynacard_core::oidc::{
         ClientConfig, LoginRequest, OidcClient, ProviderMetadata, SigningKey,
     };
@@ -45,7 +46,7 @@ mod tests {
             .authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c"))
             .await
             .unwrap_err();
-        assert_eq!(e, Error::PinIncorrect { remaining: 2 });
+        assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }));
     }
 
     #[wasm_bindgen_test]

@@ -1,5 +1,6 @@
 //! `mynacard-bench`: APDUs, bytes each way and time per operation, on the in-process virtual
-//! card (extended and short-only links) and through pcscd + vpcd. Prints a table and writes
+//! card (extended and short-only links) and through pcscd + vpcd, and APDUs per operation on every
+//! persona of the virtual card. Prints the tables and writes
 //! `bench-results/bench.json` and `bench-results/bench.md`.
 //!
 //! ```text
@@ -113,7 +114,9 @@ fn run(
          (SELECT EF, 7-byte header, 256-byte chunks)"
     ));
     let verification = verification(crl_entries)?;
+    let per_persona = bench::persona_matrix();
     let mut md = bench::markdown(&rows, &notes);
+    md.push_str(&bench::persona_markdown(&per_persona));
     md.push_str(&bench::latency_markdown(&rows));
     md.push_str("\n## Verification (relying party)\n\n| measure | value |\n|---|---:|\n");
     for (k, v) in &verification {
@@ -134,6 +137,7 @@ fn run(
     let json = serde_json::json!({
         "notes": notes,
         "rows": rows,
+        "apdus_per_persona": per_persona,
         "verification": verification,
         "reader_classes": bench::READER_CLASSES,
         "card_rsa_ms_assumed": bench::CARD_RSA_MS,

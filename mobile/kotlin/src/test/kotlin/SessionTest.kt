@@ -11,6 +11,7 @@ import uniffi.mynacard_mobile.BlockingNfcTransport
 import uniffi.mynacard_mobile.MynaException
 import uniffi.mynacard_mobile.NfcTransport
 import uniffi.mynacard_mobile.PinKind
+import uniffi.mynacard_mobile.PinState
 import uniffi.mynacard_mobile.TestCard
 import uniffi.mynacard_mobile.TransceiveException
 import uniffi.mynacard_mobile.checkPinFormat
@@ -46,6 +47,7 @@ class SessionTest {
         assertTrue(info.hasGaiji)
         val tries = session.pinTries().associateBy { it.pin }
         assertEquals(3.toUByte(), tries.getValue("jpki_auth").remaining)
+        assertEquals(PinState.Remaining(3u), tries.getValue("jpki_auth").state)
         assertEquals(2u, card.verifyCount())
     }
 

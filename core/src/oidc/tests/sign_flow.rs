@@ -1,0 +1,214 @@
+//! 署名API: a sign transaction opened, authorised by a login and its result verified.
+
+use super::*;
+
+const PKI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/virtual-card/pki/");
+
+fn pki(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{PKI}{name}")).unwrap()
+}
+
+/// The provider's sign result for `digest`: hanako's 署名用 key signs it (as the card would),
+/// signature and certificate each JWE to the relying party's key. Returns the body and the
+/// raw signature.
+fn sign_result_body(digest: &[u8; 32]) -> (String, Vec<u8>) {
+    use rsa::pkcs8::DecodePrivateKey;
+    let card_key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
+    let digest_info = crate::digest::SignInput::Digest {
+        algorithm: crate::digest::DigestAlgorithm::Sha256,
+        digest,
+    }
+    .digest_info()
+    .unwrap();
+    let signature = card_key
+        .sign_with_rng(
+            &mut getrandom::SysRng,
+            Pkcs1v15Sign::new_unprefixed(),
+            &digest_info,
+        )
+        .unwrap();
+    let rp_public = rp_rsa().to_public_key();
+    let body = json!({
+        "signature": encrypt_jwe(&signature, &rp_public),
+        "certificate": encrypt_jwe(&pki("hanako-sign.crt.der"), &rp_public),
+    })
+    .to_string();
+    (body, signature)
+}
+
+/// A login for `request` with an RS256 ID token and no userinfo.
+fn plain_login(client: &OidcClient, request: &LoginRequest) -> Login {
+    let s = start(client, request);
+    let nonce = s.nonce.clone();
+    run_login(
+        client,
+        s,
+        &mut JwksCache::new(),
+        &mint_rs256(&claims(&nonce)),
+        b"",
+    )
+    .unwrap()
+}
+
+#[test]
+fn sign_flow_opens_authorises_and_verifies() {
+    let endpoint = "https://idp.example/api/sign-transactions";
+    let document = "申請書 2026".as_bytes();
+    let digest = SignDigest::of_document(document);
+    // Without a sign-transaction endpoint there is nothing to open.
+    assert!(matches!(
+        SignOpening::start(digest.clone()).request(&client(), NOW),
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
+    ));
+    let mut config = client().config().clone();
+    config.provider.sign_transactions_endpoint = Some(endpoint.into());
+    let client = OidcClient::new(config);
+
+    let opening = SignOpening::start(digest.clone());
+    let token = opening.request(&client, NOW).unwrap();
+    assert_eq!(
+        param(&form_of(&token), "grant_type").unwrap(),
+        "client_credentials"
+    );
+    let OpenStep::Continue(opening) = opening
+        .receive(
+            &client,
+            ok(br#"{"access_token":"cc","token_type":"Bearer"}"#),
+        )
+        .unwrap()
+    else {
+        panic!("the token comes first")
+    };
+    let open = opening.request(&client, NOW).unwrap();
+    assert_eq!(open.url, endpoint);
+    assert_eq!(open.header("authorization").unwrap(), "Bearer cc");
+    let OpenStep::Opened(tx) = opening
+        .receive(
+            &client,
+            ok(br#"{"id":"123e4567-e89b-12d3-a456-426614174000"}"#),
+        )
+        .unwrap()
+    else {
+        panic!("then the transaction")
+    };
+    // The backend keeps it across the redirect: no secret in it, and it round-trips.
+    let kept = tx.to_json();
+    assert!(!kept.contains("cc"), "{kept}");
+    let tx = SignTransaction::from_json(&kept).unwrap();
+    assert_eq!(tx.id(), "123e4567-e89b-12d3-a456-426614174000");
+    assert!(SignTransaction::from_json(r#"{"id":"x","digest":{"sha256":"AAAA"}}"#).is_err());
+
+    // A login for something else does not fetch this result.
+    let other = plain_login(&client, &LoginRequest::authenticate());
+    assert!(matches!(
+        tx.result_request(&client, &other),
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
+    ));
+    let login = plain_login(&client, &tx.login_request());
+    let result = tx.result_request(&client, &login).unwrap();
+    assert_eq!(result.url, format!("{endpoint}/{}/result", tx.id()));
+
+    let SignDigest::Sha256(d) = &digest else {
+        panic!()
+    };
+    let (body, signature) = sign_result_body(d);
+    let ca = JpkiCertificate::from_der(&pki("sign-ca.crt.der")).unwrap();
+    let rp = RelyingParty::new(TrustAnchors::new(vec![ca]));
+    let enc = EncryptionKey::from_rsa(rp_rsa().clone());
+    let signed = tx
+        .finish(&client, ok(body.as_bytes()), &enc, &rp, NOW)
+        .unwrap();
+    assert_eq!(signed.signature, signature);
+    assert!(signed.signer.four_info.is_some());
+    assert!(!format!("{signed:?}").contains("花子"));
+    // A result for another document is refused; so is one the provider failed to give.
+    let (other_body, _) = sign_result_body(&[7; 32]);
+    assert_eq!(
+        tx.finish(&client, ok(other_body.as_bytes()), &enc, &rp, NOW)
+            .unwrap_err(),
+        Error::Verify(VerifyError::SignatureInvalid)
+    );
+    assert_eq!(
+        tx.finish(&client, Err(HttpFailed), &enc, &rp, NOW)
+            .unwrap_err(),
+        Error::Oidc(OidcError::Network)
+    );
+}
+
+#[test]
+fn end_to_end_sign_transaction() {
+    let client = client();
+    let endpoint = "https://idp.example/api/sign-transactions";
+    let format = SignTransactionFormat::default();
+    let document = "申請書 2026".as_bytes();
+    let digest = SignDigest::of_document(document);
+
+    // 1. Client-credentials token.
+    let request = client.client_credentials_request(None, NOW).unwrap();
+    assert_eq!(
+        param(&form_of(&request), "grant_type").unwrap(),
+        "client_credentials"
+    );
+    let cc = parse_token_response(ok(
+        br#"{"access_token":"cc-token","token_type":"bearer","expires_in":60}"#,
+    ))
+    .unwrap();
+    // 2. Open the transaction.
+    let open = open_sign_transaction(endpoint, &cc.access_token, &digest, &format);
+    assert_eq!(open.header("authorization").unwrap(), "Bearer cc-token");
+    let body: Value = serde_json::from_slice(open.body.as_deref().unwrap()).unwrap();
+    let SignDigest::Sha256(d) = &digest else {
+        panic!()
+    };
+    assert_eq!(
+        body["hash"].as_str().unwrap(),
+        <base64ct::Base64 as base64ct::Encoding>::encode_string(d)
+    );
+    let id = parse_sign_transaction(
+        Ok(HttpResponse {
+            status: 201,
+            body: br#"{"id":"123e4567-e89b-12d3-a456-426614174000"}"#,
+        }),
+        &format,
+    )
+    .unwrap();
+    // 3. The user signs in the app: authorization with sign_transaction_id.
+    let s = start(&client, &LoginRequest::sign(&id.0));
+    let nonce = s.nonce.clone();
+    let login = run_login(
+        &client,
+        s,
+        &mut JwksCache::new(),
+        &mint_rs256(&claims(&nonce)),
+        b"",
+    )
+    .unwrap();
+    assert_eq!(login.sign_transaction_id.as_deref(), Some(id.0.as_str()));
+    // 4. The result, encrypted to the relying party's key.
+    let result_req = sign_result_request(endpoint, &login.access_token, &id);
+    assert_eq!(result_req.url, format!("{endpoint}/{}/result", id.0));
+    let (result, signature) = sign_result_body(d);
+    let card_key_size = 256;
+    let parsed = parse_sign_result(ok(result.as_bytes()), &format, rp_rsa()).unwrap();
+    assert_eq!(parsed.signature.len(), card_key_size);
+    // 5. Signature and 署名用 certificate.
+    let ca = JpkiCertificate::from_der(&pki("sign-ca.crt.der")).unwrap();
+    let rp = RelyingParty::new(TrustAnchors::new(vec![ca]));
+    let verified = verify_sign_result(&parsed, &digest, &rp, NOW).unwrap();
+    assert!(verified.four_info.is_some());
+    // Another document's digest does not verify.
+    assert_eq!(
+        verify_sign_result(&parsed, &SignDigest::of_document(b"other"), &rp, NOW).unwrap_err(),
+        Error::Verify(VerifyError::SignatureInvalid)
+    );
+    // Base64 plaintexts are accepted too.
+    let rp_public = rp_rsa().to_public_key();
+    let b64 = |b: &[u8]| <base64ct::Base64 as base64ct::Encoding>::encode_string(b);
+    let result = json!({
+        "signature": encrypt_jwe(b64(&signature).as_bytes(), &rp_public),
+        "certificate": encrypt_jwe(b64(&pki("hanako-sign.crt.der")).as_bytes(), &rp_public),
+    })
+    .to_string();
+    let parsed = parse_sign_result(ok(result.as_bytes()), &format, rp_rsa()).unwrap();
+    assert!(verify_sign_result(&parsed, &digest, &rp, NOW).is_ok());
+}
