@@ -702,7 +702,7 @@ impl<T: Transport> MynaCard<T> {
         self.in_pin_operation = true;
         let result = op(self).await;
         let cleared = match (&result, self.pin_presented) {
-            (Err(Error::CardRemoved), _) | (_, None) => Ok(()),
+            (Err(Error::Transport(TransportError::CardRemoved)), _) | (_, None) => Ok(()),
             (_, Some(app)) => self.clear_security_state(app).await,
         };
         self.in_pin_operation = false;

@@ -665,12 +665,12 @@ fn the_security_state_is_cleared_after_every_failure_that_follows_a_verify() {
         (
             "wrong PIN",
             sign_script("63C3", Some("63C2")),
-            Error::PinIncorrect { remaining: 2 },
+            Error::Pin(PinError::Incorrect { remaining: 2 }),
         ),
         (
             "VERIFY lost on the link",
             sign_script("63C3", None).fail("002000980431323334", TransportError::Timeout),
-            Error::Timeout,
+            Error::Transport(TransportError::Timeout),
         ),
         (
             "signature refused in both forms",
@@ -678,19 +678,20 @@ fn the_security_state_is_cleared_after_every_failure_that_follows_a_verify() {
                 .expect(&sign, "6A80")
                 .expect("00A4020C020017", "9000")
                 .expect_raw(sign_command(0x80, &di), hex("6A80")),
-            Error::UnexpectedStatus { sw: 0x6A80 },
+            Error::Card(CardError::UnexpectedStatus { sw: 0x6A80 }),
         ),
         (
             "signature lost on the link",
-            sign_script("63C3", Some("9000")).fail(&sign, TransportError::Other("x".into())),
-            Error::Transport { detail: "x".into() },
+            sign_script("63C3", Some("9000"))
+                .fail(&sign, TransportError::Other { detail: "x".into() }),
+            Error::Transport(TransportError::Other { detail: "x".into() }),
         ),
         (
             "signature too short",
             sign_script("63C3", Some("9000")).expect(&sign, "0102 9000"),
-            Error::MalformedResponse {
+            Error::Card(CardError::MalformedResponse {
                 what: "signature shorter than any RSA key",
-            },
+            }),
         ),
     ];
     for (name, script, expected) in cases {
@@ -711,7 +712,10 @@ fn the_security_state_is_cleared_after_every_failure_that_follows_a_verify() {
 fn nothing_to_clear_without_a_verify_and_nothing_to_send_to_a_removed_card() {
     // Locked: no VERIFY, so no clearing; the stretch still begins and ends.
     let mut card = block_on(MynaCard::connect(sign_script("63C0", None))).unwrap();
-    assert_eq!(auth_sign(&mut card).unwrap_err(), Error::PinLocked);
+    assert_eq!(
+        auth_sign(&mut card).unwrap_err(),
+        Error::Pin(PinError::Locked)
+    );
     assert!(card.transport().done());
     assert_eq!(
         events_after_connect(&card),
@@ -724,7 +728,10 @@ fn nothing_to_clear_without_a_verify_and_nothing_to_send_to_a_removed_card() {
         TransportError::CardRemoved,
     );
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(auth_sign(&mut card).unwrap_err(), Error::CardRemoved);
+    assert_eq!(
+        auth_sign(&mut card).unwrap_err(),
+        Error::Transport(TransportError::CardRemoved)
+    );
     assert!(card.transport().done());
     // Operations without a PIN take no exclusive stretch and clear nothing.
     let mut card = block_on(MynaCard::connect(
@@ -738,7 +745,9 @@ fn nothing_to_clear_without_a_verify_and_nothing_to_send_to_a_removed_card() {
 #[test]
 fn a_refused_exclusive_stretch_sends_nothing() {
     let mut s = Scripted::new(false).connected();
-    s.refuse_begin = Some(TransportError::Other("SCardBeginTransaction".into()));
+    s.refuse_begin = Some(TransportError::Other {
+        detail: "SCardBeginTransaction".into(),
+    });
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     assert_eq!(
         auth_sign(&mut card).unwrap_err().code(),
@@ -795,7 +804,10 @@ fn a_clearing_that_fails_after_success_is_the_operations_error() {
         .expect(CLEAR, "6A82")
         .fail(SELECT_ASSIST, TransportError::Timeout);
     let mut card = block_on(MynaCard::connect(s)).unwrap();
-    assert_eq!(auth_sign(&mut card).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        auth_sign(&mut card).unwrap_err(),
+        Error::Transport(TransportError::Timeout)
+    );
     assert!(card.transport().done());
     assert_eq!(
         card.transport().events.last().map(String::as_str),
