@@ -290,7 +290,9 @@ impl PcscTransport {
         let thread = std::thread::Builder::new()
             .name("mynacard-pcsc".into())
             .spawn(move || serve(card, inbox, outbox))
-            .map_err(|e| TransportError::Other(format!("cannot start the PC/SC thread: {e}")))?;
+            .map_err(|e| TransportError::Other {
+                detail: format!("cannot start the PC/SC thread: {e}"),
+            })?;
         Ok(PcscTransport {
             link: Some(Link {
                 requests,

@@ -186,7 +186,9 @@ impl SmartCard {
         let mut started = None;
         let began = js_sys::Promise::new(&mut |resolve, _reject| started = Some(resolve));
         let (Some(finish), Some(started)) = (finish, started) else {
-            return Err(TransportError::Other("Promise executor did not run".into()));
+            return Err(TransportError::Other {
+                detail: "Promise executor did not run".into(),
+            });
         };
         let callback = Closure::once_into_js(move || -> JsValue {
             let _ = started.call0(&JsValue::UNDEFINED);

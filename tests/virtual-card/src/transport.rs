@@ -162,9 +162,9 @@ impl Transport for VirtualTransport {
     /// Records the stretch; a nested begin is refused (the SDK never nests them).
     async fn begin_exclusive(&mut self) -> Result<(), TransportError> {
         if self.exclusive {
-            return Err(TransportError::Other(
-                "exclusive stretch already open".into(),
-            ));
+            return Err(TransportError::Other {
+                detail: "exclusive stretch already open".into(),
+            });
         }
         self.exclusive = true;
         self.stretches.push((self.exchanges, self.exchanges));
@@ -173,7 +173,9 @@ impl Transport for VirtualTransport {
 
     async fn end_exclusive(&mut self) -> Result<(), TransportError> {
         if !std::mem::take(&mut self.exclusive) {
-            return Err(TransportError::Other("no exclusive stretch open".into()));
+            return Err(TransportError::Other {
+                detail: "no exclusive stretch open".into(),
+            });
         }
         if let Some(last) = self.stretches.last_mut() {
             last.1 = self.exchanges;
