@@ -10,6 +10,7 @@ mod ocsp;
 mod relying_party;
 mod signature;
 mod signed;
+mod signed_document;
 
 pub use chain::{TrustAnchors, verify_issued_by};
 pub use challenge::Challenges;
@@ -20,6 +21,7 @@ pub use relying_party::{
     StatusSource, Verified, verify_certificate, verify_signed,
 };
 pub use signature::{verify_digest_info, verify_signature};
+pub use signed_document::{SignedDocument, signer_certificate, verify_signed_document};
 
 use crate::cert::JpkiCertificate;
 

@@ -493,17 +493,17 @@ impl RelyingParty {
         })
     }
 
-    /// A CMS signed document ([`crate::cms::verify_signed_document`]) with this party's
+    /// A CMS signed document ([`super::verify_signed_document`]) with this party's
     /// anchors and CRLs.
     pub fn verify_document(
         &self,
         der: &[u8],
         detached_content: Option<&[u8]>,
         at: UnixTime,
-    ) -> Result<crate::cms::SignedDocument, Error> {
-        let signer = crate::cms::signer_certificate(der)?;
+    ) -> Result<super::SignedDocument, Error> {
+        let signer = super::signer_certificate(der)?;
         self.with_policy(&signer, at, None, |ev| {
-            crate::cms::verify_signed_document(der, detached_content, &self.anchors, at, ev)
+            super::verify_signed_document(der, detached_content, &self.anchors, at, ev)
         })
     }
 }

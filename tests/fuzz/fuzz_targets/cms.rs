@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mynacard_core::cms::{signer_certificate, verify_signed_document};
+use mynacard_core::verify::{signer_certificate, verify_signed_document};
 use mynacard_core::verify::{StatusEvidence, TrustAnchors};
 use mynacard_core::{JpkiCertificate, UnixTime};
 

@@ -1,184 +1,33 @@
-//! Signed documents (電子申請): CMS SignedData (RFC 5652) made with the card's 署名用 key, and
-//! their verification. The card signs SHA-256 over the signed attributes (contentType,
-//! messageDigest, signingTime, signingCertificateV2), so one card signature covers the
-//! document, the time and the certificate. Types are RustCrypto's `cms` and `x509-cert`.
+//! Checking a CMS SignedData (電子署名の検証) from a 署名用 key: the relying party's side of
+//! [`crate::cms`]. Every field outside the signature is checked as well, so no byte of the
+//! structure can change unnoticed.
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::cert::CertificateChoices;
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
-use der::asn1::{Any, Null, ObjectIdentifier, OctetString, SetOfVec, UtcTime};
-use der::{Decode, Encode, Sequence};
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::asn1::{Any, ObjectIdentifier, OctetString};
+use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
-use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
-use crate::cert::{JpkiCertificate, UnixTime};
-use crate::digest::{DigestAlgorithm, SignInput};
-use crate::error::Error;
-use crate::verify::{
+use super::{
     CertificateKind, StatusEvidence, TrustAnchors, Verified, verify_certificate, verify_digest_info,
 };
-
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-
-/// ESSCertIDv2 (RFC 5035) with the default SHA-256 hash algorithm left out.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct EssCertIdV2 {
-    cert_hash: OctetString,
-}
-
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct SigningCertificateV2 {
-    certs: Vec<EssCertIdV2>,
-}
-
-fn enc(_: der::Error) -> Error {
-    Error::InvalidArgument {
-        what: "cannot encode the CMS structure",
-    }
-}
+use crate::cert::{JpkiCertificate, UnixTime};
+use crate::cms::{
+    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNED_DATA,
+    ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, RSA_ENCRYPTION, SHA256_WITH_RSA,
+    SigningCertificateV2,
+};
+use crate::digest::{DigestAlgorithm, SignInput};
+use crate::error::Error;
 
 /// Malformed CMS is reported as SIGNATURE_INVALID: the document is not acceptably signed,
 /// whatever the reason; `what` goes to debug logs only (it holds no document data).
 fn bad(what: &'static str) -> Error {
     log::debug!("CMS rejected: {what}");
     Error::SignatureInvalid
-}
-
-fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, Error> {
-    let mut values = SetOfVec::new();
-    values.insert(value).map_err(enc)?;
-    Ok(Attribute { oid, values })
-}
-
-/// The signed attributes for `content` signed by `cert` at `signing_time`, and the
-/// DigestInfo the card must sign over them.
-pub struct PreparedSignature {
-    attrs: SetOfVec<Attribute>,
-    digest_info: Vec<u8>,
-}
-
-impl PreparedSignature {
-    /// Builds the signed attributes (contentType, messageDigest, signingTime,
-    /// signingCertificateV2) and the DigestInfo over them.
-    pub fn new(
-        content: &[u8],
-        cert: &JpkiCertificate,
-        signing_time: UnixTime,
-    ) -> Result<Self, Error> {
-        let time = UtcTime::from_unix_duration(core::time::Duration::from_secs(signing_time.0))
-            .map_err(|_| Error::InvalidArgument {
-                what: "signing time outside 1950-2049",
-            })?;
-        let ess = SigningCertificateV2 {
-            certs: vec![EssCertIdV2 {
-                cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec()).map_err(enc)?,
-            }],
-        };
-        let mut attrs = SetOfVec::new();
-        for a in [
-            attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(enc)?)?,
-            attribute(
-                ID_MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(Sha256::digest(content).to_vec()).map_err(enc)?)
-                    .map_err(enc)?,
-            )?,
-            attribute(
-                ID_SIGNING_TIME,
-                Any::encode_from(&Time::UtcTime(time)).map_err(enc)?,
-            )?,
-            attribute(
-                ID_SIGNING_CERTIFICATE_V2,
-                Any::encode_from(&ess).map_err(enc)?,
-            )?,
-        ] {
-            attrs.insert(a).map_err(enc)?;
-        }
-        let digest_info = SignInput::Data {
-            algorithm: DigestAlgorithm::Sha256,
-            data: &attrs.to_der().map_err(enc)?,
-        }
-        .digest_info()?;
-        Ok(PreparedSignature { attrs, digest_info })
-    }
-
-    /// What the card signs (`80 2A`).
-    pub fn digest_info(&self) -> &[u8] {
-        &self.digest_info
-    }
-
-    /// The SignedData as DER ContentInfo; `content` is embedded unless `detached`.
-    pub fn finish(
-        self,
-        content: &[u8],
-        detached: bool,
-        cert: &JpkiCertificate,
-        signature: &[u8],
-    ) -> Result<Vec<u8>, Error> {
-        let x509 = cert.x509().clone();
-        let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: x509.tbs_certificate().issuer().clone(),
-            serial_number: x509.tbs_certificate().serial_number().clone(),
-        });
-        let sha256 = AlgorithmIdentifierOwned {
-            oid: ID_SHA256,
-            parameters: None,
-        };
-        let signer = SignerInfo {
-            version: CmsVersion::V1,
-            sid,
-            digest_alg: sha256.clone(),
-            signed_attrs: Some(self.attrs),
-            signature_algorithm: AlgorithmIdentifierOwned {
-                oid: RSA_ENCRYPTION,
-                parameters: Some(Any::from(Null)),
-            },
-            signature: OctetString::new(signature.to_vec()).map_err(enc)?,
-            unsigned_attrs: None,
-        };
-        let mut digests = SetOfVec::new();
-        digests.insert(sha256).map_err(enc)?;
-        let mut certs = SetOfVec::new();
-        certs
-            .insert(CertificateChoices::Certificate(x509))
-            .map_err(enc)?;
-        let mut signers = SetOfVec::new();
-        signers.insert(signer).map_err(enc)?;
-        let econtent = if detached {
-            None
-        } else {
-            Some(Any::encode_from(&OctetString::new(content.to_vec()).map_err(enc)?).map_err(enc)?)
-        };
-        let signed = SignedData {
-            version: CmsVersion::V1,
-            digest_algorithms: digests,
-            encap_content_info: EncapsulatedContentInfo {
-                econtent_type: ID_DATA,
-                econtent,
-            },
-            certificates: Some(CertificateSet(certs)),
-            crls: None,
-            signer_infos: SignerInfos(signers),
-        };
-        ContentInfo {
-            content_type: ID_SIGNED_DATA,
-            content: Any::encode_from(&signed).map_err(enc)?,
-        }
-        .to_der()
-        .map_err(enc)
-    }
 }
 
 /// A verified signed document.
