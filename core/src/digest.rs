@@ -96,18 +96,42 @@ impl<'a> SignInput<'a> {
     /// The DigestInfo bytes the card will sign. A digest of the wrong length is refused here,
     /// before any APDU.
     pub fn digest_info(&self) -> Result<Vec<u8>, Error> {
-        let (alg, digest) = match *self {
-            SignInput::Data { algorithm, data } => (algorithm, algorithm.hash(data)),
+        Ok([self.algorithm().prefix(), &self.digest_bytes()?].concat())
+    }
+
+    /// The bare digest: the data hashed, or the caller's digest checked for length (before
+    /// any APDU).
+    pub fn digest_bytes(&self) -> Result<Vec<u8>, Error> {
+        match *self {
+            SignInput::Data { algorithm, data } => Ok(algorithm.hash(data)),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
                     return Err(Error::InvalidArgument {
                         what: "digest length does not match its algorithm",
                     });
                 }
-                (algorithm, digest.to_vec())
+                Ok(digest.to_vec())
             }
-        };
-        Ok([alg.prefix(), &digest].concat())
+        }
+    }
+
+    /// What the card's `80 2A` receives for a key of `key`: a DigestInfo for RSA (the card
+    /// pads PKCS#1 v1.5 itself), the bare digest for ECDSA P-384 (no DigestInfo exists for
+    /// ECDSA; *modelled*, no APDU-level specification of a P-384 card is public, see
+    /// `docs/card-notes.md`). SHA-1 is refused for P-384: ECDSA needs a digest of at least
+    /// half the order's size (24 bytes).
+    pub fn card_input(&self, key: crate::cert::KeyAlgorithm) -> Result<Vec<u8>, Error> {
+        match key {
+            crate::cert::KeyAlgorithm::Rsa { .. } => self.digest_info(),
+            crate::cert::KeyAlgorithm::EcdsaP384 => {
+                if self.algorithm() == DigestAlgorithm::Sha1 {
+                    return Err(Error::InvalidArgument {
+                        what: "SHA-1 is too short for an ECDSA P-384 signature",
+                    });
+                }
+                self.digest_bytes()
+            }
+        }
     }
 }
 

@@ -51,7 +51,10 @@ impl<T: Transport> MynaCard<T> {
         self.read_certificate(EF_SIGN_CA_CERT).await
     }
 
-    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN.
+    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN. Sends a DigestInfo,
+    /// as for today's RSA keys: this call reads no certificate, so it cannot know the key; for
+    /// a card that may hold a P-384 key use [`authenticate`](Self::authenticate), which reads
+    /// the certificate first and sends what its key needs.
     pub async fn sign_with_auth_key(
         &mut self,
         pin: &AuthPin,
@@ -69,10 +72,13 @@ impl<T: Transport> MynaCard<T> {
         pin: &AuthPin,
         challenge: SignInput<'_>,
     ) -> Result<Authentication, Error> {
-        let digest_info = challenge.digest_info()?;
+        // A digest of the wrong length is refused before any APDU.
+        challenge.digest_bytes()?;
         let certificate = self.read_auth_certificate().await?;
+        // DigestInfo for an RSA key, the bare digest for a P-384 key (SignInput::card_input).
+        let card_input = challenge.card_input(certificate.key_algorithm())?;
         self.verify_pin(CardPin::JpkiAuth, pin).await?;
-        let signature = self.compute_signature(EF_AUTH_KEY, &digest_info).await?;
+        let signature = self.compute_signature(EF_AUTH_KEY, &card_input).await?;
         Ok(Authentication {
             signature,
             certificate,
@@ -85,7 +91,9 @@ impl<T: Transport> MynaCard<T> {
         self.read_certificate(EF_SIGN_CERT).await
     }
 
-    /// Signs with the 署名用 key after one VERIFY of the signature PIN.
+    /// Signs with the 署名用 key after one VERIFY of the signature PIN. Sends a DigestInfo (RSA
+    /// keys; see [`sign_with_auth_key`](Self::sign_with_auth_key)); [`sign`](Self::sign) and
+    /// [`sign_document`](Self::sign_document) follow the certificate's key.
     pub async fn sign_with_sign_key(
         &mut self,
         pin: &SignPin,
@@ -98,10 +106,11 @@ impl<T: Transport> MynaCard<T> {
 
     /// One VERIFY, then the 署名用 certificate and a signature: what a signed document needs.
     pub async fn sign(&mut self, pin: &SignPin, input: SignInput<'_>) -> Result<Signed, Error> {
-        let digest_info = input.digest_info()?;
+        input.digest_bytes()?;
         self.verify_pin(CardPin::JpkiSign, pin).await?;
         let certificate = self.read_certificate(EF_SIGN_CERT).await?;
-        let signature = self.compute_signature(EF_SIGN_KEY, &digest_info).await?;
+        let card_input = input.card_input(certificate.key_algorithm())?;
+        let signature = self.compute_signature(EF_SIGN_KEY, &card_input).await?;
         Ok(Signed {
             signature,
             certificate,
@@ -122,7 +131,7 @@ impl<T: Transport> MynaCard<T> {
         let certificate = self.read_certificate(EF_SIGN_CERT).await?;
         let prepared = crate::cms::PreparedSignature::new(content, &certificate, signing_time)?;
         let signature = self
-            .compute_signature(EF_SIGN_KEY, prepared.digest_info())
+            .compute_signature(EF_SIGN_KEY, prepared.card_input())
             .await?;
         prepared.finish(content, detached, &certificate, &signature)
     }

@@ -14,10 +14,11 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
 use super::{
-    EssCertIdV2, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNED_DATA,
-    ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, RSA_ENCRYPTION, SigningCertificateV2, enc,
+    ECDSA_WITH_SHA384, EssCertIdV2, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256,
+    ID_SHA384, ID_SIGNED_DATA, ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, RSA_ENCRYPTION,
+    SigningCertificateV2, enc,
 };
-use crate::cert::{JpkiCertificate, UnixTime};
+use crate::cert::{JpkiCertificate, KeyAlgorithm, UnixTime};
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
 
@@ -27,16 +28,27 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, Error> {
     Ok(Attribute { oid, values })
 }
 
-/// The signed attributes for `content` signed by `cert` at `signing_time`, and the
-/// DigestInfo the card must sign over them.
+/// The signed attributes for `content` signed by `cert` at `signing_time`, and what the card
+/// must sign over them: for an RSA key the DigestInfo of SHA-256, for an ECDSA P-384 key the
+/// bare SHA-384 digest (RFC 5753 §2.1.1 / RFC 5754 pair P-384 with SHA-384).
 pub struct PreparedSignature {
     attrs: SetOfVec<Attribute>,
-    digest_info: Vec<u8>,
+    card_input: Vec<u8>,
+    key: KeyAlgorithm,
+}
+
+/// The content digest and signature algorithms for a key: SHA-256 with rsaEncryption for RSA
+/// (today's cards), SHA-384 with ecdsa-with-SHA384 for P-384.
+pub(crate) fn algorithms(key: KeyAlgorithm) -> (DigestAlgorithm, ObjectIdentifier) {
+    match key {
+        KeyAlgorithm::Rsa { .. } => (DigestAlgorithm::Sha256, ID_SHA256),
+        KeyAlgorithm::EcdsaP384 => (DigestAlgorithm::Sha384, ID_SHA384),
+    }
 }
 
 impl PreparedSignature {
     /// Builds the signed attributes (contentType, messageDigest, signingTime,
-    /// signingCertificateV2) and the DigestInfo over them.
+    /// signingCertificateV2) and what the card signs over them.
     pub fn new(
         content: &[u8],
         cert: &JpkiCertificate,
@@ -46,6 +58,8 @@ impl PreparedSignature {
             .map_err(|_| Error::InvalidArgument {
                 what: "signing time outside 1950-2049",
             })?;
+        let key = cert.key_algorithm();
+        let (digest, _) = algorithms(key);
         let ess = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
                 cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec()).map_err(enc)?,
@@ -56,7 +70,7 @@ impl PreparedSignature {
             attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(enc)?)?,
             attribute(
                 ID_MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(Sha256::digest(content).to_vec()).map_err(enc)?)
+                Any::encode_from(&OctetString::new(digest.hash(content)).map_err(enc)?)
                     .map_err(enc)?,
             )?,
             attribute(
@@ -70,17 +84,21 @@ impl PreparedSignature {
         ] {
             attrs.insert(a).map_err(enc)?;
         }
-        let digest_info = SignInput::Data {
-            algorithm: DigestAlgorithm::Sha256,
+        let card_input = SignInput::Data {
+            algorithm: digest,
             data: &attrs.to_der().map_err(enc)?,
         }
-        .digest_info()?;
-        Ok(PreparedSignature { attrs, digest_info })
+        .card_input(key)?;
+        Ok(PreparedSignature {
+            attrs,
+            card_input,
+            key,
+        })
     }
 
-    /// What the card signs (`80 2A`).
-    pub fn digest_info(&self) -> &[u8] {
-        &self.digest_info
+    /// What the card signs (the data of `80 2A`): a DigestInfo for RSA, a digest for P-384.
+    pub fn card_input(&self) -> &[u8] {
+        &self.card_input
     }
 
     /// The SignedData as DER ContentInfo; `content` is embedded unless `detached`.
@@ -96,24 +114,50 @@ impl PreparedSignature {
             issuer: x509.tbs_certificate().issuer().clone(),
             serial_number: x509.tbs_certificate().serial_number().clone(),
         });
-        let sha256 = AlgorithmIdentifierOwned {
-            oid: ID_SHA256,
+        let (_, digest_oid) = algorithms(self.key);
+        let digest_alg = AlgorithmIdentifierOwned {
+            oid: digest_oid,
             parameters: None,
+        };
+        let (signature_algorithm, signature) = match self.key {
+            KeyAlgorithm::Rsa { .. } => (
+                AlgorithmIdentifierOwned {
+                    oid: RSA_ENCRYPTION,
+                    parameters: Some(Any::from(Null)),
+                },
+                signature.to_vec(),
+            ),
+            // The card's answer is modelled as r ‖ s (48 bytes each); CMS carries the DER
+            // ECDSA-Sig-Value (RFC 5753 §2.1.1). A DER answer is taken as it is.
+            KeyAlgorithm::EcdsaP384 => {
+                let sig = if signature.len() == 96 {
+                    p384::ecdsa::Signature::from_slice(signature)
+                } else {
+                    p384::ecdsa::Signature::from_der(signature)
+                }
+                .map_err(|_| Error::MalformedResponse {
+                    what: "ECDSA P-384 signature is neither r‖s nor DER",
+                })?;
+                (
+                    AlgorithmIdentifierOwned {
+                        oid: ECDSA_WITH_SHA384,
+                        parameters: None,
+                    },
+                    sig.to_der().as_bytes().to_vec(),
+                )
+            }
         };
         let signer = SignerInfo {
             version: CmsVersion::V1,
             sid,
-            digest_alg: sha256.clone(),
+            digest_alg: digest_alg.clone(),
             signed_attrs: Some(self.attrs),
-            signature_algorithm: AlgorithmIdentifierOwned {
-                oid: RSA_ENCRYPTION,
-                parameters: Some(Any::from(Null)),
-            },
-            signature: OctetString::new(signature.to_vec()).map_err(enc)?,
+            signature_algorithm,
+            signature: OctetString::new(signature).map_err(enc)?,
             unsigned_attrs: None,
         };
         let mut digests = SetOfVec::new();
-        digests.insert(sha256).map_err(enc)?;
+        digests.insert(digest_alg).map_err(enc)?;
         let mut certs = SetOfVec::new();
         certs
             .insert(CertificateChoices::Certificate(x509))

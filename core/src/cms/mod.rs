@@ -1,7 +1,8 @@
 //! Signed documents (電子申請): CMS SignedData (RFC 5652) made with the card's 署名用 key. The
-//! card signs SHA-256 over the signed attributes (contentType, messageDigest, signingTime,
+//! card signs over the signed attributes (contentType, messageDigest, signingTime,
 //! signingCertificateV2), so one card signature covers the document, the time and the
-//! certificate. Types are RustCrypto's `cms` and `x509-cert`.
+//! certificate: SHA-256 and RSA PKCS#1 v1.5 with today's RSA-2048 keys, SHA-384 and ECDSA
+//! (RFC 5753) with a P-384 key. Types are RustCrypto's `cms` and `x509-cert`.
 //!
 //! This module is the card side (building, [`PreparedSignature`]) and the vocabulary both
 //! sides share (object identifiers, the ESS attribute types). Checking a signed document is a
@@ -11,6 +12,7 @@
 mod build;
 
 pub use build::PreparedSignature;
+pub(crate) use build::algorithms;
 
 use der::Sequence;
 use der::asn1::{ObjectIdentifier, OctetString};
@@ -30,6 +32,10 @@ pub(crate) const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 pub(crate) const ID_SHA256: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub(crate) const ID_SHA384: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+pub(crate) const ECDSA_WITH_SHA384: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 pub(crate) const RSA_ENCRYPTION: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 pub(crate) const SHA256_WITH_RSA: ObjectIdentifier =

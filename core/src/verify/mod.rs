@@ -17,8 +17,8 @@ pub use challenge::Challenges;
 pub use crl::{CertStatus, Crl, CrlFreshness, Revocation, RevocationReason};
 pub use ocsp::OcspRequest;
 pub use relying_party::{
-    CertificateKind, CrlHealth, RelyingParty, StatusChecked, StatusEvidence, StatusPolicy,
-    StatusSource, Verified, verify_certificate, verify_signed,
+    CertificateKind, CrlHealth, KeyPolicy, RelyingParty, StatusChecked, StatusEvidence,
+    StatusPolicy, StatusSource, Verified, verify_certificate, verify_signed,
 };
 pub use signature::{verify_digest_info, verify_signature};
 pub use signed_document::{SignedDocument, signer_certificate, verify_signed_document};

@@ -1,17 +1,30 @@
 use rsa::Pkcs1v15Sign;
 
-use crate::cert::JpkiCertificate;
+use crate::cert::{JpkiCertificate, PublicKey};
 use crate::digest::SignInput;
 use crate::error::Error;
 
-/// Verifies an RSASSA-PKCS1-v1_5 signature made by the certificate's key over `input`
-/// (data hashed with its algorithm, or a digest).
+/// Verifies a signature made by the certificate's key over `input` (data hashed with its
+/// algorithm, or a digest): RSASSA-PKCS1-v1_5 for an RSA key, ECDSA for a P-384 key (the
+/// signature as the card answers it, `r ‖ s` of 48 bytes each, or DER `ECDSA-Sig-Value`).
 pub fn verify_signature(
     cert: &JpkiCertificate,
     input: SignInput<'_>,
     signature: &[u8],
 ) -> Result<(), Error> {
-    verify_digest_info(cert.public_key()?, &input.digest_info()?, signature)
+    match cert.public_key()? {
+        PublicKey::Rsa(key) => verify_digest_info(key, &input.digest_info()?, signature),
+        PublicKey::EcdsaP384(key) => {
+            let digest = input.card_input(cert.key_algorithm())?;
+            let sig = if signature.len() == 96 {
+                p384::ecdsa::Signature::from_slice(signature)
+            } else {
+                p384::ecdsa::Signature::from_der(signature)
+            }
+            .map_err(|_| Error::SignatureInvalid)?;
+            verify_p384_prehash(key, &digest, &sig)
+        }
+    }
 }
 
 /// Verifies a PKCS#1 v1.5 signature over DER DigestInfo bytes.
@@ -21,5 +34,16 @@ pub fn verify_digest_info(
     signature: &[u8],
 ) -> Result<(), Error> {
     key.verify(Pkcs1v15Sign::new_unprefixed(), digest_info, signature)
+        .map_err(|_| Error::SignatureInvalid)
+}
+
+/// Verifies an ECDSA P-384 signature over a digest.
+pub(crate) fn verify_p384_prehash(
+    key: &p384::ecdsa::VerifyingKey,
+    digest: &[u8],
+    signature: &p384::ecdsa::Signature,
+) -> Result<(), Error> {
+    use p384::ecdsa::signature::hazmat::PrehashVerifier;
+    key.verify_prehash(digest, signature)
         .map_err(|_| Error::SignatureInvalid)
 }

@@ -11,14 +11,15 @@ use sha2::{Digest, Sha256};
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
+use super::signed::verify_signed;
 use super::{
     CertificateKind, StatusEvidence, TrustAnchors, Verified, verify_certificate, verify_digest_info,
 };
-use crate::cert::{JpkiCertificate, UnixTime};
+use crate::cert::{JpkiCertificate, KeyAlgorithm, UnixTime};
 use crate::cms::{
-    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNED_DATA,
+    ECDSA_WITH_SHA384, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA,
     ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, RSA_ENCRYPTION, SHA256_WITH_RSA,
-    SigningCertificateV2,
+    SigningCertificateV2, algorithms,
 };
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
@@ -84,8 +85,9 @@ fn find_signer(signed: &SignedData) -> Result<JpkiCertificate, Error> {
     JpkiCertificate::from_der(&x509.to_der().map_err(|_| bad("certificate"))?)
 }
 
-/// Verifies a CMS SignedData from a 署名用 key: one signer, SHA-256, the messageDigest and
-/// contentType attributes, the RSA signature over the signed attributes, then the certificate
+/// Verifies a CMS SignedData from a 署名用 key: one signer, SHA-256 with an RSA key or SHA-384
+/// with a P-384 key, the messageDigest and contentType attributes, the signature over the
+/// signed attributes (RSA PKCS#1 v1.5 or ECDSA), then the certificate
 /// (chain to `anchors`, 署名用 key usage, revocation from `evidence`).
 pub fn verify_signed_document(
     der: &[u8],
@@ -104,11 +106,15 @@ pub fn verify_signed_document(
     if signed.version != CmsVersion::V1 || signer.version != CmsVersion::V1 {
         return Err(bad("version is not 1"));
     }
-    let sha256_only = |a: &AlgorithmIdentifierOwned| {
-        a.oid == ID_SHA256 && a.parameters.as_ref().is_none_or(|p| p.is_null())
+    // The signer's key decides the algorithms: SHA-256 with RSA, SHA-384 with P-384.
+    let certificate = find_signer(&signed)?;
+    let key = certificate.key_algorithm();
+    let (content_digest, digest_oid) = algorithms(key);
+    let digest_only = |a: &AlgorithmIdentifierOwned| {
+        a.oid == digest_oid && a.parameters.as_ref().is_none_or(|p| p.is_null())
     };
-    if !sha256_only(&signer.digest_alg) || !signed.digest_algorithms.iter().all(sha256_only) {
-        return Err(bad("digest is not SHA-256"));
+    if !digest_only(&signer.digest_alg) || !signed.digest_algorithms.iter().all(digest_only) {
+        return Err(bad("digest is not the one of the signer's key"));
     }
     if signer.unsigned_attrs.is_some() || signed.crls.is_some() {
         return Err(bad("unexpected unsigned attributes or CRLs"));
@@ -130,7 +136,6 @@ pub fn verify_signed_document(
             });
         }
     };
-    let certificate = find_signer(&signed)?;
     let attrs = signer
         .signed_attrs
         .as_ref()
@@ -154,7 +159,7 @@ pub fn verify_signed_document(
     let digest: OctetString = single(ID_MESSAGE_DIGEST)?
         .decode_as()
         .map_err(|_| bad("messageDigest"))?;
-    if digest.as_bytes() != Sha256::digest(&content).as_slice() {
+    if digest.as_bytes() != content_digest.hash(&content).as_slice() {
         return Err(Error::SignatureInvalid);
     }
     // signingCertificateV2 binds the exact certificate bytes to the signature (RFC 5035).
@@ -180,21 +185,38 @@ pub fn verify_signed_document(
         None => None,
     };
     let alg = &signer.signature_algorithm;
-    if (alg.oid != RSA_ENCRYPTION && alg.oid != SHA256_WITH_RSA)
-        || !alg.parameters.as_ref().is_none_or(|p| p.is_null())
-    {
-        return Err(bad("signature algorithm is not RSA"));
+    let signed_attrs = attrs.to_der().map_err(|_| bad("attributes"))?;
+    match key {
+        KeyAlgorithm::Rsa { .. } => {
+            if (alg.oid != RSA_ENCRYPTION && alg.oid != SHA256_WITH_RSA)
+                || !alg.parameters.as_ref().is_none_or(|p| p.is_null())
+            {
+                return Err(bad("signature algorithm is not RSA"));
+            }
+            let digest_info = SignInput::Data {
+                algorithm: DigestAlgorithm::Sha256,
+                data: &signed_attrs,
+            }
+            .digest_info()?;
+            verify_digest_info(
+                certificate.rsa_public_key()?,
+                &digest_info,
+                signer.signature.as_bytes(),
+            )?;
+        }
+        KeyAlgorithm::EcdsaP384 => {
+            // RFC 5753 §2.1.1: ecdsa-with-SHA384, parameters absent, DER ECDSA-Sig-Value.
+            if alg.oid != ECDSA_WITH_SHA384 || alg.parameters.is_some() {
+                return Err(bad("signature algorithm is not ecdsa-with-SHA384"));
+            }
+            verify_signed(
+                certificate.public_key()?,
+                &alg.oid,
+                &signed_attrs,
+                signer.signature.as_bytes(),
+            )?;
+        }
     }
-    let digest_info = SignInput::Data {
-        algorithm: DigestAlgorithm::Sha256,
-        data: &attrs.to_der().map_err(|_| bad("attributes"))?,
-    }
-    .digest_info()?;
-    verify_digest_info(
-        certificate.public_key()?,
-        &digest_info,
-        signer.signature.as_bytes(),
-    )?;
     let verified = verify_certificate(
         &certificate,
         CertificateKind::Signature,

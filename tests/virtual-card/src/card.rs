@@ -6,6 +6,7 @@ use rsa::pkcs1v15::Pkcs1v15Sign;
 use crate::command::{self, Apdu};
 use crate::files::{self, Access, App, FileSystem, Node};
 use crate::persona::{FirstApdu, Persona, ShortEfIdCommand, VerifiedTriesAnswer};
+use crate::pki;
 
 /// Status words the card answers (ISO/IEC 7816-4 and card-evidence).
 pub mod sw {
@@ -486,6 +487,25 @@ impl VirtualCard {
         if !self.is_verified(app, *pin) {
             return (Vec::new(), sw::SECURITY_STATUS);
         }
+        // The modelled P-384 key (docs/card-notes.md, "modelled, not specified"): P1 = 00,
+        // the data is the digest itself (SHA-256/384/512 lengths), the answer r ‖ s.
+        let key = match key.as_ref() {
+            pki::CardKey::Rsa(key) => key,
+            pki::CardKey::EcdsaP384(key) => {
+                if apdu.p1 != 0x00 {
+                    return (Vec::new(), sw::WRONG_P1P2);
+                }
+                if ![32, 48, 64].contains(&apdu.data.len()) {
+                    return (Vec::new(), sw::WRONG_LENGTH);
+                }
+                use p384::ecdsa::signature::hazmat::PrehashSigner;
+                let signed: Result<p384::ecdsa::Signature, _> = key.sign_prehash(apdu.data);
+                return match signed {
+                    Ok(sig) => (sig.to_bytes().to_vec(), sw::OK),
+                    Err(_) => (Vec::new(), sw::CONDITIONS),
+                };
+            }
+        };
         use sha2::{Digest, Sha256};
         let sha256_info = |hash: &[u8]| {
             let prefix = [

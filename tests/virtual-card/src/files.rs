@@ -71,7 +71,7 @@ pub(crate) enum Node {
     Pin(PinEf),
     /// A private key EF; usable for 80 2A after `pin` is verified.
     Key {
-        key: Box<PrivateKey>,
+        key: Box<pki::CardKey>,
         pin: u16,
     },
     /// An internal EF the card never lets out (READ → 6981).
@@ -271,7 +271,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     put(
         App::Jpki,
         0x000B,
-        always(padded(pki::auth_ca_der().to_vec(), 256)),
+        always(padded(certs.auth_ca.to_vec(), 256)),
     );
     put(
         App::Jpki,
@@ -284,13 +284,13 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     put(
         App::Jpki,
         0x0002,
-        always(padded(pki::sign_ca_der().to_vec(), 256)),
+        always(padded(certs.sign_ca.to_vec(), 256)),
     );
     put(
         App::Jpki,
         0x0017,
         Node::Key {
-            key: Box::new(pki::key(certs.auth_key)),
+            key: Box::new(pki::card_key(certs.auth_key)),
             pin: 0x0018,
         },
     );
@@ -298,7 +298,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         App::Jpki,
         0x001A,
         Node::Key {
-            key: Box::new(pki::key(certs.sign_key)),
+            key: Box::new(pki::card_key(certs.sign_key)),
             pin: 0x001B,
         },
     );
