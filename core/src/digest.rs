@@ -71,14 +71,28 @@ pub enum SignInput<'a> {
         algorithm: DigestAlgorithm,
         digest: &'a [u8],
     },
+    /// Data hashed with the default of the key that signs or verifies
+    /// ([`KeyAlgorithm::digest`](crate::cert::KeyAlgorithm::digest)): SHA-256 for RSA (today's
+    /// cards), SHA-384 for ECDSA P-384. Where no key is known (a DigestInfo for the raw signing
+    /// calls), SHA-256.
+    KeyDefault { data: &'a [u8] },
 }
 
 impl<'a> SignInput<'a> {
-    /// Data to be hashed with SHA-256 (the default).
+    /// Data to be hashed with the key's default digest: SHA-256 with an RSA key (unchanged for
+    /// today's cards), SHA-384 with a P-384 key ([`SignInput::KeyDefault`]).
     pub fn data(data: &'a [u8]) -> Self {
-        SignInput::Data {
-            algorithm: DigestAlgorithm::Sha256,
-            data,
+        SignInput::KeyDefault { data }
+    }
+
+    /// This input with the key's default digest fixed (`KeyDefault` becomes `Data`).
+    pub fn for_key(self, key: crate::cert::KeyAlgorithm) -> Self {
+        match self {
+            SignInput::KeyDefault { data } => SignInput::Data {
+                algorithm: key.digest(),
+                data,
+            },
+            other => other,
         }
     }
 
@@ -90,6 +104,7 @@ impl<'a> SignInput<'a> {
     pub fn algorithm(&self) -> DigestAlgorithm {
         match *self {
             SignInput::Data { algorithm, .. } | SignInput::Digest { algorithm, .. } => algorithm,
+            SignInput::KeyDefault { .. } => DigestAlgorithm::Sha256,
         }
     }
 
@@ -104,6 +119,7 @@ impl<'a> SignInput<'a> {
     pub fn digest_bytes(&self) -> Result<Vec<u8>, Error> {
         match *self {
             SignInput::Data { algorithm, data } => Ok(algorithm.hash(data)),
+            SignInput::KeyDefault { data } => Ok(self.algorithm().hash(data)),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
                     return Err(Error::InvalidArgument {
@@ -121,15 +137,16 @@ impl<'a> SignInput<'a> {
     /// `docs/card-notes.md`). SHA-1 is refused for P-384: ECDSA needs a digest of at least
     /// half the order's size (24 bytes).
     pub fn card_input(&self, key: crate::cert::KeyAlgorithm) -> Result<Vec<u8>, Error> {
+        let input = self.for_key(key);
         match key {
-            crate::cert::KeyAlgorithm::Rsa { .. } => self.digest_info(),
+            crate::cert::KeyAlgorithm::Rsa { .. } => input.digest_info(),
             crate::cert::KeyAlgorithm::EcdsaP384 => {
-                if self.algorithm() == DigestAlgorithm::Sha1 {
+                if input.algorithm() == DigestAlgorithm::Sha1 {
                     return Err(Error::InvalidArgument {
                         what: "SHA-1 is too short for an ECDSA P-384 signature",
                     });
                 }
-                self.digest_bytes()
+                input.digest_bytes()
             }
         }
     }

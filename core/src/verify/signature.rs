@@ -5,13 +5,14 @@ use crate::digest::SignInput;
 use crate::error::Error;
 
 /// Verifies a signature made by the certificate's key over `input` (data hashed with its
-/// algorithm, or a digest): RSASSA-PKCS1-v1_5 for an RSA key, ECDSA for a P-384 key (the
+/// algorithm or the key's default, or a digest): RSASSA-PKCS1-v1_5 for an RSA key, ECDSA for a P-384 key (the
 /// signature as the card answers it, `r ‖ s` of 48 bytes each, or DER `ECDSA-Sig-Value`).
 pub fn verify_signature(
     cert: &JpkiCertificate,
     input: SignInput<'_>,
     signature: &[u8],
 ) -> Result<(), Error> {
+    let input = input.for_key(cert.key_algorithm());
     match cert.public_key()? {
         PublicKey::Rsa(key) => verify_digest_info(key, &input.digest_info()?, signature),
         PublicKey::EcdsaP384(key) => {

@@ -156,6 +156,35 @@ fn authenticate_on_the_p384_card_and_verify() {
     );
 }
 
+#[test]
+fn plain_data_is_hashed_with_sha384_for_a_p384_key() {
+    // SignInput::data follows the key: SHA-384 with P-384 (SHA-256 with RSA, unchanged).
+    let auth = block_on(card().authenticate(
+        &AuthPin::new("2468").unwrap(),
+        SignInput::data(b"challenge"),
+    ))
+    .unwrap();
+    let sha384 = SignInput::Data {
+        algorithm: DigestAlgorithm::Sha384,
+        data: b"challenge",
+    };
+    verify::verify_signature(&auth.certificate, sha384, &auth.signature).unwrap();
+    let sha256 = SignInput::Data {
+        algorithm: DigestAlgorithm::Sha256,
+        data: b"challenge",
+    };
+    assert_eq!(
+        verify::verify_signature(&auth.certificate, sha256, &auth.signature),
+        Err(Error::SignatureInvalid)
+    );
+    verify::verify_signature(
+        &auth.certificate,
+        SignInput::data(b"challenge"),
+        &auth.signature,
+    )
+    .unwrap();
+}
+
 /// r ‖ s (96 bytes) as DER ECDSA-Sig-Value.
 fn verify_der(raw: &[u8]) -> Vec<u8> {
     fn int(half: &[u8]) -> Vec<u8> {
