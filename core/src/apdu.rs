@@ -2,6 +2,7 @@
 //! one place where a status word gets its meaning.
 
 use crate::error::Error;
+use crate::error::{CardError, PinError, UsageError};
 
 /// A command APDU. `le` is the number of response bytes expected: `None` for none,
 /// `Some(256)` is short `00`, `Some(65536)` is extended `00 00`.
@@ -53,15 +54,15 @@ impl<'a> Command<'a> {
     pub fn encode(&self) -> Result<Vec<u8>, Error> {
         let lc = self.data.len();
         if lc > 65535 {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "command data longer than 65535 bytes",
-            });
+            }));
         }
         if let Some(le) = self.le {
             if le == 0 || le > EXTENDED_LE_MAX {
-                return Err(Error::InvalidArgument {
+                return Err(Error::Usage(UsageError::InvalidArgument {
                     what: "Le must be 1..=65536",
-                });
+                }));
             }
         }
         let mut out = Vec::with_capacity(4 + 3 + lc + 3);
@@ -177,14 +178,14 @@ impl StatusWord {
     /// The error this status word is when it ends an operation that expected 9000.
     pub fn to_error(self) -> Error {
         match self.status() {
-            Status::Ok => Error::MalformedResponse {
+            Status::Ok => Error::Card(CardError::MalformedResponse {
                 what: "9000 where an error was expected",
-            },
-            Status::Tries(0) | Status::PinBlocked => Error::PinLocked,
-            Status::Tries(remaining) => Error::PinIncorrect { remaining },
-            Status::SecurityStatusNotSatisfied => Error::SecurityStatus,
-            Status::FileNotFound => Error::FileNotFound,
-            _ => Error::UnexpectedStatus { sw: self.0 },
+            }),
+            Status::Tries(0) | Status::PinBlocked => Error::Pin(PinError::Locked),
+            Status::Tries(remaining) => Error::Pin(PinError::Incorrect { remaining }),
+            Status::SecurityStatusNotSatisfied => Error::Card(CardError::SecurityStatus),
+            Status::FileNotFound => Error::Card(CardError::FileNotFound),
+            _ => Error::Card(CardError::UnexpectedStatus { sw: self.0 }),
         }
     }
 }
@@ -207,9 +208,9 @@ impl Response {
     /// Splits a raw response APDU. Fewer than two bytes is `MALFORMED_RESPONSE`.
     pub fn parse(mut raw: Vec<u8>) -> Result<Response, Error> {
         if raw.len() < 2 {
-            return Err(Error::MalformedResponse {
+            return Err(Error::Card(CardError::MalformedResponse {
                 what: "response shorter than a status word",
-            });
+            }));
         }
         let sw2 = raw.pop().unwrap_or_default();
         let sw1 = raw.pop().unwrap_or_default();
@@ -300,15 +301,15 @@ mod tests {
     #[test]
     fn status_words() {
         assert_eq!(StatusWord(0x63C2).status(), Status::Tries(2));
-        assert_eq!(StatusWord(0x63C0).to_error(), Error::PinLocked);
-        assert_eq!(StatusWord(0x6984).to_error(), Error::PinLocked);
-        assert_eq!(StatusWord(0x6983).to_error(), Error::PinLocked);
-        assert_eq!(StatusWord(0x6982).to_error(), Error::SecurityStatus);
-        assert_eq!(StatusWord(0x6A82).to_error(), Error::FileNotFound);
+        assert_eq!(StatusWord(0x63C0).to_error(), Error::Pin(PinError::Locked));
+        assert_eq!(StatusWord(0x6984).to_error(), Error::Pin(PinError::Locked));
+        assert_eq!(StatusWord(0x6983).to_error(), Error::Pin(PinError::Locked));
+        assert_eq!(StatusWord(0x6982).to_error(), Error::Card(CardError::SecurityStatus));
+        assert_eq!(StatusWord(0x6A82).to_error(), Error::Card(CardError::FileNotFound));
         assert_eq!(StatusWord(0x6300).status(), Status::Other);
         assert_eq!(
             StatusWord(0x6D00).to_error(),
-            Error::UnexpectedStatus { sw: 0x6D00 }
+            Error::Card(CardError::UnexpectedStatus { sw: 0x6D00 })
         );
     }
 

@@ -10,6 +10,7 @@ use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
 use crate::error::Error;
 use crate::four_info::{CardText, Date, FourInfo, Sex};
 use crate::tlv;
+use crate::error::VerifyError;
 
 /// Seconds since the Unix epoch. The core takes the time as a value (sans-IO; wasm32 has no clock).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -124,9 +125,9 @@ impl core::fmt::Debug for CertificateFourInfo {
     }
 }
 
-const BAD: Error = Error::CertificateInvalid {
+const BAD: Error = Error::Verify(VerifyError::CertificateInvalid {
     what: "not a DER X.509 certificate",
-};
+});
 
 impl JpkiCertificate {
     /// Parses DER. Trailing bytes after the certificate (EF filler) are ignored.
@@ -169,17 +170,17 @@ impl JpkiCertificate {
                 match self.algorithm {
                     KeyAlgorithm::Rsa { .. } => rsa::PublicKey::try_from(spki.owned_to_ref())
                         .map(PublicKey::Rsa)
-                        .map_err(|_| Error::CertificateInvalid {
+                        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
                             what: "public key is not RSA",
-                        }),
+                        })),
                     KeyAlgorithm::EcdsaP384 => spki
                         .subject_public_key
                         .as_bytes()
                         .and_then(|point| p384::ecdsa::VerifyingKey::from_sec1_bytes(point).ok())
                         .map(PublicKey::EcdsaP384)
-                        .ok_or(Error::CertificateInvalid {
+                        .ok_or(Error::Verify(VerifyError::CertificateInvalid {
                             what: "public key is not a P-384 point",
-                        }),
+                        })),
                 }
             })
             .as_ref()
@@ -191,9 +192,9 @@ impl JpkiCertificate {
     pub fn rsa_public_key(&self) -> Result<&rsa::PublicKey, Error> {
         match self.public_key()? {
             PublicKey::Rsa(key) => Ok(key),
-            PublicKey::EcdsaP384(_) => Err(Error::CertificateInvalid {
+            PublicKey::EcdsaP384(_) => Err(Error::Verify(VerifyError::CertificateInvalid {
                 what: "public key is not RSA",
-            }),
+            })),
         }
     }
 
@@ -280,9 +281,9 @@ impl JpkiCertificate {
             Ok(Some((_, san))) => san,
             Ok(None) => return Ok(None),
             Err(_) => {
-                return Err(Error::CertificateInvalid {
+                return Err(Error::Verify(VerifyError::CertificateInvalid {
                     what: "subjectAltName",
-                });
+                }));
             }
         };
         let mut fields: [Option<Vec<u8>>; 7] = Default::default();
@@ -310,7 +311,7 @@ impl JpkiCertificate {
         if fields.iter().all(Option::is_none) {
             return Ok(None);
         }
-        let missing = |what| Error::CertificateInvalid { what };
+        let missing = |what| Error::Verify(VerifyError::CertificateInvalid { what });
         let name = fields[1].take().ok_or(missing("4情報 name"))?;
         let sex = fields[3].take().ok_or(missing("4情報 sex"))?;
         let birth = fields[4].take().ok_or(missing("4情報 birth date"))?;
@@ -333,9 +334,9 @@ impl JpkiCertificate {
 fn key_algorithm(cert: &Certificate) -> Result<KeyAlgorithm, Error> {
     let spki = cert.tbs_certificate().subject_public_key_info();
     if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
-        let bad = Error::CertificateInvalid {
+        let bad = Error::Verify(VerifyError::CertificateInvalid {
             what: "public key is not a P-384 point",
-        };
+        });
         let curve: ObjectIdentifier = spki
             .algorithm
             .parameters
@@ -348,9 +349,9 @@ fn key_algorithm(cert: &Certificate) -> Result<KeyAlgorithm, Error> {
         }
         return Ok(KeyAlgorithm::EcdsaP384);
     }
-    let not_rsa = Error::CertificateInvalid {
+    let not_rsa = Error::Verify(VerifyError::CertificateInvalid {
         what: "public key is neither RSA nor ECDSA P-384",
-    };
+    });
     if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
         return Err(not_rsa);
     }
@@ -371,9 +372,9 @@ fn key_algorithm(cert: &Certificate) -> Result<KeyAlgorithm, Error> {
 /// accepted, bare or wrapped once in another element (some encoders do); deeper nesting is
 /// refused, never recursed into.
 fn directory_string_bytes(value: &der::Any) -> Result<Vec<u8>, Error> {
-    let bad = Error::CertificateInvalid {
+    let bad = Error::Verify(VerifyError::CertificateInvalid {
         what: "4情報 value",
-    };
+    });
     if let Some(text) = string_bytes(value)? {
         return Ok(text);
     }
@@ -390,9 +391,9 @@ fn string_bytes(value: &der::Any) -> Result<Option<Vec<u8>>, Error> {
         }
         Tag::BmpString => {
             if !bytes.len().is_multiple_of(2) {
-                return Err(Error::CertificateInvalid {
+                return Err(Error::Verify(VerifyError::CertificateInvalid {
                     what: "BMPString length",
-                });
+                }));
             }
             let units = bytes
                 .chunks_exact(2)
@@ -451,7 +452,7 @@ mod tests {
         let twice = tlv(0x31, &once);
         assert!(matches!(
             directory_string_bytes(&any(&twice)),
-            Err(Error::CertificateInvalid { .. })
+            Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
         ));
         // Deep nesting is refused at once, without recursion (the old code went one stack
         // frame per level).
@@ -467,7 +468,7 @@ mod tests {
         assert_eq!(deep.len(), len);
         assert!(matches!(
             directory_string_bytes(&any(&deep)),
-            Err(Error::CertificateInvalid { .. })
+            Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
         ));
     }
 }

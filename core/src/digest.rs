@@ -5,6 +5,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::error::Error;
+use crate::error::UsageError;
 
 /// Hash algorithm of a DigestInfo.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -122,9 +123,9 @@ impl<'a> SignInput<'a> {
             SignInput::KeyDefault { data } => Ok(self.algorithm().hash(data)),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
-                    return Err(Error::InvalidArgument {
+                    return Err(Error::Usage(UsageError::InvalidArgument {
                         what: "digest length does not match its algorithm",
-                    });
+                    }));
                 }
                 Ok(digest.to_vec())
             }
@@ -142,9 +143,9 @@ impl<'a> SignInput<'a> {
             crate::cert::KeyAlgorithm::Rsa { .. } => input.digest_info(),
             crate::cert::KeyAlgorithm::EcdsaP384 => {
                 if input.algorithm() == DigestAlgorithm::Sha1 {
-                    return Err(Error::InvalidArgument {
+                    return Err(Error::Usage(UsageError::InvalidArgument {
                         what: "SHA-1 is too short for an ECDSA P-384 signature",
-                    });
+                    }));
                 }
                 input.digest_bytes()
             }

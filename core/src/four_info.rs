@@ -6,6 +6,7 @@ use core::ops::Range;
 
 use crate::error::Error;
 use crate::tlv;
+use crate::error::CardError;
 
 /// 基本4情報. `Debug` is redacted: this is personal data and must never reach a log.
 #[derive(Clone, PartialEq, Eq)]
@@ -256,9 +257,9 @@ pub(crate) struct ParsedFourInfo {
 pub(crate) fn parse(file: &[u8]) -> Result<ParsedFourInfo, Error> {
     let outer = tlv::read_at(file, 0)?;
     if outer.tag != TAG_FOUR_INFO {
-        return Err(Error::MalformedResponse {
+        return Err(Error::Card(CardError::MalformedResponse {
             what: "4情報 file does not start with FF20",
-        });
+        }));
     }
     let value_start = outer.end - outer.value.len();
     let inner = outer.value;
@@ -269,13 +270,13 @@ pub(crate) fn parse(file: &[u8]) -> Result<ParsedFourInfo, Error> {
     let info = FourInfo {
         name: CardText::decode(name.value),
         address: CardText::decode(address.value),
-        birth_date: Date::parse(birth.value).ok_or(Error::MalformedResponse {
+        birth_date: Date::parse(birth.value).ok_or(Error::Card(CardError::MalformedResponse {
             what: "4情報 birth date is not YYYYMMDD",
-        })?,
+        }))?,
         // An unknown one-byte code is kept (Sex::Unrecognized), never a reason to drop 4情報.
-        sex: Sex::from_card(sex.value).ok_or(Error::MalformedResponse {
+        sex: Sex::from_card(sex.value).ok_or(Error::Card(CardError::MalformedResponse {
             what: "4情報 sex is not one byte",
-        })?,
+        }))?,
     };
     Ok(ParsedFourInfo {
         info,

@@ -4,6 +4,7 @@
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::Error;
+use crate::error::CardError;
 
 /// The check digit (検査用数字) of a My Number from its first 11 digits, per the formula in
 /// 行政手続における特定の個人を識別するための番号の利用等に関する法律施行令 第8条.
@@ -36,9 +37,9 @@ impl MyNumber {
         if ok {
             Ok(MyNumber(digits.to_string()))
         } else {
-            Err(Error::MalformedResponse {
+            Err(Error::Card(CardError::MalformedResponse {
                 what: "My Number is not 12 digits with a valid check digit",
-            })
+            }))
         }
     }
 

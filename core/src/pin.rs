@@ -5,6 +5,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::Error;
 use crate::my_number::check_digit;
+use crate::error::PinError;
 
 /// Which secret a value is. Each has its own format and its own retry counter on the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -108,7 +109,7 @@ impl PinKind {
 
     /// Checks `input` and returns the bytes the card expects (ASCII).
     fn encode(self, input: &str) -> Result<Vec<u8>, Error> {
-        let err = Error::PinFormat { kind: self };
+        let err = Error::Pin(PinError::Format { kind: self });
         let digits = |n: usize| input.len() == n && input.bytes().all(|b| b.is_ascii_digit());
         let ok = match self {
             PinKind::Auth | PinKind::Assist => digits(4),
@@ -231,9 +232,9 @@ mod tests {
         for bad in ["", "123", "12345", "12a4", "１２３４", " 1234", "12 4"] {
             assert_eq!(
                 AuthPin::new(bad),
-                Err(Error::PinFormat {
+                Err(Error::Pin(PinError::Format {
                     kind: PinKind::Auth
-                }),
+                })),
                 "{bad:?}"
             );
             assert!(AssistPin::new(bad).is_err());

@@ -4,6 +4,7 @@
 //! the input so a hostile card cannot make the parser read past its buffer or panic.
 
 use crate::error::Error;
+use crate::error::CardError;
 
 /// One TLV: its tag as written (e.g. `0xFF20`, `0xDF22`, `0x5F4E`, `0x64`), its value, and
 /// where it sits in the parsed buffer.
@@ -19,7 +20,7 @@ pub struct Tlv<'a> {
     pub end: usize,
 }
 
-const BAD: Error = Error::MalformedResponse { what: "bad TLV" };
+const BAD: Error = Error::Card(CardError::MalformedResponse { what: "bad TLV" });
 
 /// Reads one TLV at `offset` of `buf`.
 pub fn read_at(buf: &[u8], offset: usize) -> Result<Tlv<'_>, Error> {
@@ -53,9 +54,9 @@ pub fn read_at(buf: &[u8], offset: usize) -> Result<Tlv<'_>, Error> {
         _ => return Err(BAD),
     };
     let end = i.checked_add(len).ok_or(BAD)?;
-    let value = buf.get(i..end).ok_or(Error::MalformedResponse {
+    let value = buf.get(i..end).ok_or(Error::Card(CardError::MalformedResponse {
         what: "TLV longer than the data",
-    })?;
+    }))?;
     Ok(Tlv {
         tag,
         value,
@@ -95,7 +96,7 @@ pub fn find(buf: &[u8], tag: u32) -> Result<Option<Tlv<'_>>, Error> {
 
 /// Like [`find`] but a missing tag is `MALFORMED_RESPONSE { what }`.
 pub fn require<'a>(buf: &'a [u8], tag: u32, what: &'static str) -> Result<Tlv<'a>, Error> {
-    find(buf, tag)?.ok_or(Error::MalformedResponse { what })
+    find(buf, tag)?.ok_or(Error::Card(CardError::MalformedResponse { what }))
 }
 
 /// Total encoded length (header + value) of the TLV at the start of `buf`, from its header alone.

@@ -2,6 +2,7 @@
 //! response APDU. Readers, PC/SC, WebUSB and phone NFC stacks implement it outside the core.
 
 use core::future::Future;
+use crate::error::TransportError;
 
 /// `Send` on native targets, nothing on wasm32 (browser futures are not `Send`).
 #[cfg(not(target_arch = "wasm32"))]
@@ -47,7 +48,7 @@ impl core::fmt::Display for TransportError {
             TransportError::ReaderDisconnected => f.write_str("reader disconnected"),
             TransportError::Cancelled => f.write_str("cancelled"),
             TransportError::Timeout => f.write_str("timeout"),
-            TransportError::Other(s) => write!(f, "transport error: {s}"),
+            TransportError::Other { detail: s } => write!(f, "transport error: {s}"),
         }
     }
 }

@@ -12,6 +12,7 @@ use mynacard_core::{
     AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput, SignPin,
 };
 use zeroize::Zeroizing;
+use mynacard_core::error::UsageError;
 
 uniffi::setup_scaffolding!();
 
@@ -123,7 +124,7 @@ impl From<TransceiveError> for TransportError {
             TransceiveError::ReaderDisconnected => TransportError::ReaderDisconnected,
             TransceiveError::Timeout => TransportError::Timeout,
             TransceiveError::Cancelled => TransportError::Cancelled,
-            TransceiveError::Other { detail } => TransportError::Other(detail),
+            TransceiveError::Other { detail } => TransportError::Other { detail: detail },
         }
     }
 }
@@ -267,9 +268,9 @@ impl MynaSession {
     /// PIN it would cost two tries), as the JS face refuses it too.
     fn card(&self) -> Result<async_lock::MutexGuard<'_, MynaCard<Foreign>>, MynaError> {
         self.card.try_lock().ok_or_else(|| {
-            Error::InvalidArgument {
+            Error::Usage(UsageError::InvalidArgument {
                 what: "the session is busy with another operation",
-            }
+            })
             .into()
         })
     }
@@ -471,6 +472,7 @@ pub fn error_codes() -> Vec<ErrorCodeRow> {
 
 #[cfg(test)]
 mod tests {
+    use mynacard_core::error::VerifyError;
     use super::*;
 
     #[test]
@@ -536,6 +538,6 @@ mod p384_tests {
         );
         let mut bad = r.signature.clone();
         bad[5] ^= 1;
-        assert_eq!(check(&bad).unwrap_err(), Error::SignatureInvalid);
+        assert_eq!(check(&bad).unwrap_err(), Error::Verify(VerifyError::SignatureInvalid));
     }
 }

@@ -30,6 +30,7 @@ use mynacard_core::verify::RelyingParty;
 use mynacard_core::{Error, UnixTime};
 
 use crate::{FourInfo, MynaError};
+use mynacard_core::error::UsageError;
 
 /// A relying party's registration with one provider.
 #[derive(uniffi::Record)]
@@ -116,9 +117,9 @@ fn unix(now: u64) -> Result<UnixTime, MynaError> {
     if now < 1_000_000_000_000 {
         Ok(UnixTime(now))
     } else {
-        Err(Error::InvalidArgument {
+        Err(Error::Usage(UsageError::InvalidArgument {
             what: "now must be seconds since 1970",
-        }
+        })
         .into())
     }
 }
@@ -205,9 +206,9 @@ impl OidcBackend {
     ) -> Result<OidcHttpRequest, MynaError> {
         let tx = SignTransaction::from_json(&transaction)?;
         let done = login.done.lock().map_err(|_| ended())?;
-        let login = done.as_deref().ok_or(Error::InvalidArgument {
+        let login = done.as_deref().ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "the login has not finished",
-        })?;
+        }))?;
         Ok(request_record(
             &tx.result_request(self.backend.client(), login)?,
         ))
@@ -336,9 +337,9 @@ fn request_record(request: &HttpRequest) -> OidcHttpRequest {
 }
 
 fn ended() -> MynaError {
-    Error::InvalidArgument {
+    Error::Usage(UsageError::InvalidArgument {
         what: "the login flow has ended",
-    }
+    })
     .into()
 }
 

@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 
 use mynacard_virtual_card::{App, VirtualCard};
+use mynacard_core::error::UsageError;
 
 #[derive(uniffi::Object)]
 pub struct TestCard {
@@ -23,9 +24,9 @@ impl TestCard {
                 })
             })
             .ok_or_else(|| {
-                mynacard_core::Error::InvalidArgument {
+                mynacard_core::Error::Usage(UsageError::InvalidArgument {
                     what: "unknown persona",
-                }
+                })
                 .into()
             })
     }

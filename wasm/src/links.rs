@@ -20,7 +20,7 @@ fn js_transport_error(e: &JsValue) -> TransportError {
         Some("READER_NOT_FOUND") => TransportError::ReaderNotFound,
         Some("TIMEOUT") => TransportError::Timeout,
         Some("CANCELLED") => TransportError::Cancelled,
-        _ => TransportError::Other(bindings::error_message(e)),
+        _ => TransportError::Other { detail: bindings::error_message(e) },
     }
 }
 
@@ -28,16 +28,16 @@ fn response_bytes(v: &JsValue) -> Result<Vec<u8>, TransportError> {
     if let Some(a) = v.dyn_ref::<Uint8Array>()
         && a.length() > MAX_RESPONSE
     {
-        return Err(TransportError::Other(
+        return Err(TransportError::Other { detail: 
             "response longer than any APDU".into(),
-        ));
+         });
     }
     let bytes = bindings::bytes_of(v)
-        .ok_or_else(|| TransportError::Other("transmit() must resolve to a Uint8Array".into()))?;
+        .ok_or_else(|| TransportError::Other { detail: "transmit() must resolve to a Uint8Array".into() })?;
     if bytes.len() > MAX_RESPONSE as usize {
-        return Err(TransportError::Other(
+        return Err(TransportError::Other { detail: 
             "response longer than any APDU".into(),
-        ));
+         });
     }
     Ok(bytes)
 }
@@ -107,7 +107,7 @@ fn smart_card_error(e: &JsValue) -> TransportError {
         Some("unknown-reader" | "no-readers-available") => TransportError::ReaderNotFound,
         Some("timeout") => TransportError::Timeout,
         Some("cancelled") => TransportError::Cancelled,
-        _ => TransportError::Other(bindings::error_message(e)),
+        _ => TransportError::Other { detail: bindings::error_message(e) },
     }
 }
 
@@ -117,9 +117,9 @@ impl SmartCard {
         let navigator = get(&js_sys::global(), "navigator");
         let api = get(&navigator, "smartCard");
         if !api.is_object() {
-            return Err(Error::Transport {
+            return Err(Error::Transport(TransportError::Other {
                 detail: "the Web Smart Card API is not available (Isolated Web Apps only)".into(),
-            });
+            }));
         }
         let fail = |e: JsValue| Error::from(smart_card_error(&e));
         let context = bindings::call(call_method(&api, "establishContext", &[]))
@@ -134,7 +134,7 @@ impl SmartCard {
                 js_sys::Array::is_array(&readers)
                     .then(|| js_sys::Array::from(&readers).get(0).as_string())
                     .flatten()
-                    .ok_or(Error::ReaderNotFound)?
+                    .ok_or(Error::Transport(TransportError::ReaderNotFound))?
             }
         };
         let options = Object::new();
@@ -149,7 +149,7 @@ impl SmartCard {
         .map_err(fail)?;
         let connection = get(&result, "connection");
         if !connection.is_object() {
-            return Err(Error::CardRemoved);
+            return Err(Error::Transport(TransportError::CardRemoved));
         }
         Ok(SmartCard {
             context,
@@ -186,14 +186,14 @@ pub async fn detect_nfc_tap(signal: JsValue) -> Result<JsValue, Error> {
     let global = js_sys::global();
     let ctor = get(&global, "NDEFReader");
     let Some(ctor) = ctor.dyn_ref::<js_sys::Function>() else {
-        return Err(Error::Transport {
+        return Err(Error::Transport(TransportError::Other {
             detail: "Web NFC is not available in this browser".into(),
-        });
+        }));
     };
     let reader =
-        js_sys::Reflect::construct(ctor, &js_sys::Array::new()).map_err(|e| Error::Transport {
+        js_sys::Reflect::construct(ctor, &js_sys::Array::new()).map_err(|e| Error::Transport(TransportError::Other {
             detail: bindings::error_message(&e),
-        })?;
+        }))?;
     let tapped = js_sys::Promise::new(&mut |resolve, reject| {
         let on_read = resolve.bind1(&JsValue::UNDEFINED, &"ndef".into());
         let on_error = resolve.bind1(&JsValue::UNDEFINED, &"other".into());
@@ -214,12 +214,12 @@ pub async fn detect_nfc_tap(signal: JsValue) -> Result<JsValue, Error> {
     bindings::call(call_method(&reader, "scan", &[options.into()]))
         .await
         .map_err(|e| match bindings::error_name(&e).as_str() {
-            "AbortError" => Error::Cancelled,
-            _ => Error::Transport {
+            "AbortError" => Error::Transport(TransportError::Cancelled),
+            _ => Error::Transport(TransportError::Other {
                 detail: bindings::error_message(&e),
-            },
+            }),
         })?;
     wasm_bindgen_futures::JsFuture::from(tapped)
         .await
-        .map_err(|_| Error::Cancelled)
+        .map_err(|_| Error::Transport(TransportError::Cancelled))
 }

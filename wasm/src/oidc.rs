@@ -27,6 +27,7 @@ use mynacard_core::oidc::{
 use wasm_bindgen::prelude::*;
 
 use crate::js::{four_info_object, get, set};
+use mynacard_core::error::UsageError;
 
 /// `{ method, url, headers, body }` for the caller's `fetch`.
 fn request_object(request: &HttpRequest) -> Object {
@@ -54,7 +55,7 @@ fn err(e: Error) -> JsValue {
 }
 
 fn invalid(what: &'static str) -> JsValue {
-    err(Error::InvalidArgument { what })
+    err(Error::Usage(UsageError::InvalidArgument { what }))
 }
 
 fn string(o: &JsValue, key: &str) -> Option<String> {

@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 use crate::bindings::{self, UsbDeviceJs, get, set};
 use crate::links::{JsTransport, SmartCard};
 use crate::webusb::{self, UsbLink};
+use mynacard_core::error::UsageError;
 
 /// Per-session state shared by the link and the JS object: abort signals and progress callback.
 #[derive(Default)]
@@ -164,16 +165,16 @@ fn read_options(options: &JsValue) -> (Option<JsValue>, Option<Function>) {
 }
 
 fn bytes_arg(v: &JsValue, what: &'static str) -> Result<Vec<u8>, Error> {
-    bindings::bytes_of(v).ok_or(Error::InvalidArgument { what })
+    bindings::bytes_of(v).ok_or(Error::Usage(UsageError::InvalidArgument { what }))
 }
 
 /// The PIN as a string, wiped from wasm memory when dropped.
 fn pin_arg(v: &JsValue) -> Result<Zeroizing<String>, Error> {
     v.as_string()
         .map(Zeroizing::new)
-        .ok_or(Error::InvalidArgument {
+        .ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "the PIN must be a string",
-        })
+        }))
 }
 
 fn cert_object(c: &JpkiCertificate) -> Uint8Array {
@@ -306,9 +307,9 @@ fn take(cell: &Rc<RefCell<Option<Session>>>) -> Result<Session, Error> {
     cell.try_borrow_mut()
         .ok()
         .and_then(|mut s| s.take())
-        .ok_or(Error::InvalidArgument {
+        .ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "the session is busy with another operation, or closed",
-        })
+        }))
 }
 
 #[wasm_bindgen(js_class = MynaCard)]
@@ -329,7 +330,7 @@ impl MynaCardJs {
                 ..Default::default()
             }));
             if controls.borrow().aborted() {
-                return Err(js_err(Error::Cancelled));
+                return Err(js_err(Error::Transport(TransportError::Cancelled)));
             }
             let (kind, reader) = if get(&source, "transferIn").is_function() {
                 let device: UsbDeviceJs = source.unchecked_into();
@@ -347,9 +348,9 @@ impl MynaCardJs {
                     "smartcard",
                 )
             } else {
-                return Err(js_err(Error::InvalidArgument {
+                return Err(js_err(Error::Usage(UsageError::InvalidArgument {
                     what: "connect() takes a USBDevice, { transmit } or { smartCardReader }",
-                }));
+                })));
             };
             let caps = match &kind {
                 LinkKind::Usb(l) => l.capabilities(),
@@ -363,7 +364,7 @@ impl MynaCardJs {
             };
             if controls.borrow().aborted() {
                 link.close().await;
-                return Err(js_err(Error::Cancelled));
+                return Err(js_err(Error::Transport(TransportError::Cancelled)));
             }
             // The core consumes the link; if it refuses the card, release the reader anyway.
             let cleanup = match &link.kind {
@@ -441,7 +442,7 @@ impl MynaCardJs {
                 c.call_progress = progress;
             }
             let (card, result) = if controls.borrow().aborted() {
-                (card, Err(Error::Cancelled))
+                (card, Err(Error::Transport(TransportError::Cancelled)))
             } else {
                 op(card).await
             };
@@ -536,9 +537,9 @@ impl MynaCardJs {
     ) -> js_sys::Promise {
         let which = CardPin::ALL.into_iter().find(|p| p.code() == pin);
         op!(self, options, card, {
-            let which = which.ok_or(Error::InvalidArgument {
+            let which = which.ok_or(Error::Usage(UsageError::InvalidArgument {
                 what: "unknown PIN name",
-            })?;
+            }))?;
             Ok(pin_state_object(card.pin_state(which).await?).into())
         })
     }

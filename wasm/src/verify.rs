@@ -7,11 +7,12 @@ use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use wasm_bindgen::prelude::*;
 
 use crate::js::{four_info_object, set};
+use mynacard_core::error::UsageError;
 
 fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, Error> {
-    let value = Reflect::get(options, &name.into()).map_err(|_| Error::InvalidArgument {
+    let value = Reflect::get(options, &name.into()).map_err(|_| Error::Usage(UsageError::InvalidArgument {
         what: "options must be an object",
-    })?;
+    }))?;
     Ok((!value.is_undefined() && !value.is_null()).then_some(value))
 }
 
@@ -19,9 +20,9 @@ fn bytes(options: &JsValue, name: &'static str) -> Result<Option<Vec<u8>>, Error
     match field(options, name)? {
         None => Ok(None),
         Some(v) if v.is_instance_of::<Uint8Array>() => Ok(Some(Uint8Array::new(&v).to_vec())),
-        Some(_) => Err(Error::InvalidArgument {
+        Some(_) => Err(Error::Usage(UsageError::InvalidArgument {
             what: "binary inputs must be Uint8Array",
-        }),
+        })),
     }
 }
 
@@ -29,9 +30,9 @@ fn byte_list(options: &JsValue, name: &str) -> Result<Option<Vec<Vec<u8>>>, Erro
     let Some(v) = field(options, name)? else {
         return Ok(None);
     };
-    let bad = Error::InvalidArgument {
+    let bad = Error::Usage(UsageError::InvalidArgument {
         what: "anchors and crls must be arrays of Uint8Array",
-    };
+    });
     if !Array::is_array(&v) {
         return Err(bad);
     }
@@ -85,9 +86,9 @@ pub(crate) fn at(options: &JsValue) -> Result<UnixTime, Error> {
         Some(v) => UnixTime(
             v.as_f64()
                 .filter(|t| *t >= 0.0)
-                .ok_or(Error::InvalidArgument {
+                .ok_or(Error::Usage(UsageError::InvalidArgument {
                     what: "at must be Unix seconds",
-                })? as u64,
+                }))? as u64,
         ),
         None => UnixTime((js_sys::Date::now() / 1000.0) as u64),
     })
@@ -129,9 +130,9 @@ fn run(options: &JsValue) -> Result<Object, Error> {
         return Ok(out);
     }
     let cert = JpkiCertificate::from_der(&bytes(options, "certificate")?.ok_or(
-        Error::InvalidArgument {
+        Error::Usage(UsageError::InvalidArgument {
             what: "give certificate (or cms)",
-        },
+        }),
     )?)?;
     let kind = match field(options, "kind")?
         .and_then(|k| k.as_string())
@@ -140,9 +141,9 @@ fn run(options: &JsValue) -> Result<Object, Error> {
         None | Some("auth") => CertificateKind::Authentication,
         Some("sign") => CertificateKind::Signature,
         Some(_) => {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "kind is auth or sign",
-            });
+            }));
         }
     };
     let verified = match (bytes(options, "signature")?, bytes(options, "data")?) {
@@ -151,9 +152,9 @@ fn run(options: &JsValue) -> Result<Object, Error> {
         }
         (None, None) => party.verify_certificate(&cert, kind, at)?,
         _ => {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "signature and data go together",
-            });
+            }));
         }
     };
     Ok(result(&verified))

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::bindings::{self, UsbDeviceJs, get, get_uint, set};
+use mynacard_core::error::UsageError;
 
 /// Slack added to a driver's own timeout before the face gives up on an IN transfer.
 const IN_SLACK_MS: u32 = 2_000;
@@ -270,31 +271,31 @@ pub struct UsbLink {
 
 fn claim_error(e: &JsValue) -> Error {
     match bindings::error_name(e).as_str() {
-        "SecurityError" => Error::Transport {
+        "SecurityError" => Error::Transport(TransportError::Other {
             detail: "the browser refused to claim the reader's interface (a CCID reader, \
                      class 0x0B, is protected for ordinary pages; use a vendor-class reader \
                      or an Isolated Web App)"
                 .into(),
-        },
+        }),
         // Chrome: "Unable to claim interface." — another program or a kernel driver has it.
-        "NetworkError" => Error::Transport {
+        "NetworkError" => Error::Transport(TransportError::Other {
             detail: "the reader is in use by another program or driver (Linux: unbind the \
                      port100 kernel driver; Windows: install WinUSB for the reader)"
                 .into(),
-        },
-        "NotFoundError" => Error::ReaderDisconnected,
-        _ => Error::Transport {
+        }),
+        "NotFoundError" => Error::Transport(TransportError::ReaderDisconnected),
+        _ => Error::Transport(TransportError::Other {
             detail: format!("USB set-up failed: {}", bindings::error_message(e)),
-        },
+        }),
     }
 }
 
 /// Opens `device`, claims the reader interface, reads its endpoints (and, for a CCID reader,
 /// its configuration descriptor) and activates the card.
 pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
-    let model = model(&device).ok_or(Error::InvalidArgument {
+    let model = model(&device).ok_or(Error::Usage(UsageError::InvalidArgument {
         what: "not a supported reader (RC-S380, RC-S300 or CCID class)",
-    })?;
+    }))?;
     if device.opened() != JsValue::TRUE {
         bindings::call(device.open())
             .await
@@ -307,7 +308,7 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
     }
     let mut active = Vec::new();
     interfaces(&get(&device, "configuration"), &mut active);
-    let interface = devices::select_interface(model, &active).ok_or(Error::ReaderNotFound)?;
+    let interface = devices::select_interface(model, &active).ok_or(Error::Transport(TransportError::ReaderNotFound))?;
     bindings::call(device.claim_interface(interface.number))
         .await
         .map_err(|e| claim_error(&e))?;
@@ -400,13 +401,13 @@ pub async fn request_reader() -> Result<JsValue, Error> {
     set(&options, "filters", filters().into());
     match bindings::call(bindings::usb_request_device(&options)).await {
         Ok(device) => Ok(device),
-        Err(e) if bindings::error_name(&e) == "NotFoundError" => Err(Error::ReaderNotFound),
-        Err(e) if bindings::error_name(&e) == "TypeError" => Err(Error::Transport {
+        Err(e) if bindings::error_name(&e) == "NotFoundError" => Err(Error::Transport(TransportError::ReaderNotFound)),
+        Err(e) if bindings::error_name(&e) == "TypeError" => Err(Error::Transport(TransportError::Other {
             detail: "WebUSB is not available in this browser".into(),
-        }),
-        Err(e) => Err(Error::Transport {
+        })),
+        Err(e) => Err(Error::Transport(TransportError::Other {
             detail: bindings::error_message(&e),
-        }),
+        })),
     }
 }
 
@@ -414,9 +415,9 @@ pub async fn request_reader() -> Result<JsValue, Error> {
 pub async fn get_readers() -> Result<Array, Error> {
     let devices = bindings::call(bindings::usb_get_devices())
         .await
-        .map_err(|e| Error::Transport {
+        .map_err(|e| Error::Transport(TransportError::Other {
             detail: bindings::error_message(&e),
-        })?;
+        }))?;
     let out = Array::new();
     if Array::is_array(&devices) {
         for d in Array::from(&devices).iter().take(64) {

@@ -10,6 +10,7 @@ use crate::my_number::MyNumber;
 use crate::pin::{AssistPin, CardNumberB, Pin};
 use crate::tlv;
 use crate::transport::Transport;
+use crate::error::CardError;
 
 const EF_MY_NUMBER: u16 = 0x0001;
 const EF_FOUR_INFO: u16 = 0x0002;
@@ -41,17 +42,17 @@ impl AssistIntegrity {
     fn parse(file: &[u8]) -> Result<AssistIntegrity, Error> {
         let outer = tlv::read_at(file, 0)?;
         if outer.tag != 0xFF30 {
-            return Err(Error::MalformedResponse {
+            return Err(Error::Card(CardError::MalformedResponse {
                 what: "integrity file does not start with FF30",
-            });
+            }));
         }
         let mn = tlv::require(outer.value, 0xDF31, "integrity file has no DF31")?;
         let fi = tlv::require(outer.value, 0xDF32, "integrity file has no DF32")?;
         let sig = tlv::require(outer.value, 0xDF33, "integrity file has no DF33")?;
         if mn.value.len() != 32 || fi.value.len() != 32 {
-            return Err(Error::MalformedResponse {
+            return Err(Error::Card(CardError::MalformedResponse {
                 what: "integrity hash is not SHA-256",
-            });
+            }));
         }
         Ok(AssistIntegrity {
             my_number_sha256: mn.value.to_vec(),
@@ -149,7 +150,7 @@ impl<T: Transport> MynaCard<T> {
             Ok(record) => AssistIntegrity::parse(&record)?,
             // The key that opened 4情報 does not open EF 0003 (照合番号B on some cards, maybe):
             // 4情報 is returned, marked unchecked, never as verified.
-            Err(Error::SecurityStatus) => {
+            Err(Error::Card(CardError::SecurityStatus)) => {
                 return Ok(FourInfoRead {
                     four_info: parsed.info,
                     integrity: Integrity::NotCheckable {
@@ -162,13 +163,13 @@ impl<T: Transport> MynaCard<T> {
         };
         let hashed = file
             .get(parsed.hashed.clone())
-            .ok_or(Error::MalformedResponse {
+            .ok_or(Error::Card(CardError::MalformedResponse {
                 what: "4情報 range",
-            })?;
+            }))?;
         if Sha256::digest(hashed).as_slice() != integrity.four_info_sha256.as_slice() {
-            return Err(Error::IntegrityMismatch {
+            return Err(Error::Card(CardError::IntegrityMismatch {
                 what: "4情報 (DF32)",
-            });
+            }));
         }
         Ok(FourInfoRead {
             four_info: parsed.info,
@@ -211,13 +212,13 @@ impl<T: Transport> MynaCard<T> {
         );
         let object = tlv::read_at(&file, 0)?;
         if object.tag != 0xFF10 {
-            return Err(Error::MalformedResponse {
+            return Err(Error::Card(CardError::MalformedResponse {
                 what: "My Number file does not start with FF10",
-            });
+            }));
         }
-        let digits = core::str::from_utf8(object.value).map_err(|_| Error::MalformedResponse {
+        let digits = core::str::from_utf8(object.value).map_err(|_| Error::Card(CardError::MalformedResponse {
             what: "My Number is not ASCII",
-        })?;
+        }))?;
         let my_number = MyNumber::new(digits)?;
         let integrity = AssistIntegrity::parse(
             &self
@@ -229,9 +230,9 @@ impl<T: Transport> MynaCard<T> {
         let object_only = Sha256::digest(&file[object.start..object.end]);
         let expected = integrity.my_number_sha256.as_slice();
         if whole.as_slice() != expected && object_only.as_slice() != expected {
-            return Err(Error::IntegrityMismatch {
+            return Err(Error::Card(CardError::IntegrityMismatch {
                 what: "My Number (DF31)",
-            });
+            }));
         }
         Ok(MyNumberRead {
             my_number,

@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::pin::{Pin, PinKind};
 use crate::tlv;
 use crate::transport::{Capabilities, Transport};
+use crate::error::{CardError, PinError, TransportError, UsageError};
 
 /// The card's applications (AP), selected by AID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -230,7 +231,7 @@ fn short_ef_id(ef: u16) -> Option<u8> {
 /// this way (a transport error or no answer) as often as they answer 6700. A removed card, a
 /// gone reader and a cancel are what they say, never retried.
 fn link_failure(e: &Error) -> bool {
-    matches!(e, Error::Transport { .. } | Error::Timeout)
+    matches!(e, Error::Transport(TransportError::Other { .. }) | Error::Transport(TransportError::Timeout))
 }
 
 /// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
@@ -364,9 +365,9 @@ impl<T: Transport> MynaCard<T> {
                 Ok(())
             }
             Status::FileNotFound | Status::WrongParameters if app == Application::Jpki => {
-                Err(Error::WrongCard {
+                Err(Error::Card(CardError::WrongCard {
                     found: crate::error::CardKind::Unknown,
-                })
+                }))
             }
             _ => Err(response.sw.to_error()),
         }
@@ -392,9 +393,9 @@ impl<T: Transport> MynaCard<T> {
         let [p1, p2] = u16::try_from(offset)
             .ok()
             .filter(|o| *o <= MAX_FILE as u16)
-            .ok_or(Error::MalformedResponse {
+            .ok_or(Error::Card(CardError::MalformedResponse {
                 what: "file larger than READ BINARY can address",
-            })?
+            }))?
             .to_be_bytes();
         let response = self
             .exchange(Command::new(0x00, 0xB0, p1, p2).with_le(le))
@@ -458,9 +459,9 @@ impl<T: Transport> MynaCard<T> {
             match self.read_by_short_ef_id(app, ef, EXTENDED_LE_MAX).await {
                 Ok(Some(whole)) => {
                     let total = tlv::encoded_len(&whole).filter(|n| *n <= MAX_FILE).ok_or(
-                        Error::MalformedResponse {
+                        Error::Card(CardError::MalformedResponse {
                             what: "file does not start with a TLV header",
-                        },
+                        }),
                     )?;
                     // One extended READ holds any EF of this card; a shorter answer is read
                     // again by offset below, which needs the EF selected.
@@ -490,7 +491,7 @@ impl<T: Transport> MynaCard<T> {
         let first = if self.caps.extended_length {
             match self.read_binary(0, EXTENDED_LE_MAX).await {
                 // The reader or card refused the extended form: fall back for this session.
-                Err(Error::UnexpectedStatus { sw: 0x6700 }) => {
+                Err(Error::Card(CardError::UnexpectedStatus { sw: 0x6700 })) => {
                     self.caps.extended_length = false;
                     self.read_binary(0, SHORT_LE_MAX).await?
                 }
@@ -507,9 +508,9 @@ impl<T: Transport> MynaCard<T> {
             self.read_binary(0, SHORT_LE_MAX).await?
         };
         let total = tlv::encoded_len(&first).filter(|n| *n <= MAX_FILE).ok_or(
-            Error::MalformedResponse {
+            Error::Card(CardError::MalformedResponse {
                 what: "file does not start with a TLV header",
-            },
+            }),
         )?;
         let mut data = first;
         self.report(Progress::Reading {
@@ -521,9 +522,9 @@ impl<T: Transport> MynaCard<T> {
             let want = (total - data.len()).min(SHORT_LE_MAX);
             let chunk = self.read_binary(data.len(), want).await?;
             if chunk.is_empty() {
-                return Err(Error::MalformedResponse {
+                return Err(Error::Card(CardError::MalformedResponse {
                     what: "file ends before its TLV object",
-                });
+                }));
             }
             data.extend_from_slice(&chunk);
             self.report(Progress::Reading {
@@ -601,7 +602,7 @@ impl<T: Transport> MynaCard<T> {
             self.short_verify.learn(false);
         }
         match self.select_ef(pin.application(), pin.ef()).await {
-            Err(Error::FileNotFound) => {
+            Err(Error::Card(CardError::FileNotFound)) => {
                 // A missing PIN EF leaves no EF selected; the AP stays selected.
                 return Ok((PinState::Absent, 0x80));
             }
@@ -628,14 +629,14 @@ impl<T: Transport> MynaCard<T> {
     pub(crate) async fn verify_pin(&mut self, which: CardPin, pin: &dyn Pin) -> Result<(), Error> {
         debug_assert_eq!(which.kind(), pin.kind());
         if which.kind() != pin.kind() {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "PIN of the wrong kind for this PIN EF",
-            });
+            }));
         }
         let (state, p2) = self.pin_state_and_reference(which).await?;
         match state {
-            PinState::Locked => return Err(Error::PinLocked),
-            PinState::Absent => return Err(Error::FileNotFound),
+            PinState::Locked => return Err(Error::Pin(PinError::Locked)),
+            PinState::Absent => return Err(Error::Card(CardError::FileNotFound)),
             PinState::Remaining(_) | PinState::Verified => {}
         }
         self.report(Progress::VerifyingPin { pin: which });
@@ -644,8 +645,8 @@ impl<T: Transport> MynaCard<T> {
             .await?;
         match response.status() {
             Status::Ok => Ok(()),
-            Status::Tries(remaining) => Err(Error::PinIncorrect { remaining }),
-            Status::PinBlocked => Err(Error::PinLocked),
+            Status::Tries(remaining) => Err(Error::Pin(PinError::Incorrect { remaining })),
+            Status::PinBlocked => Err(Error::Pin(PinError::Locked)),
             _ => Err(response.sw.to_error()),
         }
     }
@@ -667,9 +668,9 @@ impl<T: Transport> MynaCard<T> {
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.select_application(Application::Jpki).await?;
-        let sfi = short_ef_id(key_ef).ok_or(Error::InvalidArgument {
+        let sfi = short_ef_id(key_ef).ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "key EF has no short EF id",
-        })?;
+        }))?;
         self.report(Progress::Signing);
         let sign = |p2| {
             Command::new(0x80, 0x2A, 0x00, p2)
@@ -699,9 +700,9 @@ impl<T: Transport> MynaCard<T> {
 
 fn check_signature(sig: Vec<u8>) -> Result<Vec<u8>, Error> {
     if sig.len() < 64 {
-        return Err(Error::MalformedResponse {
+        return Err(Error::Card(CardError::MalformedResponse {
             what: "signature shorter than any RSA key",
-        });
+        }));
     }
     Ok(sig)
 }

@@ -7,6 +7,7 @@ use crate::four_info::{Date, Sex};
 use crate::pin::{CardNumberA, CardNumberB, Pin};
 use crate::tlv;
 use crate::transport::Transport;
+use crate::error::CardError;
 
 const EF_FACE: u16 = 0x0002;
 
@@ -58,9 +59,9 @@ impl core::fmt::Debug for FaceData {
 pub(crate) fn parse_face(file: &[u8]) -> Result<FaceData, Error> {
     let outer = tlv::read_at(file, 0)?;
     if outer.tag != 0xFF20 {
-        return Err(Error::MalformedResponse {
+        return Err(Error::Card(CardError::MalformedResponse {
             what: "face file does not start with FF20",
-        });
+        }));
     }
     let v = outer.value;
     let get = |tag, what| tlv::require(v, tag, what).map(|t| t.value.to_vec());

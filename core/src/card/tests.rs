@@ -7,6 +7,7 @@ use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::CardKind;
 use crate::pin::{AssistPin, AuthPin};
 use crate::transport::TransportError;
+use crate::error::{CardError, PinError};
 
 const CERT_PEM: &str = include_str!("../../anchors/auth_ca_2023.pem");
 
@@ -95,7 +96,7 @@ fn wrong_cards_are_refused() {
             .expect_raw(hex("00B0860020"), ok(&t));
         assert_eq!(
             block_on(MynaCard::connect(s)).unwrap_err(),
-            Error::WrongCard { found: kind }
+            Error::Card(CardError::WrongCard { found: kind })
         );
     }
     // No token EF: the short-id READ finds nothing, nor does SELECT.
@@ -105,16 +106,16 @@ fn wrong_cards_are_refused() {
         .expect("00A4020C020006", "6A82");
     assert_eq!(
         block_on(MynaCard::connect(s)).unwrap_err(),
-        Error::WrongCard {
+        Error::Card(CardError::WrongCard {
             found: CardKind::Unknown
-        }
+        })
     );
     let s = Scripted::new(false).expect("00A4040C0AD392F000260100000001", "6A82");
     assert_eq!(
         block_on(MynaCard::connect(s)).unwrap_err(),
-        Error::WrongCard {
+        Error::Card(CardError::WrongCard {
             found: CardKind::Unknown
-        }
+        })
     );
 }
 
@@ -130,7 +131,7 @@ fn first_apdu_6f00_is_resent_once() {
         .expect("00A4040C0AD392F000260100000001", "6F00");
     assert_eq!(
         block_on(MynaCard::connect(s)).unwrap_err(),
-        Error::UnexpectedStatus { sw: 0x6F00 }
+        Error::Card(CardError::UnexpectedStatus { sw: 0x6F00 })
     );
 }
 
@@ -215,7 +216,7 @@ fn locked_pin_sends_no_verify() {
         let mut card = block_on(MynaCard::connect(sign_script(sw, None))).unwrap();
         let pin = AuthPin::new("1234").unwrap();
         let e = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x"))).unwrap_err();
-        assert_eq!(e, Error::PinLocked);
+        assert_eq!(e, Error::Pin(PinError::Locked));
         assert!(card.transport().done());
         assert!(
             !card
@@ -234,14 +235,14 @@ fn wrong_pin_reports_remaining_and_is_not_retried() {
         let mut card = block_on(MynaCard::connect(sign_script("63C3", Some(sw)))).unwrap();
         let pin = AuthPin::new("1234").unwrap();
         let e = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x"))).unwrap_err();
-        assert_eq!(e, Error::PinIncorrect { remaining });
+        assert_eq!(e, Error::Pin(PinError::Incorrect { remaining }));
         assert!(card.transport().done());
     }
     let mut card = block_on(MynaCard::connect(sign_script("63C3", Some("6984")))).unwrap();
     let e =
         block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
             .unwrap_err();
-    assert_eq!(e, Error::PinLocked);
+    assert_eq!(e, Error::Pin(PinError::Locked));
 }
 
 #[test]
@@ -275,7 +276,7 @@ fn transport_failure_and_garbage_are_typed_errors() {
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     assert_eq!(
         block_on(card.read_auth_certificate()).unwrap_err(),
-        Error::CardRemoved
+        Error::Transport(TransportError::CardRemoved)
     );
 
     let s = Scripted::new(false)
@@ -464,7 +465,7 @@ fn a_signature_is_never_retried_after_a_link_failure() {
     let e =
         block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"x")))
             .unwrap_err();
-    assert_eq!(e, Error::Timeout);
+    assert_eq!(e, Error::Transport(TransportError::Timeout));
     assert!(card.transport().done());
 }
 
@@ -528,7 +529,7 @@ fn any_refusal_of_a_short_id_read_falls_back_to_select_ef() {
 fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
     let der = cert_der();
     for e in [
-        TransportError::Other("reader cannot".into()),
+        TransportError::Other { detail: "reader cannot".into() },
         TransportError::Timeout,
     ] {
         let s = Scripted::new(true)
@@ -558,7 +559,7 @@ fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
     block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(
         block_on(card.read_auth_ca_certificate()).unwrap_err(),
-        Error::Timeout
+        Error::Transport(TransportError::Timeout)
     );
     // Cancelled is the caller's wish: never retried.
     let s = Scripted::new(true)
@@ -567,7 +568,7 @@ fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     assert_eq!(
         block_on(card.read_auth_certificate()).unwrap_err(),
-        Error::Cancelled
+        Error::Transport(TransportError::Cancelled)
     );
 }
 

@@ -3,6 +3,7 @@
 use super::{Application, MynaCard};
 use crate::error::{CardKind, Error};
 use crate::transport::Transport;
+use crate::error::CardError;
 
 const EF_TOKEN: u16 = 0x0006;
 /// Bytes read from the token EF: the token is ASCII, space padded; peers read 32.
@@ -26,9 +27,9 @@ pub(crate) fn classify(token: &[u8]) -> Result<(), CardKind> {
 impl<T: Transport> MynaCard<T> {
     pub(super) async fn check_token(&mut self) -> Result<(), Error> {
         let not_here = |e| match e {
-            Error::FileNotFound => Error::WrongCard {
+            Error::Card(CardError::FileNotFound) => Error::Card(CardError::WrongCard {
                 found: CardKind::Unknown,
-            },
+            }),
             e => e,
         };
         let token = match self
@@ -44,7 +45,7 @@ impl<T: Transport> MynaCard<T> {
                 self.read_binary(0, TOKEN_LEN).await?
             }
         };
-        classify(&token).map_err(|found| Error::WrongCard { found })
+        classify(&token).map_err(|found| Error::Card(CardError::WrongCard { found }))
     }
 }
 

@@ -18,6 +18,7 @@ use der::Sequence;
 use der::asn1::{ObjectIdentifier, OctetString};
 
 use crate::error::Error;
+use crate::error::UsageError;
 
 pub(crate) const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 pub(crate) const ID_SIGNED_DATA: ObjectIdentifier =
@@ -54,7 +55,7 @@ pub(crate) struct SigningCertificateV2 {
 }
 
 pub(crate) fn enc(_: der::Error) -> Error {
-    Error::InvalidArgument {
+    Error::Usage(UsageError::InvalidArgument {
         what: "cannot encode the CMS structure",
-    }
+    })
 }

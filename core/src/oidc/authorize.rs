@@ -12,6 +12,7 @@ use super::http::with_query;
 use super::jose::{b64url, random};
 use crate::cert::UnixTime;
 use crate::error::Error;
+use crate::error::{OidcError, UsageError};
 
 /// A part of 基本4情報 the relying party asks for (each is its own scope).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,9 +65,9 @@ impl LoginRequest {
         scopes: impl IntoIterator<Item = &'a str>,
     ) -> Result<LoginRequest, Error> {
         for scope in scopes {
-            let claim = Claim::from_scope(scope).ok_or(Error::InvalidArgument {
+            let claim = Claim::from_scope(scope).ok_or(Error::Usage(UsageError::InvalidArgument {
                 what: "claims are name, address, birthdate, gender",
-            })?;
+            }))?;
             if !self.claims.contains(&claim) {
                 self.claims.push(claim);
             }
@@ -161,9 +162,9 @@ impl PendingLogin {
     }
 
     pub fn from_json(json: &str) -> Result<PendingLogin, Error> {
-        serde_json::from_str(json).map_err(|_| Error::InvalidArgument {
+        serde_json::from_str(json).map_err(|_| Error::Usage(UsageError::InvalidArgument {
             what: "not a PendingLogin record",
-        })
+        }))
     }
 }
 
@@ -200,16 +201,16 @@ impl OidcClient {
     ) -> Result<(PendingLogin, String), Error> {
         if let Some(id) = &request.sign_transaction_id {
             if !is_uuid(id) {
-                return Err(Error::InvalidArgument {
+                return Err(Error::Usage(UsageError::InvalidArgument {
                     what: "sign_transaction_id must be a UUID",
-                });
+                }));
             }
         }
         if let Some(acr) = &request.acr_values {
             if !printable(acr) {
-                return Err(Error::InvalidArgument {
+                return Err(Error::Usage(UsageError::InvalidArgument {
                     what: "acr_values must be 1-255 printable ASCII",
-                });
+                }));
             }
         }
         let mut claims: Vec<Claim> = Vec::new();
@@ -285,10 +286,10 @@ impl PendingLogins {
     /// Takes the login a callback's `state` names, once.
     pub fn take(&mut self, state: &str, now: UnixTime) -> Result<PendingLogin, Error> {
         let result = match self.entries.get_mut(state) {
-            None => Err(Error::OidcStateMismatch),
+            None => Err(Error::Oidc(OidcError::StateMismatch)),
             Some((slot, expiry)) => match slot.take() {
-                None => Err(Error::LoginReplayed),
-                Some(_) if now.0 > *expiry => Err(Error::LoginExpired),
+                None => Err(Error::Oidc(OidcError::LoginReplayed)),
+                Some(_) if now.0 > *expiry => Err(Error::Oidc(OidcError::LoginExpired)),
                 Some(login) => Ok(login),
             },
         };

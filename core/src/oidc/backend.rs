@@ -5,6 +5,7 @@
 use super::jose::{EncryptionKey, SigningKey};
 use super::{ClientAuth, ClientConfig, OidcClient, ProviderMetadata};
 use crate::error::Error;
+use crate::error::UsageError;
 
 /// What a backend is configured with, as the faces receive it (bytes and strings).
 #[derive(Clone, Copy)]
@@ -82,14 +83,14 @@ impl Backend {
             None => {}
             Some(alg) if alg == key.alg().name() => {}
             Some("RS256" | "ES256") => {
-                return Err(Error::InvalidArgument {
+                return Err(Error::Usage(UsageError::InvalidArgument {
                     what: "keyAlg does not match the key",
-                });
+                }));
             }
             Some(_) => {
-                return Err(Error::InvalidArgument {
+                return Err(Error::Usage(UsageError::InvalidArgument {
                     what: "keyAlg must be RS256 or ES256",
-                });
+                }));
             }
         }
         let enc_key = config
@@ -112,9 +113,9 @@ impl Backend {
 
     /// The 署名API result's key, or INVALID_ARGUMENT saying how to configure it.
     pub fn enc_key(&self) -> Result<&EncryptionKey, Error> {
-        self.enc_key.as_ref().ok_or(Error::InvalidArgument {
+        self.enc_key.as_ref().ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "configure the encryption key (encKeyPkcs8 / enc_key_pkcs8) to receive sign results",
-        })
+        }))
     }
 
     /// The JWK Set to register with the provider: the client key's public half and, when

@@ -7,6 +7,7 @@ use super::authorize::PendingLogin;
 use super::http::{ct_eq, error_code};
 use crate::cert::UnixTime;
 use crate::error::Error;
+use crate::error::{OidcError, UsageError};
 
 /// The authorization code, checked to belong to its login. Redacted, wiped on drop.
 pub struct AuthorizationCode(pub(crate) Zeroizing<String>);
@@ -17,9 +18,9 @@ impl core::fmt::Debug for AuthorizationCode {
     }
 }
 
-const MALFORMED: Error = Error::OidcResponseInvalid {
+const MALFORMED: Error = Error::Oidc(OidcError::ResponseInvalid {
     what: "callback query is malformed",
-};
+});
 
 /// The callback's parameters; a repeated parameter is refused (RFC 6749 §3.1).
 fn params(query: &str) -> Result<Vec<(String, Zeroizing<String>)>, Error> {
@@ -58,7 +59,7 @@ pub fn callback_state(query_or_url: &str) -> Result<String, Error> {
     let params = params(split(query_or_url).1)?;
     get(&params, "state")
         .map(str::to_string)
-        .ok_or(Error::OidcStateMismatch)
+        .ok_or(Error::Oidc(OidcError::StateMismatch))
 }
 
 impl OidcClient {
@@ -76,19 +77,19 @@ impl OidcClient {
             || pending.client_id != self.config.client_id
             || pending.issuer != self.config.provider.issuer
         {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "the pending login was made for another client configuration",
-            });
+            }));
         }
         let (base, query) = split(query_or_url);
         if base.is_some_and(|base| base != pending.redirect_uri) {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "callback URL is not the registered redirect URI",
-            });
+            }));
         }
         let params = params(query)?;
         match get(&params, "iss") {
-            Some(iss) if iss != pending.issuer => return Err(Error::OidcIssuerMismatch),
+            Some(iss) if iss != pending.issuer => return Err(Error::Oidc(OidcError::IssuerMismatch)),
             Some(_) => {}
             None if self.config.require_callback_iss
                 || self
@@ -96,21 +97,21 @@ impl OidcClient {
                     .provider
                     .authorization_response_iss_parameter_supported =>
             {
-                return Err(Error::OidcIssuerMismatch);
+                return Err(Error::Oidc(OidcError::IssuerMismatch));
             }
             None => {}
         }
         match get(&params, "state") {
             Some(state) if ct_eq(state, &pending.state) => {}
-            _ => return Err(Error::OidcStateMismatch),
+            _ => return Err(Error::Oidc(OidcError::StateMismatch)),
         }
         if pending.is_expired(now) {
-            return Err(Error::LoginExpired);
+            return Err(Error::Oidc(OidcError::LoginExpired));
         }
         if let Some(error) = get(&params, "error") {
-            return Err(Error::OidcErrorResponse {
+            return Err(Error::Oidc(OidcError::ErrorResponse {
                 error: error_code(error),
-            });
+            }));
         }
         match get(&params, "code") {
             Some(code) if !code.is_empty() => {

@@ -6,6 +6,7 @@ use super::http::{HttpOutcome, HttpRequest, check_endpoint, json_body};
 use super::jose::{Jwk, Jwks, JwsAlg};
 use crate::cert::UnixTime;
 use crate::error::Error;
+use crate::error::OidcError;
 
 /// Which デジタル認証アプリ environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +114,7 @@ impl ProviderMetadata {
     ) -> Result<ProviderMetadata, Error> {
         let metadata: ProviderMetadata = json_body(outcome, "discovery document")?;
         if metadata.issuer != expected_issuer {
-            return Err(Error::OidcIssuerMismatch);
+            return Err(Error::Oidc(OidcError::IssuerMismatch));
         }
         metadata.check()?;
         Ok(metadata)
@@ -131,9 +132,9 @@ impl ProviderMetadata {
         .into_iter()
         .flatten()
         {
-            check_endpoint(url).map_err(|_| Error::OidcResponseInvalid {
+            check_endpoint(url).map_err(|_| Error::Oidc(OidcError::ResponseInvalid {
                 what: "provider endpoint is not https",
-            })?;
+            }))?;
         }
         Ok(())
     }
@@ -169,11 +170,11 @@ impl JwksCache {
 
     /// Replaces the cached keys with a JWKS response. On error the old keys stay.
     pub fn update(&mut self, outcome: HttpOutcome<'_>, now: UnixTime) -> Result<(), Error> {
-        let response = outcome.map_err(|_| Error::OidcNetwork)?;
+        let response = outcome.map_err(|_| Error::Oidc(OidcError::Network))?;
         if response.status != 200 {
-            return Err(Error::HttpStatus {
+            return Err(Error::Oidc(OidcError::HttpStatus {
                 status: response.status,
-            });
+            }));
         }
         self.jwks = Some(Jwks::from_json(response.body)?);
         self.fetched_at = Some(now);
@@ -201,7 +202,7 @@ impl JwksCache {
         match self.jwks.as_ref().and_then(|j| j.find(kid, alg)) {
             Some(key) => Ok(KeyLookup::Found(key)),
             None if !already_refetched => Ok(KeyLookup::FetchJwks),
-            None => Err(Error::JwksKeyUnknown),
+            None => Err(Error::Oidc(OidcError::JwksKeyUnknown)),
         }
     }
 }

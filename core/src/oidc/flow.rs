@@ -14,6 +14,7 @@ use super::token::{AccessToken, TokenResponse, parse_token_response};
 use super::userinfo::{UserInfo, parse_userinfo, userinfo_request};
 use crate::cert::UnixTime;
 use crate::error::Error;
+use crate::error::{OidcError, UsageError};
 
 /// A completed login. `Debug` is redacted.
 #[derive(Clone)]
@@ -106,9 +107,9 @@ impl LoginFlow {
             Stage::Jwks { .. } => Ok(JwksCache::request(&client.config.provider)),
             Stage::Userinfo { tokens, .. } => {
                 let endpoint = client.config.provider.userinfo_endpoint.as_deref().ok_or(
-                    Error::InvalidArgument {
+                    Error::Usage(UsageError::InvalidArgument {
                         what: "the provider has no userinfo endpoint",
-                    },
+                    }),
                 )?;
                 Ok(userinfo_request(endpoint, &tokens.access_token))
             }
@@ -157,9 +158,9 @@ impl LoginFlow {
         refetched: bool,
         now: UnixTime,
     ) -> Result<Step, Error> {
-        let token: &Zeroizing<String> = tokens.id_token.as_ref().ok_or(Error::IdTokenInvalid {
+        let token: &Zeroizing<String> = tokens.id_token.as_ref().ok_or(Error::Oidc(OidcError::IdTokenInvalid {
             reason: "token response has no id_token",
-        })?;
+        }))?;
         let (alg, kid) = id_token_key_id(token)?;
         let key = match jwks.lookup(kid.as_deref(), alg, refetched)? {
             KeyLookup::Found(key) => key,

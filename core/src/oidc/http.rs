@@ -5,6 +5,7 @@
 use zeroize::Zeroize;
 
 use crate::error::Error;
+use crate::error::{OidcError, UsageError};
 
 /// HTTP method of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,20 +176,20 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     outcome: HttpOutcome<'_>,
     what: &'static str,
 ) -> Result<T, Error> {
-    let response = outcome.map_err(|HttpFailed| Error::OidcNetwork)?;
+    let response = outcome.map_err(|HttpFailed| Error::Oidc(OidcError::Network))?;
     if !(200..300).contains(&response.status) {
         if (400..500).contains(&response.status) {
             if let Ok(e) = serde_json::from_slice::<OAuthError>(response.body) {
-                return Err(Error::OidcErrorResponse {
+                return Err(Error::Oidc(OidcError::ErrorResponse {
                     error: error_code(&e.error),
-                });
+                }));
             }
         }
-        return Err(Error::HttpStatus {
+        return Err(Error::Oidc(OidcError::HttpStatus {
             status: response.status,
-        });
+        }));
     }
-    serde_json::from_slice(response.body).map_err(|_| Error::OidcResponseInvalid { what })
+    serde_json::from_slice(response.body).map_err(|_| Error::Oidc(OidcError::ResponseInvalid { what }))
 }
 
 /// `endpoint` with `pairs` appended as a query.
@@ -220,9 +221,9 @@ pub(crate) fn check_endpoint(url: &str) -> Result<(), Error> {
     if ok && !url.contains('#') && !url.bytes().any(|b| b <= 0x20 || b == 0x7F) {
         Ok(())
     } else {
-        Err(Error::InvalidArgument {
+        Err(Error::Usage(UsageError::InvalidArgument {
             what: "endpoint must be an https URL without fragment",
-        })
+        }))
     }
 }
 

@@ -7,6 +7,7 @@ use super::http::ct_eq;
 use super::jose::{CompactJws, Jwk, JwsAlg, b64url};
 use crate::cert::UnixTime;
 use crate::error::Error;
+use crate::error::OidcError;
 
 /// What a valid ID token says. `sub` is a personal identifier: `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,7 +71,7 @@ pub struct Expected<'a> {
 }
 
 fn invalid(reason: &'static str) -> Error {
-    Error::IdTokenInvalid { reason }
+    Error::Oidc(OidcError::IdTokenInvalid { reason })
 }
 
 /// Seconds as an integer (a fractional or negative NumericDate is refused).

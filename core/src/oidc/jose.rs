@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::error::{OidcError, UsageError};
 
 /// base64url without padding (JOSE's encoding).
 pub(crate) fn b64url(bytes: &[u8]) -> String {
@@ -29,9 +30,9 @@ pub(crate) fn b64url_decode(s: &str) -> Option<Vec<u8>> {
 /// Random bytes from the OS (or `crypto.getRandomValues` on wasm32).
 pub(crate) fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, Error> {
     let mut out = Zeroizing::new([0u8; N]);
-    getrandom::fill(&mut out[..]).map_err(|_| Error::InvalidArgument {
+    getrandom::fill(&mut out[..]).map_err(|_| Error::Usage(UsageError::InvalidArgument {
         what: "no random source available",
-    })?;
+    }))?;
     Ok(out)
 }
 
@@ -122,9 +123,9 @@ impl Jwk {
     /// One JWK object. `Ok(None)` for a key this SDK does not verify with (an encryption key,
     /// another curve or algorithm); an error only for a signature key that is malformed.
     fn from_value(value: serde_json::Value) -> Result<Option<Jwk>, Error> {
-        const BAD: Error = Error::OidcResponseInvalid {
+        const BAD: Error = Error::Oidc(OidcError::ResponseInvalid {
             what: "JWKS key malformed",
-        };
+        });
         let raw: RawJwk = serde_json::from_value(value).map_err(|_| BAD)?;
         if raw.use_.as_deref().is_some_and(|u| u != "sig") {
             return Ok(None);
@@ -218,9 +219,9 @@ impl Jwks {
     /// skipped; a malformed signature key is an error (the document is not trusted in part).
     pub fn from_json(body: &[u8]) -> Result<Jwks, Error> {
         let raw: RawJwks =
-            serde_json::from_slice(body).map_err(|_| Error::OidcResponseInvalid {
+            serde_json::from_slice(body).map_err(|_| Error::Oidc(OidcError::ResponseInvalid {
                 what: "JWKS is not a JSON key set",
-            })?;
+            }))?;
         let mut keys = Vec::new();
         for value in raw.keys {
             if let Some(key) = Jwk::from_value(value)? {
@@ -333,9 +334,9 @@ impl SigningKey {
     /// An RSA key (RS256) from PKCS#8 DER.
     pub fn rsa_pkcs8_der(der: &[u8], kid: Option<String>) -> Result<SigningKey, Error> {
         use rsa::pkcs8::DecodePrivateKey;
-        let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| Error::InvalidArgument {
+        let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| Error::Usage(UsageError::InvalidArgument {
             what: "not a PKCS#8 RSA private key",
-        })?;
+        }))?;
         Ok(SigningKey {
             kid,
             key: PrivateKey::Rsa(Box::new(key)),
@@ -346,9 +347,9 @@ impl SigningKey {
     pub fn p256_pkcs8_der(der: &[u8], kid: Option<String>) -> Result<SigningKey, Error> {
         use p256::pkcs8::DecodePrivateKey;
         let key =
-            p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::InvalidArgument {
+            p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::Usage(UsageError::InvalidArgument {
                 what: "not a PKCS#8 P-256 private key",
-            })?;
+            }))?;
         Ok(SigningKey {
             kid,
             key: PrivateKey::P256(key),
@@ -362,9 +363,9 @@ impl SigningKey {
         let der = der.as_slice();
         SigningKey::rsa_pkcs8_der(der, kid.clone())
             .or_else(|_| SigningKey::p256_pkcs8_der(der, kid))
-            .map_err(|_| Error::InvalidArgument {
+            .map_err(|_| Error::Usage(UsageError::InvalidArgument {
                 what: "not a PKCS#8 RSA or P-256 private key",
-            })
+            }))
     }
 
     /// The public half as a JWK (`use: sig`, with `alg` and `kid`): what the relying party
@@ -426,9 +427,9 @@ impl SigningKey {
                     Pkcs1v15Sign::new::<Sha256>(),
                     &Sha256::digest(signing_input.as_bytes()),
                 )
-                .map_err(|_| Error::InvalidArgument {
+                .map_err(|_| Error::Usage(UsageError::InvalidArgument {
                     what: "RSA signing failed",
-                })?,
+                }))?,
             PrivateKey::P256(key) => {
                 let sig: p256::ecdsa::Signature = key.sign(signing_input.as_bytes());
                 sig.to_bytes().to_vec()
@@ -462,9 +463,9 @@ impl EncryptionKey {
         let der = pkcs8_der(bytes)?;
         rsa::PrivateKey::from_pkcs8_der(&der)
             .map(|k| EncryptionKey(Box::new(k)))
-            .map_err(|_| Error::InvalidArgument {
+            .map_err(|_| Error::Usage(UsageError::InvalidArgument {
                 what: "the encryption key must be an RSA PKCS#8 key",
-            })
+            }))
     }
 
     pub fn from_rsa(key: rsa::PrivateKey) -> EncryptionKey {
@@ -488,12 +489,12 @@ fn pkcs8_der(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     }
     match der::pem::decode_vec(bytes) {
         Ok(("PRIVATE KEY", der)) => Ok(Zeroizing::new(der)),
-        Ok(_) => Err(Error::InvalidArgument {
+        Ok(_) => Err(Error::Usage(UsageError::InvalidArgument {
             what: "the key must be PKCS#8 (BEGIN PRIVATE KEY)",
-        }),
-        Err(_) => Err(Error::InvalidArgument {
+        })),
+        Err(_) => Err(Error::Usage(UsageError::InvalidArgument {
             what: "the key file is not PEM",
-        }),
+        })),
     }
 }
 
@@ -526,31 +527,31 @@ pub fn decrypt_jwe(compact: &str, key: &rsa::PrivateKey) -> Result<Zeroizing<Vec
         parts.next(),
         parts.next(),
     ) else {
-        return Err(Error::JweInvalid);
+        return Err(Error::Oidc(OidcError::JweInvalid));
     };
     let header: JweHeader = b64url_decode(h)
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or(Error::JweInvalid)?;
+        .ok_or(Error::Oidc(OidcError::JweInvalid))?;
     if header.alg != "RSA-OAEP-256"
         || header.enc != "A256GCM"
         || header.zip.is_some()
         || header.crit.is_some()
     {
-        return Err(Error::JweInvalid);
+        return Err(Error::Oidc(OidcError::JweInvalid));
     }
-    let ek = b64url_decode(ek).ok_or(Error::JweInvalid)?;
-    let iv = b64url_decode(iv).ok_or(Error::JweInvalid)?;
-    let mut sealed = b64url_decode(ct).ok_or(Error::JweInvalid)?;
-    let tag = b64url_decode(tag).ok_or(Error::JweInvalid)?;
+    let ek = b64url_decode(ek).ok_or(Error::Oidc(OidcError::JweInvalid))?;
+    let iv = b64url_decode(iv).ok_or(Error::Oidc(OidcError::JweInvalid))?;
+    let mut sealed = b64url_decode(ct).ok_or(Error::Oidc(OidcError::JweInvalid))?;
+    let tag = b64url_decode(tag).ok_or(Error::Oidc(OidcError::JweInvalid))?;
     if iv.len() != 12 || tag.len() != 16 {
-        return Err(Error::JweInvalid);
+        return Err(Error::Oidc(OidcError::JweInvalid));
     }
     let cek = Zeroizing::new(
         key.decrypt_blinded(&mut getrandom::SysRng, Oaep::<Sha256>::new(), &ek)
-            .map_err(|_| Error::JweInvalid)?,
+            .map_err(|_| Error::Oidc(OidcError::JweInvalid))?,
     );
-    let cipher = Aes256Gcm::new_from_slice(&cek).map_err(|_| Error::JweInvalid)?;
-    let nonce = aes_gcm::Nonce::try_from(iv.as_slice()).map_err(|_| Error::JweInvalid)?;
+    let cipher = Aes256Gcm::new_from_slice(&cek).map_err(|_| Error::Oidc(OidcError::JweInvalid))?;
+    let nonce = aes_gcm::Nonce::try_from(iv.as_slice()).map_err(|_| Error::Oidc(OidcError::JweInvalid))?;
     sealed.extend_from_slice(&tag);
     let plain = cipher
         .decrypt(
@@ -560,7 +561,7 @@ pub fn decrypt_jwe(compact: &str, key: &rsa::PrivateKey) -> Result<Zeroizing<Vec
                 aad: h.as_bytes(),
             },
         )
-        .map_err(|_| Error::JweInvalid)?;
+        .map_err(|_| Error::Oidc(OidcError::JweInvalid))?;
     Ok(Zeroizing::new(plain))
 }
 

@@ -97,6 +97,7 @@ pub use userinfo::{
 };
 
 use zeroize::Zeroizing;
+use crate::error::UsageError;
 
 /// How the client authenticates at the token endpoint.
 #[derive(Clone)]
@@ -169,18 +170,18 @@ impl ClientConfig {
             || client_id.len() > 255
             || !client_id.bytes().all(|b| (0x21..=0x7E).contains(&b))
         {
-            return Err(crate::Error::InvalidArgument {
+            return Err(crate::Error::Usage(UsageError::InvalidArgument {
                 what: "client_id must be 1-255 printable ASCII",
-            });
+            }));
         }
         if redirect_uri.len() > 255 {
-            return Err(crate::Error::InvalidArgument {
+            return Err(crate::Error::Usage(UsageError::InvalidArgument {
                 what: "redirect_uri is longer than 255",
-            });
+            }));
         }
-        http::check_endpoint(redirect_uri).map_err(|_| crate::Error::InvalidArgument {
+        http::check_endpoint(redirect_uri).map_err(|_| crate::Error::Usage(UsageError::InvalidArgument {
             what: "redirect_uri must be an https URL (or loopback http) without fragment",
-        })?;
+        }))?;
         Ok(ClientConfig {
             provider,
             client_id: client_id.to_string(),

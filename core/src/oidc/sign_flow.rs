@@ -18,6 +18,7 @@ use super::{LoginRequest, OidcClient};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
 use crate::verify::{RelyingParty, Verified};
+use crate::error::UsageError;
 
 fn endpoint(client: &OidcClient) -> Result<&str, Error> {
     client
@@ -25,9 +26,9 @@ fn endpoint(client: &OidcClient) -> Result<&str, Error> {
         .provider
         .sign_transactions_endpoint
         .as_deref()
-        .ok_or(Error::InvalidArgument {
+        .ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "the provider has no sign-transaction endpoint configured",
-        })
+        }))
 }
 
 /// Opening a sign transaction: two requests (token, then the transaction).
@@ -144,9 +145,9 @@ impl SignTransaction {
     /// for another transaction (or none) is refused here.
     pub fn result_request(&self, client: &OidcClient, login: &Login) -> Result<HttpRequest, Error> {
         if login.sign_transaction_id.as_deref() != Some(self.id.as_str()) {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "that login did not authorise this sign transaction",
-            });
+            }));
         }
         Ok(sign_result_request(
             endpoint(client)?,
@@ -180,9 +181,9 @@ impl SignTransaction {
     }
 
     pub fn from_json(json: &str) -> Result<SignTransaction, Error> {
-        serde_json::from_str(json).map_err(|_| Error::InvalidArgument {
+        serde_json::from_str(json).map_err(|_| Error::Usage(UsageError::InvalidArgument {
             what: "not a sign transaction record",
-        })
+        }))
     }
 }
 

@@ -18,6 +18,7 @@ use crate::cert::{JpkiCertificate, UnixTime};
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
 use crate::verify::{CertificateKind, RelyingParty, Verified, verify_digest_info};
+use crate::error::OidcError;
 
 /// What the user signs.
 #[derive(Clone, PartialEq, Eq)]
@@ -137,9 +138,9 @@ pub fn parse_sign_transaction(
                     _ => b.is_ascii_hexdigit(),
                 })
         })
-        .ok_or(Error::OidcResponseInvalid {
+        .ok_or(Error::Oidc(OidcError::ResponseInvalid {
             what: "sign transaction id is not a UUID",
-        })?;
+        }))?;
     Ok(SignTransactionId(id.to_string()))
 }
 
@@ -171,9 +172,9 @@ impl core::fmt::Debug for SignResult {
     }
 }
 
-const BAD_RESULT: Error = Error::OidcResponseInvalid {
+const BAD_RESULT: Error = Error::Oidc(OidcError::ResponseInvalid {
     what: "sign result content is malformed",
-};
+});
 
 /// The certificate plaintext: DER, PEM, or base64 of DER.
 fn certificate(plain: &[u8]) -> Result<JpkiCertificate, Error> {
@@ -215,9 +216,9 @@ pub fn parse_sign_result(
     let field = |name: &str| {
         body.get(name)
             .and_then(Value::as_str)
-            .ok_or(Error::OidcResponseInvalid {
+            .ok_or(Error::Oidc(OidcError::ResponseInvalid {
                 what: "sign result field is missing",
-            })
+            }))
     };
     let cert_plain = decrypt_jwe(field(&format.certificate_field)?, rp_key)?;
     let sig_plain = decrypt_jwe(field(&format.signature_field)?, rp_key)?;

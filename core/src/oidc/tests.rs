@@ -15,6 +15,7 @@ use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
 use crate::four_info::Sex;
 use crate::verify::{RelyingParty, TrustAnchors};
+use crate::error::{OidcError, UsageError, VerifyError};
 
 const ISSUER: &str = "https://idp.example/api/realms/main";
 const OTHER_ISSUER: &str = "https://evil.example/api/realms/main";
@@ -275,7 +276,7 @@ fn end_to_end_four_info_es256_client_rs256_token() {
     let shown = format!("{login:?}");
     assert!(!shown.contains(SUB) && !shown.contains(ACCESS) && !shown.contains("花子"));
     // The callback is single-use.
-    assert_eq!(logins.take(&state, NOW).unwrap_err(), Error::LoginReplayed);
+    assert_eq!(logins.take(&state, NOW).unwrap_err(), Error::Oidc(OidcError::LoginReplayed));
 }
 
 #[test]
@@ -295,11 +296,11 @@ fn wrong_state() {
     let client = client();
     let s = start(&client, &LoginRequest::authenticate());
     let err = LoginFlow::start(&client, s.pending, "code=abc&state=not-mine", NOW).unwrap_err();
-    assert_eq!(err, Error::OidcStateMismatch);
+    assert_eq!(err, Error::Oidc(OidcError::StateMismatch));
     let s = start(&client, &LoginRequest::authenticate());
     assert_eq!(
         LoginFlow::start(&client, s.pending, "code=abc", NOW).unwrap_err(),
-        Error::OidcStateMismatch
+        Error::Oidc(OidcError::StateMismatch)
     );
 }
 
@@ -312,11 +313,11 @@ fn replayed_and_expired_pending_login() {
     assert!(logins.take(&s.state, NOW).is_ok());
     assert_eq!(
         logins.take(&s.state, NOW).unwrap_err(),
-        Error::LoginReplayed
+        Error::Oidc(OidcError::LoginReplayed)
     );
     assert_eq!(
         logins.take("never-issued", NOW).unwrap_err(),
-        Error::OidcStateMismatch
+        Error::Oidc(OidcError::StateMismatch)
     );
 
     let s = start(&client, &LoginRequest::authenticate());
@@ -324,19 +325,19 @@ fn replayed_and_expired_pending_login() {
     let late = UnixTime(NOW.0 + 601);
     assert_eq!(
         logins.take(&s.state, late).unwrap_err(),
-        Error::LoginExpired
+        Error::Oidc(OidcError::LoginExpired)
     );
     // Then purged: an unknown state.
     assert_eq!(
         logins.take(&s.state, late).unwrap_err(),
-        Error::OidcStateMismatch
+        Error::Oidc(OidcError::StateMismatch)
     );
     // A pending login kept elsewhere still expires at the callback.
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("code=abc&state={}", s.state);
     assert_eq!(
         LoginFlow::start(&client, s.pending, &q, late).unwrap_err(),
-        Error::LoginExpired
+        Error::Oidc(OidcError::LoginExpired)
     );
 }
 
@@ -351,7 +352,7 @@ fn login_with_claims(edit: impl FnOnce(&mut Value)) -> Result<Login, Error> {
 
 fn reason(e: Error) -> &'static str {
     match e {
-        Error::IdTokenInvalid { reason } => reason,
+        Error::Oidc(OidcError::IdTokenInvalid { reason }) => reason,
         other => panic!("expected ID_TOKEN_INVALID, got {other:?}"),
     }
 }
@@ -505,7 +506,7 @@ fn tampered_signature_and_payload() {
         format!("{h}.{}.{}", parts[1], parts[2])
     })
     .unwrap_err();
-    assert_eq!(e, Error::JwksKeyUnknown);
+    assert_eq!(e, Error::Oidc(OidcError::JwksKeyUnknown));
 }
 
 #[test]
@@ -530,7 +531,7 @@ fn unknown_kid_refetches_once_then_fails() {
     let e = flow
         .receive(&client, &mut jwks, ok(&jwks_body()), NOW)
         .unwrap_err();
-    assert_eq!(e, Error::JwksKeyUnknown);
+    assert_eq!(e, Error::Oidc(OidcError::JwksKeyUnknown));
     // The cache on its own: a miss after a refetch is final.
     assert!(matches!(
         jwks.lookup(Some("rotated-2"), JwsAlg::Rs256, false)
@@ -540,7 +541,7 @@ fn unknown_kid_refetches_once_then_fails() {
     assert_eq!(
         jwks.lookup(Some("rotated-2"), JwsAlg::Rs256, true)
             .unwrap_err(),
-        Error::JwksKeyUnknown
+        Error::Oidc(OidcError::JwksKeyUnknown)
     );
 }
 
@@ -565,7 +566,7 @@ fn mix_up_callback_from_another_issuer() {
     );
     assert_eq!(
         LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
-        Error::OidcIssuerMismatch
+        Error::Oidc(OidcError::IssuerMismatch)
     );
     // Checked before the error parameters are read.
     let s = start(&client, &LoginRequest::authenticate());
@@ -575,7 +576,7 @@ fn mix_up_callback_from_another_issuer() {
     );
     assert_eq!(
         LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
-        Error::OidcIssuerMismatch
+        Error::Oidc(OidcError::IssuerMismatch)
     );
     // When the client requires iss (RFC 9207), a callback without it is refused.
     let mut config = client.config().clone();
@@ -585,7 +586,7 @@ fn mix_up_callback_from_another_issuer() {
     let q = format!("code=abc&state={}", s.state);
     assert_eq!(
         LoginFlow::start(&strict, s.pending, &q, NOW).unwrap_err(),
-        Error::OidcIssuerMismatch
+        Error::Oidc(OidcError::IssuerMismatch)
     );
 }
 
@@ -602,7 +603,7 @@ fn userinfo_sub_mismatch() {
         &userinfo_body("someone-else"),
     )
     .unwrap_err();
-    assert_eq!(e, Error::UserinfoSubMismatch);
+    assert_eq!(e, Error::Oidc(OidcError::UserinfoSubMismatch));
 }
 
 #[test]
@@ -624,21 +625,21 @@ fn userinfo_claim_formats() {
     };
     assert_eq!(
         parse(json!({"sub": SUB, "gender": "male"}), strict).unwrap_err(),
-        Error::OidcResponseInvalid {
+        Error::Oidc(OidcError::ResponseInvalid {
             what: "gender format"
-        }
+        })
     );
     assert_eq!(
         parse(json!({"sub": SUB, "address": {"formatted": "x"}}), strict).unwrap_err(),
-        Error::OidcResponseInvalid {
+        Error::Oidc(OidcError::ResponseInvalid {
             what: "address format"
-        }
+        })
     );
     assert_eq!(
         parse(json!({"sub": SUB, "birthdate": "1980-02-30"}), strict).unwrap_err(),
-        Error::OidcResponseInvalid {
+        Error::Oidc(OidcError::ResponseInvalid {
             what: "birthdate format"
-        }
+        })
     );
 }
 
@@ -652,18 +653,18 @@ fn error_responses() {
     );
     assert_eq!(
         LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
-        Error::OidcErrorResponse {
+        Error::Oidc(OidcError::ErrorResponse {
             error: "access_denied".into()
-        }
+        })
     );
     // A hostile error code is not echoed.
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("error=%3Cscript%3E%22&state={}", s.state);
     assert_eq!(
         LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
-        Error::OidcErrorResponse {
+        Error::Oidc(OidcError::ErrorResponse {
             error: "invalid_error_code".into()
-        }
+        })
     );
     // Token endpoint errors.
     let s = start(&client, &LoginRequest::authenticate());
@@ -680,9 +681,9 @@ fn error_responses() {
         .unwrap_err();
     assert_eq!(
         e,
-        Error::OidcErrorResponse {
+        Error::Oidc(OidcError::ErrorResponse {
             error: "invalid_grant".into()
-        }
+        })
     );
     assert_eq!(
         e.message_ja(),
@@ -702,7 +703,7 @@ fn error_responses() {
             NOW,
         )
         .unwrap_err();
-    assert_eq!(e, Error::HttpStatus { status: 502 });
+    assert_eq!(e, Error::Oidc(OidcError::HttpStatus { status: 502 }));
 }
 
 #[test]
@@ -715,7 +716,7 @@ fn network_failure_mid_flow_gives_no_login() {
     assert_eq!(
         flow.receive(&client, &mut JwksCache::new(), Err(HttpFailed), NOW)
             .unwrap_err(),
-        Error::OidcNetwork
+        Error::Oidc(OidcError::Network)
     );
     // JWKS step fails: the cache keeps nothing, no login.
     let s = start(&client, &LoginRequest::four_info());
@@ -729,7 +730,7 @@ fn network_failure_mid_flow_gives_no_login() {
     assert_eq!(
         flow.receive(&client, &mut jwks, Err(HttpFailed), NOW)
             .unwrap_err(),
-        Error::OidcNetwork
+        Error::Oidc(OidcError::Network)
     );
     assert!(jwks.jwks().is_none());
     // Userinfo step fails after a valid ID token: still no login.
@@ -749,7 +750,7 @@ fn network_failure_mid_flow_gives_no_login() {
     assert_eq!(
         flow.receive(&client, &mut jwks, Err(HttpFailed), NOW)
             .unwrap_err(),
-        Error::OidcNetwork
+        Error::Oidc(OidcError::Network)
     );
 }
 
@@ -763,7 +764,7 @@ fn callback_url_must_be_the_redirect_uri() {
     );
     assert!(matches!(
         LoginFlow::start(&client, s.pending, &url, NOW).unwrap_err(),
-        Error::InvalidArgument { .. }
+        Error::Usage(UsageError::InvalidArgument { .. })
     ));
     let s = start(&client, &LoginRequest::authenticate());
     let url = format!("{REDIRECT}?code=abc&state={}", s.state);
@@ -777,7 +778,7 @@ fn callback_url_must_be_the_redirect_uri() {
     let q = format!("code=abc&code=def&state={}", s.state);
     assert!(matches!(
         LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
-        Error::OidcResponseInvalid { .. }
+        Error::Oidc(OidcError::ResponseInvalid { .. })
     ));
 }
 
@@ -860,7 +861,7 @@ fn discovery() {
     assert!(m.authorization_response_iss_parameter_supported);
     assert_eq!(
         ProviderMetadata::from_discovery(OTHER_ISSUER, ok(doc.as_bytes())).unwrap_err(),
-        Error::OidcIssuerMismatch
+        Error::Oidc(OidcError::IssuerMismatch)
     );
     let plain = doc.replace("https://idp", "http://idp");
     assert!(matches!(
@@ -869,7 +870,7 @@ fn discovery() {
             ok(plain.as_bytes())
         )
         .unwrap_err(),
-        Error::OidcResponseInvalid { .. }
+        Error::Oidc(OidcError::ResponseInvalid { .. })
     ));
     let agency = ProviderMetadata::digital_auth_app(Environment::Sandbox);
     assert_eq!(
@@ -976,7 +977,7 @@ fn sign_flow_opens_authorises_and_verifies() {
     // Without a sign-transaction endpoint there is nothing to open.
     assert!(matches!(
         SignOpening::start(digest.clone()).request(&client(), NOW),
-        Err(Error::InvalidArgument { .. })
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
     ));
     let mut config = client().config().clone();
     config.provider.sign_transactions_endpoint = Some(endpoint.into());
@@ -1020,7 +1021,7 @@ fn sign_flow_opens_authorises_and_verifies() {
     let other = plain_login(&client, &LoginRequest::authenticate());
     assert!(matches!(
         tx.result_request(&client, &other),
-        Err(Error::InvalidArgument { .. })
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
     ));
     let login = plain_login(&client, &tx.login_request());
     let result = tx.result_request(&client, &login).unwrap();
@@ -1044,12 +1045,12 @@ fn sign_flow_opens_authorises_and_verifies() {
     assert_eq!(
         tx.finish(&client, ok(other_body.as_bytes()), &enc, &rp, NOW)
             .unwrap_err(),
-        Error::SignatureInvalid
+        Error::Verify(VerifyError::SignatureInvalid)
     );
     assert_eq!(
         tx.finish(&client, Err(HttpFailed), &enc, &rp, NOW)
             .unwrap_err(),
-        Error::OidcNetwork
+        Error::Oidc(OidcError::Network)
     );
 }
 
@@ -1117,7 +1118,7 @@ fn end_to_end_sign_transaction() {
     // Another document's digest does not verify.
     assert_eq!(
         verify_sign_result(&parsed, &SignDigest::of_document(b"other"), &rp, NOW).unwrap_err(),
-        Error::SignatureInvalid
+        Error::Verify(VerifyError::SignatureInvalid)
     );
     // Base64 plaintexts are accepted too.
     let rp_public = rp_rsa().to_public_key();
@@ -1140,13 +1141,13 @@ fn jwe_to_the_wrong_key_or_altered() {
     let other = encrypt_jwe(b"certificate", &provider_rsa().to_public_key());
     assert_eq!(
         decrypt_jwe(&other, rp_rsa()).unwrap_err(),
-        Error::JweInvalid
+        Error::Oidc(OidcError::JweInvalid)
     );
     let format = SignTransactionFormat::default();
     let body = json!({"signature": other, "certificate": other}).to_string();
     assert_eq!(
         parse_sign_result(ok(body.as_bytes()), &format, rp_rsa()).unwrap_err(),
-        Error::JweInvalid
+        Error::Oidc(OidcError::JweInvalid)
     );
     // One changed ciphertext byte, header or tag.
     let parts: Vec<String> = jwe.split('.').map(str::to_string).collect();
@@ -1157,7 +1158,7 @@ fn jwe_to_the_wrong_key_or_altered() {
         p[i] = b64url(&bytes);
         assert_eq!(
             decrypt_jwe(&p.join("."), rp_rsa()).unwrap_err(),
-            Error::JweInvalid
+            Error::Oidc(OidcError::JweInvalid)
         );
     }
     // Other algorithms are refused.
@@ -1165,12 +1166,12 @@ fn jwe_to_the_wrong_key_or_altered() {
     p[0] = b64url(br#"{"alg":"RSA1_5","enc":"A256GCM"}"#);
     assert_eq!(
         decrypt_jwe(&p.join("."), rp_rsa()).unwrap_err(),
-        Error::JweInvalid
+        Error::Oidc(OidcError::JweInvalid)
     );
     p[0] = b64url(br#"{"alg":"dir","enc":"A256GCM"}"#);
     assert_eq!(
         decrypt_jwe(&p.join("."), rp_rsa()).unwrap_err(),
-        Error::JweInvalid
+        Error::Oidc(OidcError::JweInvalid)
     );
 }
 
@@ -1255,7 +1256,7 @@ fn key_files_in_pkcs8_der_or_pem_and_their_public_jwk() {
     ] {
         assert!(matches!(
             SigningKey::from_pkcs8(bad, None),
-            Err(Error::InvalidArgument { .. })
+            Err(Error::Usage(UsageError::InvalidArgument { .. }))
         ));
     }
 }
@@ -1268,10 +1269,10 @@ fn claims_by_scope_name_each_once() {
     assert_eq!(request.claims, vec![Claim::Name, Claim::Birthdate]);
     assert!(matches!(
         LoginRequest::authenticate().with_claim_scopes(["name", "my_number"]),
-        Err(Error::InvalidArgument { .. })
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
     ));
     assert!(matches!(
         LoginRequest::authenticate().with_claim_scopes([""]),
-        Err(Error::InvalidArgument { .. })
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
     ));
 }

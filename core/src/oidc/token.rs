@@ -70,9 +70,9 @@ pub fn parse_token_response(outcome: HttpOutcome<'_>) -> Result<TokenResponse, E
     let raw: RawToken = json_body(outcome, "token response")?;
     let raw = Zeroizing::new(raw);
     if !raw.token_type.eq_ignore_ascii_case("bearer") || raw.access_token.is_empty() {
-        return Err(Error::OidcResponseInvalid {
+        return Err(Error::Oidc(OidcError::ResponseInvalid {
             what: "token response is not a Bearer token",
-        });
+        }));
     }
     Ok(TokenResponse {
         access_token: AccessToken(Zeroizing::new(raw.access_token.clone())),
@@ -158,9 +158,9 @@ impl OidcClient {
         now: UnixTime,
     ) -> Result<HttpRequest, Error> {
         if pending.redirect_uri != self.config.redirect_uri {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "the pending login was made for another redirect URI",
-            });
+            }));
         }
         self.token_post(
             &[
@@ -205,3 +205,4 @@ impl OidcClient {
 }
 
 use base64ct::Encoding as _;
+use crate::error::{OidcError, UsageError};

@@ -8,6 +8,7 @@ use super::http::{HttpOutcome, HttpRequest, json_body};
 use super::token::AccessToken;
 use crate::error::Error;
 use crate::four_info::{CardText, Date, FourInfo, Sex};
+use crate::error::OidcError;
 
 /// How `address` is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -78,7 +79,7 @@ struct RawUserInfo {
 }
 
 fn bad(what: &'static str) -> Error {
-    Error::OidcResponseInvalid { what }
+    Error::Oidc(OidcError::ResponseInvalid { what })
 }
 
 fn text(value: &serde_json::Value) -> Option<&str> {
@@ -130,7 +131,7 @@ pub fn parse_userinfo(
     let raw: RawUserInfo = json_body(outcome, "userinfo is not a JSON object")?;
     let sub = raw.sub.ok_or(bad("userinfo sub is missing"))?;
     if sub != id_token_sub {
-        return Err(Error::UserinfoSubMismatch);
+        return Err(Error::Oidc(OidcError::UserinfoSubMismatch));
     }
     let name = match &raw.name {
         None => None,

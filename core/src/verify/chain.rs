@@ -3,6 +3,7 @@ use super::relying_party::CertificateKind;
 use super::signed::{parameters_ok, verify_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// Checks that `issuer` signed `cert` (names match, the RSA PKCS#1 v1.5 or ECDSA P-384
 /// signature verifies) and that `cert` is valid at `at`.
@@ -12,7 +13,7 @@ pub fn verify_issued_by(
     at: UnixTime,
 ) -> Result<(), Error> {
     if cert.x509().tbs_certificate().issuer() != issuer.x509().tbs_certificate().subject() {
-        return Err(Error::ChainUntrusted);
+        return Err(Error::Verify(VerifyError::ChainUntrusted));
     }
     let algorithm = cert.x509().signature_algorithm();
     // RSA PKCS#1 v1.5 algorithm identifiers carry NULL parameters (RFC 4055 §5), ECDSA ones
@@ -20,16 +21,16 @@ pub fn verify_issued_by(
     if !parameters_ok(&algorithm.oid, algorithm.parameters.as_ref())
         || algorithm.oid != cert.x509().tbs_certificate().signature().oid
     {
-        return Err(Error::CertificateInvalid {
+        return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "signature algorithm fields disagree",
-        });
+        }));
     }
     if super::signed::rsa_digest(&algorithm.oid).is_none()
         && super::signed::ecdsa_digest(&algorithm.oid).is_none()
     {
-        return Err(Error::CertificateInvalid {
+        return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "unsupported signature algorithm",
-        });
+        }));
     }
     verify_signed(
         issuer.public_key()?,
@@ -37,9 +38,9 @@ pub fn verify_issued_by(
         cert.tbs_der()?,
         cert.signature_bytes()?,
     )
-    .map_err(|_| Error::ChainUntrusted)?;
+    .map_err(|_| Error::Verify(VerifyError::ChainUntrusted))?;
     if !cert.is_valid_at(at) {
-        return Err(Error::CertificateExpired);
+        return Err(Error::Verify(VerifyError::CertificateExpired));
     }
     Ok(())
 }
@@ -97,7 +98,7 @@ impl TrustAnchors {
         at: UnixTime,
     ) -> Result<(&JpkiCertificate, Option<CertificateKind>), Error> {
         let aki = authority_key_id(cert.x509().tbs_certificate().extensions());
-        let mut last = Error::ChainUntrusted;
+        let mut last = Error::Verify(VerifyError::ChainUntrusted);
         for (i, anchor) in self.anchors.iter().enumerate() {
             if let (Some(aki), Some(ski)) = (&aki, subject_key_id(anchor)) {
                 if *aki != ski {
@@ -108,8 +109,8 @@ impl TrustAnchors {
                 Ok(()) if anchor.is_valid_at(at) => {
                     return Ok((anchor, self.kinds.get(i).copied().flatten()));
                 }
-                Ok(()) => last = Error::CertificateExpired,
-                Err(Error::ChainUntrusted) => {}
+                Ok(()) => last = Error::Verify(VerifyError::CertificateExpired),
+                Err(Error::Verify(VerifyError::ChainUntrusted)) => {}
                 Err(e) => last = e,
             }
         }

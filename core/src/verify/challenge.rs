@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::cert::UnixTime;
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// Challenges issued and not yet used. Keep one per server process (or back it with a
 /// shared store using the same rules).
@@ -36,10 +37,10 @@ impl Challenges {
     /// Accepts `challenge` once, if it was issued and has not expired.
     pub fn consume(&mut self, challenge: &[u8], now: UnixTime) -> Result<(), Error> {
         self.purge(now);
-        let key: [u8; 32] = challenge.try_into().map_err(|_| Error::ChallengeInvalid)?;
+        let key: [u8; 32] = challenge.try_into().map_err(|_| Error::Verify(VerifyError::ChallengeInvalid))?;
         match self.issued.remove(&key) {
             Some(expiry) if now <= expiry => Ok(()),
-            _ => Err(Error::ChallengeInvalid),
+            _ => Err(Error::Verify(VerifyError::ChallengeInvalid)),
         }
     }
 
@@ -68,15 +69,15 @@ mod tests {
         let a = c.issue([1; 32], UnixTime(1000));
         let b = c.issue([2; 32], UnixTime(1000));
         assert_eq!(c.consume(&a, UnixTime(1100)), Ok(()));
-        assert_eq!(c.consume(&a, UnixTime(1100)), Err(Error::ChallengeInvalid));
-        assert_eq!(c.consume(&b, UnixTime(1121)), Err(Error::ChallengeInvalid));
+        assert_eq!(c.consume(&a, UnixTime(1100)), Err(Error::Verify(VerifyError::ChallengeInvalid)));
+        assert_eq!(c.consume(&b, UnixTime(1121)), Err(Error::Verify(VerifyError::ChallengeInvalid)));
         assert_eq!(
             c.consume(&[3; 32], UnixTime(1000)),
-            Err(Error::ChallengeInvalid)
+            Err(Error::Verify(VerifyError::ChallengeInvalid))
         );
         assert_eq!(
             c.consume(&[1; 5], UnixTime(1000)),
-            Err(Error::ChallengeInvalid)
+            Err(Error::Verify(VerifyError::ChallengeInvalid))
         );
         assert!(c.is_empty());
     }

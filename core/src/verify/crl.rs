@@ -17,6 +17,7 @@ use x509_cert::time::Time;
 use super::signed::{first_element, verify_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// `TBSCertList` with its version OPTIONAL, as RFC 5280 §5.1 declares it (x509-cert's
 /// `TbsCertList` requires the field, so a v1 CRL would not parse).
@@ -185,9 +186,9 @@ fn spki_der(cert: &JpkiCertificate) -> Result<Vec<u8>, Error> {
         .tbs_certificate()
         .subject_public_key_info()
         .to_der()
-        .map_err(|_| Error::CertificateInvalid {
+        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
             what: "public key is not RSA",
-        })
+        }))
 }
 
 /// A CRL whose issuer, signature and freshness were checked when it was built, bound to the
@@ -213,9 +214,9 @@ impl core::fmt::Debug for Crl {
     }
 }
 
-const BAD: Error = Error::StatusInvalid {
+const BAD: Error = Error::Verify(VerifyError::StatusInvalid {
     what: "CRL is not valid DER",
-};
+});
 
 impl Crl {
     /// Parses a DER CRL and checks it: issued by `issuer` (name, authorityKeyIdentifier when
@@ -235,20 +236,20 @@ impl Crl {
             Some(x509_cert::Version::V2) => {}
             None if !has_extensions => {}
             None => {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL has extensions but no version field (they need v2)",
-                });
+                }));
             }
             Some(_) => {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL version is not v2",
-                });
+                }));
             }
         }
         if tbs.issuer != *issuer.x509().tbs_certificate().subject() {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is from another issuer",
-            });
+            }));
         }
         // Two generations of one CA name: the key identifier tells them apart before any RSA.
         if let (Some(aki), Some(ski)) = (
@@ -256,15 +257,15 @@ impl Crl {
             subject_key_id(issuer),
         ) {
             if aki != ski {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL is from another issuer",
-                });
+                }));
             }
         }
         if tbs.signature.oid != list.signature_algorithm.oid {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL signature algorithms disagree",
-            });
+            }));
         }
         let signature = list.signature.as_bytes().ok_or(BAD)?;
         let raw_tbs = first_element(der).ok_or(BAD)?;
@@ -274,20 +275,20 @@ impl Crl {
             raw_tbs,
             signature,
         )
-        .map_err(|_| Error::StatusInvalid {
+        .map_err(|_| Error::Verify(VerifyError::StatusInvalid {
             what: "CRL signature does not verify",
-        })?;
+        }))?;
         let this_update = unix(&tbs.this_update);
         let next_update = tbs.next_update.as_ref().map(unix);
         if at < this_update {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is not yet valid",
-            });
+            }));
         }
         if next_update.is_some_and(|n| at > n) {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is stale (past nextUpdate)",
-            });
+            }));
         }
         let mut entries: Vec<(Box<[u8]>, Revocation)> =
             Vec::with_capacity(tbs.revoked_certificates.as_ref().map_or(0, Vec::len));
@@ -386,14 +387,14 @@ impl Crl {
         }
         match self.freshness(at) {
             CrlFreshness::Stale { .. } => {
-                return Err(Error::StatusStale {
+                return Err(Error::Verify(VerifyError::StatusStale {
                     what: "CRL is past its nextUpdate",
-                });
+                }));
             }
             CrlFreshness::NotYetValid { .. } => {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL is not yet valid",
-                });
+                }));
             }
             CrlFreshness::Current { .. } | CrlFreshness::Missing => {}
         }

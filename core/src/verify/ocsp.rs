@@ -22,6 +22,7 @@ use super::crl::{CertStatus, Revocation, RevocationReason, serial_key};
 use super::signed::{first_element, verify_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
+use crate::error::{UsageError, VerifyError};
 
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 const ID_PKIX_OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
@@ -140,7 +141,7 @@ struct BasicOcspResponse {
 }
 
 fn invalid(what: &'static str) -> Error {
-    Error::StatusInvalid { what }
+    Error::Verify(VerifyError::StatusInvalid { what })
 }
 
 fn unix(t: &GeneralizedTime) -> UnixTime {
@@ -216,9 +217,9 @@ impl OcspRequest {
         let request_extensions = match nonce {
             Some(n) => {
                 if n.is_empty() || n.len() > 32 {
-                    return Err(Error::InvalidArgument {
+                    return Err(Error::Usage(UsageError::InvalidArgument {
                         what: "OCSP nonce must be 1 to 32 bytes",
-                    });
+                    }));
                 }
                 let value = OctetString::new(n.to_vec())
                     .map_err(bad)?
@@ -354,9 +355,9 @@ impl OcspRequest {
             }
             Some(_) => {}
             None if at.0.saturating_sub(this_update.0) > self.max_age => {
-                return Err(Error::StatusStale {
+                return Err(Error::Verify(VerifyError::StatusStale {
                     what: "OCSP response without nextUpdate is older than the maximum age",
-                });
+                }));
             }
             None => {}
         }

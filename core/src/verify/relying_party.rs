@@ -10,6 +10,7 @@ use super::signature::verify_signature;
 use crate::cert::{CertificateFourInfo, JpkiCertificate, KeyAlgorithm, UnixTime};
 use crate::digest::SignInput;
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// Which JPKI certificate the relying party expects. A certificate is of a kind when both its
 /// keyUsage and its issuing CA (利用者証明用 CA or 署名用 CA) say so.
@@ -164,7 +165,7 @@ pub fn verify_certificate(
     match issuer_kind {
         Some(k) if k == kind => {}
         Some(_) => {
-            return Err(Error::CertificateInvalid {
+            return Err(Error::Verify(VerifyError::CertificateInvalid {
                 what: match kind {
                     CertificateKind::Authentication => {
                         "issued by the 署名用 CA, not the 利用者証明用 CA"
@@ -173,49 +174,49 @@ pub fn verify_certificate(
                         "issued by the 利用者証明用 CA, not the 署名用 CA"
                     }
                 },
-            });
+            }));
         }
         None => {
-            return Err(Error::CertificateInvalid {
+            return Err(Error::Verify(VerifyError::CertificateInvalid {
                 what: "the issuing CA is of no known kind (TrustAnchors::with_kinds)",
-            });
+            }));
         }
     }
     let tbs = cert.x509().tbs_certificate();
     let ca = tbs
         .get_extension::<BasicConstraints>()
-        .map_err(|_| Error::CertificateInvalid {
+        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
             what: "basicConstraints is malformed",
-        })?
+        }))?
         .is_some_and(|(_, bc)| bc.ca);
     if ca {
-        return Err(Error::CertificateInvalid {
+        return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "a CA certificate is not a resident's certificate",
-        });
+        }));
     }
     let usage = tbs
         .get_extension::<KeyUsage>()
-        .map_err(|_| Error::CertificateInvalid {
+        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
             what: "keyUsage is malformed",
-        })?
+        }))?
         .map(|(_, ku)| ku)
-        .ok_or(Error::CertificateInvalid {
+        .ok_or(Error::Verify(VerifyError::CertificateInvalid {
             what: "keyUsage is missing",
-        })?;
+        }))?;
     let needed = match kind {
         CertificateKind::Authentication => KeyUsages::DigitalSignature,
         CertificateKind::Signature => KeyUsages::NonRepudiation,
     };
     if !usage.0.contains(needed) {
-        return Err(Error::CertificateInvalid {
+        return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "keyUsage does not allow this use (利用者証明用 / 署名用 mixed up?)",
-        });
+        }));
     }
     let policies = tbs
         .get_extension::<CertificatePolicies>()
-        .map_err(|_| Error::CertificateInvalid {
+        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
             what: "certificatePolicies is malformed",
-        })?
+        }))?
         .map(|(_, p)| {
             p.0.iter()
                 .map(|i| i.policy_identifier.to_string())
@@ -232,9 +233,9 @@ pub fn verify_certificate(
         StatusEvidence::Crl(crl) => status_result(crl.status_at(cert, issuer, at)?)?,
         StatusEvidence::Ocsp { request, response } => {
             if !request.is_for(cert, issuer) {
-                return Err(Error::StatusInvalid {
+                return Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "OCSP request is about another certificate",
-                });
+                }));
             }
             status_result(request.verify_response(response, issuer, at)?)?
         }
@@ -257,8 +258,8 @@ pub fn verify_certificate(
 fn status_result(status: CertStatus) -> Result<StatusChecked, Error> {
     match status {
         CertStatus::Good => Ok(StatusChecked::Good),
-        CertStatus::Revoked(r) => Err(Error::Revoked { reason: r.reason }),
-        CertStatus::Unknown => Err(Error::StatusUnknown),
+        CertStatus::Revoked(r) => Err(Error::Verify(VerifyError::Revoked { reason: r.reason })),
+        CertStatus::Unknown => Err(Error::Verify(VerifyError::StatusUnknown)),
     }
 }
 
@@ -381,15 +382,15 @@ impl RelyingParty {
     /// Parses and checks a DER CRL against whichever anchor's key verifies it, current at
     /// `at`, without installing it (`&self`: a server does this outside its write lock).
     pub fn parse_crl(&self, der: &[u8], at: UnixTime) -> Result<Crl, Error> {
-        let mut last = Error::StatusInvalid {
+        let mut last = Error::Verify(VerifyError::StatusInvalid {
             what: "CRL from no configured CA",
-        };
+        });
         for ca in self.anchors.anchors() {
             match Crl::from_der(der, ca, at) {
                 Ok(crl) => return Ok(crl),
-                Err(Error::StatusInvalid {
+                Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL is from another issuer",
-                }) => {}
+                })) => {}
                 Err(e) => last = e,
             }
         }
@@ -401,14 +402,14 @@ impl RelyingParty {
     /// when no anchor's key verified `crl`, or when it is older (thisUpdate) than the held one.
     pub fn install_crl(&mut self, crl: Crl) -> Result<Option<Crl>, Error> {
         let Some(anchor) = self.anchors.anchors().iter().find(|a| crl.is_issued_by(a)) else {
-            return Err(Error::StatusInvalid {
+            return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL from no configured CA",
-            });
+            }));
         };
         match self.crls.iter_mut().find(|c| c.is_issued_by(anchor)) {
-            Some(held) if held.this_update() > crl.this_update() => Err(Error::StatusInvalid {
+            Some(held) if held.this_update() > crl.this_update() => Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL is older than the one held",
-            }),
+            })),
             Some(held) => Ok(Some(core::mem::replace(held, crl))),
             None => {
                 self.crls.push(crl);
@@ -466,9 +467,9 @@ impl RelyingParty {
         check: impl Fn(StatusEvidence<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         if !self.key_policy.accepts(cert.key_algorithm()) {
-            return Err(Error::CertificateInvalid {
+            return Err(Error::Verify(VerifyError::CertificateInvalid {
                 what: "key algorithm refused by the relying party's key policy",
-            });
+            }));
         }
         let ocsp = ocsp.map(|(request, response)| StatusEvidence::Ocsp { request, response });
         match (self.policy, ocsp) {
@@ -478,9 +479,9 @@ impl RelyingParty {
             (StatusPolicy::OcspOnly, ocsp) => check(ocsp.unwrap_or(StatusEvidence::NotChecked)),
             (StatusPolicy::OcspThenCrl, Some(ocsp)) => match check(ocsp) {
                 Err(
-                    e @ (Error::StatusInvalid { .. }
-                    | Error::StatusStale { .. }
-                    | Error::StatusUnknown),
+                    e @ (Error::Verify(VerifyError::StatusInvalid { .. })
+                    | Error::Verify(VerifyError::StatusStale { .. })
+                    | Error::Verify(VerifyError::StatusUnknown)),
                 ) => match self.crl_evidence(cert, at) {
                     StatusEvidence::NotChecked => Err(e),
                     crl => check(crl),

@@ -3,6 +3,7 @@ use rsa::Pkcs1v15Sign;
 use crate::cert::{JpkiCertificate, PublicKey};
 use crate::digest::SignInput;
 use crate::error::Error;
+use crate::error::VerifyError;
 
 /// Verifies a signature made by the certificate's key over `input` (data hashed with its
 /// algorithm or the key's default, or a digest): RSASSA-PKCS1-v1_5 for an RSA key, ECDSA for a P-384 key (the
@@ -22,7 +23,7 @@ pub fn verify_signature(
             } else {
                 p384::ecdsa::Signature::from_der(signature)
             }
-            .map_err(|_| Error::SignatureInvalid)?;
+            .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))?;
             verify_p384_prehash(key, &digest, &sig)
         }
     }
@@ -35,7 +36,7 @@ pub fn verify_digest_info(
     signature: &[u8],
 ) -> Result<(), Error> {
     key.verify(Pkcs1v15Sign::new_unprefixed(), digest_info, signature)
-        .map_err(|_| Error::SignatureInvalid)
+        .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))
 }
 
 /// Verifies an ECDSA P-384 signature over a digest.
@@ -46,5 +47,5 @@ pub(crate) fn verify_p384_prehash(
 ) -> Result<(), Error> {
     use p384::ecdsa::signature::hazmat::PrehashVerifier;
     key.verify_prehash(digest, signature)
-        .map_err(|_| Error::SignatureInvalid)
+        .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))
 }

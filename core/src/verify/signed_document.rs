@@ -23,12 +23,13 @@ use crate::cms::{
 };
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
+use crate::error::{UsageError, VerifyError};
 
 /// Malformed CMS is reported as SIGNATURE_INVALID: the document is not acceptably signed,
 /// whatever the reason; `what` goes to debug logs only (it holds no document data).
 fn bad(what: &'static str) -> Error {
     log::debug!("CMS rejected: {what}");
-    Error::SignatureInvalid
+    Error::Verify(VerifyError::SignatureInvalid)
 }
 
 /// A verified signed document.
@@ -131,9 +132,9 @@ pub fn verify_signed_document(
         (None, Some(c)) => c.to_vec(),
         (Some(_), Some(_)) => return Err(bad("content both embedded and detached")),
         (None, None) => {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "detached signature: give the document",
-            });
+            }));
         }
     };
     let attrs = signer
@@ -160,7 +161,7 @@ pub fn verify_signed_document(
         .decode_as()
         .map_err(|_| bad("messageDigest"))?;
     if digest.as_bytes() != content_digest.hash(&content).as_slice() {
-        return Err(Error::SignatureInvalid);
+        return Err(Error::Verify(VerifyError::SignatureInvalid));
     }
     // signingCertificateV2 binds the exact certificate bytes to the signature (RFC 5035).
     if attrs.iter().any(|a| a.oid == ID_SIGNING_CERTIFICATE_V2) {

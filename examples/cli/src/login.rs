@@ -21,6 +21,7 @@ use mynacard_core::oidc::{
 use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
 use mynacard_oidc_dev::{Resident, agent, send};
+use mynacard_core::error::{OidcError, UsageError};
 
 /// What `mynacard login` was asked.
 pub struct Request<'a> {
@@ -64,7 +65,7 @@ pub enum Outcome {
 }
 
 fn invalid(what: &'static str) -> Error {
-    Error::InvalidArgument { what }
+    Error::Usage(UsageError::InvalidArgument { what })
 }
 
 /// The client key from a PKCS#8 file (PEM or DER, RSA or P-256).
@@ -127,7 +128,7 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, Error> {
         .map_err(|_| invalid("cannot listen on 127.0.0.1 at that port"))?;
     let port = listener
         .local_addr()
-        .map_err(|_| Error::OidcNetwork)?
+        .map_err(|_| Error::Oidc(OidcError::Network))?
         .port();
     let redirect_uri = format!("http://127.0.0.1:{port}{}", req.path);
 
@@ -223,7 +224,7 @@ fn log_in(
                     // Land on the callback like a browser does.
                     Ok(callback) => {
                         if agent().get(&callback).call().is_err() {
-                            let _ = failed_tx.send(Error::OidcNetwork);
+                            let _ = failed_tx.send(Error::Oidc(OidcError::Network));
                         }
                     }
                     Err(e) => {
@@ -295,7 +296,7 @@ fn wait_for_callback(
 ) -> Result<zeroize::Zeroizing<String>, Error> {
     listener
         .set_nonblocking(true)
-        .map_err(|_| Error::OidcNetwork)?;
+        .map_err(|_| Error::Oidc(OidcError::Network))?;
     let deadline = Instant::now() + timeout;
     loop {
         if let Ok(error) = failed.try_recv() {
@@ -303,7 +304,7 @@ fn wait_for_callback(
         }
         if Instant::now() > deadline {
             eprintln!("no redirect came back within {} s", timeout.as_secs());
-            return Err(Error::LoginExpired);
+            return Err(Error::Oidc(OidcError::LoginExpired));
         }
         match listener.accept() {
             Ok((stream, _)) => {
@@ -314,7 +315,7 @@ fn wait_for_callback(
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            Err(_) => return Err(Error::OidcNetwork),
+            Err(_) => return Err(Error::Oidc(OidcError::Network)),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use mynacard_core::verify::{CertificateKind, KeyPolicy, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
+use mynacard_core::error::UsageError;
 
 /// What to verify.
 pub struct Request<'a> {
@@ -24,9 +25,9 @@ pub struct Request<'a> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|_| Error::InvalidArgument {
+    std::fs::read(path).map_err(|_| Error::Usage(UsageError::InvalidArgument {
         what: "cannot read an input file",
-    })
+    }))
 }
 
 /// A certificate file, DER or PEM.
@@ -104,9 +105,9 @@ pub fn run(req: &Request<'_>) -> Result<Value, Error> {
         out["content_bytes"] = json!(doc.content.len());
         return Ok(out);
     }
-    let cert_path = req.cert.ok_or(Error::InvalidArgument {
+    let cert_path = req.cert.ok_or(Error::Usage(UsageError::InvalidArgument {
         what: "give --cert (or --cms)",
-    })?;
+    }))?;
     let cert = certificate(cert_path)?;
     let verified = match (req.signature, req.data) {
         (Some(sig), Some(data)) => party.verify_signed(
@@ -118,9 +119,9 @@ pub fn run(req: &Request<'_>) -> Result<Value, Error> {
         )?,
         (None, None) => party.verify_certificate(&cert, req.kind, req.at)?,
         _ => {
-            return Err(Error::InvalidArgument {
+            return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "--signature and --data go together",
-            });
+            }));
         }
     };
     Ok(verified_json(&verified))

@@ -11,6 +11,7 @@ use mynacard_core::{
 use mynacard_virtual_card::{App, VirtualCard, VirtualTransport};
 use pollster::block_on;
 use proptest::prelude::*;
+use mynacard_core::error::PinError;
 
 type Card = MynaCard<VirtualTransport>;
 
@@ -203,13 +204,13 @@ proptest! {
         let apdus = card.stats().apdus;
         match AuthPin::new(&input) {
             Err(e) => {
-                let format_error = matches!(e, Error::PinFormat { .. });
+                let format_error = matches!(e, Error::Pin(PinError::Format { .. }));
                 prop_assert!(format_error, "{:?}", e);
                 prop_assert_eq!(card.stats().apdus, apdus);
             }
             Ok(pin) => {
                 let r = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"x")));
-                let expected = r.is_ok() || matches!(r, Err(Error::PinIncorrect { remaining: 2 }));
+                let expected = r.is_ok() || matches!(r, Err(Error::Pin(PinError::Incorrect { remaining: 2 })));
                 prop_assert!(expected, "{:?}", r);
                 prop_assert_eq!(verify_count(&card), 1);
             }
@@ -217,13 +218,13 @@ proptest! {
         let mut card = connect("taro");
         match SignPin::new(&input) {
             Err(e) => {
-                let format_error = matches!(e, Error::PinFormat { .. });
+                let format_error = matches!(e, Error::Pin(PinError::Format { .. }));
                 prop_assert!(format_error, "{:?}", e);
                 prop_assert_eq!(card.stats().apdus, apdus);
             }
             Ok(pin) => {
                 let r = block_on(card.sign_with_sign_key(&pin, SignInput::data(b"x")));
-                let expected = r.is_ok() || matches!(r, Err(Error::PinIncorrect { remaining: 4 }));
+                let expected = r.is_ok() || matches!(r, Err(Error::Pin(PinError::Incorrect { remaining: 4 })));
                 prop_assert!(expected, "{:?}", r);
                 prop_assert_eq!(verify_count(&card), 1);
                 prop_assert_eq!(r.is_ok(), input.eq_ignore_ascii_case("TARO2025"));

@@ -9,6 +9,7 @@ use mynacard_core::{
 };
 use mynacard_virtual_card::{App, Persona, VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
+use mynacard_core::error::{CardError, PinError, VerifyError};
 
 fn transport(persona: &str) -> VirtualTransport {
     VirtualTransport::new(VirtualCard::builtin(persona).unwrap())
@@ -71,7 +72,7 @@ fn authenticate_and_verify_against_the_test_ca() {
             SignInput::data(b"other"),
             &auth.signature
         ),
-        Err(Error::SignatureInvalid)
+        Err(Error::Verify(VerifyError::SignatureInvalid))
     );
 }
 
@@ -193,7 +194,7 @@ fn four_info_with_card_number_b() {
     let wrong = CardNumberB::new("55021720351111").unwrap();
     assert_eq!(
         block_on(card.read_four_info_with_card_number_b(&wrong)).unwrap_err(),
-        Error::PinIncorrect { remaining: 9 }
+        Error::Pin(PinError::Incorrect { remaining: 9 })
     );
     assert_eq!(
         card.transport().card().pin_tries(App::Assist, 0x0011),
@@ -242,17 +243,17 @@ fn malformed_pin_sends_nothing_and_costs_nothing() {
     let seen_before = card.transport().card().seen().len();
     for bad in ["123", "12345", "12a4", "１２３４", "", " 1234"] {
         assert!(
-            matches!(AuthPin::new(bad), Err(Error::PinFormat { .. })),
+            matches!(AuthPin::new(bad), Err(Error::Pin(PinError::Format { .. }))),
             "{bad:?}"
         );
         assert!(
-            matches!(AssistPin::new(bad), Err(Error::PinFormat { .. })),
+            matches!(AssistPin::new(bad), Err(Error::Pin(PinError::Format { .. }))),
             "{bad:?}"
         );
     }
     for bad in ["ABC12", "ABCDEFGHIJ1234567", "ABC-123", "あいうえお12"] {
         assert!(
-            matches!(SignPin::new(bad), Err(Error::PinFormat { .. })),
+            matches!(SignPin::new(bad), Err(Error::Pin(PinError::Format { .. }))),
             "{bad:?}"
         );
     }
@@ -280,7 +281,7 @@ fn wrong_pin_reports_remaining_and_is_never_retried() {
     for remaining in [2, 1, 0] {
         let before = verify_count(&card);
         let e = block_on(card.authenticate(&wrong, SignInput::data(b"c"))).unwrap_err();
-        assert_eq!(e, Error::PinIncorrect { remaining });
+        assert_eq!(e, Error::Pin(PinError::Incorrect { remaining }));
         assert_eq!(
             verify_count(&card),
             before + 1,
@@ -295,7 +296,7 @@ fn wrong_pin_reports_remaining_and_is_never_retried() {
     let before = verify_count(&card);
     let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
         .unwrap_err();
-    assert_eq!(e, Error::PinLocked);
+    assert_eq!(e, Error::Pin(PinError::Locked));
     assert_eq!(verify_count(&card), before);
 }
 
@@ -304,14 +305,14 @@ fn locked_persona_gets_pin_locked_without_verify() {
     let mut card = connect("locked");
     let e = block_on(card.authenticate(&AuthPin::new("0000").unwrap(), SignInput::data(b"c")))
         .unwrap_err();
-    assert_eq!(e, Error::PinLocked);
+    assert_eq!(e, Error::Pin(PinError::Locked));
     assert_eq!(verify_count(&card), 0);
     let states = block_on(card.all_pin_states()).unwrap();
     assert!(states.contains(&(CardPin::JpkiAuth, PinState::Locked)));
     assert!(states.contains(&(CardPin::JpkiSign, PinState::Remaining(1))));
     // A wrong sign PIN with one try left locks it and says so.
     let e = block_on(card.read_sign_certificate(&SignPin::new("WRONG1").unwrap())).unwrap_err();
-    assert_eq!(e, Error::PinIncorrect { remaining: 0 });
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 0 }));
     assert_eq!(
         block_on(card.pin_state(CardPin::JpkiSign)).unwrap(),
         PinState::Locked
@@ -349,7 +350,7 @@ fn wrong_cards_are_refused() {
         ("phone", CardKind::Smartphone),
     ] {
         let e = block_on(MynaCard::connect(transport(id))).unwrap_err();
-        assert_eq!(e, Error::WrongCard { found: kind }, "{id}");
+        assert_eq!(e, Error::Card(CardError::WrongCard { found: kind }), "{id}");
     }
 }
 
@@ -360,7 +361,7 @@ fn expired_and_revoked_certificates_are_read_but_not_trusted() {
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(
         anchors.verify(&cert, NOW).unwrap_err(),
-        Error::CertificateExpired
+        Error::Verify(VerifyError::CertificateExpired)
     );
     let mut card = connect("revoked");
     let cert = block_on(card.read_auth_certificate()).unwrap();
@@ -375,7 +376,7 @@ fn card_removed_mid_operation_is_a_typed_error() {
     card.transport_mut().remove_card();
     assert_eq!(
         block_on(card.read_auth_certificate()).unwrap_err(),
-        Error::CardRemoved
+        Error::Transport(TransportError::CardRemoved)
     );
     card.transport_mut().insert_card();
     // After a cold start nothing is selected or verified; the session reselects.
@@ -504,7 +505,7 @@ fn a_link_failure_on_the_first_extended_read_is_retried_once_in_short_reads() {
     // The reader claims extended APDUs but fails the first one (exchange 2, after connect):
     // the read is asked again in short APDUs and the session stays short.
     let mut t = transport("taro");
-    t.fail_at(2, TransportError::Other("extended APDU not carried".into()));
+    t.fail_at(2, TransportError::Other { detail: "extended APDU not carried".into() });
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);
@@ -516,7 +517,7 @@ fn a_link_failure_on_the_first_extended_read_is_retried_once_in_short_reads() {
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
         .unwrap_err();
-    assert_eq!(e, Error::Timeout);
+    assert_eq!(e, Error::Transport(TransportError::Timeout));
     assert_eq!(verify_count(&card), 1);
     assert_eq!(card.transport().card().count_ins(0x2A), 0);
 }

@@ -17,6 +17,7 @@ use mynacard_core::{
 use mynacard_tests::ocsp::Responder;
 use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
+use mynacard_core::error::UsageError;
 
 /// 2026-06-01, as in `verification.rs`.
 const NOW: UnixTime = UnixTime(1_780_272_000);
@@ -77,7 +78,7 @@ fn the_p384_pki_is_what_it_claims() {
     Crl::from_der(pki::p384_sign_ca_crl_der(), &p384_sign_ca(), NOW).unwrap();
     assert!(matches!(
         Crl::from_der(pki::p384_auth_ca_crl_der(), &p384_sign_ca(), NOW),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
 }
 
@@ -122,14 +123,14 @@ fn authenticate_on_the_p384_card_and_verify() {
     };
     assert_eq!(
         verify::verify_signature(&auth.certificate, other, &auth.signature),
-        Err(Error::SignatureInvalid)
+        Err(Error::Verify(VerifyError::SignatureInvalid))
     );
     for i in 0..auth.signature.len() {
         let mut bad = auth.signature.clone();
         bad[i] ^= 0x01;
         assert_eq!(
             verify::verify_signature(&auth.certificate, input, &bad),
-            Err(Error::SignatureInvalid),
+            Err(Error::Verify(VerifyError::SignatureInvalid)),
             "byte {i}"
         );
     }
@@ -144,7 +145,7 @@ fn authenticate_on_the_p384_card_and_verify() {
             CertificateKind::Authentication,
             NOW
         ),
-        Err(Error::CertificateInvalid { what }) if what.contains("key policy")
+        Err(Error::Verify(VerifyError::CertificateInvalid { what })) if what.contains("key policy")
     ));
     let taro = cert(pki::persona("taro").unwrap().auth_cert);
     assert_eq!(
@@ -175,7 +176,7 @@ fn plain_data_is_hashed_with_sha384_for_a_p384_key() {
     };
     assert_eq!(
         verify::verify_signature(&auth.certificate, sha256, &auth.signature),
-        Err(Error::SignatureInvalid)
+        Err(Error::Verify(VerifyError::SignatureInvalid))
     );
     verify::verify_signature(
         &auth.certificate,
@@ -231,7 +232,7 @@ fn the_core_sends_a_bare_digest_to_the_p384_card() {
             &SignPin::new("P384SIGN2028").unwrap(),
             SignInput::digest(DigestAlgorithm::Sha1, &sha1)
         )),
-        Err(Error::InvalidArgument { .. })
+        Err(Error::Usage(UsageError::InvalidArgument { .. }))
     ));
     // The PIN was verified (the certificate names the key only after VERIFY), no signature.
     assert!(card.transport().card().count_ins(0x20) - before <= 2);
@@ -248,9 +249,9 @@ fn revoked_p384_certificates_are_revoked() {
             party
                 .verify_certificate(&cert(pki::extra_cert(id).unwrap()), kind, NOW)
                 .unwrap_err(),
-            Error::Revoked {
+            Error::Verify(VerifyError::Revoked {
                 reason: RevocationReason::KeyCompromise
-            },
+            }),
             "{id}"
         );
     }
@@ -265,7 +266,7 @@ fn revoked_p384_certificates_are_revoked() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::ChainUntrusted
+        Error::Verify(VerifyError::ChainUntrusted)
     );
 }
 
@@ -321,7 +322,7 @@ fn signed_document_on_the_p384_card() {
             .clone()
             .with_key_policy(KeyPolicy::RsaOnly)
             .verify_document(&der, None, NOW),
-        Err(Error::CertificateInvalid { .. })
+        Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
     ));
     // OpenSSL accepts it (ecdsa-with-SHA384 over the signed attributes, RFC 5753).
     let dir = std::env::temp_dir().join(format!("mynacard-p384-cms-{}", std::process::id()));
@@ -384,7 +385,7 @@ fn ocsp_answers_signed_with_p384() {
     bad[n - 10] ^= 0xFF;
     assert!(matches!(
         req.verify_response(&bad, &ca, now),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // Signed by the P-384 CA, checked against the RSA CA of the same kind: refused.
     assert!(

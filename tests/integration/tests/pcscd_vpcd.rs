@@ -17,6 +17,7 @@ use mynacard_tests::pcscd::Pcscd;
 use mynacard_tests::peers;
 use mynacard_virtual_card::{App, VirtualCard, pki};
 use pollster::block_on;
+use mynacard_core::error::{PinError, TransportError};
 
 const NOW: UnixTime = UnixTime(1_780_272_000);
 
@@ -51,9 +52,9 @@ fn no_card(pcscd: &Pcscd) {
     let readers = PcscTransport::list_readers().unwrap();
     assert!(readers.contains(&pcscd.reader_name()), "{readers:?}");
     let e = PcscTransport::connect(Some(&pcscd.reader_name())).unwrap_err();
-    assert_eq!(mynacard_core::Error::from(e), Error::CardRemoved);
+    assert_eq!(mynacard_core::Error::from(e), Error::Transport(TransportError::CardRemoved));
     let e = PcscTransport::connect(Some("No Such Reader")).unwrap_err();
-    assert_eq!(mynacard_core::Error::from(e), Error::ReaderNotFound);
+    assert_eq!(mynacard_core::Error::from(e), Error::Transport(TransportError::ReaderNotFound));
 }
 
 fn sdk_operations(pcscd: &Pcscd) {
@@ -119,7 +120,7 @@ fn pins(pcscd: &Pcscd) {
     let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
     let e = block_on(card.authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c")))
         .unwrap_err();
-    assert_eq!(e, Error::PinIncorrect { remaining: 2 });
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }));
     drop(card);
     let mut returned = inserted.remove();
     assert_eq!(returned.pin_tries(App::Jpki, 0x0018), Some(2));
@@ -129,7 +130,7 @@ fn pins(pcscd: &Pcscd) {
     let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
     let e = block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
         .unwrap_err();
-    assert_eq!(e, Error::PinLocked);
+    assert_eq!(e, Error::Pin(PinError::Locked));
     drop(card);
     let returned = inserted.remove();
     assert_eq!(
@@ -157,7 +158,7 @@ fn card_pulled(pcscd: &Pcscd) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let e = block_on(card.read_auth_ca_certificate()).unwrap_err();
-    assert_eq!(e, Error::CardRemoved);
+    assert_eq!(e, Error::Transport(TransportError::CardRemoved));
 }
 
 fn opensc(pcscd: &Pcscd) {

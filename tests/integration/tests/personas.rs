@@ -15,6 +15,7 @@ use mynacard_core::{
 };
 use mynacard_virtual_card::{App, Persona, VirtualCard, VirtualTransport};
 use pollster::block_on;
+use mynacard_core::error::{CardError, PinError};
 
 type Card = MynaCard<VirtualTransport>;
 
@@ -197,12 +198,12 @@ fn run(card: &mut Card, p: &Persona, op: &str, strict: bool) -> Result<(), Error
 /// The typed error an operation is documented to give on a persona, if any.
 fn expected_error(persona: &str, op: &str) -> Option<Error> {
     match (persona, op) {
-        ("locked", "authenticate" | "sign with auth key") => Some(Error::PinLocked),
+        ("locked", "authenticate" | "sign with auth key") => Some(Error::Pin(PinError::Locked)),
         // The raw signing calls read no certificate, so they send a DigestInfo (RSA keys); the
         // modelled P-384 key takes a bare digest and refuses it with 6700. authenticate, sign
         // and sign document read the certificate first and send what its key needs.
         ("p384", "sign with auth key" | "sign with sign key") => {
-            Some(Error::UnexpectedStatus { sw: 0x6700 })
+            Some(Error::Card(CardError::UnexpectedStatus { sw: 0x6700 }))
         }
         _ => None,
     }
@@ -253,7 +254,7 @@ fn every_operation_on_every_persona() {
         };
         if let Some(kind) = refused {
             let e = connect(&p.id).unwrap_err();
-            assert_eq!(e, Error::WrongCard { found: kind }, "{}", p.id);
+            assert_eq!(e, Error::Card(CardError::WrongCard { found: kind }), "{}", p.id);
             table.push_str(&format!("{:<12} WRONG_CARD\n", p.id));
             continue;
         }
@@ -285,7 +286,7 @@ fn every_operation_on_every_persona() {
             let verifies = verifies_with_data(v) - verifies_before;
             let expected_verifies = match op {
                 "auth cert" | "auth CA cert" | "sign CA cert" | "key record" | "pin states" => 0,
-                _ if expected_error(&p.id, op) == Some(Error::PinLocked) => 0,
+                _ if expected_error(&p.id, op) == Some(Error::Pin(PinError::Locked)) => 0,
                 _ => 1,
             };
             assert_eq!(verifies, expected_verifies, "{}: {op}: VERIFYs", p.id);
@@ -368,7 +369,7 @@ fn fallbacks_never_send_a_second_verify_under_faults() {
     let faults: [(&str, Inject); 5] = [
         ("timeout", |t, n| t.fail_at(n, TransportError::Timeout)),
         ("link", |t, n| {
-            t.fail_at(n, TransportError::Other("x".into()))
+            t.fail_at(n, TransportError::Other { detail: "x".into() })
         }),
         ("6A86", |t, n| t.replace_response_at(n, vec![0x6A, 0x86])),
         ("6982", |t, n| t.replace_response_at(n, vec![0x69, 0x82])),

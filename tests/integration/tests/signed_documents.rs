@@ -8,6 +8,7 @@ use mynacard_core::verify::{Crl, RevocationReason, StatusChecked, StatusEvidence
 use mynacard_core::{Error, JpkiCertificate, MynaCard, SignPin, UnixTime};
 use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
+use mynacard_core::error::VerifyError;
 
 const NOW: UnixTime = UnixTime(1_780_272_000);
 
@@ -70,7 +71,7 @@ fn enveloping_and_detached_verify_in_the_core() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::SignatureInvalid
+        Error::Verify(VerifyError::SignatureInvalid)
     );
     assert!(
         verify_signed_document(&der, None, &anchors(), NOW, StatusEvidence::NotChecked).is_err()
@@ -93,9 +94,9 @@ fn revoked_signer_is_reported() {
     let der = sign("revoked", "REVOKED1", b"x", false);
     assert_eq!(
         verify_signed_document(&der, None, &anchors(), NOW, StatusEvidence::Crl(&crl)).unwrap_err(),
-        Error::Revoked {
+        Error::Verify(VerifyError::Revoked {
             reason: RevocationReason::KeyCompromise
-        }
+        })
     );
 }
 

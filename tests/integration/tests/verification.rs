@@ -65,7 +65,7 @@ fn login_signature_chain_and_crl() {
     // The same signature again: the challenge is spent.
     assert_eq!(
         challenges.consume(&challenge, NOW),
-        Err(Error::ChallengeInvalid)
+        Err(Error::Verify(VerifyError::ChallengeInvalid))
     );
     // A signature over something else.
     let e = verify::verify_signed(
@@ -78,7 +78,7 @@ fn login_signature_chain_and_crl() {
         StatusEvidence::Crl(&crl),
     )
     .unwrap_err();
-    assert_eq!(e, Error::SignatureInvalid);
+    assert_eq!(e, Error::Verify(VerifyError::SignatureInvalid));
 }
 
 #[test]
@@ -95,9 +95,9 @@ fn failure_classes() {
             StatusEvidence::Crl(&crl)
         )
         .unwrap_err(),
-        Error::Revoked {
+        Error::Verify(VerifyError::Revoked {
             reason: RevocationReason::KeyCompromise
-        }
+        })
     );
     // Expired.
     assert_eq!(
@@ -108,7 +108,7 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::CertificateExpired
+        Error::Verify(VerifyError::CertificateExpired)
     );
     // Not yet valid counts as outside validity too.
     assert_eq!(
@@ -119,7 +119,7 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::CertificateExpired
+        Error::Verify(VerifyError::CertificateExpired)
     );
     // Untrusted: the real JPKI anchors do not know the test PKI.
     assert_eq!(
@@ -131,7 +131,7 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::ChainUntrusted
+        Error::Verify(VerifyError::ChainUntrusted)
     );
     // 利用者証明用 offered where a 署名用 is expected, and the reverse.
     assert!(matches!(
@@ -142,7 +142,7 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::CertificateInvalid { .. }
+        Error::Verify(VerifyError::CertificateInvalid { .. })
     ));
     assert!(matches!(
         check(
@@ -152,7 +152,7 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::CertificateInvalid { .. }
+        Error::Verify(VerifyError::CertificateInvalid { .. })
     ));
     // A CA certificate is not a resident's.
     assert!(matches!(
@@ -163,7 +163,7 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::CertificateInvalid { .. } | Error::ChainUntrusted
+        Error::Verify(VerifyError::CertificateInvalid { .. }) | Error::Verify(VerifyError::ChainUntrusted)
     ));
     // A CRL of the other CA does not vouch for this certificate.
     let sign_crl = Crl::from_der(pki::sign_ca_crl_der(), &sign_ca(), NOW).unwrap();
@@ -175,7 +175,7 @@ fn failure_classes() {
             StatusEvidence::Crl(&sign_crl)
         )
         .unwrap_err(),
-        Error::StatusUnknown
+        Error::Verify(VerifyError::StatusUnknown)
     );
     // 署名用 with 4情報 from the certificate.
     let v = check(
@@ -197,9 +197,9 @@ fn failure_classes() {
             StatusEvidence::Crl(&sign_crl)
         )
         .unwrap_err(),
-        Error::Revoked {
+        Error::Verify(VerifyError::Revoked {
             reason: RevocationReason::KeyCompromise
-        }
+        })
     );
 }
 
@@ -209,16 +209,16 @@ fn crls_are_checked_before_use() {
     // Another issuer.
     assert!(matches!(
         Crl::from_der(der, &sign_ca(), NOW),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // Stale (past nextUpdate, 2045-12-01) and not yet valid (before 2025-06-01).
     assert!(matches!(
         Crl::from_der(der, &auth_ca(), UnixTime(2_400_000_000)),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     assert!(matches!(
         Crl::from_der(der, &auth_ca(), UnixTime(1_700_000_000)),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // Tampered: any flipped byte is rejected (signature or DER), never a panic.
     for i in (0..der.len()).step_by(7) {
@@ -241,6 +241,7 @@ fn crls_are_checked_before_use() {
 // ---- OCSP with OpenSSL's responder ----------------------------------------------------------
 
 use mynacard_tests::ocsp::Responder;
+use mynacard_core::error::VerifyError;
 
 #[test]
 fn ocsp_good_revoked_unknown_and_broken() {
@@ -278,23 +279,23 @@ fn ocsp_good_revoked_unknown_and_broken() {
     bad[n - 10] ^= 0xFF;
     assert!(matches!(
         req.verify_response(&bad, &ca, now),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // A response to another request (other nonce) is refused.
     let other = OcspRequest::new(&persona_auth("taro"), &ca, Some(&[1u8; 16])).unwrap();
     assert!(
-        matches!(other.verify_response(&resp, &ca, now), Err(Error::StatusInvalid { what }) if what.contains("nonce"))
+        matches!(other.verify_response(&resp, &ca, now), Err(Error::Verify(VerifyError::StatusInvalid { what })) if what.contains("nonce"))
     );
     // A response about another certificate is refused.
     let other = OcspRequest::new(&persona_auth("revoked"), &ca, Some(&[9u8; 16])).unwrap();
     assert!(matches!(
         other.verify_response(&resp, &ca, now),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // Stale: checked two days later (nextUpdate = thisUpdate + 1 day).
     assert!(matches!(
         req.verify_response(&resp, &ca, UnixTime(now.0 + 2 * 86_400)),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // Signed by the wrong CA.
     assert!(req.verify_response(&resp, &sign_ca(), now).is_err());

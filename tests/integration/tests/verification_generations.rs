@@ -153,9 +153,9 @@ fn same_dn_generations_are_told_apart_by_key() {
         // Revoked in the second generation's CRL only.
         assert_eq!(
             check(&extra("g2-revoked-auth")).unwrap_err(),
-            Error::Revoked {
+            Error::Verify(VerifyError::Revoked {
                 reason: RevocationReason::KeyCompromise
-            },
+            }),
             "first CRL given: {}",
             if order[0] == gen1 { "gen1" } else { "gen2" }
         );
@@ -166,9 +166,9 @@ fn same_dn_generations_are_told_apart_by_key() {
         // Revoked in the first generation's CRL only.
         assert_eq!(
             check(&persona_auth("revoked")).unwrap_err(),
-            Error::Revoked {
+            Error::Verify(VerifyError::Revoked {
                 reason: RevocationReason::KeyCompromise
-            }
+            })
         );
         assert_eq!(
             check(&persona_auth("taro")).unwrap().status,
@@ -200,7 +200,7 @@ fn same_dn_generations_are_told_apart_by_key() {
             StatusEvidence::Crl(&crl1)
         )
         .unwrap_err(),
-        Error::StatusUnknown
+        Error::Verify(VerifyError::StatusUnknown)
     );
     let crl2 = Crl::from_der(gen2, &auth_ca_g2(), NOW).unwrap();
     assert!(crl2.is_issued_by(&auth_ca_g2()));
@@ -208,7 +208,7 @@ fn same_dn_generations_are_told_apart_by_key() {
     // A CRL never verifies under the other generation's key.
     assert!(matches!(
         Crl::from_der(gen2, &auth_ca(), NOW),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
 }
 
@@ -229,7 +229,7 @@ fn cli_verify_is_independent_of_crl_order() {
         let leaf = cert(&read("g2-revoked-auth.crt.der"));
         assert!(matches!(
             rp.verify_certificate(&leaf, CertificateKind::Authentication, NOW),
-            Err(Error::Revoked { .. })
+            Err(Error::Verify(VerifyError::Revoked { .. }))
         ));
     }
 }
@@ -259,14 +259,14 @@ fn stale_crl_stops_answering() {
     let later = UnixTime(NOW.0 + 45 * DAY);
     assert!(matches!(
         rp.verify_certificate(&taro, CertificateKind::Authentication, later),
-        Err(Error::StatusStale { .. })
+        Err(Error::Verify(VerifyError::StatusStale { .. }))
     ));
     // The CRL itself, with the time.
     let crl = Crl::from_der(&der, &ca, NOW).unwrap();
     assert_eq!(crl.status_at(&taro, &ca, NOW), Ok(CertStatus::Good));
     assert!(matches!(
         crl.status_at(&taro, &ca, later),
-        Err(Error::StatusStale { .. })
+        Err(Error::Verify(VerifyError::StatusStale { .. }))
     ));
     assert!(matches!(
         verify::verify_certificate(
@@ -276,7 +276,7 @@ fn stale_crl_stops_answering() {
             later,
             StatusEvidence::Crl(&crl)
         ),
-        Err(Error::StatusStale { .. })
+        Err(Error::Verify(VerifyError::StatusStale { .. }))
     ));
     assert_eq!(
         crl.freshness(later),
@@ -329,7 +329,7 @@ fn stale_crl_stops_answering() {
     );
     assert!(matches!(
         rp.replace_crl(&older, later),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     assert!(matches!(
         rp.verify_certificate(
@@ -337,7 +337,7 @@ fn stale_crl_stops_answering() {
             CertificateKind::Authentication,
             later
         ),
-        Err(Error::Revoked { .. })
+        Err(Error::Verify(VerifyError::Revoked { .. }))
     ));
     assert!(matches!(
         rp.crl_health(later)
@@ -380,12 +380,12 @@ fn kind_follows_the_issuing_ca() {
     // keyUsage digitalSignature, but issued by the 署名用 CA: not a 利用者証明用 certificate.
     assert!(matches!(
         check(&extra("cross-auth"), CertificateKind::Authentication),
-        Err(Error::CertificateInvalid { .. })
+        Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
     ));
     // keyUsage nonRepudiation and 4情報, but issued by the 利用者証明用 CA.
     assert!(matches!(
         check(&extra("cross-sign"), CertificateKind::Signature),
-        Err(Error::CertificateInvalid { .. })
+        Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
     ));
     // The genuine ones still pass.
     check(&persona_auth("taro"), CertificateKind::Authentication).unwrap();
@@ -406,6 +406,7 @@ fn kind_follows_the_issuing_ca() {
 // ---- Defect 4: OCSP bound to the verified certificate, maximum age ----------------------------
 
 use mynacard_tests::ocsp::{Answer, Responder};
+use mynacard_core::error::VerifyError;
 
 /// The CA's answer with its certificate; `next_update_days` None: without nextUpdate.
 fn answer(r: &Responder, request: &[u8], next_update_days: Option<u32>) -> Vec<u8> {
@@ -441,12 +442,12 @@ fn ocsp_answer_must_be_about_the_verified_certificate() {
     // …is no answer about the revoked persona's certificate.
     assert!(matches!(
         check(&persona_auth("revoked")),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     // Nor about a certificate of the second generation (same DN, another key).
     assert!(matches!(
         check(&extra("g2-good-auth")),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
 }
 
@@ -465,7 +466,7 @@ fn ocsp_without_nonce_or_next_update_has_a_maximum_age() {
     let week = UnixTime(now.0 + 7 * DAY);
     assert!(matches!(
         req.verify_response(&resp, &ca, week),
-        Err(Error::StatusStale { .. })
+        Err(Error::Verify(VerifyError::StatusStale { .. }))
     ));
     const { assert!(OcspRequest::DEFAULT_MAX_AGE <= DAY) };
     // Configurable.
@@ -477,7 +478,7 @@ fn ocsp_without_nonce_or_next_update_has_a_maximum_age() {
     let strict = req.with_max_age(60);
     assert!(matches!(
         strict.verify_response(&resp, &ca, UnixTime(now.0 + 600)),
-        Err(Error::StatusStale { .. })
+        Err(Error::Verify(VerifyError::StatusStale { .. }))
     ));
 }
 
@@ -488,7 +489,7 @@ fn deeply_nested_four_info_is_refused() {
     let deep = extra("deep-nesting-sign");
     assert!(matches!(
         deep.four_info(),
-        Err(Error::CertificateInvalid { .. })
+        Err(Error::Verify(VerifyError::CertificateInvalid { .. }))
     ));
     // The fuzz seed is the same certificate.
     let seed = std::fs::read(
@@ -531,7 +532,7 @@ fn v1_crl_is_accepted() {
             CertificateKind::Authentication,
             NOW
         ),
-        Err(Error::Revoked { .. })
+        Err(Error::Verify(VerifyError::Revoked { .. }))
     ));
     // An empty v1 CRL (no revokedCertificates) too.
     let empty = make_crl(
@@ -557,7 +558,7 @@ fn v1_crl_is_accepted() {
     );
     assert!(matches!(
         Crl::from_der(&bad, &ca, NOW),
-        Err(Error::StatusInvalid { what }) if what.contains("v2")
+        Err(Error::Verify(VerifyError::StatusInvalid { what })) if what.contains("v2")
     ));
     // The v2 CRL built the same way is accepted (the builder is sound).
     let v2 = make_crl(&ca, &key, &auth_crl_spec(NOW.0 - DAY, NOW.0 + DAY));
@@ -625,7 +626,7 @@ fn status_policy_names_its_source_and_never_says_good_without_one() {
             now,
             Some((&revoked_req, revoked_resp.as_slice()))
         ),
-        Err(Error::Revoked { .. })
+        Err(Error::Verify(VerifyError::Revoked { .. }))
     ));
     // No answer, or an unusable one: the CRL answers, and says so.
     assert_eq!(
@@ -645,13 +646,13 @@ fn status_policy_names_its_source_and_never_says_good_without_one() {
     // An answer about taro offered for the revoked persona falls back to the CRL: revoked.
     assert!(matches!(
         rp.verify_certificate_with_ocsp(&revoked, auth, now, taro_ocsp),
-        Err(Error::Revoked { .. })
+        Err(Error::Verify(VerifyError::Revoked { .. }))
     ));
     // Without a CRL, the unusable answer's error stands; with nothing at all: not checked.
     let bare = without_crl(StatusPolicy::OcspThenCrl);
     assert!(matches!(
         bare.verify_certificate_with_ocsp(&taro, auth, now, garbage),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
     assert_eq!(
         source(
@@ -676,6 +677,6 @@ fn status_policy_names_its_source_and_never_says_good_without_one() {
     );
     assert!(matches!(
         rp.verify_certificate_with_ocsp(&taro, auth, now, garbage),
-        Err(Error::StatusInvalid { .. })
+        Err(Error::Verify(VerifyError::StatusInvalid { .. }))
     ));
 }

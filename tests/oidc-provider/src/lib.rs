@@ -11,6 +11,7 @@ use std::process::Command;
 use base64ct::{Base64, Encoding};
 use mynacard_core::oidc::{HttpFailed, HttpRequest, Method};
 use serde_json::Value;
+use mynacard_core::error::OidcError;
 
 /// The folder with `server.mjs`.
 pub fn provider_dir() -> PathBuf {
@@ -134,11 +135,11 @@ impl std::fmt::Display for ResidentError {
 impl From<ResidentError> for mynacard_core::Error {
     fn from(e: ResidentError) -> Self {
         match e {
-            ResidentError::Refused(v) => mynacard_core::Error::OidcErrorResponse {
+            ResidentError::Refused(v) => mynacard_core::Error::Oidc(OidcError::ErrorResponse {
                 error: v["error"].as_str().unwrap_or("access_denied").to_string(),
-            },
+            }),
             ResidentError::Card(e) => e,
-            ResidentError::Provider(_) => mynacard_core::Error::OidcNetwork,
+            ResidentError::Provider(_) => mynacard_core::Error::Oidc(OidcError::Network),
         }
     }
 }

@@ -19,6 +19,7 @@ use mynacard_core::oidc::{
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
 use mynacard_oidc_dev::{Provider, Resident, ResidentError, agent, send};
 use serde_json::json;
+use mynacard_core::error::OidcError;
 
 const REDIRECT: &str = "https://rp.example/callback";
 
@@ -60,7 +61,7 @@ fn login(
                 // Replaying the callback finds nothing to resume.
                 assert_eq!(
                     logins.take(&callback_state(&callback)?, now).unwrap_err(),
-                    Error::LoginReplayed
+                    Error::Oidc(OidcError::LoginReplayed)
                 );
                 return Ok(*login);
             }
@@ -254,6 +255,6 @@ fn whole_flow_against_the_development_provider() {
     assert_eq!(
         flow.receive(&es_client, &mut jwks, Err(HttpFailed), now)
             .unwrap_err(),
-        Error::OidcNetwork
+        Error::Oidc(OidcError::Network)
     );
 }

@@ -6,6 +6,7 @@ use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 
 use crate::pki;
+use mynacard_core::error::VerifyError;
 
 /// The 利用者証明用 signature verifies over `challenge` (and not over anything else) and the
 /// certificate chains to the test CA at `at`.
@@ -22,7 +23,7 @@ pub fn assert_authentication(auth: &Authentication, challenge: &[u8], at: UnixTi
             SignInput::data(b"other"),
             &auth.signature
         ),
-        Err(Error::SignatureInvalid),
+        Err(Error::Verify(VerifyError::SignatureInvalid)),
         "the signature is bound to the challenge"
     );
     TrustAnchors::new(vec![

@@ -17,6 +17,7 @@ use mynacard_virtual_card::usb::{
     CcidLevel, CcidReader, Picc, PiccConfig, Rcs300, Rcs380, UsbEmulator,
 };
 use pollster::block_on;
+use mynacard_core::error::{PinError, TransportError};
 
 /// 2026-06-01: inside the personas' validity.
 const NOW: UnixTime = UnixTime(1_780_272_000);
@@ -190,7 +191,7 @@ fn wrong_pin<D: Rig, R: ReaderDriver + Send>(t: UsbReaderTransport<D, R>) {
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let e = block_on(card.authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c")))
         .unwrap_err();
-    assert_eq!(e, Error::PinIncorrect { remaining: 2 });
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }));
     assert_eq!(e.code(), "PIN_INCORRECT");
 }
 
@@ -204,7 +205,7 @@ fn lifted_mid_read<D: Rig, R: ReaderDriver + Send>(t: UsbReaderTransport<D, R>, 
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     card.transport_mut().device_mut().lift_later(after);
     let e = block_on(card.read_auth_certificate()).unwrap_err();
-    assert_eq!(e, Error::CardRemoved);
+    assert_eq!(e, Error::Transport(TransportError::CardRemoved));
     assert_eq!(e.code(), "CARD_REMOVED");
     // It stays removed: no silent re-activation under the session's feet.
     let e = block_on(card.read_auth_certificate()).unwrap_err();
@@ -215,7 +216,7 @@ fn unplugged<D: Rig, R: ReaderDriver + Send>(t: UsbReaderTransport<D, R>) {
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     card.transport_mut().device_mut().unplug();
     let e = block_on(card.read_auth_certificate()).unwrap_err();
-    assert_eq!(e, Error::ReaderDisconnected);
+    assert_eq!(e, Error::Transport(TransportError::ReaderDisconnected));
     assert_eq!(e.code(), "READER_DISCONNECTED");
 }
 

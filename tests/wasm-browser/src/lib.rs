@@ -3,6 +3,8 @@
 //! here where it matters that it is the browser: RSA signatures verified by the wasm core, the
 //! USB reader drivers driving an emulated reader, and the browser's random source for OIDC.
 
+use mynacard_core::error::PinError;
+
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use mynacard_core::oidc::{
@@ -45,7 +47,7 @@ mod tests {
             .authenticate(&AuthPin::new("9999").unwrap(), SignInput::data(b"c"))
             .await
             .unwrap_err();
-        assert_eq!(e, Error::PinIncorrect { remaining: 2 });
+        assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }));
     }
 
     #[wasm_bindgen_test]
