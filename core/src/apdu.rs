@@ -304,8 +304,14 @@ mod tests {
         assert_eq!(StatusWord(0x63C0).to_error(), Error::Pin(PinError::Locked));
         assert_eq!(StatusWord(0x6984).to_error(), Error::Pin(PinError::Locked));
         assert_eq!(StatusWord(0x6983).to_error(), Error::Pin(PinError::Locked));
-        assert_eq!(StatusWord(0x6982).to_error(), Error::Card(CardError::SecurityStatus));
-        assert_eq!(StatusWord(0x6A82).to_error(), Error::Card(CardError::FileNotFound));
+        assert_eq!(
+            StatusWord(0x6982).to_error(),
+            Error::Card(CardError::SecurityStatus)
+        );
+        assert_eq!(
+            StatusWord(0x6A82).to_error(),
+            Error::Card(CardError::FileNotFound)
+        );
         assert_eq!(StatusWord(0x6300).status(), Status::Other);
         assert_eq!(
             StatusWord(0x6D00).to_error(),

@@ -8,9 +8,9 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
 
 use crate::error::Error;
+use crate::error::VerifyError;
 use crate::four_info::{CardText, Date, FourInfo, Sex};
 use crate::tlv;
-use crate::error::VerifyError;
 
 /// Seconds since the Unix epoch. The core takes the time as a value (sans-IO; wasm32 has no clock).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,9 +170,11 @@ impl JpkiCertificate {
                 match self.algorithm {
                     KeyAlgorithm::Rsa { .. } => rsa::PublicKey::try_from(spki.owned_to_ref())
                         .map(PublicKey::Rsa)
-                        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
-                            what: "public key is not RSA",
-                        })),
+                        .map_err(|_| {
+                            Error::Verify(VerifyError::CertificateInvalid {
+                                what: "public key is not RSA",
+                            })
+                        }),
                     KeyAlgorithm::EcdsaP384 => spki
                         .subject_public_key
                         .as_bytes()

@@ -4,9 +4,9 @@
 
 use core::ops::Range;
 
+use crate::error::CardError;
 use crate::error::Error;
 use crate::tlv;
-use crate::error::CardError;
 
 /// 基本4情報. `Debug` is redacted: this is personal data and must never reach a log.
 #[derive(Clone, PartialEq, Eq)]

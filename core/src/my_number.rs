@@ -3,8 +3,8 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::error::Error;
 use crate::error::CardError;
+use crate::error::Error;
 
 /// The check digit (検査用数字) of a My Number from its first 11 digits, per the formula in
 /// 行政手続における特定の個人を識別するための番号の利用等に関する法律施行令 第8条.

@@ -4,8 +4,8 @@
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::Error;
-use crate::my_number::check_digit;
 use crate::error::PinError;
+use crate::my_number::check_digit;
 
 /// Which secret a value is. Each has its own format and its own retry counter on the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

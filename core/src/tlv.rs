@@ -3,8 +3,8 @@
 //! writes `82 HH LL` even below 256, see docs/card-notes.md); every length is checked against
 //! the input so a hostile card cannot make the parser read past its buffer or panic.
 
-use crate::error::Error;
 use crate::error::CardError;
+use crate::error::Error;
 
 /// One TLV: its tag as written (e.g. `0xFF20`, `0xDF22`, `0x5F4E`, `0x64`), its value, and
 /// where it sits in the parsed buffer.
@@ -54,9 +54,11 @@ pub fn read_at(buf: &[u8], offset: usize) -> Result<Tlv<'_>, Error> {
         _ => return Err(BAD),
     };
     let end = i.checked_add(len).ok_or(BAD)?;
-    let value = buf.get(i..end).ok_or(Error::Card(CardError::MalformedResponse {
-        what: "TLV longer than the data",
-    }))?;
+    let value = buf
+        .get(i..end)
+        .ok_or(Error::Card(CardError::MalformedResponse {
+            what: "TLV longer than the data",
+        }))?;
     Ok(Tlv {
         tag,
         value,

@@ -1,8 +1,8 @@
 //! The one door to the card: [`Transport::transmit`] sends a command APDU and returns the raw
 //! response APDU. Readers, PC/SC, WebUSB and phone NFC stacks implement it outside the core.
 
-use core::future::Future;
 use crate::error::TransportError;
+use core::future::Future;
 
 /// `Send` on native targets, nothing on wasm32 (browser futures are not `Send`).
 #[cfg(not(target_arch = "wasm32"))]

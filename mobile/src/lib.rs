@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use async_lock::Mutex;
 use mynacard_core::card::Progress;
+use mynacard_core::error::UsageError;
 use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_core::{
     AssistPin, AuthPin, CardNumberB, CardPin, Error, MynaCard, PinState, SignInput, SignPin,
 };
 use zeroize::Zeroizing;
-use mynacard_core::error::UsageError;
 
 uniffi::setup_scaffolding!();
 
@@ -472,8 +472,8 @@ pub fn error_codes() -> Vec<ErrorCodeRow> {
 
 #[cfg(test)]
 mod tests {
-    use mynacard_core::error::VerifyError;
     use super::*;
+    use mynacard_core::error::VerifyError;
 
     #[test]
     fn exports() {
@@ -538,6 +538,9 @@ mod p384_tests {
         );
         let mut bad = r.signature.clone();
         bad[5] ^= 1;
-        assert_eq!(check(&bad).unwrap_err(), Error::Verify(VerifyError::SignatureInvalid));
+        assert_eq!(
+            check(&bad).unwrap_err(),
+            Error::Verify(VerifyError::SignatureInvalid)
+        );
     }
 }

@@ -206,9 +206,11 @@ impl OidcBackend {
     ) -> Result<OidcHttpRequest, MynaError> {
         let tx = SignTransaction::from_json(&transaction)?;
         let done = login.done.lock().map_err(|_| ended())?;
-        let login = done.as_deref().ok_or(Error::Usage(UsageError::InvalidArgument {
-            what: "the login has not finished",
-        }))?;
+        let login = done
+            .as_deref()
+            .ok_or(Error::Usage(UsageError::InvalidArgument {
+                what: "the login has not finished",
+            }))?;
         Ok(request_record(
             &tx.result_request(self.backend.client(), login)?,
         ))

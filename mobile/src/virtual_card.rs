@@ -4,8 +4,8 @@
 
 use std::sync::Mutex;
 
-use mynacard_virtual_card::{App, VirtualCard};
 use mynacard_core::error::UsageError;
+use mynacard_virtual_card::{App, VirtualCard};
 
 #[derive(uniffi::Object)]
 pub struct TestCard {

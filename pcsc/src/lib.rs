@@ -58,7 +58,9 @@ pub fn map_error(e: pcsc::Error) -> TransportError {
         E::ResetCard => TransportError::ReaderDisconnected,
         E::Timeout => TransportError::Timeout,
         E::Cancelled => TransportError::Cancelled,
-        other => TransportError::Other { detail: other.to_string() },
+        other => TransportError::Other {
+            detail: other.to_string(),
+        },
     }
 }
 

@@ -20,7 +20,9 @@ fn js_transport_error(e: &JsValue) -> TransportError {
         Some("READER_NOT_FOUND") => TransportError::ReaderNotFound,
         Some("TIMEOUT") => TransportError::Timeout,
         Some("CANCELLED") => TransportError::Cancelled,
-        _ => TransportError::Other { detail: bindings::error_message(e) },
+        _ => TransportError::Other {
+            detail: bindings::error_message(e),
+        },
     }
 }
 
@@ -28,16 +30,17 @@ fn response_bytes(v: &JsValue) -> Result<Vec<u8>, TransportError> {
     if let Some(a) = v.dyn_ref::<Uint8Array>()
         && a.length() > MAX_RESPONSE
     {
-        return Err(TransportError::Other { detail: 
-            "response longer than any APDU".into(),
-         });
+        return Err(TransportError::Other {
+            detail: "response longer than any APDU".into(),
+        });
     }
-    let bytes = bindings::bytes_of(v)
-        .ok_or_else(|| TransportError::Other { detail: "transmit() must resolve to a Uint8Array".into() })?;
+    let bytes = bindings::bytes_of(v).ok_or_else(|| TransportError::Other {
+        detail: "transmit() must resolve to a Uint8Array".into(),
+    })?;
     if bytes.len() > MAX_RESPONSE as usize {
-        return Err(TransportError::Other { detail: 
-            "response longer than any APDU".into(),
-         });
+        return Err(TransportError::Other {
+            detail: "response longer than any APDU".into(),
+        });
     }
     Ok(bytes)
 }
@@ -107,7 +110,9 @@ fn smart_card_error(e: &JsValue) -> TransportError {
         Some("unknown-reader" | "no-readers-available") => TransportError::ReaderNotFound,
         Some("timeout") => TransportError::Timeout,
         Some("cancelled") => TransportError::Cancelled,
-        _ => TransportError::Other { detail: bindings::error_message(e) },
+        _ => TransportError::Other {
+            detail: bindings::error_message(e),
+        },
     }
 }
 
@@ -190,10 +195,11 @@ pub async fn detect_nfc_tap(signal: JsValue) -> Result<JsValue, Error> {
             detail: "Web NFC is not available in this browser".into(),
         }));
     };
-    let reader =
-        js_sys::Reflect::construct(ctor, &js_sys::Array::new()).map_err(|e| Error::Transport(TransportError::Other {
+    let reader = js_sys::Reflect::construct(ctor, &js_sys::Array::new()).map_err(|e| {
+        Error::Transport(TransportError::Other {
             detail: bindings::error_message(&e),
-        }))?;
+        })
+    })?;
     let tapped = js_sys::Promise::new(&mut |resolve, reject| {
         let on_read = resolve.bind1(&JsValue::UNDEFINED, &"ndef".into());
         let on_error = resolve.bind1(&JsValue::UNDEFINED, &"other".into());

@@ -10,9 +10,11 @@ use crate::js::{four_info_object, set};
 use mynacard_core::error::UsageError;
 
 fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, Error> {
-    let value = Reflect::get(options, &name.into()).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-        what: "options must be an object",
-    }))?;
+    let value = Reflect::get(options, &name.into()).map_err(|_| {
+        Error::Usage(UsageError::InvalidArgument {
+            what: "options must be an object",
+        })
+    })?;
     Ok((!value.is_undefined() && !value.is_null()).then_some(value))
 }
 
@@ -83,13 +85,11 @@ pub(crate) fn result(v: &Verified) -> Object {
 /// `options.at` (Unix seconds) or now.
 pub(crate) fn at(options: &JsValue) -> Result<UnixTime, Error> {
     Ok(match field(options, "at")? {
-        Some(v) => UnixTime(
-            v.as_f64()
-                .filter(|t| *t >= 0.0)
-                .ok_or(Error::Usage(UsageError::InvalidArgument {
-                    what: "at must be Unix seconds",
-                }))? as u64,
-        ),
+        Some(v) => UnixTime(v.as_f64().filter(|t| *t >= 0.0).ok_or(Error::Usage(
+            UsageError::InvalidArgument {
+                what: "at must be Unix seconds",
+            },
+        ))? as u64),
         None => UnixTime((js_sys::Date::now() / 1000.0) as u64),
     })
 }
@@ -129,11 +129,11 @@ fn run(options: &JsValue) -> Result<Object, Error> {
         );
         return Ok(out);
     }
-    let cert = JpkiCertificate::from_der(&bytes(options, "certificate")?.ok_or(
-        Error::Usage(UsageError::InvalidArgument {
+    let cert = JpkiCertificate::from_der(&bytes(options, "certificate")?.ok_or(Error::Usage(
+        UsageError::InvalidArgument {
             what: "give certificate (or cms)",
-        }),
-    )?)?;
+        },
+    ))?)?;
     let kind = match field(options, "kind")?
         .and_then(|k| k.as_string())
         .as_deref()

@@ -308,7 +308,8 @@ pub async fn open(device: UsbDeviceJs) -> Result<UsbLink, Error> {
     }
     let mut active = Vec::new();
     interfaces(&get(&device, "configuration"), &mut active);
-    let interface = devices::select_interface(model, &active).ok_or(Error::Transport(TransportError::ReaderNotFound))?;
+    let interface = devices::select_interface(model, &active)
+        .ok_or(Error::Transport(TransportError::ReaderNotFound))?;
     bindings::call(device.claim_interface(interface.number))
         .await
         .map_err(|e| claim_error(&e))?;
@@ -401,10 +402,14 @@ pub async fn request_reader() -> Result<JsValue, Error> {
     set(&options, "filters", filters().into());
     match bindings::call(bindings::usb_request_device(&options)).await {
         Ok(device) => Ok(device),
-        Err(e) if bindings::error_name(&e) == "NotFoundError" => Err(Error::Transport(TransportError::ReaderNotFound)),
-        Err(e) if bindings::error_name(&e) == "TypeError" => Err(Error::Transport(TransportError::Other {
-            detail: "WebUSB is not available in this browser".into(),
-        })),
+        Err(e) if bindings::error_name(&e) == "NotFoundError" => {
+            Err(Error::Transport(TransportError::ReaderNotFound))
+        }
+        Err(e) if bindings::error_name(&e) == "TypeError" => {
+            Err(Error::Transport(TransportError::Other {
+                detail: "WebUSB is not available in this browser".into(),
+            }))
+        }
         Err(e) => Err(Error::Transport(TransportError::Other {
             detail: bindings::error_message(&e),
         })),
@@ -415,9 +420,11 @@ pub async fn request_reader() -> Result<JsValue, Error> {
 pub async fn get_readers() -> Result<Array, Error> {
     let devices = bindings::call(bindings::usb_get_devices())
         .await
-        .map_err(|e| Error::Transport(TransportError::Other {
-            detail: bindings::error_message(&e),
-        }))?;
+        .map_err(|e| {
+            Error::Transport(TransportError::Other {
+                detail: bindings::error_message(&e),
+            })
+        })?;
     let out = Array::new();
     if Array::is_array(&devices) {
         for d in Array::from(&devices).iter().take(64) {

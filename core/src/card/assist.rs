@@ -4,13 +4,13 @@
 use sha2::{Digest, Sha256};
 
 use super::{Application, CardPin, MynaCard};
+use crate::error::CardError;
 use crate::error::Error;
 use crate::four_info::{self, FourInfo};
 use crate::my_number::MyNumber;
 use crate::pin::{AssistPin, CardNumberB, Pin};
 use crate::tlv;
 use crate::transport::Transport;
-use crate::error::CardError;
 
 const EF_MY_NUMBER: u16 = 0x0001;
 const EF_FOUR_INFO: u16 = 0x0002;
@@ -161,11 +161,11 @@ impl<T: Transport> MynaCard<T> {
             }
             Err(e) => return Err(e),
         };
-        let hashed = file
-            .get(parsed.hashed.clone())
-            .ok_or(Error::Card(CardError::MalformedResponse {
-                what: "4情報 range",
-            }))?;
+        let hashed =
+            file.get(parsed.hashed.clone())
+                .ok_or(Error::Card(CardError::MalformedResponse {
+                    what: "4情報 range",
+                }))?;
         if Sha256::digest(hashed).as_slice() != integrity.four_info_sha256.as_slice() {
             return Err(Error::Card(CardError::IntegrityMismatch {
                 what: "4情報 (DF32)",
@@ -216,9 +216,11 @@ impl<T: Transport> MynaCard<T> {
                 what: "My Number file does not start with FF10",
             }));
         }
-        let digits = core::str::from_utf8(object.value).map_err(|_| Error::Card(CardError::MalformedResponse {
-            what: "My Number is not ASCII",
-        }))?;
+        let digits = core::str::from_utf8(object.value).map_err(|_| {
+            Error::Card(CardError::MalformedResponse {
+                what: "My Number is not ASCII",
+            })
+        })?;
         let my_number = MyNumber::new(digits)?;
         let integrity = AssistIntegrity::parse(
             &self

@@ -16,10 +16,10 @@ use zeroize::Zeroizing;
 
 use crate::apdu::{Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, Status};
 use crate::error::Error;
+use crate::error::{CardError, PinError, TransportError, UsageError};
 use crate::pin::{Pin, PinKind};
 use crate::tlv;
 use crate::transport::{Capabilities, Transport};
-use crate::error::{CardError, PinError, TransportError, UsageError};
 
 /// The card's applications (AP), selected by AID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -231,7 +231,10 @@ fn short_ef_id(ef: u16) -> Option<u8> {
 /// this way (a transport error or no answer) as often as they answer 6700. A removed card, a
 /// gone reader and a cancel are what they say, never retried.
 fn link_failure(e: &Error) -> bool {
-    matches!(e, Error::Transport(TransportError::Other { .. }) | Error::Transport(TransportError::Timeout))
+    matches!(
+        e,
+        Error::Transport(TransportError::Other { .. }) | Error::Transport(TransportError::Timeout)
+    )
 }
 
 /// A session with one My Number Card. Open it with [`MynaCard::connect`], which refuses other
@@ -458,11 +461,12 @@ impl<T: Transport> MynaCard<T> {
         if self.caps.extended_length {
             match self.read_by_short_ef_id(app, ef, EXTENDED_LE_MAX).await {
                 Ok(Some(whole)) => {
-                    let total = tlv::encoded_len(&whole).filter(|n| *n <= MAX_FILE).ok_or(
-                        Error::Card(CardError::MalformedResponse {
-                            what: "file does not start with a TLV header",
-                        }),
-                    )?;
+                    let total =
+                        tlv::encoded_len(&whole)
+                            .filter(|n| *n <= MAX_FILE)
+                            .ok_or(Error::Card(CardError::MalformedResponse {
+                                what: "file does not start with a TLV header",
+                            }))?;
                     // One extended READ holds any EF of this card; a shorter answer is read
                     // again by offset below, which needs the EF selected.
                     if whole.len() >= total {
@@ -507,11 +511,11 @@ impl<T: Transport> MynaCard<T> {
         } else {
             self.read_binary(0, SHORT_LE_MAX).await?
         };
-        let total = tlv::encoded_len(&first).filter(|n| *n <= MAX_FILE).ok_or(
-            Error::Card(CardError::MalformedResponse {
+        let total = tlv::encoded_len(&first)
+            .filter(|n| *n <= MAX_FILE)
+            .ok_or(Error::Card(CardError::MalformedResponse {
                 what: "file does not start with a TLV header",
-            }),
-        )?;
+            }))?;
         let mut data = first;
         self.report(Progress::Reading {
             ef,

@@ -2,12 +2,12 @@
 //! and security code, birth date, sex and expiry, signed by J-LIS.
 
 use super::{Application, CardPin, MynaCard};
+use crate::error::CardError;
 use crate::error::Error;
 use crate::four_info::{Date, Sex};
 use crate::pin::{CardNumberA, CardNumberB, Pin};
 use crate::tlv;
 use crate::transport::Transport;
-use crate::error::CardError;
 
 const EF_FACE: u16 = 0x0002;
 

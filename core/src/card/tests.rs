@@ -5,9 +5,9 @@ use super::testing::{Scripted, hex, hex_of};
 use super::*;
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::CardKind;
+use crate::error::{CardError, PinError};
 use crate::pin::{AssistPin, AuthPin};
 use crate::transport::TransportError;
-use crate::error::{CardError, PinError};
 
 const CERT_PEM: &str = include_str!("../../anchors/auth_ca_2023.pem");
 
@@ -529,7 +529,9 @@ fn any_refusal_of_a_short_id_read_falls_back_to_select_ef() {
 fn a_link_failure_on_the_first_extended_read_retries_it_once_in_short_reads() {
     let der = cert_der();
     for e in [
-        TransportError::Other { detail: "reader cannot".into() },
+        TransportError::Other {
+            detail: "reader cannot".into(),
+        },
         TransportError::Timeout,
     ] {
         let s = Scripted::new(true)

@@ -1,9 +1,9 @@
 //! JPKI token EF 0006: tells a My Number Card from a 住基カード or a smartphone credential.
 
 use super::{Application, MynaCard};
+use crate::error::CardError;
 use crate::error::{CardKind, Error};
 use crate::transport::Transport;
-use crate::error::CardError;
 
 const EF_TOKEN: u16 = 0x0006;
 /// Bytes read from the token EF: the token is ASCII, space padded; peers read 32.

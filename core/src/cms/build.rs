@@ -56,9 +56,11 @@ impl PreparedSignature {
         signing_time: UnixTime,
     ) -> Result<Self, Error> {
         let time = UtcTime::from_unix_duration(core::time::Duration::from_secs(signing_time.0))
-            .map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "signing time outside 1950-2049",
-            }))?;
+            .map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "signing time outside 1950-2049",
+                })
+            })?;
         let key = cert.key_algorithm();
         let (digest, _) = algorithms(key);
         let ess = SigningCertificateV2 {
@@ -136,9 +138,11 @@ impl PreparedSignature {
                 } else {
                     p384::ecdsa::Signature::from_der(signature)
                 }
-                .map_err(|_| Error::Card(CardError::MalformedResponse {
-                    what: "ECDSA P-384 signature is neither r‖s nor DER",
-                }))?;
+                .map_err(|_| {
+                    Error::Card(CardError::MalformedResponse {
+                        what: "ECDSA P-384 signature is neither r‖s nor DER",
+                    })
+                })?;
                 (
                     AlgorithmIdentifierOwned {
                         oid: ECDSA_WITH_SHA384,

@@ -65,9 +65,10 @@ impl LoginRequest {
         scopes: impl IntoIterator<Item = &'a str>,
     ) -> Result<LoginRequest, Error> {
         for scope in scopes {
-            let claim = Claim::from_scope(scope).ok_or(Error::Usage(UsageError::InvalidArgument {
-                what: "claims are name, address, birthdate, gender",
-            }))?;
+            let claim =
+                Claim::from_scope(scope).ok_or(Error::Usage(UsageError::InvalidArgument {
+                    what: "claims are name, address, birthdate, gender",
+                }))?;
             if !self.claims.contains(&claim) {
                 self.claims.push(claim);
             }
@@ -162,9 +163,11 @@ impl PendingLogin {
     }
 
     pub fn from_json(json: &str) -> Result<PendingLogin, Error> {
-        serde_json::from_str(json).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-            what: "not a PendingLogin record",
-        }))
+        serde_json::from_str(json).map_err(|_| {
+            Error::Usage(UsageError::InvalidArgument {
+                what: "not a PendingLogin record",
+            })
+        })
     }
 }
 

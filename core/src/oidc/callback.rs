@@ -89,7 +89,9 @@ impl OidcClient {
         }
         let params = params(query)?;
         match get(&params, "iss") {
-            Some(iss) if iss != pending.issuer => return Err(Error::Oidc(OidcError::IssuerMismatch)),
+            Some(iss) if iss != pending.issuer => {
+                return Err(Error::Oidc(OidcError::IssuerMismatch));
+            }
             Some(_) => {}
             None if self.config.require_callback_iss
                 || self

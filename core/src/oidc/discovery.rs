@@ -132,9 +132,11 @@ impl ProviderMetadata {
         .into_iter()
         .flatten()
         {
-            check_endpoint(url).map_err(|_| Error::Oidc(OidcError::ResponseInvalid {
-                what: "provider endpoint is not https",
-            }))?;
+            check_endpoint(url).map_err(|_| {
+                Error::Oidc(OidcError::ResponseInvalid {
+                    what: "provider endpoint is not https",
+                })
+            })?;
         }
         Ok(())
     }

@@ -106,11 +106,15 @@ impl LoginFlow {
             Stage::Token { code } => client.token_request(&self.pending, code, now),
             Stage::Jwks { .. } => Ok(JwksCache::request(&client.config.provider)),
             Stage::Userinfo { tokens, .. } => {
-                let endpoint = client.config.provider.userinfo_endpoint.as_deref().ok_or(
-                    Error::Usage(UsageError::InvalidArgument {
-                        what: "the provider has no userinfo endpoint",
-                    }),
-                )?;
+                let endpoint =
+                    client
+                        .config
+                        .provider
+                        .userinfo_endpoint
+                        .as_deref()
+                        .ok_or(Error::Usage(UsageError::InvalidArgument {
+                            what: "the provider has no userinfo endpoint",
+                        }))?;
                 Ok(userinfo_request(endpoint, &tokens.access_token))
             }
         }
@@ -158,9 +162,13 @@ impl LoginFlow {
         refetched: bool,
         now: UnixTime,
     ) -> Result<Step, Error> {
-        let token: &Zeroizing<String> = tokens.id_token.as_ref().ok_or(Error::Oidc(OidcError::IdTokenInvalid {
-            reason: "token response has no id_token",
-        }))?;
+        let token: &Zeroizing<String> =
+            tokens
+                .id_token
+                .as_ref()
+                .ok_or(Error::Oidc(OidcError::IdTokenInvalid {
+                    reason: "token response has no id_token",
+                }))?;
         let (alg, kid) = id_token_key_id(token)?;
         let key = match jwks.lookup(kid.as_deref(), alg, refetched)? {
             KeyLookup::Found(key) => key,

@@ -189,7 +189,8 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
             status: response.status,
         }));
     }
-    serde_json::from_slice(response.body).map_err(|_| Error::Oidc(OidcError::ResponseInvalid { what }))
+    serde_json::from_slice(response.body)
+        .map_err(|_| Error::Oidc(OidcError::ResponseInvalid { what }))
 }
 
 /// `endpoint` with `pairs` appended as a query.

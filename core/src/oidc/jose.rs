@@ -30,9 +30,11 @@ pub(crate) fn b64url_decode(s: &str) -> Option<Vec<u8>> {
 /// Random bytes from the OS (or `crypto.getRandomValues` on wasm32).
 pub(crate) fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, Error> {
     let mut out = Zeroizing::new([0u8; N]);
-    getrandom::fill(&mut out[..]).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-        what: "no random source available",
-    }))?;
+    getrandom::fill(&mut out[..]).map_err(|_| {
+        Error::Usage(UsageError::InvalidArgument {
+            what: "no random source available",
+        })
+    })?;
     Ok(out)
 }
 
@@ -218,10 +220,11 @@ impl Jwks {
     /// Parses a JWKS document (`{"keys": [...]}`). Keys for encryption or other algorithms are
     /// skipped; a malformed signature key is an error (the document is not trusted in part).
     pub fn from_json(body: &[u8]) -> Result<Jwks, Error> {
-        let raw: RawJwks =
-            serde_json::from_slice(body).map_err(|_| Error::Oidc(OidcError::ResponseInvalid {
+        let raw: RawJwks = serde_json::from_slice(body).map_err(|_| {
+            Error::Oidc(OidcError::ResponseInvalid {
                 what: "JWKS is not a JSON key set",
-            }))?;
+            })
+        })?;
         let mut keys = Vec::new();
         for value in raw.keys {
             if let Some(key) = Jwk::from_value(value)? {
@@ -334,9 +337,11 @@ impl SigningKey {
     /// An RSA key (RS256) from PKCS#8 DER.
     pub fn rsa_pkcs8_der(der: &[u8], kid: Option<String>) -> Result<SigningKey, Error> {
         use rsa::pkcs8::DecodePrivateKey;
-        let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-            what: "not a PKCS#8 RSA private key",
-        }))?;
+        let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| {
+            Error::Usage(UsageError::InvalidArgument {
+                what: "not a PKCS#8 RSA private key",
+            })
+        })?;
         Ok(SigningKey {
             kid,
             key: PrivateKey::Rsa(Box::new(key)),
@@ -346,10 +351,11 @@ impl SigningKey {
     /// A P-256 key (ES256) from PKCS#8 DER.
     pub fn p256_pkcs8_der(der: &[u8], kid: Option<String>) -> Result<SigningKey, Error> {
         use p256::pkcs8::DecodePrivateKey;
-        let key =
-            p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::Usage(UsageError::InvalidArgument {
+        let key = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| {
+            Error::Usage(UsageError::InvalidArgument {
                 what: "not a PKCS#8 P-256 private key",
-            }))?;
+            })
+        })?;
         Ok(SigningKey {
             kid,
             key: PrivateKey::P256(key),
@@ -363,9 +369,11 @@ impl SigningKey {
         let der = der.as_slice();
         SigningKey::rsa_pkcs8_der(der, kid.clone())
             .or_else(|_| SigningKey::p256_pkcs8_der(der, kid))
-            .map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "not a PKCS#8 RSA or P-256 private key",
-            }))
+            .map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "not a PKCS#8 RSA or P-256 private key",
+                })
+            })
     }
 
     /// The public half as a JWK (`use: sig`, with `alg` and `kid`): what the relying party
@@ -427,9 +435,11 @@ impl SigningKey {
                     Pkcs1v15Sign::new::<Sha256>(),
                     &Sha256::digest(signing_input.as_bytes()),
                 )
-                .map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                    what: "RSA signing failed",
-                }))?,
+                .map_err(|_| {
+                    Error::Usage(UsageError::InvalidArgument {
+                        what: "RSA signing failed",
+                    })
+                })?,
             PrivateKey::P256(key) => {
                 let sig: p256::ecdsa::Signature = key.sign(signing_input.as_bytes());
                 sig.to_bytes().to_vec()
@@ -463,9 +473,11 @@ impl EncryptionKey {
         let der = pkcs8_der(bytes)?;
         rsa::PrivateKey::from_pkcs8_der(&der)
             .map(|k| EncryptionKey(Box::new(k)))
-            .map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "the encryption key must be an RSA PKCS#8 key",
-            }))
+            .map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "the encryption key must be an RSA PKCS#8 key",
+                })
+            })
     }
 
     pub fn from_rsa(key: rsa::PrivateKey) -> EncryptionKey {
@@ -551,7 +563,8 @@ pub fn decrypt_jwe(compact: &str, key: &rsa::PrivateKey) -> Result<Zeroizing<Vec
             .map_err(|_| Error::Oidc(OidcError::JweInvalid))?,
     );
     let cipher = Aes256Gcm::new_from_slice(&cek).map_err(|_| Error::Oidc(OidcError::JweInvalid))?;
-    let nonce = aes_gcm::Nonce::try_from(iv.as_slice()).map_err(|_| Error::Oidc(OidcError::JweInvalid))?;
+    let nonce =
+        aes_gcm::Nonce::try_from(iv.as_slice()).map_err(|_| Error::Oidc(OidcError::JweInvalid))?;
     sealed.extend_from_slice(&tag);
     let plain = cipher
         .decrypt(

@@ -96,8 +96,8 @@ pub use userinfo::{
     AddressFormat, ClaimFormat, GenderFormat, UserInfo, parse_userinfo, userinfo_request,
 };
 
-use zeroize::Zeroizing;
 use crate::error::UsageError;
+use zeroize::Zeroizing;
 
 /// How the client authenticates at the token endpoint.
 #[derive(Clone)]
@@ -179,9 +179,11 @@ impl ClientConfig {
                 what: "redirect_uri is longer than 255",
             }));
         }
-        http::check_endpoint(redirect_uri).map_err(|_| crate::Error::Usage(UsageError::InvalidArgument {
-            what: "redirect_uri must be an https URL (or loopback http) without fragment",
-        }))?;
+        http::check_endpoint(redirect_uri).map_err(|_| {
+            crate::Error::Usage(UsageError::InvalidArgument {
+                what: "redirect_uri must be an https URL (or loopback http) without fragment",
+            })
+        })?;
         Ok(ClientConfig {
             provider,
             client_id: client_id.to_string(),

@@ -17,8 +17,8 @@ use super::token::{AccessToken, parse_token_response};
 use super::{LoginRequest, OidcClient};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
-use crate::verify::{RelyingParty, Verified};
 use crate::error::UsageError;
+use crate::verify::{RelyingParty, Verified};
 
 fn endpoint(client: &OidcClient) -> Result<&str, Error> {
     client
@@ -181,9 +181,11 @@ impl SignTransaction {
     }
 
     pub fn from_json(json: &str) -> Result<SignTransaction, Error> {
-        serde_json::from_str(json).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-            what: "not a sign transaction record",
-        }))
+        serde_json::from_str(json).map_err(|_| {
+            Error::Usage(UsageError::InvalidArgument {
+                what: "not a sign transaction record",
+            })
+        })
     }
 }
 

@@ -17,8 +17,8 @@ use super::token::AccessToken;
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
-use crate::verify::{CertificateKind, RelyingParty, Verified, verify_digest_info};
 use crate::error::OidcError;
+use crate::verify::{CertificateKind, RelyingParty, Verified, verify_digest_info};
 
 /// What the user signs.
 #[derive(Clone, PartialEq, Eq)]

@@ -13,9 +13,9 @@ use super::jose::{Jwk, b64url, encrypt_jwe};
 use super::*;
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
+use crate::error::{OidcError, UsageError, VerifyError};
 use crate::four_info::Sex;
 use crate::verify::{RelyingParty, TrustAnchors};
-use crate::error::{OidcError, UsageError, VerifyError};
 
 const ISSUER: &str = "https://idp.example/api/realms/main";
 const OTHER_ISSUER: &str = "https://evil.example/api/realms/main";
@@ -276,7 +276,10 @@ fn end_to_end_four_info_es256_client_rs256_token() {
     let shown = format!("{login:?}");
     assert!(!shown.contains(SUB) && !shown.contains(ACCESS) && !shown.contains("花子"));
     // The callback is single-use.
-    assert_eq!(logins.take(&state, NOW).unwrap_err(), Error::Oidc(OidcError::LoginReplayed));
+    assert_eq!(
+        logins.take(&state, NOW).unwrap_err(),
+        Error::Oidc(OidcError::LoginReplayed)
+    );
 }
 
 #[test]

@@ -204,5 +204,5 @@ impl OidcClient {
     }
 }
 
-use base64ct::Encoding as _;
 use crate::error::{OidcError, UsageError};
+use base64ct::Encoding as _;

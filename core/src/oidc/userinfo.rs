@@ -7,8 +7,8 @@ use serde::Deserialize;
 use super::http::{HttpOutcome, HttpRequest, json_body};
 use super::token::AccessToken;
 use crate::error::Error;
-use crate::four_info::{CardText, Date, FourInfo, Sex};
 use crate::error::OidcError;
+use crate::four_info::{CardText, Date, FourInfo, Sex};
 
 /// How `address` is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -164,7 +164,9 @@ impl From<ReaderError> for TransportError {
             ReaderError::Iso14443(iso14443_4::IsoDepError::NoResponse) => {
                 TransportError::CardRemoved
             }
-            other => TransportError::Other { detail: other.to_string() },
+            other => TransportError::Other {
+                detail: other.to_string(),
+            },
         }
     }
 }

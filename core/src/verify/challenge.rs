@@ -37,7 +37,9 @@ impl Challenges {
     /// Accepts `challenge` once, if it was issued and has not expired.
     pub fn consume(&mut self, challenge: &[u8], now: UnixTime) -> Result<(), Error> {
         self.purge(now);
-        let key: [u8; 32] = challenge.try_into().map_err(|_| Error::Verify(VerifyError::ChallengeInvalid))?;
+        let key: [u8; 32] = challenge
+            .try_into()
+            .map_err(|_| Error::Verify(VerifyError::ChallengeInvalid))?;
         match self.issued.remove(&key) {
             Some(expiry) if now <= expiry => Ok(()),
             _ => Err(Error::Verify(VerifyError::ChallengeInvalid)),
@@ -69,8 +71,14 @@ mod tests {
         let a = c.issue([1; 32], UnixTime(1000));
         let b = c.issue([2; 32], UnixTime(1000));
         assert_eq!(c.consume(&a, UnixTime(1100)), Ok(()));
-        assert_eq!(c.consume(&a, UnixTime(1100)), Err(Error::Verify(VerifyError::ChallengeInvalid)));
-        assert_eq!(c.consume(&b, UnixTime(1121)), Err(Error::Verify(VerifyError::ChallengeInvalid)));
+        assert_eq!(
+            c.consume(&a, UnixTime(1100)),
+            Err(Error::Verify(VerifyError::ChallengeInvalid))
+        );
+        assert_eq!(
+            c.consume(&b, UnixTime(1121)),
+            Err(Error::Verify(VerifyError::ChallengeInvalid))
+        );
         assert_eq!(
             c.consume(&[3; 32], UnixTime(1000)),
             Err(Error::Verify(VerifyError::ChallengeInvalid))

@@ -186,9 +186,11 @@ fn spki_der(cert: &JpkiCertificate) -> Result<Vec<u8>, Error> {
         .tbs_certificate()
         .subject_public_key_info()
         .to_der()
-        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
-            what: "public key is not RSA",
-        }))
+        .map_err(|_| {
+            Error::Verify(VerifyError::CertificateInvalid {
+                what: "public key is not RSA",
+            })
+        })
 }
 
 /// A CRL whose issuer, signature and freshness were checked when it was built, bound to the
@@ -275,9 +277,11 @@ impl Crl {
             raw_tbs,
             signature,
         )
-        .map_err(|_| Error::Verify(VerifyError::StatusInvalid {
-            what: "CRL signature does not verify",
-        }))?;
+        .map_err(|_| {
+            Error::Verify(VerifyError::StatusInvalid {
+                what: "CRL signature does not verify",
+            })
+        })?;
         let this_update = unix(&tbs.this_update);
         let next_update = tbs.next_update.as_ref().map(unix);
         if at < this_update {

@@ -185,9 +185,11 @@ pub fn verify_certificate(
     let tbs = cert.x509().tbs_certificate();
     let ca = tbs
         .get_extension::<BasicConstraints>()
-        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
-            what: "basicConstraints is malformed",
-        }))?
+        .map_err(|_| {
+            Error::Verify(VerifyError::CertificateInvalid {
+                what: "basicConstraints is malformed",
+            })
+        })?
         .is_some_and(|(_, bc)| bc.ca);
     if ca {
         return Err(Error::Verify(VerifyError::CertificateInvalid {
@@ -196,9 +198,11 @@ pub fn verify_certificate(
     }
     let usage = tbs
         .get_extension::<KeyUsage>()
-        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
-            what: "keyUsage is malformed",
-        }))?
+        .map_err(|_| {
+            Error::Verify(VerifyError::CertificateInvalid {
+                what: "keyUsage is malformed",
+            })
+        })?
         .map(|(_, ku)| ku)
         .ok_or(Error::Verify(VerifyError::CertificateInvalid {
             what: "keyUsage is missing",
@@ -214,9 +218,11 @@ pub fn verify_certificate(
     }
     let policies = tbs
         .get_extension::<CertificatePolicies>()
-        .map_err(|_| Error::Verify(VerifyError::CertificateInvalid {
-            what: "certificatePolicies is malformed",
-        }))?
+        .map_err(|_| {
+            Error::Verify(VerifyError::CertificateInvalid {
+                what: "certificatePolicies is malformed",
+            })
+        })?
         .map(|(_, p)| {
             p.0.iter()
                 .map(|i| i.policy_identifier.to_string())
@@ -407,9 +413,11 @@ impl RelyingParty {
             }));
         };
         match self.crls.iter_mut().find(|c| c.is_issued_by(anchor)) {
-            Some(held) if held.this_update() > crl.this_update() => Err(Error::Verify(VerifyError::StatusInvalid {
-                what: "CRL is older than the one held",
-            })),
+            Some(held) if held.this_update() > crl.this_update() => {
+                Err(Error::Verify(VerifyError::StatusInvalid {
+                    what: "CRL is older than the one held",
+                }))
+            }
             Some(held) => Ok(Some(core::mem::replace(held, crl))),
             None => {
                 self.crls.push(crl);

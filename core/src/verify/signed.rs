@@ -66,9 +66,10 @@ pub(crate) fn verify_signed(
             verify_digest_info(key, &digest_info, signature)
         }
         PublicKey::EcdsaP384(key) => {
-            let algorithm = ecdsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
-            let sig =
-                p384::ecdsa::Signature::from_der(signature).map_err(|_| Error::Verify(VerifyError::SignatureInvalid))?;
+            let algorithm =
+                ecdsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
+            let sig = p384::ecdsa::Signature::from_der(signature)
+                .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))?;
             verify_p384_prehash(key, &algorithm.hash(tbs), &sig)
         }
     }

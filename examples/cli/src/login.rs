@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use mynacard_core::error::{OidcError, UsageError};
 use mynacard_core::oidc::{
     ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
     LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening,
@@ -21,7 +22,6 @@ use mynacard_core::oidc::{
 use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
 use mynacard_oidc_dev::{Resident, agent, send};
-use mynacard_core::error::{OidcError, UsageError};
 
 /// What `mynacard login` was asked.
 pub struct Request<'a> {

@@ -18,8 +18,8 @@ use mynacard_core::{
 };
 use mynacard_virtual_card::Persona;
 
-use transport::AnyTransport;
 use mynacard_core::error::UsageError;
+use transport::AnyTransport;
 
 #[derive(Parser)]
 #[command(
@@ -310,17 +310,18 @@ impl Secrets {
     fn read(&self, prompt: &str) -> Result<zeroize::Zeroizing<String>, Error> {
         let line = if self.from_stdin {
             let mut s = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut s)
-                .map_err(|_| Error::Usage(UsageError::InvalidArgument {
+            std::io::stdin().lock().read_line(&mut s).map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
                     what: "cannot read a PIN from stdin",
-                }))?;
+                })
+            })?;
             s
         } else {
-            rpassword::prompt_password(prompt).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "cannot read a PIN from the terminal",
-            }))?
+            rpassword::prompt_password(prompt).map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "cannot read a PIN from the terminal",
+                })
+            })?
         };
         let mut line = zeroize::Zeroizing::new(line);
         let trimmed = line.trim_end_matches(['\r', '\n']).len();
@@ -372,9 +373,11 @@ fn unhex(s: &str) -> Result<Vec<u8>, Error> {
 
 fn random_challenge() -> Result<[u8; 32], Error> {
     let mut c = [0u8; 32];
-    getrandom::fill(&mut c).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-        what: "no system randomness",
-    }))?;
+    getrandom::fill(&mut c).map_err(|_| {
+        Error::Usage(UsageError::InvalidArgument {
+            what: "no system randomness",
+        })
+    })?;
     Ok(c)
 }
 
@@ -466,17 +469,21 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             out,
             detached,
         } => {
-            let data = std::fs::read(file).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "cannot read the file",
-            }))?;
+            let data = std::fs::read(file).map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "cannot read the file",
+                })
+            })?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
             let der = open(cli)
                 .await?
                 .sign_document(&pin, &data, *detached, UnixTime::now())
                 .await?;
-            std::fs::write(out, &der).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "cannot write --out",
-            }))?;
+            std::fs::write(out, &der).map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "cannot write --out",
+                })
+            })?;
             println!(
                 "signed {} ({} bytes of CMS{}) → {}",
                 file.display(),
@@ -535,9 +542,11 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 }
                 if let Some(dir) = out {
                     let path = dir.join(format!("{file}.der"));
-                    std::fs::write(&path, cert.der()).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                        what: "cannot write --out",
-                    }))?;
+                    std::fs::write(&path, cert.der()).map_err(|_| {
+                        Error::Usage(UsageError::InvalidArgument {
+                            what: "cannot write --out",
+                        })
+                    })?;
                 }
             }
             Ok(())
@@ -563,9 +572,11 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Sign { file, out } => {
-            let data = std::fs::read(file).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "cannot read the file",
-            }))?;
+            let data = std::fs::read(file).map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "cannot read the file",
+                })
+            })?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
             let mut card = open(cli).await?;
             let signed = card.sign(&pin, SignInput::data(&data)).await?;
@@ -577,9 +588,11 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             describe("署名用電子証明書", &signed.certificate);
             println!("signature: {}", hex(&signed.signature));
             if let Some(out) = out {
-                std::fs::write(out, &signed.signature).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                    what: "cannot write --out",
-                }))?;
+                std::fs::write(out, &signed.signature).map_err(|_| {
+                    Error::Usage(UsageError::InvalidArgument {
+                        what: "cannot write --out",
+                    })
+                })?;
             }
             Ok(())
         }
@@ -618,18 +631,22 @@ async fn run(cli: &Cli) -> Result<(), Error> {
         Command::Face { out } => {
             let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
             let face = open(cli).await?.read_face(SurfaceKey::B(&b)).await?;
-            std::fs::create_dir_all(out).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                what: "cannot create --out",
-            }))?;
+            std::fs::create_dir_all(out).map_err(|_| {
+                Error::Usage(UsageError::InvalidArgument {
+                    what: "cannot create --out",
+                })
+            })?;
             for (name, bytes) in [
                 ("name.png", &face.name_image),
                 ("address.png", &face.address_image),
                 ("face.jp2", &face.face_image),
                 ("security-code.png", &face.security_code_image),
             ] {
-                std::fs::write(out.join(name), bytes).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-                    what: "cannot write --out",
-                }))?;
+                std::fs::write(out.join(name), bytes).map_err(|_| {
+                    Error::Usage(UsageError::InvalidArgument {
+                        what: "cannot write --out",
+                    })
+                })?;
             }
             println!("card face written to {}", out.display());
             Ok(())
@@ -639,9 +656,10 @@ async fn run(cli: &Cli) -> Result<(), Error> {
 
 /// The whole flow on the built-in virtual card, with the persona's test PINs.
 async fn demo(persona_name: &str, quiet: bool) -> Result<(), Error> {
-    let persona = Persona::builtin(persona_name).ok_or(Error::Usage(UsageError::InvalidArgument {
-        what: "unknown persona",
-    }))?;
+    let persona =
+        Persona::builtin(persona_name).ok_or(Error::Usage(UsageError::InvalidArgument {
+            what: "unknown persona",
+        }))?;
     let out = std::io::stdout();
     let _ = writeln!(
         out.lock(),

@@ -15,7 +15,9 @@ pub fn open(
     persona: Option<&str>,
 ) -> Result<AnyTransport, mynacard_core::Error> {
     if let Some(name) = persona {
-        let card = VirtualCard::builtin(name).ok_or(mynacard_core::Error::Transport(TransportError::ReaderNotFound))?;
+        let card = VirtualCard::builtin(name).ok_or(mynacard_core::Error::Transport(
+            TransportError::ReaderNotFound,
+        ))?;
         return Ok(AnyTransport::Virtual(Box::new(VirtualTransport::new(card))));
     }
     let name = match reader {

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use mynacard_core::error::UsageError;
 use mynacard_core::verify::{CertificateKind, KeyPolicy, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
-use mynacard_core::error::UsageError;
 
 /// What to verify.
 pub struct Request<'a> {
@@ -25,9 +25,11 @@ pub struct Request<'a> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|_| Error::Usage(UsageError::InvalidArgument {
-        what: "cannot read an input file",
-    }))
+    std::fs::read(path).map_err(|_| {
+        Error::Usage(UsageError::InvalidArgument {
+            what: "cannot read an input file",
+        })
+    })
 }
 
 /// A certificate file, DER or PEM.

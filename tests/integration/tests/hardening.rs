@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use mynacard_core::card::SurfaceKey;
+use mynacard_core::error::PinError;
 use mynacard_core::{
     AssistPin, AuthPin, CardNumberA, CardNumberB, Error, MynaCard, SignInput, SignPin,
     TransportError, UnixTime,
@@ -11,7 +12,6 @@ use mynacard_core::{
 use mynacard_virtual_card::{App, VirtualCard, VirtualTransport};
 use pollster::block_on;
 use proptest::prelude::*;
-use mynacard_core::error::PinError;
 
 type Card = MynaCard<VirtualTransport>;
 

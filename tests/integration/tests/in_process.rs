@@ -2,6 +2,7 @@
 //! counts, PIN rules and failure paths.
 
 use mynacard_core::card::SurfaceKey;
+use mynacard_core::error::{CardError, PinError, VerifyError};
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
     AssistPin, AuthPin, CardKind, CardNumberA, CardNumberB, CardPin, DigestAlgorithm, Error,
@@ -9,7 +10,6 @@ use mynacard_core::{
 };
 use mynacard_virtual_card::{App, Persona, VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
-use mynacard_core::error::{CardError, PinError, VerifyError};
 
 fn transport(persona: &str) -> VirtualTransport {
     VirtualTransport::new(VirtualCard::builtin(persona).unwrap())
@@ -247,7 +247,10 @@ fn malformed_pin_sends_nothing_and_costs_nothing() {
             "{bad:?}"
         );
         assert!(
-            matches!(AssistPin::new(bad), Err(Error::Pin(PinError::Format { .. }))),
+            matches!(
+                AssistPin::new(bad),
+                Err(Error::Pin(PinError::Format { .. }))
+            ),
             "{bad:?}"
         );
     }
@@ -505,7 +508,12 @@ fn a_link_failure_on_the_first_extended_read_is_retried_once_in_short_reads() {
     // The reader claims extended APDUs but fails the first one (exchange 2, after connect):
     // the read is asked again in short APDUs and the session stays short.
     let mut t = transport("taro");
-    t.fail_at(2, TransportError::Other { detail: "extended APDU not carried".into() });
+    t.fail_at(
+        2,
+        TransportError::Other {
+            detail: "extended APDU not carried".into(),
+        },
+    );
     let mut card = block_on(MynaCard::connect(t)).unwrap();
     let cert = block_on(card.read_auth_certificate()).unwrap();
     assert_eq!(cert.der(), pki::persona("taro").unwrap().auth_cert);

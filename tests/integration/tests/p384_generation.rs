@@ -6,6 +6,7 @@
 
 use std::process::Command;
 
+use mynacard_core::error::UsageError;
 use mynacard_core::verify::{
     self, CertStatus, CertificateKind, Crl, KeyPolicy, OcspRequest, RelyingParty, RevocationReason,
     StatusChecked, StatusEvidence, StatusSource, TrustAnchors,
@@ -17,7 +18,6 @@ use mynacard_core::{
 use mynacard_tests::ocsp::Responder;
 use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
-use mynacard_core::error::UsageError;
 
 /// 2026-06-01, as in `verification.rs`.
 const NOW: UnixTime = UnixTime(1_780_272_000);

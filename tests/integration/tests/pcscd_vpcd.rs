@@ -7,6 +7,7 @@
 
 use std::process::Command;
 
+use mynacard_core::error::{PinError, TransportError};
 use mynacard_core::verify;
 use mynacard_core::{
     AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard, PinState, SignInput, SignPin,
@@ -17,7 +18,6 @@ use mynacard_tests::pcscd::Pcscd;
 use mynacard_tests::peers;
 use mynacard_virtual_card::{App, VirtualCard, pki};
 use pollster::block_on;
-use mynacard_core::error::{PinError, TransportError};
 
 const NOW: UnixTime = UnixTime(1_780_272_000);
 
@@ -52,9 +52,15 @@ fn no_card(pcscd: &Pcscd) {
     let readers = PcscTransport::list_readers().unwrap();
     assert!(readers.contains(&pcscd.reader_name()), "{readers:?}");
     let e = PcscTransport::connect(Some(&pcscd.reader_name())).unwrap_err();
-    assert_eq!(mynacard_core::Error::from(e), Error::Transport(TransportError::CardRemoved));
+    assert_eq!(
+        mynacard_core::Error::from(e),
+        Error::Transport(TransportError::CardRemoved)
+    );
     let e = PcscTransport::connect(Some("No Such Reader")).unwrap_err();
-    assert_eq!(mynacard_core::Error::from(e), Error::Transport(TransportError::ReaderNotFound));
+    assert_eq!(
+        mynacard_core::Error::from(e),
+        Error::Transport(TransportError::ReaderNotFound)
+    );
 }
 
 fn sdk_operations(pcscd: &Pcscd) {

@@ -8,6 +8,7 @@
 //! `cargo test -p mynacard-tests --test personas -- --nocapture` prints the table.
 
 use mynacard_core::card::{Integrity, NotCheckableReason, SurfaceKey};
+use mynacard_core::error::{CardError, PinError};
 use mynacard_core::verify;
 use mynacard_core::{
     AssistPin, AuthPin, CardKind, CardNumberA, CardNumberB, CardPin, Error, MynaCard, PinState,
@@ -15,7 +16,6 @@ use mynacard_core::{
 };
 use mynacard_virtual_card::{App, Persona, VirtualCard, VirtualTransport};
 use pollster::block_on;
-use mynacard_core::error::{CardError, PinError};
 
 type Card = MynaCard<VirtualTransport>;
 
@@ -254,7 +254,12 @@ fn every_operation_on_every_persona() {
         };
         if let Some(kind) = refused {
             let e = connect(&p.id).unwrap_err();
-            assert_eq!(e, Error::Card(CardError::WrongCard { found: kind }), "{}", p.id);
+            assert_eq!(
+                e,
+                Error::Card(CardError::WrongCard { found: kind }),
+                "{}",
+                p.id
+            );
             table.push_str(&format!("{:<12} WRONG_CARD\n", p.id));
             continue;
         }

@@ -3,12 +3,12 @@
 
 use std::process::Command;
 
+use mynacard_core::error::VerifyError;
 use mynacard_core::verify::verify_signed_document;
 use mynacard_core::verify::{Crl, RevocationReason, StatusChecked, StatusEvidence, TrustAnchors};
 use mynacard_core::{Error, JpkiCertificate, MynaCard, SignPin, UnixTime};
 use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};
 use pollster::block_on;
-use mynacard_core::error::VerifyError;
 
 const NOW: UnixTime = UnixTime(1_780_272_000);
 

@@ -163,7 +163,8 @@ fn failure_classes() {
             StatusEvidence::NotChecked
         )
         .unwrap_err(),
-        Error::Verify(VerifyError::CertificateInvalid { .. }) | Error::Verify(VerifyError::ChainUntrusted)
+        Error::Verify(VerifyError::CertificateInvalid { .. })
+            | Error::Verify(VerifyError::ChainUntrusted)
     ));
     // A CRL of the other CA does not vouch for this certificate.
     let sign_crl = Crl::from_der(pki::sign_ca_crl_der(), &sign_ca(), NOW).unwrap();
@@ -240,8 +241,8 @@ fn crls_are_checked_before_use() {
 
 // ---- OCSP with OpenSSL's responder ----------------------------------------------------------
 
-use mynacard_tests::ocsp::Responder;
 use mynacard_core::error::VerifyError;
+use mynacard_tests::ocsp::Responder;
 
 #[test]
 fn ocsp_good_revoked_unknown_and_broken() {

@@ -405,8 +405,8 @@ fn kind_follows_the_issuing_ca() {
 
 // ---- Defect 4: OCSP bound to the verified certificate, maximum age ----------------------------
 
-use mynacard_tests::ocsp::{Answer, Responder};
 use mynacard_core::error::VerifyError;
+use mynacard_tests::ocsp::{Answer, Responder};
 
 /// The CA's answer with its certificate; `next_update_days` None: without nextUpdate.
 fn answer(r: &Responder, request: &[u8], next_update_days: Option<u32>) -> Vec<u8> {

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use base64ct::{Base64, Encoding};
+use mynacard_core::error::OidcError;
 use mynacard_core::oidc::{HttpFailed, HttpRequest, Method};
 use serde_json::Value;
-use mynacard_core::error::OidcError;
 
 /// The folder with `server.mjs`.
 pub fn provider_dir() -> PathBuf {

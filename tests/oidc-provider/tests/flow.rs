@@ -9,6 +9,7 @@ use std::path::Path;
 
 use mynacard_core::cert::{JpkiCertificate, UnixTime};
 use mynacard_core::error::Error;
+use mynacard_core::error::OidcError;
 use mynacard_core::four_info::Sex;
 use mynacard_core::oidc::{
     ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow, LoginRequest,
@@ -19,7 +20,6 @@ use mynacard_core::oidc::{
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
 use mynacard_oidc_dev::{Provider, Resident, ResidentError, agent, send};
 use serde_json::json;
-use mynacard_core::error::OidcError;
 
 const REDIRECT: &str = "https://rp.example/callback";
 

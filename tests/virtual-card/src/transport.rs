@@ -115,9 +115,9 @@ impl VirtualTransport {
         // Extended APDUs: header + 00 + two length bytes.
         let extended = command.len() >= 7 && command[4] == 0;
         if extended && !self.extended_length {
-            return Err(TransportError::Other { detail: 
-                "reader does not carry extended-length APDUs".into(),
-             });
+            return Err(TransportError::Other {
+                detail: "reader does not carry extended-length APDUs".into(),
+            });
         }
         self.bytes_sent += command.len();
         let mut response = self.card.process(command);

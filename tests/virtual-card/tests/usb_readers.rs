@@ -7,6 +7,7 @@
 //!
 //! `cargo test -p mynacard-virtual-card --features core-transport --test usb_readers`
 
+use mynacard_core::error::{PinError, TransportError};
 use mynacard_core::reader::ccid::{Ccid, CcidConfig, CcidLevel as DriverLevel};
 use mynacard_core::reader::port100::Port100;
 use mynacard_core::reader::rcs300::Rcs300 as Rcs300Driver;
@@ -17,7 +18,6 @@ use mynacard_virtual_card::usb::{
     CcidLevel, CcidReader, Picc, PiccConfig, Rcs300, Rcs380, UsbEmulator,
 };
 use pollster::block_on;
-use mynacard_core::error::{PinError, TransportError};
 
 /// 2026-06-01: inside the personas' validity.
 const NOW: UnixTime = UnixTime(1_780_272_000);
