@@ -39,11 +39,66 @@ pub struct JpkiCertificate {
     der: Vec<u8>,
     cert: Certificate,
     /// Built on first use: a page that only reads certificates from the card never links the
-    /// RSA arithmetic (the browser build's size budget).
-    key: std::sync::OnceLock<Result<rsa::PublicKey, Error>>,
-    /// Modulus length, from the DER (no arithmetic).
-    key_bits: usize,
+    /// RSA or P-384 arithmetic (the browser build's size budget).
+    key: std::sync::OnceLock<Result<PublicKey, Error>>,
+    /// The key's algorithm and size, from the DER (no arithmetic).
+    algorithm: KeyAlgorithm,
 }
+
+/// The algorithm of a certificate's public key (公開鍵アルゴリズム). Today's cards hold
+/// RSA-2048 keys; the next card generation is reported to move JPKI to ECDSA P-384 with
+/// SHA-384 (the Digital Agency's task force, 2024-03-18; see `docs/card-notes.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyAlgorithm {
+    /// RSA (PKCS#1 v1.5 signatures) with a modulus of `bits` bits.
+    Rsa {
+        /// Modulus length in bits (2048 on current cards).
+        bits: usize,
+    },
+    /// ECDSA over NIST P-384 (secp384r1).
+    EcdsaP384,
+}
+
+impl KeyAlgorithm {
+    /// A stable name every face reports: `rsa` or `ecdsa-p384`.
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyAlgorithm::Rsa { .. } => "rsa",
+            KeyAlgorithm::EcdsaP384 => "ecdsa-p384",
+        }
+    }
+
+    /// The hash a signature with this key is made over by default: SHA-256 for RSA (today's
+    /// cards and relying parties), SHA-384 for P-384 (the reported next generation pairs them).
+    pub fn digest(self) -> crate::digest::DigestAlgorithm {
+        match self {
+            KeyAlgorithm::Rsa { .. } => crate::digest::DigestAlgorithm::Sha256,
+            KeyAlgorithm::EcdsaP384 => crate::digest::DigestAlgorithm::Sha384,
+        }
+    }
+
+    /// Key size in bits: the RSA modulus length, or 384.
+    pub fn bits(self) -> usize {
+        match self {
+            KeyAlgorithm::Rsa { bits } => bits,
+            KeyAlgorithm::EcdsaP384 => 384,
+        }
+    }
+}
+
+/// A certificate's public key, ready for verification.
+#[derive(Clone, Debug)]
+pub enum PublicKey {
+    /// An RSA key (PKCS#1 v1.5 signatures).
+    Rsa(rsa::PublicKey),
+    /// An ECDSA P-384 key.
+    EcdsaP384(p384::ecdsa::VerifyingKey),
+}
+
+/// id-ecPublicKey (RFC 5480 §2.1.1).
+const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// secp384r1 (RFC 5480 §2.1.1.1).
+const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 
 impl core::fmt::Debug for JpkiCertificate {
     // The 署名用 certificate's subject and extensions hold personal data: serial only.
@@ -80,27 +135,12 @@ impl JpkiCertificate {
         let len = tlv::encoded_len(der).ok_or(BAD)?;
         let der = der.get(..len).ok_or(BAD)?;
         let cert = Certificate::from_der(der).map_err(|_| BAD)?;
-        let not_rsa = Error::Verify(VerifyError::CertificateInvalid {
-            what: "public key is not RSA",
-        });
-        let spki = cert.tbs_certificate().subject_public_key_info();
-        if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
-            return Err(not_rsa);
-        }
-        let key_der = spki.subject_public_key.as_bytes().ok_or(not_rsa.clone())?;
-        let key = rsa::pkcs1::RsaPublicKeyRef::from_der(key_der).map_err(|_| not_rsa.clone())?;
-        let modulus = key.modulus.as_bytes();
-        let key_bits = modulus.iter().position(|b| *b != 0).map_or(0, |i| {
-            (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize
-        });
-        if key_bits < 1024 || key.public_exponent.as_bytes().is_empty() {
-            return Err(not_rsa);
-        }
+        let algorithm = key_algorithm(&cert)?;
         Ok(JpkiCertificate {
             der: der.to_vec(),
             cert,
             key: std::sync::OnceLock::new(),
-            key_bits,
+            algorithm,
         })
     }
 
@@ -121,30 +161,53 @@ impl JpkiCertificate {
         &self.cert
     }
 
-    /// The RSA public key (built on first use; `CERTIFICATE_INVALID` when the key is not one
-    /// RSA accepts).
-    pub fn public_key(&self) -> Result<&rsa::PublicKey, Error> {
+    /// The public key (built on first use; `CERTIFICATE_INVALID` when the key is not one the
+    /// arithmetic accepts, e.g. a P-384 point off the curve).
+    pub fn public_key(&self) -> Result<&PublicKey, Error> {
         self.key
             .get_or_init(|| {
-                rsa::PublicKey::try_from(
-                    self.cert
-                        .tbs_certificate()
-                        .subject_public_key_info()
-                        .owned_to_ref(),
-                )
-                .map_err(|_| {
-                    Error::Verify(VerifyError::CertificateInvalid {
-                        what: "public key is not RSA",
-                    })
-                })
+                let spki = self.cert.tbs_certificate().subject_public_key_info();
+                match self.algorithm {
+                    KeyAlgorithm::Rsa { .. } => rsa::PublicKey::try_from(spki.owned_to_ref())
+                        .map(PublicKey::Rsa)
+                        .map_err(|_| {
+                            Error::Verify(VerifyError::CertificateInvalid {
+                                what: "public key is not RSA",
+                            })
+                        }),
+                    KeyAlgorithm::EcdsaP384 => spki
+                        .subject_public_key
+                        .as_bytes()
+                        .and_then(|point| p384::ecdsa::VerifyingKey::from_sec1_bytes(point).ok())
+                        .map(PublicKey::EcdsaP384)
+                        .ok_or(Error::Verify(VerifyError::CertificateInvalid {
+                            what: "public key is not a P-384 point",
+                        })),
+                }
             })
             .as_ref()
             .map_err(Clone::clone)
     }
 
-    /// RSA modulus size in bits (2048 on current cards).
+    /// The RSA public key, for callers that only take RSA (the デジタル認証アプリ's sign
+    /// result); `CERTIFICATE_INVALID` for any other key.
+    pub fn rsa_public_key(&self) -> Result<&rsa::PublicKey, Error> {
+        match self.public_key()? {
+            PublicKey::Rsa(key) => Ok(key),
+            PublicKey::EcdsaP384(_) => Err(Error::Verify(VerifyError::CertificateInvalid {
+                what: "public key is not RSA",
+            })),
+        }
+    }
+
+    /// The public key's algorithm and size.
+    pub fn key_algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    /// Key size in bits (RSA modulus length, 2048 on current cards; 384 for P-384).
     pub fn key_bits(&self) -> usize {
-        self.key_bits
+        self.algorithm.bits()
     }
 
     /// Serial number, upper-case hex (発行番号 is derived from it by relying parties).
@@ -266,6 +329,44 @@ impl JpkiCertificate {
             address_substitute: fields[6].take().map(|v| CardText::decode(&v)),
         }))
     }
+}
+
+/// The key algorithm from the SubjectPublicKeyInfo, checked for shape without arithmetic: an
+/// RSA key of at least 1024 bits, or an uncompressed point on secp384r1 (RFC 5480).
+fn key_algorithm(cert: &Certificate) -> Result<KeyAlgorithm, Error> {
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
+        let bad = Error::Verify(VerifyError::CertificateInvalid {
+            what: "public key is not a P-384 point",
+        });
+        let curve: ObjectIdentifier = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as().ok())
+            .ok_or(bad.clone())?;
+        let point = spki.subject_public_key.as_bytes().ok_or(bad.clone())?;
+        if curve != SECP384R1 || point.len() != 97 || point[0] != 0x04 {
+            return Err(bad);
+        }
+        return Ok(KeyAlgorithm::EcdsaP384);
+    }
+    let not_rsa = Error::Verify(VerifyError::CertificateInvalid {
+        what: "public key is neither RSA nor ECDSA P-384",
+    });
+    if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
+        return Err(not_rsa);
+    }
+    let key_der = spki.subject_public_key.as_bytes().ok_or(not_rsa.clone())?;
+    let key = rsa::pkcs1::RsaPublicKeyRef::from_der(key_der).map_err(|_| not_rsa.clone())?;
+    let modulus = key.modulus.as_bytes();
+    let bits = modulus.iter().position(|b| *b != 0).map_or(0, |i| {
+        (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize
+    });
+    if bits < 1024 || key.public_exponent.as_bytes().is_empty() {
+        return Err(not_rsa);
+    }
+    Ok(KeyAlgorithm::Rsa { bits })
 }
 
 /// The text of a DirectoryString-like value. The string type J-LIS uses is not publicly

@@ -72,14 +72,28 @@ pub enum SignInput<'a> {
         algorithm: DigestAlgorithm,
         digest: &'a [u8],
     },
+    /// Data hashed with the default of the key that signs or verifies
+    /// ([`KeyAlgorithm::digest`](crate::cert::KeyAlgorithm::digest)): SHA-256 for RSA (today's
+    /// cards), SHA-384 for ECDSA P-384. Where no key is known (a DigestInfo for the raw signing
+    /// calls), SHA-256.
+    KeyDefault { data: &'a [u8] },
 }
 
 impl<'a> SignInput<'a> {
-    /// Data to be hashed with SHA-256 (the default).
+    /// Data to be hashed with the key's default digest: SHA-256 with an RSA key (unchanged for
+    /// today's cards), SHA-384 with a P-384 key ([`SignInput::KeyDefault`]).
     pub fn data(data: &'a [u8]) -> Self {
-        SignInput::Data {
-            algorithm: DigestAlgorithm::Sha256,
-            data,
+        SignInput::KeyDefault { data }
+    }
+
+    /// This input with the key's default digest fixed (`KeyDefault` becomes `Data`).
+    pub fn for_key(self, key: crate::cert::KeyAlgorithm) -> Self {
+        match self {
+            SignInput::KeyDefault { data } => SignInput::Data {
+                algorithm: key.digest(),
+                data,
+            },
+            other => other,
         }
     }
 
@@ -91,24 +105,51 @@ impl<'a> SignInput<'a> {
     pub fn algorithm(&self) -> DigestAlgorithm {
         match *self {
             SignInput::Data { algorithm, .. } | SignInput::Digest { algorithm, .. } => algorithm,
+            SignInput::KeyDefault { .. } => DigestAlgorithm::Sha256,
         }
     }
 
     /// The DigestInfo bytes the card will sign. A digest of the wrong length is refused here,
     /// before any APDU.
     pub fn digest_info(&self) -> Result<Vec<u8>, Error> {
-        let (alg, digest) = match *self {
-            SignInput::Data { algorithm, data } => (algorithm, algorithm.hash(data)),
+        Ok([self.algorithm().prefix(), &self.digest_bytes()?].concat())
+    }
+
+    /// The bare digest: the data hashed, or the caller's digest checked for length (before
+    /// any APDU).
+    pub fn digest_bytes(&self) -> Result<Vec<u8>, Error> {
+        match *self {
+            SignInput::Data { algorithm, data } => Ok(algorithm.hash(data)),
+            SignInput::KeyDefault { data } => Ok(self.algorithm().hash(data)),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
                     return Err(Error::Usage(UsageError::InvalidArgument {
                         what: "digest length does not match its algorithm",
                     }));
                 }
-                (algorithm, digest.to_vec())
+                Ok(digest.to_vec())
             }
-        };
-        Ok([alg.prefix(), &digest].concat())
+        }
+    }
+
+    /// What the card's `80 2A` receives for a key of `key`: a DigestInfo for RSA (the card
+    /// pads PKCS#1 v1.5 itself), the bare digest for ECDSA P-384 (no DigestInfo exists for
+    /// ECDSA; *modelled*, no APDU-level specification of a P-384 card is public, see
+    /// `docs/card-notes.md`). SHA-1 is refused for P-384: ECDSA needs a digest of at least
+    /// half the order's size (24 bytes).
+    pub fn card_input(&self, key: crate::cert::KeyAlgorithm) -> Result<Vec<u8>, Error> {
+        let input = self.for_key(key);
+        match key {
+            crate::cert::KeyAlgorithm::Rsa { .. } => input.digest_info(),
+            crate::cert::KeyAlgorithm::EcdsaP384 => {
+                if input.algorithm() == DigestAlgorithm::Sha1 {
+                    return Err(Error::Usage(UsageError::InvalidArgument {
+                        what: "SHA-1 is too short for an ECDSA P-384 signature",
+                    }));
+                }
+                input.digest_bytes()
+            }
+        }
     }
 }
 

@@ -66,7 +66,7 @@ pub mod transport;
 pub mod verify;
 
 pub use card::{Application, CardPin, MynaCard, PinState, Progress, Stats};
-pub use cert::{JpkiCertificate, UnixTime};
+pub use cert::{JpkiCertificate, KeyAlgorithm, UnixTime};
 pub use digest::{DigestAlgorithm, SignInput};
 pub use error::{CardKind, Error};
 pub use four_info::{CardText, Date, FourInfo, Sex};

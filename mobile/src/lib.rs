@@ -467,6 +467,8 @@ pub fn error_codes() -> Vec<ErrorCodeRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "virtual-card")]
+    use mynacard_core::error::VerifyError;
 
     #[test]
     fn exports() {
@@ -476,5 +478,64 @@ mod tests {
             Some("PIN_FORMAT")
         );
         assert!(error_codes().iter().any(|r| r.code == "PIN_LOCKED"));
+    }
+}
+
+/// Issue 18: a card of the modelled ECDSA P-384 generation through the uniffi session (the
+/// path an app takes): the signature the session returns verifies with the P-384 chain and
+/// CRL, a tampered one does not. Needs `--features virtual-card`.
+#[cfg(all(test, feature = "virtual-card"))]
+mod p384_tests {
+    use super::*;
+    use crate::virtual_card::TestCard;
+    use mynacard_core::verify::{CertificateKind, RelyingParty};
+    use mynacard_core::{JpkiCertificate, KeyAlgorithm, UnixTime};
+    use mynacard_virtual_card::pki;
+
+    struct Link(Arc<TestCard>);
+
+    impl BlockingNfcTransport for Link {
+        fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransceiveError> {
+            Ok(self.0.process(apdu))
+        }
+        fn extended_length(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_p384_card_signs_through_the_session_and_verifies() {
+        let now = UnixTime(1_780_272_000);
+        let card = TestCard::new("p384".into()).unwrap();
+        let session = pollster::block_on(connect_blocking(Arc::new(Link(card)))).unwrap();
+        let challenge = vec![7u8; 32];
+        let r = pollster::block_on(session.authenticate("2468".into(), challenge.clone())).unwrap();
+        assert_eq!(r.signature.len(), 96);
+        let party = RelyingParty::from_der(
+            &[pki::p384_auth_ca_der()],
+            &[pki::p384_auth_ca_crl_der()],
+            now,
+        )
+        .unwrap();
+        let cert = JpkiCertificate::from_der(&r.certificate).unwrap();
+        let check = |sig: &[u8]| {
+            party.verify_signed(
+                &cert,
+                SignInput::data(&challenge),
+                sig,
+                CertificateKind::Authentication,
+                now,
+            )
+        };
+        assert_eq!(
+            check(&r.signature).unwrap().key_algorithm,
+            KeyAlgorithm::EcdsaP384
+        );
+        let mut bad = r.signature.clone();
+        bad[5] ^= 1;
+        assert_eq!(
+            check(&bad).unwrap_err(),
+            Error::Verify(VerifyError::SignatureInvalid)
+        );
     }
 }

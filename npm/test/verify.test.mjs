@@ -85,3 +85,32 @@ test('absent and empty anchors both mean the real JPKI CAs (the core\'s one defa
   }
   assert.throws(() => verify({ certificate: realCa, kind: 'auth', at, anchors }), (e) => e.code === 'CHAIN_UNTRUSTED');
 });
+
+test('the modelled ECDSA P-384 generation verifies (issue 18), and a tampered one fails', () => {
+  const p384Anchors = [file('p384-auth-ca.crt.der'), file('p384-sign-ca.crt.der')];
+  const p384Crls = [file('p384-auth-ca.crl.der'), file('p384-sign-ca.crl.der')];
+  const challenge = '8899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677';
+  const { certificate, signature } = authenticate('p384', '2468', challenge);
+  const r = verify({ certificate, signature, data: hex(challenge), kind: 'auth', anchors: p384Anchors, crls: p384Crls, at });
+  assert.equal(r.status, 'good');
+  assert.equal(r.keyAlgorithm, 'ecdsa-p384');
+  assert.equal(r.keyBits, 384);
+  const tampered = new Uint8Array(signature);
+  tampered[10] ^= 1;
+  assert.throws(
+    () => verify({ certificate, signature: tampered, data: hex(challenge), anchors: p384Anchors, crls: p384Crls, at }),
+    (e) => e.code === 'SIGNATURE_INVALID',
+  );
+  assert.throws(
+    () => verify({ certificate, signature, data: hex(challenge), anchors: p384Anchors, crls: p384Crls, at, rsaOnly: true }),
+    (e) => e.code === 'CERTIFICATE_INVALID',
+  );
+  assert.throws(
+    () => verify({ certificate: file('p384-revoked-auth.crt.der'), anchors: p384Anchors, crls: p384Crls, at }),
+    (e) => e.code === 'REVOKED' && e.params.reason === 'key_compromise',
+  );
+  // RSA results name their key too.
+  const rsa = verify({ certificate: file('taro-auth.crt.der'), anchors, crls, at });
+  assert.equal(rsa.keyAlgorithm, 'rsa');
+  assert.equal(rsa.keyBits, 2048);
+});

@@ -10,6 +10,11 @@ mkdir -p $c/{card_responses,reader_frames,certificate,crl,ocsp,cms,tlv_text_apdu
 cargo run -q --locked -p mynacard-tests --bin mynacard-fuzz-seeds -- $c
 cp $pki/{taro-auth,taro-sign,hanako-sign,auth-ca}.crt.der $c/certificate/
 cp $pki/{auth-ca,sign-ca}.crl.der $c/crl/
+# Issue 18: the P-384 generation, two CA generations of one DN, a deep-nesting 4情報, v1 and
+# stale CRLs.
+cp $pki/{p384-auth,p384-sign,p384-auth-ca,deep-nesting-sign}.crt.der $c/certificate/
+cp $pki/{p384-auth-ca,p384-sign-ca,auth-ca-g2}.crl.der $c/crl/
+python3 tests/fuzz/make-crl-seeds.py $c/crl
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 openssl x509 -inform DER -in $pki/auth-ca.crt.der -out "$tmp/ca.pem"
@@ -23,6 +28,17 @@ for nonce in -nonce -no_nonce; do
         -reqin "$tmp/req.der" -respout "$c/ocsp/good$nonce.der" -ndays 1 >/dev/null 2>&1
 done
 
+# A P-384 response (ecdsa-with-SHA384) from the P-384 CA about the p384 persona.
+openssl x509 -inform DER -in $pki/p384-auth-ca.crt.der -out "$tmp/p384-ca.pem"
+openssl pkey -inform DER -in $pki/p384-auth-ca.key.der -out "$tmp/p384-ca.key"
+openssl x509 -inform DER -in $pki/p384-auth.crt.der -out "$tmp/p384.pem"
+serial=$(openssl x509 -in "$tmp/p384.pem" -noout -serial | cut -d= -f2)
+printf 'V\t300101000000Z\t\t%s\tunknown\t/C=JP/CN=p384\n' "$serial" > "$tmp/p384-index.txt"
+openssl ocsp -issuer "$tmp/p384-ca.pem" -cert "$tmp/p384.pem" -no_nonce -reqout "$tmp/req.der" >/dev/null
+openssl ocsp -index "$tmp/p384-index.txt" -CA "$tmp/p384-ca.pem" -rsigner "$tmp/p384-ca.pem" \
+    -rkey "$tmp/p384-ca.key" -rmd sha384 -reqin "$tmp/req.der" -respout "$c/ocsp/p384-good.der" \
+    -ndays 1 >/dev/null 2>&1
+
 cargo build -q --locked -p mynacard-cli
 printf 'a signed application\n' > "$tmp/doc.txt"
 for mode in enveloping detached; do
@@ -30,6 +46,9 @@ for mode in enveloping detached; do
     echo TARO2025 | target/debug/mynacard sign-file --virtual taro --pin-stdin -q "${flag[@]}" \
         --out "$c/cms/$mode.p7s" "$tmp/doc.txt"
 done
+
+echo P384SIGN2028 | target/debug/mynacard sign-file --virtual p384 --pin-stdin -q \
+    --out "$c/cms/p384-enveloping.p7s" "$tmp/doc.txt"
 
 python3 tests/fuzz/make-oidc-seeds.py $c/oidc
 

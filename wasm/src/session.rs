@@ -271,9 +271,13 @@ export interface VerifyOptions {
   anchors?: Uint8Array[]; crls?: Uint8Array[];
   /** Unix seconds; default now. */
   at?: number;
+  /** Refuse ECDSA P-384 certificates (services that take RSA only). */
+  rsaOnly?: boolean;
 }
 export interface VerifyResult {
   subject: string; serial: string; notAfter: number; status: 'good' | 'not_checked';
+  /** The certificate's key: RSA-2048 today, ECDSA P-384 in the next generation. */
+  keyAlgorithm: 'rsa' | 'ecdsa-p384'; keyBits: number;
   /** Where the status came from; null when not checked. */
   source: 'crl' | 'ocsp' | null;
   fourInfo: FourInfo | null; signingTime?: number | null; content?: Uint8Array;

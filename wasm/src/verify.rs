@@ -2,7 +2,7 @@
 //! over data, or a CMS signed document, checked against trust anchors and CRLs.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use mynacard_core::verify::{CertificateKind, RelyingParty, StatusChecked, Verified};
+use mynacard_core::verify::{CertificateKind, KeyPolicy, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use wasm_bindgen::prelude::*;
 
@@ -51,12 +51,15 @@ fn byte_list(options: &JsValue, name: &str) -> Result<Option<Vec<Vec<u8>>>, Erro
         .map(Some)
 }
 
-/// A verification result as JS: `{ subject, serial, notAfter, status, source, fourInfo }`.
+/// A verification result as JS: `{ subject, serial, notAfter, keyAlgorithm, keyBits, status,
+/// source, fourInfo }`.
 pub(crate) fn result(v: &Verified) -> Object {
     let out = Object::new();
     set(&out, "subject", v.subject.clone().into());
     set(&out, "serial", v.serial_hex.clone().into());
     set(&out, "notAfter", (v.not_after.0 as f64).into());
+    set(&out, "keyAlgorithm", v.key_algorithm.code().into());
+    set(&out, "keyBits", (v.key_algorithm.bits() as f64).into());
     set(
         &out,
         "status",
@@ -92,13 +95,18 @@ pub(crate) fn at(options: &JsValue) -> Result<UnixTime, Error> {
 }
 
 /// The relying party of `options.anchors` (DER CA certificates; absent or empty: the real
-/// JPKI CAs, the core's one default) and `options.crls`.
+/// JPKI CAs, the core's one default), `options.crls`, and `options.rsaOnly` (refuse ECDSA
+/// P-384 certificates: [`KeyPolicy::RsaOnly`]).
 pub(crate) fn relying_party(options: &JsValue, at: UnixTime) -> Result<RelyingParty, Error> {
-    RelyingParty::from_der(
+    let party = RelyingParty::from_der(
         &byte_list(options, "anchors")?.unwrap_or_default(),
         &byte_list(options, "crls")?.unwrap_or_default(),
         at,
-    )
+    )?;
+    Ok(match field(options, "rsaOnly")?.and_then(|v| v.as_bool()) {
+        Some(true) => party.with_key_policy(KeyPolicy::RsaOnly),
+        _ => party,
+    })
 }
 
 fn run(options: &JsValue) -> Result<Object, Error> {
@@ -157,7 +165,8 @@ fn run(options: &JsValue) -> Result<Object, Error> {
 /// ```js
 /// const r = verify({ certificate, data: challenge, signature, kind: 'auth',
 ///                    anchors: [caDer], crls: [crlDer] });
-/// // { subject, serial, notAfter, status: 'good' | 'not_checked', source: 'crl' | null, fourInfo }
+/// // { subject, serial, notAfter, keyAlgorithm: 'rsa' | 'ecdsa-p384', keyBits,
+/// //   status: 'good' | 'not_checked', source: 'crl' | null, fourInfo }
 /// verify({ cms, content, anchors, crls }); // a signed document (署名用)
 /// ```
 ///

@@ -51,7 +51,10 @@ impl<T: Transport> MynaCard<T> {
         self.read_certificate(EF_SIGN_CA_CERT).await
     }
 
-    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN.
+    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN. Sends a DigestInfo,
+    /// as for today's RSA keys: this call reads no certificate, so it cannot know the key; for
+    /// a card that may hold a P-384 key use [`authenticate`](Self::authenticate), which reads
+    /// the certificate first and sends what its key needs.
     pub async fn sign_with_auth_key(
         &mut self,
         pin: &AuthPin,
@@ -72,11 +75,14 @@ impl<T: Transport> MynaCard<T> {
         pin: &AuthPin,
         challenge: SignInput<'_>,
     ) -> Result<Authentication, Error> {
-        let digest_info = challenge.digest_info()?;
+        // A digest of the wrong length is refused before any APDU.
+        challenge.digest_bytes()?;
         self.pin_operation(async |card| {
             let certificate = card.read_auth_certificate().await?;
+            // DigestInfo for an RSA key, the bare digest for a P-384 key (SignInput::card_input).
+            let card_input = challenge.card_input(certificate.key_algorithm())?;
             card.verify_pin(CardPin::JpkiAuth, pin).await?;
-            let signature = card.compute_signature(EF_AUTH_KEY, &digest_info).await?;
+            let signature = card.compute_signature(EF_AUTH_KEY, &card_input).await?;
             Ok(Authentication {
                 signature,
                 certificate,
@@ -94,7 +100,9 @@ impl<T: Transport> MynaCard<T> {
         .await
     }
 
-    /// Signs with the 署名用 key after one VERIFY of the signature PIN.
+    /// Signs with the 署名用 key after one VERIFY of the signature PIN. Sends a DigestInfo (RSA
+    /// keys; see [`sign_with_auth_key`](Self::sign_with_auth_key)); [`sign`](Self::sign) and
+    /// [`sign_document`](Self::sign_document) follow the certificate's key.
     pub async fn sign_with_sign_key(
         &mut self,
         pin: &SignPin,
@@ -110,11 +118,12 @@ impl<T: Transport> MynaCard<T> {
 
     /// One VERIFY, then the 署名用 certificate and a signature: what a signed document needs.
     pub async fn sign(&mut self, pin: &SignPin, input: SignInput<'_>) -> Result<Signed, Error> {
-        let digest_info = input.digest_info()?;
+        input.digest_bytes()?;
         self.pin_operation(async |card| {
             card.verify_pin(CardPin::JpkiSign, pin).await?;
             let certificate = card.read_certificate(EF_SIGN_CERT).await?;
-            let signature = card.compute_signature(EF_SIGN_KEY, &digest_info).await?;
+            let card_input = input.card_input(certificate.key_algorithm())?;
+            let signature = card.compute_signature(EF_SIGN_KEY, &card_input).await?;
             Ok(Signed {
                 signature,
                 certificate,
@@ -138,7 +147,7 @@ impl<T: Transport> MynaCard<T> {
             let certificate = card.read_certificate(EF_SIGN_CERT).await?;
             let prepared = crate::cms::PreparedSignature::new(content, &certificate, signing_time)?;
             let signature = card
-                .compute_signature(EF_SIGN_KEY, prepared.digest_info())
+                .compute_signature(EF_SIGN_KEY, prepared.card_input())
                 .await?;
             prepared.finish(content, detached, &certificate, &signature)
         })

@@ -223,7 +223,7 @@ pub fn parse_sign_result(
     let cert_plain = decrypt_jwe(field(&format.certificate_field)?, rp_key)?;
     let sig_plain = decrypt_jwe(field(&format.signature_field)?, rp_key)?;
     let certificate = certificate(&cert_plain)?;
-    let signature = signature(&sig_plain, certificate.public_key()?.size())?;
+    let signature = signature(&sig_plain, certificate.rsa_public_key()?.size())?;
     Ok(SignResult {
         signature,
         certificate,
@@ -239,7 +239,7 @@ pub fn verify_sign_result(
     at: UnixTime,
 ) -> Result<Verified, Error> {
     verify_digest_info(
-        result.certificate.public_key()?,
+        result.certificate.rsa_public_key()?,
         &digest.digest_info()?,
         &result.signature,
     )?;

@@ -4,11 +4,11 @@
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::Error;
+use crate::error::PinError;
 use crate::my_number::check_digit;
 
 pub(crate) mod kind;
 pub use kind::PinKind;
-use crate::error::PinError;
 
 impl PinKind {
     /// Checks `input` against this kind's format and keeps nothing: the faces' "is this PIN

@@ -1,18 +1,12 @@
-use const_oid::db::rfc5912::{
-    SHA_1_WITH_RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
-    SHA_512_WITH_RSA_ENCRYPTION,
-};
-
 use super::crl::{authority_key_id, subject_key_id};
 use super::kind::CertificateKind;
-use super::signature::verify_digest_info;
+use super::signed::{parameters_ok, verify_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
-use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
 use crate::error::VerifyError;
 
-/// Checks that `issuer` signed `cert` (names match, RSA PKCS#1 v1.5 signature verifies) and
-/// that `cert` is valid at `at`.
+/// Checks that `issuer` signed `cert` (names match, the RSA PKCS#1 v1.5 or ECDSA P-384
+/// signature verifies) and that `cert` is valid at `at`.
 pub fn verify_issued_by(
     cert: &JpkiCertificate,
     issuer: &JpkiCertificate,
@@ -22,36 +16,29 @@ pub fn verify_issued_by(
         return Err(Error::Verify(VerifyError::ChainUntrusted));
     }
     let algorithm = cert.x509().signature_algorithm();
-    // RSA PKCS#1 v1.5 algorithm identifiers carry NULL parameters (RFC 4055 §5); anything else
-    // is a certificate altered outside its signed part.
-    if !algorithm.parameters.as_ref().is_none_or(|p| p.is_null())
+    // RSA PKCS#1 v1.5 algorithm identifiers carry NULL parameters (RFC 4055 §5), ECDSA ones
+    // none (RFC 5758 §3.2); anything else is a certificate altered outside its signed part.
+    if !parameters_ok(&algorithm.oid, algorithm.parameters.as_ref())
         || algorithm.oid != cert.x509().tbs_certificate().signature().oid
     {
         return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "signature algorithm fields disagree",
         }));
     }
-    let oid = algorithm.oid;
-    let alg = if oid == SHA_256_WITH_RSA_ENCRYPTION {
-        DigestAlgorithm::Sha256
-    } else if oid == SHA_384_WITH_RSA_ENCRYPTION {
-        DigestAlgorithm::Sha384
-    } else if oid == SHA_512_WITH_RSA_ENCRYPTION {
-        DigestAlgorithm::Sha512
-    } else if oid == SHA_1_WITH_RSA_ENCRYPTION {
-        DigestAlgorithm::Sha1
-    } else {
+    if super::signed::rsa_digest(&algorithm.oid).is_none()
+        && super::signed::ecdsa_digest(&algorithm.oid).is_none()
+    {
         return Err(Error::Verify(VerifyError::CertificateInvalid {
             what: "unsupported signature algorithm",
         }));
-    };
-    let digest_info = SignInput::Data {
-        algorithm: alg,
-        data: cert.tbs_der()?,
     }
-    .digest_info()?;
-    verify_digest_info(issuer.public_key()?, &digest_info, cert.signature_bytes()?)
-        .map_err(|_| Error::Verify(VerifyError::ChainUntrusted))?;
+    verify_signed(
+        issuer.public_key()?,
+        &algorithm.oid,
+        cert.tbs_der()?,
+        cert.signature_bytes()?,
+    )
+    .map_err(|_| Error::Verify(VerifyError::ChainUntrusted))?;
     if !cert.is_valid_at(at) {
         return Err(Error::Verify(VerifyError::CertificateExpired));
     }

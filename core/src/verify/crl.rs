@@ -15,7 +15,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
 use super::reason::RevocationReason;
-use super::signed::{first_element, verify_rsa_signed};
+use super::signed::{first_element, verify_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
 use crate::error::VerifyError;
@@ -192,7 +192,7 @@ impl Crl {
         }
         let signature = list.signature.as_bytes().ok_or(BAD)?;
         let raw_tbs = first_element(der).ok_or(BAD)?;
-        verify_rsa_signed(
+        verify_signed(
             issuer.public_key()?,
             &list.signature_algorithm.oid,
             raw_tbs,

@@ -12,6 +12,7 @@ pub(crate) mod reason;
 mod relying_party;
 pub(crate) mod signature;
 mod signed;
+mod signed_document;
 
 pub use chain::{TrustAnchors, verify_issued_by};
 pub use challenge::Challenges;
@@ -20,10 +21,11 @@ pub use kind::CertificateKind;
 pub use ocsp::OcspRequest;
 pub use reason::RevocationReason;
 pub use relying_party::{
-    CrlHealth, RelyingParty, StatusChecked, StatusEvidence, StatusPolicy, StatusSource, Verified,
-    verify_certificate, verify_signed,
+    CrlHealth, KeyPolicy, RelyingParty, StatusChecked, StatusEvidence, StatusPolicy, StatusSource,
+    Verified, verify_certificate, verify_signed,
 };
 pub use signature::{verify_digest_info, verify_signature};
+pub use signed_document::{SignedDocument, signer_certificate, verify_signed_document};
 
 use crate::cert::JpkiCertificate;
 

@@ -20,7 +20,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::crl::{CertStatus, Revocation, serial_key};
 use super::reason::RevocationReason;
-use super::signed::{first_element, verify_rsa_signed};
+use super::signed::{first_element, verify_signed};
 use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
 use crate::error::{UsageError, VerifyError};
@@ -320,7 +320,7 @@ impl OcspRequest {
             }
             delegated.public_key()?.clone()
         };
-        verify_rsa_signed(&signer_key, &basic.signature_algorithm.oid, tbs, signature)
+        verify_signed(&signer_key, &basic.signature_algorithm.oid, tbs, signature)
             .map_err(|_| invalid("OCSP response signature does not verify"))?;
 
         if let Some(nonce) = &self.nonce {

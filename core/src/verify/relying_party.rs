@@ -8,7 +8,7 @@ use super::crl::{CertStatus, Crl, CrlFreshness};
 use super::kind::CertificateKind;
 use super::ocsp::OcspRequest;
 use super::signature::verify_signature;
-use crate::cert::{CertificateFourInfo, JpkiCertificate, UnixTime};
+use crate::cert::{CertificateFourInfo, JpkiCertificate, KeyAlgorithm, UnixTime};
 use crate::digest::SignInput;
 use crate::error::Error;
 use crate::error::VerifyError;
@@ -70,12 +70,38 @@ pub enum StatusPolicy {
     OcspOnly,
 }
 
+/// Which key algorithms a [`RelyingParty`] accepts in a resident's certificate. Today's cards
+/// hold RSA-2048 keys; the next generation is reported to hold ECDSA P-384 keys. A service
+/// whose own rules take only RSA (法務省's 公証 accepts RSA-2048 signatures only today) refuses
+/// the others with [`KeyPolicy::RsaOnly`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyPolicy {
+    /// RSA and ECDSA P-384 (the default).
+    #[default]
+    RsaOrEcdsaP384,
+    /// RSA keys only: a P-384 certificate is refused (`CERTIFICATE_INVALID`) before any
+    /// other check.
+    RsaOnly,
+}
+
+impl KeyPolicy {
+    /// Whether a certificate with a key of `algorithm` is accepted.
+    pub fn accepts(self, algorithm: KeyAlgorithm) -> bool {
+        match self {
+            KeyPolicy::RsaOrEcdsaP384 => true,
+            KeyPolicy::RsaOnly => matches!(algorithm, KeyAlgorithm::Rsa { .. }),
+        }
+    }
+}
+
 /// A certificate that passed every check.
 #[derive(Clone, Debug)]
 pub struct Verified {
     pub subject: String,
     pub serial_hex: String,
     pub not_after: UnixTime,
+    /// The algorithm of the certificate's key (RSA-2048 today, ECDSA P-384 next generation).
+    pub key_algorithm: KeyAlgorithm,
     /// 基本4情報 of a 署名用 certificate.
     pub four_info: Option<CertificateFourInfo>,
     pub status: StatusChecked,
@@ -185,6 +211,7 @@ pub fn verify_certificate(
         subject: cert.subject(),
         serial_hex: cert.serial_hex(),
         not_after: cert.not_after(),
+        key_algorithm: cert.key_algorithm(),
         four_info: match kind {
             CertificateKind::Signature => cert.four_info()?,
             CertificateKind::Authentication => None,
@@ -238,6 +265,7 @@ pub struct RelyingParty {
     anchors: TrustAnchors,
     crls: Vec<Crl>,
     policy: StatusPolicy,
+    key_policy: KeyPolicy,
 }
 
 impl RelyingParty {
@@ -288,12 +316,19 @@ impl RelyingParty {
             anchors,
             crls: Vec::new(),
             policy: StatusPolicy::default(),
+            key_policy: KeyPolicy::default(),
         }
     }
 
     /// The same party with another [`StatusPolicy`] (default [`StatusPolicy::CrlOnly`]).
     pub fn with_status_policy(mut self, policy: StatusPolicy) -> RelyingParty {
         self.policy = policy;
+        self
+    }
+
+    /// This party with the key algorithms it accepts (default: RSA and ECDSA P-384).
+    pub fn with_key_policy(mut self, policy: KeyPolicy) -> RelyingParty {
+        self.key_policy = policy;
         self
     }
 
@@ -400,6 +435,11 @@ impl RelyingParty {
         ocsp: Option<(&'a OcspRequest, &'a [u8])>,
         check: impl Fn(StatusEvidence<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        if !self.key_policy.accepts(cert.key_algorithm()) {
+            return Err(Error::Verify(VerifyError::CertificateInvalid {
+                what: "key algorithm refused by the relying party's key policy",
+            }));
+        }
         let ocsp = ocsp.map(|(request, response)| StatusEvidence::Ocsp { request, response });
         match (self.policy, ocsp) {
             (StatusPolicy::CrlOnly, _) | (StatusPolicy::OcspThenCrl, None) => {
@@ -463,17 +503,17 @@ impl RelyingParty {
         })
     }
 
-    /// A CMS signed document ([`crate::cms::verify_signed_document`]) with this party's
+    /// A CMS signed document ([`super::verify_signed_document`]) with this party's
     /// anchors and CRLs.
     pub fn verify_document(
         &self,
         der: &[u8],
         detached_content: Option<&[u8]>,
         at: UnixTime,
-    ) -> Result<crate::cms::SignedDocument, Error> {
-        let signer = crate::cms::signer_certificate(der)?;
+    ) -> Result<super::SignedDocument, Error> {
+        let signer = super::signer_certificate(der)?;
         self.with_policy(&signer, at, None, |ev| {
-            crate::cms::verify_signed_document(der, detached_content, &self.anchors, at, ev)
+            super::verify_signed_document(der, detached_content, &self.anchors, at, ev)
         })
     }
 }

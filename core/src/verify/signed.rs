@@ -1,13 +1,16 @@
-//! The signature of X.509-family objects (certificates, CRLs, OCSP responses): an RSA
-//! PKCS#1 v1.5 signature by an issuer's key over the raw to-be-signed bytes.
+//! The signature of X.509-family objects (certificates, CRLs, OCSP responses, CMS signed
+//! attributes): an issuer's key over the raw to-be-signed bytes, RSA PKCS#1 v1.5 or ECDSA
+//! P-384 (DER `ECDSA-Sig-Value`, RFC 5758 §3.2 / RFC 5480).
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912::{
-    SHA_1_WITH_RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
-    SHA_512_WITH_RSA_ENCRYPTION,
+    ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, SHA_1_WITH_RSA_ENCRYPTION,
+    SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
 };
+use der::asn1::Any;
 
-use super::signature::verify_digest_info;
+use super::signature::{verify_digest_info, verify_p384_prehash};
+use crate::cert::PublicKey;
 use crate::digest::{DigestAlgorithm, SignInput};
 use crate::error::Error;
 use crate::error::VerifyError;
@@ -24,20 +27,53 @@ pub(crate) fn rsa_digest(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
     }
 }
 
-/// Verifies `signature` by `key` over `tbs` with the RSA algorithm `oid`.
-pub(crate) fn verify_rsa_signed(
-    key: &rsa::PublicKey,
+/// The hash of an ECDSA signature algorithm (RFC 5758 §3.2); the next JPKI generation is
+/// reported to use ecdsa-with-SHA384.
+pub(crate) fn ecdsa_digest(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
+    match *oid {
+        ECDSA_WITH_SHA_384 => Some(DigestAlgorithm::Sha384),
+        ECDSA_WITH_SHA_256 => Some(DigestAlgorithm::Sha256),
+        ECDSA_WITH_SHA_512 => Some(DigestAlgorithm::Sha512),
+        _ => None,
+    }
+}
+
+/// Whether the parameters of signature algorithm `oid` are as its RFC prescribes: NULL or
+/// absent for RSA PKCS#1 v1.5 (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2).
+pub(crate) fn parameters_ok(oid: &ObjectIdentifier, parameters: Option<&Any>) -> bool {
+    if ecdsa_digest(oid).is_some() {
+        parameters.is_none()
+    } else {
+        parameters.is_none_or(|p| p.is_null())
+    }
+}
+
+/// Verifies `signature` by `key` over `tbs` with the signature algorithm `oid`, which must
+/// belong to the key's algorithm (an RSA algorithm for an RSA key, ECDSA for a P-384 key).
+pub(crate) fn verify_signed(
+    key: &PublicKey,
     oid: &ObjectIdentifier,
     tbs: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let algorithm = rsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
-    let digest_info = SignInput::Data {
-        algorithm,
-        data: tbs,
+    match key {
+        PublicKey::Rsa(key) => {
+            let algorithm = rsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
+            let digest_info = SignInput::Data {
+                algorithm,
+                data: tbs,
+            }
+            .digest_info()?;
+            verify_digest_info(key, &digest_info, signature)
+        }
+        PublicKey::EcdsaP384(key) => {
+            let algorithm =
+                ecdsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
+            let sig = p384::ecdsa::Signature::from_der(signature)
+                .map_err(|_| Error::Verify(VerifyError::SignatureInvalid))?;
+            verify_p384_prehash(key, &algorithm.hash(tbs), &sig)
+        }
     }
-    .digest_info()?;
-    verify_digest_info(key, &digest_info, signature)
 }
 
 /// The raw bytes of the first element of the outermost SEQUENCE of `der` (the to-be-signed

@@ -108,10 +108,11 @@ enum Command {
         /// Which certificate is expected: auth (利用者証明用) or sign (署名用).
         #[arg(long, default_value = "auth", value_parser = ["auth", "sign"])]
         kind: String,
-        /// Raw RSA signature made with the certificate's key …
+        /// Raw signature made with the certificate's key (RSA PKCS#1 v1.5, or ECDSA P-384 as
+        /// r‖s or DER) …
         #[arg(long, requires = "data")]
         signature: Option<std::path::PathBuf>,
-        /// … over this file (SHA-256).
+        /// … over this file (hashed with the key's default: SHA-256 for RSA, SHA-384 for P-384).
         #[arg(long, requires = "signature")]
         data: Option<std::path::PathBuf>,
         /// A CMS SignedData (.p7s) to verify instead.
@@ -132,6 +133,10 @@ enum Command {
         /// Check at this Unix time instead of now.
         #[arg(long)]
         at: Option<u64>,
+        /// Accept RSA keys only (refuse ECDSA P-384 certificates), as services that take
+        /// RSA-2048 only must.
+        #[arg(long)]
+        rsa_only: bool,
     },
     /// Log in through デジタル認証アプリ (or its development stand-in) with a loopback redirect
     /// (RFC 8252): this command is the relying party, the browser carries the resident. With
@@ -208,6 +213,7 @@ fn main() -> ExitCode {
         test_pki,
         crls,
         at,
+        rsa_only,
     } = &cli.command
     {
         let request = verify_cmd::Request {
@@ -225,6 +231,7 @@ fn main() -> ExitCode {
             test_pki: *test_pki,
             crls,
             at: at.map_or_else(UnixTime::now, UnixTime),
+            rsa_only: *rsa_only,
         };
         let (value, code) = match verify_cmd::run(&request) {
             Ok(v) => (v, ExitCode::SUCCESS),

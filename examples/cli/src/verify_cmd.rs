@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use mynacard_core::error::UsageError;
-use mynacard_core::verify::{CertificateKind, RelyingParty, StatusChecked, Verified};
+use mynacard_core::verify::{CertificateKind, KeyPolicy, RelyingParty, StatusChecked, Verified};
 use mynacard_core::{Error, JpkiCertificate, SignInput, UnixTime};
 use serde_json::{Value, json};
 
@@ -22,6 +22,8 @@ pub struct Request<'a> {
     pub test_pki: bool,
     pub crls: &'a [PathBuf],
     pub at: UnixTime,
+    /// `--rsa-only`: [`KeyPolicy::RsaOnly`].
+    pub rsa_only: bool,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -44,6 +46,8 @@ fn anchors(req: &Request<'_>) -> Result<Vec<Vec<u8>>, CliError> {
         vec![
             mynacard_virtual_card::pki::auth_ca_der().to_vec(),
             mynacard_virtual_card::pki::sign_ca_der().to_vec(),
+            mynacard_virtual_card::pki::p384_auth_ca_der().to_vec(),
+            mynacard_virtual_card::pki::p384_sign_ca_der().to_vec(),
         ]
     } else {
         Vec::new()
@@ -60,6 +64,8 @@ pub fn verified_json(v: &Verified) -> Value {
         "subject": v.subject,
         "serial": v.serial_hex,
         "not_after": v.not_after.0,
+        "key_algorithm": v.key_algorithm.code(),
+        "key_bits": v.key_algorithm.bits(),
         "status": match v.status { StatusChecked::Good => "good", StatusChecked::NotChecked => "not_checked" },
         "source": v.source.map(|s| s.as_str()),
         "four_info": v.four_info.as_ref().map(|f| json!({
@@ -87,7 +93,10 @@ pub fn run(req: &Request<'_>) -> Result<Value, CliError> {
         .iter()
         .map(|p| read(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let party = RelyingParty::from_der(&anchors(req)?, &crls, req.at)?;
+    let mut party = RelyingParty::from_der(&anchors(req)?, &crls, req.at)?;
+    if req.rsa_only {
+        party = party.with_key_policy(KeyPolicy::RsaOnly);
+    }
     if let Some(cms) = req.cms {
         let content = req.content.map(read).transpose()?;
         let doc = party.verify_document(&read(cms)?, content.as_deref(), req.at)?;

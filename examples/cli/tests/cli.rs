@@ -363,3 +363,83 @@ fn no_ca_given_means_the_real_jpki_cas() {
     );
     assert!(r.stdout.contains("CHAIN_UNTRUSTED"), "{}", r.stdout);
 }
+
+/// Issue 18: the modelled ECDSA P-384 generation through the CLI: a CMS signed by the `p384`
+/// persona verifies with `--test-pki` (which holds the P-384 CAs), names its key algorithm,
+/// fails for another document, and is refused with `--rsa-only`; a revoked P-384 certificate
+/// is REVOKED by the P-384 CA's CRL.
+#[test]
+fn p384_sign_file_then_verify() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-p384-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("doc.txt");
+    std::fs::write(&doc, "転出届 P-384").unwrap();
+    let p7s = dir.join("doc.p7s");
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
+    let r = mynacard(
+        &[
+            "--virtual",
+            "p384",
+            "sign-file",
+            doc.to_str().unwrap(),
+            "--out",
+            p7s.to_str().unwrap(),
+            "--detached",
+            "--pin-stdin",
+            "-q",
+        ],
+        "P384SIGN2028\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let crl = format!("{pki}/p384-sign-ca.crl.der");
+    let verify = |content: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--cms",
+            p7s.to_str().unwrap(),
+            "--content",
+            content.to_str().unwrap(),
+            "--test-pki",
+            "--crl",
+            &crl,
+            "--at",
+            "1780272000",
+        ];
+        args.extend_from_slice(extra);
+        let r = mynacard(&args, "");
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, v)
+    };
+    let (code, v) = verify(&doc, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "good");
+    assert_eq!(v["source"], "crl");
+    assert_eq!(v["key_algorithm"], "ecdsa-p384");
+    assert_eq!(v["key_bits"], 384);
+    assert_eq!(v["four_info"]["name"], "鈴木　次世代");
+    let other = dir.join("other.txt");
+    std::fs::write(&other, "改ざん").unwrap();
+    let (code, v) = verify(&other, &[]);
+    assert_eq!((code, v["code"].as_str()), (1, Some("SIGNATURE_INVALID")));
+    let (code, v) = verify(&doc, &["--rsa-only"]);
+    assert_eq!((code, v["code"].as_str()), (1, Some("CERTIFICATE_INVALID")));
+    let r = mynacard(
+        &[
+            "verify",
+            "--cert",
+            &format!("{pki}/p384-revoked-auth.crt.der"),
+            "--test-pki",
+            "--crl",
+            &format!("{pki}/p384-auth-ca.crl.der"),
+            "--at",
+            "1780272000",
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (r.code, v["code"].as_str(), v["params"]["reason"].as_str()),
+        (1, Some("REVOKED"), Some("key_compromise"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

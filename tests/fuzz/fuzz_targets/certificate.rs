@@ -7,6 +7,8 @@ use mynacard_core::verify::verify_issued_by;
 use mynacard_core::{JpkiCertificate, UnixTime};
 
 const AUTH_CA: &[u8] = include_bytes!("../../virtual-card/pki/auth-ca.crt.der");
+// The modelled P-384 generation (issue 18).
+const P384_AUTH_CA: &[u8] = include_bytes!("../../virtual-card/pki/p384-auth-ca.crt.der");
 
 fuzz_target!(|data: &[u8]| {
     let Ok(cert) = JpkiCertificate::from_der(data) else {
@@ -17,9 +19,13 @@ fuzz_target!(|data: &[u8]| {
         cert.issuer(),
         cert.serial_hex(),
         cert.key_bits(),
+        cert.key_algorithm(),
+        cert.public_key().is_ok(),
     );
     let _ = cert.is_valid_at(UnixTime(1_780_272_000));
     let _ = cert.four_info();
-    let ca = JpkiCertificate::from_der(AUTH_CA).unwrap();
-    let _ = verify_issued_by(&cert, &ca, UnixTime(1_780_272_000));
+    for ca in [AUTH_CA, P384_AUTH_CA] {
+        let ca = JpkiCertificate::from_der(ca).unwrap();
+        let _ = verify_issued_by(&cert, &ca, UnixTime(1_780_272_000));
+    }
 });

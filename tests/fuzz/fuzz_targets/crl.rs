@@ -9,9 +9,18 @@ use mynacard_core::{JpkiCertificate, UnixTime};
 
 const AUTH_CA: &[u8] = include_bytes!("../../virtual-card/pki/auth-ca.crt.der");
 const TARO: &[u8] = include_bytes!("../../virtual-card/pki/taro-auth.crt.der");
+// The second generation of one DN, and the modelled P-384 generation (issue 18).
+const AUTH_CA_G2: &[u8] = include_bytes!("../../virtual-card/pki/auth-ca-g2.crt.der");
+const P384_AUTH_CA: &[u8] = include_bytes!("../../virtual-card/pki/p384-auth-ca.crt.der");
 
 fuzz_target!(|data: &[u8]| {
-    let ca = JpkiCertificate::from_der(AUTH_CA).unwrap();
+    for ca in [AUTH_CA, AUTH_CA_G2, P384_AUTH_CA] {
+        check(data, ca);
+    }
+});
+
+fn check(data: &[u8], ca: &[u8]) {
+    let ca = JpkiCertificate::from_der(ca).unwrap();
     let _ = Crl::from_der(data, &ca, UnixTime(1_780_272_000)).map(|crl| {
         let taro = JpkiCertificate::from_der(TARO).unwrap();
         let _ = crl.status(&taro);
@@ -20,4 +29,4 @@ fuzz_target!(|data: &[u8]| {
         let _ = (crl.freshness(UnixTime(0)), crl.is_issued_by(&ca));
         let _ = crl.lookup(data.get(..8).unwrap_or_default());
     });
-});
+}

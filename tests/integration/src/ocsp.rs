@@ -13,6 +13,8 @@ use mynacard_virtual_card::pki;
 pub struct Responder {
     /// Where the files are.
     pub dir: PathBuf,
+    /// `-rmd`: the digest of the response signature, when not openssl's default.
+    digest: Option<&'static str>,
 }
 
 /// How the responder answers.
@@ -38,36 +40,62 @@ fn persona_auth(id: &str) -> JpkiCertificate {
 impl Responder {
     /// The files in a fresh folder named after `tag`.
     pub fn new(tag: &str) -> Responder {
+        Responder::for_ca(
+            tag,
+            "auth-ca",
+            [persona_auth("taro"), persona_auth("revoked")],
+            &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        )
+    }
+
+    /// The same for the P-384 利用者証明用 CA (`make.py --p384`): `p384` good,
+    /// `p384-revoked-auth` revoked, a delegated responder with a P-384 key;
+    /// responses signed ecdsa-with-SHA384 (`-rmd sha384`).
+    pub fn p384(tag: &str) -> Responder {
+        let revoked = JpkiCertificate::from_der(pki::extra_cert("p384-revoked-auth").unwrap());
+        let mut r = Responder::for_ca(
+            tag,
+            "p384-auth-ca",
+            [persona_auth("p384"), revoked.unwrap()],
+            &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        );
+        r.digest = Some("sha384");
+        r
+    }
+
+    /// `ca` (a stem in the test PKI) answering for `good` and `revoked`; the delegated
+    /// responder's key made by `openssl genpkey <key_args>`.
+    fn for_ca(
+        tag: &str,
+        ca: &str,
+        [good, revoked]: [JpkiCertificate; 2],
+        key_args: &[&str],
+    ) -> Responder {
         let dir = std::env::temp_dir().join(format!("mynacard-ocsp-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let pki_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../virtual-card/pki");
         run(Command::new("openssl")
             .args(["x509", "-inform", "DER", "-in"])
-            .arg(pki_dir.join("auth-ca.crt.der"))
+            .arg(pki_dir.join(format!("{ca}.crt.der")))
             .arg("-out")
             .arg(dir.join("ca.pem")));
         run(Command::new("openssl")
             .args(["pkey", "-inform", "DER", "-in"])
-            .arg(pki_dir.join("auth-ca.key.der"))
+            .arg(pki_dir.join(format!("{ca}.key.der")))
             .arg("-out")
             .arg(dir.join("ca.key")));
         let serial = |c: JpkiCertificate| c.serial_hex().to_uppercase();
         let index = format!(
             "V\t300101000000Z\t\t{}\tunknown\t/C=JP/CN=taro\nR\t300101000000Z\t250601000000Z,keyCompromise\t{}\tunknown\t/C=JP/CN=revoked\n",
-            serial(persona_auth("taro")),
-            serial(persona_auth("revoked"))
+            serial(good),
+            serial(revoked)
         );
         std::fs::write(dir.join("index.txt"), index).unwrap();
         // A delegated responder: its own key, a certificate from the CA with id-kp-OCSPSigning.
         run(Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-            ])
+            .arg("genpkey")
+            .args(key_args)
+            .arg("-out")
             .arg(dir.join("r.key")));
         run(Command::new("openssl")
             .args([
@@ -104,7 +132,7 @@ impl Responder {
             .arg(dir.join("r.ext"))
             .arg("-out")
             .arg(dir.join("r.pem")));
-        Responder { dir }
+        Responder { dir, digest: None }
     }
 
     /// `openssl ocsp` with this responder's index, CA and signer (the CA or the delegated
@@ -125,6 +153,9 @@ impl Responder {
             .arg(d.join(signer))
             .arg("-rkey")
             .arg(d.join(key));
+        if let Some(md) = self.digest {
+            cmd.args(["-rmd", md]);
+        }
         cmd
     }
 

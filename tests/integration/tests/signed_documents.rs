@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use mynacard_core::cms::verify_signed_document;
 use mynacard_core::error::VerifyError;
+use mynacard_core::verify::verify_signed_document;
 use mynacard_core::verify::{Crl, RevocationReason, StatusChecked, StatusEvidence, TrustAnchors};
 use mynacard_core::{Error, JpkiCertificate, MynaCard, SignPin, UnixTime};
 use mynacard_virtual_card::{VirtualCard, VirtualTransport, pki};

@@ -12,8 +12,13 @@ re-run changes every key and certificate (tests rely only on structure, never on
   extras (below)              a second generation of the 利用者証明用 CA with the same DN (as the
                               real 2015 and 2023 CAs have), leaves of the wrong CA, a nested seed
 
+  p384 (below)                the modelled next card generation: ECDSA P-384 / SHA-384 CAs and
+                              leaves (the Digital Agency's task force, 2024-03-18; no card
+                              specification is public, see docs/card-notes.md)
+
 Usage: python3 tests/virtual-card/pki/make.py            (needs the `cryptography` package)
        python3 tests/virtual-card/pki/make.py --extras   only the extras, from the committed CAs
+       python3 tests/virtual-card/pki/make.py --p384     only the P-384 files (new CAs, leaves)
 """
 import datetime as dt
 import os
@@ -22,7 +27,7 @@ import tomllib
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -39,12 +44,23 @@ FOUR_INFO = "1.2.392.200149.8.5.5."
 TARGET = {"auth": 1590, "sign": 1758}
 
 
+# Set by --p384: keys are ECDSA P-384 and signatures ecdsa-with-SHA384.
+P384 = False
+
+
 def new_key(name):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if P384:
+        key = ec.generate_private_key(ec.SECP384R1())
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     (HERE / f"{name}.key.der").write_bytes(der)
     return key
+
+
+def sig_hash():
+    return hashes.SHA384() if P384 else hashes.SHA256()
 
 
 def name(*rdns):
@@ -59,11 +75,11 @@ def utf8(value: str) -> bytes:
     return b"\x0c" + length + raw
 
 
-def ca(stem, ou):
+def ca(stem, ou, note="mynacard test PKI, not J-LIS"):
     key = new_key(stem)
     subject = name((NameOID.COUNTRY_NAME, "JP"), (NameOID.ORGANIZATION_NAME, "JPKI TEST"),
                    (NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
-                   (NameOID.ORGANIZATIONAL_UNIT_NAME, "mynacard test PKI, not J-LIS"))
+                   (NameOID.ORGANIZATIONAL_UNIT_NAME, note))
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=UTC))
@@ -71,7 +87,7 @@ def ca(stem, ou):
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+            .sign(key, sig_hash()))
     (HERE / f"{stem}.crt.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
     return key, cert
 
@@ -121,13 +137,14 @@ def leaf(pid, p, kind, ca_key, ca_cert):
             b = b.add_extension(x509.SubjectAlternativeName([
                 x509.OtherName(x509.ObjectIdentifier(FOUR_INFO + n), utf8(v)) for n, v in sorted(entries)]),
                 critical=False)
-        return b.sign(ca_key, hashes.SHA256())
+        return b.sign(ca_key, sig_hash())
 
     base = "TEST CERTIFICATE of the mynacard virtual My Number Card; not issued by J-LIS."
     cert = build([base])
     # Size the certificate like those on the recorded test card with notice text (an explicit
     # text is at most 200 characters; a second notice takes the rest).
-    extra = TARGET[kind] - len(cert.public_bytes(serialization.Encoding.DER))
+    # P-384 leaves: no recorded size exists, so they keep their natural size.
+    extra = 0 if P384 else TARGET[kind] - len(cert.public_bytes(serialization.Encoding.DER))
     if extra > 0:
         first = min(extra, 200 - len(base))
         notices = [base + "." * first]
@@ -155,7 +172,7 @@ def crl(stem, ca_key, ca_cert, revoked):
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now)
             .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build())
-    (HERE / f"{stem}.crl.der").write_bytes(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    (HERE / f"{stem}.crl.der").write_bytes(b.sign(ca_key, sig_hash()).public_bytes(serialization.Encoding.DER))
 
 
 def load_ca(stem):
@@ -222,6 +239,29 @@ def der_tlv(tag, content):
     return bytes([tag]) + length + content
 
 
+def p384():
+    """The modelled P-384 generation (issue 18), new files only; the RSA files stay.
+
+    p384-auth-ca, p384-sign-ca (+ .key, .crl)  ECDSA P-384 roots signed ecdsa-with-SHA384, named
+                                like the RSA test CAs with a third OU (the real next-generation
+                                names are not public); CRLs list p384-revoked
+    p384-auth, p384-sign        the `p384` persona's leaves (keys PKCS#8 EC)
+    p384-revoked-auth, -sign    leaves listed in the CRLs
+    """
+    global P384
+    P384 = True
+    note = "mynacard test PKI P-384, not J-LIS"
+    auth_ca = ca("p384-auth-ca", "JPKI for user authentication", note)
+    sign_ca = ca("p384-sign-ca", "JPKI for digital signature", note)
+    person = PERSONAS["p384"]
+    revoked = {}
+    for kind, (k, c) in (("auth", auth_ca), ("sign", sign_ca)):
+        leaf("p384", person, kind, k, c)
+        revoked[kind] = leaf("p384-revoked", person, kind, k, c)
+    crl("p384-auth-ca", *auth_ca, [revoked["auth"]])
+    crl("p384-sign-ca", *sign_ca, [revoked["sign"]])
+
+
 def write_sizes():
     sizes = "\n".join(f"{f.stat().st_size}\t{f.name}" for f in sorted(HERE.glob("*.der")))
     (HERE / "sizes.txt").write_text(sizes + "\n")
@@ -233,6 +273,8 @@ def main():
     sign_ca = ca("sign-ca", "JPKI for digital signature")
     revoked = {"auth": [], "sign": []}
     for pid, p in PERSONAS.items():
+        if pid == "p384":  # made by p384()
+            continue
         for kind, (k, c) in (("auth", auth_ca), ("sign", sign_ca)):
             cert = leaf(pid, p, kind, k, c)
             if pid == "revoked":
@@ -244,6 +286,7 @@ def main():
     new_key("surface-card")
     new_key("record-ca")
     extras()
+    p384()
     write_sizes()
 
 
@@ -251,6 +294,9 @@ if __name__ == "__main__":
     import sys
     if sys.argv[1:] == ["--extras"]:
         extras()
+        write_sizes()
+    elif sys.argv[1:] == ["--p384"]:
+        p384()
         write_sizes()
     else:
         main()

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::command::{self, Apdu};
 use crate::files::{self, Access, App, FileSystem, Node};
 use crate::persona::{FirstApdu, Persona, ShortEfIdCommand, VerifiedTriesAnswer};
+use crate::pki;
 
 /// Status words the card answers (ISO/IEC 7816-4 and card-evidence).
 pub mod sw {
@@ -548,6 +549,25 @@ impl VirtualCard {
         if pin.is_some_and(|pin| !self.is_verified(app, pin)) {
             return (Vec::new(), sw::SECURITY_STATUS);
         }
+        // The modelled P-384 key (docs/card-notes.md, "modelled, not specified"): P1 = 00,
+        // the data is the digest itself (SHA-256/384/512 lengths), the answer r ‖ s.
+        let key = match key.as_ref() {
+            pki::CardKey::Rsa(key) => key,
+            pki::CardKey::EcdsaP384(key) => {
+                if apdu.p1 != 0x00 {
+                    return (Vec::new(), sw::WRONG_P1P2);
+                }
+                if ![32, 48, 64].contains(&apdu.data.len()) {
+                    return (Vec::new(), sw::WRONG_LENGTH);
+                }
+                use p384::ecdsa::signature::hazmat::PrehashSigner;
+                let signed: Result<p384::ecdsa::Signature, _> = key.sign_prehash(apdu.data);
+                return match signed {
+                    Ok(sig) => (sig.to_bytes().to_vec(), sw::OK),
+                    Err(_) => (Vec::new(), sw::CONDITIONS),
+                };
+            }
+        };
         let sha256_info = |hash: &[u8]| {
             let prefix = [
                 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,

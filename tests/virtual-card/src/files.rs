@@ -72,7 +72,7 @@ pub(crate) enum Node {
     /// A private key EF; usable for 80 2A after `pin` is verified, or with no credential
     /// (`None`: the 券面事項確認AP's card key).
     Key {
-        key: Box<PrivateKey>,
+        key: Box<pki::CardKey>,
         pin: Option<u16>,
     },
     /// An internal EF the card never lets out (READ → 6981).
@@ -373,7 +373,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     put(
         App::Jpki,
         0x000B,
-        always(padded(pki::auth_ca_der().to_vec(), 256)),
+        always(padded(certs.auth_ca.to_vec(), 256)),
     );
     put(
         App::Jpki,
@@ -386,13 +386,13 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     put(
         App::Jpki,
         0x0002,
-        always(padded(pki::sign_ca_der().to_vec(), 256)),
+        always(padded(certs.sign_ca.to_vec(), 256)),
     );
     put(
         App::Jpki,
         0x0017,
         Node::Key {
-            key: Box::new(pki::key(certs.auth_key)),
+            key: Box::new(pki::card_key(certs.auth_key)),
             pin: Some(0x0018),
         },
     );
@@ -400,7 +400,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         App::Jpki,
         0x001A,
         Node::Key {
-            key: Box::new(pki::key(certs.sign_key)),
+            key: Box::new(pki::card_key(certs.sign_key)),
             pin: Some(0x001B),
         },
     );
@@ -512,7 +512,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         App::Surface,
         0x001A,
         Node::Key {
-            key: Box::new(card_key),
+            key: Box::new(pki::CardKey::Rsa(card_key)),
             pin: None,
         },
     );

@@ -149,7 +149,8 @@ impl Persona {
 
     /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`,
     /// `phone`, the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`, `nobu` (no
-    /// extended length) and `goro` (no Issuer Security Domain)).
+    /// extended length) and `goro` (no Issuer Security Domain), and `p384`, the modelled
+    /// ECDSA P-384 generation).
     pub fn builtin(id: &str) -> Option<Persona> {
         Persona::all().into_iter().find(|p| p.id == id)
     }
@@ -304,13 +305,15 @@ mod tests {
     #[test]
     fn builtin_personas_are_valid() {
         let all = Persona::all();
-        assert_eq!(all.len(), 14);
+        assert_eq!(all.len(), 15);
         for id in [
             "taro", "hanako", "locked", "expired", "revoked", "juki", "phone", "jiro", "mai",
             "shiro", "ken", "yuki", "nobu", "goro",
         ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }
+        // The modelled P-384 generation (issue 18).
+        assert!(Persona::builtin("p384").is_some());
     }
 
     #[test]

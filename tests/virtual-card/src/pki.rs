@@ -32,13 +32,16 @@ pub fn sign_ca_crl_der() -> &'static [u8] {
     pki!("sign-ca.crl.der")
 }
 
-/// A persona's certificates and keys (DER; keys PKCS#8).
+/// A persona's certificates and keys (DER; keys PKCS#8), and the CA certificates its card
+/// holds (EF 000B, 0002).
 #[derive(Clone, Copy)]
 pub struct PersonaPki {
     pub auth_cert: &'static [u8],
     pub auth_key: &'static [u8],
     pub sign_cert: &'static [u8],
     pub sign_key: &'static [u8],
+    pub auth_ca: &'static [u8],
+    pub sign_ca: &'static [u8],
 }
 
 impl core::fmt::Debug for PersonaPki {
@@ -54,6 +57,8 @@ macro_rules! persona_pki {
             auth_key: pki!($id, "-auth.key.der"),
             sign_cert: pki!($id, "-sign.crt.der"),
             sign_key: pki!($id, "-sign.key.der"),
+            auth_ca: pki!("auth-ca.crt.der"),
+            sign_ca: pki!("sign-ca.crt.der"),
         }
     };
 }
@@ -68,8 +73,49 @@ pub fn persona(id: &str) -> Option<PersonaPki> {
         "revoked" => persona_pki!("revoked"),
         "juki" => persona_pki!("juki"),
         "phone" => persona_pki!("phone"),
+        // The modelled P-384 generation (`make.py --p384`).
+        "p384" => PersonaPki {
+            auth_ca: pki!("p384-auth-ca.crt.der"),
+            sign_ca: pki!("p384-sign-ca.crt.der"),
+            ..persona_pki!("p384")
+        },
         _ => return None,
     })
+}
+
+/// A key of the card's JPKI key EFs: RSA (today's cards) or ECDSA P-384 (the modelled next
+/// generation).
+pub enum CardKey {
+    Rsa(PrivateKey),
+    EcdsaP384(p384::ecdsa::SigningKey),
+}
+
+/// A committed key EF: PKCS#8 RSA, or PKCS#8 EC P-384.
+pub(crate) fn card_key(der: &[u8]) -> CardKey {
+    match p384::ecdsa::SigningKey::from_pkcs8_der(der) {
+        Ok(key) => CardKey::EcdsaP384(key),
+        Err(_) => CardKey::Rsa(key(der)),
+    }
+}
+
+/// Root of the P-384 test 利用者証明用 CA (DER; `make.py --p384`).
+pub fn p384_auth_ca_der() -> &'static [u8] {
+    pki!("p384-auth-ca.crt.der")
+}
+
+/// Root of the P-384 test 署名用 CA (DER).
+pub fn p384_sign_ca_der() -> &'static [u8] {
+    pki!("p384-sign-ca.crt.der")
+}
+
+/// CRL of the P-384 test 利用者証明用 CA (lists `p384-revoked-auth`).
+pub fn p384_auth_ca_crl_der() -> &'static [u8] {
+    pki!("p384-auth-ca.crl.der")
+}
+
+/// CRL of the P-384 test 署名用 CA (lists `p384-revoked-sign`).
+pub fn p384_sign_ca_crl_der() -> &'static [u8] {
+    pki!("p384-sign-ca.crl.der")
 }
 
 /// The key that signs the 入力補助AP hashes (EF 0003 DF33); its public half is in EF 0004.
@@ -131,7 +177,8 @@ pub fn auth_ca_g2_key() -> PrivateKey {
 /// Certificates made by `make.py --extras` (DER): `g2-good-auth` and `g2-revoked-auth` (issued
 /// by the second-generation 利用者証明用 CA), `cross-auth` (a 利用者証明用 profile issued by
 /// the 署名用 CA), `cross-sign` (a 署名用 profile issued by the 利用者証明用 CA) and
-/// `deep-nesting-sign` (a 4情報 name nested 2000 levels deep).
+/// `deep-nesting-sign` (a 4情報 name nested 2000 levels deep); `make.py --p384`:
+/// `p384-revoked-auth`, `p384-revoked-sign` (listed in the P-384 CAs' CRLs).
 pub fn extra_cert(id: &str) -> Option<&'static [u8]> {
     Some(match id {
         "g2-good-auth" => pki!("g2-good-auth.crt.der"),
@@ -139,6 +186,8 @@ pub fn extra_cert(id: &str) -> Option<&'static [u8]> {
         "cross-auth" => pki!("cross-auth.crt.der"),
         "cross-sign" => pki!("cross-sign.crt.der"),
         "deep-nesting-sign" => pki!("deep-nesting-sign.crt.der"),
+        "p384-revoked-auth" => pki!("p384-revoked-auth.crt.der"),
+        "p384-revoked-sign" => pki!("p384-revoked-sign.crt.der"),
         _ => return None,
     })
 }

@@ -4,7 +4,10 @@
 //! `bench-results/bench.json` and `bench-results/bench.md`.
 //!
 //! ```text
-//! mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N]
+//! mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N] [--verification-only]
+//!
+//! `--verification-only` measures only the relying party (RSA-2048 and ECDSA P-384 beside
+//! `openssl speed` in the same run, the big CRL) and writes `verification.{json,md}`.
 //! ```
 
 use std::path::PathBuf;
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
     let mut iterations = 30usize;
     let mut with_pcscd = true;
     let mut crl_entries = 500_000usize;
+    let mut verification_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
                     .max(1)
             }
             "--no-pcscd" => with_pcscd = false,
+            "--verification-only" => verification_only = true,
             "--crl-entries" => {
                 crl_entries = args
                     .next()
@@ -40,13 +45,18 @@ fn main() -> ExitCode {
             }
             _ => {
                 eprintln!(
-                    "usage: mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N]"
+                    "usage: mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N] [--verification-only]"
                 );
                 return ExitCode::from(2);
             }
         }
     }
-    match run(&out, iterations, with_pcscd, crl_entries) {
+    let result = if verification_only {
+        verification_report(&out, crl_entries)
+    } else {
+        run(&out, iterations, with_pcscd, crl_entries)
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mynacard-bench: {e}");
@@ -156,39 +166,20 @@ fn run(
 /// Relying-party figures: signature + chain + CRL verifications per second, and a JPKI-sized
 /// CRL's parse (with signature check) and lookup times.
 fn verification(crl_entries: usize) -> Result<Vec<(String, f64)>, String> {
-    use mynacard_core::verify::{self, CertificateKind, Crl, StatusEvidence, TrustAnchors};
-    use mynacard_core::{AuthPin, JpkiCertificate, MynaCard, SignInput, UnixTime};
+    use mynacard_core::verify::{self, Crl};
+    use mynacard_core::{JpkiCertificate, UnixTime};
     use std::time::Instant;
     let e = |e: mynacard_core::Error| e.to_string();
     let at = UnixTime(1_780_272_000);
     let ca = JpkiCertificate::from_der(pki::auth_ca_der()).map_err(e)?;
-    let anchors = TrustAnchors::new(vec![ca.clone()]);
-    let small = Crl::from_der(pki::auth_ca_crl_der(), &ca, at).map_err(e)?;
-    let mut card = pollster::block_on(MynaCard::connect(VirtualTransport::new(
-        VirtualCard::builtin("taro").unwrap(),
-    )))
-    .map_err(e)?;
-    let challenge = [1u8; 32];
-    let auth = pollster::block_on(card.authenticate(
-        &AuthPin::new("1234").map_err(e)?,
-        SignInput::data(&challenge),
-    ))
-    .map_err(e)?;
-    let n = 300;
-    let started = Instant::now();
-    for _ in 0..n {
-        verify::verify_signed(
-            &auth.certificate,
-            SignInput::data(&challenge),
-            &auth.signature,
-            CertificateKind::Authentication,
-            &anchors,
-            at,
-            StatusEvidence::Crl(&small),
-        )
-        .map_err(e)?;
-    }
-    let per_sec = n as f64 / started.elapsed().as_secs_f64();
+    let rsa = rate("taro", "1234", pki::auth_ca_der(), pki::auth_ca_crl_der())?;
+    let p384 = rate(
+        "p384",
+        "2468",
+        pki::p384_auth_ca_der(),
+        pki::p384_auth_ca_crl_der(),
+    )?;
+    let openssl = openssl_speed()?;
     let started = Instant::now();
     let der = bench::big_crl(crl_entries);
     let build_s = started.elapsed().as_secs_f64();
@@ -211,10 +202,41 @@ fn verification(crl_entries: usize) -> Result<Vec<(String, f64)>, String> {
     if hits != lookups / 2 {
         return Err(format!("CRL lookups wrong: {hits} hits of {lookups}"));
     }
+    // One check is two public-key verifications (the challenge signature and the
+    // certificate's signature by its CA) and a CRL lookup: OpenSSL's rate for the same work is
+    // its verify rate halved (the lookup and the parsing are not counted for OpenSSL).
+    let rsa_openssl = openssl.rsa2048_verify / 2.0;
+    let p384_openssl = openssl.ecdsap384_verify / 2.0;
     Ok(vec![
         (
             "verifications per second (signature + chain + CRL)".into(),
-            per_sec,
+            rsa,
+        ),
+        (
+            "RSA-2048: verifications per second (signature + chain + CRL)".into(),
+            rsa,
+        ),
+        (
+            "RSA-2048: OpenSSL rate for the same work (openssl speed verify/s ÷ 2)".into(),
+            rsa_openssl,
+        ),
+        ("RSA-2048: ratio to OpenSSL".into(), rsa / rsa_openssl),
+        (
+            "ECDSA P-384: verifications per second (signature + chain + CRL)".into(),
+            p384,
+        ),
+        (
+            "ECDSA P-384: OpenSSL rate for the same work (openssl speed verify/s ÷ 2)".into(),
+            p384_openssl,
+        ),
+        ("ECDSA P-384: ratio to OpenSSL".into(), p384 / p384_openssl),
+        (
+            "openssl speed rsa2048 verify/s".into(),
+            openssl.rsa2048_verify,
+        ),
+        (
+            "openssl speed ecdsap384 verify/s".into(),
+            openssl.ecdsap384_verify,
         ),
         ("CRL entries".to_string(), big.len() as f64),
         ("CRL size (MB)".to_string(), der.len() as f64 / 1e6),
@@ -228,6 +250,115 @@ fn verification(crl_entries: usize) -> Result<Vec<(String, f64)>, String> {
             lookup_us,
         ),
     ])
+}
+
+/// Checks per second of a login on `persona`'s card: signature + chain + CRL
+/// (`verify::verify_signed` against `ca_der` with its CRL).
+fn rate(persona: &str, pin: &str, ca_der: &[u8], crl_der: &[u8]) -> Result<f64, String> {
+    use mynacard_core::verify::{self, CertificateKind, Crl, StatusEvidence, TrustAnchors};
+    use mynacard_core::{AuthPin, JpkiCertificate, MynaCard, SignInput, UnixTime};
+    use std::time::Instant;
+    let e = |e: mynacard_core::Error| e.to_string();
+    let at = UnixTime(1_780_272_000);
+    let ca = JpkiCertificate::from_der(ca_der).map_err(e)?;
+    let anchors = TrustAnchors::new(vec![ca.clone()]);
+    let crl = Crl::from_der(crl_der, &ca, at).map_err(e)?;
+    let mut card = pollster::block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin(persona).ok_or("no persona")?,
+    )))
+    .map_err(e)?;
+    let challenge = [1u8; 32];
+    let auth = pollster::block_on(
+        card.authenticate(&AuthPin::new(pin).map_err(e)?, SignInput::data(&challenge)),
+    )
+    .map_err(e)?;
+    let check = || {
+        verify::verify_signed(
+            &auth.certificate,
+            SignInput::data(&challenge),
+            &auth.signature,
+            CertificateKind::Authentication,
+            &anchors,
+            at,
+            StatusEvidence::Crl(&crl),
+        )
+    };
+    check().map_err(e)?;
+    // At least 300 checks and one second of them.
+    let started = Instant::now();
+    let mut n = 0u32;
+    while n < 300 || started.elapsed().as_secs_f64() < 1.0 {
+        check().map_err(e)?;
+        n += 1;
+    }
+    Ok(f64::from(n) / started.elapsed().as_secs_f64())
+}
+
+/// `openssl speed`'s verify rates on this machine, now (machine-readable output).
+struct OpensslSpeed {
+    rsa2048_verify: f64,
+    ecdsap384_verify: f64,
+}
+
+fn openssl_speed() -> Result<OpensslSpeed, String> {
+    let out = harness::run_ok(
+        std::process::Command::new("openssl").args([
+            "speed",
+            "-seconds",
+            "2",
+            "-mr",
+            "rsa2048",
+            "ecdsap384",
+        ]),
+        None,
+        harness::SHORT,
+    )
+    .map_err(|e| e.to_string())?;
+    let text = out.text();
+    // `+F2:<n>:2048:<sign/s>:<verify/s>` (RSA), `+F4:<n>:384:<sign/s>:<verify/s>` (ECDSA).
+    let verify = |tag: &str, bits: &str| {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(tag))
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.get(1) == Some(&bits))
+            .and_then(|f| f.get(3).and_then(|v| v.parse::<f64>().ok()))
+            .ok_or(format!("openssl speed printed no {tag}…{bits} line"))
+    };
+    Ok(OpensslSpeed {
+        rsa2048_verify: verify("+F2:", "2048")?,
+        ecdsap384_verify: verify("+F4:", "384")?,
+    })
+}
+
+/// `--verification-only`: the relying-party figures alone, printed and written as
+/// `verification.json` / `verification.md`.
+fn verification_report(out: &std::path::Path, crl_entries: usize) -> Result<(), String> {
+    let rows = verification(crl_entries)?;
+    let mut md = String::from(
+        "## Verification (relying party)\n\nSame machine, same run: the SDK's checks beside \
+         `openssl speed -seconds 2 rsa2048 ecdsap384` (OpenSSL's verify rate halved: a check is \
+         two verifications).\n\n| measure | value |\n|---|---:|\n",
+    );
+    for (k, v) in &rows {
+        md.push_str(&format!("| {k} | {v:.3} |\n"));
+    }
+    print!("{md}");
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let json: serde_json::Map<String, serde_json::Value> = rows
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+        .collect();
+    std::fs::write(
+        out.join("verification.json"),
+        serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(out.join("verification.md"), md).map_err(|e| e.to_string())?;
+    eprintln!(
+        "wrote {}/verification.json and verification.md",
+        out.display()
+    );
+    Ok(())
 }
 
 /// The same operations by third-party clients, on the same virtual card through the same pcscd.
