@@ -68,15 +68,6 @@ impl KeyAlgorithm {
         }
     }
 
-    /// The hash a signature with this key is made over by default: SHA-256 for RSA (today's
-    /// cards and relying parties), SHA-384 for P-384 (the reported next generation pairs them).
-    pub fn digest(self) -> crate::digest::DigestAlgorithm {
-        match self {
-            KeyAlgorithm::Rsa { .. } => crate::digest::DigestAlgorithm::Sha256,
-            KeyAlgorithm::EcdsaP384 => crate::digest::DigestAlgorithm::Sha384,
-        }
-    }
-
     /// Key size in bits: the RSA modulus length, or 384.
     pub fn bits(self) -> usize {
         match self {

@@ -153,6 +153,18 @@ impl<'a> SignInput<'a> {
     }
 }
 
+impl crate::cert::KeyAlgorithm {
+    /// The hash a signature with this key is made over by default: SHA-256 for RSA (today's
+    /// cards and relying parties), SHA-384 for P-384 (the reported next generation pairs them).
+    /// Here, not in `cert`, so that `cert` does not depend on `digest` (no module cycle).
+    pub fn digest(self) -> DigestAlgorithm {
+        match self {
+            crate::cert::KeyAlgorithm::Rsa { .. } => DigestAlgorithm::Sha256,
+            crate::cert::KeyAlgorithm::EcdsaP384 => DigestAlgorithm::Sha384,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

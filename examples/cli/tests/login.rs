@@ -339,7 +339,11 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     // Bad input: no network at all.
     let r = run(with(&["--key", "/nonexistent/key.pem"]));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("IO: Cannot read /nonexistent/key.pem"),
+        "{}",
+        r.stderr
+    );
     let r = run(with(&["--key", s(&key), "--claims", "name,my_number"]));
     assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
 
