@@ -695,22 +695,38 @@ impl<T: Transport> MynaCard<T> {
         if self.in_pin_operation {
             return op(self).await;
         }
+        self.begin_pin_operation().await?;
+        let result = op(self).await;
+        let removed = matches!(result, Err(Error::Transport(TransportError::CardRemoved)));
+        let finished = self.end_pin_operation(removed).await;
+        let value = result?;
+        finished?;
+        Ok(value)
+    }
+
+    /// The start of [`pin_operation`](Self::pin_operation), apart from its generic shell so
+    /// that ten operations share one copy (the page's wasm size).
+    async fn begin_pin_operation(&mut self) -> Result<(), Error> {
         self.transport
             .begin_exclusive()
             .await
             .map_err(Error::from)?;
         self.in_pin_operation = true;
-        let result = op(self).await;
-        let cleared = match (&result, self.pin_presented) {
-            (Err(Error::Transport(TransportError::CardRemoved)), _) | (_, None) => Ok(()),
-            (_, Some(app)) => self.clear_security_state(app).await,
+        Ok(())
+    }
+
+    /// The end of [`pin_operation`](Self::pin_operation): the clearing (unless the card was
+    /// removed or no PIN was presented), then the end of the exclusive stretch; the clearing's
+    /// error wins over the end's.
+    async fn end_pin_operation(&mut self, removed: bool) -> Result<(), Error> {
+        let cleared = match self.pin_presented {
+            Some(app) if !removed => self.clear_security_state(app).await,
+            _ => Ok(()),
         };
         self.in_pin_operation = false;
         let ended = self.transport.end_exclusive().await.map_err(Error::from);
-        let value = result?;
         cleared?;
-        ended?;
-        Ok(value)
+        ended
     }
 
     /// Clears every verified PIN on the card by leaving the application `app` whose PIN was
