@@ -213,18 +213,26 @@ fn error_code_table() {
     }
 }
 
-#[test]
-fn sign_file_then_verify_offline() {
-    let dir = std::env::temp_dir().join(format!("mynacard-cli-cms-{}", std::process::id()));
+/// The test PKI's folder.
+const PKI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
+
+/// `mynacard --virtual PERSONA sign-file` of a fresh document `text` into a detached CMS, in a
+/// folder of its own (`tag`): (folder, document, CMS).
+fn sign_file_detached(
+    persona: &str,
+    tag: &str,
+    text: &str,
+    pin: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let doc = dir.join("doc.txt");
-    std::fs::write(&doc, "転出届").unwrap();
+    std::fs::write(&doc, text).unwrap();
     let p7s = dir.join("doc.p7s");
-    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
     let r = mynacard(
         &[
             "--virtual",
-            "taro",
+            persona,
             "sign-file",
             doc.to_str().unwrap(),
             "--out",
@@ -233,9 +241,16 @@ fn sign_file_then_verify_offline() {
             "--pin-stdin",
             "-q",
         ],
-        "TARO2025\n",
+        &format!("{pin}\n"),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, doc, p7s)
+}
+
+#[test]
+fn sign_file_then_verify_offline() {
+    let (dir, doc, p7s) = sign_file_detached("taro", "cms", "転出届", "TARO2025");
+    let pki = PKI;
     let sign_crl = format!("{pki}/sign-ca.crl.der");
     let r = mynacard(
         &[
@@ -370,27 +385,8 @@ fn no_ca_given_means_the_real_jpki_cas() {
 /// is REVOKED by the P-384 CA's CRL.
 #[test]
 fn p384_sign_file_then_verify() {
-    let dir = std::env::temp_dir().join(format!("mynacard-cli-p384-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let doc = dir.join("doc.txt");
-    std::fs::write(&doc, "転出届 P-384").unwrap();
-    let p7s = dir.join("doc.p7s");
-    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
-    let r = mynacard(
-        &[
-            "--virtual",
-            "p384",
-            "sign-file",
-            doc.to_str().unwrap(),
-            "--out",
-            p7s.to_str().unwrap(),
-            "--detached",
-            "--pin-stdin",
-            "-q",
-        ],
-        "P384SIGN2028\n",
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (dir, doc, p7s) = sign_file_detached("p384", "p384", "転出届 P-384", "P384SIGN2028");
+    let pki = PKI;
     let crl = format!("{pki}/p384-sign-ca.crl.der");
     let verify = |content: &std::path::Path, extra: &[&str]| {
         let mut args = vec![
