@@ -8,11 +8,17 @@ use crate::error::{CardError, PinError, UsageError};
 /// `Some(256)` is short `00`, `Some(65536)` is extended `00 00`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Command<'a> {
+    /// Class byte (00 interindustry, 80 proprietary as in `80 2A`).
     pub cla: u8,
+    /// Instruction byte.
     pub ins: u8,
+    /// First parameter byte.
     pub p1: u8,
+    /// Second parameter byte.
     pub p2: u8,
+    /// Command data (Lc is its length; empty for none).
     pub data: &'a [u8],
+    /// Expected response length (Le), see the type's doc.
     pub le: Option<usize>,
 }
 
@@ -22,6 +28,7 @@ pub const SHORT_LE_MAX: usize = 256;
 pub const EXTENDED_LE_MAX: usize = 65536;
 
 impl<'a> Command<'a> {
+    /// A command with no data and no Le.
     pub const fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
         Command {
             cla,
@@ -33,11 +40,13 @@ impl<'a> Command<'a> {
         }
     }
 
+    /// The same command with `data` as its body.
     pub const fn with_data(mut self, data: &'a [u8]) -> Self {
         self.data = data;
         self
     }
 
+    /// The same command expecting `le` response bytes.
     pub const fn with_le(mut self, le: usize) -> Self {
         self.le = Some(le);
         self
@@ -155,8 +164,10 @@ pub enum Status {
 }
 
 impl StatusWord {
+    /// 9000: normal processing.
     pub const OK: StatusWord = StatusWord(0x9000);
 
+    /// What this status word means to the SDK.
     pub fn status(self) -> Status {
         let [sw1, sw2] = self.0.to_be_bytes();
         match (sw1, sw2) {
@@ -193,7 +204,9 @@ impl StatusWord {
 /// A response APDU split into data and status word.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Response {
+    /// The response data, without the status word.
     pub data: Vec<u8>,
+    /// SW1 SW2.
     pub sw: StatusWord,
 }
 
@@ -220,6 +233,7 @@ impl Response {
         })
     }
 
+    /// What the status word means ([`StatusWord::status`]).
     pub fn status(&self) -> Status {
         self.sw.status()
     }

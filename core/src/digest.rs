@@ -13,12 +13,16 @@ pub enum DigestAlgorithm {
     /// Only for relying parties that still require it; never a default.
     Sha1,
     #[default]
+    /// SHA-256: today's cards' digest.
     Sha256,
+    /// SHA-384: the digest of the ECDSA P-384 generation.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 
 impl DigestAlgorithm {
+    /// Length of the digest in bytes.
     pub fn output_len(self) -> usize {
         match self {
             DigestAlgorithm::Sha1 => 20,
@@ -51,6 +55,7 @@ impl DigestAlgorithm {
         }
     }
 
+    /// Hashes `data` with this algorithm.
     pub fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             DigestAlgorithm::Sha1 => Sha1::digest(data).to_vec(),
@@ -64,19 +69,28 @@ impl DigestAlgorithm {
 /// What to sign: data the SDK hashes, or a digest the caller computed.
 #[derive(Clone, Copy, Debug)]
 pub enum SignInput<'a> {
+    /// Data the SDK hashes with `algorithm`.
     Data {
+        /// The digest to compute.
         algorithm: DigestAlgorithm,
+        /// The bytes to hash.
         data: &'a [u8],
     },
+    /// A digest the caller computed.
     Digest {
+        /// The algorithm that made `digest`.
         algorithm: DigestAlgorithm,
+        /// The digest, of that algorithm's length.
         digest: &'a [u8],
     },
     /// Data hashed with the default of the key that signs or verifies
     /// ([`KeyAlgorithm::digest`](crate::cert::KeyAlgorithm::digest)): SHA-256 for RSA (today's
     /// cards), SHA-384 for ECDSA P-384. Where no key is known (a DigestInfo for the raw signing
     /// calls), SHA-256.
-    KeyDefault { data: &'a [u8] },
+    KeyDefault {
+        /// The bytes to hash.
+        data: &'a [u8],
+    },
 }
 
 impl<'a> SignInput<'a> {
@@ -102,6 +116,7 @@ impl<'a> SignInput<'a> {
         SignInput::Digest { algorithm, digest }
     }
 
+    /// The digest algorithm this input uses (SHA-256 for `KeyDefault` where no key is known).
     pub fn algorithm(&self) -> DigestAlgorithm {
         match *self {
             SignInput::Data { algorithm, .. } | SignInput::Digest { algorithm, .. } => algorithm,

@@ -65,7 +65,7 @@ macro_rules! errors {
             $Layer:ident($Enum:ident) {
                 $(
                     $(#[$meta:meta])*
-                    $Variant:ident $({ $($field:ident : $ty:ty),* $(,)? })? => $code:literal,
+                    $Variant:ident $({ $($(#[$field_meta:meta])* $field:ident : $ty:ty),* $(,)? })? => $code:literal,
                         en: $en:literal,
                         ja: $ja:literal
                         $(, params: [$($name:literal = $value:expr),* $(,)?])? ;
@@ -85,7 +85,7 @@ macro_rules! errors {
             #[derive(Clone, Debug, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum $Enum {
-                $( $(#[$meta])* $Variant $({ $($field: $ty),* })?, )*
+                $( $(#[$meta])* $Variant $({ $($(#[$field_meta])* $field: $ty),* })?, )*
             }
 
             impl From<$Enum> for Error {
@@ -158,7 +158,10 @@ errors! {
     /// 暗証番号・照合番号: the secret the user typed.
     Pin(PinError) {
         /// The PIN does not have the card's format; nothing was sent to the card.
-        Format { kind: PinKind } => "PIN_FORMAT",
+        Format {
+            /// Which PIN, so the message can say its rule.
+            kind: PinKind,
+        } => "PIN_FORMAT",
             en: "The {pin} must be {rule}. Nothing was sent to the card.",
             ja: "{pin_ja}は{rule_ja}で入力してください。カードには送信していません。",
             params: [
@@ -168,7 +171,10 @@ errors! {
                 "rule_ja" = kind.rule_ja().to_string(),
             ];
         /// The card refused the PIN; `remaining` tries are left (0: now locked).
-        Incorrect { remaining: u8 } => "PIN_INCORRECT",
+        Incorrect {
+            /// Tries left after this one.
+            remaining: u8,
+        } => "PIN_INCORRECT",
             en: "Incorrect PIN. {remaining} tries left; at 0 the PIN is locked.",
             ja: "暗証番号が違います。残り{remaining}回です。0回になると暗証番号がロックされます。",
             params: ["remaining" = remaining.to_string()];
@@ -185,7 +191,10 @@ errors! {
             en: "The card requires a PIN to be verified first.",
             ja: "先に暗証番号の照合が必要です。";
         /// Not a My Number Card.
-        WrongCard { found: CardKind } => "WRONG_CARD",
+        WrongCard {
+            /// What the card looks like instead.
+            found: CardKind,
+        } => "WRONG_CARD",
             en: "This is not a My Number Card ({found}).",
             ja: "マイナンバーカードではありません（{found}）。",
             params: ["found" = found.as_str().to_string()];
@@ -194,17 +203,26 @@ errors! {
             en: "The card does not have the requested application or file.",
             ja: "カードに該当するアプリケーションまたはファイルがありません。";
         /// A status word the operation cannot continue from.
-        UnexpectedStatus { sw: u16 } => "UNEXPECTED_STATUS",
+        UnexpectedStatus {
+            /// The status word (SW1 SW2).
+            sw: u16,
+        } => "UNEXPECTED_STATUS",
             en: "The card answered with status {sw}.",
             ja: "カードがステータス{sw}を返しました。",
             params: ["sw" = format!("{sw:04X}")];
         /// The card's answer does not have the expected shape.
-        MalformedResponse { what: &'static str } => "MALFORMED_RESPONSE",
+        MalformedResponse {
+            /// What was wrong with the response (no card data).
+            what: &'static str,
+        } => "MALFORMED_RESPONSE",
             en: "The card's answer is malformed ({detail}).",
             ja: "カードの応答が不正です（{detail}）。",
             params: ["detail" = what.to_string()];
         /// Data read from the card does not match the hash the card holds for it.
-        IntegrityMismatch { what: &'static str } => "INTEGRITY_MISMATCH",
+        IntegrityMismatch {
+            /// Which data did not match its integrity record.
+            what: &'static str,
+        } => "INTEGRITY_MISMATCH",
             en: "Data read from the card does not match its integrity hash ({detail}).",
             ja: "カードから読み取ったデータが改ざん検知用ハッシュと一致しません（{detail}）。",
             params: ["detail" = what.to_string()];
@@ -234,7 +252,10 @@ errors! {
             en: "The operation was cancelled.",
             ja: "操作は中止されました。";
         /// Anything else, described for developers (never contains APDU data).
-        Other { detail: String } => "TRANSPORT",
+        Other {
+            /// The transport's own description (never APDU data).
+            detail: String,
+        } => "TRANSPORT",
             en: "Communication with the reader failed ({detail}).",
             ja: "カードリーダーとの通信に失敗しました（{detail}）。",
             params: ["detail" = detail.clone()];
@@ -243,7 +264,10 @@ errors! {
     /// 検証: what a relying party checks before it believes a card.
     Verify(VerifyError) {
         /// A certificate could not be parsed or lacks a required field.
-        CertificateInvalid { what: &'static str } => "CERTIFICATE_INVALID",
+        CertificateInvalid {
+            /// Which check failed.
+            what: &'static str,
+        } => "CERTIFICATE_INVALID",
             en: "The certificate is invalid ({detail}).",
             ja: "電子証明書が不正です（{detail}）。",
             params: ["detail" = what.to_string()];
@@ -261,7 +285,10 @@ errors! {
             ja: "電子証明書の有効期間外です。";
         /// The certificate is revoked (失効). For a 署名用 certificate, reason
         /// `affiliationChanged` (記載事項変更) means the 4情報 changed.
-        Revoked { reason: RevocationReason } => "REVOKED",
+        Revoked {
+            /// The CRL's or OCSP response's revocation reason.
+            reason: RevocationReason,
+        } => "REVOKED",
             en: "The certificate has been revoked (reason: {reason}).",
             ja: "電子証明書は失効しています（理由: {reason_ja}）。",
             params: [
@@ -273,14 +300,20 @@ errors! {
             en: "The revocation status of the certificate is unknown.",
             ja: "電子証明書の失効状態が確認できません。";
         /// A CRL or OCSP response is malformed, wrongly signed or for another issuer.
-        StatusInvalid { what: &'static str } => "STATUS_INVALID",
+        StatusInvalid {
+            /// Why the status evidence could not be used.
+            what: &'static str,
+        } => "STATUS_INVALID",
             en: "The revocation information is invalid ({detail}).",
             ja: "失効情報が不正です（{detail}）。",
             params: ["detail" = what.to_string()];
         /// A CRL or OCSP response that was valid is out of date at the verification time (a
         /// held CRL past its nextUpdate, an OCSP response without nextUpdate older than the
         /// maximum age): fetch a current one.
-        StatusStale { what: &'static str } => "STATUS_STALE",
+        StatusStale {
+            /// Which evidence is past its time.
+            what: &'static str,
+        } => "STATUS_STALE",
             en: "The revocation information is out of date ({detail}). Fetch a current CRL or OCSP response.",
             ja: "失効情報の有効期限が切れています（{detail}）。最新のCRLまたはOCSP応答を取得してください。",
             params: ["detail" = what.to_string()];
@@ -302,12 +335,18 @@ errors! {
             ja: "想定外の認証サーバーからの応答です（issuer不一致）。";
         /// The provider answered with an OAuth error code (e.g. `access_denied`). The code is
         /// the provider's, checked to be printable ASCII; `error_description` is not kept.
-        ErrorResponse { error: String } => "OIDC_ERROR_RESPONSE",
+        ErrorResponse {
+            /// The provider's `error` code (OAuth 2.0 §5.2).
+            error: String,
+        } => "OIDC_ERROR_RESPONSE",
             en: "The identity provider refused the request ({error}).",
             ja: "認証サーバーが要求を拒否しました（{error}）。",
             params: ["error" = error.clone()];
         /// A provider response (discovery, JWKS, token, userinfo, sign result) is malformed.
-        ResponseInvalid { what: &'static str } => "OIDC_RESPONSE_INVALID",
+        ResponseInvalid {
+            /// What was wrong with the response.
+            what: &'static str,
+        } => "OIDC_RESPONSE_INVALID",
             en: "The identity provider's response is invalid ({detail}).",
             ja: "認証サーバーの応答が不正です（{detail}）。",
             params: ["detail" = what.to_string()];
@@ -316,12 +355,18 @@ errors! {
             en: "The identity provider could not be reached. Please start again.",
             ja: "認証サーバーと通信できませんでした。最初からやり直してください。";
         /// An endpoint answered with an unexpected HTTP status.
-        HttpStatus { status: u16 } => "HTTP_STATUS",
+        HttpStatus {
+            /// The HTTP status code.
+            status: u16,
+        } => "HTTP_STATUS",
             en: "The identity provider answered with HTTP status {status}.",
             ja: "認証サーバーがHTTPステータス{status}を返しました。",
             params: ["status" = status.to_string()];
         /// The ID token failed a check (`reason` names which; never token content).
-        IdTokenInvalid { reason: &'static str } => "ID_TOKEN_INVALID",
+        IdTokenInvalid {
+            /// Which ID-token check failed.
+            reason: &'static str,
+        } => "ID_TOKEN_INVALID",
             en: "The ID token is invalid ({detail}).",
             ja: "IDトークンが不正です（{detail}）。",
             params: ["detail" = reason.to_string()];
@@ -351,7 +396,10 @@ errors! {
     /// order. Never the card's or the user's doing.
     Usage(UsageError) {
         /// A caller-supplied argument is out of range (e.g. a digest of the wrong length).
-        InvalidArgument { what: &'static str } => "INVALID_ARGUMENT",
+        InvalidArgument {
+            /// Which argument, and why.
+            what: &'static str,
+        } => "INVALID_ARGUMENT",
             en: "Invalid argument ({detail}).",
             ja: "引数が不正です（{detail}）。",
             params: ["detail" = what.to_string()];
@@ -365,7 +413,10 @@ errors! {
             en: "The card session is closed. Connect to the card again.",
             ja: "カードとの接続は終了しています。もう一度カードに接続してください。";
         /// A step was called out of order (e.g. a sign result before the login finished).
-        OutOfOrder { what: &'static str } => "OUT_OF_ORDER",
+        OutOfOrder {
+            /// Which step came out of order.
+            what: &'static str,
+        } => "OUT_OF_ORDER",
             en: "This step cannot be done now ({detail}).",
             ja: "この手順は現在実行できません（{detail}）。",
             params: ["detail" = what.to_string()];

@@ -46,6 +46,7 @@ pub enum Sex {
 }
 
 impl Sex {
+    /// Sex from the card's one-byte code (`1`, `2`, `9`; `0` not known); `None` otherwise.
     pub fn from_code(code: &[u8]) -> Option<Sex> {
         match code {
             b"0" => Some(Sex::NotKnown),
@@ -78,6 +79,7 @@ impl Sex {
     pub fn is_recognized(self) -> bool {
         !matches!(self, Sex::Unrecognized(_))
     }
+    /// The Japanese label (男, 女, …) as printed on the card.
     pub fn label_ja(self) -> &'static str {
         match self {
             Sex::NotKnown => "不明",
@@ -92,8 +94,11 @@ impl Sex {
 /// A calendar date (Gregorian), checked to exist.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// Year (Gregorian).
     pub year: u16,
+    /// Month, 1-12.
     pub month: u8,
+    /// Day, 1-31.
     pub day: u8,
 }
 
@@ -110,6 +115,7 @@ impl core::fmt::Display for Date {
 }
 
 impl Date {
+    /// A date if it exists in the Gregorian calendar; `None` otherwise.
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
         let leap =
             (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
@@ -216,10 +222,12 @@ impl CardText {
         CardText::decode(s.as_bytes())
     }
 
+    /// The text in parts: plain text and 外字 (characters outside JIS) marks.
     pub fn segments(&self) -> &[TextSegment] {
         &self.segments
     }
 
+    /// Whether the text holds 外字 that cannot be shown as Unicode.
     pub fn has_gaiji(&self) -> bool {
         self.segments
             .iter()

@@ -40,26 +40,18 @@
 // The workspace lints (Cargo.toml) plus this one: the core's public API is documented.
 #![warn(missing_docs)]
 
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod apdu;
-#[allow(missing_docs)]
-// TODO(lead): document after the card-forms merge (core/src/card/* is being changed)
 pub mod card;
 pub mod cert;
 pub mod cms;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod digest;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod error;
-#[allow(missing_docs)]
-// TODO(lead): document after the card-forms merge (four_info.rs is being changed)
 pub mod four_info;
 pub mod manual;
 pub mod my_number;
 #[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod oidc;
 pub mod pin;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod reader;
 pub mod tlv;
 pub mod transport;

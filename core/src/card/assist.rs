@@ -76,7 +76,11 @@ pub enum Integrity {
     /// server that checks the J-LIS signature.
     Verified(AssistIntegrity),
     /// EF 0003 could not be read, so nothing was checked.
-    NotCheckable { reason: NotCheckableReason },
+    /// EF 0003 could not be read, so nothing was checked.
+    NotCheckable {
+        /// Why it could not be read.
+        reason: NotCheckableReason,
+    },
 }
 
 impl Integrity {
@@ -107,6 +111,7 @@ pub enum NotCheckableReason {
 }
 
 impl NotCheckableReason {
+    /// A stable code for faces (`integrity_file_closed`).
     pub fn code(self) -> &'static str {
         match self {
             NotCheckableReason::IntegrityFileClosed => "integrity_file_closed",
@@ -117,7 +122,9 @@ impl NotCheckableReason {
 /// 基本4情報 as read, with whether it was checked against the card's integrity data.
 #[derive(Clone, Debug)]
 pub struct FourInfoRead {
+    /// 基本4情報: name, address, date of birth, sex.
     pub four_info: FourInfo,
+    /// Whether it was checked against the card's integrity data; look at it first.
     pub integrity: Integrity,
     /// EF 0002 exactly as read, for a server that re-checks the hash.
     pub file: RedactedBytes,
@@ -126,7 +133,9 @@ pub struct FourInfoRead {
 /// 個人番号 as read, checked against DF31.
 #[derive(Clone, Debug)]
 pub struct MyNumberRead {
+    /// 個人番号: the twelve digits, check digit verified.
     pub my_number: MyNumber,
+    /// The integrity data (DF31) the number was checked against.
     pub integrity: AssistIntegrity,
 }
 

@@ -18,14 +18,18 @@ const EF_SIGN_KEY: u16 = 0x001A;
 /// that verifies it.
 #[derive(Clone, Debug)]
 pub struct Authentication {
+    /// The 利用者証明用 key's signature over the challenge's DigestInfo.
     pub signature: Vec<u8>,
+    /// The 利用者証明用 certificate read from the card.
     pub certificate: JpkiCertificate,
 }
 
 /// A 署名用 signature with its certificate (which carries 基本4情報).
 #[derive(Clone, Debug)]
 pub struct Signed {
+    /// The 署名用 key's signature.
     pub signature: Vec<u8>,
+    /// The 署名用 certificate read from the card (it carries 基本4情報).
     pub certificate: JpkiCertificate,
 }
 

@@ -33,6 +33,7 @@ pub enum Application {
 }
 
 impl Application {
+    /// The application identifier SELECTed by DF name.
     pub const fn aid(self) -> &'static [u8] {
         match self {
             Application::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
@@ -62,6 +63,7 @@ pub enum CardPin {
 }
 
 impl CardPin {
+    /// Every PIN the card holds, in a stable order (faces list them in this order).
     pub const ALL: [CardPin; 7] = [
         CardPin::JpkiAuth,
         CardPin::JpkiSign,
@@ -72,6 +74,7 @@ impl CardPin {
         CardPin::SurfaceCardNumberB,
     ];
 
+    /// The application that holds this PIN.
     pub const fn application(self) -> Application {
         match self {
             CardPin::JpkiAuth | CardPin::JpkiSign => Application::Jpki,
@@ -82,6 +85,7 @@ impl CardPin {
         }
     }
 
+    /// The EF of the PIN in its application (the VERIFY P2).
     pub const fn ef(self) -> u16 {
         match self {
             CardPin::JpkiAuth => 0x0018,
@@ -94,6 +98,7 @@ impl CardPin {
         }
     }
 
+    /// The format rules this PIN follows (digits, length, character set).
     pub const fn kind(self) -> PinKind {
         match self {
             CardPin::JpkiAuth => PinKind::Auth,
@@ -104,6 +109,7 @@ impl CardPin {
         }
     }
 
+    /// The stable code every face uses for this PIN.
     pub const fn code(self) -> &'static str {
         match self {
             CardPin::JpkiAuth => "jpki_auth",
@@ -154,10 +160,31 @@ impl PinState {
 /// A step of an operation, for progress bars. Carries no card data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
-    Selecting { application: Application },
-    CheckingTries { pin: CardPin },
-    VerifyingPin { pin: CardPin },
-    Reading { ef: u16, done: usize, total: usize },
+    /// Selecting an application.
+    Selecting {
+        /// The application being selected.
+        application: Application,
+    },
+    /// Asking the card how many tries a PIN has left (VERIFY with no data).
+    CheckingTries {
+        /// The PIN asked about.
+        pin: CardPin,
+    },
+    /// Sending a PIN (VERIFY with the PIN): one try is spent if it is wrong.
+    VerifyingPin {
+        /// The PIN sent.
+        pin: CardPin,
+    },
+    /// Reading an EF in parts.
+    Reading {
+        /// The EF being read.
+        ef: u16,
+        /// Bytes read so far.
+        done: usize,
+        /// Bytes to read in all.
+        total: usize,
+    },
+    /// The card is computing a signature.
     Signing,
 }
 
@@ -185,8 +212,11 @@ pub type ProgressFn = Box<dyn FnMut(&Progress)>;
 /// Counters of what went over the link, for benchmarks and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Command APDUs sent.
     pub apdus: usize,
+    /// Bytes of command APDUs sent.
     pub bytes_sent: usize,
+    /// Bytes of response APDUs received, status words included.
     pub bytes_received: usize,
 }
 
@@ -316,22 +346,27 @@ impl<T: Transport> MynaCard<T> {
         self.progress = Some(f);
     }
 
+    /// What went over the link since the session began.
     pub fn stats(&self) -> Stats {
         self.stats
     }
 
+    /// What the transport offers (extended length, largest response).
     pub fn capabilities(&self) -> Capabilities {
         self.caps
     }
 
+    /// The transport, for reading its own counters or state.
     pub fn transport(&self) -> &T {
         &self.transport
     }
 
+    /// The transport, mutably (a face that reconfigures its link).
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
 
+    /// Ends the session and gives the transport back (the card is not touched).
     pub fn into_transport(self) -> T {
         self.transport
     }

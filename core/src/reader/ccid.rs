@@ -21,13 +21,21 @@ use crate::transport::Capabilities;
 
 /// Message types (CCID rev 1.1 §6.1, §6.2).
 pub mod msg {
+    /// PC_to_RDR_IccPowerOn.
     pub const PC_TO_RDR_ICC_POWER_ON: u8 = 0x62;
+    /// PC_to_RDR_IccPowerOff.
     pub const PC_TO_RDR_ICC_POWER_OFF: u8 = 0x63;
+    /// PC_to_RDR_GetSlotStatus.
     pub const PC_TO_RDR_GET_SLOT_STATUS: u8 = 0x65;
+    /// PC_to_RDR_Escape.
     pub const PC_TO_RDR_ESCAPE: u8 = 0x6B;
+    /// PC_to_RDR_XfrBlock.
     pub const PC_TO_RDR_XFR_BLOCK: u8 = 0x6F;
+    /// RDR_to_PC_DataBlock.
     pub const RDR_TO_PC_DATA_BLOCK: u8 = 0x80;
+    /// RDR_to_PC_SlotStatus.
     pub const RDR_TO_PC_SLOT_STATUS: u8 = 0x81;
+    /// RDR_to_PC_Escape.
     pub const RDR_TO_PC_ESCAPE: u8 = 0x83;
 }
 
@@ -53,11 +61,17 @@ pub fn encode(msg_type: u8, slot: u8, seq: u8, specific: [u8; 3], data: &[u8]) -
 /// A bulk-IN message header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// bMessageType.
     pub msg_type: u8,
+    /// dwLength: bytes of data after the header.
     pub length: u32,
+    /// bSlot.
     pub slot: u8,
+    /// bSeq: must echo the command's.
     pub seq: u8,
+    /// bStatus (ICC status and command status bits).
     pub status: u8,
+    /// bError: the slot error when the command failed.
     pub error: u8,
     /// bChainParameter (DataBlock), bClockStatus (SlotStatus), bRFU (Escape).
     pub specific: u8,
@@ -269,8 +283,11 @@ pub(crate) fn check_answer(h: &Header) -> Result<(), ReaderError> {
 /// Interface details of a CCID reader, from its descriptors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CcidConfig {
+    /// Bulk OUT endpoint number.
     pub endpoint_out: u8,
+    /// Bulk IN endpoint address (direction bit set).
     pub endpoint_in: u8,
+    /// The slot the card is in (bSlot).
     pub slot: u8,
     /// From dwFeatures ([`CcidLevel::from_features`]).
     pub level: CcidLevel,
@@ -313,6 +330,7 @@ pub struct Ccid {
 }
 
 impl Ccid {
+    /// A CCID driver for the given endpoints and slot.
     pub fn new(cfg: CcidConfig) -> Ccid {
         let max_in = cfg.max_message.clamp(HEADER_LEN + 2, 0x1_0000 + HEADER_LEN);
         Ccid {

@@ -402,9 +402,17 @@ pub fn chooser_filters() -> Vec<UsbFilter> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DescriptorError {
     /// A descriptor's bLength runs past the bytes read (`offset` of that descriptor).
-    Truncated { offset: usize },
+    Truncated {
+        /// Where the descriptor begins in the bytes read.
+        offset: usize,
+    },
     /// A bLength below 2: the walk would not advance (a broken or hostile device).
-    BadLength { offset: usize, length: u8 },
+    BadLength {
+        /// Where the descriptor begins in the bytes read.
+        offset: usize,
+        /// Its bLength.
+        length: u8,
+    },
     /// bDescriptorType is not 0x21 (CCID functional descriptor).
     WrongType(u8),
     /// bLength below the 54 bytes of CCID rev 1.1 §5.1.

@@ -155,18 +155,28 @@ pub struct IsoDep {
 /// The kinds of block a frame can be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block<'a> {
+    /// An information block.
     I {
+        /// More blocks of this message follow.
         chaining: bool,
+        /// Block number (0 or 1).
         bn: u8,
+        /// The information field.
         inf: &'a [u8],
     },
+    /// A receive-ready block (ACK or NAK).
     R {
+        /// NAK rather than ACK.
         nak: bool,
+        /// Block number (0 or 1).
         bn: u8,
     },
+    /// A waiting-time extension request from the card.
     Wtx {
+        /// The multiplier the card asks for (1-59).
         wtxm: u8,
     },
+    /// S(DESELECT).
     Deselect,
 }
 
@@ -223,6 +233,7 @@ impl IsoDep {
         }
     }
 
+    /// The link parameters this state machine was made with.
     pub fn config(&self) -> &IsoDepConfig {
         &self.cfg
     }

@@ -41,8 +41,11 @@ use crate::transport::{Capabilities, TransportError};
 pub struct ControlSetup {
     /// bmRequestType (direction, type, recipient).
     pub request_type: u8,
+    /// bRequest.
     pub request: u8,
+    /// wValue.
     pub value: u16,
+    /// wIndex.
     pub index: u16,
 }
 
@@ -50,22 +53,43 @@ pub struct ControlSetup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UsbStep {
     /// Bulk OUT transfer of `data` on `endpoint` (endpoint number with the direction bit clear).
-    Out { endpoint: u8, data: Vec<u8> },
+    Out {
+        /// Endpoint number.
+        endpoint: u8,
+        /// The bytes to send.
+        data: Vec<u8>,
+    },
     /// Bulk IN transfer of at most `max_len` bytes on `endpoint` (direction bit set).
     /// `timeout_ms` is how long the reader itself may take to answer; a face without transfer
     /// timeouts (WebUSB) may race it with a timer, or ignore it.
     In {
+        /// Endpoint number.
         endpoint: u8,
+        /// Largest transfer accepted.
         max_len: usize,
+        /// How long the reader itself may take, milliseconds.
         timeout_ms: u32,
     },
     /// Control OUT transfer (class or vendor request) with `data`.
-    ControlOut { setup: ControlSetup, data: Vec<u8> },
+    ControlOut {
+        /// The setup packet.
+        setup: ControlSetup,
+        /// The data stage.
+        data: Vec<u8>,
+    },
     /// Control IN transfer of at most `max_len` bytes.
-    ControlIn { setup: ControlSetup, max_len: usize },
+    ControlIn {
+        /// The setup packet.
+        setup: ControlSetup,
+        /// Largest data stage accepted.
+        max_len: usize,
+    },
     /// No transfer: wait `ms` milliseconds (a guard time the reader or the card needs, e.g.
     /// after switching the field), then report [`TransferResult::Waited`].
-    Wait { ms: u32 },
+    Wait {
+        /// Milliseconds to wait.
+        ms: u32,
+    },
     /// The operation is over: for an exchange the response APDU, for an open the card's
     /// identification (ATQB or ATR), for a close nothing.
     Done(Result<Vec<u8>, ReaderError>),
@@ -121,7 +145,12 @@ pub enum ReaderError {
     /// The reader or the card broke its protocol (malformed frame, wrong sequence...).
     Protocol(&'static str),
     /// The reader answered a command with an error status.
-    ReaderStatus { command: u8, status: u32 },
+    ReaderStatus {
+        /// The reader command that failed.
+        command: u8,
+        /// The reader's status code for it.
+        status: u32,
+    },
     /// The ISO/IEC 14443-4 exchange failed after the bounded retransmissions.
     Iso14443(iso14443_4::IsoDepError),
     /// The reader cannot do what is needed (e.g. a CCID reader at TPDU level).

@@ -32,11 +32,17 @@ const HEADER: [u8; 5] = [0x00, 0x00, 0xFF, 0xFF, 0xFF];
 
 /// Command codes (`Chipset.CMD` in nfcpy).
 pub mod cmd {
+    /// InSetRF: the RF technology and bit rate.
     pub const IN_SET_RF: u8 = 0x00;
+    /// InSetProtocol: framing and timing settings.
     pub const IN_SET_PROTOCOL: u8 = 0x02;
+    /// InCommRF: send a frame to the card, wait for its answer.
     pub const IN_COMM_RF: u8 = 0x04;
+    /// SwitchRF: field on or off.
     pub const SWITCH_RF: u8 = 0x06;
+    /// GetFirmwareVersion.
     pub const GET_FIRMWARE_VERSION: u8 = 0x20;
+    /// SetCommandType.
     pub const SET_COMMAND_TYPE: u8 = 0x2A;
 }
 
@@ -243,6 +249,7 @@ impl Default for Port100 {
 }
 
 impl Port100 {
+    /// A driver for the RC-S380 with this configuration.
     pub fn new(cfg: Port100Config) -> Port100 {
         Port100 {
             cfg,

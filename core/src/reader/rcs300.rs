@@ -50,14 +50,23 @@ pub const INS: u8 = 0x50;
 
 /// Manage Session data objects (PC/SC part 3 supplement).
 pub mod tag {
+    /// StartTransparentSession.
     pub const START_SESSION: u8 = 0x81;
+    /// EndTransparentSession.
     pub const END_SESSION: u8 = 0x82;
+    /// TurnOffRFField.
     pub const RF_OFF: u8 = 0x83;
+    /// TurnOnRFField.
     pub const RF_ON: u8 = 0x84;
+    /// SwitchProtocol.
     pub const SWITCH_PROTOCOL: u8 = 0x8F;
+    /// TransmissionAndReceptionFlag.
     pub const FLAGS: u8 = 0x90;
+    /// Transceive: frame to the card.
     pub const TRANSCEIVE: u8 = 0x95;
+    /// Response data object: the card's answer.
     pub const RESPONSE_DATA: u8 = 0x97;
+    /// Generic error status object.
     pub const STATUS: u8 = 0xC0;
 }
 
@@ -129,6 +138,7 @@ impl SessionAnswer {
     pub fn no_response(&self) -> bool {
         matches!(self.status, Some([_, 0x64, 0x00 | 0x01]))
     }
+    /// Whether the reader reported success (no status object, or 90 00).
     pub fn ok(&self) -> bool {
         matches!(self.status, None | Some([0x00, 0x90, 0x00]))
     }
@@ -196,9 +206,13 @@ pub fn parse_session_answer(payload: &[u8]) -> Result<SessionAnswer, ReaderError
 /// Endpoints and bounds; see the module documentation for what is unconfirmed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rcs300Config {
+    /// Bulk OUT endpoint number.
     pub endpoint_out: u8,
+    /// Bulk IN endpoint address (direction bit set).
     pub endpoint_in: u8,
+    /// Largest bulk IN transfer.
     pub max_in: usize,
+    /// How many times to poll (REQB) before giving up.
     pub reqb_attempts: u8,
     /// Lower bound of the per-block timeout (5F46), microseconds.
     pub min_block_timeout_us: u32,
@@ -252,6 +266,7 @@ impl Default for Rcs300 {
 }
 
 impl Rcs300 {
+    /// A driver for the RC-S300 with this configuration.
     pub fn new(cfg: Rcs300Config) -> Rcs300 {
         Rcs300 {
             cfg,

@@ -59,6 +59,7 @@ pub struct ReaderStats {
     pub transfers: usize,
     /// Bytes written and read over USB.
     pub bytes_out: usize,
+    /// Bytes read over USB.
     pub bytes_in: usize,
 }
 
@@ -92,6 +93,7 @@ pub struct UsbReaderTransport<D: UsbDevice, R: ReaderDriver> {
 }
 
 impl<D: UsbDevice, R: ReaderDriver + MaybeSend> UsbReaderTransport<D, R> {
+    /// A transport over `device`, driven by `driver`; nothing is sent until it is opened.
     pub fn new(device: D, driver: R) -> Self {
         UsbReaderTransport {
             device,
@@ -122,22 +124,27 @@ impl<D: UsbDevice, R: ReaderDriver + MaybeSend> UsbReaderTransport<D, R> {
         &self.card_id
     }
 
+    /// Counters since the transport was made or last reset.
     pub fn stats(&self) -> ReaderStats {
         self.stats
     }
 
+    /// Sets the counters to zero.
     pub fn reset_stats(&mut self) {
         self.stats = ReaderStats::default();
     }
 
+    /// The USB device.
     pub fn device(&self) -> &D {
         &self.device
     }
 
+    /// The USB device, mutably.
     pub fn device_mut(&mut self) -> &mut D {
         &mut self.device
     }
 
+    /// The reader driver.
     pub fn driver(&self) -> &R {
         &self.driver
     }
