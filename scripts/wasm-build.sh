@@ -41,7 +41,9 @@ build() {
     if [ -x "$opt" ]; then
         local before
         before=$(stat -c %s "$bg")
-        "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        # -Oz twice: the second pass finds what the first one's inlining made foldable
+        # (−265 B gzipped on dist/card, 2026-12-02; a third pass gains nothing).
+        "$opt" -Oz -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
             --enable-mutable-globals --enable-reference-types --enable-multivalue \
             --strip-producers "$bg" -o "$bg.opt" && mv "$bg.opt" "$bg"
         echo "wasm-opt -Oz: $before -> $(stat -c %s "$bg") bytes"

@@ -93,6 +93,23 @@ pub enum SignInput<'a> {
     },
 }
 
+/// Hashes data a signature is made (or checked) over. SHA-1 is refused: it is disallowed for
+/// new signatures (NIST SP 800-131A Rev. 2, §5); a legacy relying party that needs it passes the
+/// SHA-1 digest itself ([`SignInput::digest`]). Apart from [`DigestAlgorithm::hash`] so that a
+/// build without verification (the browser card page) carries no SHA-1 code.
+fn hash_to_sign(algorithm: DigestAlgorithm, data: &[u8]) -> Result<Vec<u8>, Error> {
+    Ok(match algorithm {
+        DigestAlgorithm::Sha1 => {
+            return Err(Error::Usage(UsageError::InvalidArgument {
+                what: "SHA-1 data is not hashed for a signature; pass the SHA-1 digest",
+            }));
+        }
+        DigestAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
+        DigestAlgorithm::Sha384 => Sha384::digest(data).to_vec(),
+        DigestAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
+    })
+}
+
 impl<'a> SignInput<'a> {
     /// Data to be hashed with the key's default digest: SHA-256 with an RSA key (unchanged for
     /// today's cards), SHA-384 with a P-384 key ([`SignInput::KeyDefault`]).
@@ -134,8 +151,8 @@ impl<'a> SignInput<'a> {
     /// any APDU).
     pub fn digest_bytes(&self) -> Result<Vec<u8>, Error> {
         match *self {
-            SignInput::Data { algorithm, data } => Ok(algorithm.hash(data)),
-            SignInput::KeyDefault { data } => Ok(self.algorithm().hash(data)),
+            SignInput::Data { algorithm, data } => hash_to_sign(algorithm, data),
+            SignInput::KeyDefault { data } => hash_to_sign(self.algorithm(), data),
             SignInput::Digest { algorithm, digest } => {
                 if digest.len() != algorithm.output_len() {
                     return Err(Error::Usage(UsageError::InvalidArgument {
@@ -213,5 +230,34 @@ mod tests {
                 .len(),
             35
         );
+    }
+
+    #[test]
+    fn sha1_data_is_refused_but_a_sha1_digest_is_taken() {
+        let data = SignInput::Data {
+            algorithm: DigestAlgorithm::Sha1,
+            data: b"abc",
+        };
+        assert!(matches!(
+            data.digest_info(),
+            Err(Error::Usage(UsageError::InvalidArgument { .. }))
+        ));
+        let digest = DigestAlgorithm::Sha1.hash(b"abc");
+        let info = SignInput::digest(DigestAlgorithm::Sha1, &digest)
+            .digest_info()
+            .unwrap();
+        assert_eq!(&info[15..], &digest[..]);
+        // The other algorithms hash the same as `hash`.
+        for algorithm in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            let input = SignInput::Data {
+                algorithm,
+                data: b"abc",
+            };
+            assert_eq!(input.digest_bytes().unwrap(), algorithm.hash(b"abc"));
+        }
     }
 }

@@ -98,15 +98,18 @@ pub async fn disconnect_smart_card(connection: JsValue) {
 pub struct SmartCard {
     context: JsValue,
     connection: JsValue,
-    transaction: Option<SmartCardTransaction>,
+    /// An open `startTransaction` (`wasm/js/smart-card.js`): its promise keeps it open.
+    transaction: Option<JsValue>,
 }
 
-/// An open `connection.startTransaction(callback)` (WICG web-smart-card): the callback's promise
-/// is what keeps it open; resolving it with a `SmartCardDisposition` ends it, and the promise
-/// `startTransaction` returned settles once the browser has ended it.
-struct SmartCardTransaction {
-    finish: js_sys::Function,
-    done: JsValue,
+#[wasm_bindgen(module = "/js/smart-card.js")]
+extern "C" {
+    /// `{ finish, done }` once a transaction has begun, `null` without `startTransaction`.
+    #[wasm_bindgen(js_name = beginSmartCardTransaction)]
+    fn begin_smart_card_transaction(connection: &JsValue) -> js_sys::Promise;
+    /// Ends it with `"leave"`; settles when the browser has ended it.
+    #[wasm_bindgen(js_name = endSmartCardTransaction, catch)]
+    fn end_smart_card_transaction(transaction: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 fn smart_card_error(e: &JsValue) -> TransportError {
@@ -178,30 +181,15 @@ impl SmartCard {
     /// holds PC/SC's `SCardBeginTransaction` then). A browser without the method: nothing,
     /// as before.
     pub async fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        if self.transaction.is_some() || !get(&self.connection, "startTransaction").is_function() {
+        if self.transaction.is_some() {
             return Ok(());
         }
-        let mut finish = None;
-        let held = js_sys::Promise::new(&mut |resolve, _reject| finish = Some(resolve));
-        let mut started = None;
-        let began = js_sys::Promise::new(&mut |resolve, _reject| started = Some(resolve));
-        let (Some(finish), Some(started)) = (finish, started) else {
-            return Err(TransportError::Other {
-                detail: "Promise executor did not run".into(),
-            });
-        };
-        let callback = Closure::once_into_js(move || -> JsValue {
-            let _ = started.call0(&JsValue::UNDEFINED);
-            held.into()
-        });
-        let done = call_method(&self.connection, "startTransaction", &[callback])
-            .map_err(|e| smart_card_error(&e))?;
-        // Began, or refused (the returned promise rejects first).
-        let race = js_sys::Promise::race(&js_sys::Array::of2(&began, &done));
-        wasm_bindgen_futures::JsFuture::from(race)
+        let begun = bindings::call(Ok(begin_smart_card_transaction(&self.connection).into()))
             .await
             .map_err(|e| smart_card_error(&e))?;
-        self.transaction = Some(SmartCardTransaction { finish, done });
+        if !begun.is_null() {
+            self.transaction = Some(begun);
+        }
         Ok(())
     }
 
@@ -211,8 +199,7 @@ impl SmartCard {
         let Some(t) = self.transaction.take() else {
             return Ok(());
         };
-        let _ = t.finish.call1(&JsValue::UNDEFINED, &"leave".into());
-        bindings::call(Ok(t.done))
+        bindings::call(end_smart_card_transaction(&t))
             .await
             .map(drop)
             .map_err(|e| smart_card_error(&e))
