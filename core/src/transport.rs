@@ -58,6 +58,15 @@ pub trait Transport: MaybeSend {
     fn end_exclusive(&mut self) -> impl Future<Output = Result<(), TransportError>> + MaybeSend {
         core::future::ready(Ok(()))
     }
+
+    /// `true` before and `false` after the commands that clear the card's security state at
+    /// the end of a PIN operation. A link that refuses commands once its caller cancelled (an
+    /// `AbortSignal` in the browser) must still send these, or a cancel right after the VERIFY
+    /// would leave the PIN verified. The default does nothing: a link that never refuses on its
+    /// own has nothing to change.
+    fn clearing(&mut self, on: bool) {
+        let _ = on;
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -75,5 +84,8 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     }
     fn end_exclusive(&mut self) -> impl Future<Output = Result<(), TransportError>> + MaybeSend {
         (**self).end_exclusive()
+    }
+    fn clearing(&mut self, on: bool) {
+        (**self).clearing(on)
     }
 }

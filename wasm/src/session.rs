@@ -1,7 +1,8 @@
 //! The JS-facing `MynaCard` session: every core operation as a method returning a Promise,
 //! over a WebUSB reader, a JS transport or a Web Smart Card connection. Errors reject with
 //! `MynaError`. An `AbortSignal` (per session and per call) is checked before every APDU:
-//! once aborted the operation ends with `CANCELLED` between two APDUs, never inside one.
+//! once aborted the operation ends with `CANCELLED` between two APDUs, never inside one; the
+//! commands that clear a verified PIN still go out (`Transport::clearing`).
 //!
 //! One operation at a time: the session is taken out of its cell while an operation runs and
 //! put back after, so a second call meanwhile gets `BUSY` (nothing sent to the card), not a panic.
@@ -32,6 +33,9 @@ struct Controls {
     call_progress: Option<Function>,
     /// `close()` ran: later calls get SESSION_CLOSED, not BUSY.
     closed: bool,
+    /// The core is clearing the card's security state (`Transport::clearing`): its commands
+    /// go out even after an abort, so no PIN stays verified.
+    clearing: bool,
 }
 
 impl Controls {
@@ -58,7 +62,11 @@ struct Link {
 
 impl Transport for Link {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if self.controls.borrow().aborted() {
+        let aborted = {
+            let c = self.controls.borrow();
+            !c.clearing && c.aborted()
+        };
+        if aborted {
             return Err(TransportError::Cancelled);
         }
         match &mut self.kind {
@@ -70,6 +78,12 @@ impl Transport for Link {
 
     fn capabilities(&self) -> Capabilities {
         self.caps
+    }
+
+    fn clearing(&mut self, on: bool) {
+        if let Ok(mut c) = self.controls.try_borrow_mut() {
+            c.clearing = on;
+        }
     }
 
     /// Web Smart Card: `startTransaction` (other programs on the machine share the reader

@@ -755,7 +755,13 @@ impl<T: Transport> MynaCard<T> {
     /// error wins over the end's.
     async fn end_pin_operation(&mut self, removed: bool) -> Result<(), Error> {
         let cleared = match self.pin_presented {
-            Some(app) if !removed => self.clear_security_state(app).await,
+            Some(app) if !removed => {
+                // Sent even after the caller cancelled (see `Transport::clearing`).
+                self.transport.clearing(true);
+                let cleared = self.clear_security_state(app).await;
+                self.transport.clearing(false);
+                cleared
+            }
             _ => Ok(()),
         };
         self.in_pin_operation = false;

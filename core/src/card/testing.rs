@@ -16,6 +16,13 @@ pub(crate) struct Scripted {
     pub events: Vec<String>,
     /// `begin_exclusive` fails with this (once).
     pub refuse_begin: Option<TransportError>,
+    /// Like a browser link after its `AbortSignal` fired: once this many commands were sent,
+    /// every later one is `CANCELLED` (not sent), except while the core is clearing.
+    pub cancel_after: Option<usize>,
+    /// Inside `Transport::clearing(true)` … `clearing(false)`.
+    pub clearing: bool,
+    /// The commands sent while clearing (hex).
+    pub sent_clearing: Vec<String>,
 }
 
 /// SELECT of the Issuer Security Domain: how the SDK clears the card's security state.
@@ -37,6 +44,9 @@ impl Scripted {
             sent: Vec::new(),
             events: Vec::new(),
             refuse_begin: None,
+            cancel_after: None,
+            clearing: false,
+            sent_clearing: Vec::new(),
         }
     }
     pub fn expect(mut self, command: &str, response: &str) -> Self {
@@ -102,6 +112,12 @@ impl Transport for Scripted {
         &mut self,
         command: &[u8],
     ) -> impl core::future::Future<Output = Result<Vec<u8>, TransportError>> + MaybeSend {
+        if self.cancel_after.is_some_and(|n| self.sent.len() >= n) && !self.clearing {
+            return core::future::ready(Err(TransportError::Cancelled));
+        }
+        if self.clearing {
+            self.sent_clearing.push(hex_of(command));
+        }
         self.sent.push(command.to_vec());
         self.events.push(hex_of(command));
         let r = match self.steps.pop_front() {
@@ -133,6 +149,9 @@ impl Transport for Scripted {
     ) -> impl core::future::Future<Output = Result<(), TransportError>> + MaybeSend {
         self.events.push("end".into());
         core::future::ready(Ok(()))
+    }
+    fn clearing(&mut self, on: bool) {
+        self.clearing = on;
     }
 }
 

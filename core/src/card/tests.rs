@@ -852,3 +852,29 @@ fn every_pin_operation_clears_the_security_state() {
     block_on(card.read_sign_certificate(&crate::pin::SignPin::new("TARO2025").unwrap())).unwrap();
     assert!(card.transport().done());
 }
+
+#[test]
+fn a_cancel_right_after_the_verify_still_clears_the_security_state() {
+    // A browser link refuses every command once its AbortSignal fired; the clearing goes out
+    // anyway (`Transport::clearing`), inside the exclusive stretch, and the cancel is reported.
+    let mut s = sign_script("63C3", Some("9000")).cleared();
+    s.cancel_after = Some(4); // connect's 2, the tries check, the VERIFY
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    assert_eq!(
+        auth_sign(&mut card).unwrap_err(),
+        Error::Transport(TransportError::Cancelled)
+    );
+    assert!(card.transport().done());
+    assert_eq!(card.transport().sent_clearing, [CLEAR.to_string()]);
+    assert_eq!(
+        events_after_connect(&card),
+        [
+            "begin".to_string(),
+            "00200098".into(),
+            "002000980431323334".into(),
+            CLEAR.into(),
+            "end".into(),
+        ]
+    );
+    assert!(!card.transport().clearing, "clearing(false) after the clearing");
+}

@@ -396,6 +396,49 @@ test('AbortSignal: aborted between APDUs → CANCELLED, nothing more sent; pre-a
   assert.equal(pre.sent, 0);
 });
 
+// An abort that lands right after the VERIFY: the operation stops, but the SDK still clears
+// the card's security state, so the PIN is not left verified for whoever sends next.
+async function abortAfterVerifyScenario() {
+  const { MynaCard } = window.mynacard;
+  const m = await import('/target/browser-test/virtual-usb/mynacard_virtual_usb_wasm.js');
+  await m.default();
+  const vcard = new m.VirtualApduCard('taro');
+  const controller = new AbortController();
+  const hex = (a) => Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  let afterAbort = null;
+  const transport = {
+    extendedLength: true,
+    async transmit(apdu) {
+      if (afterAbort) afterAbort.push(hex(apdu));
+      const r = vcard.transmit(apdu);
+      // VERIFY with a PIN (INS 20, data): abort once it has gone out.
+      if (!afterAbort && apdu[1] === 0x20 && apdu.length > 5) {
+        controller.abort();
+        afterAbort = [];
+      }
+      return r;
+    },
+  };
+  const card = await MynaCard.connect(transport);
+  const r = await outcome(card.authenticate('1234', new Uint8Array(32), { signal: controller.signal }));
+  // Another client of the card, straight after: SELECT JPKI AP, SELECT the auth key EF, sign.
+  const raw = (h) => hex(vcard.transmit(Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16)))).slice(-4);
+  const select = raw('00A4040C0AD392F000260100000001');
+  const selectKey = raw('00A4020C020017');
+  const di = '3031300D060960864801650304020105000420' + '00'.repeat(32);
+  const sign = raw('802A008033' + di + '00');
+  return { code: r.code, afterAbort, select, selectKey, sign };
+}
+
+test('AbortSignal right after the VERIFY: CANCELLED, and the PIN is still cleared', async () => {
+  const r = await inPage('abort-after-verify', abortAfterVerifyScenario, {});
+  assert.equal(r.code, 'CANCELLED');
+  assert.deepEqual(r.afterAbort, ['00A4040C07A0000001510000'], 'only the clearing SELECT after the abort');
+  assert.equal(r.select, '9000');
+  assert.equal(r.selectKey, '9000');
+  assert.equal(r.sign, '6982', 'the key is not usable: no PIN left verified');
+});
+
 test('JS transport errors keep their code (CARD_REMOVED)', async () => {
   const r = await inPage('js-transport-removed', jsTransportScenario, { throwCode: 'CARD_REMOVED' });
   assert.equal(r.code, 'CARD_REMOVED');
