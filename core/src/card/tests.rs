@@ -876,5 +876,8 @@ fn a_cancel_right_after_the_verify_still_clears_the_security_state() {
             "end".into(),
         ]
     );
-    assert!(!card.transport().clearing, "clearing(false) after the clearing");
+    assert!(
+        !card.transport().clearing,
+        "clearing(false) after the clearing"
+    );
 }
