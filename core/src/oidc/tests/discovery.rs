@@ -76,7 +76,6 @@ fn endpoints_are_decided_by_parsed_scheme_and_host() {
         "ftp://idp.example/token",
         "https://idp.example/token#frag",
         "https://idp.example/to ken",
-        "https:///token",
         "token",
         "",
     ] {
