@@ -8,16 +8,16 @@ fn client_secret_basic_and_rs256_assertion() {
     let basic = OidcClient::new(
         ClientConfig::with_auth(
             provider.clone(),
-            "client:1",
+            "client1",
             REDIRECT,
-            ClientAuth::ClientSecretBasic("s3cr3t/+".to_string().into()),
+            ClientAuth::ClientSecretBasic("s3cr3t:/+".to_string().into()),
         )
         .unwrap(),
     );
     let request = basic.client_credentials_request(Some("sign"), NOW).unwrap();
     // RFC 6749 §2.3.1: form-urlencoded, then base64.
     let expected =
-        <base64ct::Base64 as base64ct::Encoding>::encode_string(b"client%3A1:s3cr3t%2F%2B");
+        <base64ct::Base64 as base64ct::Encoding>::encode_string(b"client1:s3cr3t%3A%2F%2B");
     assert_eq!(
         request.header("authorization").unwrap(),
         format!("Basic {expected}")
