@@ -25,8 +25,8 @@
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
-    Authorization as CoreAuthorization, BrowserBinding, OpenStep, PendingLogin, SignDigest,
+    Authorization as CoreAuthorization, Backend, BackendConfig, BrowserBinding, HttpRequest,
+    HttpResponse, JwksCache, Login, LoginFlow, LoginRequest, OpenStep, PendingLogin, SignDigest,
     SignOpening, SignTransaction, Step, browser_cookie, callback_state,
 };
 use mynacard_core::verify::RelyingParty;

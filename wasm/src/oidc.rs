@@ -26,8 +26,8 @@ use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
-    Authorization, BrowserBinding, OpenStep, PendingLogin, SignDigest, SignOpening,
+    Authorization, Backend, BackendConfig, BrowserBinding, HttpRequest, HttpResponse, JwksCache,
+    Login, LoginFlow, LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening,
     SignTransaction, Step, browser_cookie, callback_state,
 };
 use wasm_bindgen::prelude::*;

@@ -12,9 +12,9 @@ use mynacard_core::error::Error;
 use mynacard_core::error::OidcError;
 use mynacard_core::four_info::Sex;
 use mynacard_core::oidc::{
-    Authorization, ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow, LoginRequest,
-    OidcClient, PendingLogins, ProviderMetadata, SignDigest, SignTransactionFormat, SigningKey,
-    Step, callback_state, encryption_jwk, open_sign_transaction, parse_sign_result,
+    Authorization, ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow,
+    LoginRequest, OidcClient, PendingLogins, ProviderMetadata, SignDigest, SignTransactionFormat,
+    SigningKey, Step, callback_state, encryption_jwk, open_sign_transaction, parse_sign_result,
     parse_sign_transaction, parse_token_response, sign_result_request, verify_sign_result,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
@@ -232,7 +232,9 @@ fn whole_flow_against_the_development_provider() {
     let victim = es_client
         .authorize(&LoginRequest::four_info(), UnixTime::now())
         .unwrap();
-    let attackers_callback = Resident::new("taro").log_in(&attacker.url, REDIRECT).unwrap();
+    let attackers_callback = Resident::new("taro")
+        .log_in(&attacker.url, REDIRECT)
+        .unwrap();
     assert_eq!(
         LoginFlow::start(
             &es_client,
@@ -297,7 +299,8 @@ fn whole_flow_against_the_development_provider() {
         .authorize(&LoginRequest::four_info(), now)
         .unwrap();
     let callback = Resident::new("hanako").log_in(&url, REDIRECT).unwrap();
-    let flow = LoginFlow::start(&es_client, pending, Some(browser.value()), &callback, now).unwrap();
+    let flow =
+        LoginFlow::start(&es_client, pending, Some(browser.value()), &callback, now).unwrap();
     drop(provider);
     let request = flow.request(&es_client, now).unwrap();
     let sent = send(&agent, &request);

@@ -103,7 +103,9 @@ fn the_pending_login_keeps_only_the_hash() {
     assert!(!format!("{:?}", s.browser).contains(value));
     // Two logins, two values.
     assert_ne!(
-        start(&client, &LoginRequest::authenticate()).browser.value(),
+        start(&client, &LoginRequest::authenticate())
+            .browser
+            .value(),
         value
     );
 }
@@ -132,6 +134,9 @@ fn cookie_helpers() {
         Some(value)
     );
     assert_eq!(browser_cookie("__Host-mynacard-login="), None);
-    assert_eq!(browser_cookie("mynacard-login=x; __Host-mynacard-loginx=y"), None);
+    assert_eq!(
+        browser_cookie("mynacard-login=x; __Host-mynacard-loginx=y"),
+        None
+    );
     assert_eq!(browser_cookie(""), None);
 }

@@ -92,7 +92,10 @@ fn endpoints_are_decided_by_parsed_scheme_and_host() {
     provider.sign_transactions_endpoint = Some("http://localhost:@evil.example/sign".into());
     assert!(ClientConfig::new(provider, CLIENT_ID, REDIRECT, key()).is_err());
     let backend = |sign: &str| {
-        let key_der = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&p256::SecretKey::from_slice(&[0x22; 32]).unwrap()).unwrap();
+        let key_der = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(
+            &p256::SecretKey::from_slice(&[0x22; 32]).unwrap(),
+        )
+        .unwrap();
         let mut config = BackendConfig::new(ISSUER, CLIENT_ID, REDIRECT, key_der.as_bytes());
         config.sign_transactions_endpoint = Some(sign);
         Backend::new(config).map(|_| ())
@@ -132,9 +135,20 @@ fn client_id_is_letters_and_digits() {
     };
     assert!(make("RP00000001").is_ok());
     assert!(make(&"a".repeat(255)).is_ok());
-    for bad in ["", "RP-1", "RP_1", "RP 1", "RP1!", "ＲＰ1", &"a".repeat(256)] {
+    for bad in [
+        "",
+        "RP-1",
+        "RP_1",
+        "RP 1",
+        "RP1!",
+        "ＲＰ1",
+        &"a".repeat(256),
+    ] {
         assert!(
-            matches!(make(bad), Err(Error::Usage(UsageError::InvalidArgument { .. }))),
+            matches!(
+                make(bad),
+                Err(Error::Usage(UsageError::InvalidArgument { .. }))
+            ),
             "{bad:?}"
         );
     }

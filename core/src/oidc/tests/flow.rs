@@ -139,7 +139,14 @@ fn end_to_end_authenticate_only_es256_token_cached_jwks() {
 fn wrong_state() {
     let client = client();
     let s = start(&client, &LoginRequest::authenticate());
-    let err = LoginFlow::start(&client, s.pending, Some(s.browser.value()), "code=abc&state=not-mine", NOW).unwrap_err();
+    let err = LoginFlow::start(
+        &client,
+        s.pending,
+        Some(s.browser.value()),
+        "code=abc&state=not-mine",
+        NOW,
+    )
+    .unwrap_err();
     assert_eq!(err, Error::Oidc(OidcError::StateMismatch));
     let s = start(&client, &LoginRequest::authenticate());
     assert_eq!(

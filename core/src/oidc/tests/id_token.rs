@@ -253,7 +253,13 @@ fn acr_answers_what_was_asked() {
     assert!(login_asking_acr(Some("aal3 crl"), Some("crl")).is_ok());
     assert!(login_asking_acr(Some("aal3 crl"), Some("aal3 crl")).is_ok());
     // Something else, a part of a value, or nothing while something was asked: refused.
-    for acr in [Some("aal1"), Some("aal"), Some(""), Some("aal3 crl x"), None] {
+    for acr in [
+        Some("aal1"),
+        Some("aal"),
+        Some(""),
+        Some("aal3 crl x"),
+        None,
+    ] {
         let e = login_asking_acr(Some("aal3 crl"), acr).unwrap_err();
         assert!(reason(e).starts_with("acr "), "{acr:?}");
     }

@@ -60,3 +60,32 @@ fn client_secret_basic_and_rs256_assertion() {
     assert!(jws.verify(keys.find(Some("rp-rsa"), JwsAlg::Rs256).unwrap()));
     assert!(!format!("{:?}", rsa_client.config()).contains("PrivateKey {"));
 }
+
+#[test]
+fn a_redirect_from_any_endpoint_is_http_status_never_followed() {
+    // The core never follows a 3xx (the backend's client must not either: `redirect:
+    // 'manual'`); whatever the body says, the step ends with the status.
+    let body = br#"{"access_token":"a","token_type":"Bearer","id":"x","sub":"s"}"#;
+    for status in [301, 302, 303, 307, 308] {
+        let redirect = || Ok(HttpResponse { status, body });
+        let expected = Error::Oidc(OidcError::HttpStatus { status });
+        assert_eq!(parse_token_response(redirect()).unwrap_err(), expected);
+        assert_eq!(
+            parse_userinfo(redirect(), "s", ClaimFormat::default()).unwrap_err(),
+            expected
+        );
+        let format = SignTransactionFormat::default();
+        assert_eq!(
+            parse_sign_transaction(redirect(), &format).unwrap_err(),
+            expected
+        );
+        assert_eq!(
+            parse_sign_result(redirect(), &format, rp_rsa()).unwrap_err(),
+            expected
+        );
+        assert_eq!(
+            JwksCache::new().update(redirect(), NOW).unwrap_err(),
+            expected
+        );
+    }
+}
