@@ -390,6 +390,11 @@ errors! {
         LoginReplayed => "LOGIN_REPLAYED",
             en: "This sign-in response was already used.",
             ja: "このログインの応答は既に使用されています。";
+        /// The callback came to a browser that did not start this login: its login cookie is
+        /// missing or another one (login CSRF, or a callback URL used from another browser).
+        BrowserMismatch => "BROWSER_MISMATCH",
+            en: "This sign-in was started in another browser. Please start again here.",
+            ja: "このログインは別のブラウザで開始されました。このブラウザで最初からやり直してください。";
     }
 
     /// The caller's use of the API: a bad argument, a busy or closed session, a step out of
@@ -520,6 +525,7 @@ mod tests {
             OidcError::JweInvalid.into(),
             OidcError::LoginExpired.into(),
             OidcError::LoginReplayed.into(),
+            OidcError::BrowserMismatch.into(),
             UsageError::InvalidArgument { what: "x" }.into(),
             UsageError::Busy.into(),
             UsageError::SessionClosed.into(),

@@ -42,6 +42,10 @@ async function loadSdk() {
 const pki = (name) => new Uint8Array(readFileSync(join(root, 'tests', 'virtual-card', 'pki', name)));
 const CHALLENGE_TTL_MS = 120_000;
 const MAX_BODY = 16_384;
+// A pending login lives as long as the core's (ClientConfig's login_ttl, 600 s by default);
+// expired ones are purged on every start and callback, and at most this many are kept.
+const LOGIN_TTL_S = 600;
+const MAX_PENDING_LOGINS = 10_000;
 
 /**
  * `oidc`: the hand-off to デジタル認証アプリ (or its stand-in, tests/oidc-provider):
@@ -101,12 +105,16 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     return json(res, 404, { code: 'NOT_FOUND' });
   }
 
-  /** state → { pending, handoff }: the pending login (JSON with the PKCE verifier and nonce;
-   * server side, single use) and the page's popup id when it started one. */
+  /** state → { pending, handoff, expires }: the pending login (JSON with the PKCE verifier,
+   * the nonce and the hash of the browser's login cookie; server side, single use), the page's
+   * popup id when it started one, and when it expires (seconds). */
   const pendingLogins = new Map();
+  const purgeLogins = (t) => {
+    for (const [state, entry] of pendingLogins) if (entry.expires < t) pendingLogins.delete(state);
+  };
   let rp = null;
-  const html = (res, status, title, body) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  const html = (res, status, title, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
     const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
     res.end(`<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/style.css"><main><h1>${esc(title)}</h1>${body(esc)}<p><a href="/">ポータルに戻る</a></p></main>`);
   };
@@ -117,10 +125,16 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     }
     rp ??= new sdk.OidcBackend({ ...oidc, redirectUri: `${base}/handoff/callback` });
     if (path === '/handoff/start') {
-      const { url, state, pending } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
+      purgeLogins(now());
+      if (pendingLogins.size >= MAX_PENDING_LOGINS) {
+        return html(res, 503, '混み合っています', () => '<p>しばらくしてからもう一度お試しください。</p>');
+      }
+      // The login cookie binds the pending login to this browser: a callback in another
+      // browser (login CSRF, a leaked callback URL) is refused with BROWSER_MISMATCH.
+      const { url, state, pending, setCookie } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
       const id = new URL(req.url, base).searchParams.get('handoff');
-      pendingLogins.set(state, { pending, handoff: /^[0-9a-f]{32}$/.test(id ?? '') ? id : null });
-      res.writeHead(302, { location: url, 'cache-control': 'no-store' });
+      pendingLogins.set(state, { pending, handoff: /^[0-9a-f]{32}$/.test(id ?? '') ? id : null, expires: now() + LOGIN_TTL_S });
+      res.writeHead(302, { location: url, 'cache-control': 'no-store', 'set-cookie': setCookie });
       return res.end();
     }
     if (path === '/handoff/callback') {
@@ -130,28 +144,35 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
       const toPage = (outcome) => handoffId
         ? `<script type="module">import { completeHandoff } from '/sdk/handoff.js'; completeHandoff(${JSON.stringify(handoffId)}, ${JSON.stringify(outcome).replace(/</g, '\\u003c')});</script>`
         : '';
+      // The login cookie is spent whatever the outcome.
+      const clear = { 'set-cookie': sdk.OidcBackend.clearCookie() };
       try {
+        purgeLogins(now());
         const state = sdk.OidcBackend.callbackState(callback);
         const entry = pendingLogins.get(state);
         pendingLogins.delete(state);
         if (!entry) throw Object.assign(new Error('unknown login'), { code: 'OIDC_STATE_MISMATCH' });
         const { pending } = entry;
+        const browser = sdk.OidcBackend.browserCookie(req.headers.cookie ?? '');
+        // The popup id goes back to a page only in the browser that started the login.
+        const flow = rp.start(pending, browser, callback, now());
         handoffId = entry.handoff;
-        const flow = rp.start(pending, callback, now());
         for (let i = 0; i < 5; i++) {
           const r = flow.request(rp, now());
-          const answer = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body ?? undefined }).catch(() => null);
+          // redirect: 'manual': a 3xx from the token or userinfo endpoint is an answer
+          // (HTTP_STATUS), never re-sent elsewhere with the code, verifier or token.
+          const answer = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body ?? undefined, redirect: 'manual' }).catch(() => null);
           const step = flow.receive(rp, answer?.status ?? 0, answer ? new Uint8Array(await answer.arrayBuffer()) : null, now());
           if (step.done) {
             const f = step.fourInfo ?? {};
             const script = toPage({ result: { subject: step.subject, fourInfo: step.fourInfo ?? null } });
-            return html(res, 200, '本人確認ができました', (esc) => `<dl class="fourinfo"><dt>氏名</dt><dd>${esc(f.name ?? '')}</dd><dt>住所</dt><dd>${esc(f.address ?? '')}</dd><dt>生年月日</dt><dd>${esc(f.birthDate ?? '')}</dd></dl>${script}`);
+            return html(res, 200, '本人確認ができました', (esc) => `<dl class="fourinfo"><dt>氏名</dt><dd>${esc(f.name ?? '')}</dd><dt>住所</dt><dd>${esc(f.address ?? '')}</dd><dt>生年月日</dt><dd>${esc(f.birthDate ?? '')}</dd></dl>${script}`, clear);
           }
         }
         throw Object.assign(new Error('the login did not finish'), { code: 'OIDC_RESPONSE_INVALID' });
       } catch (e) {
         const script = toPage({ error: { code: e.code ?? 'OIDC_RESPONSE_INVALID', messageEn: e.messageEn ?? e.message, messageJa: e.messageJa ?? e.message } });
-        return html(res, 400, '本人確認できませんでした', (esc) => `<p class="error">${esc(e.messageJa ?? e.message)} [${esc(e.code ?? 'ERROR')}]</p>${script}`);
+        return html(res, 400, '本人確認できませんでした', (esc) => `<p class="error">${esc(e.messageJa ?? e.message)} [${esc(e.code ?? 'ERROR')}]</p>${script}`, clear);
       }
     }
     return json(res, 404, { code: 'NOT_FOUND' });
@@ -181,6 +202,8 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     url,
     /** The redirect URI to register at the provider. */
     redirectUri: `${url}/handoff/callback`,
+    /** How many pending logins the server holds (expired ones are purged on each start and callback). */
+    pendingLoginCount: () => pendingLogins.size,
     /** Sets (or replaces) the hand-off configuration after start (the port is known then). */
     configureHandoff(config) {
       oidc = config;

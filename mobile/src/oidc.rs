@@ -9,11 +9,14 @@
 //! ```kotlin
 //! val rp = OidcBackend(OidcClientConfig(issuer, discoveryBody, clientId, redirectUri, keyPkcs8, "rp-key-1", false))
 //! val start = rp.authorize(AuthorizeRequest(listOf("name", "address", "birthdate", "gender"), null, null), now())
-//! // keep start.pending under start.state (server side, single use); send the app to start.url
-//! val login = rp.start(pendingFor(oidcCallbackState(callbackUrl)), callbackUrl, now())
+//! // keep start.pending under start.state (server side, single use); send the browser to
+//! // start.url with the header `Set-Cookie: ${start.setCookie}` (binds the login to it)
+//! val browser = oidcBrowserCookie(request.header("Cookie") ?: "")
+//! val login = rp.start(pendingFor(oidcCallbackState(callbackUrl)), browser, callbackUrl, now())
+//! // answer the callback with `Set-Cookie: ${oidcClearCookie()}`
 //! while (true) {
 //!     val req = login.request(now())                       // method, url, headers, body
-//!     val res = http(req)                                  // null when the network failed
+//!     val res = http(req)                                  // no redirects followed; null when the network failed
 //!     val step = login.receive(res?.status ?: 0u, res?.body, now())
 //!     if (step is LoginStep.Done) return step.result       // subject, fourInfo
 //! }
@@ -22,8 +25,9 @@
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
-    OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step, callback_state,
+    Authorization as CoreAuthorization, Backend, BackendConfig, BrowserBinding, HttpRequest,
+    HttpResponse, JwksCache, Login, LoginFlow, LoginRequest, OpenStep, PendingLogin, SignDigest,
+    SignOpening, SignTransaction, Step, browser_cookie, callback_state,
 };
 use mynacard_core::verify::RelyingParty;
 use mynacard_core::{Error, UnixTime};
@@ -61,6 +65,8 @@ pub struct OidcClientConfig {
 pub struct AuthorizeRequest {
     /// 基本4情報 parts: `name`, `address`, `birthdate`, `gender`; empty for 認証 only.
     pub claims: Vec<String>,
+    /// `None`: the default `aal3 crl`; `""`: none sent. When sent, the ID token's `acr` must
+    /// answer it.
     pub acr_values: Option<String>,
     /// 署名API: the sign transaction this login authorises.
     pub sign_transaction_id: Option<String>,
@@ -73,6 +79,11 @@ pub struct Authorization {
     pub state: String,
     /// The pending login (PKCE verifier, nonce): server-side only, single use, keyed by `state`.
     pub pending: String,
+    /// The login cookie's value: the browser must bring it back to the callback (the pending
+    /// login keeps only its hash).
+    pub browser: String,
+    /// The `Set-Cookie` header value to send with the redirect to `url`.
+    pub set_cookie: String,
 }
 
 /// One HTTP request for the backend to send as it is.
@@ -164,26 +175,44 @@ impl OidcBackend {
     ) -> Result<Authorization, MynaError> {
         let mut login = LoginRequest::authenticate()
             .with_claim_scopes(request.claims.iter().map(String::as_str))?;
-        login.acr_values = request.acr_values;
+        if let Some(acr) = request.acr_values {
+            login.acr_values = Some(acr).filter(|v| !v.is_empty());
+        }
         login.sign_transaction_id = request.sign_transaction_id;
-        let (pending, url) = self.backend.client().authorize(&login, unix(now)?)?;
+        let client = self.backend.client();
+        let CoreAuthorization {
+            url,
+            pending,
+            browser,
+        } = client.authorize(&login, unix(now)?)?;
         Ok(Authorization {
             url,
             state: pending.state().to_string(),
             pending: pending.to_json(),
+            browser: browser.value().to_string(),
+            set_cookie: browser.set_cookie(client.config().login_ttl),
         })
     }
 
-    /// Checks the callback against its pending login (`iss`, `state`, expiry, error
-    /// responses) and starts the code exchange.
+    /// Checks the callback against its pending login (`iss`, `state`, the browser, expiry,
+    /// error responses) and starts the code exchange. `browser`: the login cookie's value
+    /// from the callback request ([`oidc_browser_cookie`]); missing or another browser's:
+    /// `BROWSER_MISMATCH`.
     pub fn start(
         self: Arc<Self>,
         pending: String,
+        browser: Option<String>,
         callback: String,
         now: u64,
     ) -> Result<Arc<OidcLogin>, MynaError> {
         let pending = PendingLogin::from_json(&pending)?;
-        let flow = LoginFlow::start(self.backend.client(), pending, &callback, unix(now)?)?;
+        let flow = LoginFlow::start(
+            self.backend.client(),
+            pending,
+            browser.as_deref(),
+            &callback,
+            unix(now)?,
+        )?;
         Ok(Arc::new(OidcLogin {
             backend: self,
             flow: Mutex::new(Some(flow)),
@@ -257,6 +286,19 @@ impl OidcBackend {
 #[uniffi::export]
 pub fn oidc_callback_state(url_or_query: String) -> Result<String, MynaError> {
     Ok(callback_state(&url_or_query)?)
+}
+
+/// The login cookie's value in a request's `Cookie:` header, if it has one.
+#[uniffi::export]
+pub fn oidc_browser_cookie(cookie_header: String) -> Option<String> {
+    browser_cookie(&cookie_header).map(str::to_string)
+}
+
+/// The `Set-Cookie` header value that removes the login cookie (send it with the callback's
+/// answer, whatever the outcome).
+#[uniffi::export]
+pub fn oidc_clear_cookie() -> String {
+    BrowserBinding::clear_cookie()
 }
 
 /// One login between the callback and its result; any failed step ends it.

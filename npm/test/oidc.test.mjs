@@ -2,7 +2,8 @@
 // against the development stand-in provider (tests/oidc-provider) on 127.0.0.1: authorization
 // request, the resident's login at the provider, callback, private_key_jwt token exchange, ID
 // token and userinfo checks, 基本4情報 in the card read's shape. Plus: replayed and foreign
-// callbacks fail with typed errors.
+// callbacks fail with typed errors; a login completes only in the browser that started it
+// (the login cookie); a redirect from the token endpoint is not followed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify as cryptoVerify, X509Certificate } from 'node:crypto';
@@ -38,7 +39,7 @@ after(() => provider?.stop());
 
 /** A browser's part: follows the provider's redirects (cookies kept) and logs the resident in
  * at the provider's login page when it asks, until the redirect to the relying party. */
-async function residentLogsIn(url, persona = 'hanako') {
+async function residentLogsIn(url, persona = 'hanako', pin = '5678') {
   const jar = new Map();
   for (let i = 0; i < 20; i++) {
     const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'application/json, text/html' } });
@@ -59,7 +60,7 @@ async function residentLogsIn(url, persona = 'hanako') {
     try { page = JSON.parse(body); } catch { throw new Error(`provider page without a next step: ${res.status} ${body.slice(0, 200)}`); }
     if (!page.challenge) throw new Error(`provider answered ${res.status}: ${body.slice(0, 200)}`);
     // The provider's login screen: sign its challenge with the resident's (virtual) card.
-    const { certificate, signature } = residentSigns(Buffer.from(page.challenge, 'base64').toString('hex'), persona);
+    const { certificate, signature } = residentSigns(Buffer.from(page.challenge, 'base64').toString('hex'), persona, pin);
     const post = await fetch(new URL(page.action ?? `${new URL(url).pathname}/login`, url), {
       method: 'POST', redirect: 'manual',
       headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
@@ -73,7 +74,7 @@ async function residentLogsIn(url, persona = 'hanako') {
 async function exchange(backend, flow) {
   for (let i = 0; i < 5; i++) {
     const req = flow.request(backend, now());
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined }).catch(() => null);
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, redirect: 'manual' }).catch(() => null);
     const step = flow.receive(backend, res?.status ?? 0, res ? new Uint8Array(await res.arrayBuffer()) : null, now());
     if (step.done) return step;
   }
@@ -87,33 +88,90 @@ function backend() {
 test('a backend logs a resident in and gets 基本4情報 in the card read’s shape', async () => {
   const discovery = new Uint8Array(await (await fetch(`${issuer}/.well-known/openid-configuration`)).arrayBuffer());
   const rp = new OidcBackend({ issuer, discovery, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1' });
-  const { url, state, pending } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
+  const { url, state, pending, browser, setCookie } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now());
   const u = new URL(url);
   assert.equal(u.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(u.searchParams.get('acr_values'), 'aal3 crl');
+  assert.equal(setCookie, `__Host-mynacard-login=${browser}; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax`);
+  assert.ok(!pending.includes(browser), 'the pending login keeps only the hash');
   assert.equal(u.searchParams.get('state'), state);
   assert.equal(u.searchParams.get('scope'), 'openid name address birthdate gender');
   const callback = await residentLogsIn(url);
   assert.equal(OidcBackend.callbackState(callback), state);
-  const result = await exchange(rp, rp.start(pending, callback, now()));
+  const cookieHeader = `theme=dark; ${setCookie.split(';')[0]}`;
+  const result = await exchange(rp, rp.start(pending, OidcBackend.browserCookie(cookieHeader), callback, now()));
   assert.match(result.subject, /hanako/);
   assert.deepEqual(result.fourInfo, { name: '佐藤　花子', address: '大阪府大阪市北区中之島一丁目三番二〇号', birthDate: '1992-11-03', sex: '2' });
 });
 
 test('a replayed code, a wrong state and an error response are typed errors', async () => {
   const rp = backend();
-  const { url, pending } = rp.authorize({}, now());
+  const { url, pending, browser } = rp.authorize({}, now());
   const callback = await residentLogsIn(url);
-  await exchange(rp, rp.start(pending, callback, now()));
+  await exchange(rp, rp.start(pending, browser, callback, now()));
   // The same code again: the provider refuses it, the flow ends with HTTP_STATUS or an OAuth error.
-  await assert.rejects(exchange(rp, rp.start(pending, callback, now())), (e) => ['OIDC_ERROR_RESPONSE', 'HTTP_STATUS'].includes(e.code));
+  await assert.rejects(exchange(rp, rp.start(pending, browser, callback, now())), (e) => ['OIDC_ERROR_RESPONSE', 'HTTP_STATUS'].includes(e.code));
   const other = rp.authorize({}, now());
-  assert.throws(() => rp.start(other.pending, callback, now()), (e) => ['OIDC_STATE_MISMATCH', 'OIDC_ISSUER_MISMATCH'].includes(e.code));
+  assert.throws(() => rp.start(other.pending, other.browser, callback, now()), (e) => ['OIDC_STATE_MISMATCH', 'OIDC_ISSUER_MISMATCH'].includes(e.code));
   const denied = `${REDIRECT}?error=access_denied&state=${other.state}&iss=${encodeURIComponent(issuer)}`;
-  assert.throws(() => rp.start(other.pending, denied, now()), (e) => e.code === 'OIDC_ERROR_RESPONSE' && e.messageJa.length > 0);
+  assert.throws(() => rp.start(other.pending, other.browser, denied, now()), (e) => e.code === 'OIDC_ERROR_RESPONSE' && e.messageJa.length > 0);
   const mixUp = `${REDIRECT}?code=x&state=${other.state}&iss=${encodeURIComponent('http://127.0.0.1:1/evil')}`;
-  assert.throws(() => rp.start(other.pending, mixUp, now()), (e) => e.code === 'OIDC_ISSUER_MISMATCH');
+  assert.throws(() => rp.start(other.pending, other.browser, mixUp, now()), (e) => e.code === 'OIDC_ISSUER_MISMATCH');
   // A key that is not PKCS#8 is refused when the backend is built.
   assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8: new Uint8Array([1, 2, 3]) }), (e) => e.name === 'MynaError');
+});
+
+test('a login completes only in the browser that started it (login CSRF, a leaked callback)', async () => {
+  const rp = backend();
+  // The attacker starts a login in their browser and finishes it at the provider as themselves.
+  const attacker = rp.authorize({}, now());
+  const attackersCallback = await residentLogsIn(attacker.url, 'taro', '1234');
+  // The victim's browser, with a login of its own in progress, follows the attacker's link.
+  const victim = rp.authorize({}, now());
+  const victimCookie = victim.setCookie.split(';')[0];
+  assert.throws(() => rp.start(attacker.pending, OidcBackend.browserCookie(victimCookie), attackersCallback, now()), (e) => e.code === 'BROWSER_MISMATCH' && e.messageJa.includes('ブラウザ'));
+  // The victim's own callback, leaked and used from another browser: no cookie, or another one.
+  const victimsCallback = await residentLogsIn(victim.url, 'hanako');
+  assert.equal(OidcBackend.browserCookie('theme=dark'), undefined);
+  assert.throws(() => rp.start(victim.pending, OidcBackend.browserCookie('theme=dark'), victimsCallback, now()), (e) => e.code === 'BROWSER_MISMATCH');
+  assert.throws(() => rp.start(victim.pending, null, victimsCallback, now()), (e) => e.code === 'BROWSER_MISMATCH');
+  assert.throws(() => rp.start(victim.pending, attacker.browser, victimsCallback, now()), (e) => e.code === 'BROWSER_MISMATCH');
+  // The right browser logs in as the victim.
+  const result = await exchange(rp, rp.start(victim.pending, OidcBackend.browserCookie(`a=1; ${victimCookie}`), victimsCallback, now()));
+  assert.match(result.subject, /hanako/);
+  assert.equal(OidcBackend.clearCookie(), '__Host-mynacard-login=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax');
+});
+
+test('endpoints are checked by parsed host: user-info tricks and cleartext sign endpoints are refused', () => {
+  for (const signTransactionsEndpoint of ['http://localhost:@evil.example/api/sign-transactions', 'http://sign.example/api/sign-transactions']) {
+    assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, signTransactionsEndpoint }), (e) => e.code === 'INVALID_ARGUMENT', signTransactionsEndpoint);
+  }
+  assert.throws(() => new OidcBackend({ issuer: 'http://localhost:@evil.example/realms/main', clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8 }), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.throws(() => new OidcBackend({ issuer, clientId: 'PORTAL-0001', redirectUri: REDIRECT, keyPkcs8 }), (e) => e.code === 'INVALID_ARGUMENT');
+});
+
+test('a 307 from the token endpoint is not followed: HTTP_STATUS, the code and verifier go nowhere else', async () => {
+  const { createServer } = await import('node:http');
+  let reposted = 0;
+  const trap = createServer((req, res) => {
+    if (req.url === '/elsewhere') { reposted++; res.end('{}'); return; }
+    res.writeHead(307, { location: '/elsewhere' }).end();
+  });
+  await new Promise((ok) => trap.listen(0, '127.0.0.1', ok));
+  try {
+    const base = `http://127.0.0.1:${trap.address().port}`;
+    const discovery = new TextEncoder().encode(JSON.stringify({
+      issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth`, token_endpoint: `${base}/token`,
+      userinfo_endpoint: `${issuer}/protocol/openid-connect/userinfo`, jwks_uri: `${issuer}/protocol/openid-connect/certs`,
+    }));
+    const rp = new OidcBackend({ issuer, discovery, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1' });
+    const { url, pending, browser } = rp.authorize({}, now());
+    const callback = await residentLogsIn(url);
+    await assert.rejects(exchange(rp, rp.start(pending, browser, callback, now())), (e) => e.code === 'HTTP_STATUS' && e.params.status === '307');
+    assert.equal(reposted, 0);
+  } finally {
+    trap.close();
+  }
 });
 
 test('署名API: a sign transaction over a document, the resident signs, the backend verifies', async () => {
@@ -122,7 +180,7 @@ test('署名API: a sign transaction over a document, the resident signs, the bac
   const rp = new OidcBackend({ issuer, clientId: 'PORTAL0001', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1', signTransactionsEndpoint: signEndpoint, encKeyPkcs8: encPem });
   assert.deepEqual(rp.publicJwks().keys[1], { kty: 'RSA', n: encJwk.n, e: encJwk.e, kid: 'enc', use: 'enc', alg: 'RSA-OAEP-256' });
   const send = async (req) => {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, redirect: 'manual' });
     return [res.status, new Uint8Array(await res.arrayBuffer())];
   };
   // 1. Client-credentials token, then the transaction.
@@ -133,9 +191,9 @@ test('署名API: a sign transaction over a document, the resident signs, the bac
   assert.match(opened.id, /^[0-9a-f-]{36}$/);
   assert.doesNotMatch(opened.transaction, /token|Bearer/i, 'the kept record holds no secret');
   // 2. The resident authorises it (a login with sign_transaction_id).
-  const { url, pending } = rp.authorize({ signTransactionId: opened.id }, now());
+  const { url, pending, browser } = rp.authorize({ signTransactionId: opened.id }, now());
   assert.equal(new URL(url).searchParams.get('sign_transaction_id'), opened.id);
-  const flow = rp.start(pending, await residentLogsIn(url), now());
+  const flow = rp.start(pending, OidcBackend.browserCookie(`__Host-mynacard-login=${browser}`), await residentLogsIn(url), now());
   assert.throws(() => rp.signResultRequest(opened.transaction, flow), (e) => e.code === 'OUT_OF_ORDER', 'not before the login finished');
   await exchange(rp, flow);
   // 3. The result, decrypted and verified (test PKI's 署名用 CA as the anchor).
@@ -148,7 +206,7 @@ test('署名API: a sign transaction over a document, the resident signs, the bac
   const again = await send(rp.signResultRequest(opened.transaction, flow));
   assert.throws(() => rp.finishSign(opened.transaction, ...again, { anchors: [signCa] }), (e) => e.name === 'MynaError');
   const plain = rp.authorize({}, now());
-  const plainFlow = rp.start(plain.pending, await residentLogsIn(plain.url), now());
+  const plainFlow = rp.start(plain.pending, plain.browser, await residentLogsIn(plain.url), now());
   await exchange(rp, plainFlow);
   assert.throws(() => rp.signResultRequest(opened.transaction, plainFlow), (e) => e.code === 'INVALID_ARGUMENT');
   // Without encKeyPkcs8 there is nothing to decrypt with.

@@ -36,20 +36,22 @@ const signCert = pki('hanako-sign.crt.der');
 const signKey = crypto.createPrivateKey({ key: pki('hanako-sign.key.der'), format: 'der', type: 'pkcs8' });
 
 // Test accounts, matching the virtual card's personas (their 利用者証明用 certificates log
-// them in). gender as ISO 5218 (unconfirmed format).
+// them in). gender as ISO 5218 and birthdate as YYYYMMDD: the forms a third-party client that
+// passed the sandbox stores (INTER-Mediator MyNumberCardAdapter.php, 2025-05: 8 and 1
+// characters); the service's own format is unconfirmed, and the core accepts YYYY-MM-DD too.
 const ACCOUNTS = {
   taro: {
     sub: 'taro-pairwise-0001',
     name: '\uE0A1田　太郎',
     address: '東京都千代田区霞が関二丁目一番二号',
-    birthdate: '1980-02-17',
+    birthdate: '19800217',
     gender: '1',
   },
   hanako: {
     sub: 'hanako-pairwise-0001',
     name: '佐藤　花子',
     address: '大阪府大阪市北区中之島一丁目三番二〇号',
-    birthdate: '1992-11-03',
+    birthdate: '19921103',
     gender: '2',
   },
 };
@@ -163,6 +165,10 @@ async function main() {
       gender: ['gender'],
     },
     extraParams: ['sign_transaction_id'],
+    // acr_values=aal3 crl is what the Digital Agency's API reference shows; the ID token's acr
+    // here is the first value asked for (OIDC Core §3.1.2.1), what the service answers is
+    // unconfirmed.
+    acrValues: ['aal3', 'crl'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -213,7 +219,8 @@ async function main() {
         try {
           if (!entry || entry.expires < Date.now()) throw Object.assign(new Error('チャレンジの有効期限が切れました'), { error: 'challenge_expired' });
           const accountId = checkJpkiLogin(body, entry.challenge);
-          await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+          const acr = String(params.acr_values || 'aal3').split(' ')[0];
+          await provider.interactionFinished(req, res, { login: { accountId, acr } }, { mergeWithLastSubmission: false });
         } catch (e) {
           if (!e.error) throw e;
           if (wantsJson) return send(res, 401, { error: e.error, message: e.message });

@@ -4,12 +4,17 @@
 //!
 //! ```js
 //! const rp = new OidcBackend({ discovery, issuer, clientId, redirectUri, keyPkcs8, keyId });
-//! const { url, state, pending } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now);
-//! // keep `pending` (server side, by state), redirect the browser to `url`; on the callback:
-//! const flow = rp.start(pendingFor(OidcBackend.callbackState(callbackUrl)), callbackUrl, now);
+//! const { url, state, pending, setCookie } = rp.authorize({ claims: ['name', 'address', 'birthdate', 'gender'] }, now);
+//! // keep `pending` (server side, by state), redirect the browser to `url` with the header
+//! // `Set-Cookie: ${setCookie}` (binds the login to this browser); on the callback:
+//! const browser = OidcBackend.browserCookie(request.headers.cookie ?? '');
+//! const flow = rp.start(pendingFor(OidcBackend.callbackState(callbackUrl)), browser, callbackUrl, now);
+//! // answer with `Set-Cookie: ${OidcBackend.clearCookie()}`, whatever the outcome
 //! for (;;) {
 //!   const req = flow.request(rp, now);                       // { method, url, headers, body }
-//!   const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body }).catch(() => null);
+//!   // redirect: 'manual': a 3xx is an answer (HTTP_STATUS), never re-sent elsewhere with the
+//!   // code, the PKCE verifier, the client assertion or the access token.
+//!   const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: 'manual' }).catch(() => null);
 //!   const step = flow.receive(rp, res?.status ?? 0, res ? new Uint8Array(await res.arrayBuffer()) : null, now);
 //!   if (step.done) return step;                              // { subject, fourInfo? }
 //! }
@@ -21,8 +26,9 @@ use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Backend, BackendConfig, HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest,
-    OpenStep, PendingLogin, SignDigest, SignOpening, SignTransaction, Step, callback_state,
+    Authorization, Backend, BackendConfig, BrowserBinding, HttpRequest, HttpResponse, JwksCache,
+    Login, LoginFlow, LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening,
+    SignTransaction, Step, browser_cookie, callback_state,
 };
 use wasm_bindgen::prelude::*;
 
@@ -103,11 +109,16 @@ export interface OidcBackendConfig {
 export interface JwkSet { keys: Record<string, string>[] }
 export interface AuthorizeOptions {
   claims?: ('name' | 'address' | 'birthdate' | 'gender')[];
-  acrValues?: string;
+  /** Default 'aal3 crl'; '' or null sends none. When sent, the ID token's acr must answer it. */
+  acrValues?: string | null;
   signTransactionId?: string;
 }
-/** Redirect to `url`; keep `pending` server-side under `state` (single use). */
-export interface Authorization { url: string; state: string; pending: string }
+/**
+ * Redirect to `url` with the header `Set-Cookie: ${setCookie}`; keep `pending` server-side
+ * under `state` (single use). `browser` is the cookie's value (for a backend that sets the
+ * cookie its own way); the pending login keeps only its hash.
+ */
+export interface Authorization { url: string; state: string; pending: string; browser: string; setCookie: string }
 /** A request for the backend's fetch, to send as it is. */
 export interface OidcRequest { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body: Uint8Array<ArrayBuffer> | null }
 export type LoginStep = { done: false } | { done: true; subject: string; fourInfo?: FourInfo };
@@ -180,9 +191,11 @@ impl OidcBackendJs {
     }
 
     /// Starts a login: `{ claims?: ('name'|'address'|'birthdate'|'gender')[], acrValues?,
-    /// signTransactionId? }`. Returns `{ url, state, pending }`: redirect the browser to `url`
-    /// and keep `pending` (a JSON string with the PKCE verifier and nonce: server-side only,
-    /// single use) under `state`.
+    /// signTransactionId? }` (`acrValues` defaults to `'aal3 crl'`; `''` or null sends none).
+    /// Returns `{ url, state, pending, browser, setCookie }`: redirect the browser to `url`
+    /// with `Set-Cookie: ${setCookie}` (the login cookie, `browser` its value), and keep
+    /// `pending` (a JSON string with the PKCE verifier and nonce: server-side only, single
+    /// use) under `state`.
     #[wasm_bindgen(unchecked_return_type = "Authorization")]
     pub fn authorize(
         &self,
@@ -201,17 +214,27 @@ impl OidcBackendJs {
         let mut login = LoginRequest::authenticate()
             .with_claim_scopes(names.iter().map(String::as_str))
             .map_err(err)?;
-        login.acr_values = string(&request, "acrValues");
+        let acr = get(&request, "acrValues");
+        if !acr.is_undefined() {
+            login.acr_values = acr.as_string().filter(|v| !v.is_empty());
+        }
         login.sign_transaction_id = string(&request, "signTransactionId");
-        let (pending, url) = self
-            .backend
-            .client()
-            .authorize(&login, unix(now)?)
-            .map_err(err)?;
+        let client = self.backend.client();
+        let Authorization {
+            url,
+            pending,
+            browser,
+        } = client.authorize(&login, unix(now)?).map_err(err)?;
         let out = Object::new();
         set(&out, "url", url.into());
         set(&out, "state", pending.state().into());
         set(&out, "pending", pending.to_json().into());
+        set(&out, "browser", browser.value().into());
+        set(
+            &out,
+            "setCookie",
+            browser.set_cookie(client.config().login_ttl).into(),
+        );
         Ok(out)
     }
 
@@ -311,12 +334,39 @@ impl OidcBackendJs {
         callback_state(url_or_query).map_err(err)
     }
 
-    /// Checks the callback against its pending login (iss, state, expiry, error responses) and
-    /// starts the code exchange.
-    pub fn start(&self, pending: &str, callback: &str, now: f64) -> Result<LoginFlowJs, JsValue> {
+    /// The login cookie's value in a request's `Cookie:` header, or undefined.
+    #[wasm_bindgen(js_name = browserCookie)]
+    pub fn browser_cookie(cookie_header: &str) -> Option<String> {
+        browser_cookie(cookie_header).map(str::to_string)
+    }
+
+    /// The `Set-Cookie` value that removes the login cookie: send it with the callback's
+    /// answer, whatever the outcome.
+    #[wasm_bindgen(js_name = clearCookie)]
+    pub fn clear_cookie() -> String {
+        BrowserBinding::clear_cookie()
+    }
+
+    /// Checks the callback against its pending login (iss, state, the browser, expiry, error
+    /// responses) and starts the code exchange. `browser` is the login cookie's value from
+    /// the callback request (`OidcBackend.browserCookie(cookieHeader)`); missing or another
+    /// browser's: `BROWSER_MISMATCH`.
+    pub fn start(
+        &self,
+        pending: &str,
+        browser: Option<String>,
+        callback: &str,
+        now: f64,
+    ) -> Result<LoginFlowJs, JsValue> {
         let pending = PendingLogin::from_json(pending).map_err(err)?;
-        let flow =
-            LoginFlow::start(self.backend.client(), pending, callback, unix(now)?).map_err(err)?;
+        let flow = LoginFlow::start(
+            self.backend.client(),
+            pending,
+            browser.as_deref(),
+            callback,
+            unix(now)?,
+        )
+        .map_err(err)?;
         Ok(LoginFlowJs {
             flow: Some(flow),
             done: None,

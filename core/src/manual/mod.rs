@@ -63,6 +63,7 @@ mod tests {
         include_str!("../verify/relying_party.rs"),
         include_str!("../oidc/mod.rs"),
         include_str!("../oidc/authorize.rs"),
+        include_str!("../oidc/browser.rs"),
         include_str!("../oidc/flow.rs"),
         include_str!("../oidc/sign_flow.rs"),
     ];

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use super::OidcClient;
+use super::browser::BrowserBinding;
 use super::http::with_query;
 use super::jose::{b64url, random};
 use crate::cert::UnixTime;
@@ -46,15 +47,35 @@ impl Claim {
     }
 }
 
+/// The `acr_values` a login sends unless told otherwise: the Digital Agency's API reference
+/// gives `acr_values=aal3 crl` as its example (認可エンドポイント, developers.digital.go.jp
+/// `auth-and-sign/authserver`), and the third-party clients that passed the sandbox send
+/// exactly that. What the provider answers in the ID token's `acr` is unconfirmed: the
+/// client accepts the whole string or one of its space-separated values (see
+/// `docs/oidc.md`).
+pub const DEFAULT_ACR_VALUES: &str = "aal3 crl";
+
 /// What a login asks for.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginRequest {
     /// 4情報 parts; empty for 認証 only (`scope=openid`).
     pub claims: Vec<Claim>,
     /// A sign transaction (署名): adds scope `sign` and `sign_transaction_id`.
     pub sign_transaction_id: Option<String>,
-    /// `acr_values`, e.g. `"aal3 crl"` (its meaning is unconfirmed; sent as given).
+    /// `acr_values` (default [`DEFAULT_ACR_VALUES`]); `None` sends none. When sent, the ID
+    /// token's `acr` must be the whole string or one of its values (OIDC Core §3.1.3.7
+    /// step 11).
     pub acr_values: Option<String>,
+}
+
+impl Default for LoginRequest {
+    fn default() -> LoginRequest {
+        LoginRequest {
+            claims: Vec::new(),
+            sign_transaction_id: None,
+            acr_values: Some(DEFAULT_ACR_VALUES.to_string()),
+        }
+    }
 }
 
 impl LoginRequest {
@@ -112,6 +133,10 @@ pub struct PendingLogin {
     pub(crate) redirect_uri: String,
     pub(crate) claims: Vec<Claim>,
     pub(crate) sign_transaction_id: Option<String>,
+    /// The `acr_values` sent, which the ID token's `acr` must answer.
+    pub(crate) acr_values: Option<String>,
+    /// base64url SHA-256 of the [`BrowserBinding`] set as the login cookie (never the value).
+    pub(crate) browser_hash: String,
     pub(crate) created_at: u64,
     pub(crate) expires_at: u64,
 }
@@ -156,6 +181,11 @@ impl PendingLogin {
         self.sign_transaction_id.as_deref()
     }
 
+    /// The `acr_values` this login sent.
+    pub fn acr_values(&self) -> Option<&str> {
+        self.acr_values.as_deref()
+    }
+
     /// The record as JSON, for a store (it contains the PKCE verifier: keep it server-side or
     /// in an encrypted session).
     pub fn to_json(&self) -> String {
@@ -194,14 +224,24 @@ pub fn pkce_challenge(verifier: &str) -> String {
     b64url(&Sha256::digest(verifier.as_bytes()))
 }
 
+/// A login started by [`OidcClient::authorize`]: where to send the browser, what to keep,
+/// and the value to set as the login cookie in the same response.
+#[derive(Debug)]
+pub struct Authorization {
+    /// The provider's authorization URL (redirect the browser there).
+    pub url: String,
+    /// Keep until the callback (server-side by `state`, single use).
+    pub pending: PendingLogin,
+    /// Set as the login cookie ([`BrowserBinding::set_cookie`]); give its value back to
+    /// [`LoginFlow::start`](super::LoginFlow::start) from the callback's `Cookie:` header.
+    pub browser: BrowserBinding,
+}
+
 impl OidcClient {
-    /// Starts a login: fresh `state`, `nonce` and PKCE verifier, and the URL to redirect the
-    /// browser to. Keep the [`PendingLogin`] until the callback.
-    pub fn authorize(
-        &self,
-        request: &LoginRequest,
-        now: UnixTime,
-    ) -> Result<(PendingLogin, String), Error> {
+    /// Starts a login: fresh `state`, `nonce`, PKCE verifier and browser binding, and the URL
+    /// to redirect the browser to. Keep the [`PendingLogin`] until the callback and set the
+    /// [`BrowserBinding`] as the login cookie.
+    pub fn authorize(&self, request: &LoginRequest, now: UnixTime) -> Result<Authorization, Error> {
         if let Some(id) = &request.sign_transaction_id {
             if !is_uuid(id) {
                 return Err(Error::Usage(UsageError::InvalidArgument {
@@ -230,6 +270,7 @@ impl OidcClient {
         if request.sign_transaction_id.is_some() {
             scope.push_str(" sign");
         }
+        let browser = BrowserBinding::random()?;
         let pending = PendingLogin {
             state: random_token()?,
             nonce: random_token()?,
@@ -239,6 +280,8 @@ impl OidcClient {
             redirect_uri: self.config.redirect_uri.clone(),
             claims,
             sign_transaction_id: request.sign_transaction_id.clone(),
+            acr_values: request.acr_values.clone(),
+            browser_hash: BrowserBinding::hash(browser.value()),
             created_at: now.0,
             expires_at: now.0.saturating_add(self.config.login_ttl),
         };
@@ -260,7 +303,11 @@ impl OidcClient {
             pairs.push(("sign_transaction_id", id));
         }
         let url = with_query(&self.config.provider.authorization_endpoint, &pairs);
-        Ok((pending, url))
+        Ok(Authorization {
+            url,
+            pending,
+            browser,
+        })
     }
 }
 

@@ -4,6 +4,7 @@ use zeroize::Zeroizing;
 
 use super::OidcClient;
 use super::authorize::PendingLogin;
+use super::browser::check as check_browser;
 use super::http::{ct_eq, error_code};
 use crate::cert::UnixTime;
 use crate::error::Error;
@@ -64,12 +65,15 @@ pub fn callback_state(query_or_url: &str) -> Result<String, Error> {
 
 impl OidcClient {
     /// Checks a callback against its login, in this order: `iss` (RFC 9207: a response from
-    /// another issuer is dropped before anything else is read), `state`, the login's expiry,
-    /// an error response, then the code. `query_or_url` is the query string, or the full URL
-    /// the browser was sent to (its part before `?` must equal the redirect URI exactly).
+    /// another issuer is dropped before anything else is read), `state`, the browser (the
+    /// login cookie's value, `browser`, must be the one set at [`OidcClient::authorize`]:
+    /// else `BROWSER_MISMATCH`), the login's expiry, an error response, then the code.
+    /// `query_or_url` is the query string, or the full URL the browser was sent to (its part
+    /// before `?` must equal the redirect URI exactly).
     pub fn callback(
         &self,
         pending: &PendingLogin,
+        browser: Option<&str>,
         query_or_url: &str,
         now: UnixTime,
     ) -> Result<AuthorizationCode, Error> {
@@ -107,6 +111,7 @@ impl OidcClient {
             Some(state) if ct_eq(state, &pending.state) => {}
             _ => return Err(Error::Oidc(OidcError::StateMismatch)),
         }
+        check_browser(&pending.browser_hash, browser)?;
         if pending.is_expired(now) {
             return Err(Error::Oidc(OidcError::LoginExpired));
         }

@@ -116,11 +116,20 @@ impl ProviderMetadata {
         if metadata.issuer != expected_issuer {
             return Err(Error::Oidc(OidcError::IssuerMismatch));
         }
-        metadata.check()?;
+        metadata.check().map_err(|_| {
+            Error::Oidc(OidcError::ResponseInvalid {
+                what: "provider endpoint is not https (or http to a loopback host)",
+            })
+        })?;
         Ok(metadata)
     }
 
-    fn check(&self) -> Result<(), Error> {
+    /// Every endpoint, configured or discovered, passes the same rule: https, or http to a
+    /// loopback host, decided on the parsed URL (see `docs/oidc.md`). [`ClientConfig::new`]
+    /// runs it on whatever metadata it is given.
+    ///
+    /// [`ClientConfig::new`]: super::ClientConfig::new
+    pub fn check(&self) -> Result<(), Error> {
         for url in [
             Some(&self.issuer),
             Some(&self.authorization_endpoint),
@@ -132,11 +141,7 @@ impl ProviderMetadata {
         .into_iter()
         .flatten()
         {
-            check_endpoint(url).map_err(|_| {
-                Error::Oidc(OidcError::ResponseInvalid {
-                    what: "provider endpoint is not https",
-                })
-            })?;
+            check_endpoint(url)?;
         }
         Ok(())
     }

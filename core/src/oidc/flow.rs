@@ -84,14 +84,17 @@ pub enum Step {
 
 impl LoginFlow {
     /// Checks the callback ([`OidcClient::callback`]) and starts the code exchange. `pending`
-    /// is consumed: take it out of its store first (single use).
+    /// is consumed: take it out of its store first (single use). `browser` is the login
+    /// cookie's value from the callback request ([`browser_cookie`](super::browser_cookie)),
+    /// `None` when it had none: the login completes only in the browser that started it.
     pub fn start(
         client: &OidcClient,
         pending: PendingLogin,
+        browser: Option<&str>,
         callback_query: &str,
         now: UnixTime,
     ) -> Result<LoginFlow, Error> {
-        let code = client.callback(&pending, callback_query, now)?;
+        let code = client.callback(&pending, browser, callback_query, now)?;
         Ok(LoginFlow {
             pending,
             stage: Stage::Token { code },
@@ -189,6 +192,7 @@ impl LoginFlow {
                 client_id: &pending.client_id,
                 nonce: &pending.nonce,
                 access_token: Some(tokens.access_token.secret()),
+                acr_values: pending.acr_values.as_deref(),
                 now,
                 skew: config.clock_skew,
                 max_age: config.id_token_max_age,

@@ -212,19 +212,38 @@ pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     ser.finish()
 }
 
-/// An endpoint must be https, except loopback http for a development provider.
-pub(crate) fn check_endpoint(url: &str) -> Result<(), Error> {
-    let ok = url.starts_with("https://")
-        || url.starts_with("http://127.0.0.1:")
-        || url.starts_with("http://127.0.0.1/")
-        || url.starts_with("http://localhost:")
-        || url.starts_with("http://localhost/");
-    if ok && !url.contains('#') && !url.bytes().any(|b| b <= 0x20 || b == 0x7F) {
-        Ok(())
-    } else {
-        Err(Error::Usage(UsageError::InvalidArgument {
-            what: "endpoint must be an https URL without fragment",
-        }))
+/// An endpoint must be https, or http to a loopback host (`localhost`, `127.0.0.0/8`, `::1`)
+/// for a development provider. Decided on the parsed URL's scheme and host (WHATWG URL
+/// parsing, as `fetch` and `reqwest` do), never on a prefix of the string: in
+/// `http://localhost:@evil.example/token` the host is `evil.example`. Refused besides: user
+/// info (`user:pass@`, the form that trick uses), a fragment, and whitespace, control
+/// characters or a backslash anywhere (clients that parse differently could go elsewhere).
+pub(crate) fn check_endpoint(raw: &str) -> Result<(), Error> {
+    let refused = Error::Usage(UsageError::InvalidArgument {
+        what: "endpoint must be an https URL (http only to a loopback host) without user info or fragment",
+    });
+    if raw
+        .bytes()
+        .any(|b| b <= 0x20 || b == 0x7F || b == b'\\' || b == b'#')
+    {
+        return Err(refused);
+    }
+    let Ok(url) = url::Url::parse(raw) else {
+        return Err(refused);
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refused);
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(refused),
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(refused),
     }
 }
 

@@ -63,6 +63,9 @@ pub struct Expected<'a> {
     pub nonce: &'a str,
     /// The access token issued with it, to check `at_hash` when the token has one.
     pub access_token: Option<&'a str>,
+    /// The `acr_values` the login sent: then `acr` must be present and be the whole string
+    /// or one of its space-separated values (OIDC Core §3.1.3.7 step 11).
+    pub acr_values: Option<&'a str>,
     pub now: UnixTime,
     /// Clock skew tolerated on `exp` and `iat`, seconds.
     pub skew: u64,
@@ -86,7 +89,7 @@ pub fn id_token_key_id(token: &str) -> Result<(JwsAlg, Option<String>), Error> {
 }
 
 /// Validates `token`, signed by `key`, against `expected`. The order: signature, `iss`,
-/// `aud`/`azp`, `exp`, `iat`, `nonce`, `at_hash`; the first failure is reported.
+/// `aud`/`azp`, `exp`, `iat`, `nonce`, `at_hash`, `acr`; the first failure is reported.
 pub fn validate_id_token(
     token: &str,
     key: &Jwk,
@@ -151,6 +154,13 @@ pub fn validate_id_token(
             return Err(invalid("at_hash does not match the access token"));
         }
     }
+    if let Some(asked) = expected.acr_values {
+        match raw.acr.as_deref() {
+            None => return Err(invalid("acr is missing (acr_values were sent)")),
+            Some(acr) if acr_answers(acr, asked) => {}
+            Some(_) => return Err(invalid("acr is not one of the acr_values sent")),
+        }
+    }
     Ok(IdTokenClaims {
         iss,
         sub,
@@ -160,4 +170,11 @@ pub fn validate_id_token(
         acr: raw.acr,
         alg: jws.alg,
     })
+}
+
+/// `acr` answers a request for `asked`: it is the whole `acr_values` string (a provider that
+/// echoes it, as `aal3 crl` may be meant as one level) or one of its space-separated values
+/// (OIDC Core §3.1.2.1: the values in order of preference, one of them satisfied).
+fn acr_answers(acr: &str, asked: &str) -> bool {
+    !acr.is_empty() && (acr == asked || asked.split(' ').any(|value| value == acr))
 }

@@ -14,9 +14,9 @@
 //! ```no_run
 //! use mynacard_core::UnixTime;
 //! use mynacard_core::oidc::{
-//!     ClientConfig, HttpFailed, HttpRequest, HttpResponse, JwksCache, LoginFlow, LoginRequest,
-//!     OidcClient, PendingLogins, ProviderMetadata, Environment, SigningKey, Step,
-//!     callback_state,
+//!     Authorization, BrowserBinding, ClientConfig, HttpFailed, HttpRequest, HttpResponse,
+//!     JwksCache, LoginFlow, LoginRequest, OidcClient, PendingLogins, ProviderMetadata,
+//!     Environment, SigningKey, Step, browser_cookie, callback_state,
 //! };
 //!
 //! // The backend's own HTTP client (reqwest, ureq, fetch…): status and body, or failure.
@@ -34,15 +34,22 @@
 //!     let mut logins = PendingLogins::new();
 //!     let mut jwks = JwksCache::new();
 //!
-//!     // 1. Redirect the browser to the provider; keep the pending login.
-//!     let (pending, redirect_to) = client.authorize(&LoginRequest::four_info(), now)?;
+//!     // 1. Redirect the browser to the provider; keep the pending login; bind it to this
+//!     //    browser with the login cookie (the pending login keeps only its hash).
+//!     let Authorization { url, pending, browser } =
+//!         client.authorize(&LoginRequest::four_info(), now)?;
 //!     logins.insert(pending, now);
-//!     # let _ = redirect_to;
+//!     let set_cookie = browser.set_cookie(client.config().login_ttl); // `Set-Cookie:` with the 302
+//!     # let _ = (url, set_cookie);
 //!
-//!     // 2. The browser comes back to the redirect URI with `?code=…&state=…`.
+//!     // 2. The browser comes back to the redirect URI with `?code=…&state=…` and the cookie.
+//!     //    Another browser (no cookie, or its own) gets BROWSER_MISMATCH.
 //!     let callback_query = "code=…&state=…";
+//!     let cookie_header = "__Host-mynacard-login=…";
 //!     let pending = logins.take(&callback_state(callback_query)?, now)?; // single use
-//!     let mut flow = LoginFlow::start(&client, pending, callback_query, now)?;
+//!     let mut flow =
+//!         LoginFlow::start(&client, pending, browser_cookie(cookie_header), callback_query, now)?;
+//!     let _clear = BrowserBinding::clear_cookie(); // `Set-Cookie:` on the callback's answer
 //!
 //!     // 3. Token, JWKS (when needed), userinfo: send what the flow asks for.
 //!     let login = loop {
@@ -64,6 +71,7 @@
 
 mod authorize;
 mod backend;
+mod browser;
 mod callback;
 mod discovery;
 mod flow;
@@ -78,8 +86,12 @@ mod userinfo;
 #[cfg(test)]
 mod tests;
 
-pub use authorize::{Claim, LoginRequest, PendingLogin, PendingLogins, pkce_challenge};
+pub use authorize::{
+    Authorization, Claim, DEFAULT_ACR_VALUES, LoginRequest, PendingLogin, PendingLogins,
+    pkce_challenge,
+};
 pub use backend::{Backend, BackendConfig, public_jwks};
+pub use browser::{BrowserBinding, LOGIN_COOKIE, browser_cookie};
 pub use callback::{AuthorizationCode, callback_state};
 pub use discovery::{Environment, JwksCache, KeyLookup, ProviderMetadata};
 pub use flow::{Login, LoginFlow, Step};
@@ -122,7 +134,7 @@ impl core::fmt::Debug for ClientAuth {
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub provider: ProviderMetadata,
-    /// `client_id` issued by the provider (デジタル認証アプリ: 1-255 alphanumerics).
+    /// `client_id` issued by the provider (デジタル認証アプリ: `[0-9a-zA-Z]{1,255}`).
     pub client_id: String,
     /// The registered redirect URI, compared exactly (no normalisation).
     pub redirect_uri: String,
@@ -166,14 +178,16 @@ impl ClientConfig {
         redirect_uri: &str,
         auth: ClientAuth,
     ) -> Result<ClientConfig, crate::Error> {
+        // The Digital Agency's API reference: `client_id` is `[0-9a-zA-Z]{1,255}`.
         if client_id.is_empty()
             || client_id.len() > 255
-            || !client_id.bytes().all(|b| (0x21..=0x7E).contains(&b))
+            || !client_id.bytes().all(|b| b.is_ascii_alphanumeric())
         {
             return Err(crate::Error::Usage(UsageError::InvalidArgument {
-                what: "client_id must be 1-255 printable ASCII",
+                what: "client_id must be 1-255 letters and digits ([0-9a-zA-Z])",
             }));
         }
+        provider.check()?;
         if redirect_uri.len() > 255 {
             return Err(crate::Error::Usage(UsageError::InvalidArgument {
                 what: "redirect_uri is longer than 255",

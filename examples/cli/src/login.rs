@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use mynacard_core::error::{OidcError, UsageError};
 use mynacard_core::oidc::{
-    ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache, Login,
-    LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest, SignOpening,
-    SigningKey, Step,
+    Authorization, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache,
+    Login, LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest,
+    SignOpening, SigningKey, Step,
 };
 use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
@@ -101,7 +101,10 @@ fn read_enc_key(path: &PathBuf) -> Result<EncryptionKey, CliError> {
 fn login_request(claims: &[String], acr_values: Option<&str>) -> Result<LoginRequest, Error> {
     let mut request =
         LoginRequest::authenticate().with_claim_scopes(claims.iter().map(String::as_str))?;
-    request.acr_values = acr_values.map(str::to_string);
+    // None: the core's default (`aal3 crl`); "": none sent.
+    if let Some(acr) = acr_values {
+        request.acr_values = Some(acr.to_string()).filter(|v| !v.is_empty());
+    }
     Ok(request)
 }
 
@@ -212,7 +215,14 @@ fn log_in(
     redirect_uri: &str,
     login: &LoginRequest,
 ) -> Result<Login, Error> {
-    let (pending, url) = client.authorize(login, UnixTime::now())?;
+    // The browser binding stays in this process: the CLI is the backend and the only holder
+    // of the pending login, and the loopback callback is accepted only with this login's
+    // `state`; the value is given back to the core as the cookie would be.
+    let Authorization {
+        url,
+        pending,
+        browser,
+    } = client.authorize(login, UnixTime::now())?;
 
     // The browser: the system's, or the virtual resident in a thread.
     let (failed_tx, failed_rx) = mpsc::channel::<Error>();
@@ -248,7 +258,13 @@ fn log_in(
     let callback = format!("{redirect_uri}?{}", query.as_str());
 
     let mut jwks = JwksCache::new();
-    let mut flow = LoginFlow::start(client, pending, &callback, UnixTime::now())?;
+    let mut flow = LoginFlow::start(
+        client,
+        pending,
+        Some(browser.value()),
+        &callback,
+        UnixTime::now(),
+    )?;
     loop {
         let now = UnixTime::now();
         let request = flow.request(client, now)?;

@@ -157,7 +157,8 @@ enum Command {
         /// 基本4情報 to ask for, comma-separated: name,address,birthdate,gender (none: 認証 only).
         #[arg(long, value_delimiter = ',')]
         claims: Vec<String>,
-        /// `acr_values` to send.
+        /// `acr_values` to send (default `aal3 crl`; "" sends none). The ID token's `acr`
+        /// must answer it.
         #[arg(long)]
         acr_values: Option<String>,
         /// Use the Keycloak-style endpoint paths under the issuer instead of discovery.

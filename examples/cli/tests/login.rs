@@ -346,6 +346,28 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     );
     let r = run(with(&["--key", s(&key), "--claims", "name,my_number"]));
     assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
+    // A sign endpoint that only looks like loopback (its host is evil.example), or cleartext
+    // to another host: refused before any request, like every endpoint.
+    for bad in [
+        "http://localhost:@evil.example/api/sign-transactions",
+        "http://sign.example/api/sign-transactions",
+    ] {
+        let r = as_resident(
+            "hanako",
+            &[
+                "--key",
+                s(&key),
+                "--sign",
+                s(&document),
+                "--enc-key",
+                s(&enc_key),
+                "--sign-endpoint",
+                bad,
+            ],
+        );
+        assert_eq!(r.code, 2, "{bad}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("INVALID_ARGUMENT"), "{bad}: {}", r.stderr);
+    }
 
     // The provider is gone: a network error.
     let issuer = provider.issuer.clone();

@@ -171,6 +171,101 @@ test('a phone hands off to デジタル認証アプリ (stand-in) and comes back
   });
 });
 
+/** Logs `persona` in on the provider's login screen open in `page` and returns the callback
+ * URL the provider sends the browser to, without the browser landing on it: the login post and
+ * the provider's redirects go through the context's own request client (its cookies), one hop
+ * at a time. */
+async function callbackWithoutLanding(context, page, persona) {
+  await page.waitForSelector('pre');
+  const hex = (await page.textContent('pre')).match(/--challenge ([0-9a-f]+)/)[1];
+  const pin = { taro: '1234', hanako: '5678' }[persona];
+  const { certificate, signature } = residentSigns(hex, persona, pin);
+  let url = `${page.url().split('?')[0]}/login`;
+  let res = await context.request.post(url, { data: { certificate, signature }, headers: { accept: 'application/json' }, maxRedirects: 0 });
+  for (let i = 0; i < 10; i++) {
+    const location = res.headers().location;
+    assert.ok(location, `the provider answered ${res.status()} at ${url}`);
+    url = new URL(location, url).href;
+    if (new URL(url).pathname === '/handoff/callback') return url;
+    res = await context.request.get(url, { maxRedirects: 0 });
+  }
+  throw new Error('the provider never redirected to the callback');
+}
+
+test('a login completes only in the browser that started it (login CSRF, a leaked callback)', async () => {
+  await withProvider(async (live) => {
+    // The attacker starts a login in their browser and finishes it at the provider as taro,
+    // keeping the callback URL instead of following it.
+    const attackerContext = await browser.newContext();
+    const attacker = await attackerContext.newPage();
+    await attacker.goto(`${live.url}/handoff/start`);
+    const cookies = await attackerContext.cookies(live.url);
+    const login = cookies.find((c) => c.name === '__Host-mynacard-login');
+    assert.ok(login, 'the start sets the login cookie');
+    assert.deepEqual([login.httpOnly, login.secure, login.sameSite, login.path], [true, true, 'Lax', '/']);
+    const attackersCallback = await callbackWithoutLanding(attackerContext, attacker, 'taro');
+
+    // The victim's browser, with a login of its own in progress, is sent the attacker's link.
+    const victimContext = await browser.newContext();
+    const victim = await victimContext.newPage();
+    await victim.goto(`${live.url}/handoff/start`);
+    await victim.waitForSelector('pre');
+    await victim.goto(attackersCallback);
+    await victim.waitForSelector('h1');
+    assert.match(await victim.textContent('h1'), /本人確認できませんでした/);
+    assert.match(await victim.textContent('.error'), /BROWSER_MISMATCH/);
+    assert.doesNotMatch(await victim.textContent('main'), /太郎/, 'nothing of the attacker’s account is shown');
+    await shot(victim, '12-login-csrf-refused');
+    // The callback clears the login cookie whatever the outcome.
+    assert.equal((await victimContext.cookies(live.url)).some((c) => c.name === '__Host-mynacard-login'), false);
+
+    // The victim's own callback, leaked and opened in another browser (no login cookie).
+    await victim.goto(`${live.url}/handoff/start`);
+    const victimsCallback = await callbackWithoutLanding(victimContext, victim, 'hanako');
+    const otherContext = await browser.newContext();
+    const other = await otherContext.newPage();
+    await other.goto(victimsCallback);
+    await other.waitForSelector('h1');
+    assert.match(await other.textContent('.error'), /BROWSER_MISMATCH/);
+    assert.doesNotMatch(await other.textContent('main'), /花子/);
+
+    // The right browser logs in.
+    const rightContext = await browser.newContext();
+    const right = await rightContext.newPage();
+    await right.goto(`${live.url}/handoff/start`);
+    await residentLogsIn(right);
+    await right.waitForSelector('.fourinfo');
+    assert.match(await right.textContent('.fourinfo'), /佐藤　花子/);
+    for (const c of [attackerContext, victimContext, otherContext, rightContext]) await c.close();
+  });
+});
+
+test('the portal purges expired pending logins and sets the login cookie on every start', async () => {
+  let t = 1_790_000_000;
+  const clocked = await startPortal({ now: () => t });
+  try {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    clocked.configureHandoff({ issuer: 'http://127.0.0.1:9/api/realms/main', clientId: 'PORTAL0001', keyPkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })) });
+    const start = () => fetch(`${clocked.url}/handoff/start`, { redirect: 'manual' });
+    for (let i = 0; i < 3; i++) {
+      const r = await start();
+      assert.equal(r.status, 302);
+      assert.match(r.headers.get('set-cookie'), /^__Host-mynacard-login=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; Secure; SameSite=Lax$/);
+      assert.match(r.headers.get('location'), /acr_values=aal3\+crl/);
+    }
+    assert.equal(clocked.pendingLoginCount(), 3);
+    t += 601;
+    await start();
+    assert.equal(clocked.pendingLoginCount(), 1, 'the three expired logins are gone');
+    // A callback of an expired (purged) login is refused, and clears the cookie.
+    const late = await fetch(`${clocked.url}/handoff/callback?code=x&state=nope`, { redirect: 'manual' });
+    assert.equal(late.status, 400);
+    assert.match(late.headers.get('set-cookie'), /^__Host-mynacard-login=; Path=\/; Max-Age=0;/);
+  } finally {
+    clocked.server.close();
+  }
+});
+
 test('a PC without a reader hands off in a popup; the result comes back to the page', async () => {
   await withProvider(async (live) => {
     const { page, context } = await openAt(live.url, '/');

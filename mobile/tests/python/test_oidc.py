@@ -19,7 +19,7 @@ import urllib.request
 
 from mynacard_mobile import (
     AuthorizeRequest, LoginStep, MynaError, OidcBackend, OidcClientConfig, SignOpenStep, TestCard,
-    connect_blocking, oidc_callback_state,
+    connect_blocking, oidc_browser_cookie, oidc_callback_state, oidc_clear_cookie,
 )
 from test_session import BlockingCardTransport
 
@@ -191,7 +191,7 @@ class OidcTest(unittest.TestCase):
         self.assertNotIn(start.pending, start.url)
         callback = Resident("hanako").log_in(start.url)
         self.assertEqual(oidc_callback_state(callback), start.state)
-        result = finish(self.rp.start(start.pending, callback, int(time.time())))
+        result = finish(self.rp.start(start.pending, start.browser, callback, int(time.time())))
         self.assertEqual(result.subject, "hanako")
         self.assertEqual(result.issuer, self.issuer)
         info = result.four_info
@@ -213,7 +213,7 @@ class OidcTest(unittest.TestCase):
         self.assertIsInstance(step, SignOpenStep.OPENED)
         start = self.rp.authorize(AuthorizeRequest(
             claims=[], acr_values=None, sign_transaction_id=step.id), int(time.time()))
-        login = self.rp.start(start.pending, Resident("hanako").log_in(start.url), int(time.time()))
+        login = self.rp.start(start.pending, start.browser, Resident("hanako").log_in(start.url), int(time.time()))
         with self.assertRaises(MynaError.Failed):  # not before the login has finished
             self.rp.sign_result_request(step.transaction, login)
         finish(login)
@@ -241,7 +241,7 @@ class OidcTest(unittest.TestCase):
             self.rp.finish_sign(step.transaction, status, body, [sign_ca], [], int(time.time()))
         # A login that authorised nothing cannot fetch a result.
         plain = self.authorize()
-        other = self.rp.start(plain.pending, Resident("taro").log_in(plain.url), int(time.time()))
+        other = self.rp.start(plain.pending, plain.browser, Resident("taro").log_in(plain.url), int(time.time()))
         finish(other)
         with self.assertRaises(MynaError.Failed) as e:
             self.rp.sign_result_request(step.transaction, other)
@@ -250,17 +250,17 @@ class OidcTest(unittest.TestCase):
     def test_authentication_only_has_no_four_info(self):
         start = self.authorize()
         callback = Resident("taro").log_in(start.url)
-        result = finish(self.rp.start(start.pending, callback, int(time.time())))
+        result = finish(self.rp.start(start.pending, start.browser, callback, int(time.time())))
         self.assertEqual(result.subject, "taro")
         self.assertIsNone(result.four_info)
 
     def test_replayed_code_is_refused_by_the_provider(self):
         start = self.authorize()
         callback = Resident("taro").log_in(start.url)
-        finish(self.rp.start(start.pending, callback, int(time.time())))
+        finish(self.rp.start(start.pending, start.browser, callback, int(time.time())))
         # A backend that kept the pending login after use: the code is spent.
         with self.assertRaises(MynaError.Failed) as e:
-            finish(self.rp.start(start.pending, callback, int(time.time())))
+            finish(self.rp.start(start.pending, start.browser, callback, int(time.time())))
         self.assertEqual(e.exception.code, "OIDC_ERROR_RESPONSE")
 
     def test_wrong_state(self):
@@ -268,20 +268,62 @@ class OidcTest(unittest.TestCase):
         callback = Resident("taro").log_in(start.url)
         other = self.authorize()
         with self.assertRaises(MynaError.Failed) as e:
-            self.rp.start(other.pending, callback, int(time.time()))
+            self.rp.start(other.pending, other.browser, callback, int(time.time()))
         self.assertEqual(e.exception.code, "OIDC_STATE_MISMATCH")
+
+    def test_a_login_completes_only_in_the_browser_that_started_it(self):
+        # Login CSRF: the attacker's callback, followed in the victim's browser (which sends
+        # its own login cookie), is refused.
+        attacker = self.authorize()
+        attackers_callback = Resident("taro").log_in(attacker.url)
+        victim = self.authorize()
+        victim_cookie = victim.set_cookie.split(";")[0]
+        self.assertEqual(victim.set_cookie,
+                         f"__Host-mynacard-login={victim.browser}; Path=/; Max-Age=600; "
+                         "HttpOnly; Secure; SameSite=Lax")
+        self.assertNotIn(victim.browser, victim.pending)
+        with self.assertRaises(MynaError.Failed) as e:
+            self.rp.start(attacker.pending, oidc_browser_cookie(victim_cookie),
+                          attackers_callback, int(time.time()))
+        self.assertEqual(e.exception.code, "BROWSER_MISMATCH")
+        # The victim's callback used from another browser: no cookie, or another one.
+        victims_callback = Resident("hanako").log_in(victim.url)
+        self.assertIsNone(oidc_browser_cookie("theme=dark"))
+        for browser in (None, attacker.browser):
+            with self.assertRaises(MynaError.Failed) as e:
+                self.rp.start(victim.pending, browser, victims_callback, int(time.time()))
+            self.assertEqual(e.exception.code, "BROWSER_MISMATCH")
+        # The right browser logs in.
+        result = finish(self.rp.start(victim.pending,
+                                      oidc_browser_cookie(f"a=1; {victim_cookie}"),
+                                      victims_callback, int(time.time())))
+        self.assertEqual(result.subject, "hanako")
+        self.assertEqual(result.acr, "aal3")
+        self.assertIn("acr_values=aal3+crl", victim.url)
+        self.assertTrue(oidc_clear_cookie().startswith("__Host-mynacard-login=; Path=/; Max-Age=0;"))
+
+    def test_cleartext_or_disguised_sign_endpoint_is_refused(self):
+        for endpoint in ("http://localhost:@evil.example/api/sign-transactions",
+                         "http://sign.example/api/sign-transactions"):
+            with self.assertRaises(MynaError.Failed) as e:
+                OidcBackend(OidcClientConfig(
+                    issuer=self.issuer, discovery=None, client_id="RPPY0001",
+                    redirect_uri=REDIRECT, key_pkcs8=self.key, key_id="rp-py",
+                    require_callback_iss=False, sign_transactions_endpoint=endpoint,
+                    enc_key_pkcs8=None))
+            self.assertEqual(e.exception.code, "INVALID_ARGUMENT", endpoint)
 
     def test_expired_pending_login(self):
         start = self.authorize()
         callback = Resident("taro").log_in(start.url)
         with self.assertRaises(MynaError.Failed) as e:
-            self.rp.start(start.pending, callback, int(time.time()) + 3600)
+            self.rp.start(start.pending, start.browser, callback, int(time.time()) + 3600)
         self.assertEqual(e.exception.code, "LOGIN_EXPIRED")
 
     def test_network_failure_mid_flow_ends_the_login(self):
         start = self.authorize(["name"])
         callback = Resident("hanako").log_in(start.url)
-        login = self.rp.start(start.pending, callback, int(time.time()))
+        login = self.rp.start(start.pending, start.browser, callback, int(time.time()))
         login.request(int(time.time()))
         with self.assertRaises(MynaError.Failed) as e:
             login.receive(0, None, int(time.time()))

@@ -19,8 +19,13 @@ import { OidcBackend } from 'mynacard/node';
 import type { Authorization, LoginStep, OidcRequest, SignOpenStep, SignedDocument, FourInfo } from 'mynacard/node';
 
 async function send(r: OidcRequest): Promise<[number, Uint8Array | null]> {
-  const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body ?? undefined }).catch(() => null);
+  // redirect: 'manual': a 3xx is an answer (HTTP_STATUS), never re-sent with the code or token.
+  const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body ?? undefined, redirect: 'manual' }).catch(() => null);
   return res ? [res.status, new Uint8Array(await res.arrayBuffer())] : [0, null];
+}
+
+export function clearLoginCookie(): string {
+  return OidcBackend.clearCookie();
 }
 
 export async function signDocument(issuer: string, keyPem: string, encPem: string, document: Uint8Array, callbackUrl: () => Promise<string>): Promise<FourInfo | null> {
@@ -31,7 +36,9 @@ export async function signDocument(issuer: string, keyPem: string, encPem: strin
   let opened: SignOpenStep = { opened: false };
   while (!opened.opened) opened = opening.receive(rp, ...(await send(opening.request(rp, now()))));
   const start: Authorization = rp.authorize({ claims: ['name'], signTransactionId: opened.id }, now());
-  const flow = rp.start(start.pending, await callbackUrl(), now());
+  const setCookie: string = start.setCookie;
+  const browser: string | undefined = OidcBackend.browserCookie(setCookie.split(';')[0] ?? '');
+  const flow = rp.start(start.pending, browser, await callbackUrl(), now());
   let step: LoginStep = { done: false };
   while (!step.done) step = flow.receive(rp, ...(await send(flow.request(rp, now()))), now());
   const signed: SignedDocument = rp.finishSign(opened.transaction, ...(await send(rp.signResultRequest(opened.transaction, flow))), { anchors: [] });

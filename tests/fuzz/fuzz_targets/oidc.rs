@@ -45,6 +45,7 @@ fuzz_target!(|data: &[u8]| {
                 client_id: "client",
                 nonce: "nonce",
                 access_token: Some("token"),
+                acr_values: Some("aal3 crl"),
                 now: UnixTime(1_780_272_000),
                 skew: 60,
                 max_age: 600,

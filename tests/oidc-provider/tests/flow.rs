@@ -12,9 +12,9 @@ use mynacard_core::error::Error;
 use mynacard_core::error::OidcError;
 use mynacard_core::four_info::Sex;
 use mynacard_core::oidc::{
-    ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow, LoginRequest,
-    OidcClient, PendingLogins, ProviderMetadata, SignDigest, SignTransactionFormat, SigningKey,
-    Step, callback_state, encryption_jwk, open_sign_transaction, parse_sign_result,
+    Authorization, ClientConfig, HttpFailed, HttpResponse, JwksCache, JwsAlg, Login, LoginFlow,
+    LoginRequest, OidcClient, PendingLogins, ProviderMetadata, SignDigest, SignTransactionFormat,
+    SigningKey, Step, callback_state, encryption_jwk, open_sign_transaction, parse_sign_result,
     parse_sign_transaction, parse_token_response, sign_result_request, verify_sign_result,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
@@ -41,12 +41,16 @@ fn login(
 ) -> Result<Login, Error> {
     let now = UnixTime::now();
     let mut logins = PendingLogins::new();
-    let (pending, url) = client.authorize(request, now)?;
+    let Authorization {
+        url,
+        pending,
+        browser,
+    } = client.authorize(request, now)?;
     logins.insert(pending, now);
     let callback = Resident::new("hanako").log_in(&url, REDIRECT).unwrap();
     assert!(callback.contains("iss="), "RFC 9207 iss in {callback}");
     let pending = logins.take(&callback_state(&callback)?, now)?;
-    let mut flow = LoginFlow::start(client, pending, &callback, now)?;
+    let mut flow = LoginFlow::start(client, pending, Some(browser.value()), &callback, now)?;
     loop {
         let now = UnixTime::now();
         let request = flow.request(client, now)?;
@@ -146,6 +150,8 @@ fn whole_flow_against_the_development_provider() {
     assert_eq!(four.birth_date.to_string(), "1992-11-03");
     assert_eq!(four.sex, Sex::Female);
     assert!(!format!("{login_a:?}").contains("花子"));
+    // The default acr_values "aal3 crl" were sent; the stand-in answers the first value.
+    assert_eq!(login_a.id_token.acr.as_deref(), Some("aal3"));
 
     // 認証 only: RS256 client assertion, ES256 ID token (same cached JWKS).
     let login_b = login(&rs_client, &agent, &mut jwks, &LoginRequest::authenticate()).unwrap();
@@ -207,9 +213,10 @@ fn whole_flow_against_the_development_provider() {
 
     // The login screen refuses a revoked or an expired card's signature.
     for (persona, error) in [("revoked", "revoked"), ("expired", "expired")] {
-        let (_, url) = es_client
+        let url = es_client
             .authorize(&LoginRequest::authenticate(), UnixTime::now())
-            .unwrap();
+            .unwrap()
+            .url;
         match Resident::new(persona).log_in(&url, REDIRECT) {
             Err(ResidentError::Refused(refused)) => {
                 assert_eq!(refused["error"], error, "{persona}: {refused}")
@@ -217,12 +224,53 @@ fn whole_flow_against_the_development_provider() {
             other => panic!("{persona}: {other:?}"),
         }
     }
-    // taro logs in as taro.
-    let (pending, url) = es_client
+    // Login CSRF: an attacker (taro) finishes a login as themselves and sends the callback to
+    // a victim, whose browser carries its own login cookie: refused before any token request.
+    let attacker = es_client
         .authorize(&LoginRequest::four_info(), UnixTime::now())
         .unwrap();
-    let callback = Resident::new("taro").log_in(&url, REDIRECT).unwrap();
-    let mut flow = LoginFlow::start(&es_client, pending, &callback, UnixTime::now()).unwrap();
+    let victim = es_client
+        .authorize(&LoginRequest::four_info(), UnixTime::now())
+        .unwrap();
+    let attackers_callback = Resident::new("taro")
+        .log_in(&attacker.url, REDIRECT)
+        .unwrap();
+    assert_eq!(
+        LoginFlow::start(
+            &es_client,
+            attacker.pending.clone(),
+            Some(victim.browser.value()),
+            &attackers_callback,
+            UnixTime::now()
+        )
+        .unwrap_err(),
+        Error::Oidc(OidcError::BrowserMismatch)
+    );
+    // The same callback from a browser without the cookie: refused too.
+    assert_eq!(
+        LoginFlow::start(
+            &es_client,
+            attacker.pending.clone(),
+            None,
+            &attackers_callback,
+            UnixTime::now()
+        )
+        .unwrap_err(),
+        Error::Oidc(OidcError::BrowserMismatch)
+    );
+    // In the browser that started it, taro logs in as taro.
+    let Authorization {
+        pending, browser, ..
+    } = attacker;
+    let callback = attackers_callback;
+    let mut flow = LoginFlow::start(
+        &es_client,
+        pending,
+        Some(browser.value()),
+        &callback,
+        UnixTime::now(),
+    )
+    .unwrap();
     let taro = loop {
         let now = UnixTime::now();
         let request = flow.request(&es_client, now).unwrap();
@@ -243,11 +291,16 @@ fn whole_flow_against_the_development_provider() {
 
     // The provider goes away between the callback and the token request: no login.
     let now = UnixTime::now();
-    let (pending, url) = es_client
+    let Authorization {
+        url,
+        pending,
+        browser,
+    } = es_client
         .authorize(&LoginRequest::four_info(), now)
         .unwrap();
     let callback = Resident::new("hanako").log_in(&url, REDIRECT).unwrap();
-    let flow = LoginFlow::start(&es_client, pending, &callback, now).unwrap();
+    let flow =
+        LoginFlow::start(&es_client, pending, Some(browser.value()), &callback, now).unwrap();
     drop(provider);
     let request = flow.request(&es_client, now).unwrap();
     let sent = send(&agent, &request);

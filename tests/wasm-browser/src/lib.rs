@@ -76,13 +76,14 @@ mod tests {
             )
             .unwrap(),
         );
-        let (a, url_a) = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
-        let (b, url_b) = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
+        let a = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
+        let b = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
         assert_ne!(
-            a.state(),
-            b.state(),
+            a.pending.state(),
+            b.pending.state(),
             "crypto.getRandomValues gives fresh states"
         );
-        assert!(url_a.contains("code_challenge_method=S256") && url_a != url_b);
+        assert_ne!(a.browser, b.browser, "and fresh browser bindings");
+        assert!(a.url.contains("code_challenge_method=S256") && a.url != b.url);
     }
 }

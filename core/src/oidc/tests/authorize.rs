@@ -19,7 +19,7 @@ fn authorize_parameters_are_checked() {
         acr_values: Some("aal3 crl".into()),
         ..LoginRequest::sign("123e4567-e89b-12d3-a456-426614174000")
     };
-    let (pending, url) = client.authorize(&req, NOW).unwrap();
+    let Authorization { url, pending, .. } = client.authorize(&req, NOW).unwrap();
     let q = query_of(&url);
     assert_eq!(param(&q, "scope").unwrap(), "openid sign");
     assert_eq!(param(&q, "acr_values").unwrap(), "aal3 crl");

@@ -12,7 +12,7 @@ fn mix_up_callback_from_another_issuer() {
         form_urlencoded::byte_serialize(OTHER_ISSUER.as_bytes()).collect::<String>()
     );
     assert_eq!(
-        LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap_err(),
         Error::Oidc(OidcError::IssuerMismatch)
     );
     // Checked before the error parameters are read.
@@ -22,7 +22,7 @@ fn mix_up_callback_from_another_issuer() {
         s.state
     );
     assert_eq!(
-        LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap_err(),
         Error::Oidc(OidcError::IssuerMismatch)
     );
     // When the client requires iss (RFC 9207), a callback without it is refused.
@@ -32,7 +32,7 @@ fn mix_up_callback_from_another_issuer() {
     let s = start(&strict, &LoginRequest::authenticate());
     let q = format!("code=abc&state={}", s.state);
     assert_eq!(
-        LoginFlow::start(&strict, s.pending, &q, NOW).unwrap_err(),
+        LoginFlow::start(&strict, s.pending, Some(s.browser.value()), &q, NOW).unwrap_err(),
         Error::Oidc(OidcError::IssuerMismatch)
     );
 }
@@ -46,21 +46,21 @@ fn callback_url_must_be_the_redirect_uri() {
         s.state
     );
     assert!(matches!(
-        LoginFlow::start(&client, s.pending, &url, NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &url, NOW).unwrap_err(),
         Error::Usage(UsageError::InvalidArgument { .. })
     ));
     let s = start(&client, &LoginRequest::authenticate());
     let url = format!("{REDIRECT}?code=abc&state={}", s.state);
-    assert!(LoginFlow::start(&client, s.pending, &url, NOW).is_ok());
+    assert!(LoginFlow::start(&client, s.pending, Some(s.browser.value()), &url, NOW).is_ok());
     // In a bare query, `?` is data.
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("?code=abc?def&state={}", s.state);
-    assert!(LoginFlow::start(&client, s.pending, &q, NOW).is_ok());
+    assert!(LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).is_ok());
     // Repeated parameters are refused.
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("code=abc&code=def&state={}", s.state);
     assert!(matches!(
-        LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap_err(),
         Error::Oidc(OidcError::ResponseInvalid { .. })
     ));
 }

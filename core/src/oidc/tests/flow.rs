@@ -5,7 +5,11 @@ use super::*;
 #[test]
 fn end_to_end_four_info_es256_client_rs256_token() {
     let client = client();
-    let (pending, url) = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
+    let Authorization {
+        url,
+        pending,
+        browser,
+    } = client.authorize(&LoginRequest::four_info(), NOW).unwrap();
     let q = query_of(&url);
     assert!(url.starts_with(&format!("{ISSUER}/protocol/openid-connect/auth?")));
     assert_eq!(param(&q, "response_type").unwrap(), "code");
@@ -35,7 +39,7 @@ fn end_to_end_four_info_es256_client_rs256_token() {
     );
     let pending = logins.take(&callback_state(&query).unwrap(), NOW).unwrap();
     let verifier = pending.code_verifier.clone();
-    let flow = LoginFlow::start(&client, pending, &query, NOW).unwrap();
+    let flow = LoginFlow::start(&client, pending, Some(browser.value()), &query, NOW).unwrap();
 
     // Token request: code, exact redirect URI, verifier, private_key_jwt assertion.
     let request = flow.request(&client, NOW).unwrap();
@@ -135,11 +139,18 @@ fn end_to_end_authenticate_only_es256_token_cached_jwks() {
 fn wrong_state() {
     let client = client();
     let s = start(&client, &LoginRequest::authenticate());
-    let err = LoginFlow::start(&client, s.pending, "code=abc&state=not-mine", NOW).unwrap_err();
+    let err = LoginFlow::start(
+        &client,
+        s.pending,
+        Some(s.browser.value()),
+        "code=abc&state=not-mine",
+        NOW,
+    )
+    .unwrap_err();
     assert_eq!(err, Error::Oidc(OidcError::StateMismatch));
     let s = start(&client, &LoginRequest::authenticate());
     assert_eq!(
-        LoginFlow::start(&client, s.pending, "code=abc", NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), "code=abc", NOW).unwrap_err(),
         Error::Oidc(OidcError::StateMismatch)
     );
 }
@@ -176,7 +187,7 @@ fn replayed_and_expired_pending_login() {
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("code=abc&state={}", s.state);
     assert_eq!(
-        LoginFlow::start(&client, s.pending, &q, late).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, late).unwrap_err(),
         Error::Oidc(OidcError::LoginExpired)
     );
 }
@@ -190,7 +201,7 @@ fn error_responses() {
         s.state
     );
     assert_eq!(
-        LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap_err(),
         Error::Oidc(OidcError::ErrorResponse {
             error: "access_denied".into()
         })
@@ -199,7 +210,7 @@ fn error_responses() {
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("error=%3Cscript%3E%22&state={}", s.state);
     assert_eq!(
-        LoginFlow::start(&client, s.pending, &q, NOW).unwrap_err(),
+        LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap_err(),
         Error::Oidc(OidcError::ErrorResponse {
             error: "invalid_error_code".into()
         })
@@ -207,7 +218,7 @@ fn error_responses() {
     // Token endpoint errors.
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("code=abc&state={}", s.state);
-    let flow = LoginFlow::start(&client, s.pending, &q, NOW).unwrap();
+    let flow = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap();
     let body = br#"{"error":"invalid_grant","error_description":"Code not valid"}"#;
     let e = flow
         .receive(
@@ -229,7 +240,7 @@ fn error_responses() {
     );
     let s = start(&client, &LoginRequest::authenticate());
     let q = format!("code=abc&state={}", s.state);
-    let flow = LoginFlow::start(&client, s.pending, &q, NOW).unwrap();
+    let flow = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap();
     let e = flow
         .receive(
             &client,
@@ -250,7 +261,7 @@ fn network_failure_mid_flow_gives_no_login() {
     // Token step fails.
     let s = start(&client, &LoginRequest::four_info());
     let q = format!("code=abc&state={}", s.state);
-    let flow = LoginFlow::start(&client, s.pending, &q, NOW).unwrap();
+    let flow = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap();
     assert_eq!(
         flow.receive(&client, &mut JwksCache::new(), Err(HttpFailed), NOW)
             .unwrap_err(),
@@ -261,7 +272,7 @@ fn network_failure_mid_flow_gives_no_login() {
     let token = token_body(&mint_rs256(&claims(&s.nonce)));
     let q = format!("code=abc&state={}", s.state);
     let mut jwks = JwksCache::new();
-    let flow = LoginFlow::start(&client, s.pending, &q, NOW).unwrap();
+    let flow = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap();
     let Step::Continue(flow) = flow.receive(&client, &mut jwks, ok(&token), NOW).unwrap() else {
         panic!()
     };
@@ -275,7 +286,7 @@ fn network_failure_mid_flow_gives_no_login() {
     let s = start(&client, &LoginRequest::four_info());
     let token = token_body(&mint_rs256(&claims(&s.nonce)));
     let q = format!("code=abc&state={}", s.state);
-    let flow = LoginFlow::start(&client, s.pending, &q, NOW).unwrap();
+    let flow = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap();
     let Step::Continue(flow) = flow.receive(&client, &mut jwks, ok(&token), NOW).unwrap() else {
         panic!()
     };

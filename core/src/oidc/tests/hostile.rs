@@ -28,7 +28,7 @@ fn garbage_never_panics() {
         let _ = ProviderMetadata::from_discovery(ISSUER, ok(input));
         let _ = parse_sign_transaction(ok(input), &SignTransactionFormat::default());
         let s = start(&client, &LoginRequest::four_info());
-        let _ = LoginFlow::start(&client, s.pending, &text, NOW);
+        let _ = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &text, NOW);
         let jwk = Jwks::from_json(&jwks_body()).unwrap();
         let key = jwk.find(Some("rsa-1"), JwsAlg::Rs256).unwrap();
         let _ = validate_id_token(
@@ -39,6 +39,7 @@ fn garbage_never_panics() {
                 client_id: CLIENT_ID,
                 nonce: "n",
                 access_token: None,
+                acr_values: None,
                 now: NOW,
                 skew: 60,
                 max_age: 600,

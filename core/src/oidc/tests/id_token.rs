@@ -180,7 +180,7 @@ fn unknown_kid_refetches_once_then_fails() {
         .sign_jwt(&claims(&s.nonce))
         .unwrap();
     let q = format!("code=abc&state={}", s.state);
-    let flow = LoginFlow::start(&client, s.pending, &q, NOW).unwrap();
+    let flow = LoginFlow::start(&client, s.pending, Some(s.browser.value()), &q, NOW).unwrap();
     let Step::Continue(flow) = flow
         .receive(&client, &mut jwks, ok(&token_body(&token)), NOW)
         .unwrap()
@@ -214,4 +214,72 @@ fn rotated_kid_found_after_refetch() {
     let s = start(&client, &LoginRequest::authenticate());
     let nonce = s.nonce.clone();
     assert!(run_login(&client, s, &mut jwks, &mint_rs256(&claims(&nonce)), b"").is_ok());
+}
+
+fn login_asking_acr(acr_values: Option<&str>, acr: Option<&str>) -> Result<Login, Error> {
+    let client = client();
+    let request = LoginRequest {
+        acr_values: acr_values.map(str::to_string),
+        ..LoginRequest::authenticate()
+    };
+    let s = start(&client, &request);
+    assert_eq!(s.pending.acr_values(), acr_values);
+    let mut c = claims(&s.nonce);
+    match acr {
+        Some(acr) => c["acr"] = json!(acr),
+        None => {
+            c.as_object_mut().unwrap().remove("acr");
+        }
+    }
+    run_login(&client, s, &mut JwksCache::new(), &mint_rs256(&c), b"")
+}
+
+#[test]
+fn acr_answers_what_was_asked() {
+    // The default asks for "aal3 crl" (the Digital Agency's example).
+    assert_eq!(
+        LoginRequest::authenticate().acr_values.as_deref(),
+        Some(DEFAULT_ACR_VALUES)
+    );
+    assert_eq!(DEFAULT_ACR_VALUES, "aal3 crl");
+    let url = client()
+        .authorize(&LoginRequest::four_info(), NOW)
+        .unwrap()
+        .url;
+    assert_eq!(param(&query_of(&url), "acr_values").unwrap(), "aal3 crl");
+    // One of the values, or the whole string.
+    let login = login_asking_acr(Some("aal3 crl"), Some("aal3")).unwrap();
+    assert_eq!(login.id_token.acr.as_deref(), Some("aal3"));
+    assert!(login_asking_acr(Some("aal3 crl"), Some("crl")).is_ok());
+    assert!(login_asking_acr(Some("aal3 crl"), Some("aal3 crl")).is_ok());
+    // Something else, a part of a value, or nothing while something was asked: refused.
+    for acr in [
+        Some("aal1"),
+        Some("aal"),
+        Some(""),
+        Some("aal3 crl x"),
+        None,
+    ] {
+        let e = login_asking_acr(Some("aal3 crl"), acr).unwrap_err();
+        assert!(reason(e).starts_with("acr "), "{acr:?}");
+    }
+    // Nothing asked: acr_values not sent, acr not compared.
+    let url = client()
+        .authorize(
+            &LoginRequest {
+                acr_values: None,
+                ..LoginRequest::authenticate()
+            },
+            NOW,
+        )
+        .unwrap()
+        .url;
+    assert_eq!(param(&query_of(&url), "acr_values"), None);
+    assert!(login_asking_acr(None, None).is_ok());
+    assert!(login_asking_acr(None, Some("aal1")).is_ok());
+    // The pending login keeps what was asked across a store.
+    let client = client();
+    let s = start(&client, &LoginRequest::authenticate());
+    let back = PendingLogin::from_json(&s.pending.to_json()).unwrap();
+    assert_eq!(back.acr_values(), Some("aal3 crl"));
 }

@@ -21,6 +21,7 @@ use crate::four_info::Sex;
 use crate::verify::{RelyingParty, TrustAnchors};
 
 mod authorize;
+mod browser;
 mod callback;
 mod discovery;
 mod flow;
@@ -107,24 +108,30 @@ fn form_of(req: &HttpRequest) -> Vec<(String, String)> {
 
 struct Started {
     pending: PendingLogin,
+    browser: BrowserBinding,
     state: String,
     nonce: String,
 }
 
 fn start(client: &OidcClient, request: &LoginRequest) -> Started {
-    let (pending, url) = client.authorize(request, NOW).unwrap();
+    let Authorization {
+        url,
+        pending,
+        browser,
+    } = client.authorize(request, NOW).unwrap();
     let q = query_of(&url);
     Started {
         state: param(&q, "state").unwrap(),
         nonce: param(&q, "nonce").unwrap(),
         pending,
+        browser,
     }
 }
 
 fn claims(nonce: &str) -> Value {
     json!({
         "iss": ISSUER, "sub": SUB, "aud": CLIENT_ID, "azp": CLIENT_ID,
-        "exp": NOW.0 + 300, "iat": NOW.0 - 5, "nonce": nonce,
+        "exp": NOW.0 + 300, "iat": NOW.0 - 5, "nonce": nonce, "acr": "aal3",
         "at_hash": b64url(&Sha256::digest(ACCESS.as_bytes())[..16]),
     })
 }
@@ -167,7 +174,13 @@ fn run_login(
     userinfo: &[u8],
 ) -> Result<Login, Error> {
     let query = format!("code=abc&state={}&session_state=x", started.state);
-    let mut flow = LoginFlow::start(client, started.pending, &query, NOW)?;
+    let mut flow = LoginFlow::start(
+        client,
+        started.pending,
+        Some(started.browser.value()),
+        &query,
+        NOW,
+    )?;
     let token = token_body(id_token);
     let jwks_doc = jwks_body();
     for _ in 0..5 {

@@ -8,16 +8,16 @@ fn client_secret_basic_and_rs256_assertion() {
     let basic = OidcClient::new(
         ClientConfig::with_auth(
             provider.clone(),
-            "client:1",
+            "client1",
             REDIRECT,
-            ClientAuth::ClientSecretBasic("s3cr3t/+".to_string().into()),
+            ClientAuth::ClientSecretBasic("s3cr3t:/+".to_string().into()),
         )
         .unwrap(),
     );
     let request = basic.client_credentials_request(Some("sign"), NOW).unwrap();
     // RFC 6749 §2.3.1: form-urlencoded, then base64.
     let expected =
-        <base64ct::Base64 as base64ct::Encoding>::encode_string(b"client%3A1:s3cr3t%2F%2B");
+        <base64ct::Base64 as base64ct::Encoding>::encode_string(b"client1:s3cr3t%3A%2F%2B");
     assert_eq!(
         request.header("authorization").unwrap(),
         format!("Basic {expected}")
@@ -59,4 +59,33 @@ fn client_secret_basic_and_rs256_assertion() {
     .unwrap();
     assert!(jws.verify(keys.find(Some("rp-rsa"), JwsAlg::Rs256).unwrap()));
     assert!(!format!("{:?}", rsa_client.config()).contains("PrivateKey {"));
+}
+
+#[test]
+fn a_redirect_from_any_endpoint_is_http_status_never_followed() {
+    // The core never follows a 3xx (the backend's client must not either: `redirect:
+    // 'manual'`); whatever the body says, the step ends with the status.
+    let body = br#"{"access_token":"a","token_type":"Bearer","id":"x","sub":"s"}"#;
+    for status in [301, 302, 303, 307, 308] {
+        let redirect = || Ok(HttpResponse { status, body });
+        let expected = Error::Oidc(OidcError::HttpStatus { status });
+        assert_eq!(parse_token_response(redirect()).unwrap_err(), expected);
+        assert_eq!(
+            parse_userinfo(redirect(), "s", ClaimFormat::default()).unwrap_err(),
+            expected
+        );
+        let format = SignTransactionFormat::default();
+        assert_eq!(
+            parse_sign_transaction(redirect(), &format).unwrap_err(),
+            expected
+        );
+        assert_eq!(
+            parse_sign_result(redirect(), &format, rp_rsa()).unwrap_err(),
+            expected
+        );
+        assert_eq!(
+            JwksCache::new().update(redirect(), NOW).unwrap_err(),
+            expected
+        );
+    }
 }

@@ -16,7 +16,9 @@ import uniffi.mynacard_mobile.OidcLogin
 import uniffi.mynacard_mobile.SignOpenStep
 import uniffi.mynacard_mobile.TestCard
 import uniffi.mynacard_mobile.connectBlocking
+import uniffi.mynacard_mobile.oidcBrowserCookie
 import uniffi.mynacard_mobile.oidcCallbackState
+import uniffi.mynacard_mobile.oidcClearCookie
 import java.io.File
 import java.net.CookieManager
 import java.net.CookiePolicy
@@ -199,7 +201,7 @@ class OidcTest {
         assertTrue("code_challenge_method=S256" in start.url)
         val callback = Resident("hanako", "5678").logIn(start.url)
         assertEquals(start.state, oidcCallbackState(callback))
-        val result = finish(rp.start(start.pending, callback, now()))
+        val result = finish(rp.start(start.pending, start.browser, callback, now()))
         assertEquals("hanako", result.subject)
         assertEquals(issuer, result.issuer)
         val info = result.fourInfo!!
@@ -208,13 +210,34 @@ class OidcTest {
         assertEquals("2", info.sex)
 
         // The code is spent: a replay is refused by the provider with a typed error.
-        val replay = assertFailsWith<MynaException.Failed> { finish(rp.start(start.pending, callback, now())) }
+        val replay = assertFailsWith<MynaException.Failed> { finish(rp.start(start.pending, start.browser, callback, now())) }
         assertEquals("OIDC_ERROR_RESPONSE", replay.code)
 
         // A callback for another login.
         val other = rp.authorize(AuthorizeRequest(emptyList(), null, null), now())
-        val wrong = assertFailsWith<MynaException.Failed> { rp.start(other.pending, callback, now()) }
+        val wrong = assertFailsWith<MynaException.Failed> { rp.start(other.pending, other.browser, callback, now()) }
         assertEquals("OIDC_STATE_MISMATCH", wrong.code)
+    }
+
+    @Test
+    fun aLoginCompletesOnlyInTheBrowserThatStartedIt() {
+        // Login CSRF: the attacker's callback followed in the victim's browser (its own cookie).
+        val attacker = rp.authorize(AuthorizeRequest(emptyList(), null, null), now())
+        val attackersCallback = Resident("taro", "1234").logIn(attacker.url)
+        val victim = rp.authorize(AuthorizeRequest(emptyList(), null, null), now())
+        val victimCookie = victim.setCookie.substringBefore(";")
+        val csrf = assertFailsWith<MynaException.Failed> {
+            rp.start(attacker.pending, oidcBrowserCookie(victimCookie), attackersCallback, now())
+        }
+        assertEquals("BROWSER_MISMATCH", csrf.code)
+        // The victim's callback from another browser: no cookie.
+        val victimsCallback = Resident("hanako", "5678").logIn(victim.url)
+        val leaked = assertFailsWith<MynaException.Failed> { rp.start(victim.pending, null, victimsCallback, now()) }
+        assertEquals("BROWSER_MISMATCH", leaked.code)
+        // The right browser.
+        val result = finish(rp.start(victim.pending, oidcBrowserCookie("a=1; $victimCookie"), victimsCallback, now()))
+        assertEquals("hanako", result.subject)
+        assertTrue(oidcClearCookie().startsWith("__Host-mynacard-login=; Path=/; Max-Age=0;"))
     }
 
     @Test
@@ -229,7 +252,7 @@ class OidcTest {
         }
         val opened = step as SignOpenStep.Opened
         val start = rp.authorize(AuthorizeRequest(emptyList(), null, opened.id), now())
-        val login = rp.start(start.pending, Resident("hanako", "5678").logIn(start.url), now())
+        val login = rp.start(start.pending, start.browser, Resident("hanako", "5678").logIn(start.url), now())
         finish(login)
         val (status, body) = exchange(rp.signResultRequest(opened.transaction, login))
         val signCa = File("../../tests/virtual-card/pki/sign-ca.crt.der").readBytes()
@@ -253,12 +276,12 @@ class OidcTest {
     fun authenticationOnlyAndNetworkFailure() {
         val start = rp.authorize(AuthorizeRequest(emptyList(), null, null), now())
         val callback = Resident("taro", "1234").logIn(start.url)
-        val result = finish(rp.start(start.pending, callback, now()))
+        val result = finish(rp.start(start.pending, start.browser, callback, now()))
         assertEquals("taro", result.subject)
         assertNull(result.fourInfo)
 
         val again = rp.authorize(AuthorizeRequest(listOf("name"), null, null), now())
-        val login = rp.start(again.pending, Resident("taro", "1234").logIn(again.url), now())
+        val login = rp.start(again.pending, again.browser, Resident("taro", "1234").logIn(again.url), now())
         stopProvider() // the provider goes away before the token request
         val e = assertFailsWith<MynaException.Failed> { finish(login) }
         assertEquals("OIDC_NETWORK", e.code)
