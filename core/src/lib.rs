@@ -49,7 +49,6 @@ pub mod error;
 pub mod four_info;
 pub mod manual;
 pub mod my_number;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 pub mod oidc;
 pub mod pin;
 pub mod reader;

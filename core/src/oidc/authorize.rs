@@ -30,6 +30,7 @@ pub enum Claim {
 }
 
 impl Claim {
+    /// The four claims of 基本4情報, in the order the provider lists them.
     pub const ALL: [Claim; 4] = [Claim::Name, Claim::Address, Claim::Birthdate, Claim::Gender];
 
     /// The claim whose scope is `name` (`name`, `address`, `birthdate`, `gender`).
@@ -37,6 +38,7 @@ impl Claim {
         Claim::ALL.into_iter().find(|c| c.scope() == name)
     }
 
+    /// The OIDC scope value that asks for this claim.
     pub fn scope(self) -> &'static str {
         match self {
             Claim::Name => "name",
@@ -165,18 +167,22 @@ impl PendingLogin {
         &self.state
     }
 
+    /// When this pending login stops being accepted.
     pub fn expires_at(&self) -> UnixTime {
         UnixTime(self.expires_at)
     }
 
+    /// Whether the login is past its expiry at `now`.
     pub fn is_expired(&self, now: UnixTime) -> bool {
         now.0 > self.expires_at
     }
 
+    /// The 4情報 claims this login asked for.
     pub fn claims(&self) -> &[Claim] {
         &self.claims
     }
 
+    /// The sign transaction this login authorises, for a 署名API login.
     pub fn sign_transaction_id(&self) -> Option<&str> {
         self.sign_transaction_id.as_deref()
     }
@@ -192,6 +198,7 @@ impl PendingLogin {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Reads a record written by [`PendingLogin::to_json`]; anything else is `INVALID_ARGUMENT`.
     pub fn from_json(json: &str) -> Result<PendingLogin, Error> {
         serde_json::from_str(json).map_err(|_| {
             Error::Usage(UsageError::InvalidArgument {
@@ -322,10 +329,12 @@ pub struct PendingLogins {
 }
 
 impl PendingLogins {
+    /// An empty store.
     pub fn new() -> PendingLogins {
         PendingLogins::default()
     }
 
+    /// Keeps `login` under its `state`; expired ones are dropped first.
     pub fn insert(&mut self, login: PendingLogin, now: UnixTime) {
         self.purge(now);
         let expiry = login.expires_at;
@@ -347,10 +356,12 @@ impl PendingLogins {
         result
     }
 
+    /// How many logins wait for their callback (expired ones count until the next insert or take).
     pub fn len(&self) -> usize {
         self.entries.values().filter(|(l, _)| l.is_some()).count()
     }
 
+    /// Whether no login is pending.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

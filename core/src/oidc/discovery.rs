@@ -18,6 +18,7 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// The provider's host name in this environment.
     pub fn host(self) -> &'static str {
         match self {
             Environment::Production => "auth-and-sign.go.jp",
@@ -31,10 +32,14 @@ impl Environment {
 pub struct ProviderMetadata {
     /// Exact issuer identifier (compared byte for byte with `iss`).
     pub issuer: String,
+    /// Where the browser is sent to log in.
     pub authorization_endpoint: String,
+    /// Where the backend exchanges the code for tokens.
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Where the backend reads 4情報 with the access token.
     pub userinfo_endpoint: Option<String>,
+    /// The provider's signing keys (JWKS).
     pub jwks_uri: String,
     /// The 署名API's sign-transaction endpoint (not part of OIDC discovery).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +155,7 @@ impl ProviderMetadata {
 /// What a key lookup found.
 #[derive(Debug)]
 pub enum KeyLookup<'a> {
+    /// The key, from the cache.
     Found(&'a Jwk),
     /// The key is not in the cached set (or nothing is cached): fetch the JWKS
     /// ([`JwksCache::request`]), give it to [`JwksCache::update`], then look up again.
@@ -166,6 +172,7 @@ pub struct JwksCache {
 }
 
 impl JwksCache {
+    /// An empty cache.
     pub fn new() -> JwksCache {
         JwksCache::default()
     }

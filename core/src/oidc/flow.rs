@@ -19,9 +19,11 @@ use crate::error::{OidcError, UsageError};
 /// A completed login. `Debug` is redacted.
 #[derive(Clone)]
 pub struct Login {
+    /// The checked ID token's claims.
     pub id_token: IdTokenClaims,
     /// Present when 4情報 were asked for.
     pub userinfo: Option<UserInfo>,
+    /// The access token (redacted in `Debug`, wiped on drop).
     pub access_token: AccessToken,
     /// The sign transaction this login authorised, if any.
     pub sign_transaction_id: Option<String>,

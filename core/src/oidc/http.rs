@@ -10,11 +10,14 @@ use crate::error::{OidcError, UsageError};
 /// HTTP method of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
+    /// HTTP GET.
     Get,
+    /// HTTP POST.
     Post,
 }
 
 impl Method {
+    /// The method's name as HTTP writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -28,7 +31,9 @@ impl Method {
 /// header names only, and the values are wiped on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
+    /// The HTTP method.
     pub method: Method,
+    /// The absolute URL (already checked: https, or http to a loopback host).
     pub url: String,
     /// Header name/value pairs (names lower-case).
     pub headers: Vec<(String, String)>,
@@ -119,7 +124,9 @@ impl Drop for HttpRequest {
 /// What the server answered.
 #[derive(Clone, Copy)]
 pub struct HttpResponse<'a> {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response body.
     pub body: &'a [u8],
 }
 

@@ -12,11 +12,17 @@ use crate::error::OidcError;
 /// What a valid ID token says. `sub` is a personal identifier: `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct IdTokenClaims {
+    /// The issuer (checked against the provider's).
     pub iss: String,
+    /// The subject: the provider's identifier of the user.
     pub sub: String,
+    /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
+    /// Issued at, seconds since the Unix epoch.
     pub iat: u64,
+    /// When the user authenticated, where the provider says.
     pub auth_time: Option<u64>,
+    /// The authentication context class (checked against the `acr_values` asked).
     pub acr: Option<String>,
     /// The algorithm the token was signed with.
     pub alg: JwsAlg,
@@ -58,14 +64,18 @@ struct RawClaims {
 /// What the token must match.
 #[derive(Clone, Copy, Debug)]
 pub struct Expected<'a> {
+    /// The issuer the token must name.
     pub issuer: &'a str,
+    /// The client the token must be for (`aud`, `azp`).
     pub client_id: &'a str,
+    /// The nonce the authorization request sent.
     pub nonce: &'a str,
     /// The access token issued with it, to check `at_hash` when the token has one.
     pub access_token: Option<&'a str>,
     /// The `acr_values` the login sent: then `acr` must be present and be the whole string
     /// or one of its space-separated values (OIDC Core §3.1.3.7 step 11).
     pub acr_values: Option<&'a str>,
+    /// The time the token is checked at.
     pub now: UnixTime,
     /// Clock skew tolerated on `exp` and `iat`, seconds.
     pub skew: u64,

@@ -57,6 +57,7 @@ impl JwsAlg {
         }
     }
 
+    /// The algorithm's JOSE name (`RS256`, `ES256`).
     pub fn name(self) -> &'static str {
         match self {
             JwsAlg::Rs256 => "RS256",
@@ -109,6 +110,7 @@ struct RawJwks {
 }
 
 impl Jwk {
+    /// The key id, where the JWK has one.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
@@ -229,6 +231,7 @@ impl Jwks {
         Ok(Jwks { keys })
     }
 
+    /// The keys of the set.
     pub fn keys(&self) -> &[Jwk] {
         &self.keys
     }
@@ -387,6 +390,7 @@ impl SigningKey {
         jwk
     }
 
+    /// An RS256 client key with an optional key id.
     pub fn from_rsa(key: rsa::PrivateKey, kid: Option<String>) -> SigningKey {
         SigningKey {
             kid,
@@ -394,6 +398,7 @@ impl SigningKey {
         }
     }
 
+    /// An ES256 client key with an optional key id.
     pub fn from_p256(key: p256::ecdsa::SigningKey, kid: Option<String>) -> SigningKey {
         SigningKey {
             kid,
@@ -401,6 +406,7 @@ impl SigningKey {
         }
     }
 
+    /// The JWS algorithm this key signs with.
     pub fn alg(&self) -> JwsAlg {
         match self.key {
             PrivateKey::Rsa(_) => JwsAlg::Rs256,
@@ -408,6 +414,7 @@ impl SigningKey {
         }
     }
 
+    /// The key id sent in the JWS header, where one was given.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
@@ -475,6 +482,7 @@ impl EncryptionKey {
             })
     }
 
+    /// An RSA-OAEP-256 decryption key.
     pub fn from_rsa(key: rsa::PrivateKey) -> EncryptionKey {
         EncryptionKey(Box::new(key))
     }
@@ -484,6 +492,7 @@ impl EncryptionKey {
         encryption_jwk(&self.0.to_public_key(), kid)
     }
 
+    /// The RSA private key.
     pub fn rsa(&self) -> &rsa::PrivateKey {
         &self.0
     }

@@ -133,11 +133,13 @@ impl core::fmt::Debug for ClientAuth {
 /// A relying party's registration with one provider.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
+    /// The provider's endpoints and issuer.
     pub provider: ProviderMetadata,
     /// `client_id` issued by the provider (デジタル認証アプリ: `[0-9a-zA-Z]{1,255}`).
     pub client_id: String,
     /// The registered redirect URI, compared exactly (no normalisation).
     pub redirect_uri: String,
+    /// How the client authenticates at the token endpoint.
     pub auth: ClientAuth,
     /// Lifetime of a pending login, seconds (default 600).
     pub login_ttl: u64,
@@ -172,6 +174,7 @@ impl ClientConfig {
         )
     }
 
+    /// A configuration with another client authentication (e.g. `client_secret_basic`); the same checks as [`ClientConfig::new`].
     pub fn with_auth(
         provider: ProviderMetadata,
         client_id: &str,
@@ -222,10 +225,12 @@ pub struct OidcClient {
 }
 
 impl OidcClient {
+    /// A client for `config`.
     pub fn new(config: ClientConfig) -> OidcClient {
         OidcClient { config }
     }
 
+    /// The configuration this client was made with.
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }

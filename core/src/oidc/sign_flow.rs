@@ -51,6 +51,7 @@ impl core::fmt::Debug for SignOpening {
 /// What [`SignOpening::receive`] leads to.
 #[derive(Debug)]
 pub enum OpenStep {
+    /// Send the next request of the opening.
     Continue(SignOpening),
     /// The transaction is open: send the resident to authorise it.
     Opened(SignTransaction),
@@ -118,6 +119,7 @@ impl core::fmt::Debug for SignTransaction {
 /// A verified signature from the 署名API.
 #[derive(Clone)]
 pub struct SignedByResident {
+    /// The resident's signature, as the 署名API returned it.
     pub signature: Vec<u8>,
     /// The 署名用 certificate (carries 基本4情報).
     pub certificate: JpkiCertificate,
@@ -132,6 +134,7 @@ impl core::fmt::Debug for SignedByResident {
 }
 
 impl SignTransaction {
+    /// The transaction's id at the provider.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -180,6 +183,7 @@ impl SignTransaction {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Reads a record written by [`SignTransaction::to_json`]; anything else is `INVALID_ARGUMENT`.
     pub fn from_json(json: &str) -> Result<SignTransaction, Error> {
         serde_json::from_str(json).map_err(|_| {
             Error::Usage(UsageError::InvalidArgument {

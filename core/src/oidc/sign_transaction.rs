@@ -161,6 +161,7 @@ pub fn sign_result_request(
 /// A decrypted sign result, not yet verified.
 #[derive(Clone)]
 pub struct SignResult {
+    /// The signature the card made.
     pub signature: Vec<u8>,
     /// The 署名用 certificate (carries 基本4情報: `Debug` shows the serial only).
     pub certificate: JpkiCertificate,

@@ -35,10 +35,14 @@ impl core::fmt::Debug for AccessToken {
 /// A successful token response. Tokens are redacted and wiped on drop.
 #[derive(Clone)]
 pub struct TokenResponse {
+    /// The access token (redacted in `Debug`, wiped on drop).
     pub access_token: AccessToken,
     pub(crate) id_token: Option<Zeroizing<String>>,
+    /// A refresh token, where the provider gave one.
     pub refresh_token: Option<AccessToken>,
+    /// The access token's lifetime in seconds, where given.
     pub expires_in: Option<u64>,
+    /// The scopes granted, where the provider says.
     pub scope: Option<String>,
 }
 

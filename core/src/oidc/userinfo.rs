@@ -37,17 +37,24 @@ pub enum GenderFormat {
 /// The accepted userinfo claim formats. `birthdate` is `YYYY-MM-DD` (OIDC) or `YYYYMMDD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct ClaimFormat {
+    /// How `address` is given.
     pub address: AddressFormat,
+    /// How `gender` is given.
     pub gender: GenderFormat,
 }
 
 /// What userinfo said about the user. Personal data: `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UserInfo {
+    /// The subject (must equal the ID token's).
     pub sub: String,
+    /// 氏名.
     pub name: Option<CardText>,
+    /// 住所.
     pub address: Option<CardText>,
+    /// 生年月日.
     pub birth_date: Option<Date>,
+    /// 性別.
     pub sex: Option<Sex>,
 }
 
