@@ -51,6 +51,16 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The algorithm's name as its standard writes it (`SHA-256`), for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => "SHA-1",
+            DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
+        }
+    }
+
     pub fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             DigestAlgorithm::Sha1 => Sha1::digest(data).to_vec(),
@@ -135,17 +145,31 @@ impl<'a> SignInput<'a> {
     /// What the card's `80 2A` receives for a key of `key`: a DigestInfo for RSA (the card
     /// pads PKCS#1 v1.5 itself), the bare digest for ECDSA P-384 (no DigestInfo exists for
     /// ECDSA; *modelled*, no APDU-level specification of a P-384 card is public, see
-    /// `docs/card-notes.md`). SHA-1 is refused for P-384: ECDSA needs a digest of at least
-    /// half the order's size (24 bytes).
+    /// `docs/card-notes.md`). An input the key cannot sign is `DIGEST_UNFIT_FOR_KEY`: SHA-1 for
+    /// P-384 (ECDSA needs a digest of at least half the order's size, 24 bytes), or for RSA a
+    /// DigestInfo longer than the modulus less the 11 bytes of padding (RFC 8017 §9.2 step 3).
     pub fn card_input(&self, key: crate::cert::KeyAlgorithm) -> Result<Vec<u8>, Error> {
         let input = self.for_key(key);
+        let unfit = || {
+            Error::Usage(UsageError::DigestUnfitForKey {
+                digest: input.algorithm().name(),
+                key: match key {
+                    crate::cert::KeyAlgorithm::Rsa { .. } => "RSA",
+                    crate::cert::KeyAlgorithm::EcdsaP384 => "ECDSA P-384",
+                },
+            })
+        };
         match key {
-            crate::cert::KeyAlgorithm::Rsa { .. } => input.digest_info(),
+            crate::cert::KeyAlgorithm::Rsa { bits } => {
+                let digest_info = input.digest_info()?;
+                if digest_info.len() + 11 > bits / 8 {
+                    return Err(unfit());
+                }
+                Ok(digest_info)
+            }
             crate::cert::KeyAlgorithm::EcdsaP384 => {
                 if input.algorithm() == DigestAlgorithm::Sha1 {
-                    return Err(Error::Usage(UsageError::InvalidArgument {
-                        what: "SHA-1 is too short for an ECDSA P-384 signature",
-                    }));
+                    return Err(unfit());
                 }
                 input.digest_bytes()
             }
@@ -181,6 +205,62 @@ mod tests {
         assert_eq!(DigestAlgorithm::Sha256.prefix(), der_prefix::<Sha256>());
         assert_eq!(DigestAlgorithm::Sha384.prefix(), der_prefix::<Sha384>());
         assert_eq!(DigestAlgorithm::Sha512.prefix(), der_prefix::<Sha512>());
+    }
+
+    #[test]
+    fn the_card_input_follows_the_key_and_refuses_what_it_cannot_sign() {
+        use crate::cert::KeyAlgorithm;
+        let rsa = KeyAlgorithm::Rsa { bits: 2048 };
+        // RSA: the DigestInfo of the key's default (SHA-256) or of the caller's algorithm.
+        assert_eq!(
+            SignInput::data(b"abc").card_input(rsa).unwrap(),
+            SignInput::data(b"abc").digest_info().unwrap()
+        );
+        let d512 = DigestAlgorithm::Sha512.hash(b"abc");
+        assert_eq!(
+            SignInput::digest(DigestAlgorithm::Sha512, &d512)
+                .card_input(rsa)
+                .unwrap()
+                .len(),
+            19 + 64
+        );
+        // P-384: the bare digest, SHA-384 by default.
+        assert_eq!(
+            SignInput::data(b"abc")
+                .card_input(KeyAlgorithm::EcdsaP384)
+                .unwrap(),
+            DigestAlgorithm::Sha384.hash(b"abc")
+        );
+        let sha1 = DigestAlgorithm::Sha1.hash(b"abc");
+        let e = SignInput::digest(DigestAlgorithm::Sha1, &sha1)
+            .card_input(KeyAlgorithm::EcdsaP384)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage(UsageError::DigestUnfitForKey {
+                digest: "SHA-1",
+                key: "ECDSA P-384"
+            })
+        );
+        assert_eq!(e.code(), "DIGEST_UNFIT_FOR_KEY");
+        assert!(e.message_en().contains("SHA-1") && e.message_ja().contains("ECDSA P-384"));
+        // RSA: a SHA-512 DigestInfo (83 bytes) needs a modulus of 94 bytes at least.
+        for (bits, fits) in [(752, true), (744, false), (512, false)] {
+            let r = SignInput::digest(DigestAlgorithm::Sha512, &d512)
+                .card_input(KeyAlgorithm::Rsa { bits });
+            assert_eq!(r.is_ok(), fits, "{bits}");
+            if !fits {
+                assert_eq!(r.unwrap_err().code(), "DIGEST_UNFIT_FOR_KEY");
+            }
+        }
+        // A digest of the wrong length stays INVALID_ARGUMENT (its algorithm is not its own).
+        assert_eq!(
+            SignInput::digest(DigestAlgorithm::Sha384, &[0; 32])
+                .card_input(KeyAlgorithm::EcdsaP384)
+                .unwrap_err()
+                .code(),
+            "INVALID_ARGUMENT"
+        );
     }
 
     #[test]
