@@ -415,7 +415,7 @@ impl Crl {
         }
         // Sorted by serial for the binary search (stable: of two entries for one serial, the
         // first listed is found, as before).
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_by_key(|e| e.0);
         Ok(Crl {
             issuer: tbs.issuer.clone(),
             issuer_key: spki_der(issuer)?.into(),

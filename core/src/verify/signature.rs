@@ -156,7 +156,8 @@ pub(crate) fn verify_p384_prehash(
 
 /// The two RSA backends against each other (native builds only, where both exist): the same
 /// answer for every good and bad signature, and the right one.
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod differential {
     use rsa::pkcs8::DecodePrivateKey;
     use rsa::traits::PublicKeyParts;
