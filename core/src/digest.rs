@@ -1,5 +1,7 @@
-//! What the card signs: a DigestInfo (PKCS#1 v1.5, RFC 8017 §9.2). The card pads it and applies
-//! the RSA key; the SDK builds the DigestInfo so that callers hand over data or a digest only.
+//! What the card signs: for an RSA key a DigestInfo (PKCS#1 v1.5, RFC 8017 §9.2), which the card
+//! pads and applies the key to; for the modelled ECDSA P-384 key the bare digest
+//! ([`SignInput::card_input`]). The SDK builds it from the key its certificate names, so that
+//! callers hand over data or a digest only.
 
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
