@@ -1,5 +1,7 @@
-//! What the card signs: a DigestInfo (PKCS#1 v1.5, RFC 8017 §9.2). The card pads it and applies
-//! the RSA key; the SDK builds the DigestInfo so that callers hand over data or a digest only.
+//! What the card signs: for an RSA key a DigestInfo (PKCS#1 v1.5, RFC 8017 §9.2), which the card
+//! pads and applies the key to; for the modelled ECDSA P-384 key the bare digest
+//! ([`SignInput::card_input`]). The SDK builds it from the key its certificate names, so that
+//! callers hand over data or a digest only.
 
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -34,7 +36,7 @@ impl DigestAlgorithm {
 
     /// The DER prefix of `DigestInfo { AlgorithmIdentifier(alg, NULL), OCTET STRING }`
     /// (RFC 8017 §9.2 note 1).
-    fn prefix(self) -> &'static [u8] {
+    pub(crate) fn prefix(self) -> &'static [u8] {
         match self {
             DigestAlgorithm::Sha1 => &[
                 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
@@ -52,6 +54,16 @@ impl DigestAlgorithm {
                 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
                 0x03, 0x05, 0x00, 0x04, 0x40,
             ],
+        }
+    }
+
+    /// The algorithm's name as its standard writes it (`SHA-256`), for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => "SHA-1",
+            DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
         }
     }
 
@@ -93,9 +105,10 @@ pub enum SignInput<'a> {
     },
 }
 
-/// Hashes data a signature is made (or checked) over. SHA-1 is refused: it is disallowed for
+/// Hashes the data of a DigestInfo the card is to sign. SHA-1 is refused: it is disallowed for
 /// new signatures (NIST SP 800-131A Rev. 2, §5); a legacy relying party that needs it passes the
-/// SHA-1 digest itself ([`SignInput::digest`]). Apart from [`DigestAlgorithm::hash`] so that a
+/// SHA-1 digest itself ([`SignInput::digest`]). Checking a legacy SHA-1 signature is not
+/// affected (verification hashes with [`DigestAlgorithm::hash`]). Apart from `hash` so that a
 /// build without verification (the browser card page) carries no SHA-1 code.
 fn hash_to_sign(algorithm: DigestAlgorithm, data: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(match algorithm {
@@ -167,17 +180,31 @@ impl<'a> SignInput<'a> {
     /// What the card's `80 2A` receives for a key of `key`: a DigestInfo for RSA (the card
     /// pads PKCS#1 v1.5 itself), the bare digest for ECDSA P-384 (no DigestInfo exists for
     /// ECDSA; *modelled*, no APDU-level specification of a P-384 card is public, see
-    /// `docs/card-notes.md`). SHA-1 is refused for P-384: ECDSA needs a digest of at least
-    /// half the order's size (24 bytes).
+    /// `docs/card-notes.md`). An input the key cannot sign is `DIGEST_UNFIT_FOR_KEY`: SHA-1 for
+    /// P-384 (ECDSA needs a digest of at least half the order's size, 24 bytes), or for RSA a
+    /// DigestInfo longer than the modulus less the 11 bytes of padding (RFC 8017 §9.2 step 3).
     pub fn card_input(&self, key: crate::cert::KeyAlgorithm) -> Result<Vec<u8>, Error> {
         let input = self.for_key(key);
+        let unfit = || {
+            Error::Usage(UsageError::DigestUnfitForKey {
+                digest: input.algorithm().name(),
+                key: match key {
+                    crate::cert::KeyAlgorithm::Rsa { .. } => "RSA",
+                    crate::cert::KeyAlgorithm::EcdsaP384 => "ECDSA P-384",
+                },
+            })
+        };
         match key {
-            crate::cert::KeyAlgorithm::Rsa { .. } => input.digest_info(),
+            crate::cert::KeyAlgorithm::Rsa { bits } => {
+                let digest_info = input.digest_info()?;
+                if digest_info.len() + 11 > bits / 8 {
+                    return Err(unfit());
+                }
+                Ok(digest_info)
+            }
             crate::cert::KeyAlgorithm::EcdsaP384 => {
                 if input.algorithm() == DigestAlgorithm::Sha1 {
-                    return Err(Error::Usage(UsageError::InvalidArgument {
-                        what: "SHA-1 is too short for an ECDSA P-384 signature",
-                    }));
+                    return Err(unfit());
                 }
                 input.digest_bytes()
             }
@@ -213,6 +240,62 @@ mod tests {
         assert_eq!(DigestAlgorithm::Sha256.prefix(), der_prefix::<Sha256>());
         assert_eq!(DigestAlgorithm::Sha384.prefix(), der_prefix::<Sha384>());
         assert_eq!(DigestAlgorithm::Sha512.prefix(), der_prefix::<Sha512>());
+    }
+
+    #[test]
+    fn the_card_input_follows_the_key_and_refuses_what_it_cannot_sign() {
+        use crate::cert::KeyAlgorithm;
+        let rsa = KeyAlgorithm::Rsa { bits: 2048 };
+        // RSA: the DigestInfo of the key's default (SHA-256) or of the caller's algorithm.
+        assert_eq!(
+            SignInput::data(b"abc").card_input(rsa).unwrap(),
+            SignInput::data(b"abc").digest_info().unwrap()
+        );
+        let d512 = DigestAlgorithm::Sha512.hash(b"abc");
+        assert_eq!(
+            SignInput::digest(DigestAlgorithm::Sha512, &d512)
+                .card_input(rsa)
+                .unwrap()
+                .len(),
+            19 + 64
+        );
+        // P-384: the bare digest, SHA-384 by default.
+        assert_eq!(
+            SignInput::data(b"abc")
+                .card_input(KeyAlgorithm::EcdsaP384)
+                .unwrap(),
+            DigestAlgorithm::Sha384.hash(b"abc")
+        );
+        let sha1 = DigestAlgorithm::Sha1.hash(b"abc");
+        let e = SignInput::digest(DigestAlgorithm::Sha1, &sha1)
+            .card_input(KeyAlgorithm::EcdsaP384)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage(UsageError::DigestUnfitForKey {
+                digest: "SHA-1",
+                key: "ECDSA P-384"
+            })
+        );
+        assert_eq!(e.code(), "DIGEST_UNFIT_FOR_KEY");
+        assert!(e.message_en().contains("SHA-1") && e.message_ja().contains("ECDSA P-384"));
+        // RSA: a SHA-512 DigestInfo (83 bytes) needs a modulus of 94 bytes at least.
+        for (bits, fits) in [(752, true), (744, false), (512, false)] {
+            let r = SignInput::digest(DigestAlgorithm::Sha512, &d512)
+                .card_input(KeyAlgorithm::Rsa { bits });
+            assert_eq!(r.is_ok(), fits, "{bits}");
+            if !fits {
+                assert_eq!(r.unwrap_err().code(), "DIGEST_UNFIT_FOR_KEY");
+            }
+        }
+        // A digest of the wrong length stays INVALID_ARGUMENT (its algorithm is not its own).
+        assert_eq!(
+            SignInput::digest(DigestAlgorithm::Sha384, &[0; 32])
+                .card_input(KeyAlgorithm::EcdsaP384)
+                .unwrap_err()
+                .code(),
+            "INVALID_ARGUMENT"
+        );
     }
 
     #[test]

@@ -425,6 +425,14 @@ errors! {
             en: "This step cannot be done now ({detail}).",
             ja: "この手順は現在実行できません（{detail}）。",
             params: ["detail" = what.to_string()];
+        /// What was asked to be signed does not fit the card's key, found from its certificate
+        /// before the signature APDU: a digest too short for an ECDSA P-384 key (SHA-1), or a
+        /// DigestInfo longer than an RSA modulus can carry. Sign the data (`SignInput::data`)
+        /// or give a digest of the key's own algorithm.
+        DigestUnfitForKey { digest: &'static str, key: &'static str } => "DIGEST_UNFIT_FOR_KEY",
+            en: "A {digest} digest cannot be signed with the card's {key} key. Give the data, or a digest of the key's own algorithm.",
+            ja: "{digest}のダイジェストはカードの{key}鍵では署名できません。データそのもの、または鍵に合ったハッシュのダイジェストを渡してください。",
+            params: ["digest" = digest.to_string(), "key" = key.to_string()];
     }
 }
 
@@ -530,6 +538,11 @@ mod tests {
             UsageError::Busy.into(),
             UsageError::SessionClosed.into(),
             UsageError::OutOfOrder { what: "x" }.into(),
+            UsageError::DigestUnfitForKey {
+                digest: "SHA-1",
+                key: "ECDSA P-384",
+            }
+            .into(),
         ]
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CRL seeds the cryptography package cannot build directly (issue 18): a v1 CRL (no version
 field, RFC 5280 §5.1.2.1) and a stale v2 CRL (nextUpdate long past), both signed by the
-committed test 利用者証明用 CA.  Usage: make-crl-seeds.py OUT_DIR  (needs `cryptography`)."""
+committed test 利用者証明用 CA; delta and issuingDistributionPoint-scoped CRLs.  Usage: make-crl-seeds.py OUT_DIR  (needs `cryptography`)."""
 import datetime as dt
 import pathlib
 import sys
@@ -52,3 +52,36 @@ stale = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
          .add_extension(x509.CRLNumber(1), critical=False)
          .sign(key, hashes.SHA256()))
 (OUT / "stale-auth-ca.crl.der").write_bytes(stale.public_bytes(serialization.Encoding.DER))
+
+# Delta and scoped CRLs (refused by Crl::from_der, each with its reason), and one of end-entity
+# certificates only (accepted).
+def crl_with(*extensions):
+    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+         .last_update(dt.datetime(2025, 6, 1, tzinfo=UTC))
+         .next_update(dt.datetime(2045, 12, 1, tzinfo=UTC))
+         .add_revoked_certificate(x509.RevokedCertificateBuilder()
+                                  .serial_number(revoked.serial_number)
+                                  .revocation_date(dt.datetime(2025, 6, 1, tzinfo=UTC))
+                                  .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
+                                  .build())
+         .add_extension(x509.CRLNumber(7), critical=False))
+    for ext, critical in extensions:
+        b = b.add_extension(ext, critical=critical)
+    return b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def idp(full_name=None, user=False, ca_only=False, reasons=None, indirect=False):
+    return x509.IssuingDistributionPoint(
+        full_name=full_name, relative_name=None, only_contains_user_certs=user,
+        only_contains_ca_certs=ca_only, only_some_reasons=reasons, indirect_crl=indirect,
+        only_contains_attribute_certs=False)
+
+
+(OUT / "delta-auth-ca.crl.der").write_bytes(crl_with((x509.DeltaCRLIndicator(6), True)))
+(OUT / "idp-partition-auth-ca.crl.der").write_bytes(crl_with(
+    (idp(full_name=[x509.UniformResourceIdentifier("http://crl.example/part1.crl")]), True)))
+(OUT / "idp-indirect-auth-ca.crl.der").write_bytes(crl_with((idp(indirect=True), True)))
+(OUT / "idp-reasons-auth-ca.crl.der").write_bytes(crl_with(
+    (idp(reasons=frozenset([x509.ReasonFlags.key_compromise])), True)))
+(OUT / "idp-ca-only-auth-ca.crl.der").write_bytes(crl_with((idp(ca_only=True), True)))
+(OUT / "idp-user-only-auth-ca.crl.der").write_bytes(crl_with((idp(user=True), True)))

@@ -55,21 +55,19 @@ impl<T: Transport> MynaCard<T> {
         self.read_certificate(EF_SIGN_CA_CERT).await
     }
 
-    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN. Sends a DigestInfo,
-    /// as for today's RSA keys: this call reads no certificate, so it cannot know the key; for
-    /// a card that may hold a P-384 key use [`authenticate`](Self::authenticate), which reads
-    /// the certificate first and sends what its key needs.
+    /// Signs with the 利用者証明用 key after one VERIFY of the 4-digit PIN: the signature of
+    /// [`authenticate`](Self::authenticate) without its certificate. What the card receives
+    /// follows the key of the 利用者証明用 certificate, which is read first (free, before the
+    /// VERIFY): a DigestInfo for RSA (the card pads PKCS#1 v1.5) and the bare digest for ECDSA
+    /// P-384, which answers `r ‖ s` (*modelled*, see `docs/card-notes.md`). An input the key
+    /// cannot sign (a SHA-1 digest for P-384, a DigestInfo longer than an RSA modulus allows)
+    /// is `DIGEST_UNFIT_FOR_KEY`, before the VERIFY.
     pub async fn sign_with_auth_key(
         &mut self,
         pin: &AuthPin,
         input: SignInput<'_>,
     ) -> Result<Vec<u8>, Error> {
-        let digest_info = input.digest_info()?;
-        self.pin_operation(async |card| {
-            card.verify_pin(CardPin::JpkiAuth, pin).await?;
-            card.compute_signature(EF_AUTH_KEY, &digest_info).await
-        })
-        .await
+        Ok(self.authenticate(pin, input).await?.signature)
     }
 
     /// Reads the 利用者証明用 certificate and signs `challenge` with its key: what a server
@@ -83,7 +81,8 @@ impl<T: Transport> MynaCard<T> {
         challenge.digest_bytes()?;
         self.pin_operation(async |card| {
             let certificate = card.read_auth_certificate().await?;
-            // DigestInfo for an RSA key, the bare digest for a P-384 key (SignInput::card_input).
+            // DigestInfo for an RSA key, the bare digest for a P-384 key (SignInput::card_input);
+            // an input the key cannot sign is refused here, before the VERIFY.
             let card_input = challenge.card_input(certificate.key_algorithm())?;
             card.verify_pin(CardPin::JpkiAuth, pin).await?;
             let signature = card.compute_signature(EF_AUTH_KEY, &card_input).await?;
@@ -104,20 +103,17 @@ impl<T: Transport> MynaCard<T> {
         .await
     }
 
-    /// Signs with the 署名用 key after one VERIFY of the signature PIN. Sends a DigestInfo (RSA
-    /// keys; see [`sign_with_auth_key`](Self::sign_with_auth_key)); [`sign`](Self::sign) and
-    /// [`sign_document`](Self::sign_document) follow the certificate's key.
+    /// Signs with the 署名用 key after one VERIFY of the signature PIN: the signature of
+    /// [`sign`](Self::sign) without its certificate. The 署名用 certificate is read after the
+    /// VERIFY (it needs the PIN) and names the key, so the card receives what that key signs,
+    /// as for [`sign_with_auth_key`](Self::sign_with_auth_key); an input the key cannot sign is
+    /// `DIGEST_UNFIT_FOR_KEY` before the signature APDU (the PIN was verified by then).
     pub async fn sign_with_sign_key(
         &mut self,
         pin: &SignPin,
         input: SignInput<'_>,
     ) -> Result<Vec<u8>, Error> {
-        let digest_info = input.digest_info()?;
-        self.pin_operation(async |card| {
-            card.verify_pin(CardPin::JpkiSign, pin).await?;
-            card.compute_signature(EF_SIGN_KEY, &digest_info).await
-        })
-        .await
+        Ok(self.sign(pin, input).await?.signature)
     }
 
     /// One VERIFY, then the 署名用 certificate and a signature: what a signed document needs.

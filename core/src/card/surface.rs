@@ -131,8 +131,12 @@ impl KeyRecord {
     /// Checks the record's signature with the issuer's key (which a relying party holds; it is
     /// not on the card).
     pub fn verify_with(&self, issuer: &rsa::PublicKey) -> Result<(), Error> {
-        let info = crate::digest::SignInput::data(&self.signed_data).digest_info()?;
-        crate::verify::verify_digest_info(issuer, &info, &self.signature)
+        crate::verify::signature::verify_rsa(
+            issuer,
+            crate::digest::DigestAlgorithm::Sha256,
+            &self.signed_data,
+            &self.signature,
+        )
     }
 
     /// A key id as text: `number/group` (`6000023/001`), or `None` when it is not in that form.

@@ -182,9 +182,17 @@ fn extended_refused_falls_back_to_short() {
     assert!(!card.capabilities().extended_length);
 }
 
+/// The extended READ of the 利用者証明用 certificate by its short EF id (8A = 80|0A), which the
+/// signing calls make first to learn the key.
+const READ_AUTH_CERT: &str = "00B08A00000000";
+
 fn sign_script(tries: &str, verify: Option<&str>) -> Scripted {
-    // The PIN EF named by its short EF id (98 = 80|18) in both VERIFYs: no SELECT EF.
-    let s = Scripted::new(false).connected().expect("00200098", tries);
+    // The certificate first (an RSA key: a DigestInfo is sent); the PIN EF named by its short
+    // EF id (98 = 80|18) in both VERIFYs: no SELECT EF.
+    let s = Scripted::new(true)
+        .connected()
+        .expect_raw(hex(READ_AUTH_CERT), ok(&cert_der()))
+        .expect("00200098", tries);
     match verify {
         Some(sw) => s.expect("002000980431323334", sw),
         None => s,
@@ -192,7 +200,7 @@ fn sign_script(tries: &str, verify: Option<&str>) -> Scripted {
 }
 
 #[test]
-fn auth_signature_is_six_apdus_from_cold() {
+fn auth_signature_is_seven_apdus_from_cold() {
     let di = SignInput::data(b"challenge").digest_info().unwrap();
     let sig = vec![0x5A; 256];
     // The key EF is named in P2 (80|17): no SELECT of the key EF.
@@ -208,8 +216,9 @@ fn auth_signature_is_six_apdus_from_cold() {
         block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap(),
         sig
     );
-    // connect (2) + tries, VERIFY, SIGN, the clearing SELECT; the JPKI SELECT was shared.
-    assert_eq!(card.stats().apdus, 6);
+    // connect (2) + certificate, tries, VERIFY, SIGN, the clearing SELECT; the JPKI SELECT
+    // was shared.
+    assert_eq!(card.stats().apdus, 7);
     assert!(card.transport().done());
 }
 
@@ -442,6 +451,7 @@ fn a_refused_short_id_signature_falls_back_once_to_select_ef_and_is_remembered()
             // The second signature of the session: the JPKI AP again (the clearing left it),
             // the proven form at once, no second VERIFY beyond the one the operation makes.
             .expect("00A4040C0AD392F000260100000001", "9000")
+            .expect_raw(hex(READ_AUTH_CERT), ok(&cert_der()))
             .expect("00200098", "63C3")
             .expect("002000980431323334", "9000")
             .expect("00A4020C020017", "9000")
@@ -486,8 +496,10 @@ fn a_signature_is_never_retried_after_a_link_failure() {
 fn on_a_card_without_short_ids_the_signature_takes_the_peer_form_directly() {
     let di = SignInput::data(b"c").digest_info().unwrap();
     let sig = vec![0x11; 256];
-    let s = Scripted::new(false)
+    let s = Scripted::new(true)
         .connected_without_short_ef_ids()
+        .expect("00A4020C02000A", "9000")
+        .expect_raw(hex("00B0000000 0000"), ok(&cert_der()))
         .expect("00A4020C020018", "9000")
         .expect("00200080", "63C3")
         .expect("002000800431323334", "9000")
@@ -498,9 +510,9 @@ fn on_a_card_without_short_ids_the_signature_takes_the_peer_form_directly() {
     block_on(card.sign_with_auth_key(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
         .unwrap();
     assert!(card.transport().done());
-    // connect 4, then exactly the peers' 5: SELECT PIN EF, tries, VERIFY, SELECT key, SIGN;
-    // and the clearing.
-    assert_eq!(card.stats().apdus, 4 + 5 + 1);
+    // connect 4, then exactly the peers' 7: SELECT + READ of the certificate (its key decides
+    // what is signed), SELECT PIN EF, tries, VERIFY, SELECT key, SIGN; and the clearing.
+    assert_eq!(card.stats().apdus, 4 + 7 + 1);
 }
 
 #[test]
@@ -647,6 +659,7 @@ fn the_security_state_is_cleared_inside_the_exclusive_stretch_after_success() {
         events_after_connect(&card),
         [
             "begin".to_string(),
+            READ_AUTH_CERT.into(),
             "00200098".into(),
             "002000980431323334".into(),
             hex_of(&sign_command(0x97, &di)),
@@ -719,7 +732,7 @@ fn nothing_to_clear_without_a_verify_and_nothing_to_send_to_a_removed_card() {
     assert!(card.transport().done());
     assert_eq!(
         events_after_connect(&card),
-        ["begin", "00200098", "end"].map(String::from)
+        ["begin", READ_AUTH_CERT, "00200098", "end"].map(String::from)
     );
     // The card left the reader after the VERIFY: it lost power, which cleared it.
     let di = SignInput::data(b"x").digest_info().unwrap();
@@ -769,6 +782,7 @@ fn a_card_refusing_the_issuer_security_domain_is_cleared_by_another_ap_and_remem
         // The next operation: back to the JPKI AP; the clearing goes straight to the other
         // AP.
         .expect(SELECT_JPKI, "9000")
+        .expect_raw(hex(READ_AUTH_CERT), ok(&cert_der()))
         .expect("00200098", "63C3")
         .expect("002000980431323334", "9000");
     let s = sign_ok(s).expect(SELECT_ASSIST, "9000");

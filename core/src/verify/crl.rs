@@ -3,10 +3,11 @@
 //! them, and indexed by serial number so a lookup in a JPKI-sized CRL (hundreds of thousands of
 //! entries) is a binary search. Freshness is checked again at every use ([`Crl::status_at`]).
 
-use der::Decode;
-use der::Sequence;
-use der::asn1::BitString;
-use x509_cert::crl::RevokedCert;
+use der::asn1::{BitStringRef, IntRef, ObjectIdentifier, OctetStringRef};
+use der::{
+    Decode, DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, SliceReader, Tag,
+    Writer,
+};
 use x509_cert::ext::Extensions;
 use x509_cert::ext::pkix::crl::CrlReason;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
@@ -20,25 +21,86 @@ use crate::cert::{JpkiCertificate, UnixTime};
 use crate::error::Error;
 use crate::error::VerifyError;
 
+/// The body of a `SEQUENCE`, borrowed and not decoded (der's `SequenceRef` cannot be a field
+/// of a derived `Sequence`: it has no `Encode`).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+struct RawSequence<'a>(&'a [u8]);
+
+impl<'a> DecodeValue<'a> for RawSequence<'a> {
+    type Error = der::Error;
+    fn decode_value<R: Reader<'a>>(reader: &mut R, header: Header) -> der::Result<Self> {
+        reader.read_slice(header.length()).map(RawSequence)
+    }
+}
+
+impl EncodeValue for RawSequence<'_> {
+    fn value_len(&self) -> der::Result<Length> {
+        Length::try_from(self.0.len())
+    }
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        writer.write(self.0)
+    }
+}
+
+impl FixedTag for RawSequence<'_> {
+    const TAG: Tag = Tag::Sequence;
+}
+
 /// `TBSCertList` with its version OPTIONAL, as RFC 5280 §5.1 declares it (x509-cert's
-/// `TbsCertList` requires the field, so a v1 CRL would not parse).
+/// `TbsCertList` requires the field, so a v1 CRL would not parse). The revoked certificates
+/// stay borrowed DER, read entry by entry into the index ([`RevokedEntry`]): a JPKI CRL of
+/// hundreds of thousands of entries is never decoded into owned x509-cert values first.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct TbsCertListAnyVersion {
+struct TbsCertListAnyVersion<'a> {
     version: Option<x509_cert::Version>,
     signature: AlgorithmIdentifierOwned,
     issuer: Name,
     this_update: Time,
     next_update: Option<Time>,
-    revoked_certificates: Option<Vec<RevokedCert>>,
+    revoked_certificates: Option<RawSequence<'a>>,
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
     crl_extensions: Option<Extensions>,
 }
 
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct CertificateListAnyVersion {
-    tbs_cert_list: TbsCertListAnyVersion,
+struct CertificateListAnyVersion<'a> {
+    tbs_cert_list: TbsCertListAnyVersion<'a>,
     signature_algorithm: AlgorithmIdentifierOwned,
-    signature: BitString,
+    signature: BitStringRef<'a>,
+}
+
+/// One element of `revokedCertificates` (RFC 5280 §5.1), borrowed.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct RevokedEntry<'a> {
+    serial_number: IntRef<'a>,
+    revocation_date: Time,
+    crl_entry_extensions: Option<RawSequence<'a>>,
+}
+
+/// One `Extension` (RFC 5280 §4.1), borrowed.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct ExtensionRef<'a> {
+    extn_id: ObjectIdentifier,
+    #[asn1(default = "Default::default")]
+    critical: bool,
+    extn_value: &'a OctetStringRef,
+}
+
+/// The longest serial number a certificate may have as decoded (x509-cert's limit: 20 octets
+/// of value, RFC 5280 §4.1.2.2, and a leading zero some CAs add).
+const SERIAL_MAX: usize = 21;
+
+/// A serial number as an index key: the unsigned big-endian bytes left-padded with zeros to
+/// [`SERIAL_MAX`], so that comparing keys compares the numbers (and equality is the old
+/// comparison of the bytes without leading zeros).
+type SerialKey = [u8; SERIAL_MAX];
+
+fn index_key(serial: &[u8]) -> Option<SerialKey> {
+    let bytes = serial_key(serial);
+    let mut key = [0u8; SERIAL_MAX];
+    let start = SERIAL_MAX.checked_sub(bytes.len())?;
+    key[start..].copy_from_slice(bytes);
+    Some(key)
 }
 
 /// One revocation: why and when.
@@ -125,7 +187,9 @@ pub struct Crl {
     this_update: UnixTime,
     next_update: Option<UnixTime>,
     /// (serial, revocation), sorted by serial.
-    entries: Vec<(Box<[u8]>, Revocation)>,
+    entries: Vec<(SerialKey, Revocation)>,
+    /// issuingDistributionPoint onlyContainsUserCerts: says nothing of CA certificates.
+    user_certs_only: bool,
 }
 
 impl core::fmt::Debug for Crl {
@@ -141,20 +205,152 @@ const BAD: Error = Error::Verify(VerifyError::StatusInvalid {
     what: "CRL is not valid DER",
 });
 
+fn refused(what: &'static str) -> Error {
+    Error::Verify(VerifyError::StatusInvalid { what })
+}
+
+/// The reasonCode (RFC 5280 §5.3.1) among an entry's extensions (the DER body of its
+/// `Extensions`), `NotGiven` without one. A malformed extension list refuses the CRL, and so
+/// does a critical extension the SDK does not process (§5.3: such a CRL must not be used),
+/// among them certificateIssuer (§5.3.3), which makes the CRL indirect.
+fn entry_reason(extensions: &[u8]) -> Result<RevocationReason, Error> {
+    use const_oid::db::rfc5280::{ID_CE_CERTIFICATE_ISSUER, ID_CE_CRL_REASONS};
+    let mut reader = SliceReader::new(extensions).map_err(|_| BAD)?;
+    let mut reason = None;
+    while !reader.is_finished() {
+        let extension = ExtensionRef::decode(&mut reader).map_err(|_| BAD)?;
+        if extension.extn_id == ID_CE_CRL_REASONS {
+            if reason.is_none() {
+                reason = Some(
+                    CrlReason::from_der(extension.extn_value.as_bytes())
+                        .map(|r| RevocationReason::from_code(r as u8))
+                        .unwrap_or(RevocationReason::NotGiven),
+                );
+            }
+        } else if extension.extn_id == ID_CE_CERTIFICATE_ISSUER {
+            return Err(refused(
+                "CRL entry names another issuer (certificateIssuer: an indirect CRL)",
+            ));
+        } else if extension.critical {
+            return Err(refused(
+                "CRL entry has a critical extension the SDK does not process",
+            ));
+        }
+    }
+    Ok(reason.unwrap_or(RevocationReason::NotGiven))
+}
+
+/// What the CRL's extensions allow it to answer for (RFC 5280 §5.2). Only a complete CRL of
+/// the CA is used: a delta CRL (deltaCRLIndicator, §5.2.4) lists only changes since a base
+/// CRL, and an issuingDistributionPoint (§5.2.5) that makes it a partition (a distribution
+/// point of its own), indirect, limited to some reasons or to CA or attribute certificates
+/// leaves certificates out, so either would answer "good" for a revoked certificate: they are
+/// refused, each with its reason. `onlyContainsUserCerts` alone is complete for end-entity
+/// certificates (the only ones a JPKI relying party checks); it is kept, and a CA certificate
+/// looked up in such a CRL is `Unknown`. A critical extension the SDK does not process refuses
+/// the CRL (§5.2).
+fn crl_scope(extensions: Option<&Extensions>) -> Result<bool, Error> {
+    use const_oid::db::rfc5280::{
+        ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_CRL_NUMBER, ID_CE_DELTA_CRL_INDICATOR,
+        ID_CE_FRESHEST_CRL, ID_CE_ISSUING_DISTRIBUTION_POINT, ID_PE_AUTHORITY_INFO_ACCESS,
+    };
+    use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
+    let mut user_certs_only = false;
+    for extension in extensions.into_iter().flatten() {
+        let id = extension.extn_id;
+        if id == ID_CE_DELTA_CRL_INDICATOR {
+            return Err(refused(
+                "CRL is a delta CRL (deltaCRLIndicator): only a complete CRL can answer",
+            ));
+        } else if id == ID_CE_ISSUING_DISTRIBUTION_POINT {
+            let idp = IssuingDistributionPoint::from_der(extension.extn_value.as_bytes())
+                .map_err(|_| refused("CRL issuingDistributionPoint is not valid DER"))?;
+            if idp.indirect_crl {
+                return Err(refused(
+                    "CRL is indirect (issuingDistributionPoint): it may list other CAs' certificates",
+                ));
+            }
+            if idp.only_some_reasons.is_some() {
+                return Err(refused(
+                    "CRL covers only some reasons (issuingDistributionPoint onlySomeReasons)",
+                ));
+            }
+            if idp.only_contains_ca_certs || idp.only_contains_attribute_certs {
+                return Err(refused(
+                    "CRL covers only CA or attribute certificates (issuingDistributionPoint)",
+                ));
+            }
+            if idp.distribution_point.is_some() {
+                return Err(refused(
+                    "CRL is one partition of the CA's CRLs (issuingDistributionPoint distributionPoint)",
+                ));
+            }
+            user_certs_only = idp.only_contains_user_certs;
+        } else if [
+            ID_CE_AUTHORITY_KEY_IDENTIFIER,
+            ID_CE_CRL_NUMBER,
+            ID_CE_FRESHEST_CRL,
+            ID_PE_AUTHORITY_INFO_ACCESS,
+        ]
+        .contains(&id)
+        {
+        } else if extension.critical {
+            return Err(refused(
+                "CRL has a critical extension the SDK does not process",
+            ));
+        }
+    }
+    Ok(user_certs_only)
+}
+
+/// Whether `cert` is a CA certificate (basicConstraints cA).
+fn is_ca(cert: &JpkiCertificate) -> bool {
+    use x509_cert::ext::pkix::BasicConstraints;
+    matches!(
+        cert.x509().tbs_certificate().get_extension::<BasicConstraints>(),
+        Ok(Some((_, bc))) if bc.ca
+    )
+}
+
 impl Crl {
     /// Parses a DER CRL and checks it: issued by `issuer` (name, authorityKeyIdentifier when
     /// both carry key identifiers, and signature), and current at `at` (thisUpdate ≤ at ≤
     /// nextUpdate). A CRL that fails any check is never used. v1 CRLs (no version field, RFC
-    /// 5280 §5.1.2.1) are accepted when they carry no extensions.
+    /// 5280 §5.1.2.1) are accepted when they carry no extensions. Only a complete CRL is
+    /// accepted: a delta CRL, or one that an issuingDistributionPoint makes a partition,
+    /// indirect, or limited to some reasons or to CA certificates, is `STATUS_INVALID` with its
+    /// reason (and so is a critical extension the SDK does not process).
     pub fn from_der(der: &[u8], issuer: &JpkiCertificate, at: UnixTime) -> Result<Crl, Error> {
         let list = CertificateListAnyVersion::from_der(der).map_err(|_| BAD)?;
         let tbs = &list.tbs_cert_list;
-        let has_extensions = tbs.crl_extensions.is_some()
-            || tbs
-                .revoked_certificates
-                .iter()
-                .flatten()
-                .any(|e| e.crl_entry_extensions.is_some());
+        // The entries, read once (the CRL is refused as a whole if one is malformed).
+        let mut entries: Vec<(SerialKey, Revocation)> = Vec::new();
+        let mut entry_extensions = false;
+        if let Some(revoked) = tbs.revoked_certificates {
+            let mut reader = SliceReader::new(revoked.0).map_err(|_| BAD)?;
+            while !reader.is_finished() {
+                let entry = RevokedEntry::decode(&mut reader).map_err(|_| BAD)?;
+                let reason = match entry.crl_entry_extensions {
+                    Some(extensions) => {
+                        entry_extensions = true;
+                        entry_reason(extensions.0)?
+                    }
+                    None => RevocationReason::NotGiven,
+                };
+                let serial = entry.serial_number.as_bytes();
+                if serial.is_empty() || serial.len() > SERIAL_MAX {
+                    return Err(BAD);
+                }
+                entries.push((
+                    index_key(serial).ok_or(BAD)?,
+                    Revocation {
+                        reason,
+                        revoked_at: unix(&entry.revocation_date),
+                    },
+                ));
+            }
+        }
+        let has_extensions = tbs.crl_extensions.is_some() || entry_extensions;
         match tbs.version {
             Some(x509_cert::Version::V2) => {}
             None if !has_extensions => {}
@@ -203,6 +399,8 @@ impl Crl {
                 what: "CRL signature does not verify",
             })
         })?;
+        // What the CRL covers, once its signature is known to be the CA's.
+        let user_certs_only = crl_scope(tbs.crl_extensions.as_ref())?;
         let this_update = unix(&tbs.this_update);
         let next_update = tbs.next_update.as_ref().map(unix);
         if at < this_update {
@@ -215,35 +413,16 @@ impl Crl {
                 what: "CRL is stale (past nextUpdate)",
             }));
         }
-        let mut entries: Vec<(Box<[u8]>, Revocation)> =
-            Vec::with_capacity(tbs.revoked_certificates.as_ref().map_or(0, Vec::len));
-        for entry in tbs.revoked_certificates.iter().flatten() {
-            let reason = entry
-                .crl_entry_extensions
-                .iter()
-                .flatten()
-                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_REASONS)
-                .map(|e| {
-                    CrlReason::from_der(e.extn_value.as_bytes())
-                        .map(|r| RevocationReason::from_code(r as u8))
-                        .unwrap_or(RevocationReason::NotGiven)
-                })
-                .unwrap_or(RevocationReason::NotGiven);
-            entries.push((
-                serial_key(entry.serial_number.as_bytes()).into(),
-                Revocation {
-                    reason,
-                    revoked_at: unix(&entry.revocation_date),
-                },
-            ));
-        }
-        entries.sort_unstable_by(|a, b| (a.0.len(), &*a.0).cmp(&(b.0.len(), &*b.0)));
+        // Sorted by serial for the binary search (stable: of two entries for one serial, the
+        // first listed is found, as before).
+        entries.sort_by_key(|e| e.0);
         Ok(Crl {
             issuer: tbs.issuer.clone(),
             issuer_key: spki_der(issuer)?.into(),
             this_update,
             next_update,
             entries,
+            user_certs_only,
         })
     }
 
@@ -271,9 +450,10 @@ impl Crl {
 
     /// The revocation of the certificate with this serial number (big-endian bytes).
     pub fn lookup(&self, serial: &[u8]) -> Option<Revocation> {
-        let key = serial_key(serial);
+        // A serial longer than any a CRL entry may have is in no CRL.
+        let key = index_key(serial)?;
         self.entries
-            .binary_search_by(|(s, _)| (s.len(), &**s).cmp(&(key.len(), key)))
+            .binary_search_by(|(s, _)| s.cmp(&key))
             .ok()
             .map(|i| self.entries[i].1)
     }
@@ -331,6 +511,10 @@ impl Crl {
     /// verification uses [`status_at`](Self::status_at).
     pub fn status(&self, cert: &JpkiCertificate) -> CertStatus {
         if cert.x509().tbs_certificate().issuer() != &self.issuer {
+            return CertStatus::Unknown;
+        }
+        // A CRL of end-entity certificates only says nothing of a CA certificate.
+        if self.user_certs_only && is_ca(cert) {
             return CertStatus::Unknown;
         }
         match self.lookup(cert.x509().tbs_certificate().serial_number().as_bytes()) {

@@ -9,9 +9,9 @@ use const_oid::db::rfc5912::{
 };
 use der::asn1::Any;
 
-use super::signature::{verify_digest_info, verify_p384_prehash};
+use super::signature::{verify_p384_prehash, verify_rsa};
 use crate::cert::PublicKey;
-use crate::digest::{DigestAlgorithm, SignInput};
+use crate::digest::DigestAlgorithm;
 use crate::error::Error;
 use crate::error::VerifyError;
 
@@ -59,12 +59,7 @@ pub(crate) fn verify_signed(
     match key {
         PublicKey::Rsa(key) => {
             let algorithm = rsa_digest(oid).ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
-            let digest_info = SignInput::Data {
-                algorithm,
-                data: tbs,
-            }
-            .digest_info()?;
-            verify_digest_info(key, &digest_info, signature)
+            verify_rsa(key, algorithm, tbs, signature)
         }
         PublicKey::EcdsaP384(key) => {
             let algorithm =

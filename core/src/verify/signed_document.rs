@@ -12,16 +12,14 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
 use super::signed::verify_signed;
-use super::{
-    CertificateKind, StatusEvidence, TrustAnchors, Verified, verify_certificate, verify_digest_info,
-};
+use super::{CertificateKind, StatusEvidence, TrustAnchors, Verified, verify_certificate};
 use crate::cert::{JpkiCertificate, KeyAlgorithm, UnixTime};
 use crate::cms::{
     ECDSA_WITH_SHA384, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA,
     ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, RSA_ENCRYPTION, SHA256_WITH_RSA,
     SigningCertificateV2, algorithms,
 };
-use crate::digest::{DigestAlgorithm, SignInput};
+use crate::digest::DigestAlgorithm;
 use crate::error::Error;
 use crate::error::{UsageError, VerifyError};
 
@@ -194,14 +192,10 @@ pub fn verify_signed_document(
             {
                 return Err(bad("signature algorithm is not RSA"));
             }
-            let digest_info = SignInput::Data {
-                algorithm: DigestAlgorithm::Sha256,
-                data: &signed_attrs,
-            }
-            .digest_info()?;
-            verify_digest_info(
+            super::signature::verify_rsa(
                 certificate.rsa_public_key()?,
-                &digest_info,
+                DigestAlgorithm::Sha256,
+                &signed_attrs,
                 signer.signature.as_bytes(),
             )?;
         }

@@ -226,16 +226,76 @@ fn the_core_sends_a_bare_digest_to_the_p384_card() {
     .unwrap();
     // SHA-1 is refused before the signature APDU (too short for P-384).
     let before = card.transport().card().count_ins(0x20);
+    let signatures = card.transport().card().count_ins(0x2A);
     let sha1 = DigestAlgorithm::Sha1.hash(b"document");
-    assert!(matches!(
+    assert_eq!(
         block_on(card.sign(
             &SignPin::new("P384SIGN2028").unwrap(),
             SignInput::digest(DigestAlgorithm::Sha1, &sha1)
-        )),
-        Err(Error::Usage(UsageError::InvalidArgument { .. }))
-    ));
+        ))
+        .unwrap_err(),
+        Error::Usage(UsageError::DigestUnfitForKey {
+            digest: "SHA-1",
+            key: "ECDSA P-384"
+        })
+    );
     // The PIN was verified (the certificate names the key only after VERIFY), no signature.
     assert!(card.transport().card().count_ins(0x20) - before <= 2);
+    assert_eq!(card.transport().card().count_ins(0x2A), signatures);
+}
+
+#[test]
+fn the_raw_signing_calls_follow_the_p384_key() {
+    // sign_with_auth_key / sign_with_sign_key read the certificate first, so the P-384 key
+    // gets the bare SHA-384 digest and answers r ‖ s, which verifies with the certificate.
+    let mut card = card();
+    let auth = cert(pki::persona("p384").unwrap().auth_cert);
+    let sign = cert(pki::persona("p384").unwrap().sign_cert);
+    let pin = AuthPin::new("2468").unwrap();
+    let sig = block_on(card.sign_with_auth_key(&pin, SignInput::data(b"challenge"))).unwrap();
+    assert_eq!(sig.len(), 96, "r ‖ s");
+    verify::verify_signature(&auth, SignInput::data(b"challenge"), &sig).unwrap();
+    // Over SHA-384 of the data: the same signature does not verify as SHA-256, nor with the
+    // other key.
+    assert_eq!(
+        verify::verify_signature(
+            &auth,
+            SignInput::Data {
+                algorithm: DigestAlgorithm::Sha256,
+                data: b"challenge"
+            },
+            &sig
+        ),
+        Err(Error::Verify(VerifyError::SignatureInvalid))
+    );
+    assert_eq!(
+        verify::verify_signature(&sign, SignInput::data(b"challenge"), &sig),
+        Err(Error::Verify(VerifyError::SignatureInvalid))
+    );
+    // A caller's SHA-384 digest, with the 署名用 key.
+    let digest = DigestAlgorithm::Sha384.hash(b"document");
+    let sig = block_on(card.sign_with_sign_key(
+        &SignPin::new("P384SIGN2028").unwrap(),
+        SignInput::digest(DigestAlgorithm::Sha384, &digest),
+    ))
+    .unwrap();
+    verify::verify_signature(&sign, SignInput::data(b"document"), &sig).unwrap();
+    // SHA-1 does not fit P-384: refused with its typed error before the VERIFY for the
+    // 利用者証明用 key (its certificate needs no PIN), and no signature APDU either way.
+    let verifies = card.transport().card().count_ins(0x20);
+    let signatures = card.transport().card().count_ins(0x2A);
+    let sha1 = DigestAlgorithm::Sha1.hash(b"challenge");
+    let e = block_on(card.sign_with_auth_key(&pin, SignInput::digest(DigestAlgorithm::Sha1, &sha1)))
+        .unwrap_err();
+    assert_eq!(e.code(), "DIGEST_UNFIT_FOR_KEY");
+    assert_eq!(card.transport().card().count_ins(0x20), verifies);
+    let e = block_on(card.sign_with_sign_key(
+        &SignPin::new("P384SIGN2028").unwrap(),
+        SignInput::digest(DigestAlgorithm::Sha1, &sha1),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code(), "DIGEST_UNFIT_FOR_KEY");
+    assert_eq!(card.transport().card().count_ins(0x2A), signatures);
 }
 
 #[test]

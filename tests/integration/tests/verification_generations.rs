@@ -77,6 +77,10 @@ struct CrlSpec {
     revoked: Vec<JpkiCertificate>,
     /// A CRL number extension ([0] crlExtensions).
     extensions: bool,
+    /// More crlExtensions (each a DER `Extension`), after the CRL number.
+    more_extensions: Vec<Vec<u8>>,
+    /// crlEntryExtensions of every entry (each a DER `Extension`; none: no field).
+    entry_extensions: Vec<Vec<u8>>,
 }
 
 /// A CRL signed by `ca` with `key`, DER by hand so that v1 (no version) can be made too.
@@ -97,6 +101,9 @@ fn make_crl(ca: &JpkiCertificate, key: &rsa::PrivateKey, spec: &CrlSpec) -> Vec<
         for c in &spec.revoked {
             let mut entry = c.x509().tbs_certificate().serial_number().to_der().unwrap();
             entry.extend_from_slice(&time(spec.this_update));
+            if !spec.entry_extensions.is_empty() {
+                entry.extend_from_slice(&tlv(0x30, &spec.entry_extensions.concat()));
+            }
             entries.extend_from_slice(&tlv(0x30, &entry));
         }
         tbs.extend_from_slice(&tlv(0x30, &entries));
@@ -111,7 +118,8 @@ fn make_crl(ca: &JpkiCertificate, key: &rsa::PrivateKey, spec: &CrlSpec) -> Vec<
             ]
             .concat(),
         );
-        tbs.extend_from_slice(&tlv(0xA0, &tlv(0x30, &number)));
+        let all = [vec![number], spec.more_extensions.clone()].concat().concat();
+        tbs.extend_from_slice(&tlv(0xA0, &tlv(0x30, &all)));
     }
     let tbs = tlv(0x30, &tbs);
     let signature = key
@@ -129,6 +137,8 @@ fn auth_crl_spec(this_update: u64, next_update: u64) -> CrlSpec {
         next_update,
         revoked: vec![persona_auth("revoked")],
         extensions: true,
+        more_extensions: Vec::new(),
+        entry_extensions: Vec::new(),
     }
 }
 
@@ -512,6 +522,8 @@ fn v1_crl_is_accepted() {
         next_update: NOW.0 + 30 * DAY,
         revoked: vec![persona_auth("revoked")],
         extensions: false,
+        more_extensions: Vec::new(),
+        entry_extensions: Vec::new(),
     };
     let der = make_crl(&ca, &key, &v1);
     let crl = Crl::from_der(&der, &ca, NOW).unwrap();
@@ -554,6 +566,8 @@ fn v1_crl_is_accepted() {
             next_update: NOW.0 + 30 * DAY,
             revoked: Vec::new(),
             extensions: true,
+            more_extensions: Vec::new(),
+            entry_extensions: Vec::new(),
         },
     );
     assert!(matches!(
@@ -563,6 +577,149 @@ fn v1_crl_is_accepted() {
     // The v2 CRL built the same way is accepted (the builder is sound).
     let v2 = make_crl(&ca, &key, &auth_crl_spec(NOW.0 - DAY, NOW.0 + DAY));
     assert_eq!(Crl::from_der(&v2, &ca, NOW).unwrap().len(), 1);
+}
+
+// ---- Delta and scoped CRLs: never used as the CA's complete CRL --------------------------------
+
+/// A DER `Extension`: OID (its DER value bytes after 06 len), criticality, value.
+fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
+    let mut body = tlv(0x06, oid);
+    if critical {
+        body.extend_from_slice(&[0x01, 0x01, 0xFF]);
+    }
+    body.extend_from_slice(&tlv(0x04, value));
+    tlv(0x30, &body)
+}
+
+/// id-ce (2.5.29) and a last arc.
+fn id_ce(arc: u8) -> Vec<u8> {
+    vec![0x55, 0x1D, arc]
+}
+
+/// issuingDistributionPoint (2.5.29.28, critical per RFC 5280 §5.2.5) with these fields.
+fn idp(fields: &[u8]) -> Vec<u8> {
+    extension(&id_ce(28), true, &tlv(0x30, fields))
+}
+
+fn crl_with(more: Vec<Vec<u8>>, entry: Vec<Vec<u8>>) -> Vec<u8> {
+    let spec = CrlSpec {
+        more_extensions: more,
+        entry_extensions: entry,
+        ..auth_crl_spec(NOW.0 - DAY, NOW.0 + 30 * DAY)
+    };
+    make_crl(&auth_ca(), &pki::auth_ca_key(), &spec)
+}
+
+fn refusal(der: &[u8]) -> &'static str {
+    match Crl::from_der(der, &auth_ca(), NOW) {
+        Err(Error::Verify(VerifyError::StatusInvalid { what })) => what,
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+#[test]
+fn delta_and_scoped_crls_are_refused_with_their_reason() {
+    // The builder makes an acceptable CRL with each shape of extension the SDK keeps.
+    let plain = crl_with(Vec::new(), Vec::new());
+    assert_eq!(Crl::from_der(&plain, &auth_ca(), NOW).unwrap().len(), 1);
+    // deltaCRLIndicator (2.5.29.27) = BaseCRLNumber 6: only the changes since CRL 6.
+    let delta = crl_with(vec![extension(&id_ce(27), true, &[0x02, 0x01, 0x06])], Vec::new());
+    assert!(refusal(&delta).contains("delta CRL"), "{}", refusal(&delta));
+    // The same indicator marked non-critical is still a delta CRL.
+    let delta = crl_with(vec![extension(&id_ce(27), false, &[0x02, 0x01, 0x06])], Vec::new());
+    assert!(refusal(&delta).contains("delta CRL"));
+    // issuingDistributionPoint: a partition (distributionPoint [0] fullName [0] URI), indirect
+    // ([4] TRUE), some reasons ([3] keyCompromise), CA certificates only ([2] TRUE), attribute
+    // certificates only ([5] TRUE).
+    let uri = tlv(0xA0, &tlv(0xA0, &tlv(0x86, b"http://crl.example/part1.crl")));
+    for (fields, reason) in [
+        (uri, "partition"),
+        (vec![0x84, 0x01, 0xFF], "indirect"),
+        (vec![0x83, 0x02, 0x06, 0x40], "some reasons"),
+        (vec![0x82, 0x01, 0xFF], "only CA"),
+        (vec![0x85, 0x01, 0xFF], "only CA or attribute"),
+    ] {
+        let der = crl_with(vec![idp(&fields)], Vec::new());
+        assert!(refusal(&der).contains(reason), "{reason}: {}", refusal(&der));
+        // A relying party refuses to hold it, and so answers nothing from it: "not checked",
+        // never "good".
+        let mut rp = RelyingParty::new(anchors());
+        assert!(rp.add_crl(&der, NOW).is_err(), "{reason}");
+        let verified = rp
+            .verify_certificate(&persona_auth("revoked"), CertificateKind::Authentication, NOW)
+            .unwrap();
+        assert_eq!(verified.status, StatusChecked::NotChecked, "{reason}");
+    }
+    // Malformed issuingDistributionPoint.
+    let der = crl_with(vec![extension(&id_ce(28), true, &[0x30, 0x03, 0x01])], Vec::new());
+    assert!(refusal(&der).contains("not valid DER"));
+    // An unknown critical CRL extension (RFC 5280 §5.2: the CRL must not be used); an unknown
+    // non-critical one is ignored.
+    let unknown = extension(&[0x2A, 0x03, 0x04], true, &[0x05, 0x00]);
+    assert!(refusal(&crl_with(vec![unknown], Vec::new())).contains("critical extension"));
+    let harmless = extension(&[0x2A, 0x03, 0x04], false, &[0x05, 0x00]);
+    assert!(Crl::from_der(&crl_with(vec![harmless], Vec::new()), &auth_ca(), NOW).is_ok());
+    // Entry extensions: certificateIssuer (2.5.29.29) makes the CRL indirect; an unknown
+    // critical one is refused; reasonCode keyCompromise is read.
+    let issuer = extension(&id_ce(29), true, &tlv(0x30, &tlv(0x86, b"http://x")));
+    assert!(refusal(&crl_with(Vec::new(), vec![issuer])).contains("certificateIssuer"));
+    let unknown = extension(&[0x2A, 0x03, 0x05], true, &[0x05, 0x00]);
+    assert!(refusal(&crl_with(Vec::new(), vec![unknown])).contains("critical extension"));
+    let reason = extension(&id_ce(21), false, &[0x0A, 0x01, 0x01]);
+    let crl = Crl::from_der(&crl_with(Vec::new(), vec![reason]), &auth_ca(), NOW).unwrap();
+    assert!(matches!(
+        crl.status_at(&persona_auth("revoked"), &auth_ca(), NOW),
+        Ok(CertStatus::Revoked(r)) if r.reason == RevocationReason::KeyCompromise
+    ));
+}
+
+#[test]
+fn the_fuzz_seeds_of_delta_and_scoped_crls_are_what_they_claim() {
+    // tests/fuzz/make-crl-seeds.py (the cryptography package's encoder, not this file's).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/crl");
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    for (file, reason) in [
+        ("delta-auth-ca.crl.der", "delta CRL"),
+        ("idp-partition-auth-ca.crl.der", "partition"),
+        ("idp-indirect-auth-ca.crl.der", "indirect"),
+        ("idp-reasons-auth-ca.crl.der", "some reasons"),
+        ("idp-ca-only-auth-ca.crl.der", "only CA"),
+    ] {
+        assert!(refusal(&read(file)).contains(reason), "{file}: {}", refusal(&read(file)));
+    }
+    let crl = Crl::from_der(&read("idp-user-only-auth-ca.crl.der"), &auth_ca(), NOW).unwrap();
+    assert!(matches!(
+        crl.status_at(&persona_auth("revoked"), &auth_ca(), NOW),
+        Ok(CertStatus::Revoked(r)) if r.reason == RevocationReason::KeyCompromise
+    ));
+    assert_eq!(crl.status(&auth_ca()), CertStatus::Unknown);
+}
+
+#[test]
+fn a_crl_of_end_entity_certificates_only_answers_for_them_alone() {
+    // issuingDistributionPoint onlyContainsUserCerts ([1] TRUE): complete for end-entity
+    // certificates, which is what a JPKI relying party checks; silent on CA certificates.
+    let der = crl_with(vec![idp(&[0x81, 0x01, 0xFF])], Vec::new());
+    let crl = Crl::from_der(&der, &auth_ca(), NOW).unwrap();
+    assert!(matches!(
+        crl.status_at(&persona_auth("revoked"), &auth_ca(), NOW),
+        Ok(CertStatus::Revoked(_))
+    ));
+    assert_eq!(
+        crl.status_at(&persona_auth("taro"), &auth_ca(), NOW),
+        Ok(CertStatus::Good)
+    );
+    // The CA itself (self-issued: its issuer is the CRL's issuer) is not covered.
+    assert_eq!(crl.status(&auth_ca()), CertStatus::Unknown);
+    // Without the restriction the same lookup answers from the list (Good: not listed).
+    let full = Crl::from_der(&crl_with(Vec::new(), Vec::new()), &auth_ca(), NOW).unwrap();
+    assert_eq!(full.status(&auth_ca()), CertStatus::Good);
+    let mut rp = RelyingParty::new(anchors());
+    rp.add_crl(&der, NOW).unwrap();
+    assert!(matches!(
+        rp.verify_certificate(&persona_auth("revoked"), CertificateKind::Authentication, NOW),
+        Err(Error::Verify(VerifyError::Revoked { .. }))
+    ));
 }
 
 // ---- Defect 7: a status policy, the source named in the result -------------------------------

@@ -337,7 +337,8 @@ fn verification_report(out: &std::path::Path, crl_entries: usize) -> Result<(), 
     let mut md = String::from(
         "## Verification (relying party)\n\nSame machine, same run: the SDK's checks beside \
          `openssl speed -seconds 2 rsa2048 ecdsap384` (OpenSSL's verify rate halved: a check is \
-         two verifications).\n\n| measure | value |\n|---|---:|\n",
+         two verifications). RSA is verified with *ring* in native builds (this bench), with \
+         RustCrypto `rsa` in wasm32 (`core/src/verify/signature.rs`).\n\n| measure | value |\n|---|---:|\n",
     );
     for (k, v) in &rows {
         md.push_str(&format!("| {k} | {v:.3} |\n"));
