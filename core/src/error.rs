@@ -429,7 +429,12 @@ errors! {
         /// before the signature APDU: a digest too short for an ECDSA P-384 key (SHA-1), or a
         /// DigestInfo longer than an RSA modulus can carry. Sign the data (`SignInput::data`)
         /// or give a digest of the key's own algorithm.
-        DigestUnfitForKey { digest: &'static str, key: &'static str } => "DIGEST_UNFIT_FOR_KEY",
+        DigestUnfitForKey {
+            /// The digest given (`SHA-1`, …).
+            digest: &'static str,
+            /// The card key's algorithm (`RSA`, `ECDSA P-384`).
+            key: &'static str,
+        } => "DIGEST_UNFIT_FOR_KEY",
             en: "A {digest} digest cannot be signed with the card's {key} key. Give the data, or a digest of the key's own algorithm.",
             ja: "{digest}のダイジェストはカードの{key}鍵では署名できません。データそのもの、または鍵に合ったハッシュのダイジェストを渡してください。",
             params: ["digest" = digest.to_string(), "key" = key.to_string()];

@@ -872,7 +872,7 @@ fn a_cancel_right_after_the_verify_still_clears_the_security_state() {
     // A browser link refuses every command once its AbortSignal fired; the clearing goes out
     // anyway (`Transport::clearing`), inside the exclusive stretch, and the cancel is reported.
     let mut s = sign_script("63C3", Some("9000")).cleared();
-    s.cancel_after = Some(4); // connect's 2, the tries check, the VERIFY
+    s.cancel_after = Some(5); // connect's 2, the certificate, the tries check, the VERIFY
     let mut card = block_on(MynaCard::connect(s)).unwrap();
     assert_eq!(
         auth_sign(&mut card).unwrap_err(),
@@ -884,6 +884,7 @@ fn a_cancel_right_after_the_verify_still_clears_the_security_state() {
         events_after_connect(&card),
         [
             "begin".to_string(),
+            hex_of(&hex(READ_AUTH_CERT)),
             "00200098".into(),
             "002000980431323334".into(),
             CLEAR.into(),

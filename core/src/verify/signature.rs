@@ -86,7 +86,9 @@ pub(crate) mod ring_backend {
             DigestAlgorithm::Sha256 if big => &signature::RSA_PKCS1_2048_8192_SHA256,
             DigestAlgorithm::Sha384 if big => &signature::RSA_PKCS1_2048_8192_SHA384,
             DigestAlgorithm::Sha512 if big => &signature::RSA_PKCS1_2048_8192_SHA512,
-            DigestAlgorithm::Sha1 if big => &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            DigestAlgorithm::Sha1 if big => {
+                &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
+            }
             DigestAlgorithm::Sha256 => &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
             DigestAlgorithm::Sha512 => &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
             DigestAlgorithm::Sha1 => &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
@@ -171,12 +173,30 @@ mod differential {
                 "1024 e65537",
                 &include_bytes!("../../testdata/rsa/rsa-1024-e65537.pk8.der")[..],
             ),
-            ("2047 e65537", include_bytes!("../../testdata/rsa/rsa-2047-e65537.pk8.der")),
-            ("2048 e65537", include_bytes!("../../testdata/rsa/rsa-2048-e65537.pk8.der")),
-            ("2048 e3", include_bytes!("../../testdata/rsa/rsa-2048-e3.pk8.der")),
-            ("2048 e17", include_bytes!("../../testdata/rsa/rsa-2048-e17.pk8.der")),
-            ("3072 e65537", include_bytes!("../../testdata/rsa/rsa-3072-e65537.pk8.der")),
-            ("4096 e65537", include_bytes!("../../testdata/rsa/rsa-4096-e65537.pk8.der")),
+            (
+                "2047 e65537",
+                include_bytes!("../../testdata/rsa/rsa-2047-e65537.pk8.der"),
+            ),
+            (
+                "2048 e65537",
+                include_bytes!("../../testdata/rsa/rsa-2048-e65537.pk8.der"),
+            ),
+            (
+                "2048 e3",
+                include_bytes!("../../testdata/rsa/rsa-2048-e3.pk8.der"),
+            ),
+            (
+                "2048 e17",
+                include_bytes!("../../testdata/rsa/rsa-2048-e17.pk8.der"),
+            ),
+            (
+                "3072 e65537",
+                include_bytes!("../../testdata/rsa/rsa-3072-e65537.pk8.der"),
+            ),
+            (
+                "4096 e65537",
+                include_bytes!("../../testdata/rsa/rsa-4096-e65537.pk8.der"),
+            ),
         ]
         .into_iter()
         .map(|(name, der)| (name, rsa::PrivateKey::from_pkcs8_der(der).unwrap()))
@@ -211,7 +231,11 @@ mod differential {
         if let Some(ring) = ring {
             assert_eq!(ring, reference, "{what}: the backends disagree");
         }
-        assert_eq!(verify_rsa(key, algorithm, message, signature), reference, "{what}");
+        assert_eq!(
+            verify_rsa(key, algorithm, message, signature),
+            reference,
+            "{what}"
+        );
         if let Err(e) = &reference {
             assert_eq!(*e, Error::Verify(VerifyError::SignatureInvalid), "{what}");
         }
@@ -231,16 +255,43 @@ mod differential {
                 let what = |case: &str| format!("{name} {}: {case}", algorithm.name());
                 let good = sign(private, algorithm, message);
                 assert!(answer(&key, algorithm, message, &good, &what("good")));
-                assert!(!answer(&key, algorithm, b"another message", &good, &what("message")));
-                assert!(!answer(&other, algorithm, message, &good, &what("wrong key")));
+                assert!(!answer(
+                    &key,
+                    algorithm,
+                    b"another message",
+                    &good,
+                    &what("message")
+                ));
+                assert!(!answer(
+                    &other,
+                    algorithm,
+                    message,
+                    &good,
+                    &what("wrong key")
+                ));
                 for other_algorithm in ALGORITHMS.into_iter().filter(|a| *a != algorithm) {
-                    assert!(!answer(&key, other_algorithm, message, &good, &what("algorithm")));
+                    assert!(!answer(
+                        &key,
+                        other_algorithm,
+                        message,
+                        &good,
+                        &what("algorithm")
+                    ));
                 }
                 // Every byte position gets a flipped bit somewhere across the cases.
-                for bit in (0..good.len() * 8).step_by(61).chain([0, 7, good.len() * 8 - 1]) {
+                for bit in (0..good.len() * 8)
+                    .step_by(61)
+                    .chain([0, 7, good.len() * 8 - 1])
+                {
                     let mut bad = good.clone();
                     bad[bit / 8] ^= 1 << (bit % 8);
-                    assert!(!answer(&key, algorithm, message, &bad, &what("flipped bit")));
+                    assert!(!answer(
+                        &key,
+                        algorithm,
+                        message,
+                        &bad,
+                        &what("flipped bit")
+                    ));
                 }
                 let short = &good[1..];
                 let long = [&[0u8][..], &good].concat();
@@ -296,7 +347,13 @@ mod differential {
             assert!(answer(key, DigestAlgorithm::Sha256, tbs, signature, "CA"));
             let mut bad = signature.to_vec();
             bad[100] ^= 0x10;
-            assert!(!answer(key, DigestAlgorithm::Sha256, tbs, &bad, "CA flipped"));
+            assert!(!answer(
+                key,
+                DigestAlgorithm::Sha256,
+                tbs,
+                &bad,
+                "CA flipped"
+            ));
         }
     }
 }

@@ -285,8 +285,9 @@ fn the_raw_signing_calls_follow_the_p384_key() {
     let verifies = card.transport().card().count_ins(0x20);
     let signatures = card.transport().card().count_ins(0x2A);
     let sha1 = DigestAlgorithm::Sha1.hash(b"challenge");
-    let e = block_on(card.sign_with_auth_key(&pin, SignInput::digest(DigestAlgorithm::Sha1, &sha1)))
-        .unwrap_err();
+    let e =
+        block_on(card.sign_with_auth_key(&pin, SignInput::digest(DigestAlgorithm::Sha1, &sha1)))
+            .unwrap_err();
     assert_eq!(e.code(), "DIGEST_UNFIT_FOR_KEY");
     assert_eq!(card.transport().card().count_ins(0x20), verifies);
     let e = block_on(card.sign_with_sign_key(

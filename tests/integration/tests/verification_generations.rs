@@ -118,7 +118,9 @@ fn make_crl(ca: &JpkiCertificate, key: &rsa::PrivateKey, spec: &CrlSpec) -> Vec<
             ]
             .concat(),
         );
-        let all = [vec![number], spec.more_extensions.clone()].concat().concat();
+        let all = [vec![number], spec.more_extensions.clone()]
+            .concat()
+            .concat();
         tbs.extend_from_slice(&tlv(0xA0, &tlv(0x30, &all)));
     }
     let tbs = tlv(0x30, &tbs);
@@ -623,15 +625,24 @@ fn delta_and_scoped_crls_are_refused_with_their_reason() {
     let plain = crl_with(Vec::new(), Vec::new());
     assert_eq!(Crl::from_der(&plain, &auth_ca(), NOW).unwrap().len(), 1);
     // deltaCRLIndicator (2.5.29.27) = BaseCRLNumber 6: only the changes since CRL 6.
-    let delta = crl_with(vec![extension(&id_ce(27), true, &[0x02, 0x01, 0x06])], Vec::new());
+    let delta = crl_with(
+        vec![extension(&id_ce(27), true, &[0x02, 0x01, 0x06])],
+        Vec::new(),
+    );
     assert!(refusal(&delta).contains("delta CRL"), "{}", refusal(&delta));
     // The same indicator marked non-critical is still a delta CRL.
-    let delta = crl_with(vec![extension(&id_ce(27), false, &[0x02, 0x01, 0x06])], Vec::new());
+    let delta = crl_with(
+        vec![extension(&id_ce(27), false, &[0x02, 0x01, 0x06])],
+        Vec::new(),
+    );
     assert!(refusal(&delta).contains("delta CRL"));
     // issuingDistributionPoint: a partition (distributionPoint [0] fullName [0] URI), indirect
     // ([4] TRUE), some reasons ([3] keyCompromise), CA certificates only ([2] TRUE), attribute
     // certificates only ([5] TRUE).
-    let uri = tlv(0xA0, &tlv(0xA0, &tlv(0x86, b"http://crl.example/part1.crl")));
+    let uri = tlv(
+        0xA0,
+        &tlv(0xA0, &tlv(0x86, b"http://crl.example/part1.crl")),
+    );
     for (fields, reason) in [
         (uri, "partition"),
         (vec![0x84, 0x01, 0xFF], "indirect"),
@@ -640,18 +651,29 @@ fn delta_and_scoped_crls_are_refused_with_their_reason() {
         (vec![0x85, 0x01, 0xFF], "only CA or attribute"),
     ] {
         let der = crl_with(vec![idp(&fields)], Vec::new());
-        assert!(refusal(&der).contains(reason), "{reason}: {}", refusal(&der));
+        assert!(
+            refusal(&der).contains(reason),
+            "{reason}: {}",
+            refusal(&der)
+        );
         // A relying party refuses to hold it, and so answers nothing from it: "not checked",
         // never "good".
         let mut rp = RelyingParty::new(anchors());
         assert!(rp.add_crl(&der, NOW).is_err(), "{reason}");
         let verified = rp
-            .verify_certificate(&persona_auth("revoked"), CertificateKind::Authentication, NOW)
+            .verify_certificate(
+                &persona_auth("revoked"),
+                CertificateKind::Authentication,
+                NOW,
+            )
             .unwrap();
         assert_eq!(verified.status, StatusChecked::NotChecked, "{reason}");
     }
     // Malformed issuingDistributionPoint.
-    let der = crl_with(vec![extension(&id_ce(28), true, &[0x30, 0x03, 0x01])], Vec::new());
+    let der = crl_with(
+        vec![extension(&id_ce(28), true, &[0x30, 0x03, 0x01])],
+        Vec::new(),
+    );
     assert!(refusal(&der).contains("not valid DER"));
     // An unknown critical CRL extension (RFC 5280 §5.2: the CRL must not be used); an unknown
     // non-critical one is ignored.
@@ -685,7 +707,11 @@ fn the_fuzz_seeds_of_delta_and_scoped_crls_are_what_they_claim() {
         ("idp-reasons-auth-ca.crl.der", "some reasons"),
         ("idp-ca-only-auth-ca.crl.der", "only CA"),
     ] {
-        assert!(refusal(&read(file)).contains(reason), "{file}: {}", refusal(&read(file)));
+        assert!(
+            refusal(&read(file)).contains(reason),
+            "{file}: {}",
+            refusal(&read(file))
+        );
     }
     let crl = Crl::from_der(&read("idp-user-only-auth-ca.crl.der"), &auth_ca(), NOW).unwrap();
     assert!(matches!(
@@ -717,7 +743,11 @@ fn a_crl_of_end_entity_certificates_only_answers_for_them_alone() {
     let mut rp = RelyingParty::new(anchors());
     rp.add_crl(&der, NOW).unwrap();
     assert!(matches!(
-        rp.verify_certificate(&persona_auth("revoked"), CertificateKind::Authentication, NOW),
+        rp.verify_certificate(
+            &persona_auth("revoked"),
+            CertificateKind::Authentication,
+            NOW
+        ),
         Err(Error::Verify(VerifyError::Revoked { .. }))
     ));
 }
