@@ -37,7 +37,8 @@
 //! - Nothing that comes from the card or the user is logged; `Debug` of personal data is redacted.
 //! - Every error has a stable code and English/Japanese messages ([`error::ERROR_CODES`]).
 
-// The workspace lints (Cargo.toml) plus this one: the core's public API is documented.
+// The workspace lints (Cargo.toml) plus this one: the core's public API is documented (every
+// module; no allow is left).
 #![warn(missing_docs)]
 
 pub mod apdu;

@@ -106,15 +106,20 @@ fn index_key(serial: &[u8]) -> Option<SerialKey> {
 /// One revocation: why and when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Revocation {
+    /// The CRL entry's reason code (unspecified where it has none).
     pub reason: RevocationReason,
+    /// revocationDate.
     pub revoked_at: UnixTime,
 }
 
 /// What a status source says of one certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertStatus {
+    /// Not revoked, by the source asked (not in the CRL, or OCSP `good`).
     Good,
+    /// Revoked, with the reason and date the source gives.
     Revoked(Revocation),
+    /// The source cannot say (OCSP `unknown`; a CA certificate in a user-certificates-only CRL).
     Unknown,
 }
 
@@ -133,11 +138,20 @@ pub(crate) fn serial_key(bytes: &[u8]) -> &[u8] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CrlFreshness {
     /// thisUpdate ≤ at ≤ nextUpdate (or no nextUpdate).
-    Current { next_update: Option<UnixTime> },
+    Current {
+        /// nextUpdate, where the CRL has one.
+        next_update: Option<UnixTime>,
+    },
     /// Past nextUpdate: a newer CRL is due. Using it gives `STATUS_STALE`.
-    Stale { next_update: UnixTime },
+    Stale {
+        /// The nextUpdate that has passed.
+        next_update: UnixTime,
+    },
     /// Before thisUpdate (the clock is behind the CA's).
-    NotYetValid { this_update: UnixTime },
+    NotYetValid {
+        /// The CRL's thisUpdate, still to come.
+        this_update: UnixTime,
+    },
     /// No CRL of this CA is held.
     Missing,
 }
@@ -431,6 +445,7 @@ impl Crl {
         self.entries.len()
     }
 
+    /// Whether the CRL lists no certificate.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -440,10 +455,12 @@ impl Crl {
         &self.issuer
     }
 
+    /// thisUpdate: when the CA issued this CRL.
     pub fn this_update(&self) -> UnixTime {
         self.this_update
     }
 
+    /// nextUpdate: when the next CRL is due, if the CRL says.
     pub fn next_update(&self) -> Option<UnixTime> {
         self.next_update
     }

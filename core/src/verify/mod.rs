@@ -3,12 +3,10 @@
 
 mod chain;
 mod challenge;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 mod crl;
 mod kind;
 mod ocsp;
 pub(crate) mod reason;
-#[allow(missing_docs)] // TODO: document the public fields and methods (issue 13 part 6 follow-up)
 mod relying_party;
 pub(crate) mod signature;
 mod signed;

@@ -22,7 +22,9 @@ pub enum StatusEvidence<'a> {
     Crl(&'a Crl),
     /// The DER response to `request`, as the responder returned it.
     Ocsp {
+        /// The request the response must answer (its CertID and nonce).
         request: &'a OcspRequest,
+        /// The OCSP response as received (DER).
         response: &'a [u8],
     },
     /// The caller decided not to check (the result says so).
@@ -41,7 +43,9 @@ pub enum StatusChecked {
 /// The revocation source a status came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusSource {
+    /// A CRL of the certificate's issuer answered.
     Crl,
+    /// An OCSP response answered.
     Ocsp,
 }
 
@@ -97,13 +101,17 @@ impl KeyPolicy {
 /// A certificate that passed every check.
 #[derive(Clone, Debug)]
 pub struct Verified {
+    /// The certificate's subject DN, as text.
     pub subject: String,
+    /// The certificate's serial number, hex.
     pub serial_hex: String,
+    /// The end of the certificate's validity.
     pub not_after: UnixTime,
     /// The algorithm of the certificate's key (RSA-2048 today, ECDSA P-384 next generation).
     pub key_algorithm: KeyAlgorithm,
     /// 基本4情報 of a 署名用 certificate.
     pub four_info: Option<CertificateFourInfo>,
+    /// How revocation was checked, and with what evidence.
     pub status: StatusChecked,
     /// Where the status came from; `None` when not checked.
     pub source: Option<StatusSource>,
@@ -249,7 +257,9 @@ pub fn verify_signed(
 /// One trust anchor's CRL state ([`RelyingParty::crl_health`]).
 #[derive(Clone, Copy, Debug)]
 pub struct CrlHealth<'a> {
+    /// The CA the CRL belongs to.
     pub anchor: &'a JpkiCertificate,
+    /// How the CRL stands at the time asked.
     pub freshness: CrlFreshness,
 }
 
@@ -332,10 +342,12 @@ impl RelyingParty {
         self
     }
 
+    /// The status policy (OCSP first, CRL only, …) this relying party applies.
     pub fn status_policy(&self) -> StatusPolicy {
         self.policy
     }
 
+    /// The CAs this relying party trusts.
     pub fn anchors(&self) -> &TrustAnchors {
         &self.anchors
     }
