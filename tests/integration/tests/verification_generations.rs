@@ -538,16 +538,7 @@ fn v1_crl_is_accepted() {
         crl.status_at(&persona_auth("taro"), &ca, NOW),
         Ok(CertStatus::Good)
     );
-    let mut rp = RelyingParty::new(anchors());
-    rp.add_crl(&der, NOW).unwrap();
-    assert!(matches!(
-        rp.verify_certificate(
-            &persona_auth("revoked"),
-            CertificateKind::Authentication,
-            NOW
-        ),
-        Err(Error::Verify(VerifyError::Revoked { .. }))
-    ));
+    assert_revokes_persona_revoked(&der);
     // An empty v1 CRL (no revokedCertificates) too.
     let empty = make_crl(
         &ca,
@@ -740,16 +731,7 @@ fn a_crl_of_end_entity_certificates_only_answers_for_them_alone() {
     // Without the restriction the same lookup answers from the list (Good: not listed).
     let full = Crl::from_der(&crl_with(Vec::new(), Vec::new()), &auth_ca(), NOW).unwrap();
     assert_eq!(full.status(&auth_ca()), CertStatus::Good);
-    let mut rp = RelyingParty::new(anchors());
-    rp.add_crl(&der, NOW).unwrap();
-    assert!(matches!(
-        rp.verify_certificate(
-            &persona_auth("revoked"),
-            CertificateKind::Authentication,
-            NOW
-        ),
-        Err(Error::Verify(VerifyError::Revoked { .. }))
-    ));
+    assert_revokes_persona_revoked(&der);
 }
 
 // ---- Defect 7: a status policy, the source named in the result -------------------------------
@@ -865,5 +847,19 @@ fn status_policy_names_its_source_and_never_says_good_without_one() {
     assert!(matches!(
         rp.verify_certificate_with_ocsp(&taro, auth, now, garbage),
         Err(Error::Verify(VerifyError::StatusInvalid { .. }))
+    ));
+}
+
+/// A relying party holding the CRL `der` refuses persona `revoked`'s certificate as REVOKED.
+fn assert_revokes_persona_revoked(der: &[u8]) {
+    let mut rp = RelyingParty::new(anchors());
+    rp.add_crl(der, NOW).unwrap();
+    assert!(matches!(
+        rp.verify_certificate(
+            &persona_auth("revoked"),
+            CertificateKind::Authentication,
+            NOW
+        ),
+        Err(Error::Verify(VerifyError::Revoked { .. }))
     ));
 }
