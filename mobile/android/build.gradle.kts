@@ -5,6 +5,10 @@ plugins {
     id("org.jetbrains.kotlin.android") version "2.1.20"
 }
 
+// The AAR's version: the workspace's (Cargo.toml `[workspace.package] version`), kept equal by
+// tests/integration/tests/release.rs with npm, Maven and the CHANGELOG.
+version = "0.1.0"
+
 android {
     namespace = "jp.mynacard"
     compileSdk = 35

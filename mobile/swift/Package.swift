@@ -1,6 +1,8 @@
 // swift-tools-version:5.9
 // The Swift package of the SDK: the uniffi-generated Swift sources over an XCFramework of the
 // Rust core. mobile/scripts/build-xcframework.sh fills Sources/ and build/ on a Mac with Xcode.
+// SwiftPM takes a package's version from its git tag: `v` + the workspace version in Cargo.toml
+// (the one place every package's version comes from; CHANGELOG.md names it).
 import PackageDescription
 
 let package = Package(
