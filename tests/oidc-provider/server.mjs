@@ -285,8 +285,9 @@ async function main() {
     const encJwk = (client.jwks?.keys || []).find((k) => k.use === 'enc' && k.kty === 'RSA');
     if (!encJwk) return send(res, 400, { error: 'invalid_client' });
     const encKey = await jose.importJWK({ ...encJwk, alg: 'RSA-OAEP-256' }, 'RSA-OAEP-256');
-    const digestInfo = tx.hash.length === 32 ? Buffer.concat([SHA256_PREFIX, tx.hash]) : tx.hash;
-    const signature = crypto.privateEncrypt({ key: signKey, padding: crypto.constants.RSA_PKCS1_PADDING }, digestInfo);
+    // As the card does: PKCS#1 v1.5 padding over exactly the bytes given: the bare SHA-256 in
+    // the usual mode, the DigestInfo in the DigestInfo mode (PocketSign's guide; docs/oidc.md).
+    const signature = crypto.privateEncrypt({ key: signKey, padding: crypto.constants.RSA_PKCS1_PADDING }, tx.hash);
     const jwe = (bytes) =>
       new jose.CompactEncrypt(bytes).setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM' }).encrypt(encKey);
     transactions.delete(id);

@@ -15,17 +15,23 @@ use super::http::{HttpOutcome, HttpRequest, json_body};
 use super::jose::decrypt_jwe;
 use super::token::AccessToken;
 use crate::cert::{JpkiCertificate, UnixTime};
-use crate::digest::{DigestAlgorithm, SignInput};
+use crate::digest::DigestAlgorithm;
 use crate::error::Error;
 use crate::error::OidcError;
 use crate::verify::{CertificateKind, RelyingParty, Verified, verify_digest_info};
 
-/// What the user signs.
+/// What the user signs, in one of the 署名API's two modes; the result is verified in the mode it
+/// was opened with, never by trying both. PocketSign's guide to the service
+/// (docs.p8n.app, "DigestInfo を付与したハッシュを用いた署名作成") describes the DigestInfo mode as
+/// the one whose difference from the usual signature is the added DigestInfo, needed when data
+/// and signature go to J-LIS: so the usual mode signs the bare SHA-256 (docs/oidc.md).
 #[derive(Clone, PartialEq, Eq)]
 pub enum SignDigest {
-    /// The SHA-256 digest of the document (the usual form).
+    /// The SHA-256 digest of the document, signed as it is (PKCS#1 v1.5 padding over the 32
+    /// bytes, no DigestInfo: not a standard RSASSA-PKCS1-v1_5 signature). The usual mode.
     Sha256([u8; 32]),
-    /// A DER DigestInfo (for XML signatures or data submitted to J-LIS).
+    /// A DER DigestInfo, signed as it is: a standard RSASSA-PKCS1-v1_5 signature (XML
+    /// signatures, data submitted to J-LIS).
     DigestInfo(Vec<u8>),
 }
 
@@ -53,16 +59,9 @@ impl SignDigest {
         }
     }
 
-    /// The DigestInfo the card signs (PKCS#1 v1.5).
-    fn digest_info(&self) -> Result<Vec<u8>, Error> {
-        match self {
-            SignDigest::Sha256(d) => SignInput::Digest {
-                algorithm: DigestAlgorithm::Sha256,
-                digest: d,
-            }
-            .digest_info(),
-            SignDigest::DigestInfo(d) => Ok(d.clone()),
-        }
+    /// The block the card pads (PKCS#1 v1.5 type 1) and signs: the bytes sent, in either mode.
+    fn signed_block(&self) -> &[u8] {
+        self.bytes()
     }
 }
 
@@ -231,7 +230,8 @@ pub fn parse_sign_result(
     })
 }
 
-/// Verifies the signature over `digest` (PKCS#1 v1.5), then the 署名用 certificate with the
+/// Verifies the signature over `digest` in its mode (PKCS#1 v1.5 over the bare SHA-256, or over
+/// the DigestInfo), then the 署名用 certificate with the
 /// relying party's anchors and CRLs ([`RelyingParty::verify_certificate`]).
 pub fn verify_sign_result(
     result: &SignResult,
@@ -241,7 +241,7 @@ pub fn verify_sign_result(
 ) -> Result<Verified, Error> {
     verify_digest_info(
         result.certificate.rsa_public_key()?,
-        &digest.digest_info()?,
+        digest.signed_block(),
         &result.signature,
     )?;
     rp.verify_certificate(&result.certificate, CertificateKind::Signature, at)

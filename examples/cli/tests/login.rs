@@ -207,7 +207,7 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     assert_eq!(out["signatureBytes"], 256);
     assert_eq!(out["signer"]["ok"], true);
     assert_eq!(out["signer"]["four_info"]["name"], "佐藤　花子");
-    // OpenSSL agrees: the signature is over the document with hanako's 署名用 key.
+    // OpenSSL agrees: the signature is over the document's SHA-256 with hanako's 署名用 key.
     let cert = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/virtual-card/pki/hanako-sign.crt.der");
     let public = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hanako-sign.pub.pem");
@@ -226,15 +226,33 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     )
     .unwrap();
     std::fs::write(&public, pem.stdout).unwrap();
+    // The usual 署名API mode signs the bare SHA-256 (PKCS#1 v1.5 padding, no DigestInfo:
+    // docs/oidc.md), so OpenSSL checks it as a raw PKCS#1 v1.5 block over the digest.
+    let hash = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("申請書.sha256");
     harness::run_ok(
         Command::new("openssl").args([
             "dgst",
             "-sha256",
-            "-verify",
-            s(&public),
-            "-signature",
-            s(&signature),
+            "-binary",
+            "-out",
+            s(&hash),
             s(&document),
+        ]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    harness::run_ok(
+        Command::new("openssl").args([
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            s(&public),
+            "-in",
+            s(&hash),
+            "-sigfile",
+            s(&signature),
         ]),
         None,
         harness::SHORT,

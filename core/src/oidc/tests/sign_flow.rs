@@ -14,18 +14,9 @@ fn pki(name: &str) -> Vec<u8> {
 fn sign_result_body(digest: &[u8; 32]) -> (String, Vec<u8>) {
     use rsa::pkcs8::DecodePrivateKey;
     let card_key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
-    let digest_info = crate::digest::SignInput::Digest {
-        algorithm: crate::digest::DigestAlgorithm::Sha256,
-        digest,
-    }
-    .digest_info()
-    .unwrap();
+    // The usual mode: the bare SHA-256, padded by the card (no DigestInfo).
     let signature = card_key
-        .sign_with_rng(
-            &mut getrandom::SysRng,
-            Pkcs1v15Sign::new_unprefixed(),
-            &digest_info,
-        )
+        .sign_with_rng(&mut getrandom::SysRng, Pkcs1v15Sign::new_unprefixed(), digest)
         .unwrap();
     let rp_public = rp_rsa().to_public_key();
     let body = json!({
@@ -201,6 +192,36 @@ fn end_to_end_sign_transaction() {
         verify_sign_result(&parsed, &SignDigest::of_document(b"other"), &rp, NOW).unwrap_err(),
         Error::Verify(VerifyError::SignatureInvalid)
     );
+    // The two modes are never guessed between: the bare-hash signature does not pass as the
+    // DigestInfo mode of the same digest, and a DigestInfo-mode signature does not pass as
+    // the bare one.
+    let info = crate::digest::SignInput::Digest {
+        algorithm: crate::digest::DigestAlgorithm::Sha256,
+        digest: d,
+    }
+    .digest_info()
+    .unwrap();
+    let as_info = SignDigest::DigestInfo(info.clone());
+    assert_eq!(
+        verify_sign_result(&parsed, &as_info, &rp, NOW).unwrap_err(),
+        Error::Verify(VerifyError::SignatureInvalid)
+    );
+    {
+        use rsa::pkcs8::DecodePrivateKey;
+        let card_key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
+        let info_signature = card_key
+            .sign_with_rng(&mut getrandom::SysRng, Pkcs1v15Sign::new_unprefixed(), &info)
+            .unwrap();
+        let info_result = SignResult {
+            signature: info_signature,
+            certificate: parsed.certificate.clone(),
+        };
+        assert!(verify_sign_result(&info_result, &as_info, &rp, NOW).is_ok());
+        assert_eq!(
+            verify_sign_result(&info_result, &digest, &rp, NOW).unwrap_err(),
+            Error::Verify(VerifyError::SignatureInvalid)
+        );
+    }
     // Base64 plaintexts are accepted too.
     let rp_public = rp_rsa().to_public_key();
     let b64 = |b: &[u8]| <base64ct::Base64 as base64ct::Encoding>::encode_string(b);
