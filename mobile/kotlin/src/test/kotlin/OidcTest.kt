@@ -40,6 +40,7 @@ import kotlin.test.BeforeTest
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
@@ -258,13 +259,20 @@ class OidcTest {
         val signCa = File("../../tests/virtual-card/pki/sign-ca.crt.der").readBytes()
         val signed = rp.finishSign(opened.transaction, status, body, listOf(signCa), emptyList(), now())
         assertEquals("佐藤　花子", signed.fourInfo!!.name)
-        // The JDK agrees: SHA256withRSA over the document with the returned certificate's key.
+        // The JDK agrees with the returned certificate's key. The usual 署名API mode signs the
+        // bare SHA-256 (PKCS#1 v1.5 padding, no DigestInfo: docs/oidc.md), which is the JDK's
+        // NONEwithRSA over the digest; SHA256withRSA (with DigestInfo) must refuse it.
         val certificate = CertificateFactory.getInstance("X.509")
             .generateCertificate(signed.certificate.inputStream())
-        val verifier = Signature.getInstance("SHA256withRSA")
+        val digest = java.security.MessageDigest.getInstance("SHA-256").digest(document)
+        val verifier = Signature.getInstance("NONEwithRSA")
         verifier.initVerify(certificate.publicKey)
-        verifier.update(document)
+        verifier.update(digest)
         assertTrue(verifier.verify(signed.signature))
+        val standard = Signature.getInstance("SHA256withRSA")
+        standard.initVerify(certificate.publicKey)
+        standard.update(document)
+        assertFalse(standard.verify(signed.signature))
         // The result is handed out once: a second fetch ends in a typed error, no signature.
         val (again, againBody) = exchange(rp.signResultRequest(opened.transaction, login))
         assertFailsWith<MynaException.Failed> {
