@@ -5,6 +5,7 @@ Python, against the development stand-in provider (tests/oidc-provider/server.mj
 card through a session of the same bindings. Needs Node and OpenSSL (the provider's)."""
 import asyncio
 import base64
+import hashlib
 import http.cookiejar
 import json
 import os
@@ -232,9 +233,18 @@ class OidcTest(unittest.TestCase):
                                      "-pubkey", "-noout"], check=True, capture_output=True).stdout
             with open(os.path.join(tmp, "pub"), "wb") as f:
                 f.write(public)
-            check = run(["openssl", "dgst", "-sha256", "-verify", os.path.join(tmp, "pub"),
-                                    "-signature", paths["sig"], paths["doc"]], capture_output=True)
-            self.assertEqual(check.returncode, 0, check.stdout)
+            # The usual 署名API mode signs the bare SHA-256 (PKCS#1 v1.5, no DigestInfo:
+            # docs/oidc.md): OpenSSL checks it as a raw block over the digest, and the standard
+            # RSASSA-PKCS1-v1_5 check (with DigestInfo) refuses it.
+            with open(os.path.join(tmp, "sha256"), "wb") as f:
+                f.write(hashlib.sha256(document).digest())
+            check = run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", os.path.join(tmp, "pub"),
+                         "-in", os.path.join(tmp, "sha256"), "-sigfile", paths["sig"]],
+                        capture_output=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+            standard = run(["openssl", "dgst", "-sha256", "-verify", os.path.join(tmp, "pub"),
+                            "-signature", paths["sig"], paths["doc"]], capture_output=True)
+            self.assertNotEqual(standard.returncode, 0, standard.stdout)
         # The result was handed out once: asking again gives a typed error, no signature.
         status, body = send(self.rp.sign_result_request(step.transaction, login))
         with self.assertRaises(MynaError.Failed):
