@@ -6,7 +6,7 @@
 // (the login cookie); a redirect from the token endpoint is not followed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, publicDecrypt, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -200,8 +200,13 @@ test('署名API: a sign transaction over a document, the resident signs, the bac
   const signCa = new Uint8Array(readFileSync(join(root, 'tests', 'virtual-card', 'pki', 'sign-ca.crt.der')));
   const signed = rp.finishSign(opened.transaction, ...(await send(rp.signResultRequest(opened.transaction, flow))), { anchors: [signCa] });
   assert.equal(signed.signer.fourInfo.name, '佐藤　花子');
-  // Node's crypto agrees: the signature is over the document with the returned certificate's key.
-  assert.ok(cryptoVerify('sha256', document, new X509Certificate(signed.certificate).publicKey, signed.signature));
+  // Node's crypto agrees, with the returned certificate's key. The usual 署名API mode signs the
+  // bare SHA-256 (PKCS#1 v1.5, no DigestInfo: docs/oidc.md): the recovered block is the digest,
+  // and the standard RSASSA-PKCS1-v1_5 check (with DigestInfo) refuses it.
+  const signerKey = new X509Certificate(signed.certificate).publicKey;
+  const block = publicDecrypt({ key: signerKey, padding: constants.RSA_PKCS1_PADDING }, signed.signature);
+  assert.deepEqual(block, createHash('sha256').update(document).digest());
+  assert.equal(cryptoVerify('sha256', document, signerKey, signed.signature), false);
   // The result is handed out once; a login that authorised nothing fetches nothing.
   const again = await send(rp.signResultRequest(opened.transaction, flow));
   assert.throws(() => rp.finishSign(opened.transaction, ...again, { anchors: [signCa] }), (e) => e.name === 'MynaError');
