@@ -36,7 +36,7 @@ impl DigestAlgorithm {
 
     /// The DER prefix of `DigestInfo { AlgorithmIdentifier(alg, NULL), OCTET STRING }`
     /// (RFC 8017 §9.2 note 1).
-    pub(crate) fn prefix(self) -> &'static [u8] {
+    fn prefix(self) -> &'static [u8] {
         match self {
             DigestAlgorithm::Sha1 => &[
                 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
@@ -65,6 +65,13 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha384 => "SHA-384",
             DigestAlgorithm::Sha512 => "SHA-512",
         }
+    }
+
+    /// The DigestInfo of `data` hashed with this algorithm, SHA-1 included: what a legacy
+    /// signature is checked against (a new one is made through [`SignInput`], which refuses
+    /// SHA-1 data).
+    pub(crate) fn digest_info_of(self, data: &[u8]) -> Vec<u8> {
+        [self.prefix(), &self.hash(data)].concat()
     }
 
     /// Hashes `data` with this algorithm.

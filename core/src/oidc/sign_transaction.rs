@@ -52,16 +52,13 @@ impl SignDigest {
         SignDigest::Sha256(out)
     }
 
+    /// The bytes sent to the service, which are also the block the card pads (PKCS#1 v1.5
+    /// type 1) and signs, in either mode.
     fn bytes(&self) -> &[u8] {
         match self {
             SignDigest::Sha256(d) => d,
             SignDigest::DigestInfo(d) => d,
         }
-    }
-
-    /// The block the card pads (PKCS#1 v1.5 type 1) and signs: the bytes sent, in either mode.
-    fn signed_block(&self) -> &[u8] {
-        self.bytes()
     }
 }
 
@@ -241,7 +238,7 @@ pub fn verify_sign_result(
 ) -> Result<Verified, Error> {
     verify_digest_info(
         result.certificate.rsa_public_key()?,
-        digest.signed_block(),
+        digest.bytes(),
         &result.signature,
     )?;
     rp.verify_certificate(&result.certificate, CertificateKind::Signature, at)

@@ -63,10 +63,8 @@ pub(crate) fn verify_rsa_rustcrypto(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    // `algorithm.hash`, not `SignInput`: a legacy SHA-1 signature is still checked here
-    // (`SignInput` refuses to hash SHA-1 for a new signature).
-    let digest_info = [algorithm.prefix(), &algorithm.hash(message)].concat();
-    verify_digest_info(key, &digest_info, signature)
+    // Not `SignInput`: a legacy SHA-1 signature is still checked here.
+    verify_digest_info(key, &algorithm.digest_info_of(message), signature)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -211,7 +209,7 @@ mod differential {
     ];
 
     fn sign(key: &rsa::PrivateKey, algorithm: DigestAlgorithm, message: &[u8]) -> Vec<u8> {
-        let info = [algorithm.prefix(), &algorithm.hash(message)].concat();
+        let info = algorithm.digest_info_of(message);
         key.sign(Pkcs1v15Sign::new_unprefixed(), &info).unwrap()
     }
 

@@ -8,16 +8,26 @@ fn pki(name: &str) -> Vec<u8> {
     std::fs::read(format!("{PKI}{name}")).unwrap()
 }
 
+/// What hanako's card returns for `block`: PKCS#1 v1.5 padding over exactly those bytes, with
+/// her 署名用 key.
+fn card_signs(block: &[u8]) -> Vec<u8> {
+    use rsa::pkcs8::DecodePrivateKey;
+    let card_key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
+    card_key
+        .sign_with_rng(
+            &mut getrandom::SysRng,
+            Pkcs1v15Sign::new_unprefixed(),
+            block,
+        )
+        .unwrap()
+}
+
 /// The provider's sign result for `digest`: hanako's 署名用 key signs it (as the card would),
 /// signature and certificate each JWE to the relying party's key. Returns the body and the
 /// raw signature.
 fn sign_result_body(digest: &[u8; 32]) -> (String, Vec<u8>) {
-    use rsa::pkcs8::DecodePrivateKey;
-    let card_key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
     // The usual mode: the bare SHA-256, padded by the card (no DigestInfo).
-    let signature = card_key
-        .sign_with_rng(&mut getrandom::SysRng, Pkcs1v15Sign::new_unprefixed(), digest)
-        .unwrap();
+    let signature = card_signs(digest);
     let rp_public = rp_rsa().to_public_key();
     let body = json!({
         "signature": encrypt_jwe(&signature, &rp_public),
@@ -206,22 +216,15 @@ fn end_to_end_sign_transaction() {
         verify_sign_result(&parsed, &as_info, &rp, NOW).unwrap_err(),
         Error::Verify(VerifyError::SignatureInvalid)
     );
-    {
-        use rsa::pkcs8::DecodePrivateKey;
-        let card_key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
-        let info_signature = card_key
-            .sign_with_rng(&mut getrandom::SysRng, Pkcs1v15Sign::new_unprefixed(), &info)
-            .unwrap();
-        let info_result = SignResult {
-            signature: info_signature,
-            certificate: parsed.certificate.clone(),
-        };
-        assert!(verify_sign_result(&info_result, &as_info, &rp, NOW).is_ok());
-        assert_eq!(
-            verify_sign_result(&info_result, &digest, &rp, NOW).unwrap_err(),
-            Error::Verify(VerifyError::SignatureInvalid)
-        );
-    }
+    let info_result = SignResult {
+        signature: card_signs(&info),
+        certificate: parsed.certificate.clone(),
+    };
+    assert!(verify_sign_result(&info_result, &as_info, &rp, NOW).is_ok());
+    assert_eq!(
+        verify_sign_result(&info_result, &digest, &rp, NOW).unwrap_err(),
+        Error::Verify(VerifyError::SignatureInvalid)
+    );
     // Base64 plaintexts are accepted too.
     let rp_public = rp_rsa().to_public_key();
     let b64 = |b: &[u8]| <base64ct::Base64 as base64ct::Encoding>::encode_string(b);
