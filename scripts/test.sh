@@ -47,6 +47,8 @@ step() {
 step 60 "setup: install what the tests need (idempotent; the one-time cargo installs take a while)" -- scripts/setup.sh
 budget_end=$((SECONDS + ${TEST_BUDGET_MINUTES:-60} * 60))
 
+step 2 "rustfmt: the tree is formatted (cargo fmt --check)" -- cargo fmt --all --check
+
 step 25 "build (native, all targets)" -- cargo build --locked --workspace --all-targets
 
 step 15 "clippy (native, all targets; workspace lints in Cargo.toml, -D warnings)" -- \
@@ -71,6 +73,12 @@ step 15 "uniffi: Kotlin bindings on the JVM (Maven, JNA, coroutines) over a Kotl
 
 step 20 "fuzzing: every parser for a few seconds from the committed corpus (tests/fuzz)" -- \
     tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
+
+# The crates meant for users as crates.io would receive them: each packaged (licence texts,
+# README, the manual's pages inside the crate) and built alone from its package, the path
+# dependencies replaced by the packages of the same run; none pulls a test crate.
+step 15 "cargo package: mynacard-core, mynacard-pcsc, mynacard-virtual-card, mynacard-cli build from their packages" -- \
+    cargo package --locked --allow-dirty -p mynacard-core -p mynacard-pcsc -p mynacard-virtual-card -p mynacard-cli
 
 # cargo-deny reads every package of the lock file, for all targets (e.g. tokio, an optional
 # dependency of wasm-bindgen-futures on emscripten): fetch them first.

@@ -147,8 +147,10 @@ impl Transport for Foreign {
     }
 }
 
-/// 基本4情報, with 外字 shown as 〓.
+/// 基本4情報, with 外字 shown as 〓. Its string forms (Kotlin `toString`, Swift
+/// `description`, Python `str`/`repr`) name no field value: 4情報 never reaches a log by accident.
 #[derive(uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct FourInfo {
     pub name: String,
     pub address: String,
@@ -190,14 +192,49 @@ impl FourInfo {
     }
 }
 
+/// What the bindings print for a record that holds personal data: its type, the fields that
+/// are not personal, and `..` for the rest (the Rust `Debug` of the core's types does the same).
+macro_rules! redacted_string_forms {
+    ($ty:ident, |$v:ident, $f:ident| $body:expr) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, $f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $v = self;
+                $body
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self, f)
+            }
+        }
+    };
+}
+#[cfg(feature = "oidc-backend")]
+pub(crate) use redacted_string_forms;
+
+redacted_string_forms!(FourInfo, |v, f| f
+    .debug_struct("FourInfo")
+    .field("integrity", &v.integrity)
+    .field("has_gaiji", &v.has_gaiji)
+    .finish_non_exhaustive());
+
+redacted_string_forms!(FaceData, |v, f| write!(
+    f,
+    "FaceData {{ face_image: {} bytes, name_image: {} bytes, address_image: {} bytes, .. }}",
+    v.face_image.len(),
+    v.name_image.len(),
+    v.address_image.len()
+));
+
 impl From<&mynacard_core::card::FourInfoRead> for FourInfo {
     fn from(r: &mynacard_core::card::FourInfoRead) -> Self {
         FourInfo::of(&r.four_info, r.integrity.code())
     }
 }
 
-/// The card face (券面事項確認AP).
+/// The card face (券面事項確認AP). Its string forms show the images' sizes only.
 #[derive(uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct FaceData {
     pub birth_date: Option<String>,
     pub expiry: Option<String>,

@@ -73,7 +73,9 @@ pub struct AuthorizeRequest {
 }
 
 /// Where to send the resident, and what the backend keeps until the callback.
+/// Its string forms show `url` and `state` only: `pending` and `browser` are secrets.
 #[derive(uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct Authorization {
     pub url: String,
     pub state: String,
@@ -312,6 +314,7 @@ pub struct OidcLogin {
 
 /// A 署名API result, verified.
 #[derive(uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct SignedDocument {
     pub signature: Vec<u8>,
     /// The 署名用 certificate (DER).
@@ -445,3 +448,16 @@ impl OidcLogin {
         }
     }
 }
+
+crate::redacted_string_forms!(Authorization, |v, f| f
+    .debug_struct("Authorization")
+    .field("url", &v.url)
+    .field("state", &v.state)
+    .finish_non_exhaustive());
+
+crate::redacted_string_forms!(SignedDocument, |v, f| write!(
+    f,
+    "SignedDocument {{ signature: {} bytes, certificate: {} bytes, .. }}",
+    v.signature.len(),
+    v.certificate.len()
+));

@@ -1,7 +1,7 @@
 //! # Contributor manual
 //!
 //! How mynacard is built and how to change it without breaking its rules. The pages are the
-//! Markdown files in `docs/manual/`, included here so that their examples run as doctests
+//! Markdown files in `core/manual/` (inside the crate, so the published crate carries them), included here so that their examples run as doctests
 //! (`cargo test -p mynacard-core --doc`) and the face-parity table is checked against the
 //! faces' sources (`cargo test -p mynacard-core manual`).
 //!
@@ -17,36 +17,36 @@
 //! Nothing in this module is code: every item is a page.
 
 pub mod architecture {
-    #![doc = include_str!("../../../docs/manual/architecture.md")]
+    #![doc = include_str!("../../manual/architecture.md")]
 }
 
 pub mod adding_a_reader {
-    #![doc = include_str!("../../../docs/manual/adding_a_reader.md")]
+    #![doc = include_str!("../../manual/adding_a_reader.md")]
 }
 
 pub mod adding_an_operation {
-    #![doc = include_str!("../../../docs/manual/adding_an_operation.md")]
+    #![doc = include_str!("../../manual/adding_an_operation.md")]
 }
 
 pub mod error_codes {
-    #![doc = include_str!("../../../docs/manual/error_codes.md")]
+    #![doc = include_str!("../../manual/error_codes.md")]
 }
 
 pub mod security {
-    #![doc = include_str!("../../../docs/manual/security.md")]
+    #![doc = include_str!("../../manual/security.md")]
 }
 
 pub mod testing {
-    #![doc = include_str!("../../../docs/manual/testing.md")]
+    #![doc = include_str!("../../manual/testing.md")]
 }
 
 pub mod face_parity {
-    #![doc = include_str!("../../../docs/manual/face_parity.md")]
+    #![doc = include_str!("../../manual/face_parity.md")]
 }
 
 #[cfg(test)]
 mod tests {
-    const TABLE: &str = include_str!("../../../docs/manual/face_parity.md");
+    const TABLE: &str = include_str!("../../manual/face_parity.md");
 
     const RUST: &[&str] = &[
         include_str!("../lib.rs"),
@@ -258,7 +258,7 @@ mod tests {
         }
         assert!(
             missing.is_empty(),
-            "names in docs/manual/face_parity.md not found in the faces' sources:\n{}",
+            "names in core/manual/face_parity.md not found in the faces' sources:\n{}",
             missing.join("\n")
         );
     }

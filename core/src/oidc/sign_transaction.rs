@@ -14,10 +14,11 @@ use serde_json::Value;
 use super::http::{HttpOutcome, HttpRequest, json_body};
 use super::jose::decrypt_jwe;
 use super::token::AccessToken;
-use crate::cert::{JpkiCertificate, UnixTime};
+use crate::cert::{JpkiCertificate, PublicKey, UnixTime};
 use crate::digest::DigestAlgorithm;
 use crate::error::Error;
-use crate::error::OidcError;
+use crate::error::{OidcError, VerifyError};
+use crate::verify::signature::verify_p384_prehash;
 use crate::verify::{CertificateKind, RelyingParty, Verified, verify_digest_info};
 
 /// What the user signs, in one of the 署名API's two modes; the result is verified in the mode it
@@ -187,18 +188,30 @@ fn certificate(plain: &[u8]) -> Result<JpkiCertificate, Error> {
 }
 
 /// The signature plaintext: raw bytes of the key's size, or base64 of them.
-fn signature(plain: &[u8], size: usize) -> Result<Vec<u8>, Error> {
-    if plain.len() == size {
+/// The signature bytes, given as they are or base64 text: the modulus's length for an RSA key;
+/// for a P-384 key (the next card generation, whose 署名API form is not published), `r ‖ s` of
+/// 96 bytes or a DER `ECDSA-Sig-Value`, as [`crate::verify::verify_signature`] takes them.
+fn signature(plain: &[u8], key: &PublicKey) -> Result<Vec<u8>, Error> {
+    let fits = |bytes: &[u8]| match key {
+        PublicKey::Rsa(k) => bytes.len() == k.size(),
+        PublicKey::EcdsaP384(_) => p384_signature(bytes).is_some(),
+    };
+    if fits(plain) {
         return Ok(plain.to_vec());
     }
     let text = core::str::from_utf8(plain).map_err(|_| BAD_RESULT)?.trim();
     let raw = Base64::decode_vec(text)
         .or_else(|_| base64ct::Base64UrlUnpadded::decode_vec(text))
         .map_err(|_| BAD_RESULT)?;
-    if raw.len() == size {
-        Ok(raw)
+    if fits(&raw) { Ok(raw) } else { Err(BAD_RESULT) }
+}
+
+/// An ECDSA P-384 signature as `r ‖ s` (96 bytes) or DER.
+fn p384_signature(bytes: &[u8]) -> Option<p384::ecdsa::Signature> {
+    if bytes.len() == 96 {
+        p384::ecdsa::Signature::from_slice(bytes).ok()
     } else {
-        Err(BAD_RESULT)
+        p384::ecdsa::Signature::from_der(bytes).ok()
     }
 }
 
@@ -220,26 +233,135 @@ pub fn parse_sign_result(
     let cert_plain = decrypt_jwe(field(&format.certificate_field)?, rp_key)?;
     let sig_plain = decrypt_jwe(field(&format.signature_field)?, rp_key)?;
     let certificate = certificate(&cert_plain)?;
-    let signature = signature(&sig_plain, certificate.rsa_public_key()?.size())?;
+    let signature = signature(&sig_plain, certificate.public_key()?)?;
     Ok(SignResult {
         signature,
         certificate,
     })
 }
 
-/// Verifies the signature over `digest` in its mode (PKCS#1 v1.5 over the bare SHA-256, or over
-/// the DigestInfo), then the 署名用 certificate with the
-/// relying party's anchors and CRLs ([`RelyingParty::verify_certificate`]).
+/// Verifies the signature over `digest` in its mode, by the certificate's key: for RSA,
+/// PKCS#1 v1.5 over the bare SHA-256 or over the DigestInfo; for P-384 (the next card
+/// generation), ECDSA over the SHA-256 digest, and a DigestInfo-mode result is refused
+/// (`SIGNATURE_INVALID`: a DigestInfo is PKCS#1's, no ECDSA signature is made over one). Then
+/// the 署名用 certificate with the relying party's anchors and CRLs
+/// ([`RelyingParty::verify_certificate`]).
 pub fn verify_sign_result(
     result: &SignResult,
     digest: &SignDigest,
     rp: &RelyingParty,
     at: UnixTime,
 ) -> Result<Verified, Error> {
-    verify_digest_info(
-        result.certificate.rsa_public_key()?,
-        digest.bytes(),
-        &result.signature,
-    )?;
+    match (result.certificate.public_key()?, digest) {
+        (PublicKey::Rsa(key), _) => verify_digest_info(key, digest.bytes(), &result.signature)?,
+        (PublicKey::EcdsaP384(key), SignDigest::Sha256(hash)) => {
+            let sig = p384_signature(&result.signature)
+                .ok_or(Error::Verify(VerifyError::SignatureInvalid))?;
+            verify_p384_prehash(key, hash, &sig)?
+        }
+        (PublicKey::EcdsaP384(_), SignDigest::DigestInfo(_)) => {
+            return Err(Error::Verify(VerifyError::SignatureInvalid));
+        }
+    }
     rp.verify_certificate(&result.certificate, CertificateKind::Signature, at)
+}
+
+/// The 署名API result by key: RSA in both modes, P-384 (the modelled next generation) in the
+/// SHA-256 mode and refused in the DigestInfo mode; signatures given raw or as base64 text.
+#[cfg(test)]
+mod tests {
+    use p384::ecdsa::signature::hazmat::PrehashSigner;
+    use p384::pkcs8::DecodePrivateKey as _;
+    use rsa::Pkcs1v15Sign;
+
+    use super::*;
+
+    const PKI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/virtual-card/pki/");
+    /// 2026-06-01, inside the test certificates' 2025–2030 validity.
+    const AT: UnixTime = UnixTime(1_780_272_000);
+
+    fn pki(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{PKI}{name}")).unwrap()
+    }
+
+    fn cert(name: &str) -> JpkiCertificate {
+        JpkiCertificate::from_der(&pki(name)).unwrap()
+    }
+
+    fn rp(ca: &str) -> RelyingParty {
+        let none: [&[u8]; 0] = [];
+        RelyingParty::from_der(&[pki(ca)], &none, AT).unwrap()
+    }
+
+    fn p384_sign(hash: &[u8]) -> p384::ecdsa::Signature {
+        let key = p384::ecdsa::SigningKey::from_pkcs8_der(&pki("p384-sign.key.der")).unwrap();
+        key.sign_prehash(hash).unwrap()
+    }
+
+    const INVALID: Error = Error::Verify(VerifyError::SignatureInvalid);
+
+    #[test]
+    fn p384_result_verifies_over_the_sha256_digest() {
+        let digest = SignDigest::of_document(b"document");
+        let SignDigest::Sha256(hash) = &digest else {
+            unreachable!()
+        };
+        let sig = p384_sign(hash);
+        let certificate = cert("p384-sign.crt.der");
+        let rp = rp("p384-sign-ca.crt.der");
+        for form in [sig.to_bytes().to_vec(), sig.to_der().as_bytes().to_vec()] {
+            // As the service may send it: raw, or base64 text.
+            for plain in [form.clone(), Base64::encode_string(&form).into_bytes()] {
+                let result = SignResult {
+                    signature: signature(&plain, certificate.public_key().unwrap()).unwrap(),
+                    certificate: certificate.clone(),
+                };
+                verify_sign_result(&result, &digest, &rp, AT).unwrap();
+                // Another document's digest does not verify.
+                let other = SignDigest::of_document(b"other");
+                assert_eq!(
+                    verify_sign_result(&result, &other, &rp, AT).err(),
+                    Some(INVALID)
+                );
+                // Nor does the same signature in the DigestInfo mode.
+                let info =
+                    SignDigest::DigestInfo(DigestAlgorithm::Sha256.digest_info_of(b"document"));
+                assert_eq!(
+                    verify_sign_result(&result, &info, &rp, AT).err(),
+                    Some(INVALID)
+                );
+            }
+        }
+        // Neither 96 bytes nor DER: refused when parsed, as an RSA-sized blob is.
+        assert!(signature(&[0x30; 256], certificate.public_key().unwrap()).is_err());
+    }
+
+    #[test]
+    fn rsa_result_verifies_in_its_mode_only() {
+        let key = rsa::PrivateKey::from_pkcs8_der(&pki("hanako-sign.key.der")).unwrap();
+        let certificate = cert("hanako-sign.crt.der");
+        let rp = rp("sign-ca.crt.der");
+        let bare = SignDigest::of_document(b"document");
+        let info = SignDigest::DigestInfo(DigestAlgorithm::Sha256.digest_info_of(b"document"));
+        for (mode, other) in [(&bare, &info), (&info, &bare)] {
+            let sig = key
+                .sign(Pkcs1v15Sign::new_unprefixed(), mode.bytes())
+                .unwrap();
+            let result = SignResult {
+                signature: signature(
+                    Base64::encode_string(&sig).as_bytes(),
+                    certificate.public_key().unwrap(),
+                )
+                .unwrap(),
+                certificate: certificate.clone(),
+            };
+            verify_sign_result(&result, mode, &rp, AT).unwrap();
+            assert_eq!(
+                verify_sign_result(&result, other, &rp, AT).err(),
+                Some(INVALID)
+            );
+        }
+        // A P-384-sized signature is not an RSA one.
+        assert!(signature(&[1; 96], certificate.public_key().unwrap()).is_err());
+    }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use mynacard_cli::http::{agent, send};
 use mynacard_core::error::{OidcError, UsageError};
 use mynacard_core::oidc::{
     Authorization, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache,
@@ -21,7 +22,7 @@ use mynacard_core::oidc::{
 };
 use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
-use mynacard_oidc_dev::{Resident, agent, send};
+use mynacard_virtual_card::resident::Resident;
 
 use crate::error::{Action, CliError};
 

@@ -103,18 +103,27 @@ fn malformed_wrong_and_locked_pins() {
 fn pins_are_never_taken_from_argv() {
     // No option takes a PIN, and a PIN given as a bare argument is refused as such (clap's
     // usage error, exit 2), not silently ignored or read as something else.
-    for args in [
-        &["--virtual", "taro", "auth", "--pin", "1234"][..],
-        &["--virtual", "taro", "auth", "1234"][..],
-        &["--virtual", "taro", "sign", "--pin", "TARO2025", "doc"][..],
+    for (args, refused) in [
+        (
+            &["--virtual", "taro", "auth", "--pin", "1234"][..],
+            "'--pin'",
+        ),
+        (&["--virtual", "taro", "auth", "1234"][..], "'1234'"),
+        (
+            &["--virtual", "taro", "sign", "--pin", "TARO2025", "doc"][..],
+            "'--pin'",
+        ),
     ] {
         let r = mynacard(args, "");
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        // The refusal names the PIN-bearing argument itself, not any other usage error.
         assert!(
-            r.stderr.contains("unexpected argument"),
+            r.stderr.contains(&format!("unexpected argument {refused}")),
             "{args:?}: {}",
             r.stderr
         );
+        // And nothing ran: no card session was opened, no prompt shown.
+        assert!(!r.stderr.contains("PIN"), "{args:?}: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
     }
 }

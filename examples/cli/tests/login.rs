@@ -326,7 +326,7 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
         .call()
         .unwrap();
     assert_eq!(stray.status().as_u16(), 400);
-    let callback = mynacard_oidc_dev::Resident::new("hanako")
+    let callback = mynacard_virtual_card::resident::Resident::new("hanako")
         .log_in(&url, &redirect)
         .unwrap();
     let landed = ureq::get(&callback)

@@ -200,6 +200,10 @@ class OidcTest(unittest.TestCase):
         self.assertEqual(info.address, "大阪府大阪市北区中之島一丁目三番二〇号")
         self.assertEqual(info.birth_date, "1992-11-03")
         self.assertEqual(info.sex, "2")
+        # The login result and its 4情報 print no 4情報; the authorization prints no secret.
+        for shown in (str(result), repr(result), repr(info), repr(start), str(start)):
+            for secret in ("佐藤", "花子", "大阪", "1992-11-03", start.pending, start.browser):
+                self.assertNotIn(secret, shown)
 
     def test_sign_a_document(self):
         """署名API: open a transaction over the document, the resident authorises it with the
@@ -223,6 +227,8 @@ class OidcTest(unittest.TestCase):
             sign_ca = f.read()
         signed = self.rp.finish_sign(step.transaction, status, body, [sign_ca], [], int(time.time()))
         self.assertEqual(signed.four_info.name, "佐藤　花子")
+        for shown in (str(signed), repr(signed)):
+            self.assertNotIn("佐藤", shown)
         self.assertEqual(len(signed.signature), 256)
         with tempfile.TemporaryDirectory() as tmp:
             paths = {name: os.path.join(tmp, name) for name in ("doc", "sig", "cert")}

@@ -58,6 +58,11 @@ class SessionTest(unittest.TestCase):
             self.assertEqual(info.birth_date, "1980-02-17")
             self.assertEqual(info.sex, "1")
             self.assertTrue(info.has_gaiji)
+            # Issue 23 (9): the string forms a log line would use name no 4情報 value.
+            for shown in (str(info), repr(info), f"{info}", str([info])):
+                for secret in (info.name, info.address, info.birth_date, "太郎", "1980"):
+                    self.assertNotIn(secret, shown)
+                self.assertIn("FourInfo", shown)
             tries = {t.pin: t for t in await session.pin_tries()}
             self.assertEqual(tries["jpki_auth"].remaining, 3)
             self.assertIsInstance(tries["jpki_auth"].state, PinState.REMAINING)

@@ -53,7 +53,7 @@ async function load(root, page) {
 test('Vite builds it with no configuration and the page runs', async () => {
   run(join(here, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], here);
   assert.ok(readdirSync(join(here, 'dist', 'assets')).some((f) => f.endsWith('.wasm')), 'the wasm is emitted as an asset');
-  assert.deepEqual(await load(join(here, 'dist'), 'index.html'), { pin: 'PIN_FORMAT', connect: 'function' });
+  assert.deepEqual(await load(join(here, 'dist'), 'index.html'), { pin: 'PIN_FORMAT', connect: 'function', verify: 'function', handoff: 'function' });
 });
 
 test('webpack builds it with no configuration and the page runs', async () => {
@@ -61,5 +61,5 @@ test('webpack builds it with no configuration and the page runs', async () => {
   assert.ok(readdirSync(join(here, 'webpack-dist')).some((f) => f.endsWith('.wasm')), 'the wasm is emitted as an asset');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(here, 'webpack-dist', 'index.html'), '<!doctype html><script src="main.js"></script>');
-  assert.deepEqual(await load(join(here, 'webpack-dist'), 'index.html'), { pin: 'PIN_FORMAT', connect: 'function' });
+  assert.deepEqual(await load(join(here, 'webpack-dist'), 'index.html'), { pin: 'PIN_FORMAT', connect: 'function', verify: 'function', handoff: 'function' });
 });

@@ -119,3 +119,71 @@ fn the_changelog_has_a_section_for_the_next_release() {
         );
     }
 }
+
+/// The crates meant for users are published together: each other's dependency carries the
+/// workspace version exactly (`version = "=X.Y.Z"` beside the path), every crate either
+/// publishes or says why not on the line above `publish = false`, and a published crate
+/// depends on no test crate (`tests/…` other than the virtual card, a product).
+#[test]
+fn published_crates_pin_each_other_and_depend_on_no_test_crate() {
+    let version = workspace_version();
+    let cargo = read("Cargo.toml");
+    for name in ["mynacard-core", "mynacard-pcsc", "mynacard-virtual-card"] {
+        let line = cargo
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} = ")))
+            .unwrap_or_else(|| panic!("{name} is not a workspace dependency"));
+        assert!(
+            line.contains(&format!("version = \"={version}\"")),
+            "{line}: not pinned to {version}"
+        );
+    }
+    let published = ["core", "pcsc", "tests/virtual-card", "examples/cli"];
+    for krate in published {
+        let manifest = read(&format!("{krate}/Cargo.toml"));
+        assert!(
+            !manifest.contains("\npublish = false"),
+            "{krate} is meant for users"
+        );
+        for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            assert!(
+                root().join(krate).join(file).exists(),
+                "{krate}/{file} (the licence text goes into the package)"
+            );
+        }
+        let deps = &manifest[manifest.find("[dependencies]").unwrap_or(0)..];
+        let deps = &deps[..deps.find("[dev-dependencies]").unwrap_or(deps.len())];
+        for line in deps.lines().filter(|l| l.contains("path = ")) {
+            assert!(
+                !line.contains("tests/") || line.contains("virtual-card"),
+                "{krate} depends on a test crate: {line}"
+            );
+        }
+        for test_crate in ["mynacard-oidc-dev", "mynacard-test-harness"] {
+            assert!(
+                !deps.contains(&format!("{test_crate} =")),
+                "{krate} depends on {test_crate}"
+            );
+        }
+    }
+    for krate in [
+        "wasm",
+        "mobile",
+        "tests/harness",
+        "tests/integration",
+        "tests/oidc-provider",
+        "tests/virtual-usb-wasm",
+        "tests/wasm-browser",
+        "tests/fuzz",
+    ] {
+        let manifest = read(&format!("{krate}/Cargo.toml"));
+        let at = manifest
+            .find("\npublish = false")
+            .unwrap_or_else(|| panic!("{krate}: publish = false"));
+        let above = manifest[..at].lines().last().unwrap_or("");
+        assert!(
+            above.starts_with("# "),
+            "{krate}: the line above publish = false gives the reason"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use mynacard_cli::http::{agent, send};
 use mynacard_core::cert::{JpkiCertificate, UnixTime};
 use mynacard_core::error::Error;
 use mynacard_core::error::OidcError;
@@ -18,7 +19,8 @@ use mynacard_core::oidc::{
     parse_sign_transaction, parse_token_response, sign_result_request, verify_sign_result,
 };
 use mynacard_core::verify::{RelyingParty, TrustAnchors};
-use mynacard_oidc_dev::{Provider, Resident, ResidentError, agent, send};
+use mynacard_oidc_dev::Provider;
+use mynacard_virtual_card::resident::{Resident, ResidentError};
 use serde_json::json;
 
 const REDIRECT: &str = "https://rp.example/callback";

@@ -28,6 +28,8 @@ mod encode;
 mod files;
 mod persona;
 pub mod pki;
+#[cfg(feature = "resident")]
+pub mod resident;
 #[cfg(feature = "core-transport")]
 mod transport;
 pub mod usb;

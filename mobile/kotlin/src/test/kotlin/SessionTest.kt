@@ -21,6 +21,7 @@ import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNull
+import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
 class CardTransport(private val card: TestCard, private val liftAfter: Int? = null) : NfcTransport {
@@ -45,6 +46,13 @@ class SessionTest {
         assertEquals("〓田　太郎", info.name)
         assertEquals("1980-02-17", info.birthDate)
         assertTrue(info.hasGaiji)
+        // Issue 23 (9): toString, as a log line would print it, names no 4情報 value.
+        for (shown in listOf(info.toString(), "$info", listOf(info).toString())) {
+            for (secret in listOf(info.name, info.address, info.birthDate, "太郎", "1980")) {
+                assertFalse(shown.contains(secret), shown)
+            }
+            assertTrue(shown.contains("FourInfo"), shown)
+        }
         val tries = session.pinTries().associateBy { it.pin }
         assertEquals(3.toUByte(), tries.getValue("jpki_auth").remaining)
         assertEquals(PinState.Remaining(3u), tries.getValue("jpki_auth").state)

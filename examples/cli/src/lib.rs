@@ -1,0 +1,3 @@
+//! The `mynacard` command's library part: what other programs of the project share with it.
+
+pub mod http;
