@@ -24,6 +24,11 @@ pub struct Rcs380 {
 }
 
 impl Rcs380 {
+    /// Bulk OUT endpoint number (a host's `transferOut(2, …)`).
+    pub const ENDPOINT_OUT: u8 = ENDPOINT_OUT;
+    /// Bulk IN endpoint number (address 0x81).
+    pub const ENDPOINT_IN: u8 = ENDPOINT_IN;
+
     /// Milliseconds the host was asked to wait (guard times), summed.
     pub fn waited_ms(&self) -> u64 {
         self.waited_ms
