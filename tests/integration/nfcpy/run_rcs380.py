@@ -4,6 +4,7 @@ card with ``ContactlessFrontend.connect`` on a 106B target, and exchanges APDUs 
 ISO-DEP: SELECT the JPKI AP, read the 利用者証明用 certificate, query the 利用者証明用 PIN's tries.
 
     python run_rcs380.py BRIDGE [--persona ID]
+    python run_rcs380.py BRIDGE --no-card    (an empty reader: sense finds nothing)
 
 Prints one line ``RESULT {json}`` on standard output (the Rust test asserts on it) and nfcpy's
 debug log, every USB frame included, on standard error. Exits non-zero on any failure.
@@ -37,17 +38,29 @@ def main():
     persona = sys.argv[sys.argv.index("--persona") + 1] if "--persona" in sys.argv else "taro"
     logging.basicConfig(level=logging.DEBUG - 1, stream=sys.stderr,
                         format="%(relativeCreated)6.0f ms %(name)s: %(message)s")
+    # nfcpy sets its loggers to INFO on import; DEBUG-1 shows every USB frame.
+    logging.getLogger("nfc").setLevel(logging.DEBUG - 1)
     result = {"nfcpy": nfc.__version__}
 
-    transport = BridgeUSB([bridge, "--persona", persona])
+    no_card = "--no-card" in sys.argv
+    transport = BridgeUSB([bridge, "--persona", persona] + (["--no-card"] if no_card else []))
     # What nfc.clf.device.connect does once libusb found 054c:06c3 (src/nfc/clf/device.py).
     device = nfc.clf.rcs380.init(transport)
     device._path = "bridge"
     clf = nfc.ContactlessFrontend()
     clf.device = device
-    result["reader"] = str(clf)
+    result["reader"] = str(device)  # nfcpy logs "using <this>" when it opens a reader
     result["chipset"] = device.chipset_name
     result["max_send"] = clf.max_send_data_size
+
+    if no_card:
+        target = clf.sense(nfc.clf.RemoteTarget("106B"), iterations=1)
+        result["target"] = str(target) if target is not None else None
+        result["commands"] = ["%02X" % c for c in transport.commands()]
+        clf.close()
+        result["would_hang"] = transport.would_hang
+        print("RESULT " + json.dumps(result), flush=True)
+        return
 
     started = time.time()
     tag = clf.connect(rdwr={

@@ -3,7 +3,7 @@
 //! it with only its USB transport object replaced (`tests/integration/nfcpy/`).
 //!
 //! ```text
-//! mynacard-usb-bridge [--persona taro]
+//! mynacard-usb-bridge [--persona taro] [--no-card]
 //! ```
 //!
 //! One request, then one reply, in turn; integers little-endian:
@@ -31,8 +31,9 @@ use std::time::Duration;
 use mynacard_virtual_card::usb::{Rcs380, UsbEmulator, UsbFault};
 use mynacard_virtual_card::{Persona, VirtualCard};
 
-const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID]\n\
+const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID] [--no-card]\n\
   --persona ID  built-in persona in the reader's field (default taro)\n\
+  --no-card     an empty reader: nothing answers in the field\n\
   Requests on standard input, replies on standard output (see the source's header).";
 
 /// The longest an IN transfer waits for nothing.
@@ -54,10 +55,12 @@ const WOULD_HANG: u8 = 4;
 
 fn main() -> ExitCode {
     let mut persona = "taro".to_string();
+    let mut no_card = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--persona" => persona = args.next().unwrap_or_default(),
+            "--no-card" => no_card = true,
             "-h" | "--help" => {
                 println!("{USAGE}\npersonas: {}", Persona::ids().join(", "));
                 return ExitCode::SUCCESS;
@@ -72,6 +75,9 @@ fn main() -> ExitCode {
         ));
     };
     let mut reader = Rcs380::new(card);
+    if no_card {
+        reader.picc_mut().lift();
+    }
     let result = serve(&mut reader, &mut io::stdin().lock(), &mut io::stdout().lock());
     let seen: Vec<String> = reader
         .commands()

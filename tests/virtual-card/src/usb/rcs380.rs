@@ -12,6 +12,9 @@ pub const ENDPOINT_IN: u8 = 1;
 
 const ACK: [u8; 6] = [0, 0, 0xFF, 0, 0xFF, 0];
 
+/// The byte between InCommRF's status and the received frame (see `command`).
+const IN_COMM_RF_RECEIVED: u8 = 0x08;
+
 /// An RC-S380 with a card on it.
 #[derive(Debug)]
 pub struct Rcs380 {
@@ -131,13 +134,18 @@ impl Rcs380 {
                     None
                 };
                 match reply {
+                    // Status 0 (4 bytes LE), then `08`, then the card's frame: every received
+                    // answer of a real RC-S380 in public traces has `08` there (marioninc/
+                    // webusb-felica's nfcpy log: Type F `d705 00000000 08 14 01…`, Type A
+                    // `d705 00000000 08 0400`; nfcpy `tests/test_clf_rcs380.py` for Type B).
                     Some(r) => {
-                        let mut d = vec![0, 0, 0, 0, 0];
+                        let mut d = vec![0, 0, 0, 0, IN_COMM_RF_RECEIVED];
                         d.extend_from_slice(&r);
                         self.answer(code, &d);
                     }
-                    // RECEIVE_TIMEOUT_ERROR.
-                    None => self.answer(code, &[0x80, 0, 0, 0, 0]),
+                    // RECEIVE_TIMEOUT_ERROR, the 4 status bytes alone, as nfcpy's tests have
+                    // the chip answer when no card replied (`RSP('05 80000000')`).
+                    None => self.answer(code, &[0x80, 0, 0, 0]),
                 }
             }
             // Unknown command: parameter error.
