@@ -40,6 +40,8 @@ class BridgeUSB(object):
         self.would_hang = 0
         self.zero_length_packets = 0
         self.transfers = {"out": 0, "in": 0}
+        # Every transfer as nfcpy's transport logs it: (">>>" | "<<<", hex).
+        self.transcript = []
         self.process = subprocess.Popen(
             bridge_command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         status, d = self._request(b"D")
@@ -112,12 +114,14 @@ class BridgeUSB(object):
                 log.error("bulk read returned zero data")
                 raise IOError(errno.EIO, os.strerror(errno.EIO))
             frame = bytearray(frame)
+            self.transcript.append(("<<<", hexlify(frame).decode()))
             log.log(logging.DEBUG - 1, "<<< %s", hexlify(frame).decode())
             return frame
 
     def write(self, frame, timeout=0):
         if self.usb_out is not None:
             log.log(logging.DEBUG - 1, ">>> %s", hexlify(frame).decode())
+            self.transcript.append((">>>", hexlify(frame).decode()))
             self._bulk_write(bytes(frame))
             if len(frame) % self.max_packet_size == 0:
                 self.zero_length_packets += 1

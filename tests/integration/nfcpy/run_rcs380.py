@@ -59,6 +59,7 @@ def main():
         result["commands"] = ["%02X" % c for c in transport.commands()]
         clf.close()
         result["would_hang"] = transport.would_hang
+        result["transcript"] = [" ".join(t) for t in transport.transcript]
         print("RESULT " + json.dumps(result), flush=True)
         return
 
@@ -112,6 +113,7 @@ def main():
     result["would_hang"] = transport.would_hang
     result["zero_length_packets"] = transport.zero_length_packets
     result["transfers"] = transport.transfers
+    result["transcript"] = [" ".join(t) for t in transport.transcript]
     print("RESULT " + json.dumps(result), flush=True)
 
 

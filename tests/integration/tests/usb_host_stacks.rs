@@ -20,6 +20,65 @@ use serde_json::Value;
 
 const NFCPY_VERSION: &str = "1.0.4";
 
+/// nfcpy opening a real RC-S380 (firmware 1.11), as its USB transport logged it in nfcpy issue
+/// #11 ("nfcpy stops sending queries to RC-S380"): ACK, SetCommandType 1, GetFirmwareVersion,
+/// GetPDDataVersion, SwitchRF off, each with the reader's ACK and answer.
+const REAL_OPENING: [&str; 13] = [
+    ">>> 0000ff00ff00",
+    ">>> 0000ffffff0300fdd62a01ff00",
+    "<<< 0000ff00ff00",
+    "<<< 0000ffffff0300fdd72b00fe00",
+    ">>> 0000ffffff0200fed6200a00",
+    "<<< 0000ff00ff00",
+    "<<< 0000ffffff0400fcd7211101f600",
+    ">>> 0000ffffff0200fed6220800",
+    "<<< 0000ff00ff00",
+    "<<< 0000ffffff0400fcd72300010500",
+    ">>> 0000ffffff0300fdd606002400",
+    "<<< 0000ff00ff00",
+    "<<< 0000ffffff0300fdd707002200",
+];
+
+/// A real RC-S380's answers to InSetRF and InSetProtocol (marioninc/webusb-felica, from an
+/// nfcpy log of the reader).
+const REAL_IN_SET_RF_ANSWER: &str = "<<< 0000ffffff0300fdd701002800";
+const REAL_IN_SET_PROTOCOL_ANSWER: &str = "<<< 0000ffffff0300fdd703002600";
+
+/// The USB transcript nfcpy's transport saw, checked against the real reader's: the same
+/// opening, the same InSetRF/InSetProtocol answers, and every InCommRF answer shaped as a real
+/// one (status 0 then `08` then the frame, or a failure status alone).
+fn check_transcript(r: &Value) -> Vec<String> {
+    let t: Vec<String> = r["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(t[..REAL_OPENING.len()], REAL_OPENING, "{t:#?}");
+    let answer_to = |command: &str| -> Vec<&String> {
+        t.windows(3)
+            .filter(|w| w[0].starts_with(">>> ") && w[0].get(20..24) == Some(command))
+            .map(|w| &w[2])
+            .collect()
+    };
+    let in_set_rf = answer_to("d600");
+    assert!(!in_set_rf.is_empty());
+    assert!(in_set_rf.iter().all(|a| *a == REAL_IN_SET_RF_ANSWER), "{in_set_rf:?}");
+    let in_set_protocol = answer_to("d602");
+    assert!(in_set_protocol.iter().all(|a| *a == REAL_IN_SET_PROTOCOL_ANSWER));
+    for a in answer_to("d604") {
+        assert_eq!(a.get(20..24), Some("d705"), "{a}");
+        let status = &a[24..32];
+        if status == "00000000" {
+            assert_eq!(a.get(32..34), Some("08"), "{a}");
+        } else {
+            // Status bytes, DCS, 00: nothing after the status.
+            assert_eq!(a.len(), 4 + 16 + 4 + 8 + 4, "{a}");
+        }
+    }
+    t
+}
+
 /// `target/` (the test binary is `target/debug/deps/usb_host_stacks-…`).
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -149,8 +208,9 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
         .unwrap();
     assert_eq!(s("tries_sw"), format!("63c{tries:x}"), "{}", ctx());
 
-    // Never a read that would hang on a real reader; frames of 64 bytes got their ZLP.
+    // Never a read that would hang on a real reader.
     assert_eq!(r["would_hang"], 0, "{}", ctx());
+    let transcript = check_transcript(&r);
 
     // The Port-100 commands nfcpy sent: its init (SetCommandType, GetFirmwareVersion,
     // GetPDDataVersion, SwitchRF off; Device: GetFirmwareVersion), the mute before sensing, then
@@ -171,8 +231,9 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
     codes.dedup();
     assert_eq!(codes, ["00", "02", "04", "06", "20", "22", "2A"], "{joined}");
     eprintln!(
-        "nfcpy {NFCPY_VERSION}: {} Port-100 commands ({joined}); transfers {}; connect {} s",
+        "nfcpy {NFCPY_VERSION}: {} Port-100 commands ({joined}); {} transfers {}; connect {} s",
         commands.len(),
+        transcript.len(),
         r["transfers"],
         r["connect_s"]
     );
@@ -183,7 +244,14 @@ fn nfcpy_finds_no_card_on_an_empty_emulated_rcs380() {
     let (r, printed) = run_nfcpy(&["--no-card"]);
     assert_eq!(r["target"], Value::Null, "{printed}");
     assert_eq!(r["would_hang"], 0, "{printed}");
-    // The REQB went out and its RECEIVE_TIMEOUT answer was taken as "no target".
+    let transcript = check_transcript(&r);
+    // The REQB's answer: RECEIVE_TIMEOUT_ERROR, 4 status bytes.
+    assert!(
+        transcript.contains(&"<<< 0000ffffff0600fad70580000000a400".to_owned()),
+        "{transcript:#?}"
+    );
+    // The REQB went out, its RECEIVE_TIMEOUT answer was taken as "no target", the field
+    // went off.
     let commands: Vec<&str> = r["commands"]
         .as_array()
         .unwrap()
@@ -192,7 +260,7 @@ fn nfcpy_finds_no_card_on_an_empty_emulated_rcs380() {
         .collect();
     assert_eq!(
         commands.join(" "),
-        "2A 20 22 06 20 06 00 02 02 04",
+        "2A 20 22 06 20 06 00 02 02 04 06",
         "{printed}"
     );
 }
