@@ -108,6 +108,13 @@ fn nfcpy_python() -> &'static Path {
         let venv = target_dir().join("nfcpy-venv");
         let python = venv.join("bin/python");
         let check = format!("import nfc, sys; sys.exit(nfc.__version__ != {NFCPY_VERSION:?})");
+        // nextest runs each test in its own process: one installs, the others wait.
+        let _lock = harness::MachineLock::acquire(
+            "mynacard-nfcpy-venv",
+            "installing nfcpy into target/nfcpy-venv",
+            harness::LONG,
+        )
+        .unwrap();
         let installed = python.exists()
             && harness::run(Command::new(&python).args(["-c", &check]), None, harness::SHORT)
                 .map(|o| o.success())
