@@ -3,8 +3,8 @@ reader as ``nfc.clf.device.connect`` does (``rcs380.init(transport)``), connects
 card with ``ContactlessFrontend.connect`` on a 106B target, and exchanges APDUs over nfcpy's
 ISO-DEP: SELECT the JPKI AP, read the 利用者証明用 certificate, query the 利用者証明用 PIN's tries.
 
-    python run_rcs380.py BRIDGE [--persona ID]
-    python run_rcs380.py BRIDGE --no-card    (an empty reader: sense finds nothing)
+    python run_rcs380.py BRIDGE [BRIDGE ARGUMENTS]   (e.g. --persona ID, --wtx-before B0)
+    python run_rcs380.py BRIDGE --no-card            (an empty reader: sense finds nothing)
 
 Prints one line ``RESULT {json}`` on standard output (the Rust test asserts on it) and nfcpy's
 debug log, every USB frame included, on standard error. Exits non-zero on any failure.
@@ -34,8 +34,7 @@ def hx(b):
 
 
 def main():
-    bridge = sys.argv[1]
-    persona = sys.argv[sys.argv.index("--persona") + 1] if "--persona" in sys.argv else "taro"
+    bridge, bridge_args = sys.argv[1], sys.argv[2:]
     logging.basicConfig(level=logging.DEBUG - 1, stream=sys.stderr,
                         format="%(relativeCreated)6.0f ms %(name)s: %(message)s")
     # nfcpy sets its loggers to INFO on import; DEBUG-1 shows every USB frame.
@@ -43,7 +42,7 @@ def main():
     result = {"nfcpy": nfc.__version__}
 
     no_card = "--no-card" in sys.argv
-    transport = BridgeUSB([bridge, "--persona", persona] + (["--no-card"] if no_card else []))
+    transport = BridgeUSB([bridge] + bridge_args)
     # What nfc.clf.device.connect does once libusb found 054c:06c3 (src/nfc/clf/device.py).
     device = nfc.clf.rcs380.init(transport)
     device._path = "bridge"

@@ -247,6 +247,36 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
 }
 
 #[test]
+fn nfcpy_answers_the_cards_waiting_time_extensions() {
+    // The card asks for S(WTX) twice before its first READ BINARY answer; nfcpy echoes each
+    // (`src/nfc/tag/tt4.py:121`) and the emulation must take nfcpy's echo and go on.
+    let (r, printed) = run_nfcpy(&["--persona", "taro", "--wtx-before", "B0"]);
+    assert_eq!(
+        r["certificate"].as_str(),
+        Some(hex(&auth_certificate("taro")).as_str()),
+        "{printed}"
+    );
+    assert_eq!(
+        printed.matches("ISO-DEP waiting time extension").count(),
+        2,
+        "{printed}"
+    );
+    assert!(printed.contains("S(WTX) sent: 2"), "{printed}");
+    // nfcpy's answer is the request as received: InCommRF (timeout WTXM × FWT) `F2 01`.
+    let transcript = check_transcript(&r);
+    let echoes = transcript
+        .iter()
+        .filter(|e| {
+            e.starts_with(">>> ")
+                && e.get(20..24) == Some("d604")
+                && e.len() > 32
+                && e[28..e.len() - 4] == *"f201"
+        })
+        .count();
+    assert_eq!(echoes, 2, "{transcript:#?}");
+}
+
+#[test]
 fn nfcpy_finds_no_card_on_an_empty_emulated_rcs380() {
     let (r, printed) = run_nfcpy(&["--no-card"]);
     assert_eq!(r["target"], Value::Null, "{printed}");

@@ -3,7 +3,7 @@
 //! it with only its USB transport object replaced (`tests/integration/nfcpy/`).
 //!
 //! ```text
-//! mynacard-usb-bridge [--persona taro] [--no-card]
+//! mynacard-usb-bridge [--persona taro] [--no-card] [--wtx-before INS]
 //! ```
 //!
 //! One request, then one reply, in turn; integers little-endian:
@@ -34,6 +34,8 @@ use mynacard_virtual_card::{Persona, VirtualCard};
 const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID] [--no-card]\n\
   --persona ID  built-in persona in the reader's field (default taro)\n\
   --no-card     an empty reader: nothing answers in the field\n\
+  --wtx-before INS  the card asks for two waiting time extensions (S(WTX), WTXM 1) before\n\
+                answering the first APDU with this INS (hex)\n\
   Requests on standard input, replies on standard output (see the source's header).";
 
 /// The longest an IN transfer waits for nothing.
@@ -56,11 +58,16 @@ const WOULD_HANG: u8 = 4;
 fn main() -> ExitCode {
     let mut persona = "taro".to_string();
     let mut no_card = false;
+    let mut wtx_before = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--persona" => persona = args.next().unwrap_or_default(),
             "--no-card" => no_card = true,
+            "--wtx-before" => match args.next().and_then(|a| u8::from_str_radix(&a, 16).ok()) {
+                Some(ins) => wtx_before = Some(ins),
+                None => return usage_error("--wtx-before needs an INS in hex"),
+            },
             "-h" | "--help" => {
                 println!("{USAGE}\npersonas: {}", Persona::ids().join(", "));
                 return ExitCode::SUCCESS;
@@ -78,6 +85,9 @@ fn main() -> ExitCode {
     if no_card {
         reader.picc_mut().lift();
     }
+    if let Some(ins) = wtx_before {
+        reader.picc_mut().inject_wtx(Some(ins), 2, 1);
+    }
     let result = serve(&mut reader, &mut io::stdin().lock(), &mut io::stdout().lock());
     let seen: Vec<String> = reader
         .commands()
@@ -85,9 +95,11 @@ fn main() -> ExitCode {
         .map(|c| format!("{c:02X}"))
         .collect();
     eprintln!(
-        "mynacard-usb-bridge: persona {persona}; Port-100 commands received: {}; transfers {:?}",
+        "mynacard-usb-bridge: persona {persona}; Port-100 commands received: {}; transfers {:?}; \
+         S(WTX) sent: {}",
         seen.join(" "),
-        reader.transfers()
+        reader.transfers(),
+        reader.picc().wtx_sent()
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,
