@@ -76,6 +76,11 @@ def main():
     result["tag_type"] = type(tag).__name__
     result["sensb_res"] = hx(clf.target.sensb_res)
 
+    # A command whose Port-100 frame is exactly 64 bytes (block of 50: PCB + a 49-byte SELECT
+    # of an AID no card has): nfcpy's transport follows it with a zero-length packet.
+    rsp = tag.transceive(bytes([0x00, 0xA4, 0x04, 0x0C, 44]) + bytes(44))
+    result["zlp_select_sw"] = hx(rsp[-2:])
+
     # SELECT the JPKI AP and the certificate EF with nfcpy's own APDU encoding (raises on !9000).
     tag.send_apdu(0x00, 0xA4, 0x04, 0x0C, JPKI_AID)
     tag.send_apdu(0x00, 0xA4, 0x02, 0x0C, AUTH_CERT_EF)

@@ -217,6 +217,10 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
 
     // Never a read that would hang on a real reader.
     assert_eq!(r["would_hang"], 0, "{}", ctx());
+    // The 64-byte frame and nfcpy's zero-length packet after it: answered once (6A82, no such
+    // AID), and the APDUs after it went on as usual (checked above).
+    assert_eq!(r["zero_length_packets"], 1, "{}", ctx());
+    assert_eq!(s("zlp_select_sw"), "6a82", "{}", ctx());
     let transcript = check_transcript(&r);
 
     // The Port-100 commands nfcpy sent: its init (SetCommandType, GetFirmwareVersion,
