@@ -63,9 +63,16 @@ fn check_transcript(r: &Value) -> Vec<String> {
     };
     let in_set_rf = answer_to("d600");
     assert!(!in_set_rf.is_empty());
-    assert!(in_set_rf.iter().all(|a| *a == REAL_IN_SET_RF_ANSWER), "{in_set_rf:?}");
+    assert!(
+        in_set_rf.iter().all(|a| *a == REAL_IN_SET_RF_ANSWER),
+        "{in_set_rf:?}"
+    );
     let in_set_protocol = answer_to("d602");
-    assert!(in_set_protocol.iter().all(|a| *a == REAL_IN_SET_PROTOCOL_ANSWER));
+    assert!(
+        in_set_protocol
+            .iter()
+            .all(|a| *a == REAL_IN_SET_PROTOCOL_ANSWER)
+    );
     for a in answer_to("d604") {
         assert_eq!(a.get(20..24), Some("d705"), "{a}");
         let status = &a[24..32];
@@ -92,7 +99,12 @@ fn scripts() -> PathBuf {
 /// The bridge binary, built by `cargo build --workspace`.
 fn bridge() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().unwrap().parent().unwrap().join("mynacard-usb-bridge");
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("mynacard-usb-bridge");
     assert!(
         bin.exists(),
         "{} missing: build it first (cargo build -p mynacard-virtual-card --bin mynacard-usb-bridge; scripts/test.sh builds the workspace)",
@@ -116,9 +128,13 @@ fn nfcpy_python() -> &'static Path {
         )
         .unwrap();
         let installed = python.exists()
-            && harness::run(Command::new(&python).args(["-c", &check]), None, harness::SHORT)
-                .map(|o| o.success())
-                .unwrap_or(false);
+            && harness::run(
+                Command::new(&python).args(["-c", &check]),
+                None,
+                harness::SHORT,
+            )
+            .map(|o| o.success())
+            .unwrap_or(false);
         if !installed {
             harness::run_ok(
                 Command::new("python3").args(["-m", "venv"]).arg(&venv),
@@ -134,8 +150,12 @@ fn nfcpy_python() -> &'static Path {
                 harness::LONG,
             )
             .expect("pip install nfcpy");
-            harness::run_ok(Command::new(&python).args(["-c", &check]), None, harness::SHORT)
-                .expect("nfcpy importable at the pinned version");
+            harness::run_ok(
+                Command::new(&python).args(["-c", &check]),
+                None,
+                harness::SHORT,
+            )
+            .expect("nfcpy importable at the pinned version");
         }
         python
     })
@@ -240,7 +260,11 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
     let mut codes = commands.clone();
     codes.sort();
     codes.dedup();
-    assert_eq!(codes, ["00", "02", "04", "06", "20", "22", "2A"], "{joined}");
+    assert_eq!(
+        codes,
+        ["00", "02", "04", "06", "20", "22", "2A"],
+        "{joined}"
+    );
     eprintln!(
         "nfcpy {NFCPY_VERSION}: {} Port-100 commands ({joined}); {} transfers {}; connect {} s",
         commands.len(),

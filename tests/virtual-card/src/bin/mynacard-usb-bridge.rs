@@ -88,7 +88,11 @@ fn main() -> ExitCode {
     if let Some(ins) = wtx_before {
         reader.picc_mut().inject_wtx(Some(ins), 2, 1);
     }
-    let result = serve(&mut reader, &mut io::stdin().lock(), &mut io::stdout().lock());
+    let result = serve(
+        &mut reader,
+        &mut io::stdin().lock(),
+        &mut io::stdout().lock(),
+    );
     let seen: Vec<String> = reader
         .commands()
         .iter()
