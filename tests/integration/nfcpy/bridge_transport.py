@@ -73,6 +73,10 @@ class BridgeUSB(object):
         """Port-100 command codes the emulated reader received so far."""
         return list(self._request(b"C")[1])
 
+    def lift_card(self):
+        """Takes the card out of the emulated reader's field (not a USB transfer)."""
+        self._request(b"L")
+
     def close(self):
         if self.usb_dev:
             self.process.stdin.close()

@@ -112,6 +112,14 @@ def main():
     rsp = tag.transceive(bytes.fromhex("00200080"))
     result["tries_sw"] = hx(rsp)
 
+    # nfcpy's presence check (an R(NAK) with its next block number, `tt4.py` `_is_present`):
+    # the card answers, and the block numbering still agrees for the next APDU. Then the card
+    # leaves the field and the same check says so.
+    result["present"] = tag.is_present
+    result["tries_after_presence_sw"] = hx(tag.transceive(bytes.fromhex("00200080")))
+    transport.lift_card()
+    result["present_after_lift"] = tag.is_present
+
     result["commands"] = ["%02X" % c for c in transport.commands()]
     clf.close()
     result["would_hang"] = transport.would_hang

@@ -235,6 +235,18 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
         .unwrap();
     assert_eq!(s("tries_sw"), format!("63c{tries:x}"), "{}", ctx());
 
+    // nfcpy's presence check: R(NAK) with its next block number, the card's R(ACK) (ISO/IEC
+    // 14443-4 rule 12), the numbering still agreed for the next APDU; after the card left,
+    // the check times out and says "gone".
+    assert_eq!(r["present"], true, "{}", ctx());
+    assert_eq!(
+        s("tries_after_presence_sw"),
+        format!("63c{tries:x}"),
+        "{}",
+        ctx()
+    );
+    assert_eq!(r["present_after_lift"], false, "{}", ctx());
+
     // Never a read that would hang on a real reader.
     assert_eq!(r["would_hang"], 0, "{}", ctx());
     // The 64-byte frame and nfcpy's zero-length packet after it: answered once (6A82, no such

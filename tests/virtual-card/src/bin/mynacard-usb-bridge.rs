@@ -13,6 +13,7 @@
 //!          'O' endpoint:u8 len:u32 data             a bulk OUT transfer
 //!          'I' endpoint:u8 max_len:u32 timeout:u32  a bulk IN transfer (timeout in ms, 0 = none)
 //!          'C'                                      the Port-100 command codes received so far
+//!          'L'                                      the card leaves the field (for tests)
 //! reply    status:u8 len:u32 data
 //!          status 0 done, 1 device gone, 2 stall, 3 timed out (after `timeout` ms),
 //!          4 nothing to read and no timeout: the host would wait for ever
@@ -152,6 +153,10 @@ fn serve(reader: &mut Rcs380, input: &mut impl Read, output: &mut impl Write) ->
                 }
             }
             b'C' => (DONE, reader.commands().to_vec()),
+            b'L' => {
+                reader.picc_mut().lift();
+                (DONE, Vec::new())
+            }
             other => {
                 return Err(io::Error::other(format!("unknown request {other:#04x}")));
             }
