@@ -590,6 +590,21 @@ impl ReaderDriver for Port100 {
                         status: 0xFFFF_FFFF,
                     })));
                 }
+                Parsed::Frame(Frame::Data(d), n)
+                    if self.step == Step::SetCommandType
+                        && (self.wire != Wire::AwaitAnswer(code)
+                            || d.get(..2) != Some(&[0xD7, code.wrapping_add(1)][..])) =>
+                {
+                    // The open's first command: an answer a killed host left in the IN pipe
+                    // comes first (the reset ACK does not take it back; nfcpy drains it after
+                    // its ACK, `rcs380.py` l. 186–193). Skip it and wait for our ACK again;
+                    // bounded by the reads of this answer.
+                    self.rx.drain(..n);
+                    self.wire = Wire::AwaitAck(code);
+                    if self.rx.is_empty() {
+                        return self.read(code);
+                    }
+                }
                 Parsed::Frame(Frame::Data(d), _) => {
                     if self.wire != Wire::AwaitAnswer(code) {
                         return self
@@ -894,6 +909,38 @@ mod tests {
         }
         assert!(n <= MAX_READS_PER_ANSWER as usize);
         assert!(matches!(s, UsbStep::Done(Err(_))));
+    }
+
+    #[test]
+    fn open_skips_answers_a_killed_host_left_in_the_pipe() {
+        let stale = comm_ok(&hex("02 9000"));
+        // The stale answer alone, or the stale ACK and answer (killed before reading either).
+        for leftovers in [vec![stale.clone()], vec![ACK.to_vec(), stale.clone()]] {
+            let mut d = Port100::default();
+            assert_eq!(out_data(&d.start(Operation::Open)), ACK);
+            let s = d.next(TransferResult::Sent);
+            assert_eq!(out_data(&s), encode_command(0x2A, &[1]));
+            let mut s = d.next(TransferResult::Sent);
+            for frame in &leftovers {
+                assert!(matches!(s, UsbStep::In { .. }), "{s:?}");
+                s = d.next(TransferResult::Received(frame.clone()));
+            }
+            assert!(matches!(s, UsbStep::In { .. }), "{s:?}");
+            let s = d.next(TransferResult::Received(ACK.to_vec()));
+            assert!(matches!(s, UsbStep::In { .. }), "{s:?}");
+            let s = d.next(TransferResult::Received(encode_answer(0x2A, &[0])));
+            assert_eq!(out_data(&s), encode_command(0x20, &[]));
+        }
+        // After the open's first command, another command's answer is still an error.
+        let mut d = Port100::default();
+        open(&mut d);
+        d.start(Operation::Exchange(&hex("00B0000004")));
+        d.next(TransferResult::Sent);
+        d.next(TransferResult::Received(ACK.to_vec()));
+        assert_eq!(
+            d.next(TransferResult::Received(encode_answer(0x2A, &[0]))),
+            UsbStep::Done(Err(ReaderError::Protocol("answer to another command")))
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! it with only its USB transport object replaced (`tests/integration/nfcpy/`).
 //!
 //! ```text
-//! mynacard-usb-bridge [--persona taro] [--no-card] [--wtx-before INS]
+//! mynacard-usb-bridge [--persona taro] [--no-card] [--wtx-before INS] [--stale-answer]
 //! ```
 //!
 //! One request, then one reply, in turn; integers little-endian:
@@ -32,11 +32,12 @@ use std::time::Duration;
 use mynacard_virtual_card::usb::{Rcs380, UsbEmulator, UsbFault};
 use mynacard_virtual_card::{Persona, VirtualCard};
 
-const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID] [--no-card]\n\
+const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID] [--no-card] [--wtx-before INS] [--stale-answer]\n\
   --persona ID  built-in persona in the reader's field (default taro)\n\
   --no-card     an empty reader: nothing answers in the field\n\
   --wtx-before INS  the card asks for two waiting time extensions (S(WTX), WTXM 1) before\n\
                 answering the first APDU with this INS (hex)\n\
+  --stale-answer  an answer left in the IN pipe by a host killed mid-exchange\n\
   Requests on standard input, replies on standard output (see the source's header).";
 
 /// The longest an IN transfer waits for nothing.
@@ -60,11 +61,13 @@ fn main() -> ExitCode {
     let mut persona = "taro".to_string();
     let mut no_card = false;
     let mut wtx_before = None;
+    let mut stale_answer = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--persona" => persona = args.next().unwrap_or_default(),
             "--no-card" => no_card = true,
+            "--stale-answer" => stale_answer = true,
             "--wtx-before" => match args.next().and_then(|a| u8::from_str_radix(&a, 16).ok()) {
                 Some(ins) => wtx_before = Some(ins),
                 None => return usage_error("--wtx-before needs an INS in hex"),
@@ -85,6 +88,9 @@ fn main() -> ExitCode {
     let mut reader = Rcs380::new(card);
     if no_card {
         reader.picc_mut().lift();
+    }
+    if stale_answer {
+        reader.leave_stale_answer();
     }
     if let Some(ins) = wtx_before {
         reader.picc_mut().inject_wtx(Some(ins), 2, 1);

@@ -60,6 +60,27 @@ impl Rcs380 {
         &mut self.picc
     }
 
+    /// What a host killed in the middle of an exchange leaves behind: the answer to its
+    /// InCommRF (an I-block `02 90 00`) already in the IN pipe, where the next host's
+    /// soft-reset ACK does not reach it. nfcpy opens the reader for this case by reading
+    /// until a 10 ms read times out after its ACK, "to clear any response data that may be
+    /// leftover from the last session when it was killed" (`src/nfc/clf/rcs380.py` l. 182–193).
+    pub fn leave_stale_answer(&mut self) {
+        let d = [
+            0xD7,
+            0x05,
+            0,
+            0,
+            0,
+            0,
+            IN_COMM_RF_RECEIVED,
+            0x02,
+            0x90,
+            0x00,
+        ];
+        self.port.queue.push_in_pipe(Self::frame(&d));
+    }
+
     /// Command codes received, in order.
     pub fn commands(&self) -> &[u8] {
         &self.commands
@@ -158,7 +179,7 @@ impl UsbEmulator for Rcs380 {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
         self.port.accept_out(endpoint)?;
         if data == ACK {
-            // Cancel: drop anything not yet read.
+            // Cancel: drop every answer not yet on its way to the host.
             self.port.queue.clear();
             return Ok(());
         }
