@@ -55,6 +55,23 @@ fn check_transcript(r: &Value) -> Vec<String> {
         .map(|e| e.as_str().unwrap().to_owned())
         .collect();
     assert_eq!(t[..REAL_OPENING.len()], REAL_OPENING, "{t:#?}");
+    // nfcpy's `Frame` reads LEN but checks neither LCS nor DCS (`rcs380.py` l. 66–76): check
+    // every frame the emulation sent here.
+    for e in t.iter().filter_map(|e| e.strip_prefix("<<< ")) {
+        let f = unhex(e);
+        if f == [0, 0, 0xFF, 0, 0xFF, 0] {
+            continue;
+        }
+        assert!(f.len() >= 10 && f[..5] == [0, 0, 0xFF, 0xFF, 0xFF], "{e}");
+        let len = usize::from(u16::from_le_bytes([f[5], f[6]]));
+        assert_eq!(f.len(), 8 + len + 2, "LEN: {e}");
+        assert_eq!(f[5].wrapping_add(f[6]).wrapping_add(f[7]), 0, "LCS: {e}");
+        let sum = f[8..8 + len + 1]
+            .iter()
+            .fold(0u8, |a, b| a.wrapping_add(*b));
+        assert_eq!(sum, 0, "DCS: {e}");
+        assert_eq!(f[8 + len + 1], 0, "postamble: {e}");
+    }
     let answer_to = |command: &str| -> Vec<&String> {
         t.windows(3)
             .filter(|w| w[0].starts_with(">>> ") && w[0].get(20..24) == Some(command))
@@ -179,6 +196,13 @@ fn run_nfcpy(args: &[&str]) -> (Value, String) {
         .find_map(|l| l.strip_prefix("RESULT ").map(str::to_owned))
         .unwrap_or_else(|| panic!("no RESULT line:\n{printed}"));
     (serde_json::from_str(&line).unwrap(), printed)
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -314,6 +338,38 @@ fn nfcpy_answers_the_cards_waiting_time_extensions() {
         })
         .count();
     assert_eq!(echoes, 2, "{transcript:#?}");
+}
+
+#[test]
+fn nfcpy_drains_an_answer_left_by_a_killed_host() {
+    // An InCommRF answer still in the IN pipe from a host killed mid-exchange: nfcpy's ACK
+    // does not take it back, its 10 ms reads after the ACK do (`rcs380.py` l. 186–193), and
+    // the opening goes on as on a clean reader.
+    let (r, printed) = run_nfcpy(&["--persona", "taro", "--stale-answer"]);
+    assert!(
+        printed.contains("cleared garbage 0000ffffff0a00f6d70500000000080290008a00"),
+        "{printed}"
+    );
+    assert_eq!(
+        r["certificate"].as_str(),
+        Some(hex(&auth_certificate("taro")).as_str()),
+        "{printed}"
+    );
+    // The stale frame (DCS 8A = −(D7 + 05 + 08 + 02 + 90)) came in before the opening's frames;
+    // the rest is as on a clean reader.
+    let t: Vec<String> = r["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(t[0], REAL_OPENING[0]);
+    assert_eq!(t[1], "<<< 0000ffffff0a00f6d70500000000080290008a00");
+    assert_eq!(
+        t[2..2 + REAL_OPENING.len() - 1],
+        REAL_OPENING[1..],
+        "{t:#?}"
+    );
 }
 
 #[test]
