@@ -311,6 +311,27 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
 }
 
 #[test]
+fn nfcpy_chains_commands_to_a_card_with_a_small_frame_size() {
+    // FSCI 2 (32 bytes): nfcpy sends the 49-byte SELECT in chained I-blocks of 29 bytes (MIU =
+    // FSC − 3) and waits for the card's R(ACK) after each (`tt4.py` `IsoDepInitiator.exchange`).
+    let (r, printed) = run_nfcpy(&["--persona", "taro", "--fsci", "2"]);
+    let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+    assert!(s("tag").contains("MIU=29"), "{printed}");
+    assert_eq!(s("zlp_select_sw"), "6a82", "{printed}");
+    assert_eq!(
+        s("certificate"),
+        hex(&auth_certificate("taro")),
+        "{printed}"
+    );
+    assert_eq!(s("tries_sw"), "63c3", "{printed}");
+    assert_eq!(s("tries_after_presence_sw"), "63c3", "{printed}");
+    check_transcript(&r);
+    // Chained I-blocks (PCB 12/13) went out, each answered by an R(ACK) (A2/A3).
+    assert!(printed.contains("nfc.clf: >>> 12") || printed.contains("nfc.clf: >>> 13"));
+    assert!(printed.contains("nfc.clf: <<< a2") || printed.contains("nfc.clf: <<< a3"));
+}
+
+#[test]
 fn nfcpy_answers_the_cards_waiting_time_extensions() {
     // The card asks for S(WTX) twice before its first READ BINARY answer; nfcpy echoes each
     // (`src/nfc/tag/tt4.py:121`) and the emulation must take nfcpy's echo and go on.

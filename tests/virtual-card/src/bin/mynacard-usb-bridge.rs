@@ -3,7 +3,7 @@
 //! it with only its USB transport object replaced (`tests/integration/nfcpy/`).
 //!
 //! ```text
-//! mynacard-usb-bridge [--persona taro] [--no-card] [--wtx-before INS] [--stale-answer]
+//! mynacard-usb-bridge [--persona taro] [--fsci N] [--no-card] [--wtx-before INS] [--stale-answer]
 //! ```
 //!
 //! One request, then one reply, in turn; integers little-endian:
@@ -29,11 +29,12 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mynacard_virtual_card::usb::{Rcs380, UsbEmulator, UsbFault};
+use mynacard_virtual_card::usb::{Picc, PiccConfig, Rcs380, UsbEmulator, UsbFault};
 use mynacard_virtual_card::{Persona, VirtualCard};
 
-const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID] [--no-card] [--wtx-before INS] [--stale-answer]\n\
+const USAGE: &str = "usage: mynacard-usb-bridge [--persona ID] [--fsci N] [--no-card] [--wtx-before INS] [--stale-answer]\n\
   --persona ID  built-in persona in the reader's field (default taro)\n\
+  --fsci N      the frame size the card announces in ATQB (0-8; default 8 = 256 bytes)\n\
   --no-card     an empty reader: nothing answers in the field\n\
   --wtx-before INS  the card asks for two waiting time extensions (S(WTX), WTXM 1) before\n\
                 answering the first APDU with this INS (hex)\n\
@@ -62,12 +63,17 @@ fn main() -> ExitCode {
     let mut no_card = false;
     let mut wtx_before = None;
     let mut stale_answer = false;
+    let mut picc = PiccConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--persona" => persona = args.next().unwrap_or_default(),
             "--no-card" => no_card = true,
             "--stale-answer" => stale_answer = true,
+            "--fsci" => match args.next().and_then(|a| a.parse().ok()).filter(|n| *n <= 8) {
+                Some(n) => picc.fsci = n,
+                None => return usage_error("--fsci needs 0 to 8"),
+            },
             "--wtx-before" => match args.next().and_then(|a| u8::from_str_radix(&a, 16).ok()) {
                 Some(ins) => wtx_before = Some(ins),
                 None => return usage_error("--wtx-before needs an INS in hex"),
@@ -85,7 +91,7 @@ fn main() -> ExitCode {
             Persona::ids().join(", ")
         ));
     };
-    let mut reader = Rcs380::new(card);
+    let mut reader = Rcs380::with_picc(Picc::with_config(card, picc));
     if no_card {
         reader.picc_mut().lift();
     }
