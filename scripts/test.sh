@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotent) and runs every test: unit tests, the virtual card
 # in process, the same operations through a private pcscd + vpcd, third-party clients (OpenSC,
-# jpki-cli, myna-card) against the virtual card, the CLI, relying-party verification (CRL, OCSP
-# with OpenSSL's responder, CMS checked by openssl cms), the OIDC client against the stand-in
-# provider, the browser face and the portal in headless Chromium, the uniffi bindings from Python
-# and Kotlin (Swift parsed), short fuzz runs, and the offline dependency audit.
+# jpki-cli, myna-card) against the virtual card, nfcpy's RC-S380 driver against the emulated
+# reader, the CLI, relying-party verification (CRL, OCSP with OpenSSL's responder, CMS checked
+# by openssl cms), the OIDC client against the stand-in provider, the browser face and the
+# portal in headless Chromium, the uniffi bindings from Python and Kotlin (Swift parsed), short
+# fuzz runs, and the offline dependency audit.
 #
 # Nothing here can hang (docs/testing.md): every step has an outer time limit (below), every
 # Rust test has a deadline under cargo-nextest (.config/nextest.toml), and every program a test
@@ -54,7 +55,7 @@ step 25 "build (native, all targets)" -- cargo build --locked --workspace --all-
 step 15 "clippy (native, all targets; workspace lints in Cargo.toml, -D warnings)" -- \
     cargo clippy --locked --workspace --all-targets -- -D warnings
 
-step 25 "tests (cargo-nextest, a deadline per test): unit, virtual card, in-process, pcscd + vpcd, OpenSC, jpki-cli, CLI, harness" -- \
+step 25 "tests (cargo-nextest, a deadline per test): unit, virtual card, in-process, pcscd + vpcd, OpenSC, jpki-cli, nfcpy on the emulated RC-S380, CLI, harness" -- \
     cargo nextest run --locked --workspace --all-targets --no-fail-fast --no-tests=fail
 
 step 10 "doctests" -- cargo test --locked --workspace --doc

@@ -383,6 +383,24 @@ fn rcs380_open_and_close_sequence() {
 }
 
 #[test]
+fn rcs380_opens_past_an_answer_left_by_a_killed_host() {
+    // The previous host died after its InCommRF: the answer is still in the IN pipe and the
+    // open's ACK does not take it back (nfcpy drains it, `rcs380.py` l. 186–193). The driver
+    // skips it and opens on the first try.
+    let mut t = rcs380(PiccConfig::default());
+    t.device_mut().leave_stale_answer();
+    block_on(t.open()).unwrap();
+    assert_eq!(
+        t.device().commands(),
+        [0x2A, 0x20, 0x06, 0x00, 0x02, 0x02, 0x04, 0x04]
+    );
+    // One more IN transfer than a clean open (25).
+    assert_eq!(t.stats().transfers, 26);
+    let mut card = block_on(MynaCard::connect(t)).unwrap();
+    assert!(block_on(card.read_auth_certificate()).is_ok());
+}
+
+#[test]
 fn chaining_happens_both_ways() {
     // FSC 32: the signature command (DigestInfo of 51 bytes) goes out in chained blocks, and
     // the certificate comes back in chained blocks of FSD 256.

@@ -116,23 +116,32 @@ impl BulkPort {
 
 /// Bytes queued for IN transfers, handed out in pieces of at most `max_len` like a bulk
 /// endpoint (a message longer than the host asked for continues in the next transfer).
+/// The first `in_pipe` messages are already in the device's IN pipe: a host's cancel
+/// ([`InQueue::clear`]) does not take them back.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InQueue {
     messages: std::collections::VecDeque<Vec<u8>>,
+    in_pipe: usize,
 }
 
 impl InQueue {
     pub fn push(&mut self, m: Vec<u8>) {
         self.messages.push_back(m);
     }
+    /// A message already on its way to the host, ahead of everything not yet sent.
+    pub fn push_in_pipe(&mut self, m: Vec<u8>) {
+        self.messages.insert(self.in_pipe, m);
+        self.in_pipe += 1;
+    }
     pub fn clear(&mut self) {
-        self.messages.clear();
+        self.messages.truncate(self.in_pipe);
     }
     pub fn pop(&mut self, max_len: usize) -> Result<Vec<u8>, UsbFault> {
         let Some(front) = self.messages.front_mut() else {
             return Err(UsbFault::Timeout);
         };
         if front.len() <= max_len {
+            self.in_pipe = self.in_pipe.saturating_sub(1);
             return Ok(self.messages.pop_front().unwrap_or_default());
         }
         let rest = front.split_off(max_len);

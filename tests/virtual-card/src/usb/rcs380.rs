@@ -12,6 +12,9 @@ pub const ENDPOINT_IN: u8 = 1;
 
 const ACK: [u8; 6] = [0, 0, 0xFF, 0, 0xFF, 0];
 
+/// The byte between InCommRF's status and the received frame (see `command`).
+const IN_COMM_RF_RECEIVED: u8 = 0x08;
+
 /// An RC-S380 with a card on it.
 #[derive(Debug)]
 pub struct Rcs380 {
@@ -24,6 +27,11 @@ pub struct Rcs380 {
 }
 
 impl Rcs380 {
+    /// Bulk OUT endpoint number (a host's `transferOut(2, …)`).
+    pub const ENDPOINT_OUT: u8 = ENDPOINT_OUT;
+    /// Bulk IN endpoint number (address 0x81).
+    pub const ENDPOINT_IN: u8 = ENDPOINT_IN;
+
     /// Milliseconds the host was asked to wait (guard times), summed.
     pub fn waited_ms(&self) -> u64 {
         self.waited_ms
@@ -50,6 +58,27 @@ impl Rcs380 {
 
     pub fn picc_mut(&mut self) -> &mut Picc {
         &mut self.picc
+    }
+
+    /// What a host killed in the middle of an exchange leaves behind: the answer to its
+    /// InCommRF (an I-block `02 90 00`) already in the IN pipe, where the next host's
+    /// soft-reset ACK does not reach it. nfcpy opens the reader for this case by reading
+    /// until a 10 ms read times out after its ACK, "to clear any response data that may be
+    /// leftover from the last session when it was killed" (`src/nfc/clf/rcs380.py` l. 182–193).
+    pub fn leave_stale_answer(&mut self) {
+        let d = [
+            0xD7,
+            0x05,
+            0,
+            0,
+            0,
+            0,
+            IN_COMM_RF_RECEIVED,
+            0x02,
+            0x90,
+            0x00,
+        ];
+        self.port.queue.push_in_pipe(Self::frame(&d));
     }
 
     /// Command codes received, in order.
@@ -126,13 +155,18 @@ impl Rcs380 {
                     None
                 };
                 match reply {
+                    // Status 0 (4 bytes LE), then `08`, then the card's frame: every received
+                    // answer of a real RC-S380 in public traces has `08` there (marioninc/
+                    // webusb-felica's nfcpy log: Type F `d705 00000000 08 14 01…`, Type A
+                    // `d705 00000000 08 0400`; nfcpy `tests/test_clf_rcs380.py` for Type B).
                     Some(r) => {
-                        let mut d = vec![0, 0, 0, 0, 0];
+                        let mut d = vec![0, 0, 0, 0, IN_COMM_RF_RECEIVED];
                         d.extend_from_slice(&r);
                         self.answer(code, &d);
                     }
-                    // RECEIVE_TIMEOUT_ERROR.
-                    None => self.answer(code, &[0x80, 0, 0, 0, 0]),
+                    // RECEIVE_TIMEOUT_ERROR, the 4 status bytes alone, as nfcpy's tests have
+                    // the chip answer when no card replied (`RSP('05 80000000')`).
+                    None => self.answer(code, &[0x80, 0, 0, 0]),
                 }
             }
             // Unknown command: parameter error.
@@ -145,7 +179,7 @@ impl UsbEmulator for Rcs380 {
     fn transfer_out(&mut self, endpoint: u8, data: &[u8]) -> Result<(), UsbFault> {
         self.port.accept_out(endpoint)?;
         if data == ACK {
-            // Cancel: drop anything not yet read.
+            // Cancel: drop every answer not yet on its way to the host.
             self.port.queue.clear();
             return Ok(());
         }
