@@ -433,6 +433,22 @@ impl MynaSession {
         })
     }
 
+    /// Changes a PIN (暗証番号の変更): `kind` `Auth` (利用者証明用, 4 digits), `Sign` (署名用,
+    /// 6–16 of A–Z/0–9) or `Assist` (券面事項入力補助用, 4 digits); the 照合番号 kinds are
+    /// `INVALID_ARGUMENT`. `current` and `new_pin` are both checked before anything is sent
+    /// (`PIN_FORMAT`); a locked PIN is `PIN_LOCKED` with nothing sent; a wrong `current` spends
+    /// one try (`PIN_INCORRECT`) and changes nothing. Ask the user for the new PIN twice; pass
+    /// it once.
+    pub async fn change_pin(
+        &self,
+        kind: PinKind,
+        current: String,
+        new_pin: String,
+    ) -> Result<(), MynaError> {
+        let (current, new_pin) = (Zeroizing::new(current), Zeroizing::new(new_pin));
+        Ok(self.card()?.change_pin(kind, &current, &new_pin).await?)
+    }
+
     /// Remaining tries of every PIN, without spending any.
     pub async fn pin_tries(&self) -> Result<Vec<PinTries>, MynaError> {
         let states = self.card()?.all_pin_states().await?;

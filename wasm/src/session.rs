@@ -14,7 +14,7 @@ use js_sys::{Function, Object, Uint8Array};
 use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use mynacard_core::{
     Application, AssistPin, AuthPin, CardPin, Error, JpkiCertificate, MynaCard as CoreCard,
-    PinState, Progress, SignInput, SignPin,
+    PinKind, PinState, Progress, SignInput, SignPin,
 };
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -206,6 +206,15 @@ fn pin_arg(v: &JsValue) -> Result<Zeroizing<String>, Error> {
         .map(Zeroizing::new)
         .ok_or(Error::Usage(UsageError::InvalidArgument {
             what: "the PIN must be a string",
+        }))
+}
+
+/// The kinds of PIN a resident can change (not the 照合番号, printed on the card).
+fn changeable_kind(name: &str) -> Result<PinKind, Error> {
+    PinKind::from_name(name)
+        .filter(|k| matches!(k, PinKind::Auth | PinKind::Sign | PinKind::Assist))
+        .ok_or(Error::Usage(UsageError::InvalidArgument {
+            what: "the PIN to change must be auth, sign or assist",
         }))
 }
 
@@ -617,6 +626,33 @@ impl MynaCardJs {
             let pin = parsed?;
             let cert = card.read_sign_certificate(&pin).await?;
             Ok(cert_object(&cert).into())
+        })
+    }
+
+    /// Changes a PIN (暗証番号の変更): `pin` is `auth` (利用者証明用, 4 digits), `sign` (署名用,
+    /// 6–16 of A–Z/0–9) or `assist` (券面事項入力補助用, 4 digits). `current` and `newPin` are
+    /// both checked before any APDU (`PIN_FORMAT`); a locked PIN rejects with `PIN_LOCKED`
+    /// and nothing sent; a wrong `current` spends one try (`PIN_INCORRECT`, `remaining`) and
+    /// changes nothing. The page asks for the new PIN twice; the card gets it once.
+    #[wasm_bindgen(js_name = changePin, unchecked_return_type = "Promise<void>")]
+    pub fn change_pin(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "'auth' | 'sign' | 'assist'")] pin: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] current: JsValue,
+        #[wasm_bindgen(js_name = newPin, unchecked_param_type = "string")] new_pin: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let parsed = changeable_kind(&pin).and_then(|kind| {
+            let current = pin_arg(&current)?;
+            kind.check(&current)?;
+            let new = pin_arg(&new_pin)?;
+            kind.check(&new)?;
+            Ok((kind, current, new))
+        });
+        op!(self, options, card, {
+            let (kind, current, new) = parsed?;
+            card.change_pin(kind, &current, &new).await?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 

@@ -4,6 +4,7 @@
 //! it, one VERIFY per PIN, never retried.
 
 mod assist;
+mod change;
 mod jpki;
 mod surface;
 mod token;
@@ -632,13 +633,23 @@ impl<T: Transport> MynaCard<T> {
     /// The tries of `pin`, and the P2 that reached its PIN EF (80|SFI, or 80 for the selected
     /// EF): VERIFY then uses the very form the card has just answered.
     async fn pin_state_and_reference(&mut self, pin: CardPin) -> Result<(PinState, u8), Error> {
+        self.pin_state_by(pin, true).await
+    }
+
+    /// [`pin_state_and_reference`](Self::pin_state_and_reference); with `short_ok` false only
+    /// the SELECT EF form (P2 = 80), which leaves the PIN EF the current EF.
+    async fn pin_state_by(
+        &mut self,
+        pin: CardPin,
+        short_ok: bool,
+    ) -> Result<(PinState, u8), Error> {
         let state = |response: &Response| match response.status() {
             Status::Tries(0) | Status::PinBlocked => Some(PinState::Locked),
             Status::Tries(n) => Some(PinState::Remaining(n)),
             Status::Ok => Some(PinState::Verified),
             _ => None,
         };
-        if let Some(id) = short_ef_id(pin.ef()).filter(|_| self.short_p2_open()) {
+        if let Some(id) = short_ef_id(pin.ef()).filter(|_| short_ok && self.short_p2_open()) {
             self.select_application(pin.application()).await?;
             self.report(Progress::CheckingTries { pin });
             let p2 = 0x80 | id;
@@ -683,13 +694,24 @@ impl<T: Transport> MynaCard<T> {
 
     /// Checks the tries (a locked PIN is never sent), then sends exactly one VERIFY.
     pub(crate) async fn verify_pin(&mut self, which: CardPin, pin: &dyn Pin) -> Result<(), Error> {
+        self.verify_pin_by(which, pin, true).await
+    }
+
+    /// [`verify_pin`](Self::verify_pin); with `short_ok` false in the SELECT EF form only, so
+    /// the PIN EF stays the current EF for a command that follows (CHANGE REFERENCE DATA).
+    async fn verify_pin_by(
+        &mut self,
+        which: CardPin,
+        pin: &dyn Pin,
+        short_ok: bool,
+    ) -> Result<(), Error> {
         debug_assert_eq!(which.kind(), pin.kind());
         if which.kind() != pin.kind() {
             return Err(Error::Usage(UsageError::InvalidArgument {
                 what: "PIN of the wrong kind for this PIN EF",
             }));
         }
-        let (state, p2) = self.pin_state_and_reference(which).await?;
+        let (state, p2) = self.pin_state_by(which, short_ok).await?;
         match state {
             PinState::Locked => return Err(Error::Pin(PinError::Locked)),
             PinState::Absent => return Err(Error::Card(CardError::FileNotFound)),

@@ -429,6 +429,8 @@ fn operation_futures_are_send() {
     send(&card.authenticate(&pin, SignInput::data(b"x")));
     send(&card.read_four_info(&crate::AssistPin::new("1234").unwrap()));
     send(&card.all_pin_states());
+    send(&card.change_pin(PinKind::Auth, "1234", "5678"));
+    send(&card.change_auth_pin(&pin, &pin));
 }
 
 // ---- command forms (issue 14) ---------------------------------------------------------------
@@ -895,4 +897,237 @@ fn a_cancel_right_after_the_verify_still_clears_the_security_state() {
         !card.transport().clearing,
         "clearing(false) after the clearing"
     );
+}
+
+/// The change of the 利用者証明用 PIN 1234 → 5678 after connect, as the peers send it: SELECT
+/// the PIN EF, tries, VERIFY, CHANGE REFERENCE DATA on the current EF (`change` the answer to
+/// it, `None` for a script that stops before it).
+fn change_auth_script(tries: &str, verify: Option<&str>, change: Option<&str>) -> Scripted {
+    let s = Scripted::new(true)
+        .connected()
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", tries);
+    let s = match verify {
+        Some(sw) => s.expect("002000800431323334", sw),
+        None => s,
+    };
+    match change {
+        Some(sw) => s.expect("002401800435363738", sw),
+        None => s,
+    }
+}
+
+fn change_auth(card: &mut MynaCard<Scripted>) -> Result<(), Error> {
+    block_on(card.change_auth_pin(
+        &AuthPin::new("1234").unwrap(),
+        &AuthPin::new("5678").unwrap(),
+    ))
+}
+
+#[test]
+fn a_pin_change_is_select_verify_change_then_cleared_in_one_stretch() {
+    let s = change_auth_script("63C3", Some("9000"), Some("9000")).cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    change_auth(&mut card).unwrap();
+    assert!(card.transport().done());
+    assert_eq!(
+        events_after_connect(&card),
+        [
+            "begin",
+            "00A4020C020018",
+            "00200080",
+            "002000800431323334",
+            "002401800435363738",
+            CLEAR,
+            "end",
+        ]
+    );
+    assert_eq!(card.transport().verifies(), 1);
+    // The session's short-id VERIFY form is untouched: a later authentication may use it.
+    assert_eq!(card.short_verify, ShortEfIds::Untried);
+}
+
+#[test]
+fn the_sign_password_and_the_assist_pin_change_in_their_own_efs() {
+    // 署名用: EF 001B in the JPKI AP; lower case is the same password (upper-cased).
+    let s = Scripted::new(true)
+        .connected()
+        .expect("00A4020C02001B", "9000")
+        .expect("00200080", "63C5")
+        .expect("00200080085441524F32303235", "9000")
+        .expect("00240180084E45575041535331", "9000")
+        .cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.change_pin(PinKind::Sign, "TARO2025", "newpass1")).unwrap();
+    assert!(card.transport().done());
+    // 券面事項入力補助用: the 入力補助AP is selected first, EF 0011.
+    let s = Scripted::new(true)
+        .connected()
+        .expect("00A4040C0AD3921000310001010408", "9000")
+        .expect("00A4020C020011", "9000")
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "9000")
+        .expect("002401800430303030", "9000")
+        .cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    block_on(card.change_pin(PinKind::Assist, "1234", "0000")).unwrap();
+    assert!(card.transport().done());
+}
+
+#[test]
+fn a_malformed_current_or_new_pin_sends_nothing() {
+    let cases: [(PinKind, &str, &str, Error); 7] = [
+        (
+            PinKind::Auth,
+            "123",
+            "5678",
+            Error::Pin(PinError::Format {
+                kind: PinKind::Auth,
+            }),
+        ),
+        (
+            PinKind::Auth,
+            "1234",
+            "56a8",
+            Error::Pin(PinError::Format {
+                kind: PinKind::Auth,
+            }),
+        ),
+        (
+            PinKind::Auth,
+            "1234",
+            "",
+            Error::Pin(PinError::Format {
+                kind: PinKind::Auth,
+            }),
+        ),
+        (
+            PinKind::Sign,
+            "TARO2025",
+            "SHORT",
+            Error::Pin(PinError::Format {
+                kind: PinKind::Sign,
+            }),
+        ),
+        (
+            PinKind::Sign,
+            "TARO2025",
+            "A1B2C3D4E5F6G7H8I",
+            Error::Pin(PinError::Format {
+                kind: PinKind::Sign,
+            }),
+        ),
+        (
+            PinKind::Assist,
+            "1234",
+            "12345",
+            Error::Pin(PinError::Format {
+                kind: PinKind::Assist,
+            }),
+        ),
+        (
+            PinKind::CardNumberB,
+            "55021720352285",
+            "55021720352285",
+            Error::Usage(UsageError::InvalidArgument {
+                what: "照合番号 cannot be changed: only auth, sign and assist PINs",
+            }),
+        ),
+    ];
+    for (kind, current, new, expected) in cases {
+        let mut card = block_on(MynaCard::connect(Scripted::new(true).connected())).unwrap();
+        let e = block_on(card.change_pin(kind, current, new)).unwrap_err();
+        assert_eq!(e, expected, "{kind:?} {current:?} -> {new:?}");
+        // Not even the exclusive stretch began.
+        assert_eq!(card.transport().events.len(), 2, "{kind:?}");
+        assert_eq!(card.stats().apdus, 2);
+    }
+}
+
+#[test]
+fn a_locked_pin_is_not_changed_and_no_verify_goes_out() {
+    for sw in ["63C0", "6984", "6983"] {
+        let mut card = block_on(MynaCard::connect(change_auth_script(sw, None, None))).unwrap();
+        assert_eq!(
+            change_auth(&mut card).unwrap_err(),
+            Error::Pin(PinError::Locked)
+        );
+        assert!(card.transport().done());
+        assert_eq!(card.transport().verifies(), 0);
+        // Nothing was presented: nothing to clear.
+        assert_eq!(
+            events_after_connect(&card),
+            ["begin", "00A4020C020018", "00200080", "end"]
+        );
+    }
+}
+
+#[test]
+fn a_wrong_current_pin_is_one_attempt_with_the_tries_left_and_no_change() {
+    for (sw, expected) in [
+        ("63C2", Error::Pin(PinError::Incorrect { remaining: 2 })),
+        ("63C0", Error::Pin(PinError::Incorrect { remaining: 0 })),
+        ("6984", Error::Pin(PinError::Locked)),
+    ] {
+        let s = change_auth_script("63C3", Some(sw), None).cleared();
+        let mut card = block_on(MynaCard::connect(s)).unwrap();
+        assert_eq!(change_auth(&mut card).unwrap_err(), expected, "{sw}");
+        assert!(card.transport().done());
+        assert_eq!(card.transport().verifies(), 1);
+        assert!(
+            !card.transport().sent.iter().any(|c| c[1] == 0x24),
+            "a CHANGE went out after a wrong PIN"
+        );
+    }
+}
+
+#[test]
+fn a_refused_or_lost_change_is_typed_and_still_cleared() {
+    let cases: Vec<(Scripted, Error)> = vec![
+        (
+            change_auth_script("63C3", Some("9000"), Some("6982")),
+            Error::Card(CardError::SecurityStatus),
+        ),
+        (
+            change_auth_script("63C3", Some("9000"), Some("6A80")),
+            Error::Card(CardError::UnexpectedStatus { sw: 0x6A80 }),
+        ),
+        (
+            change_auth_script("63C3", Some("9000"), None)
+                .fail("002401800435363738", TransportError::Timeout),
+            Error::Transport(TransportError::Timeout),
+        ),
+    ];
+    for (s, expected) in cases {
+        let mut card = block_on(MynaCard::connect(s.cleared())).unwrap();
+        assert_eq!(change_auth(&mut card).unwrap_err(), expected);
+        assert!(
+            card.transport().done(),
+            "{expected:?}: the clearing was not sent"
+        );
+        // Never a second VERIFY, never a second CHANGE.
+        assert_eq!(card.transport().verifies(), 1);
+        assert_eq!(
+            card.transport()
+                .sent
+                .iter()
+                .filter(|c| c[1] == 0x24)
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn a_card_without_short_ef_ids_changes_the_same_way() {
+    let s = Scripted::new(true)
+        .connected_without_short_ef_ids()
+        .expect("00A4020C020018", "9000")
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "9000")
+        .expect("002401800435363738", "9000")
+        .cleared();
+    let mut card = block_on(MynaCard::connect(s)).unwrap();
+    change_auth(&mut card).unwrap();
+    assert!(card.transport().done());
 }

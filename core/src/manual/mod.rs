@@ -53,6 +53,7 @@ mod tests {
         include_str!("../card/mod.rs"),
         include_str!("../card/jpki.rs"),
         include_str!("../card/assist.rs"),
+        include_str!("../card/change.rs"),
         include_str!("../pin/mod.rs"),
         include_str!("../cms/mod.rs"),
         include_str!("../cms/build.rs"),
@@ -80,7 +81,7 @@ mod tests {
     ];
     const CLI: &str = include_str!("../../../examples/cli/src/main.rs");
 
-    const OPERATIONS: [&str; 11] = [
+    const OPERATIONS: [&str; 12] = [
         "connect",
         "read certificates",
         "authenticate",
@@ -88,6 +89,7 @@ mod tests {
         "4情報",
         "My Number",
         "PIN tries",
+        "change a PIN",
         "PIN format check",
         "verify",
         "OIDC login",

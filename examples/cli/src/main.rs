@@ -15,8 +15,8 @@ use mynacard_core::card::{Integrity, SurfaceKey};
 use mynacard_core::four_info::FourInfo;
 use mynacard_core::verify::{self, TrustAnchors};
 use mynacard_core::{
-    AssistPin, AuthPin, CardNumberB, CardPin, Error, JpkiCertificate, MynaCard, PinState, Progress,
-    SignInput, SignPin, UnixTime,
+    AssistPin, AuthPin, CardNumberB, CardPin, Error, JpkiCertificate, MynaCard, PinKind, PinState,
+    Progress, SignInput, SignPin, UnixTime,
 };
 use mynacard_virtual_card::Persona;
 
@@ -85,6 +85,14 @@ enum Command {
     MyNumber,
     /// Remaining tries of every PIN, without spending any.
     Tries,
+    /// Change a PIN (暗証番号の変更): auth (利用者証明用, 4 digits), sign (署名用, 6–16 of A–Z
+    /// and 0–9) or assist (券面事項入力補助用, 4 digits). Asks for the current PIN, the new one
+    /// and the new one again (with --pin-stdin: three lines). One try is spent if the current
+    /// PIN is wrong.
+    ChangePin {
+        #[arg(value_parser = ["auth", "sign", "assist"])]
+        pin: String,
+    },
     /// Read the card face (券面事項確認AP) with 照合番号B and write its images into a folder.
     Face {
         #[arg(long)]
@@ -320,7 +328,22 @@ impl Secrets {
                 .map_err(CliError::io(Action::ReadPin, Path::new("stdin")))?;
             s
         } else {
-            rpassword::prompt_password(prompt)
+            // The controlling terminal as usual; a process without one (started by a
+            // supervisor, or on a test's pseudo-terminal) whose standard input is a terminal is
+            // prompted there, still with no echo.
+            use std::io::IsTerminal;
+            let config = if cfg!(unix)
+                && std::fs::File::open("/dev/tty").is_err()
+                && std::io::stdin().is_terminal()
+            {
+                rpassword::ConfigBuilder::new()
+                    .input_file_path("/dev/stdin")
+                    .output_file_path("/dev/stderr")
+                    .build()
+            } else {
+                rpassword::ConfigBuilder::new().build()
+            };
+            rpassword::prompt_password_with_config(prompt, config)
                 .map_err(CliError::io(Action::ReadPin, Path::new("terminal")))?
         };
         let mut line = zeroize::Zeroizing::new(line);
@@ -489,6 +512,30 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             for row in mynacard_core::error::ERROR_CODES {
                 println!("{}\t{}\t{}", row.code, row.en, row.ja);
             }
+            Ok(())
+        }
+        Command::ChangePin { pin } => {
+            let kind =
+                PinKind::from_name(pin).ok_or(Error::Usage(UsageError::InvalidArgument {
+                    what: "PIN must be auth, sign or assist",
+                }))?;
+            let rule = kind.rule_ja();
+            // Each value is checked as soon as it is typed: a malformed one never reaches the
+            // card, and the user is not asked for the rest.
+            let current = secrets.read(&format!("現在の{} ({rule}): ", kind.name_ja()))?;
+            kind.check(&current)?;
+            let new = secrets.read(&format!("新しい{} ({rule}): ", kind.name_ja()))?;
+            kind.check(&new)?;
+            let again = secrets.read(&format!("新しい{}（確認）: ", kind.name_ja()))?;
+            if *again != *new {
+                return Err(Error::Usage(UsageError::InvalidArgument {
+                    what: "the new PIN and its confirmation differ; nothing was sent to the card",
+                })
+                .into());
+            }
+            open(cli).await?.change_pin(kind, &current, &new).await?;
+            println!("{}を変更しました。", kind.name_ja());
+            println!("The {} was changed.", kind.name_en());
             Ok(())
         }
         Command::Tries => {

@@ -448,3 +448,81 @@ fn p384_sign_file_then_verify() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn change_pin_asks_current_new_and_confirmation() {
+    let change = |persona: &str, pin: &str, stdin: &str| {
+        mynacard(
+            &["--virtual", persona, "change-pin", pin, "--pin-stdin", "-q"],
+            stdin,
+        )
+    };
+    for (pin, stdin) in [
+        ("auth", "1234\n5678\n5678\n"),
+        ("sign", "TARO2025\nnewpass1\nNEWPASS1\n"),
+        ("assist", "1234\n0000\n0000\n"),
+    ] {
+        let r = change("taro", pin, stdin);
+        // Lower and upper case of a 署名用 password are the same password, but the
+        // confirmation compares what was typed.
+        if pin == "sign" {
+            assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+            assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
+            let r = change("taro", pin, "TARO2025\nnewpass1\nnewpass1\n");
+            assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+            continue;
+        }
+        assert_eq!(r.code, 0, "{pin}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("を変更しました"), "{}", r.stdout);
+        for secret in ["1234", "5678", "0000"] {
+            assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
+        }
+    }
+    // The confirmation differs: nothing is sent, the error says so.
+    let r = change("taro", "auth", "1234\n5678\n5679\n");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("INVALID_ARGUMENT") && r.stderr.contains("confirmation"),
+        "{}",
+        r.stderr
+    );
+    // A malformed new PIN is refused before the confirmation is asked and before any APDU.
+    let r = change("taro", "auth", "1234\n56a8\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    let r = change("taro", "sign", "TARO2025\nSHORT\n");
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    // A wrong current PIN costs one try and says how many are left; a locked one is not sent.
+    let r = change("taro", "auth", "9999\n5678\n5678\n");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("PIN_INCORRECT") && r.stderr.contains("2 tries left"),
+        "{}",
+        r.stderr
+    );
+    let r = change("locked", "auth", "0000\n5678\n5678\n");
+    assert!(r.stderr.contains("PIN_LOCKED"), "{}", r.stderr);
+    // 照合番号 and unknown names are not PINs that change.
+    let r = change("taro", "card_number_b", "");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("invalid value"), "{}", r.stderr);
+}
+
+#[test]
+fn change_pin_prompts_without_echo() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mynacard"));
+    cmd.args(["--virtual", "taro", "change-pin", "assist", "-q"]);
+    let mut tty = harness::Tty::spawn(cmd, harness::SHORT).unwrap();
+    tty.answer_secret("現在の券面事項入力補助用の暗証番号", "1234")
+        .unwrap();
+    tty.answer_secret("新しい券面事項入力補助用の暗証番号", "0000")
+        .unwrap();
+    tty.answer_secret("（確認）", "0000").unwrap();
+    let printed = tty.finish().unwrap();
+    assert!(printed.contains("を変更しました"), "{printed}");
+    // No echo: the PINs typed never appear on the terminal.
+    assert!(
+        !printed.contains("1234") && !printed.contains("0000"),
+        "{printed}"
+    );
+}

@@ -111,6 +111,46 @@ class SessionTest(unittest.TestCase):
         self.assertEqual(card.verify_count(), 1)
         self.assertEqual(card.auth_tries(), 2)
 
+    def test_change_pin(self):
+        card = TestCard("taro")
+
+        async def flow():
+            session = await connect(CardTransport(card))
+            await session.change_pin(PinKind.AUTH, "1234", "5678")
+            await session.change_pin(PinKind.SIGN, "TARO2025", "NEWPASS1")
+            await session.change_pin(PinKind.ASSIST, "1234", "0000")
+            self.assertEqual(card.verify_count(), 3)
+            # The old PIN now costs a try; the new ones are the PINs.
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.authenticate("1234", b"c")
+            self.assertEqual(e.exception.code, "PIN_INCORRECT")
+            self.assertEqual(e.exception.remaining_tries, 2)
+            await session.authenticate("5678", b"c")
+            await session.sign("NEWPASS1", b"d")
+            self.assertEqual((await session.read_four_info("0000")).name, "〓田　太郎")
+            # Malformed current or new PINs, and the 照合番号, send nothing.
+            before = card.verify_count()
+            for kind, current, new, code in [
+                (PinKind.AUTH, "5678", "12", "PIN_FORMAT"),
+                (PinKind.AUTH, "56a8", "1111", "PIN_FORMAT"),
+                (PinKind.SIGN, "NEWPASS1", "short", "PIN_FORMAT"),
+                (PinKind.ASSIST, "0000", "00000", "PIN_FORMAT"),
+                (PinKind.CARD_NUMBER_B, "55021720352285", "55021720352285", "INVALID_ARGUMENT"),
+            ]:
+                with self.assertRaises(MynaError.Failed) as e:
+                    await session.change_pin(kind, current, new)
+                self.assertEqual(e.exception.code, code, (kind, current, new))
+            self.assertEqual(card.verify_count(), before)
+            # A wrong current PIN: one try, nothing changed.
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.change_pin(PinKind.AUTH, "9999", "1111")
+            self.assertEqual(e.exception.code, "PIN_INCORRECT")
+            self.assertEqual(e.exception.remaining_tries, 2)
+            await session.authenticate("5678", b"c")
+
+        run(flow())
+        self.assertEqual(card.auth_tries(), 3)
+
     def test_locked_pin_sends_no_verify(self):
         card = TestCard("locked")
 

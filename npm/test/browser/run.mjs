@@ -127,6 +127,29 @@ async function lockedScenario({ kind }) {
   return { reader: card.reader, code: r.code, pinVerifies: dev.virtual.pinVerifies, state: state.state };
 }
 
+async function changePinScenario({ kind }) {
+  const { MynaCard, requestReader } = window.mynacard;
+  const dev = await fakeUsb.plug('taro', kind);
+  const card = await MynaCard.connect(await requestReader());
+  const before = [card.apdus, dev.virtual.apdus, dev.transfers];
+  const malformedNew = await outcome(card.changePin('auth', '1234', '12a4'));
+  const malformedCurrent = await outcome(card.changePin('sign', 'ab', 'NEWPASS1'));
+  const notAPin = await outcome(card.changePin('surface_card_number_b', '1234', '5678'));
+  const malformedSentNothing = JSON.stringify(before) === JSON.stringify([card.apdus, dev.virtual.apdus, dev.transfers]);
+  const wrong = await outcome(card.changePin('auth', '9999', '5678'));
+  const changed = await outcome(card.changePin('auth', '1234', '5678'));
+  const assist = await outcome(card.changePin('assist', '1234', '0000'));
+  const old = await outcome(card.authenticate('1234', new Uint8Array(32)));
+  const now = await outcome(card.authenticate('5678', new Uint8Array(32)));
+  const info = await outcome(card.readFourInfo('0000'));
+  return {
+    reader: card.reader, malformedNew: malformedNew.code, malformedCurrent: malformedCurrent.code,
+    notAPin: notAPin.code, malformedSentNothing, wrong: wrong.code, wrongRemaining: wrong.remaining,
+    changed: changed.ok, assist: assist.ok, old: old.code, oldRemaining: old.remaining, now: now.ok,
+    name: info.value?.name, pinVerifies: dev.virtual.pinVerifies,
+  };
+}
+
 async function unplugScenario({ kind }) {
   const { MynaCard, requestReader } = window.mynacard;
   if (kind === 'ccid') fakeUsb.allowProtected = true;
@@ -264,6 +287,24 @@ for (const { kind, lift } of READERS) {
     assert.equal(r.sameCertificate, true);
   });
 }
+
+test('changePin: both PINs checked before any APDU; wrong current → PIN_INCORRECT; the new PIN is the PIN', async () => {
+  const r = await inPage('rcs380-change-pin', changePinScenario, { kind: 'rcs380' });
+  assert.equal(r.malformedNew, 'PIN_FORMAT');
+  assert.equal(r.malformedCurrent, 'PIN_FORMAT');
+  assert.equal(r.notAPin, 'INVALID_ARGUMENT');
+  assert.equal(r.malformedSentNothing, true, 'no APDU, no USB transfer for a malformed PIN');
+  assert.equal(r.wrong, 'PIN_INCORRECT');
+  assert.equal(r.wrongRemaining, 2);
+  assert.equal(r.changed, true);
+  assert.equal(r.assist, true);
+  assert.equal(r.old, 'PIN_INCORRECT');
+  assert.equal(r.oldRemaining, 2);
+  assert.equal(r.now, true);
+  assert.equal(r.name, '〓田　太郎');
+  // wrong, change, assist change, old, new, 4情報: one VERIFY with a PIN each.
+  assert.equal(r.pinVerifies, 6);
+});
 
 test('rcs380 / rcs300: chained commands and responses with a 32-byte card frame size', async () => {
   for (const kind of ['rcs380', 'rcs300']) {

@@ -20,8 +20,9 @@ export async function login(challenge: Uint8Array, pin: string): Promise<Authent
     const left: number | undefined = tries.jpki_auth.remaining;
     const signed = await card.sign('ABC123', new TextEncoder().encode(info.name));
     const cert: Uint8Array = await card.readSignCertificate('ABC123');
+    const changed: void = await card.changePin('assist', '1234', '0000', { signal: controller.signal });
     const r = verify({ certificate: auth.certificate, signature: auth.signature, data: challenge, kind: 'auth' });
-    console.log(kind, left, signed.signature.length, cert.length, r.status, r.fourInfo?.name, card.reader, card.apdus);
+    console.log(changed, kind, left, signed.signature.length, cert.length, r.status, r.fourInfo?.name, card.reader, card.apdus);
     return auth;
   } catch (e) {
     if (e instanceof MynaError && e.code === 'PIN_INCORRECT') return `remaining ${e.remaining ?? '?'} ${e.messageJa}`;
@@ -54,6 +55,8 @@ export async function misuse(card: MynaCard): Promise<void> {
   (await card.readFourInfo('1234')).myNumber;
   // @ts-expect-error options are an object
   await card.pinTries('fast');
+  // @ts-expect-error the 照合番号 are not PINs a resident changes
+  await card.changePin('card_number_b', '55021720352285', '55021720352285');
   // @ts-expect-error the card module has no verify(): it is in 'mynacard/verify'
   (await import('mynacard/web')).verify;
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use mynacard_core::card::SurfaceKey;
 use mynacard_core::error::PinError;
 use mynacard_core::{
-    AssistPin, AuthPin, CardNumberA, CardNumberB, Error, MynaCard, SignInput, SignPin,
+    AssistPin, AuthPin, CardNumberA, CardNumberB, Error, MynaCard, PinKind, SignInput, SignPin,
     TransportError, UnixTime,
 };
 use mynacard_virtual_card::{App, VirtualCard, VirtualTransport};
@@ -117,6 +117,25 @@ fn operations() -> Vec<(&'static str, Operation)> {
         (
             "tries",
             Box::new(|c| block_on(c.all_pin_states()).map(|r| format!("{r:?}"))),
+        ),
+        // 暗証番号の変更 to the same value: the run leaves the card as it found it.
+        (
+            "change auth PIN",
+            Box::new(move |c| {
+                block_on(c.change_auth_pin(&auth(), &auth())).map(|()| String::new())
+            }),
+        ),
+        (
+            "change sign PIN",
+            Box::new(move |c| {
+                block_on(c.change_sign_pin(&sign(), &sign())).map(|()| String::new())
+            }),
+        ),
+        (
+            "change assist PIN",
+            Box::new(move |c| {
+                block_on(c.change_assist_pin(&assist(), &assist())).map(|()| String::new())
+            }),
         ),
     ]
 }
@@ -243,6 +262,32 @@ proptest! {
                 prop_assert!(expected, "{:?}", r);
                 prop_assert_eq!(verify_count(&card), 1);
                 prop_assert_eq!(r.is_ok(), input.eq_ignore_ascii_case("TARO2025"));
+            }
+        }
+        // A change: both values by the kind's rule before any APDU, then one VERIFY.
+        let mut card = connect("taro");
+        let r = block_on(card.change_pin(PinKind::Auth, &input, "1234"));
+        match AuthPin::new(&input) {
+            Err(_) => {
+                prop_assert_eq!(r, Err(Error::Pin(PinError::Format { kind: PinKind::Auth })));
+                prop_assert_eq!(card.stats().apdus, apdus);
+            }
+            Ok(_) => {
+                let expected = r.is_ok() || matches!(r, Err(Error::Pin(PinError::Incorrect { remaining: 2 })));
+                prop_assert!(expected, "{:?}", r);
+                prop_assert_eq!(verify_count(&card), 1);
+            }
+        }
+        let mut card = connect("taro");
+        let r = block_on(card.change_pin(PinKind::Sign, "TARO2025", &input));
+        match SignPin::new(&input) {
+            Err(_) => {
+                prop_assert_eq!(r, Err(Error::Pin(PinError::Format { kind: PinKind::Sign })));
+                prop_assert_eq!(card.stats().apdus, apdus);
+            }
+            Ok(_) => {
+                prop_assert!(r.is_ok(), "{:?}", r);
+                prop_assert_eq!(card.transport().card().count_ins(0x24), 1);
             }
         }
         let mut card = connect("taro");

@@ -530,3 +530,96 @@ fn a_link_failure_on_the_first_extended_read_is_retried_once_in_short_reads() {
     assert_eq!(verify_count(&card), 1);
     assert_eq!(card.transport().card().count_ins(0x2A), 0);
 }
+
+/// Whether the card holds any PIN of any application as verified.
+fn any_verified(card: &MynaCard<VirtualTransport>) -> bool {
+    let c = card.transport().card();
+    [
+        (App::Jpki, 0x0018),
+        (App::Jpki, 0x001B),
+        (App::Assist, 0x0011),
+        (App::Assist, 0x0014),
+        (App::Assist, 0x0015),
+    ]
+    .into_iter()
+    .any(|(app, fid)| c.is_verified(app, fid))
+}
+
+#[test]
+fn changed_pins_are_the_pins_for_the_rest_of_the_session_on_every_card_kind() {
+    for id in Persona::ids() {
+        if ["juki", "phone", "locked"].contains(&id.as_str()) {
+            continue;
+        }
+        let p = persona(&id);
+        let mut card = connect(&id);
+        let (auth, sign, assist) = ("9876", "CHANGED22", "4321");
+        block_on(card.change_pin(mynacard_core::PinKind::Auth, &p.auth_pin, auth))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        // Lower case is the same 署名用 password: the card holds upper case.
+        block_on(card.change_pin(mynacard_core::PinKind::Sign, &p.sign_pin, "changed22"))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        block_on(card.change_pin(mynacard_core::PinKind::Assist, &p.assist_pin, assist))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(verify_count(&card), 3, "{id}: one VERIFY per change");
+        assert!(!any_verified(&card), "{id}: a PIN was left verified");
+        assert_eq!(
+            card.transport().card().count_ins(0x24),
+            3,
+            "{id}: one CHANGE per PIN"
+        );
+        // The old PINs now cost a try each; the new ones work and fill the counters again.
+        let e =
+            block_on(card.authenticate(&AuthPin::new(&p.auth_pin).unwrap(), SignInput::data(b"c")))
+                .unwrap_err();
+        assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }), "{id}");
+        block_on(card.authenticate(&AuthPin::new(auth).unwrap(), SignInput::data(b"c")))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        block_on(card.sign(&SignPin::new(sign).unwrap(), SignInput::data(b"d")))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let e = block_on(card.read_four_info(&AssistPin::new(&p.assist_pin).unwrap())).unwrap_err();
+        assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }), "{id}");
+        block_on(card.read_four_info(&AssistPin::new(assist).unwrap()))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(
+            block_on(card.pin_state(CardPin::JpkiAuth))
+                .unwrap()
+                .remaining(),
+            Some(3),
+            "{id}"
+        );
+        assert!(!any_verified(&card), "{id}");
+        // The card keeps the new PINs after a power cycle: they are the card's, not the
+        // session's.
+        let mut virtual_card = card.into_transport().into_card();
+        virtual_card.power_off();
+        virtual_card.power_on();
+        let mut card = block_on(MynaCard::connect(VirtualTransport::new(virtual_card))).unwrap();
+        block_on(card.authenticate(&AuthPin::new(auth).unwrap(), SignInput::data(b"c")))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+}
+
+#[test]
+fn a_wrong_current_pin_changes_nothing_and_a_locked_pin_is_not_tried() {
+    let mut card = connect("taro");
+    let e = block_on(card.change_pin(mynacard_core::PinKind::Auth, "9999", "5678")).unwrap_err();
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }));
+    assert_eq!(card.transport().card().count_ins(0x24), 0);
+    assert!(!any_verified(&card));
+    // The PIN is still the old one.
+    block_on(card.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c"))).unwrap();
+    // A malformed new PIN costs nothing: no APDU at all.
+    let before = card.stats().apdus;
+    let e = block_on(card.change_pin(mynacard_core::PinKind::Sign, "TARO2025", "NO")).unwrap_err();
+    assert_eq!(e.code(), "PIN_FORMAT");
+    assert_eq!(card.stats().apdus, before);
+
+    let mut card = connect("locked");
+    let p = persona("locked");
+    let e =
+        block_on(card.change_pin(mynacard_core::PinKind::Auth, &p.auth_pin, "5678")).unwrap_err();
+    assert_eq!(e, Error::Pin(PinError::Locked));
+    assert_eq!(verify_count(&card), 0);
+    assert_eq!(card.transport().card().count_ins(0x24), 0);
+}

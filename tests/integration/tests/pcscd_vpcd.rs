@@ -51,6 +51,10 @@ fn pcsc_stack_and_opensc() {
     run("the mynacard CLI on the PC/SC reader", &cli);
     run("myna-card (soltia48) reads and signs", &myna_card_client);
     run(
+        "PIN change: the SDK's accepted by myna-card and OpenSC, myna-card's by the SDK",
+        &pin_change,
+    );
+    run(
         "jpki-cli (siketyan) reads certificates, tries and 4情報, and signs",
         &jpki_cli,
     );
@@ -651,5 +655,147 @@ fn jpki_cli(pcscd: &Pcscd) {
     assert_eq!(
         String::from_utf8_lossy(&out(&["crypto", "--auth", "stat"])).trim(),
         "3"
+    );
+}
+
+/// 暗証番号の変更 through pcscd, checked against third-party clients both ways: PINs the SDK
+/// (and its CLI) changed are the ones myna-card and OpenSC then verify; PINs myna-card changed
+/// (its `change_reference_data`, the form the SDK sends) are the ones the SDK then uses. OpenSC's
+/// JPKI driver has no change command (`jpki_pin_cmd`: no `SC_PIN_CMD_CHANGE`): its
+/// `--change-pin` must fail without spending a try or changing anything.
+fn pin_change(pcscd: &Pcscd) {
+    use myna_card::ap::jpki::JpkiAp;
+    use myna_card::ap::text::TextAp;
+    use myna_card::transport::pcsc::{Sharing, connect};
+    use myna_card::{Pin, Retries};
+    let inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    let auth = |p: &str| AuthPin::new(p).unwrap();
+    let sign = |p: &str| SignPin::new(p).unwrap();
+    let assist = |p: &str| AssistPin::new(p).unwrap();
+    block_on(card.change_auth_pin(&auth("1234"), &auth("5678"))).unwrap();
+    block_on(card.change_sign_pin(&sign("TARO2025"), &sign("NEWPASS9"))).unwrap();
+    block_on(card.change_assist_pin(&assist("1234"), &assist("0000"))).unwrap();
+    drop(card);
+
+    // myna-card, a separate PC/SC client: the old PINs are wrong, the new ones right.
+    let mut peer = connect(&pcscd.reader_name(), Sharing::Shared).expect("myna-card connects");
+    {
+        let mut jpki = JpkiAp::select(&mut peer).expect("SELECT JPKI");
+        assert!(matches!(
+            jpki.verify_auth_pin(&Pin::new("1234").unwrap()),
+            Err(myna_card::Error::PinIncorrect { retries: Some(2) })
+        ));
+        jpki.verify_auth_pin(&Pin::new("5678").unwrap())
+            .expect("myna-card verifies the PIN the SDK set");
+        jpki.verify_sign_pin(&Pin::new("NEWPASS9").unwrap())
+            .expect("myna-card verifies the password the SDK set");
+        let mut text = TextAp::select(jpki.card()).expect("SELECT 入力補助AP");
+        text.verify_pin(&Pin::new("0000").unwrap())
+            .expect("myna-card verifies the assist PIN the SDK set");
+    }
+    drop(peer);
+
+    // OpenSC verifies the new 利用者証明用 PIN, and cannot change it.
+    let opensc = |args: &[&str]| {
+        harness::run(
+            Command::new("pkcs15-tool")
+                .args(["--reader", "0"])
+                .args(args),
+            None,
+            harness::MEDIUM,
+        )
+        .unwrap()
+    };
+    let old = opensc(&["--verify-pin", "--auth-id", "01", "--pin", "1234"]);
+    assert!(!old.success(), "OpenSC accepted the old PIN: {old:?}");
+    let verified = opensc(&["--verify-pin", "--auth-id", "01", "--pin", "5678"]);
+    assert!(verified.success(), "{verified:?}");
+    let refused = opensc(&[
+        "--change-pin",
+        "--auth-id",
+        "01",
+        "--pin",
+        "5678",
+        "--new-pin",
+        "1111",
+    ]);
+    assert!(!refused.success(), "OpenSC changed a JPKI PIN: {refused:?}");
+    eprintln!(
+        "pkcs15-tool --change-pin on JPKI: {}",
+        refused.stderr_text().trim()
+    );
+
+    // The other way: myna-card changes all three, the SDK uses its values.
+    let mut peer = connect(&pcscd.reader_name(), Sharing::Shared).expect("myna-card connects");
+    {
+        let mut jpki = JpkiAp::select(&mut peer).expect("SELECT JPKI");
+        jpki.change_auth_pin(&Pin::new("5678").unwrap(), &Pin::new("2468").unwrap())
+            .expect("myna-card changes the 利用者証明用 PIN");
+        jpki.change_sign_pin(
+            &Pin::new("NEWPASS9").unwrap(),
+            &Pin::new("PEER2026").unwrap(),
+        )
+        .expect("myna-card changes the 署名用 password");
+        assert!(matches!(
+            jpki.auth_pin_retries().unwrap(),
+            Retries::Remaining(3) | Retries::NotReported
+        ));
+        let mut text = TextAp::select(jpki.card()).expect("SELECT 入力補助AP");
+        text.change_pin(&Pin::new("0000").unwrap(), &Pin::new("1357").unwrap())
+            .expect("myna-card changes the assist PIN");
+    }
+    drop(peer);
+    let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+    // OpenSC's refused change spent nothing and changed nothing: 5678 is wrong now only
+    // because myna-card changed it.
+    let e = block_on(card.authenticate(&auth("5678"), SignInput::data(b"c"))).unwrap_err();
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 2 }));
+    let challenge = [3u8; 32];
+    let done = block_on(card.authenticate(&auth("2468"), SignInput::data(&challenge))).unwrap();
+    mynacard_virtual_card::checks::assert_authentication(&done, &challenge, NOW);
+    let signed = block_on(card.sign(&sign("PEER2026"), SignInput::data(b"doc"))).unwrap();
+    verify::verify_signature(
+        &signed.certificate,
+        SignInput::data(b"doc"),
+        &signed.signature,
+    )
+    .unwrap();
+    let fi = block_on(card.read_four_info(&assist("1357"))).unwrap();
+    assert_eq!(fi.four_info.name.to_marked_string(), "〓田　太郎");
+    drop(card);
+
+    // The CLI on the PC/SC reader puts the 利用者証明用 PIN back; myna-card accepts it.
+    let reader = format!("pcsc:{}", pcscd.reader_name());
+    let changed = harness::run_ok(
+        Command::new(cli_binary()).args([
+            "--reader",
+            &reader,
+            "change-pin",
+            "auth",
+            "--pin-stdin",
+            "-q",
+        ]),
+        Some(b"2468\n1234\n1234\n"),
+        harness::MEDIUM,
+    )
+    .unwrap()
+    .text();
+    assert!(changed.contains("を変更しました"), "{changed}");
+    let mut peer = connect(&pcscd.reader_name(), Sharing::Shared).expect("myna-card connects");
+    JpkiAp::select(&mut peer)
+        .expect("SELECT JPKI")
+        .verify_auth_pin(&Pin::new("1234").unwrap())
+        .expect("myna-card verifies the PIN the CLI set");
+    drop(peer);
+
+    let returned = inserted.remove();
+    // The SDK's three changes, myna-card's three, the CLI's one; every one answered 9000.
+    let changes: Vec<_> = returned.seen().iter().filter(|s| s.ins == 0x24).collect();
+    assert_eq!(changes.len(), 7, "{changes:?}");
+    assert!(
+        changes
+            .iter()
+            .all(|s| s.sw == 0x9000 && s.p1 == 0x01 && s.p2 == 0x80)
     );
 }

@@ -721,3 +721,62 @@ fn nobu_refuses_extended_length() {
     assert_eq!(sw_of(&r), sw::OK);
     assert!(r.len() > 258);
 }
+
+/// CHANGE REFERENCE DATA `00 24 01 80 Lc new` on the current PIN EF after its VERIFY, as
+/// jpki/myna and soltia48/myna-card send it (docs/card-notes.md, "Changing a PIN").
+fn change(card: &mut VirtualCard, p1: u8, new: &[u8]) -> u16 {
+    let mut c = vec![0x00, 0x24, p1, 0x80];
+    if !new.is_empty() {
+        c.push(new.len() as u8);
+        c.extend_from_slice(new);
+    }
+    sw_of(&card.process(&c))
+}
+
+#[test]
+fn a_changed_pin_is_the_pin_from_then_on() {
+    let mut card = taro();
+    assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+    assert_eq!(select_ef(&mut card, 0x0018), sw::OK);
+    // Not verified yet: 6982, and nothing changes.
+    assert_eq!(change(&mut card, 0x01, b"5678"), sw::SECURITY_STATUS);
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    // Only P1 = 01 (the new value alone): 6A86; no data: 6700.
+    assert_eq!(change(&mut card, 0x00, b"12345678"), sw::WRONG_P1P2);
+    assert_eq!(change(&mut card, 0x01, b""), sw::WRONG_LENGTH);
+    assert_eq!(change(&mut card, 0x01, b"5678"), sw::OK);
+    // Leaving the application clears the security state; the old PIN now costs a try, the
+    // new one is the PIN, and the counter is full again after it.
+    assert_eq!(select_ap(&mut card, &ASSIST), sw::OK);
+    assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+    assert_eq!(select_ef(&mut card, 0x0018), sw::OK);
+    assert_eq!(verify(&mut card, b"1234"), sw::tries(2));
+    assert_eq!(verify(&mut card, b"5678"), sw::OK);
+    assert_eq!(card.pin_tries(App::Jpki, 0x0018), Some(3));
+    // Power does not bring the old PIN back.
+    card.power_off();
+    card.power_on();
+    assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+    assert_eq!(select_ef(&mut card, 0x0018), sw::OK);
+    assert_eq!(verify(&mut card, b"5678"), sw::OK);
+    // The other PIN of the AP did not change.
+    assert_eq!(select_ef(&mut card, 0x001B), sw::OK);
+    assert_eq!(change(&mut card, 0x01, b"NEWPASS1"), sw::SECURITY_STATUS);
+    assert_eq!(verify(&mut card, b"TARO2025"), sw::OK);
+}
+
+#[test]
+fn the_assist_pin_changes_in_its_own_application() {
+    let mut card = taro();
+    assert_eq!(select_ap(&mut card, &ASSIST), sw::OK);
+    assert_eq!(select_ef(&mut card, 0x0011), sw::OK);
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    assert_eq!(change(&mut card, 0x01, b"0000"), sw::OK);
+    assert_eq!(select_ap(&mut card, &JPKI), sw::OK);
+    // The JPKI PINs are not the assist PIN.
+    assert_eq!(select_ef(&mut card, 0x0018), sw::OK);
+    assert_eq!(verify(&mut card, b"1234"), sw::OK);
+    assert_eq!(select_ap(&mut card, &ASSIST), sw::OK);
+    assert_eq!(select_ef(&mut card, 0x0011), sw::OK);
+    assert_eq!(verify(&mut card, b"0000"), sw::OK);
+}

@@ -76,6 +76,37 @@ class SessionTest {
     }
 
     @Test
+    fun changePin() = runBlocking<Unit> {
+        val card = TestCard("taro")
+        val session = connect(CardTransport(card))
+        session.changePin(PinKind.AUTH, "1234", "5678")
+        session.changePin(PinKind.SIGN, "TARO2025", "NEWPASS1")
+        session.changePin(PinKind.ASSIST, "1234", "0000")
+        assertEquals(3u, card.verifyCount())
+        // The old PIN costs a try; the new ones are the PINs.
+        val old = assertFailsWith<MynaException.Failed> { session.authenticate("1234", byteArrayOf(1)) }
+        assertEquals("PIN_INCORRECT", old.code)
+        assertEquals(2.toUByte(), old.remainingTries)
+        session.authenticate("5678", byteArrayOf(1))
+        session.sign("NEWPASS1", byteArrayOf(2))
+        assertEquals("〓田　太郎", session.readFourInfo("0000").name)
+        // A malformed new PIN and the 照合番号 send nothing.
+        val before = card.verifyCount()
+        val malformed = assertFailsWith<MynaException.Failed> { session.changePin(PinKind.AUTH, "5678", "12") }
+        assertEquals("PIN_FORMAT", malformed.code)
+        val notAPin = assertFailsWith<MynaException.Failed> {
+            session.changePin(PinKind.CARD_NUMBER_B, "55021720352285", "55021720352285")
+        }
+        assertEquals("INVALID_ARGUMENT", notAPin.code)
+        assertEquals(before, card.verifyCount())
+        // Locked: PIN_LOCKED and no VERIFY.
+        val locked = TestCard("locked")
+        val e = assertFailsWith<MynaException.Failed> { connect(CardTransport(locked)).changePin(PinKind.AUTH, "0000", "5678") }
+        assertEquals("PIN_LOCKED", e.code)
+        assertEquals(0u, locked.verifyCount())
+    }
+
+    @Test
     fun cardRemovedAndCancellation() = runBlocking<Unit> {
         // connect is 2 APDUs; the card goes away at the certificate read (the 3rd).
         val session = connect(CardTransport(TestCard("taro"), liftAfter = 2))
