@@ -9,7 +9,12 @@ mobile/scripts/uniffi-generate.sh target/debug/libmynacard_mobile.so python "$OU
 cp target/debug/libmynacard_mobile.so "$OUT/"
 # test_oidc.py runs the development stand-in provider (tests/oidc-provider).
 [ -d tests/oidc-provider/node_modules/oidc-provider ] || (cd tests/oidc-provider && npm ci --no-audit --no-fund >/dev/null)
-PYTHONPATH="$OUT" python3 -m unittest discover -s mobile/tests/python -v
+# The tests run in the private venv of scripts/setup.sh with the pinned oracle
+# (pyca/cryptography, mobile/tests/python/requirements.txt); a pip with it satisfied is a no-op.
+PY=target/pytools/bin/python
+[ -x "$PY" ] || python3 -m venv target/pytools
+"$PY" -m pip install --quiet --disable-pip-version-check -r mobile/tests/python/requirements.txt
+PYTHONPATH="$OUT" "$PY" -m unittest discover -s mobile/tests/python -v
 
 # Kotlin and Swift bindings are generated too (the generator refuses types a language cannot
 # express); compiling them needs the Kotlin toolchain / a Mac (see the mobile issue).

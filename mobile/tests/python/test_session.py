@@ -2,11 +2,14 @@
 NFC stack) drives a session of the Rust core against the virtual card. Run by
 mobile/tests/run-python.sh, which builds the library and generates the bindings."""
 import asyncio
+import inspect
 import unittest
+
+import oracle
 
 from mynacard_mobile import (
     BlockingNfcTransport, MynaError, NfcTransport, connect_blocking, ProgressListener, TestCard, TransceiveError, check_pin_format, connect,
-    PinKind, PinState,
+    MynaSession, PinKind, PinState,
 )
 
 
@@ -53,6 +56,10 @@ class SessionTest(unittest.TestCase):
             auth = await session.authenticate("1234", b"challenge")
             self.assertEqual(len(auth.signature), 256)
             self.assertGreater(len(auth.certificate), 1500)
+            # pyca/cryptography: the signature verifies under the returned certificate, which
+            # the test 利用者証明用 CA issued, and is the one the card holds.
+            oracle.check_signature(self, auth.certificate, b"challenge", auth.signature, "auth")
+            self.assertEqual(auth.certificate, await session.read_auth_certificate())
             info = await session.read_four_info("1234")
             self.assertEqual(info.name, "〓田　太郎")
             self.assertEqual(info.birth_date, "1980-02-17")
@@ -202,11 +209,33 @@ class SessionTest(unittest.TestCase):
 
         async def flow():
             session = await connect(CardTransport(card))
-            cms = await session.sign_document("TARO2025", "申請書".encode(), False, 1780000000)
-            self.assertEqual(cms[0], 0x30)
-            self.assertIn("申請書".encode(), cms)
+            document = "申請書".encode()
+            cms = await session.sign_document("TARO2025", document, False, 1780000000)
             cert = await session.read_sign_certificate("TARO2025")
-            self.assertIn(cert, cms)
+            # OpenSSL verifies the CMS against the test 署名用 CA, recovers the document and
+            # names the card's 署名用 certificate as the signer; one flipped byte of the
+            # signature (the last bytes of the SignerInfo) and OpenSSL refuses it.
+            ok, content, signer, said = oracle.openssl_cms_verify(cms)
+            self.assertTrue(ok, said)
+            self.assertEqual(content, document)
+            self.assertEqual(signer, cert)
+            ok, _, _, said = oracle.openssl_cms_verify(oracle.flipped(cms, len(cms) - 8))
+            self.assertFalse(ok, said)
+            detached = await session.sign_document("TARO2025", document, True, 1780000000)
+            self.assertNotIn(document, detached)
+            ok, _, signer, said = oracle.openssl_cms_verify(detached, content=document)
+            self.assertTrue(ok, said)
+            self.assertEqual(signer, cert)
+            ok, _, _, said = oracle.openssl_cms_verify(detached, content=document + b"!")
+            self.assertFalse(ok, said)
+            # The 署名用 key's raw signature: pyca/cryptography against the returned certificate.
+            signed = await session.sign("TARO2025", document)
+            self.assertEqual(signed.certificate, cert)
+            oracle.check_signature(self, signed.certificate, document, signed.signature, "sign")
+            # The card stores the signature PIN in upper case: lower-case input is the same PIN
+            # (core/src/pin/mod.rs), not a malformed one.
+            lower = await session.sign("taro2025", document)
+            oracle.check_signature(self, lower.certificate, document, lower.signature, "sign")
             face = await session.read_face_with_card_number_b("55021720352285")
             self.assertEqual(face.birth_date, "1980-02-17")
             self.assertEqual(face.expiry, "2035-02-17")
@@ -219,6 +248,91 @@ class SessionTest(unittest.TestCase):
         self.assertEqual(check_pin_format(PinKind.SIGN, "ab"), "PIN_FORMAT")
 
 
+
+# Issue 23.4: every call of the face that takes a PIN or 照合番号, the kind of secret it takes,
+# and how to call it; MalformedPinTest checks that this list is the face's whole list.
+PIN_CALLS = {
+    "authenticate": (PinKind.AUTH, lambda s, pin: s.authenticate(pin, b"challenge")),
+    "sign": (PinKind.SIGN, lambda s, pin: s.sign(pin, b"document")),
+    "sign_document": (PinKind.SIGN, lambda s, pin: s.sign_document(pin, b"document", False, 1780000000)),
+    "read_sign_certificate": (PinKind.SIGN, lambda s, pin: s.read_sign_certificate(pin)),
+    "read_four_info": (PinKind.ASSIST, lambda s, pin: s.read_four_info(pin)),
+    "read_my_number": (PinKind.ASSIST, lambda s, pin: s.read_my_number(pin)),
+    "read_four_info_with_card_number_b":
+        (PinKind.CARD_NUMBER_B, lambda s, pin: s.read_four_info_with_card_number_b(pin)),
+    "read_face_with_card_number_b":
+        (PinKind.CARD_NUMBER_B, lambda s, pin: s.read_face_with_card_number_b(pin)),
+}
+
+# taro's secrets (tests/virtual-card/personas.toml): the positive control of each row.
+GOOD = {PinKind.AUTH: "1234", PinKind.SIGN: "TARO2025", PinKind.ASSIST: "1234",
+        PinKind.CARD_NUMBER_B: "55021720352285"}
+
+FOUR_DIGITS = ["", "1", "123", "12345", "123456789012", "12a4", "abcd", "ABCD", "12.4", "-123",
+               "+123", "0x12", "１２３４", "١٢٣٤", "१२३४", "12３4", " 1234", "1234 ", "12 4",
+               "\t123", "1234\n", "\u00a01234", "12\u200b34", "12\x0034", "1234\x00", "①②③④",
+               "1234" * 4, "😀😀"]
+MALFORMED = {
+    PinKind.AUTH: FOUR_DIGITS,
+    PinKind.ASSIST: FOUR_DIGITS,
+    PinKind.SIGN: ["", "T", "TARO2", "taro2", "A1B2C3D4E5F6G7H8I", "TARO2025" * 3, "TARO-2025",
+                   "TARO_2025", "TARO 2025", " TARO2025", "TARO2025 ", "TARO2025\n", "\tTARO2025",
+                   "ＴＡＲＯ２０２５", "TARÖ2025", "タロウ2025", "TARO2025😀", "TARO\x002025",
+                   "TARO\u200b2025", "TARO.2025", "      "],
+    PinKind.CARD_NUMBER_B: ["", "5502172035228", "550217203522851", "5502172035228a",
+                            "55131720352285", "55020020352285", "55023220352285",
+                            "550217-2035-2285", "55021720352285 ", " 5502172035228",
+                            "５５０２１７２０３５２２８５", "55021720352285\n", "5502172035\x002285",
+                            "ABCDEFGHIJKLMN"],
+}
+
+
+class MalformedPinTest(unittest.TestCase):
+    """Each malformed value on each PIN-taking call: the typed PIN_FORMAT error, not one APDU
+    at the transport, no VERIFY at the card and every PIN's tries unchanged. A positive control
+    per call shows the same transport and counters do move when the value is well formed."""
+
+    def test_the_table_covers_every_pin_taking_call(self):
+        taking = {name for name, f in inspect.getmembers(MynaSession, inspect.isfunction)
+                  if {"pin", "number"} & set(inspect.signature(f).parameters)}
+        self.assertEqual(taking, set(PIN_CALLS))
+
+    def test_malformed_values_are_malformed(self):
+        for kind, values in MALFORMED.items():
+            self.assertIsNone(check_pin_format(kind, GOOD[kind]))
+            for value in values:
+                self.assertEqual(check_pin_format(kind, value), "PIN_FORMAT", (kind, value))
+
+    def test_malformed_pins_send_nothing(self):
+        card = TestCard("taro")
+        transport = CardTransport(card)
+
+        async def flow():
+            session = await connect(transport)
+            tries = [(t.pin, t.state) for t in await session.pin_tries()]
+            for name, (kind, call) in PIN_CALLS.items():
+                for value in MALFORMED[kind]:
+                    with self.subTest(call=name, value=value):
+                        transport.sent = 0
+                        verifies = card.verify_count()
+                        with self.assertRaises(MynaError.Failed) as e:
+                            await call(session, value)
+                        self.assertEqual(e.exception.code, "PIN_FORMAT")
+                        self.assertIsNone(e.exception.remaining_tries)
+                        self.assertEqual(transport.sent, 0, "APDUs sent for a malformed PIN")
+                        self.assertEqual(card.verify_count(), verifies)
+                        self.assertEqual(card.auth_tries(), 3)
+                self.assertEqual([(t.pin, t.state) for t in await session.pin_tries()], tries, name)
+            # Positive controls: a well-formed secret reaches the card through the same path.
+            for name, (kind, call) in PIN_CALLS.items():
+                with self.subTest(call=name, value="good"):
+                    transport.sent = 0
+                    await call(session, GOOD[kind])
+                    self.assertGreater(transport.sent, 0)
+            self.assertEqual([(t.pin, t.state) for t in await session.pin_tries()], tries)
+
+        run(flow())
+        self.assertGreater(card.verify_count(), 0)
 
 
 class BlockingCardTransport(BlockingNfcTransport):
@@ -241,7 +355,7 @@ class BlockingTransportTest(unittest.TestCase):
         async def flow():
             session = await connect_blocking(BlockingCardTransport(card))
             auth = await session.authenticate("1234", b"challenge")
-            self.assertEqual(len(auth.signature), 256)
+            oracle.check_signature(self, auth.certificate, b"challenge", auth.signature, "auth")
             with self.assertRaises(MynaError.Failed) as e:
                 await session.read_four_info("9999")
             self.assertEqual(e.exception.code, "PIN_INCORRECT")
