@@ -44,16 +44,20 @@ const REAL_OPENING: [&str; 13] = [
 const REAL_IN_SET_RF_ANSWER: &str = "<<< 0000ffffff0300fdd701002800";
 const REAL_IN_SET_PROTOCOL_ANSWER: &str = "<<< 0000ffffff0300fdd703002600";
 
+/// A JSON array of strings the Python side printed (each element must be a string).
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The USB transcript nfcpy's transport saw, checked against the real reader's: the same
 /// opening, the same InSetRF/InSetProtocol answers, and every InCommRF answer shaped as a real
 /// one (status 0 then `08` then the frame, or a failure status alone).
 fn check_transcript(r: &Value) -> Vec<String> {
-    let t: Vec<String> = r["transcript"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e.as_str().unwrap().to_owned())
-        .collect();
+    let t: Vec<String> = strings(&r["transcript"]);
     assert_eq!(t[..REAL_OPENING.len()], REAL_OPENING, "{t:#?}");
     // nfcpy's `Frame` reads LEN but checks neither LCS nor DCS (`rcs380.py` l. 66–76): check
     // every frame the emulation sent here.
@@ -282,12 +286,7 @@ fn nfcpy_reads_the_card_through_the_emulated_rcs380() {
     // The Port-100 commands nfcpy sent: its init (SetCommandType, GetFirmwareVersion,
     // GetPDDataVersion, SwitchRF off; Device: GetFirmwareVersion), the mute before sensing, then
     // InSetRF, InSetProtocol ×2, InCommRF per frame (REQB, ATTRIB, every block).
-    let commands: Vec<String> = r["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let commands: Vec<String> = strings(&r["commands"]);
     let joined = commands.join(" ");
     assert!(
         joined.starts_with("2A 20 22 06 20 06 00 02 02 04 00 02 02 04"),
@@ -378,12 +377,7 @@ fn nfcpy_drains_an_answer_left_by_a_killed_host() {
     );
     // The stale frame (DCS 8A = −(D7 + 05 + 08 + 02 + 90)) came in before the opening's frames;
     // the rest is as on a clean reader.
-    let t: Vec<String> = r["transcript"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e.as_str().unwrap().to_owned())
-        .collect();
+    let t: Vec<String> = strings(&r["transcript"]);
     assert_eq!(t[0], REAL_OPENING[0]);
     assert_eq!(t[1], "<<< 0000ffffff0a00f6d70500000000080290008a00");
     assert_eq!(
