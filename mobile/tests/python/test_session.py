@@ -251,18 +251,21 @@ class SessionTest(unittest.TestCase):
 
 # Issue 23.4: every call of the face that takes a PIN or 照合番号, the kind of secret it takes,
 # and how to call it; MalformedPinTest checks that this list is the face's whole list.
-PIN_CALLS = {
-    "authenticate": (PinKind.AUTH, lambda s, pin: s.authenticate(pin, b"challenge")),
-    "sign": (PinKind.SIGN, lambda s, pin: s.sign(pin, b"document")),
-    "sign_document": (PinKind.SIGN, lambda s, pin: s.sign_document(pin, b"document", False, 1780000000)),
-    "read_sign_certificate": (PinKind.SIGN, lambda s, pin: s.read_sign_certificate(pin)),
-    "read_four_info": (PinKind.ASSIST, lambda s, pin: s.read_four_info(pin)),
-    "read_my_number": (PinKind.ASSIST, lambda s, pin: s.read_my_number(pin)),
-    "read_four_info_with_card_number_b":
-        (PinKind.CARD_NUMBER_B, lambda s, pin: s.read_four_info_with_card_number_b(pin)),
-    "read_face_with_card_number_b":
-        (PinKind.CARD_NUMBER_B, lambda s, pin: s.read_face_with_card_number_b(pin)),
-}
+PIN_CALLS = [
+    ("authenticate", [PinKind.AUTH], lambda s, p: s.authenticate(p[0], b"challenge")),
+    ("sign", [PinKind.SIGN], lambda s, p: s.sign(p[0], b"document")),
+    ("sign_document", [PinKind.SIGN], lambda s, p: s.sign_document(p[0], b"document", False, 1780000000)),
+    ("read_sign_certificate", [PinKind.SIGN], lambda s, p: s.read_sign_certificate(p[0])),
+    ("read_four_info", [PinKind.ASSIST], lambda s, p: s.read_four_info(p[0])),
+    ("read_my_number", [PinKind.ASSIST], lambda s, p: s.read_my_number(p[0])),
+    ("read_four_info_with_card_number_b", [PinKind.CARD_NUMBER_B],
+     lambda s, p: s.read_four_info_with_card_number_b(p[0])),
+    ("read_face_with_card_number_b", [PinKind.CARD_NUMBER_B],
+     lambda s, p: s.read_face_with_card_number_b(p[0])),
+    # change_pin over each PIN it changes, the current and the new one each malformed in turn;
+    # the positive control changes a PIN to itself, so the rows after it still hold.
+] + [("change_pin", [kind, kind], lambda s, p, kind=kind: s.change_pin(kind, p[0], p[1]))
+     for kind in (PinKind.AUTH, PinKind.SIGN, PinKind.ASSIST)]
 
 # taro's secrets (tests/virtual-card/personas.toml): the positive control of each row.
 GOOD = {PinKind.AUTH: "1234", PinKind.SIGN: "TARO2025", PinKind.ASSIST: "1234",
@@ -294,8 +297,8 @@ class MalformedPinTest(unittest.TestCase):
 
     def test_the_table_covers_every_pin_taking_call(self):
         taking = {name for name, f in inspect.getmembers(MynaSession, inspect.isfunction)
-                  if {"pin", "number"} & set(inspect.signature(f).parameters)}
-        self.assertEqual(taking, set(PIN_CALLS))
+                  if {"pin", "number", "current", "new_pin"} & set(inspect.signature(f).parameters)}
+        self.assertEqual(taking, {name for name, _, _ in PIN_CALLS})
 
     def test_malformed_values_are_malformed(self):
         for kind, values in MALFORMED.items():
@@ -310,13 +313,15 @@ class MalformedPinTest(unittest.TestCase):
         async def flow():
             session = await connect(transport)
             tries = [(t.pin, t.state) for t in await session.pin_tries()]
-            for name, (kind, call) in PIN_CALLS.items():
-                for value in MALFORMED[kind]:
+            for name, kinds, call in PIN_CALLS:
+                for i, value in ((i, v) for i, kind in enumerate(kinds) for v in MALFORMED[kind]):
+                    secrets = [GOOD[kind] for kind in kinds]
+                    secrets[i] = value
                     with self.subTest(call=name, value=value):
                         transport.sent = 0
                         verifies = card.verify_count()
                         with self.assertRaises(MynaError.Failed) as e:
-                            await call(session, value)
+                            await call(session, secrets)
                         self.assertEqual(e.exception.code, "PIN_FORMAT")
                         self.assertIsNone(e.exception.remaining_tries)
                         self.assertEqual(transport.sent, 0, "APDUs sent for a malformed PIN")
@@ -324,10 +329,10 @@ class MalformedPinTest(unittest.TestCase):
                         self.assertEqual(card.auth_tries(), 3)
                 self.assertEqual([(t.pin, t.state) for t in await session.pin_tries()], tries, name)
             # Positive controls: a well-formed secret reaches the card through the same path.
-            for name, (kind, call) in PIN_CALLS.items():
+            for name, kinds, call in PIN_CALLS:
                 with self.subTest(call=name, value="good"):
                     transport.sent = 0
-                    await call(session, GOOD[kind])
+                    await call(session, [GOOD[kind] for kind in kinds])
                     self.assertGreater(transport.sent, 0)
             self.assertEqual([(t.pin, t.state) for t in await session.pin_tries()], tries)
 
