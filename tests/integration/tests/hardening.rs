@@ -379,3 +379,97 @@ fn every_operation_survives_faults_at_every_exchange() {
     // Every exchange of every operation, under each fault (about 350 runs today).
     assert!(runs > 300, "{runs} runs");
 }
+
+// ---- answers lost after the card acted (issue 23.1) ------------------------------------------
+
+/// The dangerous real case the faults above cannot show: the card received the command and
+/// acted on it (a VERIFY spent or restored a try), and its answer was lost. A retry would
+/// reach the card twice while the card-side count shows one attempt per delivery, so VERIFYs are
+/// counted here at the transport, as the SDK handed them out. Lock answers (63C0, 6983, 6984)
+/// in place of any answer: no PIN presented after the card said the PIN is blocked.
+#[test]
+fn a_lost_answer_never_leads_to_a_second_verify() {
+    type Inject = fn(&mut VirtualTransport, usize);
+    let faults: [(&str, Inject); 7] = [
+        ("delivered, timeout", |t, n| {
+            t.lose_answer_at(n, TransportError::Timeout)
+        }),
+        ("delivered, card lifted", |t, n| {
+            t.lose_answer_at(n, TransportError::CardRemoved)
+        }),
+        ("delivered, link error", |t, n| {
+            t.lose_answer_at(
+                n,
+                TransportError::Other {
+                    detail: "answer lost".into(),
+                },
+            )
+        }),
+        ("63C0", |t, n| t.replace_response_at(n, vec![0x63, 0xC0])),
+        ("6983", |t, n| t.replace_response_at(n, vec![0x69, 0x83])),
+        ("6984", |t, n| t.replace_response_at(n, vec![0x69, 0x84])),
+        ("delivered, empty answer", |t, n| {
+            t.replace_response_at(n, vec![])
+        }),
+    ];
+    let mut runs = 0;
+    let mut lost_verifies = 0;
+    for (name, op) in operations() {
+        let mut clean = connect("taro");
+        let base = clean.transport().exchanges();
+        op(&mut clean).unwrap();
+        let total = clean.transport().exchanges() - base;
+        for (fault_name, inject) in faults {
+            for n in 0..total {
+                let mut card = connect("taro");
+                let at = card.transport().exchanges() + n;
+                inject(card.transport_mut(), at);
+                let result = op(&mut card);
+                runs += 1;
+                let t = card.transport();
+                if let Err(e) = &result {
+                    assert!(!e.code().is_empty() && !e.message_ja().is_empty());
+                }
+                let what = format!("{name} / {fault_name} at {n}");
+                assert!(
+                    t.pin_verifies_sent() <= 1,
+                    "{what}: {} PIN VERIFYs handed to the transport",
+                    t.pin_verifies_sent()
+                );
+                let faulted = t.sent()[at];
+                if faulted.is_pin_verify() && fault_name.starts_with("delivered") {
+                    lost_verifies += 1;
+                    // The lost VERIFY is the operation's error: success cannot be known.
+                    assert!(result.is_err(), "{what}: reported as a success");
+                }
+                // A lock answer to the tries query (VERIFY without data) or to the VERIFY:
+                // nothing presents a PIN after it.
+                let lock = matches!(fault_name, "63C0" | "6983" | "6984");
+                if lock && faulted.header[1] == 0x20 {
+                    assert!(
+                        !t.sent()[at + 1..].iter().any(|s| s.is_pin_verify()),
+                        "{what}: a PIN presented after the card said it is blocked"
+                    );
+                    // (The tries report itself rightly succeeds: it says "locked".)
+                    if name != "tries" {
+                        assert!(
+                            result.is_err(),
+                            "{what}: a blocked PIN reported as a success"
+                        );
+                    }
+                }
+                assert!(!t.in_exclusive(), "{what}: exclusive stretch left open");
+                if result.is_ok() {
+                    assert!(nothing_verified(t.card()), "{what}: PIN left verified");
+                }
+                let v = t.card();
+                assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
+                assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
+                assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
+            }
+        }
+    }
+    // The lost-VERIFY case was reached on every PIN operation, under each delivered fault.
+    assert!(lost_verifies >= 3 * 9, "{lost_verifies} lost VERIFYs");
+    assert!(runs > 300, "{runs} runs");
+}

@@ -505,8 +505,15 @@ fn nobu(op: &str) -> usize {
 fn fallbacks_never_send_a_second_verify_under_faults() {
     use mynacard_core::TransportError;
     type Inject = fn(&mut VirtualTransport, usize);
-    let faults: [(&str, Inject); 5] = [
+    let faults: [(&str, Inject); 7] = [
         ("timeout", |t, n| t.fail_at(n, TransportError::Timeout)),
+        // Issue 23.1: the card acted on the command, then its answer was lost.
+        ("delivered, timeout", |t, n| {
+            t.lose_answer_at(n, TransportError::Timeout)
+        }),
+        ("delivered, link", |t, n| {
+            t.lose_answer_at(n, TransportError::Other { detail: "x".into() })
+        }),
         ("link", |t, n| {
             t.fail_at(n, TransportError::Other { detail: "x".into() })
         }),
@@ -529,6 +536,7 @@ fn fallbacks_never_send_a_second_verify_under_faults() {
                     let at = card.transport().exchanges() + n;
                     inject(card.transport_mut(), at);
                     let before = verifies_with_data(card.transport().card());
+                    let handed = card.transport().pin_verifies_sent();
                     // Outcomes under faults vary; only typed errors and PIN safety matter.
                     let result = run(&mut card, &p, op, false);
                     runs += 1;
@@ -539,6 +547,11 @@ fn fallbacks_never_send_a_second_verify_under_faults() {
                     assert!(
                         verifies_with_data(v) - before <= 1,
                         "{id} / {op} / {name} at {n}: VERIFY sent twice"
+                    );
+                    // Counted where the SDK hands them out too: a resend after a lost answer.
+                    assert!(
+                        card.transport().pin_verifies_sent() - handed <= 1,
+                        "{id} / {op} / {name} at {n}: VERIFY handed out twice"
                     );
                     // Every exclusive stretch that began has ended, whatever failed.
                     assert!(

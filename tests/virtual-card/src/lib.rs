@@ -42,7 +42,7 @@ pub use persona::{
     valid_my_number,
 };
 #[cfg(feature = "core-transport")]
-pub use transport::VirtualTransport;
+pub use transport::{Sent, VirtualTransport};
 
 impl vpcd::VpcdCard for VirtualCard {
     fn atr(&self) -> Vec<u8> {

@@ -14,6 +14,35 @@ enum Fault {
     Replace(Vec<u8>),
     /// The card answers, then the response is cut to this many bytes.
     Truncate(usize),
+    /// The card receives and carries out the command, then its answer is lost with this error
+    /// (a timeout or a lifted card after the card changed state: issue 23.1).
+    Lose(TransportError),
+}
+
+/// What the transport was asked to send at one exchange, whether or not it reached the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// CLA INS P1 P2.
+    pub header: [u8; 4],
+    /// Whether the command carried data (a VERIFY with data presents a PIN).
+    pub has_data: bool,
+}
+
+impl Sent {
+    fn of(command: &[u8]) -> Sent {
+        let mut header = [0; 4];
+        let n = command.len().min(4);
+        header[..n].copy_from_slice(&command[..n]);
+        Sent {
+            header,
+            has_data: command.len() > 5,
+        }
+    }
+
+    /// A VERIFY that presents a PIN (not the empty tries query).
+    pub fn is_pin_verify(&self) -> bool {
+        self.header[1] == 0x20 && self.has_data
+    }
 }
 
 /// An in-process reader holding one virtual card.
@@ -26,6 +55,9 @@ pub struct VirtualTransport {
     bytes_sent: usize,
     bytes_received: usize,
     faults: Vec<(usize, Fault)>,
+    /// Every command handed to the transport, counted here rather than at the card, so a
+    /// command resent after a lost answer is seen even when the card saw it once.
+    sent: Vec<Sent>,
     /// The exclusive stretches the SDK asked for, as exchange numbers `[begin, end)`; the last
     /// one open while `exclusive` is set.
     stretches: Vec<(usize, usize)>,
@@ -43,6 +75,7 @@ impl VirtualTransport {
             bytes_sent: 0,
             bytes_received: 0,
             faults: Vec::new(),
+            sent: Vec::new(),
             stretches: Vec::new(),
             exclusive: false,
         }
@@ -70,6 +103,17 @@ impl VirtualTransport {
     /// Exchanges attempted so far (including failed ones).
     pub fn exchanges(&self) -> usize {
         self.exchanges
+    }
+
+    /// Every command the SDK handed to this transport, in order, including those a fault kept
+    /// from the card (index = exchange number).
+    pub fn sent(&self) -> &[Sent] {
+        &self.sent
+    }
+
+    /// VERIFY commands presenting a PIN that the SDK handed to this transport.
+    pub fn pin_verifies_sent(&self) -> usize {
+        self.sent.iter().filter(|s| s.is_pin_verify()).count()
     }
 
     /// Bytes sent to and received from the card.
@@ -110,6 +154,12 @@ impl VirtualTransport {
         self.faults.push((n, Fault::Replace(bytes)));
     }
 
+    /// Exchange `n` reaches the card and the card acts on it, but its answer is lost: the
+    /// transport reports `error`.
+    pub fn lose_answer_at(&mut self, n: usize, error: TransportError) {
+        self.faults.push((n, Fault::Lose(error)));
+    }
+
     /// Exchange `n` reaches the card, but only the first `len` bytes of the response arrive.
     pub fn truncate_response_at(&mut self, n: usize, len: usize) {
         self.faults.push((n, Fault::Truncate(len)));
@@ -118,6 +168,7 @@ impl VirtualTransport {
     fn exchange(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let n = self.exchanges;
         self.exchanges += 1;
+        self.sent.push(Sent::of(command));
         let fault = self
             .faults
             .iter()
@@ -141,6 +192,7 @@ impl VirtualTransport {
         match fault {
             Some(Fault::Replace(bytes)) => response = bytes,
             Some(Fault::Truncate(len)) => response.truncate(len),
+            Some(Fault::Lose(e)) => return Err(e),
             _ => {}
         }
         self.bytes_received += response.len();
