@@ -3,6 +3,8 @@
 // Rust core. mobile/scripts/build-xcframework.sh fills Sources/ and build/ on a Mac with Xcode.
 // SwiftPM takes a package's version from its git tag: `v` + the workspace version in Cargo.toml
 // (the one place every package's version comes from; CHANGELOG.md names it).
+// Tests: mobile/swift/Tests runs from a separate test package (mobile/scripts/swift-test.sh),
+// since the release XCFramework does not carry the test-only virtual card.
 import PackageDescription
 
 let package = Package(

@@ -55,6 +55,7 @@ def problems(path: pathlib.Path):
 def main():
     files = sorted(
         [*ROOT.glob("examples/ios/*.swift"), *ROOT.glob("examples/android/*.kt"),
+         *ROOT.glob("mobile/swift/Tests/*/*.swift"),
          ROOT / "mobile/swift/Package.swift", *ROOT.glob("mobile/android/*.kts"),
          *ROOT.glob("target/uniffi/swift/*.swift")])
     # (The generated Kotlin is compiled for real by run-kotlin.sh, so it is not listed here.)
