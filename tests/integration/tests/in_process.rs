@@ -623,3 +623,70 @@ fn a_wrong_current_pin_changes_nothing_and_a_locked_pin_is_not_tried() {
     assert_eq!(verify_count(&card), 0);
     assert_eq!(card.transport().card().count_ins(0x24), 0);
 }
+
+/// Issue 23.6: the APDU counts README.md quotes ("APDUs per operation …") are the counts the
+/// SDK makes on the virtual card; changing either without the other fails here.
+#[test]
+fn the_readme_apdu_counts_are_the_measured_ones() {
+    let readme = include_str!("../../../README.md");
+    let start = readme
+        .find("APDUs per operation (after `connect`")
+        .expect("README's APDU paragraph");
+    let paragraph = &readme[start..start + readme[start..].find("\n\n").unwrap()];
+    let paragraph = paragraph.replace('\n', " ");
+    // The number right after `anchor` in the paragraph.
+    let quoted = |anchor: &str| -> usize {
+        let at = paragraph
+            .find(anchor)
+            .unwrap_or_else(|| panic!("README no longer says {anchor:?}"))
+            + anchor.len();
+        let digits: String = paragraph[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits
+            .parse()
+            .unwrap_or_else(|_| panic!("no count after {anchor:?}"))
+    };
+    type Op = fn(&mut MynaCard<VirtualTransport>);
+    let measured = |t: VirtualTransport, op: Op| {
+        let mut card = block_on(MynaCard::connect(t)).unwrap();
+        let before = card.stats().apdus;
+        op(&mut card);
+        card.stats().apdus - before
+    };
+    let connect_apdus = connect("taro").stats().apdus;
+    assert_eq!(quoted("which is "), connect_apdus as usize, "connect");
+    let cases: [(&str, bool, Op); 7] = [
+        ("read a certificate ", true, |c| {
+            block_on(c.read_auth_certificate()).unwrap();
+        }),
+        ("short id; ", false, |c| {
+            block_on(c.read_auth_certificate()).unwrap();
+        }),
+        ("authenticate ", true, |c| {
+            block_on(c.authenticate(&AuthPin::new("1234").unwrap(), SignInput::data(b"c")))
+                .unwrap();
+        }),
+        (", sign ", true, |c| {
+            block_on(c.sign(&SignPin::new("TARO2025").unwrap(), SignInput::data(b"d"))).unwrap();
+        }),
+        ("基本4情報 ", true, |c| {
+            block_on(c.read_four_info(&AssistPin::new("1234").unwrap())).unwrap();
+        }),
+        ("My Number ", true, |c| {
+            block_on(c.read_my_number(&AssistPin::new("1234").unwrap())).unwrap();
+        }),
+        ("all seven PIN counters ", true, |c| {
+            assert_eq!(block_on(c.all_pin_states()).unwrap().len(), 7);
+        }),
+    ];
+    for (anchor, extended, op) in cases {
+        let t = transport("taro").with_extended_length(extended);
+        assert_eq!(
+            quoted(anchor),
+            measured(t, op) as usize,
+            "README's count after {anchor:?}"
+        );
+    }
+}
