@@ -34,6 +34,10 @@ fn pcsc_stack_and_opensc() {
     run("no card: READER present, CARD_REMOVED", &no_card);
     run("every SDK operation over PC/SC", &sdk_operations);
     run("short APDUs only", &short_apdus);
+    run(
+        "round trips: no 40 ms delayed-ACK stall between vpcd and the card",
+        &round_trips,
+    );
     run("wrong and locked PINs over PC/SC", &pins);
     run(
         "no PIN left verified: another client's signature after authenticate is 6982",
@@ -333,6 +337,36 @@ fn short_apdus(pcscd: &Pcscd) {
     assert_eq!(
         card.stats().apdus - before,
         1 + cert.der().len().div_ceil(256)
+    );
+}
+
+/// Issue 23.6, the vpcd TCP_QUICKACK fix (`tests/virtual-card/src/vpcd.rs` `quick_ack`):
+/// vpcd writes a frame's length and payload in two sends, and without quick ACKs Nagle's
+/// algorithm holds the second until Linux's delayed ACK of the first (40 ms) on every APDU.
+/// The median round trip must stay far below that figure (measured with the same clock, in
+/// the same run: a ratio, not a speed goal).
+fn round_trips(pcscd: &Pcscd) {
+    const DELAYED_ACK: std::time::Duration = std::time::Duration::from_millis(40);
+    let _inserted = pcscd.insert(VirtualCard::builtin("taro").unwrap());
+    let mut transport = pcscd.connect().unwrap();
+    let mut times: Vec<std::time::Duration> = (0..60)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let answer = block_on(transport.transmit(&SELECT_JPKI)).unwrap();
+            let took = t.elapsed();
+            assert_eq!(answer, [0x90, 0x00]);
+            took
+        })
+        .collect();
+    times.sort();
+    let (median, p90) = (times[times.len() / 2], times[times.len() * 9 / 10]);
+    eprintln!(
+        "round trip over pcscd + vpcd: median {median:?}, p90 {p90:?} ({:.3} of the delayed-ACK 40 ms)",
+        median.as_secs_f64() / DELAYED_ACK.as_secs_f64()
+    );
+    assert!(
+        median < DELAYED_ACK / 4,
+        "median APDU round trip {median:?}: the delayed-ACK stall is back"
     );
 }
 
