@@ -526,3 +526,135 @@ fn change_pin_prompts_without_echo() {
         "{printed}"
     );
 }
+
+/// Issue 23.5: no persona secret on stderr, at the CLI's most verbose (no `-q`: progress on
+/// stderr; `RUST_LOG=trace` in case a logger is ever wired in), for every card command, their
+/// refusals included. stdout carries only what the command was asked for, so it is not
+/// scanned here (four-info prints 4情報 by design). The 4-digit PINs are scanned only in
+/// the runs whose stdin carried a distinctive one.
+#[test]
+fn no_secret_on_stderr_of_any_command() {
+    let p = mynacard_virtual_card::Persona::builtin("taro").unwrap();
+    let birth_digits = p.birth.replace('-', "");
+    let secrets: Vec<String> = vec![
+        p.sign_pin.clone(),
+        p.sign_pin.to_lowercase(),
+        "WRONGPW9".into(),
+        "4729".into(), // the wrong 4-digit PIN given below
+        p.name.clone(),
+        p.cert_name.clone(),
+        "太郎".into(),
+        p.address.clone(),
+        "霞が関".into(),
+        p.birth.clone(),
+        birth_digits.clone(),
+        p.my_number.clone(),
+        "55021720352285".into(),
+    ];
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("doc.txt");
+    std::fs::write(&doc, "保育所入所申請").unwrap();
+    let (out, sig, p7s) = (dir.join("face"), dir.join("doc.sig"), dir.join("doc.p7s"));
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let runs: Vec<(Vec<String>, String)> = [
+        (vec!["demo"], ""),
+        (vec!["certs", "--sign", "--pin-stdin"], "TARO2025\n"),
+        (vec!["auth", "--pin-stdin"], "1234\n"),
+        (vec!["auth", "--pin-stdin"], "4729\n"),
+        (
+            vec!["sign", &path(&doc), "--out", &path(&sig), "--pin-stdin"],
+            "taro2025\n",
+        ),
+        (
+            vec!["sign", &path(&doc), "--out", &path(&sig), "--pin-stdin"],
+            "WRONGPW9\n",
+        ),
+        (vec!["four-info", "--pin-stdin"], "1234\n"),
+        (vec!["four-info", "--pin-stdin"], "4729\n"),
+        (
+            vec!["four-info", "--card-number-b", "--pin-stdin"],
+            "55021720352285\n",
+        ),
+        (vec!["my-number", "--pin-stdin"], "1234\n"),
+        (vec!["tries"], ""),
+        (
+            vec!["face", "--out", &path(&out), "--pin-stdin"],
+            "55021720352285\n",
+        ),
+        (
+            vec![
+                "sign-file",
+                &path(&doc),
+                "--out",
+                &path(&p7s),
+                "--pin-stdin",
+            ],
+            "TARO2025\n",
+        ),
+        (
+            vec!["change-pin", "sign", "--pin-stdin"],
+            "TARO2025\nTARO2025\nTARO2025\n",
+        ),
+        (
+            vec!["change-pin", "auth", "--pin-stdin"],
+            "4729\n1234\n1234\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(args, stdin)| {
+        let mut all = vec!["--virtual".to_owned(), "taro".to_owned()];
+        all.extend(args.iter().map(|s| s.to_string()));
+        (all, stdin.to_owned())
+    })
+    .chain([(
+        vec![
+            "verify".into(),
+            "--cms".into(),
+            path(&p7s),
+            "--test-pki".into(),
+        ],
+        String::new(),
+    )])
+    .collect();
+    let mut stderr_bytes = 0;
+    for (args, stdin) in &runs {
+        let out = harness::run(
+            Command::new(env!("CARGO_BIN_EXE_mynacard"))
+                .args(args)
+                .env("RUST_LOG", "trace"),
+            Some(stdin.as_bytes()),
+            harness::SHORT,
+        )
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        stderr_bytes += stderr.len();
+        // Each run reached the card: a success, or (given a wrong secret) a typed refusal.
+        let wrong = stdin.contains("4729") || stdin.contains("WRONGPW9");
+        assert_eq!(out.status.success(), !wrong, "{args:?}: {stderr}");
+        if wrong {
+            assert!(stderr.contains("PIN_INCORRECT"), "{args:?}: {stderr}");
+        }
+        // Control: the list is spelled as the CLI prints (4情報 on four-info's stdout).
+        if args.contains(&"four-info".to_owned()) && !wrong {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let shown = secrets
+                .iter()
+                .filter(|s| stdout.contains(s.as_str()))
+                .count();
+            assert!(
+                shown >= 3,
+                "the secret list misses what four-info prints:\n{stdout}"
+            );
+        }
+        for secret in &secrets {
+            assert!(
+                !stderr.contains(secret.as_str()),
+                "{args:?}: stderr shows a secret of the persona:\n{stderr}"
+            );
+        }
+    }
+    // The scan saw real output: progress lines and the refusals' messages.
+    assert!(stderr_bytes > 500, "{stderr_bytes} bytes of stderr");
+    std::fs::remove_dir_all(&dir).ok();
+}
