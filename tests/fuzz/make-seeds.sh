@@ -51,6 +51,7 @@ echo P384SIGN2028 | target/debug/mynacard sign-file --virtual p384 --pin-stdin -
     --out "$c/cms/p384-enveloping.p7s" "$tmp/doc.txt"
 
 python3 tests/fuzz/make-oidc-seeds.py $c/oidc
+python3 tests/fuzz/make-lock-seeds.py $c/card_responses
 
 # Small parsers: a 4情報 record, a card text with 外字, answers with status words.
 printf '\xdf\x21\x03abc\xdf\x22\x02\x31\x39' > $c/tlv_text_apdu/tlv

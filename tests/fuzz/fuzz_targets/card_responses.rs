@@ -1,7 +1,8 @@
 //! Every card operation against arbitrary card answers: the response APDU codec, status words,
 //! the token, certificates as read, 4情報 TLV and its integrity record, the card face, the My
 //! Number, PIN counters. Input: one selector byte, then responses as [len_hi len_lo bytes…];
-//! when they run out the card is "removed". Besides no panic: never a second VERIFY.
+//! when they run out the card is "removed". Besides no panic: never a second VERIFY, and no
+//! PIN presented after the card answered a VERIFY with a lock (63C0, 6983, 6984).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,12 +14,16 @@ struct Replay<'a> {
     rest: &'a [u8],
     extended: bool,
     verifies: usize,
+    /// A VERIFY (either form) was answered with a lock status.
+    locked: bool,
 }
 
 impl Transport for Replay<'_> {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         // VERIFY with a PIN (not the empty "how many tries" form).
-        if command.get(1) == Some(&0x20) && command.len() > 5 {
+        let verify = command.get(1) == Some(&0x20);
+        if verify && command.len() > 5 {
+            assert!(!self.locked, "a PIN presented after the card said it is blocked");
             self.verifies += 1;
         }
         let [hi, lo, rest @ ..] = self.rest else {
@@ -27,6 +32,9 @@ impl Transport for Replay<'_> {
         let len = (usize::from(*hi) << 8 | usize::from(*lo)).min(rest.len());
         let (answer, rest) = rest.split_at(len);
         self.rest = rest;
+        if verify && matches!(answer, [.., 0x63, 0xC0] | [.., 0x69, 0x83 | 0x84]) {
+            self.locked = true;
+        }
         Ok(answer.to_vec())
     }
 
@@ -45,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
         rest,
         extended: select & 0x80 != 0,
         verifies: 0,
+        locked: false,
     };
     pollster::block_on(async {
         let Ok(mut card) = MynaCard::connect(&mut transport).await else {
