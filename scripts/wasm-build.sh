@@ -17,19 +17,24 @@ cd "$(dirname "$0")/.."
 CRATE=${WASM_CRATE:-mynacard-wasm}
 LIB=${CRATE//-/_}
 
+# SHA-2 without unrolled rounds (sha2's documented `sha2_backend_soft = "compact"`): the page
+# hashes a challenge or a document, and the unrolled SHA-256/512 compressors were 19 KB of the
+# module (−4.3 KB gzipped on dist/card with -Zlocation-detail=none, 2026-12-03; docs/browser.md).
+SIZE_CFG='--cfg sha2_backend_soft="compact"'
+
 # build OUT_DIR [cargo args...]: one wasm build, its glue, wasm-opt.
 build() {
     local out=$1 wasm
     shift
     if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-        cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm "$@"
+        RUSTFLAGS="$SIZE_CFG" cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm "$@"
         wasm=target/wasm32-unknown-unknown/wasm/$LIB.wasm
     else
         # Nightly features through RUSTC_BOOTSTRAP: std built for wasm, and panics that trap at
         # once (no panic messages or formatting machinery in the module).
         RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
         CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19 \
-        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none $SIZE_CFG" \
         /usr/bin/cargo build --locked -p "$CRATE" --target wasm32-unknown-unknown --profile wasm \
             -Zbuild-std=std,panic_abort "$@" \
             --target-dir target/wasm-debian
