@@ -20,6 +20,9 @@ use mynacard_core::transport::{Capabilities, Transport, TransportError};
 use pcsc::{Card, Context, Disposition, Protocols, Scope, ShareMode};
 use zeroize::Zeroizing;
 
+mod doctor;
+pub use doctor::observe;
+
 /// Room for the longest response: 65536 data bytes and the status word.
 const MAX_RESPONSE: usize = 65536 + 2;
 

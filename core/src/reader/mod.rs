@@ -26,6 +26,7 @@
 
 pub mod ccid;
 pub mod devices;
+pub mod doctor;
 pub mod iso14443_4;
 pub mod port100;
 pub mod rcs300;

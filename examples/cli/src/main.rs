@@ -1,6 +1,7 @@
 //! `mynacard`: the My Number Card from a terminal, on a PC/SC reader or the built-in virtual card.
 //! PINs come from a no-echo prompt (or one line each on stdin with `--pin-stdin`), never from argv.
 
+mod doctor;
 mod error;
 mod login;
 mod transport;
@@ -207,6 +208,14 @@ enum Command {
     },
     /// Print the error code table (code, English, Japanese) as TSV, for other faces.
     ErrorCodes,
+    /// リーダー診断: every reader PC/SC and the USB bus show, and for each one that cannot be
+    /// used the cause and the fix (Japanese, then English). Exit status 0 when a reader can be
+    /// used. Presents no PIN.
+    Doctor {
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -251,6 +260,10 @@ fn main() -> ExitCode {
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
         return code;
+    }
+    if let Command::Doctor { json } = &cli.command {
+        let findings = pollster::block_on(doctor::findings());
+        return doctor::print(&findings, *json);
     }
     let result = if let Command::Login {
         issuer,
@@ -486,7 +499,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
     };
     match &cli.command {
         Command::Demo { persona } => Ok(demo(persona, cli.quiet).await?),
-        Command::Verify { .. } | Command::Login { .. } => Ok(()),
+        Command::Verify { .. } | Command::Login { .. } | Command::Doctor { .. } => Ok(()),
         Command::SignFile {
             file,
             out,

@@ -658,3 +658,74 @@ fn no_secret_on_stderr_of_any_command() {
     assert!(stderr_bytes > 500, "{stderr_bytes} bytes of stderr");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A sysfs tree as Linux lays it out (`/sys/bus/usb/devices/BUS-PORT/{idVendor,idProduct}`,
+/// the interface `BUS-PORT:1.0/{bInterfaceClass,driver}`) for `MYNACARD_DOCTOR_ROOT`.
+fn fake_usb_root(name: &str, devices: &[(&str, &str, &str, &str, &str)]) -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("mynacard-doctor-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("sys/bus/usb/devices")).unwrap();
+    for (port, vendor, product, class, driver) in devices {
+        let dev = root.join("sys/bus/usb/devices").join(port);
+        let interface = dev.join(format!("{port}:1.0"));
+        std::fs::create_dir_all(&interface).unwrap();
+        std::fs::write(dev.join("idVendor"), format!("{vendor}\n")).unwrap();
+        std::fs::write(dev.join("idProduct"), format!("{product}\n")).unwrap();
+        std::fs::write(interface.join("bInterfaceClass"), format!("{class}\n")).unwrap();
+        let target = root.join("sys/bus/usb/drivers").join(driver);
+        std::fs::create_dir_all(&target).unwrap();
+        std::os::unix::fs::symlink(&target, interface.join("driver")).unwrap();
+    }
+    root
+}
+
+/// `mynacard doctor --json` with no PC/SC service (the client library pointed at a socket
+/// that does not exist, so a pcscd of another test does not count) and the USB devices under
+/// `root`: its exit status and findings.
+fn doctor(root: &std::path::Path) -> (i32, Vec<serde_json::Value>) {
+    let out = harness::run(
+        Command::new(env!("CARGO_BIN_EXE_mynacard"))
+            .args(["doctor", "--json"])
+            .env("MYNACARD_DOCTOR_ROOT", root)
+            .env("PCSCLITE_CSOCK_NAME", root.join("no-pcscd.comm")),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), rows)
+}
+
+/// Issue 17: the reader doctor names each cause it can see from the command with its fix
+/// (the PC/SC causes with a real pcscd: `pcscd_vpcd.rs`, `doctor`).
+#[test]
+fn doctor_names_each_cause_and_its_fix() {
+    let codes = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Nothing at all: the service is down, no reader on USB.
+    let empty = fake_usb_root("empty", &[]);
+    let (code, rows) = doctor(&empty);
+    assert_eq!(codes(&rows), ["PCSC_SERVICE_DOWN"]);
+    assert_eq!(code, 1, "no usable reader is a failure");
+    assert!(rows[0]["fix_ja"].as_str().unwrap().contains("pcscd"));
+    // An RC-S380 held by port100 and a mouse: the RC-S380 cannot serve the command (no PC/SC
+    // driver); the mouse is not a reader.
+    let root = fake_usb_root(
+        "rcs380",
+        &[
+            ("1-1", "054c", "06c3", "ff", "port100"),
+            ("1-2", "046d", "c077", "03", "usbhid"),
+        ],
+    );
+    let (_, rows) = doctor(&root);
+    assert_eq!(codes(&rows), ["PCSC_SERVICE_DOWN", "NO_PCSC_DRIVER"]);
+    assert!(rows[1]["reader"].as_str().unwrap().contains("054c:06c3"));
+    assert!(rows[1]["fix_en"].as_str().unwrap().contains("RC-S300"));
+    assert_eq!(rows[1]["usable"], false);
+    std::fs::remove_dir_all(&empty).ok();
+    std::fs::remove_dir_all(&root).ok();
+}

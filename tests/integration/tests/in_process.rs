@@ -656,7 +656,7 @@ fn the_readme_apdu_counts_are_the_measured_ones() {
         card.stats().apdus - before
     };
     let connect_apdus = connect("taro").stats().apdus;
-    assert_eq!(quoted("which is "), connect_apdus as usize, "connect");
+    assert_eq!(quoted("which is "), connect_apdus, "connect");
     let cases: [(&str, bool, Op); 7] = [
         ("read a certificate ", true, |c| {
             block_on(c.read_auth_certificate()).unwrap();
@@ -685,7 +685,7 @@ fn the_readme_apdu_counts_are_the_measured_ones() {
         let t = transport("taro").with_extended_length(extended);
         assert_eq!(
             quoted(anchor),
-            measured(t, op) as usize,
+            measured(t, op),
             "README's count after {anchor:?}"
         );
     }
