@@ -163,6 +163,22 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// Every cause, for faces that list the codes (and the tests that walk them).
+    pub const ALL: [Cause; 12] = [
+        Cause::Ready,
+        Cause::NoCard,
+        Cause::NotMyNumberCard,
+        Cause::CardUnresponsive,
+        Cause::PcscServiceDown,
+        Cause::NoReader,
+        Cause::KernelDriver,
+        Cause::UsbPermission,
+        Cause::ClaimRefused,
+        Cause::ProtectedClass,
+        Cause::NoWebUsb,
+        Cause::NoPcscDriver,
+    ];
+
     /// The stable code (`READY`, `NO_CARD`, …) every face prints and compares.
     pub fn code(self) -> &'static str {
         match self {
@@ -503,26 +519,12 @@ mod tests {
 
     #[test]
     fn every_cause_says_what_and_how_in_both_languages() {
-        use Cause::*;
-        for cause in [
-            Ready,
-            NoCard,
-            NotMyNumberCard,
-            CardUnresponsive,
-            PcscServiceDown,
-            NoReader,
-            KernelDriver,
-            UsbPermission,
-            ClaimRefused,
-            ProtectedClass,
-            NoWebUsb,
-            NoPcscDriver,
-        ] {
+        for cause in Cause::ALL {
             let f = finding("r".into(), cause);
             assert!(!f.what_en.is_empty() && !f.what_ja.is_empty(), "{cause:?}");
             // Only a usable reader may come without a fix.
-            assert_eq!(f.fix_en.is_empty(), cause == Ready, "{cause:?}");
-            assert_eq!(f.fix_ja.is_empty(), cause == Ready, "{cause:?}");
+            assert_eq!(f.fix_en.is_empty(), cause == Cause::Ready, "{cause:?}");
+            assert_eq!(f.fix_ja.is_empty(), cause == Cause::Ready, "{cause:?}");
             assert!(
                 cause
                     .code()

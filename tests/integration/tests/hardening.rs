@@ -304,9 +304,58 @@ proptest! {
 
 // ---- faults at every exchange of every operation -------------------------------------------
 
+type Inject = fn(&mut VirtualTransport, usize);
+
+/// One run of [`under_faults`]: the operation, the fault, where it was injected (`n` of the
+/// operation's `total` exchanges; `at` on the transport's count), the card after, the result.
+struct Run<'a> {
+    name: &'a str,
+    fault_name: &'a str,
+    n: usize,
+    total: usize,
+    at: usize,
+    card: &'a Card,
+    result: &'a Result<String, Error>,
+}
+
+/// Every operation with each fault injected at each of its exchanges after connect, on a fresh
+/// taro card each time: a failure must be a typed error; `check` judges the rest. Returns the
+/// number of runs.
+fn under_faults(faults: &[(&str, Inject)], mut check: impl FnMut(Run<'_>)) -> usize {
+    let mut runs = 0;
+    for (name, op) in operations() {
+        // The clean run's exchange count (after connect).
+        let mut clean = connect("taro");
+        let base = clean.transport().exchanges();
+        op(&mut clean).unwrap();
+        let total = clean.transport().exchanges() - base;
+        for (fault_name, inject) in faults {
+            for n in 0..total {
+                let mut card = connect("taro");
+                let at = card.transport().exchanges() + n;
+                inject(card.transport_mut(), at);
+                let result = op(&mut card);
+                runs += 1;
+                if let Err(e) = &result {
+                    assert!(!e.code().is_empty() && !e.message_ja().is_empty());
+                }
+                check(Run {
+                    name,
+                    fault_name,
+                    n,
+                    total,
+                    at,
+                    card: &card,
+                    result: &result,
+                });
+            }
+        }
+    }
+    runs
+}
+
 #[test]
 fn every_operation_survives_faults_at_every_exchange() {
-    type Inject = fn(&mut VirtualTransport, usize);
     let faults: [(&str, Inject); 8] = [
         ("card removed", |t, n| {
             t.fail_at(n, TransportError::CardRemoved)
@@ -325,57 +374,48 @@ fn every_operation_survives_faults_at_every_exchange() {
             t.replace_response_at(n, [vec![0x30; 70_000], vec![0x90, 0x00]].concat())
         }),
     ];
-    let mut runs = 0;
-    for (name, op) in operations() {
-        // The clean run's exchange count (after connect).
-        let mut clean = connect("taro");
-        let base = clean.transport().exchanges();
-        op(&mut clean).unwrap();
-        let total = clean.transport().exchanges() - base;
-        for (fault_name, inject) in faults {
-            for n in 0..total {
-                let mut card = connect("taro");
-                let at = card.transport().exchanges() + n;
-                inject(card.transport_mut(), at);
-                let result = op(&mut card);
-                runs += 1;
-                if let Err(e) = &result {
-                    assert!(!e.code().is_empty() && !e.message_ja().is_empty());
-                }
-                // Never a second VERIFY, so at most one try spent, whatever the fault.
-                assert!(
-                    verify_count(&card) <= 1,
-                    "{name} / {fault_name} at {n}: VERIFY retried"
-                );
-                let v = card.transport().card();
-                assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
-                assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
-                assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
-                // Issue 14: the exclusive stretch always ends; a success never leaves a PIN
-                // verified; a fault at the clearing itself (the operation's last exchange)
-                // that loses its answer is the operation's error, never a silent success.
-                assert!(
-                    !card.transport().in_exclusive(),
-                    "{name} / {fault_name} at {n}: exclusive stretch left open"
-                );
-                if result.is_ok() {
-                    assert!(
-                        nothing_verified(v),
-                        "{name} / {fault_name} at {n}: success with a PIN left verified"
-                    );
-                }
-                // (Garbage reads as a refusal, answered by selecting another AP; a 2-byte
-                // 9000 cut to 5 bytes is whole.)
-                let answer_lost = matches!(fault_name, "card removed" | "timeout" | "empty");
-                if name != "auth cert" && name != "tries" && n + 1 == total && answer_lost {
-                    assert!(
-                        result.is_err(),
-                        "{name} / {fault_name} at the clearing: reported as a success"
-                    );
-                }
-            }
+    let runs = under_faults(&faults, |run| {
+        let Run {
+            name,
+            fault_name,
+            n,
+            total,
+            card,
+            result,
+            ..
+        } = run;
+        // Never a second VERIFY, so at most one try spent, whatever the fault.
+        assert!(
+            verify_count(card) <= 1,
+            "{name} / {fault_name} at {n}: VERIFY retried"
+        );
+        let v = card.transport().card();
+        assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
+        assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
+        assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
+        // Issue 14: the exclusive stretch always ends; a success never leaves a PIN
+        // verified; a fault at the clearing itself (the operation's last exchange)
+        // that loses its answer is the operation's error, never a silent success.
+        assert!(
+            !card.transport().in_exclusive(),
+            "{name} / {fault_name} at {n}: exclusive stretch left open"
+        );
+        if result.is_ok() {
+            assert!(
+                nothing_verified(v),
+                "{name} / {fault_name} at {n}: success with a PIN left verified"
+            );
         }
-    }
+        // (Garbage reads as a refusal, answered by selecting another AP; a 2-byte
+        // 9000 cut to 5 bytes is whole.)
+        let answer_lost = matches!(fault_name, "card removed" | "timeout" | "empty");
+        if name != "auth cert" && name != "tries" && n + 1 == total && answer_lost {
+            assert!(
+                result.is_err(),
+                "{name} / {fault_name} at the clearing: reported as a success"
+            );
+        }
+    });
     // Every exchange of every operation, under each fault (about 350 runs today).
     assert!(runs > 300, "{runs} runs");
 }
@@ -389,7 +429,6 @@ fn every_operation_survives_faults_at_every_exchange() {
 /// in place of any answer: no PIN presented after the card said the PIN is blocked.
 #[test]
 fn a_lost_answer_never_leads_to_a_second_verify() {
-    type Inject = fn(&mut VirtualTransport, usize);
     let faults: [(&str, Inject); 7] = [
         ("delivered, timeout", |t, n| {
             t.lose_answer_at(n, TransportError::Timeout)
@@ -412,63 +451,55 @@ fn a_lost_answer_never_leads_to_a_second_verify() {
             t.replace_response_at(n, vec![])
         }),
     ];
-    let mut runs = 0;
     let mut lost_verifies = 0;
-    for (name, op) in operations() {
-        let mut clean = connect("taro");
-        let base = clean.transport().exchanges();
-        op(&mut clean).unwrap();
-        let total = clean.transport().exchanges() - base;
-        for (fault_name, inject) in faults {
-            for n in 0..total {
-                let mut card = connect("taro");
-                let at = card.transport().exchanges() + n;
-                inject(card.transport_mut(), at);
-                let result = op(&mut card);
-                runs += 1;
-                let t = card.transport();
-                if let Err(e) = &result {
-                    assert!(!e.code().is_empty() && !e.message_ja().is_empty());
-                }
-                let what = format!("{name} / {fault_name} at {n}");
+    let runs = under_faults(&faults, |run| {
+        let Run {
+            name,
+            fault_name,
+            n,
+            at,
+            card,
+            result,
+            ..
+        } = run;
+        let t = card.transport();
+        let what = format!("{name} / {fault_name} at {n}");
+        assert!(
+            t.pin_verifies_sent() <= 1,
+            "{what}: {} PIN VERIFYs handed to the transport",
+            t.pin_verifies_sent()
+        );
+        let faulted = t.sent()[at];
+        if faulted.is_pin_verify() && fault_name.starts_with("delivered") {
+            lost_verifies += 1;
+            // The lost VERIFY is the operation's error: success cannot be known.
+            assert!(result.is_err(), "{what}: reported as a success");
+        }
+        // A lock answer to the tries query (VERIFY without data) or to the VERIFY:
+        // nothing presents a PIN after it.
+        let lock = matches!(fault_name, "63C0" | "6983" | "6984");
+        if lock && faulted.header[1] == 0x20 {
+            assert!(
+                !t.sent()[at + 1..].iter().any(|s| s.is_pin_verify()),
+                "{what}: a PIN presented after the card said it is blocked"
+            );
+            // (The tries report itself rightly succeeds: it says "locked".)
+            if name != "tries" {
                 assert!(
-                    t.pin_verifies_sent() <= 1,
-                    "{what}: {} PIN VERIFYs handed to the transport",
-                    t.pin_verifies_sent()
+                    result.is_err(),
+                    "{what}: a blocked PIN reported as a success"
                 );
-                let faulted = t.sent()[at];
-                if faulted.is_pin_verify() && fault_name.starts_with("delivered") {
-                    lost_verifies += 1;
-                    // The lost VERIFY is the operation's error: success cannot be known.
-                    assert!(result.is_err(), "{what}: reported as a success");
-                }
-                // A lock answer to the tries query (VERIFY without data) or to the VERIFY:
-                // nothing presents a PIN after it.
-                let lock = matches!(fault_name, "63C0" | "6983" | "6984");
-                if lock && faulted.header[1] == 0x20 {
-                    assert!(
-                        !t.sent()[at + 1..].iter().any(|s| s.is_pin_verify()),
-                        "{what}: a PIN presented after the card said it is blocked"
-                    );
-                    // (The tries report itself rightly succeeds: it says "locked".)
-                    if name != "tries" {
-                        assert!(
-                            result.is_err(),
-                            "{what}: a blocked PIN reported as a success"
-                        );
-                    }
-                }
-                assert!(!t.in_exclusive(), "{what}: exclusive stretch left open");
-                if result.is_ok() {
-                    assert!(nothing_verified(t.card()), "{what}: PIN left verified");
-                }
-                let v = t.card();
-                assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
-                assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
-                assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
             }
         }
-    }
+        assert!(!t.in_exclusive(), "{what}: exclusive stretch left open");
+        if result.is_ok() {
+            assert!(nothing_verified(t.card()), "{what}: PIN left verified");
+        }
+        let v = t.card();
+        assert!(v.pin_tries(App::Jpki, 0x0018).unwrap() >= 2);
+        assert!(v.pin_tries(App::Jpki, 0x001B).unwrap() >= 4);
+        assert!(v.pin_tries(App::Assist, 0x0011).unwrap() >= 2);
+    });
     // The lost-VERIFY case was reached on every PIN operation, under each delivered fault.
     assert!(lost_verifies >= 3 * 9, "{lost_verifies} lost VERIFYs");
     assert!(runs > 300, "{runs} runs");
