@@ -19,6 +19,16 @@ const { chromium } = createRequire(join(root, 'npm', 'package.json'))('playwrigh
 const shots = join(root, 'target', 'portal-artifacts');
 let browser, portal;
 
+// Issue 23.5: what every page printed to its console, what the portal server (in this
+// process) logged, and what each stand-in provider printed; the last test scans them all.
+const consoleLines = [];
+const serverLines = [];
+const providerLogs = [];
+for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+  const original = console[level].bind(console);
+  console[level] = (...args) => { serverLines.push(args.map(String).join(' ')); original(...args); };
+}
+
 before(async () => {
   mkdirSync(shots, { recursive: true });
   // The test PKI's validity is fixed: verify at 2026-06-01 like the other tests.
@@ -39,6 +49,7 @@ async function openAt(base, path, options = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => consoleLines.push(m.text()));
   await page.goto(`${base}${path}`);
   await page.waitForFunction(() => window.portalReady === true, null, { timeout: 20000 });
   return { page, context, errors };
@@ -132,6 +143,7 @@ async function withProvider(fn) {
     await fn(live);
   } finally {
     provider.stop();
+    providerLogs.push(provider.printed());
     live.server.close();
   }
 }
@@ -306,4 +318,26 @@ test('a phone gets the hand-off to デジタル認証アプリ', async () => {
   await page.waitForSelector('h1');
   assert.match(await page.textContent('h1'), /未設定/);
   await context.close();
+});
+
+// Personas taro and hanako (tests/virtual-card/personas.toml): their 署名用 passwords, 4情報 as
+// the card and the certificate hold it, birth dates, My Numbers and 照合番号B, and the PINs the
+// tests type (4 digits are scanned too: nothing in these logs is an unrelated number).
+const SECRETS = ['TARO2025', 'HANAKO77', '太郎', '花子', '霞が関', '中之島', '1980-02-17', '19800217',
+  '1992-11-03', '19921103', '123456789018', '987654321000', '55021720352285', '1234', '5678', '9999'];
+
+test('no persona secret in any page console, the portal server log or the provider\'s output', async () => {
+  // Control: a line a page prints is seen by the scan.
+  const { page, context } = await open('/');
+  await page.evaluate(() => console.log('console-capture-control'));
+  await page.waitForTimeout(100);
+  await context.close();
+  assert.ok(consoleLines.includes('console-capture-control'), 'page console not captured');
+  assert.ok(providerLogs.length > 0, 'no provider output captured');
+  process.stderr.write(`scanned: ${consoleLines.length} console lines, ${serverLines.length} server lines, ${providerLogs.join('').length} bytes of provider output\n`);
+  for (const [where, lines] of [['page console', consoleLines], ['portal server', serverLines], ['provider', providerLogs]]) {
+    for (const line of lines) {
+      for (const secret of SECRETS) assert.ok(!line.includes(secret), `${where} shows ${secret}: ${line}`);
+    }
+  }
 });
