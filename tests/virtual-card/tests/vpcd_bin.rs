@@ -68,3 +68,57 @@ fn bridge_refuses_unknown_personas() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(out.stderr_text().contains("taro"), "{out:?}");
 }
+
+/// Personas of your own (`--personas FILE`, docs/virtual-card.md): the bridge plays the one
+/// named, from the file before the built-in ones.
+#[test]
+fn bridge_plays_a_persona_from_a_file() {
+    let taro = include_str!("../personas.toml");
+    let start = taro.find("[taro]").unwrap();
+    let end = taro[start + 1..]
+        .find("\n[")
+        .map_or(taro.len(), |i| start + 1 + i);
+    // taro's fields under another id, with an ATR of its own to tell them apart.
+    let own = taro[start..end]
+        .replacen("[taro]", "[sato]", 1)
+        .replace("atr = \"3BE000FF8131FE4514\"", "atr = \"3B8F8001\"");
+    let path = std::env::temp_dir().join(format!("mynacard-personas-{}.toml", std::process::id()));
+    std::fs::write(&path, own).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut bridge =
+        harness::Server::spawn(Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd")).args([
+            "--personas",
+            path.to_str().unwrap(),
+            "--persona",
+            "sato",
+            "--once",
+            "--addr",
+            &addr.to_string(),
+        ]))
+        .unwrap();
+    let mut s = harness::net::accept(&listener, harness::SHORT)
+        .map_err(|f| f.with(bridge.printed()))
+        .unwrap();
+    s.write_all(&frame(&[4])).unwrap();
+    assert_eq!(read_frame(&mut s), [0x3B, 0x8F, 0x80, 0x01]);
+    drop(s);
+    let status = bridge.wait(harness::SHORT).unwrap();
+    assert!(status.success(), "{status}\n{}", bridge.printed());
+    // A file with a mistake: exit 2 naming it.
+    std::fs::write(&path, "[bad]\ndescription = 1\n").unwrap();
+    let out = harness::run(
+        Command::new(env!("CARGO_BIN_EXE_mynacard-vpcd")).args([
+            "--personas",
+            path.to_str().unwrap(),
+            "--persona",
+            "bad",
+        ]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stderr_text().contains("description"), "{out:?}");
+    std::fs::remove_file(&path).ok();
+}
