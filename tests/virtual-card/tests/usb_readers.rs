@@ -30,6 +30,11 @@ trait Rig: UsbDevice + UsbEmulator {
     fn slow_signature(&mut self, n: u32);
     /// Time extensions (S(WTX) or CCID) the card/reader sent.
     fn extensions_sent(&self) -> usize;
+    /// The card acts on the next APDU with `ins`; its answer is lost (or, contactless, its
+    /// first block arrives as `corrupt`).
+    fn lose_answer_to(&mut self, ins: u8, corrupt: Option<Vec<u8>>);
+    /// The card itself.
+    fn virtual_card(&self) -> &VirtualCard;
 }
 
 impl Rig for Rcs380 {
@@ -41,6 +46,12 @@ impl Rig for Rcs380 {
     }
     fn extensions_sent(&self) -> usize {
         self.picc().wtx_sent()
+    }
+    fn lose_answer_to(&mut self, ins: u8, corrupt: Option<Vec<u8>>) {
+        self.picc_mut().lose_answer_to(ins, corrupt);
+    }
+    fn virtual_card(&self) -> &VirtualCard {
+        self.picc().card()
     }
 }
 
@@ -55,6 +66,12 @@ impl Rig for Rcs300 {
     }
     fn extensions_sent(&self) -> usize {
         self.picc().wtx_sent()
+    }
+    fn lose_answer_to(&mut self, ins: u8, corrupt: Option<Vec<u8>>) {
+        self.picc_mut().lose_answer_to(ins, corrupt);
+    }
+    fn virtual_card(&self) -> &VirtualCard {
+        self.picc().card()
     }
 }
 
@@ -123,6 +140,13 @@ impl Rig for Contact {
     }
     fn extensions_sent(&self) -> usize {
         self.reader.time_extensions_sent()
+    }
+    fn lose_answer_to(&mut self, ins: u8, _corrupt: Option<Vec<u8>>) {
+        // Contact: no block protocol to corrupt; the reader's answer is lost.
+        self.reader.lose_answer_to(ins);
+    }
+    fn virtual_card(&self) -> &VirtualCard {
+        self.reader.card()
     }
 }
 
@@ -224,6 +248,57 @@ fn no_card<D: Rig, R: ReaderDriver + Send>(mut t: UsbReaderTransport<D, R>) {
     t.device_mut().lift_later(0);
     let e = block_on(MynaCard::connect(t)).err().unwrap();
     assert_eq!(e.code(), "CARD_REMOVED");
+}
+
+/// Issue 23.10: the card received the VERIFY (or the signature) and acted; its answer was lost
+/// or corrupted on the way. The card must have seen exactly one VERIFY, its tries must show it,
+/// and the operation must end with a typed error or a correct result: never the VERIFY block
+/// resent as a new command.
+fn lost_answers<D: Rig, R: ReaderDriver + Send>(make: impl Fn() -> UsbReaderTransport<D, R>) {
+    let corruptions: [Option<Vec<u8>>; 3] = [None, Some(vec![0xFF, 0x00]), Some(vec![0x02])];
+    for (ins, pin) in [(0x20, "9999"), (0x20, "1234"), (0x2A, "1234")] {
+        for corrupt in &corruptions {
+            let mut t = make();
+            t.device_mut().lose_answer_to(ins, corrupt.clone());
+            let mut card = block_on(MynaCard::connect(t)).unwrap();
+            let result =
+                block_on(card.authenticate(&AuthPin::new(pin).unwrap(), SignInput::data(b"c")));
+            let what = format!("INS {ins:02X}, PIN {pin}, answer {corrupt:?}");
+            if let Err(e) = &result {
+                assert!(!e.code().is_empty() && !e.message_ja().is_empty(), "{what}");
+            }
+            let v = card.transport().device().virtual_card();
+            let verifies = v
+                .seen()
+                .iter()
+                .filter(|s| s.ins == 0x20 && s.lc > 0)
+                .count();
+            assert_eq!(verifies, 1, "{what}: the card saw {verifies} VERIFYs");
+            let tries = v
+                .pin_tries(mynacard_virtual_card::App::Jpki, 0x0018)
+                .unwrap();
+            assert_eq!(tries, if pin == "9999" { 2 } else { 3 }, "{what}");
+            assert!(v.count_ins(0x2A) <= 1, "{what}: signature sent twice");
+            if let Ok(auth) = &result {
+                mynacard_virtual_card::checks::assert_authentication(auth, b"c", NOW);
+            }
+        }
+    }
+}
+
+#[test]
+fn lost_answers_rcs380() {
+    lost_answers(|| rcs380(PiccConfig::default()));
+}
+
+#[test]
+fn lost_answers_rcs300() {
+    lost_answers(|| rcs300(PiccConfig::default()));
+}
+
+#[test]
+fn lost_answers_ccid() {
+    lost_answers(|| ccid(true));
 }
 
 macro_rules! reader_tests {

@@ -33,6 +33,8 @@ pub struct CcidReader {
     time_extensions_sent: usize,
     remove_after: Option<usize>,
     apdus: usize,
+    /// Issue 23.10: the answer to the next APDU with this INS is lost after the card acted.
+    lose_answer: Option<u8>,
 }
 
 impl CcidReader {
@@ -58,7 +60,14 @@ impl CcidReader {
             remove_after: None,
             apdus: 0,
             waited_ms: 0,
+            lose_answer: None,
         }
+    }
+
+    /// The card acts on the next APDU with `ins` that carries data; the reader's RDR_to_PC_DataBlock for it never
+    /// reaches the host (the host times out).
+    pub fn lose_answer_to(&mut self, ins: u8) {
+        self.lose_answer = Some(ins);
     }
 
     /// dwFeatures bits for the level (CCID §5.1).
@@ -189,6 +198,13 @@ impl CcidReader {
         self.apdus += 1;
         self.response = self.card.process(&apdu);
         self.response_sent = 0;
+        if let Some(want) = self.lose_answer.take() {
+            if apdu.get(1) == Some(&want) && apdu.len() > 5 {
+                // The card acted; the reader's answer never reaches the host.
+                return;
+            }
+            self.lose_answer = Some(want);
+        }
         self.send_response_part(seq);
     }
 }

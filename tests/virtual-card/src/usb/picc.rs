@@ -71,6 +71,9 @@ pub struct Picc {
     apdus: usize,
     rx_chained: usize,
     tx_chained: usize,
+    /// Issue 23.10: the first answer block to the next APDU with this INS is lost (`None`) or
+    /// arrives corrupted (`Some(bytes)`), after the card acted on the APDU.
+    lose_answer: Option<(u8, Option<Vec<u8>>)>,
 }
 
 impl Picc {
@@ -101,6 +104,7 @@ impl Picc {
             apdus: 0,
             rx_chained: 0,
             tx_chained: 0,
+            lose_answer: None,
         }
     }
 
@@ -123,6 +127,14 @@ impl Picc {
     pub fn put_back(&mut self) {
         self.lifted = false;
         self.lift_after = None;
+    }
+
+    /// The card acts on the next APDU with `ins` that carries data (a VERIFY presenting a PIN,
+    /// not the tries query), then its first answer block is lost in the
+    /// field (the reader hears nothing) or, with `corrupt`, reaches the reader as these bytes.
+    /// The block stays the card's last one: an R(NAK) gets it again (ISO/IEC 14443-4 rule 11).
+    pub fn lose_answer_to(&mut self, ins: u8, corrupt: Option<Vec<u8>>) {
+        self.lose_answer = Some((ins, corrupt));
     }
 
     /// The card leaves the field after answering `n` more frames.
@@ -254,7 +266,14 @@ impl Picc {
                 self.pending_wtx = count;
                 self.wtxm = wtxm;
             }
-            return Some(self.next_block());
+            let block = self.next_block();
+            if let Some((want, corrupt)) = self.lose_answer.take() {
+                if Some(want) == ins && apdu.len() > 5 {
+                    return corrupt;
+                }
+                self.lose_answer = Some((want, corrupt));
+            }
+            return Some(block);
         }
         if pcb & 0xE6 == 0xA2 && pcb & 0x08 == 0 && inf.is_empty() {
             // R-block.
