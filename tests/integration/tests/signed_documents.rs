@@ -159,3 +159,89 @@ fn openssl_verifies_what_the_card_signed() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 23.11: nothing independent confirmed that bad CMS is refused. One bit flipped at a
+/// spread of positions of an enveloping SignedData (every 7th byte: every structure of it is
+/// hit) and of a detached one: the SDK's verdict (accept / refuse) must equal `openssl cms
+/// -verify`'s on the same bytes and the same CA, and neither may accept while the content or
+/// signature changed.
+#[test]
+fn mutated_cms_is_judged_as_openssl_judges_it() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cms-mut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ca.der"), pki::sign_ca_der()).unwrap();
+    let openssl = |args: &[&str]| {
+        harness::run(
+            Command::new("openssl").args(args).current_dir(&dir),
+            None,
+            harness::SHORT,
+        )
+        .unwrap()
+    };
+    assert!(openssl(&["x509", "-inform", "DER", "-in", "ca.der", "-out", "ca.pem"]).success());
+    let doc = "保育所入所申請書".as_bytes();
+    std::fs::write(dir.join("doc.txt"), doc).unwrap();
+    let mut compared = 0;
+    let mut refused = 0;
+    let mut known_difference = 0;
+    for detached in [false, true] {
+        let der = sign("taro", "TARO2025", doc, detached);
+        // The value bytes of encapContentInfo.eContentType (id-data, its first appearance).
+        let id_data = [
+            0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01,
+        ];
+        let at = (19..der.len() - id_data.len())
+            .find(|&i| der[i..i + id_data.len()] == id_data)
+            .expect("eContentType id-data");
+        let e_content_type = at + 2..at + id_data.len();
+        for i in (0..der.len()).step_by(7).chain([der.len() - 1]) {
+            let mut m = der.clone();
+            m[i] ^= 0x01;
+            let content = detached.then_some(doc);
+            let ours =
+                verify_signed_document(&m, content, &anchors(), NOW, StatusEvidence::NotChecked);
+            std::fs::write(dir.join("m.p7s"), &m).unwrap();
+            let mut args = vec![
+                "cms", "-verify", "-inform", "DER", "-in", "m.p7s", "-binary", "-CAfile", "ca.pem",
+                "-purpose", "any", "-out", "out.bin",
+            ];
+            if detached {
+                args.extend(["-content", "doc.txt"]);
+            }
+            let theirs = openssl(&args);
+            let openssl_ok =
+                theirs.success() && std::fs::read(dir.join("out.bin")).is_ok_and(|out| out == doc);
+            // The one known difference: a changed eContentType no longer matches the signed
+            // contentType attribute, which RFC 5652 §11.1 says MUST match; the SDK refuses,
+            // OpenSSL 3.0 does not compare them (docs/verification.md).
+            let in_content_type = e_content_type.contains(&i);
+            assert_eq!(
+                ours.is_ok(),
+                openssl_ok && !in_content_type,
+                "detached={detached}, bit 0 of byte {i}/{}: SDK {:?}, OpenSSL {}",
+                der.len(),
+                ours.as_ref().map(|_| "accepted").map_err(|e| e.code()),
+                theirs.stderr_text()
+            );
+            if in_content_type {
+                assert!(
+                    openssl_ok,
+                    "byte {i}: OpenSSL now checks the content type; drop the exception"
+                );
+                known_difference += 1;
+            }
+            if let Ok(v) = &ours {
+                assert_eq!(v.content, doc, "byte {i}: accepted with other content");
+            } else {
+                refused += 1;
+            }
+            compared += 1;
+        }
+    }
+    // Nearly every flip breaks something; a few may land where neither looks (both accept).
+    assert!(
+        compared > 300 && refused * 10 > compared * 9,
+        "{refused} of {compared} refused"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
