@@ -526,3 +526,124 @@ fn change_pin_prompts_without_echo() {
         "{printed}"
     );
 }
+
+/// A one-page PDF with a classic cross-reference table.
+fn one_page_pdf() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f\r\n");
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn sign_pdf_co_sign_and_verify_pdf() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    std::fs::write(path("in.pdf"), one_page_pdf()).unwrap();
+    let sign = |persona: &str, pin: &str, input: &str, out: &str, profile: &str| {
+        mynacard(
+            &[
+                "--virtual",
+                persona,
+                "sign-pdf",
+                &path(input),
+                "--out",
+                &path(out),
+                "--profile",
+                profile,
+                "--pin-stdin",
+                "-q",
+            ],
+            &format!("{pin}\n"),
+        )
+    };
+    let r = sign("taro", "TARO2025", "in.pdf", "one.pdf", "moj");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("moj profile"), "{}", r.stdout);
+    let r = sign("hanako", "HANAKO77", "one.pdf", "two.pdf", "pades");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let original = std::fs::read(path("in.pdf")).unwrap();
+    let one = std::fs::read(path("one.pdf")).unwrap();
+    let two = std::fs::read(path("two.pdf")).unwrap();
+    assert!(one.starts_with(&original) && two.starts_with(&one));
+
+    let sign_crl = format!("{PKI}/sign-ca.crl.der");
+    let r = mynacard(
+        &[
+            "verify",
+            "--pdf",
+            &path("two.pdf"),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let sigs = v["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0]["sub_filter"], "adbe.pkcs7.detached");
+    assert_eq!(sigs[0]["covers_whole_file"], false);
+    assert_eq!(sigs[0]["four_info"]["name"], "吉田　太郎");
+    assert_eq!(sigs[1]["sub_filter"], "ETSI.CAdES.detached");
+    assert_eq!(sigs[1]["covers_whole_file"], true);
+    assert_eq!(sigs[1]["status"], "good");
+
+    // A changed byte of the original page: SIGNATURE_INVALID, exit 1.
+    let mut bad = two.clone();
+    let at = bad.windows(3).position(|w| w == b"595").unwrap();
+    bad[at] = b'6';
+    std::fs::write(path("bad.pdf"), &bad).unwrap();
+    let r = mynacard(&["verify", "--pdf", &path("bad.pdf"), "--test-pki"], "");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"], "SIGNATURE_INVALID");
+
+    // A revoked signer, with the CRL given.
+    let r = sign("revoked", "REVOKED1", "in.pdf", "revoked.pdf", "moj");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = mynacard(
+        &[
+            "verify",
+            "--pdf",
+            &path("revoked.pdf"),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"], "REVOKED");
+
+    // Profile moj refuses the P-384 key of the next card generation; a malformed PIN and a
+    // file that is not a PDF are refused before any card work.
+    let r = sign("p384", "P384SIGN2028", "in.pdf", "p384.pdf", "moj");
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("PDF_KEY_FORBIDDEN"), "{}", r.stderr);
+    let r = sign("taro", "ab", "in.pdf", "x.pdf", "moj");
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    std::fs::write(path("not.pdf"), b"hello").unwrap();
+    let r = sign("taro", "TARO2025", "not.pdf", "x.pdf", "moj");
+    assert!(r.stderr.contains("PDF_MALFORMED"), "{}", r.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
