@@ -8,14 +8,18 @@
 //! 2. The card signs: [`PreparedPdf::signed_attributes`] gives the CMS signed attributes over
 //!    the ByteRange digest and what the card signs ([`PreparedSignature::card_input`]);
 //!    [`sign_with_card`] does it in one PIN operation with a [`MynaCard`].
-//! 3. [`PreparedPdf::finish`] writes the detached CMS SignedData into /Contents.
+//! 3. Optionally [`timestamp_request`] / [`add_timestamp`] add an RFC 3161 signature timestamp
+//!    from a TSA (PAdES B-T); then [`PreparedPdf::finish`] writes the detached CMS SignedData
+//!    into /Contents.
 //!
 //! [`verify_pdf`] checks every signature of a file. A second [`prepare`] on a signed file
 //! appends again (co-signing; 連署).
 
+mod timestamp;
 mod verify;
 mod write;
 
+pub use timestamp::{TimestampRequest, add_timestamp, timestamp_request};
 pub use verify::{PdfSignature, verify_pdf};
 
 use std::panic::AssertUnwindSafe;

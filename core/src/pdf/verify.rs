@@ -25,6 +25,10 @@ pub struct PdfSignature {
     pub appended_after: usize,
     /// The signer and the signed attributes, verified.
     pub document: SignedDocument,
+    /// The genTime of the RFC 3161 signature timestamp, when there is one: its imprint is
+    /// checked to cover this signature; the TSA's own signature and certificate are not
+    /// checked here (the relying party has no TSA trust list yet).
+    pub timestamp: Option<UnixTime>,
 }
 
 fn invalid(what: &'static str) -> Error {
@@ -176,13 +180,15 @@ fn one(
     let mut signed = Vec::with_capacity(a + c);
     signed.extend_from_slice(&bytes[..a]);
     signed.extend_from_slice(&bytes[b..end]);
-    let document = party.verify_document(cms, Some(&signed), at)?;
+    let (cms, timestamp) = super::timestamp::split_timestamp(cms)?;
+    let document = party.verify_document(&cms, Some(&signed), at)?;
     Ok(PdfSignature {
         field: name,
         sub_filter: String::from_utf8_lossy(sub_filter).into_owned(),
         byte_range: [start, a, b, c],
         appended_after: bytes.len() - end,
         document,
+        timestamp,
     })
 }
 

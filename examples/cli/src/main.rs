@@ -121,7 +121,8 @@ enum Command {
         /// B-B (ETSI.CAdES.detached).
         #[arg(long, default_value = "moj", value_parser = ["moj", "pades"])]
         profile: String,
-        /// RFC 3161 time-stamp authority (PAdES B-T). Not built yet: refused.
+        /// RFC 3161 time-stamp authority URL: the signature gets a signature timestamp
+        /// (PAdES B-T with --profile pades).
         #[arg(long)]
         tsa: Option<String>,
         /// /Reason (署名の理由).
@@ -382,6 +383,27 @@ impl Secrets {
     }
 }
 
+/// An RFC 3161 signature timestamp from `url` added to `cms` (HTTP POST of the core's
+/// TimeStampReq, `application/timestamp-query`).
+fn timestamp(url: &str, cms: &[u8]) -> Result<Vec<u8>, CliError> {
+    let request = pdf::timestamp_request(cms)?;
+    let failed = || {
+        CliError::from(Error::Usage(UsageError::InvalidArgument {
+            what: "the time-stamp authority could not be reached or answered an error",
+        }))
+    };
+    let mut response = mynacard_cli::http::agent()
+        .post(url)
+        .header("Content-Type", "application/timestamp-query")
+        .send(request.der())
+        .map_err(|_| failed())?;
+    if response.status().as_u16() != 200 {
+        return Err(failed());
+    }
+    let body = response.body_mut().read_to_vec().map_err(|_| failed())?;
+    Ok(pdf::add_timestamp(cms, &request, &body)?)
+}
+
 async fn open(cli: &Cli) -> Result<MynaCard<AnyTransport>, Error> {
     let transport = transport::open(cli.reader.as_deref(), cli.virtual_persona.as_deref())?;
     let mut card = MynaCard::connect(transport).await?;
@@ -545,12 +567,6 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             reason,
             name,
         } => {
-            if tsa.is_some() {
-                return Err(Error::Usage(UsageError::InvalidArgument {
-                    what: "--tsa: RFC 3161 timestamps are not built yet",
-                })
-                .into());
-            }
             let original = std::fs::read(file).map_err(CliError::io(Action::Read, file))?;
             let profile = pdf::Profile::parse(profile).unwrap_or_default();
             let mut options = pdf::SignOptions::new(profile, UnixTime::now());
@@ -559,7 +575,10 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             // Prepared before the PIN is asked: a broken or encrypted PDF costs no PIN entry.
             let prepared = pdf::prepare(&original, &options)?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
-            let cms = pdf::sign_with_card(&mut open(cli).await?, &pin, &prepared).await?;
+            let mut cms = pdf::sign_with_card(&mut open(cli).await?, &pin, &prepared).await?;
+            if let Some(url) = tsa {
+                cms = timestamp(url, &cms)?;
+            }
             let signed = prepared.finish(&cms)?;
             std::fs::write(out, &signed).map_err(CliError::io(Action::Write, out))?;
             println!(

@@ -110,6 +110,7 @@ pub fn run(req: &Request<'_>) -> Result<Value, CliError> {
                 v["appended_after"] = json!(s.appended_after);
                 v["covers_whole_file"] = json!(s.appended_after == 0);
                 v["signing_time"] = json!(s.document.signing_time.map(|t| t.0));
+                v["timestamp"] = json!(s.timestamp.map(|t| t.0));
                 v
             })
             .collect();

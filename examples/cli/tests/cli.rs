@@ -647,3 +647,283 @@ fn sign_pdf_co_sign_and_verify_pdf() {
     assert!(r.stderr.contains("PDF_MALFORMED"), "{}", r.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A time-stamp authority on 127.0.0.1: OpenSSL's `openssl ts -reply` (RFC 3161) behind a
+/// minimal HTTP/1.1 server on a thread, answering `requests` POSTs, each accept and each
+/// OpenSSL run under a deadline. Returns the URL, the TSA root (PEM path) and the thread.
+fn start_tsa(
+    dir: &std::path::Path,
+    requests: usize,
+) -> (
+    String,
+    std::path::PathBuf,
+    std::thread::JoinHandle<Result<(), String>>,
+) {
+    use std::io::{Read, Write};
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let openssl = |args: &[&str]| {
+        let out = harness::run(Command::new("openssl").args(args), None, harness::SHORT).unwrap();
+        assert!(out.success(), "openssl {args:?}: {}", out.text());
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &p("tsa-ca.key"),
+        "-out",
+        &p("tsa-ca.pem"),
+        "-subj",
+        "/CN=mynacard test TSA root",
+        "-days",
+        "3650",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &p("tsa.key"),
+        "-out",
+        &p("tsa.csr"),
+        "-subj",
+        "/CN=mynacard test TSA",
+    ]);
+    std::fs::write(
+        p("tsa-ext.cnf"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &p("tsa.csr"),
+        "-CA",
+        &p("tsa-ca.pem"),
+        "-CAkey",
+        &p("tsa-ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &p("tsa.pem"),
+        "-days",
+        "3650",
+        "-extfile",
+        &p("tsa-ext.cnf"),
+    ]);
+    std::fs::write(p("tsa-serial"), "01\n").unwrap();
+    std::fs::write(
+        p("ts.cnf"),
+        format!(
+            "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = {}\ncrypto_device = builtin\n\
+             signer_cert = {}\ncerts = {}\nsigner_key = {}\nsigner_digest = sha256\n\
+             default_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\n\
+             tsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            p("tsa-serial"),
+            p("tsa.pem"),
+            p("tsa-ca.pem"),
+            p("tsa.key")
+        ),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    let root = dir.join("tsa-ca.pem");
+    let dir = dir.to_path_buf();
+    let thread = std::thread::spawn(move || -> Result<(), String> {
+        for n in 0..requests {
+            let mut stream = harness::net::accept(&listener, harness::SHORT)
+                .map_err(|f| f.message().to_string())?;
+            stream
+                .set_read_timeout(Some(harness::SHORT))
+                .map_err(|e| e.to_string())?;
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head_end, length) = loop {
+                let k = stream.read(&mut buf).map_err(|e| e.to_string())?;
+                if k == 0 {
+                    return Err("client closed before the request ended".into());
+                }
+                data.extend_from_slice(&buf[..k]);
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..i]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .ok_or("no Content-Length")?;
+                    if !head.contains("application/timestamp-query") {
+                        return Err(format!("not a timestamp query: {head}"));
+                    }
+                    break (i + 4, length);
+                }
+            };
+            while data.len() < head_end + length {
+                let k = stream.read(&mut buf).map_err(|e| e.to_string())?;
+                if k == 0 {
+                    return Err("short body".into());
+                }
+                data.extend_from_slice(&buf[..k]);
+            }
+            let query = dir.join(format!("query{n}.tsq"));
+            let reply = dir.join(format!("reply{n}.tsr"));
+            std::fs::write(&query, &data[head_end..head_end + length])
+                .map_err(|e| e.to_string())?;
+            let out = harness::run(
+                Command::new("openssl")
+                    .args(["ts", "-reply", "-config"])
+                    .arg(dir.join("ts.cnf"))
+                    .arg("-queryfile")
+                    .arg(&query)
+                    .arg("-out")
+                    .arg(&reply),
+                None,
+                harness::SHORT,
+            )
+            .map_err(|f| f.message().to_string())?;
+            if !out.success() {
+                return Err(format!("openssl ts -reply: {}", out.text()));
+            }
+            let body = std::fs::read(&reply).map_err(|e| e.to_string())?;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream
+                .write_all(head.as_bytes())
+                .map_err(|e| e.to_string())?;
+            stream.write_all(&body).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    });
+    (url, root, thread)
+}
+
+#[test]
+fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-tsa-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    std::fs::write(path("in.pdf"), one_page_pdf()).unwrap();
+    let (url, tsa_root, tsa) = start_tsa(&dir, 2);
+    for (persona, pin, input, out, profile) in [
+        ("taro", "TARO2025", "in.pdf", "one.pdf", "pades"),
+        ("hanako", "HANAKO77", "one.pdf", "two.pdf", "moj"),
+    ] {
+        let r = mynacard(
+            &[
+                "--virtual",
+                persona,
+                "sign-pdf",
+                &path(input),
+                "--out",
+                &path(out),
+                "--profile",
+                profile,
+                "--tsa",
+                &url,
+                "--pin-stdin",
+                "-q",
+            ],
+            &format!("{pin}\n"),
+        );
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    }
+    tsa.join().unwrap().unwrap();
+
+    // The SDK: both signatures, each with a timestamp that covers it.
+    let sign_crl = format!("{PKI}/sign-ca.crl.der");
+    let r = mynacard(
+        &[
+            "verify",
+            "--pdf",
+            &path("two.pdf"),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for s in v["signatures"].as_array().unwrap() {
+        let t = s["timestamp"].as_u64().expect("a timestamp");
+        assert!(t.abs_diff(now) < 600, "genTime {t} vs now {now}");
+        assert_eq!(s["status"], "good");
+    }
+
+    // pdfsig and pyHanko (test 署名用 CA and the TSA root as the only trust roots).
+    let out = harness::run(
+        Command::new("pdfsig").args(["-nocert", &path("two.pdf")]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    assert_eq!(
+        out.text().matches("Signature is Valid.").count(),
+        2,
+        "{}",
+        out.text()
+    );
+    let ca = dir.join("sign-ca.pem");
+    let out = harness::run(
+        Command::new("openssl")
+            .args([
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                &format!("{PKI}/sign-ca.crt.der"),
+                "-out",
+            ])
+            .arg(&ca),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    assert!(out.success(), "{}", out.text());
+    let pyhanko = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/pyhanko/bin/pyhanko"
+    );
+    assert!(
+        std::path::Path::new(pyhanko).exists(),
+        "pyHanko missing: run scripts/setup.sh"
+    );
+    let out = harness::run(
+        Command::new(pyhanko)
+            .args(["sign", "validate", "--no-revocation-check", "--trust"])
+            .arg(&ca)
+            .arg("--trust")
+            .arg(&tsa_root)
+            .args(["--trust-replace", "--pretty-print", &path("two.pdf")]),
+        None,
+        harness::MEDIUM,
+    )
+    .unwrap();
+    let text = out.text();
+    assert!(out.success(), "{text}");
+    assert_eq!(
+        text.matches("The signature is judged VALID").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("The TSA certificate is trusted").count(),
+        2,
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
