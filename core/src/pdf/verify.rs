@@ -157,7 +157,7 @@ fn one(
     }
     // The gap is exactly one hex string: `<`, hex digits, `>`.
     let gap = &bytes[a..b];
-    if gap.first() != Some(&b'<') || gap.last() != Some(&b'>') || gap.len() % 2 != 0 {
+    if gap.first() != Some(&b'<') || gap.last() != Some(&b'>') || !gap.len().is_multiple_of(2) {
         return Err(invalid("/ByteRange gap is not a hex string"));
     }
     let digits = &gap[1..gap.len() - 1];

@@ -124,8 +124,7 @@ fn exec(cmd: &mut Command) -> Output {
 }
 
 fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap();
-    b64
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()
 }
 
 /// `pdfsig` (poppler, NSS): every signature's integrity; the certificate check is pyHanko's
