@@ -414,3 +414,25 @@ fn encrypted_truncated_and_broken_files_are_typed_errors() {
     .unwrap_err();
     assert_eq!(e.code(), "PDF_CONTENTS_TOO_SMALL", "{e:?}");
 }
+
+#[test]
+fn a_wrong_then_locked_sign_pin_signs_nothing_and_is_never_retried() {
+    let original = make_pdf("locked");
+    let options = SignOptions::new(Profile::Moj, NOW);
+    // `locked` has one 署名用 try left.
+    let mut card = block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin("locked").unwrap(),
+    )))
+    .unwrap();
+    let wrong = SignPin::new("WRONG123").unwrap();
+    let e = block_on(pdf::sign_pdf(&mut card, &wrong, &original, &options)).unwrap_err();
+    assert_eq!(e.code(), "PIN_INCORRECT", "{e:?}");
+    assert_eq!(e.remaining_tries(), Some(0));
+    let verifies = card.transport().card().count_ins(0x20);
+    let right = SignPin::new("LOCKED01").unwrap();
+    let e = block_on(pdf::sign_pdf(&mut card, &right, &original, &options)).unwrap_err();
+    assert_eq!(e.code(), "PIN_LOCKED", "{e:?}");
+    // Only the tries query (VERIFY without data): no VERIFY with the PIN, no signature.
+    assert_eq!(card.transport().card().count_ins(0x20) - verifies, 1);
+    assert_eq!(card.transport().card().count_ins(0x2A), 0);
+}
