@@ -436,3 +436,67 @@ fn a_wrong_then_locked_sign_pin_signs_nothing_and_is_never_retried() {
     assert_eq!(card.transport().card().count_ins(0x20) - verifies, 1);
     assert_eq!(card.transport().card().count_ins(0x2A), 0);
 }
+
+/// A PDF of the given object bodies (1-based ids) with a classic table; `trailer_extra` goes
+/// into the trailer (`{x}` is replaced by the table's offset).
+fn pdf_of(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    let extra = trailer_extra.replace("{x}", &xref.to_string());
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {extra} >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn deep_and_cyclic_object_graphs_end_in_typed_errors() {
+    let options = SignOptions::new(Profile::Moj, NOW);
+    // 100 000 nested arrays.
+    let deep = [b"[".repeat(100_000), b"]".repeat(100_000)].concat();
+    let file = pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R /X 4 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".to_vec(),
+            deep,
+        ],
+        "",
+    );
+    assert_eq!(verify(&file).unwrap_err().code(), "PDF_NOT_SIGNED");
+    // A page tree whose node is its own kid, a /Prev pointing at its own section, and a
+    // signature field that is its own kid and its own value.
+    let file = pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>".to_vec(),
+            b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R >>".to_vec(),
+            b"<< /FT /Sig /Kids [4 0 R] /V 4 0 R >>".to_vec(),
+        ],
+        "/Prev {x}",
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(verify(&file).unwrap_err().code(), "SIGNATURE_INVALID");
+    assert_eq!(
+        pdf::prepare(&file, &options).unwrap_err().code(),
+        "PDF_MALFORMED"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
