@@ -126,8 +126,9 @@ impl SignOptions {
 /// A PDF with its signature update appended and /Contents still a placeholder.
 #[derive(Clone)]
 pub struct PreparedPdf {
-    bytes: Vec<u8>,
-    /// `[start, end)` of `<…>` in `bytes`: the only bytes the signature does not cover.
+    /// The incremental update, to be appended to the original bytes.
+    update: Vec<u8>,
+    /// `[start, end)` of `<…>` in `update`: the only bytes the signature does not cover.
     contents: (usize, usize),
     original_len: usize,
     profile: Profile,
@@ -138,7 +139,8 @@ impl core::fmt::Debug for PreparedPdf {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // The document is the caller's data: its length, never its content.
         f.debug_struct("PreparedPdf")
-            .field("len", &self.bytes.len())
+            .field("original_len", &self.original_len)
+            .field("update_len", &self.update.len())
             .field("byte_range", &self.byte_range())
             .field("profile", &self.profile)
             .finish()
@@ -157,7 +159,10 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, Error> {
     if !tail.windows(5).any(|w| w == b"%%EOF") {
         return Err(malformed("truncated: no %%EOF at the end"));
     }
-    let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| Document::load_mem(bytes)));
+    let options = lopdf::LoadOptions::with_filter(drop_stream_data);
+    let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        Document::load_mem_with_options(bytes, options)
+    }));
     let doc = match loaded {
         Err(_) => return Err(malformed("unreadable object structure")),
         Ok(Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword)) => {
@@ -170,6 +175,21 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, Error> {
         return Err(Error::Pdf(PdfError::Encrypted));
     }
     Ok(doc)
+}
+
+/// lopdf's load filter: the data of every stream but object streams (which hold objects the
+/// update may rewrite) is dropped as soon as it is parsed, so a file of many images is not
+/// held twice. The SDK never rewrites a stream. One byte is left, not none: lopdf re-reads
+/// a stream it finds empty.
+fn drop_stream_data(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Stream(stream) = object {
+        if !stream.dict.has_type(b"ObjStm") {
+            stream.content = vec![0];
+        }
+    }
+    // lopdf keeps the mutated object for top-level objects and the returned one for the
+    // objects inside object streams: return the same (a cheap clone: streams are emptied).
+    Some((id, object.clone()))
 }
 
 fn malformed(what: &'static str) -> Error {
@@ -382,17 +402,18 @@ pub fn prepare(original: &[u8], options: &SignOptions) -> Result<PreparedPdf, Er
     body.extend_from_slice(b">>");
     objects.push((sig_id, body));
 
-    // Serialise the update after the original bytes.
-    let mut out = Vec::with_capacity(original.len() + 4 * options.contents_capacity + 4096);
-    out.extend_from_slice(original);
-    if !out.ends_with(b"\n") && !out.ends_with(b"\r") {
+    // Serialise the update; it goes after the original bytes (offsets are absolute: `base`
+    // plus the position in the update). The original is not copied.
+    let base = original.len();
+    let mut out = Vec::with_capacity(4 * options.contents_capacity + 4096);
+    if !original.ends_with(b"\n") && !original.ends_with(b"\r") {
         out.push(b'\n');
     }
     let mut entries = Vec::new();
     let mut sig_range_at = 0;
     let mut sig_contents_at = 0;
     for ((id, generation), body) in &objects {
-        entries.push((*id, out.len()));
+        entries.push((*id, base + out.len()));
         out.extend_from_slice(format!("{id} {generation} obj\n").as_bytes());
         if (*id, *generation) == sig_id {
             sig_range_at = out.len() + range_at;
@@ -417,7 +438,7 @@ pub fn prepare(original: &[u8], options: &SignOptions) -> Result<PreparedPdf, Er
         trailer.set("ID", id.clone());
     }
     trailer.set("Prev", Object::Integer(doc.xref_start as i64));
-    let xref_offset = out.len();
+    let xref_offset = base + out.len();
     if matches!(
         doc.reference_table.cross_reference_type,
         lopdf::xref::XrefType::CrossReferenceStream
@@ -437,7 +458,12 @@ pub fn prepare(original: &[u8], options: &SignOptions) -> Result<PreparedPdf, Er
         sig_contents_at,
         sig_contents_at + 2 * options.contents_capacity + 2,
     );
-    let range = [0, contents.0, contents.1, out.len() - contents.1];
+    let range = [
+        0,
+        base + contents.0,
+        base + contents.1,
+        out.len() - contents.1,
+    ];
     let text = format!(
         "{:w$} {:w$} {:w$}]",
         range[1],
@@ -450,7 +476,7 @@ pub fn prepare(original: &[u8], options: &SignOptions) -> Result<PreparedPdf, Er
     }
     out[sig_range_at..sig_range_at + text.len()].copy_from_slice(text.as_bytes());
     Ok(PreparedPdf {
-        bytes: out,
+        update: out,
         contents,
         original_len: original.len(),
         profile: options.profile,
@@ -459,24 +485,25 @@ pub fn prepare(original: &[u8], options: &SignOptions) -> Result<PreparedPdf, Er
 }
 
 impl PreparedPdf {
-    /// The /ByteRange: `[0, start of <…>, end of <…>, rest]`.
+    /// The /ByteRange: `[0, start of <…>, end of <…>, rest]`, offsets in the signed file.
     pub fn byte_range(&self) -> [usize; 4] {
         [
             0,
-            self.contents.0,
-            self.contents.1,
-            self.bytes.len() - self.contents.1,
+            self.original_len + self.contents.0,
+            self.original_len + self.contents.1,
+            self.update.len() - self.contents.1,
         ]
     }
 
-    /// Length of the original file: `bytes()[..original_len()]` is it, byte for byte.
+    /// Length of the original file the update goes after.
     pub fn original_len(&self) -> usize {
         self.original_len
     }
 
-    /// The file as prepared (placeholder /Contents).
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+    /// The incremental update as prepared (placeholder /Contents): original ‖ update is the
+    /// file being signed.
+    pub fn update(&self) -> &[u8] {
+        &self.update
     }
 
     /// The profile the update was prepared for.
@@ -489,44 +516,60 @@ impl PreparedPdf {
         (self.contents.1 - self.contents.0 - 2) / 2
     }
 
-    /// The digest of the two ByteRange parts, hashed in place (no copy): SHA-256 for an RSA
-    /// key, SHA-384 for a P-384 key (the CMS messageDigest).
-    pub fn digest(&self, key: KeyAlgorithm) -> Vec<u8> {
-        let (head, tail) = (
-            &self.bytes[..self.contents.0],
-            &self.bytes[self.contents.1..],
-        );
-        match key {
+    fn same_original(&self, original: &[u8]) -> Result<(), Error> {
+        if original.len() == self.original_len {
+            Ok(())
+        } else {
+            Err(Error::Usage(crate::error::UsageError::InvalidArgument {
+                what: "not the original the PDF was prepared from (length differs)",
+            }))
+        }
+    }
+
+    /// The digest of the two ByteRange parts (`original`, then the update around /Contents),
+    /// hashed in place with no copy: SHA-256 for an RSA key, SHA-384 for a P-384 key (the CMS
+    /// messageDigest). `original` must be the bytes given to [`prepare`].
+    pub fn digest(&self, original: &[u8], key: KeyAlgorithm) -> Result<Vec<u8>, Error> {
+        self.same_original(original)?;
+        let parts = [
+            original,
+            &self.update[..self.contents.0],
+            &self.update[self.contents.1..],
+        ];
+        Ok(match key {
             KeyAlgorithm::Rsa { .. } => {
                 let mut h = Sha256::new();
-                h.update(head);
-                h.update(tail);
+                parts.iter().for_each(|p| h.update(p));
                 h.finalize().to_vec()
             }
             KeyAlgorithm::EcdsaP384 => {
                 let mut h = Sha384::new();
-                h.update(head);
-                h.update(tail);
+                parts.iter().for_each(|p| h.update(p));
                 h.finalize().to_vec()
             }
-        }
+        })
     }
 
     /// Step 2 without a card session: the signed attributes for `cert`'s key over the
     /// ByteRange digest, and what the card signs ([`PreparedSignature::card_input`]). The
     /// profile refuses a key it forbids (`PDF_KEY_FORBIDDEN`).
-    pub fn signed_attributes(&self, cert: &JpkiCertificate) -> Result<PreparedSignature, Error> {
+    pub fn signed_attributes(
+        &self,
+        original: &[u8],
+        cert: &JpkiCertificate,
+    ) -> Result<PreparedSignature, Error> {
         let key = cert.key_algorithm();
         self.profile.check_key(key)?;
         let time = match self.profile {
             Profile::Moj => Some(self.signing_time),
             Profile::Pades => None,
         };
-        PreparedSignature::for_digest(&self.digest(key), cert, time)
+        PreparedSignature::for_digest(&self.digest(original, key)?, cert, time)
     }
 
-    /// Step 3: the CMS (DER SignedData, detached) written into /Contents, zero-padded. Nothing
-    /// else changes, so the ByteRange digest still holds.
+    /// Step 3: the CMS (DER SignedData, detached) written into /Contents, zero-padded; the
+    /// result is the update to append to the original (nothing else changes, so the
+    /// ByteRange digest still holds). [`finish_file`](Self::finish_file) returns the whole file.
     pub fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, Error> {
         let capacity = self.contents_capacity();
         if cms.len() > capacity {
@@ -543,22 +586,33 @@ impl PreparedPdf {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let at = self.contents.0 + 1;
         for (i, b) in cms.iter().enumerate() {
-            self.bytes[at + 2 * i] = HEX[usize::from(b >> 4)];
-            self.bytes[at + 2 * i + 1] = HEX[usize::from(b & 0xF)];
+            self.update[at + 2 * i] = HEX[usize::from(b >> 4)];
+            self.update[at + 2 * i + 1] = HEX[usize::from(b & 0xF)];
         }
-        Ok(self.bytes)
+        Ok(self.update)
+    }
+
+    /// [`finish`](Self::finish), then original ‖ update as one file.
+    pub fn finish_file(self, original: &[u8], cms: &[u8]) -> Result<Vec<u8>, Error> {
+        self.same_original(original)?;
+        let update = self.finish(cms)?;
+        let mut file = Vec::with_capacity(original.len() + update.len());
+        file.extend_from_slice(original);
+        file.extend_from_slice(&update);
+        Ok(file)
     }
 }
 
 /// Step 2 with the card: one VERIFY of the 署名用 PIN, the certificate, the profile's key
 /// check (before the signature APDU), one signature; the detached CMS for
-/// [`PreparedPdf::finish`].
+/// [`PreparedPdf::finish`]. `original` is the file given to [`prepare`].
 pub async fn sign_with_card<T: Transport>(
     card: &mut MynaCard<T>,
     pin: &SignPin,
+    original: &[u8],
     prepared: &PreparedPdf,
 ) -> Result<Vec<u8>, Error> {
-    card.sign_detached_with(pin, |cert| prepared.signed_attributes(cert))
+    card.sign_detached_with(pin, |cert| prepared.signed_attributes(original, cert))
         .await
 }
 
@@ -570,8 +624,8 @@ pub async fn sign_pdf<T: Transport>(
     options: &SignOptions,
 ) -> Result<Vec<u8>, Error> {
     let prepared = prepare(original, options)?;
-    let cms = sign_with_card(card, pin, &prepared).await?;
-    prepared.finish(&cms)
+    let cms = sign_with_card(card, pin, original, &prepared).await?;
+    prepared.finish_file(original, &cms)
 }
 
 #[cfg(test)]

@@ -575,11 +575,12 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             // Prepared before the PIN is asked: a broken or encrypted PDF costs no PIN entry.
             let prepared = pdf::prepare(&original, &options)?;
             let pin = SignPin::new(&secrets.read("署名用電子証明書の暗証番号 (6-16 chars): ")?)?;
-            let mut cms = pdf::sign_with_card(&mut open(cli).await?, &pin, &prepared).await?;
+            let mut cms =
+                pdf::sign_with_card(&mut open(cli).await?, &pin, &original, &prepared).await?;
             if let Some(url) = tsa {
                 cms = timestamp(url, &cms)?;
             }
-            let signed = prepared.finish(&cms)?;
+            let signed = prepared.finish_file(&original, &cms)?;
             std::fs::write(out, &signed).map_err(CliError::io(Action::Write, out))?;
             println!(
                 "signed {} ({} profile, {} bytes of CMS, {} bytes appended) → {}",

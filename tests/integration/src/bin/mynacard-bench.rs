@@ -699,6 +699,8 @@ fn proc_kb(field: &str) -> Option<u64> {
 
 /// Issue 16's numbers: prepare + finish on a 100 MB PDF (one page, a 100 MB content stream),
 /// excluding the card; time, and peak memory above the input (VmHWM after minus VmRSS before).
+/// `finish` gives the update to append; `finish_file` (one more copy of the input) is not
+/// measured.
 /// Printed and written to `pdf.json`; targets ≤ 1 s and ≤ 32 MB.
 fn pdf_report(out: &std::path::Path) -> Result<(), String> {
     use mynacard_core::pdf::{Profile, SignOptions, prepare};
@@ -735,6 +737,9 @@ fn pdf_report(out: &std::path::Path) -> Result<(), String> {
     pdf.extend_from_slice(
         format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
     );
+    // Building the input peaked higher than the input; "5" resets VmHWM to the current RSS
+    // (proc(5), /proc/pid/clear_refs), so the peak below is prepare's and finish's own.
+    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
     let before = proc_kb("VmRSS:").ok_or("no /proc/self/status")?;
     let start = std::time::Instant::now();
     let prepared = prepare(
@@ -742,16 +747,19 @@ fn pdf_report(out: &std::path::Path) -> Result<(), String> {
         &SignOptions::new(Profile::Moj, mynacard_core::UnixTime(1_780_272_000)),
     )
     .map_err(|e| e.to_string())?;
-    let digest = prepared.digest(mynacard_core::KeyAlgorithm::Rsa { bits: 2048 });
+    let digest = prepared
+        .digest(&pdf, mynacard_core::KeyAlgorithm::Rsa { bits: 2048 })
+        .map_err(|e| e.to_string())?;
     // A CMS-sized stand-in (the card's part is timed elsewhere): a DER SEQUENCE of 2400 bytes.
     let mut cms = vec![0x30, 0x82, 0x09, 0x5C];
     cms.resize(2400, 0xAB);
-    let signed = prepared.finish(&cms).map_err(|e| e.to_string())?;
+    // The update to append (a server writes it after the original it already has on disk).
+    let update = prepared.finish(&cms).map_err(|e| e.to_string())?;
     let seconds = start.elapsed().as_secs_f64();
     let peak = proc_kb("VmHWM:").ok_or("no /proc/self/status")?;
     let above_mb = peak.saturating_sub(before) as f64 / 1024.0;
-    if !signed.starts_with(&pdf) || digest.len() != 32 {
-        return Err("the signed file does not start with the original".into());
+    if update.is_empty() || digest.len() != 32 {
+        return Err("no update".into());
     }
     println!(
         "pdf: {} MB input, prepare + finish {:.3} s (target ≤ 1 s), peak memory {:.1} MB above the input (target ≤ 32 MB)",
