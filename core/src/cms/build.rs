@@ -129,6 +129,14 @@ impl PreparedSignature {
         })
     }
 
+    /// The digest of the DER signed attributes and its algorithm (SHA-256 for RSA, SHA-384 for
+    /// P-384): what a face that signs on another device gives the card's digest-signing call
+    /// (`SignInput::digest`), whose DigestInfo is then [`card_input`](Self::card_input).
+    pub fn signed_attributes_digest(&self) -> Result<(DigestAlgorithm, Vec<u8>), Error> {
+        let (digest, _) = algorithms(self.key);
+        Ok((digest, digest.hash(&self.attrs.to_der().map_err(enc)?)))
+    }
+
     /// What the card signs (the data of `80 2A`): a DigestInfo for RSA, a digest for P-384.
     pub fn card_input(&self) -> &[u8] {
         &self.card_input

@@ -500,3 +500,40 @@ fn deep_and_cyclic_object_graphs_end_in_typed_errors() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn the_steps_split_across_devices_make_the_same_valid_signature() {
+    // The server prepares; the phone (another card session) reads the certificate and signs a
+    // digest, as a face without the PDF code would; the server finishes.
+    let dir = workdir("split");
+    let original = make_pdf("split steps");
+    let prepared = pdf::prepare(&original, &SignOptions::new(Profile::Pades, NOW)).unwrap();
+    let pin = SignPin::new("TARO2025").unwrap();
+    let mut phone = block_on(MynaCard::connect(VirtualTransport::new(
+        VirtualCard::builtin("taro").unwrap(),
+    )))
+    .unwrap();
+    let cert = block_on(phone.read_sign_certificate(&pin)).unwrap();
+    let attrs = prepared.signed_attributes(&original, &cert).unwrap();
+    let (algorithm, digest) = attrs.signed_attributes_digest().unwrap();
+    let signature = block_on(
+        phone.sign_with_sign_key(&pin, mynacard_core::SignInput::digest(algorithm, &digest)),
+    )
+    .unwrap();
+    let cms = attrs.finish(&[], true, &cert, &signature).unwrap();
+    // The wrong original is refused, the right one gives original ‖ update.
+    assert_eq!(
+        prepared
+            .digest(b"other", cert.key_algorithm())
+            .unwrap_err()
+            .code(),
+        "INVALID_ARGUMENT"
+    );
+    let update_len = prepared.update().len();
+    let signed = prepared.finish_file(&original, &cms).unwrap();
+    assert_eq!(signed.len(), original.len() + update_len);
+    assert_eq!(verify(&signed).unwrap().len(), 1);
+    let path = dir.join("signed.pdf");
+    std::fs::write(&path, &signed).unwrap();
+    pdfsig(&path, 1);
+}
