@@ -813,7 +813,8 @@ fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = |n: &str| dir.join(n).to_str().unwrap().to_string();
     std::fs::write(path("in.pdf"), one_page_pdf()).unwrap();
-    let (url, tsa_root, tsa) = start_tsa(&dir, 2);
+    // Two for the CLI, two for pyHanko (it asks once to size the token, then for it).
+    let (url, tsa_root, tsa) = start_tsa(&dir, 4);
     for (persona, pin, input, out, profile) in [
         ("taro", "TARO2025", "in.pdf", "one.pdf", "pades"),
         ("hanako", "HANAKO77", "one.pdf", "two.pdf", "moj"),
@@ -837,7 +838,76 @@ fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
         );
         assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     }
+    // pyHanko signs with taro's software 署名用 key and a timestamp from the same TSA: the
+    // SDK reads a token it did not make.
+    let pyhanko = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/pyhanko/bin/pyhanko"
+    );
+    assert!(
+        std::path::Path::new(pyhanko).exists(),
+        "pyHanko missing: run scripts/setup.sh"
+    );
+    for (from, to) in [
+        ("taro-sign.key.der", "taro.key"),
+        ("taro-sign.crt.der", "taro.pem"),
+    ] {
+        let kind = if from.ends_with("key.der") {
+            "pkey"
+        } else {
+            "x509"
+        };
+        let out = harness::run(
+            Command::new("openssl").args([
+                kind,
+                "-inform",
+                "DER",
+                "-in",
+                &format!("{PKI}/{from}"),
+                "-out",
+                &path(to),
+            ]),
+            None,
+            harness::SHORT,
+        )
+        .unwrap();
+        assert!(out.success(), "{}", out.text());
+    }
+    let out = harness::run(
+        Command::new(pyhanko).args([
+            "sign",
+            "addsig",
+            "--field",
+            "PyHanko1",
+            "--timestamp-url",
+            &url,
+            "pemder",
+            "--key",
+            &path("taro.key"),
+            "--cert",
+            &path("taro.pem"),
+            "--no-pass",
+            &path("in.pdf"),
+            &path("pyhanko.pdf"),
+        ]),
+        None,
+        harness::MEDIUM,
+    )
+    .unwrap();
+    assert!(
+        out.success(),
+        "pyhanko addsig --timestamp-url: {}",
+        out.text()
+    );
     tsa.join().unwrap().unwrap();
+    let r = mynacard(&["verify", "--pdf", &path("pyhanko.pdf"), "--test-pki"], "");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["signatures"][0]["timestamp"].as_u64().is_some(),
+        "{}",
+        r.stdout
+    );
 
     // The SDK: both signatures, each with a timestamp that covers it.
     let sign_crl = format!("{PKI}/sign-ca.crl.der");
@@ -894,14 +964,6 @@ fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
     )
     .unwrap();
     assert!(out.success(), "{}", out.text());
-    let pyhanko = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../target/pyhanko/bin/pyhanko"
-    );
-    assert!(
-        std::path::Path::new(pyhanko).exists(),
-        "pyHanko missing: run scripts/setup.sh"
-    );
     let out = harness::run(
         Command::new(pyhanko)
             .args(["sign", "validate", "--no-revocation-check", "--trust"])
