@@ -164,9 +164,80 @@ pub fn timestamp_request(cms: &[u8]) -> Result<TimestampRequest, Error> {
     })
 }
 
-/// The TSTInfo of a token, checked against the signature value it must cover; its time.
+/// The token's own signature (RFC 3161 §2.4.2: a SignedData by the TSA): one signer, found
+/// among the token's certificates; its messageDigest is the digest of the TSTInfo; its
+/// signature over the signed attributes verifies with that certificate's key. Integrity only:
+/// whether the TSA is trusted is not decided here.
+fn check_token_signature(signed: &SignedData) -> Result<(), Error> {
+    use cms::cert::CertificateChoices;
+    use cms::signed_data::SignerIdentifier;
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err(bad_reply("token has not exactly one signer"));
+    };
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err(bad_reply("token signer identified by key id"));
+    };
+    let cert = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .find_map(|c| match c {
+            CertificateChoices::Certificate(c)
+                if c.tbs_certificate().issuer() == &sid.issuer
+                    && c.tbs_certificate().serial_number() == &sid.serial_number =>
+            {
+                Some(c)
+            }
+            _ => None,
+        })
+        .ok_or(bad_reply("token without the TSA's certificate"))?;
+    let cert = crate::cert::JpkiCertificate::from_der(
+        &cert.to_der().map_err(|_| bad_reply("TSA certificate"))?,
+    )?;
+    let algorithm = match signer.digest_alg.oid.to_string().as_str() {
+        "2.16.840.1.101.3.4.2.1" => crate::digest::DigestAlgorithm::Sha256,
+        "2.16.840.1.101.3.4.2.2" => crate::digest::DigestAlgorithm::Sha384,
+        "2.16.840.1.101.3.4.2.3" => crate::digest::DigestAlgorithm::Sha512,
+        _ => return Err(bad_reply("token digest algorithm")),
+    };
+    let attrs = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or(bad_reply("token without signed attributes"))?;
+    let digest: OctetString = attrs
+        .iter()
+        .find(|a| a.oid == crate::cms::ID_MESSAGE_DIGEST)
+        .and_then(|a| a.values.as_slice().first())
+        .ok_or(bad_reply("token without messageDigest"))?
+        .decode_as()
+        .map_err(|_| bad_reply("token messageDigest"))?;
+    let content = signed
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or(bad_reply("token has no TSTInfo"))?
+        .decode_as::<OctetString>()
+        .map_err(|_| bad_reply("TSTInfo"))?;
+    if digest.as_bytes() != algorithm.hash(content.as_bytes()).as_slice() {
+        return Err(bad_reply("token messageDigest is not the TSTInfo's"));
+    }
+    let attrs_der = attrs.to_der().map_err(|_| bad_reply("token attributes"))?;
+    crate::verify::verify_signature(
+        &cert,
+        crate::digest::SignInput::Data {
+            algorithm,
+            data: &attrs_der,
+        },
+        signer.signature.as_bytes(),
+    )
+    .map_err(|_| bad_reply("token signature"))
+}
+
+/// The TSTInfo of a token, checked against the signature value it must cover and signed by
+/// the certificate it carries; its time.
 pub(super) fn check_token(token: &ContentInfo, signature: &[u8]) -> Result<UnixTime, Error> {
-    let (info, _) = tst_info(token)?;
+    let (info, signed) = tst_info(token)?;
+    check_token_signature(&signed)?;
     if info.message_imprint.hash_algorithm.oid != ID_SHA256
         || info.message_imprint.hashed_message.as_bytes() != Sha256::digest(signature).as_slice()
     {
@@ -222,7 +293,8 @@ pub fn add_timestamp(
         return Err(bad_reply("the TSA refused the request"));
     }
     let token = resp.time_stamp_token.ok_or(bad_reply("no token"))?;
-    let (info, _) = tst_info(&token)?;
+    let (info, signed) = tst_info(&token)?;
+    check_token_signature(&signed)?;
     if info.message_imprint.hashed_message.as_bytes() != request.imprint.as_slice() {
         return Err(bad_reply("the token covers another imprint"));
     }

@@ -934,6 +934,25 @@ fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
         assert_eq!(s["status"], "good");
     }
 
+    // A changed byte in the TSA's signature (the end of the last CMS: the token is the last
+    // unsigned attribute) is refused: the token's own signature is checked.
+    let two = std::fs::read(path("two.pdf")).unwrap();
+    let range = v["signatures"][1]["byte_range"].as_array().unwrap();
+    let gap = range[1].as_u64().unwrap() as usize..range[2].as_u64().unwrap() as usize;
+    let hex = std::str::from_utf8(&two[gap.start + 1..gap.start + 9]).unwrap();
+    assert_eq!(&hex[..4], "3082", "{hex}");
+    let der_len = 4 + usize::from_str_radix(&hex[4..8], 16).unwrap();
+    let at = gap.start + 1 + 2 * (der_len - 40);
+    let mut bad = two.clone();
+    bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(path("bad-token.pdf"), &bad).unwrap();
+    let r = mynacard(
+        &["verify", "--pdf", &path("bad-token.pdf"), "--test-pki"],
+        "",
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("SIGNATURE_INVALID"), "{}", r.stdout);
+
     // pdfsig and pyHanko (test 署名用 CA and the TSA root as the only trust roots).
     let out = harness::run(
         Command::new("pdfsig").args(["-nocert", &path("two.pdf")]),
