@@ -3,7 +3,8 @@
 # PC/SC stack (pcscd, vsmartcard's vpcd, OpenSC), OpenSSL, the wasm toolchain (Debian's
 # rustc-web with std sources and wasm-ld, since rustup cannot fetch targets on these machines),
 # Chromium with chromedriver and a Japanese font for the browser tests, wasm-bindgen-cli,
-# jpki-cli, cargo-fuzz, cargo-deny, Maven with a JDK, and a Python venv with tree-sitter.
+# jpki-cli, cargo-fuzz, cargo-deny, Maven with a JDK, a Python venv with tree-sitter, and the
+# signed-PDF validators (poppler's pdfsig, qpdf, pyHanko in its own venv).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -15,7 +16,8 @@ if ((DEMO_ONLY)); then
     PACKAGES=(libpcsclite-dev pkg-config openssl)
 else
     PACKAGES=(pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools pkg-config openssl
-              rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver fonts-ipafont-gothic)
+              rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver fonts-ipafont-gothic
+              poppler-utils qpdf)
 fi
 
 missing=()
@@ -77,6 +79,15 @@ command -v mvn >/dev/null && command -v java >/dev/null || {
     SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
     $SUDO apt-get install -y --no-install-recommends maven default-jdk-headless >/dev/null
 }
+# The signed-PDF tests' independent validator (issue 16): pyHanko, pinned in
+# tests/integration/pdf-requirements.txt, in its own venv (tests find it at target/pyhanko).
+PYHANKO="$(cd "$(dirname "$0")/.." && pwd)/target/pyhanko"
+PDF_REQUIREMENTS="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/pdf-requirements.txt"
+if ! "$PYHANKO/bin/pip" freeze 2>/dev/null | grep -qxF "$(grep -m1 '^pyhanko==' "$PDF_REQUIREMENTS")"; then
+    echo "setup: installing pyHanko into $PYHANKO" >&2
+    python3 -m venv "$PYHANKO"
+    "$PYHANKO/bin/pip" install --quiet --disable-pip-version-check -r "$PDF_REQUIREMENTS"
+fi
 # Python tools for the tests, pinned, in a private venv: tree-sitter with the Swift and Kotlin
 # grammars parses the Swift/Kotlin sources that cannot be compiled here (no Xcode, no Android SDK).
 PYTOOLS="$(cd "$(dirname "$0")/.." && pwd)/target/pytools"

@@ -125,7 +125,8 @@ macro_rules! errors {
 
         /// The table every face uses, in definition order. Parameters: `{remaining}`, `{pin}`,
         /// `{pin_ja}`, `{rule}`, `{rule_ja}`, `{found}`, `{sw}`, `{detail}`, `{reason}`,
-        /// `{reason_ja}`, `{error}` (an OAuth error code), `{status}` (an HTTP status).
+        /// `{reason_ja}`, `{error}` (an OAuth error code), `{status}` (an HTTP status), `{profile}`,
+        /// `{key}`, `{needed}`, `{capacity}`.
         pub const ERROR_CODES: &[ErrorCode] = &[
             $( $( ErrorCode { code: $code, en: $en, ja: $ja }, )* )*
         ];
@@ -439,6 +440,51 @@ errors! {
             ja: "{digest}のダイジェストはカードの{key}鍵では署名できません。データそのもの、または鍵に合ったハッシュのダイジェストを渡してください。",
             params: ["digest" = digest.to_string(), "key" = key.to_string()];
     }
+
+    /// 電子署名付きPDF: a PDF that cannot be signed or checked as it is (feature `pdf`).
+    Pdf(PdfError) {
+        /// The file is not a PDF the SDK can read: truncated, a broken cross-reference table
+        /// or trailer, no page, or a signature dictionary that is not what ISO 32000-1 §12.8
+        /// prescribes. `what` names the part, never file content.
+        Malformed {
+            /// Which part of the file is broken.
+            what: &'static str,
+        } => "PDF_MALFORMED",
+            en: "The PDF file is damaged or not a PDF ({detail}).",
+            ja: "PDFファイルが壊れているか、PDFではありません（{detail}）。",
+            params: ["detail" = what.to_string()];
+        /// The PDF is encrypted (a /Encrypt dictionary): an incremental signature cannot be
+        /// added to it without its password, and the SDK does not decrypt.
+        Encrypted => "PDF_ENCRYPTED",
+            en: "The PDF file is encrypted. Save it without encryption, then sign it.",
+            ja: "PDFファイルが暗号化されています。暗号化を解除して保存してから署名してください。";
+        /// The signature profile forbids the card's key (profile `moj`: RSA-2048 only, as for
+        /// 登記・供託 and 電子公証). Found from the certificate before the signature APDU.
+        KeyForbidden {
+            /// The profile (`moj`, `pades`).
+            profile: &'static str,
+            /// The key found (`RSA-4096`, `ECDSA P-384`).
+            key: String,
+        } => "PDF_KEY_FORBIDDEN",
+            en: "The signature profile {profile} does not accept a {key} key (RSA-2048 only).",
+            ja: "署名プロファイル{profile}は{key}鍵を受け付けません（RSA-2048のみ）。",
+            params: ["profile" = profile.to_string(), "key" = key.clone()];
+        /// The CMS signature is larger than the room reserved for /Contents when the file was
+        /// prepared; prepare again with a larger `contents_capacity`.
+        ContentsTooSmall {
+            /// Bytes the signature needs.
+            needed: usize,
+            /// Bytes reserved.
+            capacity: usize,
+        } => "PDF_CONTENTS_TOO_SMALL",
+            en: "The signature ({needed} bytes) does not fit the space reserved in the PDF ({capacity} bytes).",
+            ja: "署名（{needed}バイト）がPDFに確保した領域（{capacity}バイト）に収まりません。",
+            params: ["needed" = needed.to_string(), "capacity" = capacity.to_string()];
+        /// The PDF has no signature to verify.
+        NotSigned => "PDF_NOT_SIGNED",
+            en: "The PDF file has no signature.",
+            ja: "PDFファイルに署名がありません。";
+    }
 }
 
 /// Fills `{name}` parameters of `template`.
@@ -548,6 +594,19 @@ mod tests {
                 key: "ECDSA P-384",
             }
             .into(),
+            PdfError::Malformed { what: "x" }.into(),
+            PdfError::Encrypted.into(),
+            PdfError::KeyForbidden {
+                profile: "moj",
+                key: "ECDSA P-384".into(),
+            }
+            .into(),
+            PdfError::ContentsTooSmall {
+                needed: 9000,
+                capacity: 8192,
+            }
+            .into(),
+            PdfError::NotSigned.into(),
         ]
     }
 

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 c=tests/fuzz/corpus
 pki=tests/virtual-card/pki
-mkdir -p $c/{card_responses,reader_frames,certificate,crl,ocsp,cms,tlv_text_apdu,oidc}
+mkdir -p $c/{card_responses,reader_frames,certificate,crl,ocsp,cms,tlv_text_apdu,oidc,pdf}
 cargo run -q --locked -p mynacard-tests --bin mynacard-fuzz-seeds -- $c
 cp $pki/{taro-auth,taro-sign,hanako-sign,auth-ca}.crt.der $c/certificate/
 cp $pki/{auth-ca,sign-ca}.crl.der $c/crl/
@@ -49,6 +49,26 @@ done
 
 echo P384SIGN2028 | target/debug/mynacard sign-file --virtual p384 --pin-stdin -q \
     --out "$c/cms/p384-enveloping.p7s" "$tmp/doc.txt"
+
+# Issue 16: a one-page PDF (classic xref table), it signed (moj), co-signed (pades), and as
+# qpdf writes it with object and cross-reference streams.
+python3 - "$c/pdf/plain.pdf" <<'PY'
+import sys
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+out, offs = bytearray(b"%PDF-1.7\n"), []
+for i, o in enumerate(objs):
+    offs.append(len(out)); out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, o)
+x = len(out)
+out += b"xref\n0 4\n0000000000 65535 f\r\n" + b"".join(b"%010d 00000 n\r\n" % o for o in offs)
+out += b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % x
+open(sys.argv[1], "wb").write(out)
+PY
+echo TARO2025 | target/debug/mynacard sign-pdf --virtual taro --pin-stdin -q \
+    --out "$c/pdf/signed-moj.pdf" "$c/pdf/plain.pdf" >/dev/null
+echo HANAKO77 | target/debug/mynacard sign-pdf --virtual hanako --pin-stdin -q --profile pades \
+    --out "$c/pdf/cosigned.pdf" "$c/pdf/signed-moj.pdf" >/dev/null
+qpdf --object-streams=generate "$c/pdf/plain.pdf" "$c/pdf/xref-stream.pdf"
 
 python3 tests/fuzz/make-oidc-seeds.py $c/oidc
 python3 tests/fuzz/make-lock-seeds.py $c/card_responses

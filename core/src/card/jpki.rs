@@ -132,6 +132,28 @@ impl<T: Transport> MynaCard<T> {
         .await
     }
 
+    /// A detached CMS SignedData whose signed attributes `attributes` builds from the 署名用
+    /// certificate (read after the one VERIFY, since it needs the PIN): what a signed PDF
+    /// needs, where the content digest is a ByteRange's and a profile may refuse the key. An
+    /// error from `attributes` comes before the signature APDU (the PIN was verified by then,
+    /// and is cleared as after every PIN operation).
+    pub async fn sign_detached_with(
+        &mut self,
+        pin: &SignPin,
+        attributes: impl FnOnce(&JpkiCertificate) -> Result<crate::cms::PreparedSignature, Error>,
+    ) -> Result<Vec<u8>, Error> {
+        self.pin_operation(async |card| {
+            card.verify_pin(CardPin::JpkiSign, pin).await?;
+            let certificate = card.read_certificate(EF_SIGN_CERT).await?;
+            let prepared = attributes(&certificate)?;
+            let signature = card
+                .compute_signature(EF_SIGN_KEY, prepared.card_input())
+                .await?;
+            prepared.finish(&[], true, &certificate, &signature)
+        })
+        .await
+    }
+
     /// Signs `content` as a CMS SignedData (電子申請) with the 署名用 key: one VERIFY, the
     /// certificate, one signature over the signed attributes. `detached` leaves the document
     /// out of the result (the receiver has it).

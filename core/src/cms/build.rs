@@ -55,38 +55,68 @@ impl PreparedSignature {
         cert: &JpkiCertificate,
         signing_time: UnixTime,
     ) -> Result<Self, Error> {
-        let time = UtcTime::from_unix_duration(core::time::Duration::from_secs(signing_time.0))
-            .map_err(|_| {
-                Error::Usage(UsageError::InvalidArgument {
-                    what: "signing time outside 1950-2049",
-                })
-            })?;
+        let (digest, _) = algorithms(cert.key_algorithm());
+        Self::for_digest(&digest.hash(content), cert, Some(signing_time))
+    }
+
+    /// The same over a content digest computed elsewhere (a PDF's ByteRange, hashed where the
+    /// file is): `message_digest` must be of the key's algorithm (SHA-256 for RSA, SHA-384 for
+    /// P-384). `signing_time` `None` leaves the signingTime attribute out, as PAdES baseline
+    /// signatures require (the time is the PDF's /M, ETSI EN 319 142-1).
+    pub fn for_digest(
+        message_digest: &[u8],
+        cert: &JpkiCertificate,
+        signing_time: Option<UnixTime>,
+    ) -> Result<Self, Error> {
         let key = cert.key_algorithm();
         let (digest, _) = algorithms(key);
+        if message_digest.len() != digest.hash(b"").len() {
+            return Err(Error::Usage(UsageError::InvalidArgument {
+                what: "message digest is not of the key's digest algorithm",
+            }));
+        }
         let ess = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
+                hash_algorithm: None,
                 cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec()).map_err(enc)?,
+                issuer_serial: None,
             }],
+            policies: None,
         };
         let mut attrs = SetOfVec::new();
-        for a in [
-            attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(enc)?)?,
-            attribute(
+        attrs
+            .insert(attribute(
+                ID_CONTENT_TYPE,
+                Any::encode_from(&ID_DATA).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        attrs
+            .insert(attribute(
                 ID_MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(digest.hash(content)).map_err(enc)?)
+                Any::encode_from(&OctetString::new(message_digest.to_vec()).map_err(enc)?)
                     .map_err(enc)?,
-            )?,
-            attribute(
-                ID_SIGNING_TIME,
-                Any::encode_from(&Time::UtcTime(time)).map_err(enc)?,
-            )?,
-            attribute(
+            )?)
+            .map_err(enc)?;
+        if let Some(signing_time) = signing_time {
+            let time = UtcTime::from_unix_duration(core::time::Duration::from_secs(signing_time.0))
+                .map_err(|_| {
+                    Error::Usage(UsageError::InvalidArgument {
+                        what: "signing time outside 1950-2049",
+                    })
+                })?;
+            attrs
+                .insert(attribute(
+                    ID_SIGNING_TIME,
+                    Any::encode_from(&Time::UtcTime(time)).map_err(enc)?,
+                )?)
+                .map_err(enc)?;
+        }
+        attrs
+            .insert(attribute(
                 ID_SIGNING_CERTIFICATE_V2,
                 Any::encode_from(&ess).map_err(enc)?,
-            )?,
-        ] {
-            attrs.insert(a).map_err(enc)?;
-        }
+            )?)
+            .map_err(enc)?;
         let card_input = SignInput::Data {
             algorithm: digest,
             data: &attrs.to_der().map_err(enc)?,
@@ -97,6 +127,14 @@ impl PreparedSignature {
             card_input,
             key,
         })
+    }
+
+    /// The digest of the DER signed attributes and its algorithm (SHA-256 for RSA, SHA-384 for
+    /// P-384): what a face that signs on another device gives the card's digest-signing call
+    /// (`SignInput::digest`), whose DigestInfo is then [`card_input`](Self::card_input).
+    pub fn signed_attributes_digest(&self) -> Result<(DigestAlgorithm, Vec<u8>), Error> {
+        let (digest, _) = algorithms(self.key);
+        Ok((digest, digest.hash(&self.attrs.to_der().map_err(enc)?)))
     }
 
     /// What the card signs (the data of `80 2A`): a DigestInfo for RSA, a digest for P-384.

@@ -42,16 +42,22 @@ pub(crate) const RSA_ENCRYPTION: ObjectIdentifier =
 pub(crate) const SHA256_WITH_RSA: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
-/// ESSCertIDv2 (RFC 5035) with the default SHA-256 hash algorithm left out.
+/// ESSCertIDv2 (RFC 5035 §4): the SDK writes only `certHash` (SHA-256 is the DEFAULT
+/// `hashAlgorithm`, so DER leaves it out); other signers (pyHanko, Acrobat) also write the
+/// algorithm explicitly and `issuerSerial`, which must still decode.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct EssCertIdV2 {
+    pub(crate) hash_algorithm: Option<x509_cert::spki::AlgorithmIdentifierOwned>,
     pub(crate) cert_hash: OctetString,
+    pub(crate) issuer_serial: Option<der::Any>,
 }
 
-/// SigningCertificateV2 (RFC 5035): the hash of the signer's certificate, signed.
+/// SigningCertificateV2 (RFC 5035 §4): the hash of the signer's certificate, signed;
+/// `policies` (optional) is kept undecoded.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct SigningCertificateV2 {
     pub(crate) certs: Vec<EssCertIdV2>,
+    pub(crate) policies: Option<der::Any>,
 }
 
 pub(crate) fn enc(_: der::Error) -> Error {

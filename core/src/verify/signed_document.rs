@@ -15,7 +15,7 @@ use super::signed::verify_signed;
 use super::{CertificateKind, StatusEvidence, TrustAnchors, Verified, verify_certificate};
 use crate::cert::{JpkiCertificate, KeyAlgorithm, UnixTime};
 use crate::cms::{
-    ECDSA_WITH_SHA384, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA,
+    ECDSA_WITH_SHA384, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNED_DATA,
     ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, RSA_ENCRYPTION, SHA256_WITH_RSA,
     SigningCertificateV2, algorithms,
 };
@@ -170,6 +170,11 @@ pub fn verify_signed_document(
             .certs
             .first()
             .ok_or(bad("signingCertificateV2 is empty"))?;
+        if first.hash_algorithm.as_ref().is_some_and(|a| {
+            a.oid != ID_SHA256 || !a.parameters.as_ref().is_none_or(|p| p.is_null())
+        }) {
+            return Err(bad("signingCertificateV2 hash is not SHA-256"));
+        }
         if first.cert_hash.as_bytes() != Sha256::digest(certificate.der()).as_slice() {
             return Err(bad("signingCertificateV2 names another certificate"));
         }

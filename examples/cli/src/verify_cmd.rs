@@ -18,6 +18,7 @@ pub struct Request<'a> {
     pub data: Option<&'a Path>,
     pub cms: Option<&'a Path>,
     pub content: Option<&'a Path>,
+    pub pdf: Option<&'a Path>,
     pub cas: &'a [PathBuf],
     pub test_pki: bool,
     pub crls: &'a [PathBuf],
@@ -96,6 +97,24 @@ pub fn run(req: &Request<'_>) -> Result<Value, CliError> {
     let mut party = RelyingParty::from_der(&anchors(req)?, &crls, req.at)?;
     if req.rsa_only {
         party = party.with_key_policy(KeyPolicy::RsaOnly);
+    }
+    if let Some(pdf) = req.pdf {
+        let signatures = mynacard_core::pdf::verify_pdf(&read(pdf)?, &party, req.at)?;
+        let list: Vec<Value> = signatures
+            .iter()
+            .map(|s| {
+                let mut v = verified_json(&s.document.signer);
+                v["field"] = json!(s.field);
+                v["sub_filter"] = json!(s.sub_filter);
+                v["byte_range"] = json!(s.byte_range);
+                v["appended_after"] = json!(s.appended_after);
+                v["covers_whole_file"] = json!(s.appended_after == 0);
+                v["signing_time"] = json!(s.document.signing_time.map(|t| t.0));
+                v["timestamp"] = json!(s.timestamp.map(|t| t.0));
+                v
+            })
+            .collect();
+        return Ok(json!({ "ok": true, "signatures": list }));
     }
     if let Some(cms) = req.cms {
         let content = req.content.map(read).transpose()?;

@@ -729,3 +729,485 @@ fn doctor_names_each_cause_and_its_fix() {
     std::fs::remove_dir_all(&empty).ok();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// A one-page PDF with a classic cross-reference table.
+fn one_page_pdf() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f\r\n");
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn sign_pdf_co_sign_and_verify_pdf() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    std::fs::write(path("in.pdf"), one_page_pdf()).unwrap();
+    let sign = |persona: &str, pin: &str, input: &str, out: &str, profile: &str| {
+        mynacard(
+            &[
+                "--virtual",
+                persona,
+                "sign-pdf",
+                &path(input),
+                "--out",
+                &path(out),
+                "--profile",
+                profile,
+                "--pin-stdin",
+                "-q",
+            ],
+            &format!("{pin}\n"),
+        )
+    };
+    let r = sign("taro", "TARO2025", "in.pdf", "one.pdf", "moj");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("moj profile"), "{}", r.stdout);
+    let r = sign("hanako", "HANAKO77", "one.pdf", "two.pdf", "pades");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let original = std::fs::read(path("in.pdf")).unwrap();
+    let one = std::fs::read(path("one.pdf")).unwrap();
+    let two = std::fs::read(path("two.pdf")).unwrap();
+    assert!(one.starts_with(&original) && two.starts_with(&one));
+
+    let sign_crl = format!("{PKI}/sign-ca.crl.der");
+    let r = mynacard(
+        &[
+            "verify",
+            "--pdf",
+            &path("two.pdf"),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let sigs = v["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0]["sub_filter"], "adbe.pkcs7.detached");
+    assert_eq!(sigs[0]["covers_whole_file"], false);
+    assert_eq!(sigs[0]["four_info"]["name"], "吉田　太郎");
+    assert_eq!(sigs[1]["sub_filter"], "ETSI.CAdES.detached");
+    assert_eq!(sigs[1]["covers_whole_file"], true);
+    assert_eq!(sigs[1]["status"], "good");
+
+    // A changed byte of the original page: SIGNATURE_INVALID, exit 1.
+    let mut bad = two.clone();
+    let at = bad.windows(3).position(|w| w == b"595").unwrap();
+    bad[at] = b'6';
+    std::fs::write(path("bad.pdf"), &bad).unwrap();
+    let r = mynacard(&["verify", "--pdf", &path("bad.pdf"), "--test-pki"], "");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"], "SIGNATURE_INVALID");
+
+    // A revoked signer, with the CRL given.
+    let r = sign("revoked", "REVOKED1", "in.pdf", "revoked.pdf", "moj");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = mynacard(
+        &[
+            "verify",
+            "--pdf",
+            &path("revoked.pdf"),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"], "REVOKED");
+
+    // Profile moj refuses the P-384 key of the next card generation; a malformed PIN and a
+    // file that is not a PDF are refused before any card work.
+    let r = sign("p384", "P384SIGN2028", "in.pdf", "p384.pdf", "moj");
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("PDF_KEY_FORBIDDEN"), "{}", r.stderr);
+    let r = sign("taro", "ab", "in.pdf", "x.pdf", "moj");
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    std::fs::write(path("not.pdf"), b"hello").unwrap();
+    let r = sign("taro", "TARO2025", "not.pdf", "x.pdf", "moj");
+    assert!(r.stderr.contains("PDF_MALFORMED"), "{}", r.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A time-stamp authority on 127.0.0.1: OpenSSL's `openssl ts -reply` (RFC 3161) behind a
+/// minimal HTTP/1.1 server on a thread, answering `requests` POSTs, each accept and each
+/// OpenSSL run under a deadline. Returns the URL, the TSA root (PEM path) and the thread.
+fn start_tsa(
+    dir: &std::path::Path,
+    requests: usize,
+) -> (
+    String,
+    std::path::PathBuf,
+    std::thread::JoinHandle<Result<(), String>>,
+) {
+    use std::io::{Read, Write};
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let openssl = |args: &[&str]| {
+        let out = harness::run(Command::new("openssl").args(args), None, harness::SHORT).unwrap();
+        assert!(out.success(), "openssl {args:?}: {}", out.text());
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &p("tsa-ca.key"),
+        "-out",
+        &p("tsa-ca.pem"),
+        "-subj",
+        "/CN=mynacard test TSA root",
+        "-days",
+        "3650",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &p("tsa.key"),
+        "-out",
+        &p("tsa.csr"),
+        "-subj",
+        "/CN=mynacard test TSA",
+    ]);
+    std::fs::write(
+        p("tsa-ext.cnf"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &p("tsa.csr"),
+        "-CA",
+        &p("tsa-ca.pem"),
+        "-CAkey",
+        &p("tsa-ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &p("tsa.pem"),
+        "-days",
+        "3650",
+        "-extfile",
+        &p("tsa-ext.cnf"),
+    ]);
+    std::fs::write(p("tsa-serial"), "01\n").unwrap();
+    std::fs::write(
+        p("ts.cnf"),
+        format!(
+            "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = {}\ncrypto_device = builtin\n\
+             signer_cert = {}\ncerts = {}\nsigner_key = {}\nsigner_digest = sha256\n\
+             default_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\n\
+             tsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            p("tsa-serial"),
+            p("tsa.pem"),
+            p("tsa-ca.pem"),
+            p("tsa.key")
+        ),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    let root = dir.join("tsa-ca.pem");
+    let dir = dir.to_path_buf();
+    let thread = std::thread::spawn(move || -> Result<(), String> {
+        for n in 0..requests {
+            let mut stream = harness::net::accept(&listener, harness::SHORT)
+                .map_err(|f| f.message().to_string())?;
+            stream
+                .set_read_timeout(Some(harness::SHORT))
+                .map_err(|e| e.to_string())?;
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head_end, length) = loop {
+                let k = stream.read(&mut buf).map_err(|e| e.to_string())?;
+                if k == 0 {
+                    return Err("client closed before the request ended".into());
+                }
+                data.extend_from_slice(&buf[..k]);
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..i]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .ok_or("no Content-Length")?;
+                    if !head.contains("application/timestamp-query") {
+                        return Err(format!("not a timestamp query: {head}"));
+                    }
+                    break (i + 4, length);
+                }
+            };
+            while data.len() < head_end + length {
+                let k = stream.read(&mut buf).map_err(|e| e.to_string())?;
+                if k == 0 {
+                    return Err("short body".into());
+                }
+                data.extend_from_slice(&buf[..k]);
+            }
+            let query = dir.join(format!("query{n}.tsq"));
+            let reply = dir.join(format!("reply{n}.tsr"));
+            std::fs::write(&query, &data[head_end..head_end + length])
+                .map_err(|e| e.to_string())?;
+            let out = harness::run(
+                Command::new("openssl")
+                    .args(["ts", "-reply", "-config"])
+                    .arg(dir.join("ts.cnf"))
+                    .arg("-queryfile")
+                    .arg(&query)
+                    .arg("-out")
+                    .arg(&reply),
+                None,
+                harness::SHORT,
+            )
+            .map_err(|f| f.message().to_string())?;
+            if !out.success() {
+                return Err(format!("openssl ts -reply: {}", out.text()));
+            }
+            let body = std::fs::read(&reply).map_err(|e| e.to_string())?;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream
+                .write_all(head.as_bytes())
+                .map_err(|e| e.to_string())?;
+            stream.write_all(&body).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    });
+    (url, root, thread)
+}
+
+#[test]
+fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
+    let dir = std::env::temp_dir().join(format!("mynacard-cli-tsa-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    std::fs::write(path("in.pdf"), one_page_pdf()).unwrap();
+    // Two for the CLI, two for pyHanko (it asks once to size the token, then for it).
+    let (url, tsa_root, tsa) = start_tsa(&dir, 4);
+    for (persona, pin, input, out, profile) in [
+        ("taro", "TARO2025", "in.pdf", "one.pdf", "pades"),
+        ("hanako", "HANAKO77", "one.pdf", "two.pdf", "moj"),
+    ] {
+        let r = mynacard(
+            &[
+                "--virtual",
+                persona,
+                "sign-pdf",
+                &path(input),
+                "--out",
+                &path(out),
+                "--profile",
+                profile,
+                "--tsa",
+                &url,
+                "--pin-stdin",
+                "-q",
+            ],
+            &format!("{pin}\n"),
+        );
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    }
+    // pyHanko signs with taro's software 署名用 key and a timestamp from the same TSA: the
+    // SDK reads a token it did not make.
+    let pyhanko = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/pyhanko/bin/pyhanko"
+    );
+    assert!(
+        std::path::Path::new(pyhanko).exists(),
+        "pyHanko missing: run scripts/setup.sh"
+    );
+    for (from, to) in [
+        ("taro-sign.key.der", "taro.key"),
+        ("taro-sign.crt.der", "taro.pem"),
+    ] {
+        let kind = if from.ends_with("key.der") {
+            "pkey"
+        } else {
+            "x509"
+        };
+        let out = harness::run(
+            Command::new("openssl").args([
+                kind,
+                "-inform",
+                "DER",
+                "-in",
+                &format!("{PKI}/{from}"),
+                "-out",
+                &path(to),
+            ]),
+            None,
+            harness::SHORT,
+        )
+        .unwrap();
+        assert!(out.success(), "{}", out.text());
+    }
+    let out = harness::run(
+        Command::new(pyhanko).args([
+            "sign",
+            "addsig",
+            "--field",
+            "PyHanko1",
+            "--timestamp-url",
+            &url,
+            "pemder",
+            "--key",
+            &path("taro.key"),
+            "--cert",
+            &path("taro.pem"),
+            "--no-pass",
+            &path("in.pdf"),
+            &path("pyhanko.pdf"),
+        ]),
+        None,
+        harness::MEDIUM,
+    )
+    .unwrap();
+    assert!(
+        out.success(),
+        "pyhanko addsig --timestamp-url: {}",
+        out.text()
+    );
+    tsa.join().unwrap().unwrap();
+    let r = mynacard(&["verify", "--pdf", &path("pyhanko.pdf"), "--test-pki"], "");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["signatures"][0]["timestamp"].as_u64().is_some(),
+        "{}",
+        r.stdout
+    );
+
+    // The SDK: both signatures, each with a timestamp that covers it.
+    let sign_crl = format!("{PKI}/sign-ca.crl.der");
+    let r = mynacard(
+        &[
+            "verify",
+            "--pdf",
+            &path("two.pdf"),
+            "--test-pki",
+            "--crl",
+            &sign_crl,
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for s in v["signatures"].as_array().unwrap() {
+        let t = s["timestamp"].as_u64().expect("a timestamp");
+        assert!(t.abs_diff(now) < 600, "genTime {t} vs now {now}");
+        assert_eq!(s["status"], "good");
+    }
+
+    // A changed byte in the TSA's signature (the end of the last CMS: the token is the last
+    // unsigned attribute) is refused: the token's own signature is checked.
+    let two = std::fs::read(path("two.pdf")).unwrap();
+    let range = v["signatures"][1]["byte_range"].as_array().unwrap();
+    let gap = range[1].as_u64().unwrap() as usize..range[2].as_u64().unwrap() as usize;
+    let hex = std::str::from_utf8(&two[gap.start + 1..gap.start + 9]).unwrap();
+    assert_eq!(&hex[..4], "3082", "{hex}");
+    let der_len = 4 + usize::from_str_radix(&hex[4..8], 16).unwrap();
+    let at = gap.start + 1 + 2 * (der_len - 40);
+    let mut bad = two.clone();
+    bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(path("bad-token.pdf"), &bad).unwrap();
+    let r = mynacard(
+        &["verify", "--pdf", &path("bad-token.pdf"), "--test-pki"],
+        "",
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("SIGNATURE_INVALID"), "{}", r.stdout);
+
+    // pdfsig and pyHanko (test 署名用 CA and the TSA root as the only trust roots).
+    let out = harness::run(
+        Command::new("pdfsig").args(["-nocert", &path("two.pdf")]),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    assert_eq!(
+        out.text().matches("Signature is Valid.").count(),
+        2,
+        "{}",
+        out.text()
+    );
+    let ca = dir.join("sign-ca.pem");
+    let out = harness::run(
+        Command::new("openssl")
+            .args([
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                &format!("{PKI}/sign-ca.crt.der"),
+                "-out",
+            ])
+            .arg(&ca),
+        None,
+        harness::SHORT,
+    )
+    .unwrap();
+    assert!(out.success(), "{}", out.text());
+    let out = harness::run(
+        Command::new(pyhanko)
+            .args(["sign", "validate", "--no-revocation-check", "--trust"])
+            .arg(&ca)
+            .arg("--trust")
+            .arg(&tsa_root)
+            .args(["--trust-replace", "--pretty-print", &path("two.pdf")]),
+        None,
+        harness::MEDIUM,
+    )
+    .unwrap();
+    let text = out.text();
+    assert!(out.success(), "{text}");
+    assert_eq!(
+        text.matches("The signature is judged VALID").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("The TSA certificate is trusted").count(),
+        2,
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

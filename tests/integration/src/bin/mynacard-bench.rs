@@ -24,6 +24,7 @@ fn main() -> ExitCode {
     let mut with_pcscd = true;
     let mut crl_entries = 500_000usize;
     let mut verification_only = false;
+    let mut pdf_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
             }
             "--no-pcscd" => with_pcscd = false,
             "--verification-only" => verification_only = true,
+            "--pdf-only" => pdf_only = true,
             "--crl-entries" => {
                 crl_entries = args
                     .next()
@@ -45,13 +47,15 @@ fn main() -> ExitCode {
             }
             _ => {
                 eprintln!(
-                    "usage: mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N] [--verification-only]"
+                    "usage: mynacard-bench [--out DIR] [--iterations N] [--no-pcscd] [--crl-entries N] [--verification-only] [--pdf-only]"
                 );
                 return ExitCode::from(2);
             }
         }
     }
-    let result = if verification_only {
+    let result = if pdf_only {
+        pdf_report(&out)
+    } else if verification_only {
         verification_report(&out, crl_entries)
     } else {
         run(&out, iterations, with_pcscd, crl_entries)
@@ -682,4 +686,93 @@ fn peers(pcscd: &Pcscd, persona: &Persona) -> Result<Vec<Row>, String> {
         })?;
     }
     Ok(rows)
+}
+
+/// A kB figure of this process from /proc/self/status (`VmRSS`, `VmHWM`).
+fn proc_kb(field: &str) -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Issue 16's numbers: prepare + finish on a 100 MB PDF (one page, a 100 MB content stream),
+/// excluding the card; time, and peak memory above the input (VmHWM after minus VmRSS before).
+/// `finish` gives the update to append; `finish_file` (one more copy of the input) is not
+/// measured.
+/// Printed and written to `pdf.json`; targets ≤ 1 s and ≤ 32 MB.
+fn pdf_report(out: &std::path::Path) -> Result<(), String> {
+    use mynacard_core::pdf::{Profile, SignOptions, prepare};
+    let size = 100 * 1024 * 1024;
+    let mut content = Vec::with_capacity(size + 64);
+    while content.len() < size {
+        content.extend_from_slice(b"0 0 m 595 842 l S\n");
+    }
+    let objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+        [
+            format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(),
+            content,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+    ];
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    drop(objects);
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 5\n0000000000 65535 f\r\n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    // Building the input peaked higher than the input; "5" resets VmHWM to the current RSS
+    // (proc(5), /proc/pid/clear_refs), so the peak below is prepare's and finish's own.
+    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
+    let before = proc_kb("VmRSS:").ok_or("no /proc/self/status")?;
+    let start = std::time::Instant::now();
+    let prepared = prepare(
+        &pdf,
+        &SignOptions::new(Profile::Moj, mynacard_core::UnixTime(1_780_272_000)),
+    )
+    .map_err(|e| e.to_string())?;
+    let digest = prepared
+        .digest(&pdf, mynacard_core::KeyAlgorithm::Rsa { bits: 2048 })
+        .map_err(|e| e.to_string())?;
+    // A CMS-sized stand-in (the card's part is timed elsewhere): a DER SEQUENCE of 2400 bytes.
+    let mut cms = vec![0x30, 0x82, 0x09, 0x5C];
+    cms.resize(2400, 0xAB);
+    // The update to append (a server writes it after the original it already has on disk).
+    let update = prepared.finish(&cms).map_err(|e| e.to_string())?;
+    let seconds = start.elapsed().as_secs_f64();
+    let peak = proc_kb("VmHWM:").ok_or("no /proc/self/status")?;
+    let above_mb = peak.saturating_sub(before) as f64 / 1024.0;
+    if update.is_empty() || digest.len() != 32 {
+        return Err("no update".into());
+    }
+    println!(
+        "pdf: {} MB input, prepare + finish {:.3} s (target ≤ 1 s), peak memory {:.1} MB above the input (target ≤ 32 MB)",
+        pdf.len() / (1024 * 1024),
+        seconds,
+        above_mb
+    );
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let json = serde_json::json!({
+        "input_bytes": pdf.len(),
+        "prepare_finish_seconds": seconds,
+        "peak_mb_above_input": above_mb,
+        "targets": { "seconds": 1.0, "mb": 32.0 },
+    });
+    std::fs::write(out.join("pdf.json"), json.to_string()).map_err(|e| e.to_string())
 }
