@@ -169,31 +169,13 @@ pub fn timestamp_request(cms: &[u8]) -> Result<TimestampRequest, Error> {
 /// signature over the signed attributes verifies with that certificate's key. Integrity only:
 /// whether the TSA is trusted is not decided here.
 fn check_token_signature(signed: &SignedData) -> Result<(), Error> {
-    use cms::cert::CertificateChoices;
-    use cms::signed_data::SignerIdentifier;
-    let [signer] = signed.signer_infos.0.as_slice() else {
-        return Err(bad_reply("token has not exactly one signer"));
-    };
-    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        return Err(bad_reply("token signer identified by key id"));
-    };
-    let cert = signed
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .find_map(|c| match c {
-            CertificateChoices::Certificate(c)
-                if c.tbs_certificate().issuer() == &sid.issuer
-                    && c.tbs_certificate().serial_number() == &sid.serial_number =>
-            {
-                Some(c)
-            }
-            _ => None,
-        })
-        .ok_or(bad_reply("token without the TSA's certificate"))?;
-    let cert = crate::cert::JpkiCertificate::from_der(
-        &cert.to_der().map_err(|_| bad_reply("TSA certificate"))?,
-    )?;
+    use crate::verify::signed_document::{SignerProblem, single_signer};
+    let (signer, cert) = single_signer(signed).map_err(|p| match p {
+        SignerProblem::NotOne => bad_reply("token has not exactly one signer"),
+        SignerProblem::ByKeyId => bad_reply("token signer identified by key id"),
+        SignerProblem::CertificateMissing => bad_reply("token without the TSA's certificate"),
+        SignerProblem::Certificate(e) => e,
+    })?;
     let algorithm = match signer.digest_alg.oid.to_string().as_str() {
         "2.16.840.1.101.3.4.2.1" => crate::digest::DigestAlgorithm::Sha256,
         "2.16.840.1.101.3.4.2.2" => crate::digest::DigestAlgorithm::Sha384,

@@ -10,7 +10,7 @@ pub(crate) mod reason;
 mod relying_party;
 pub(crate) mod signature;
 mod signed;
-mod signed_document;
+pub(crate) mod signed_document;
 
 pub use chain::{TrustAnchors, verify_issued_by};
 pub use challenge::Challenges;

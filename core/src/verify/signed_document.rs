@@ -59,13 +59,28 @@ fn parse(der: &[u8]) -> Result<SignedData, Error> {
         .map_err(|_| bad("SignedData is malformed"))
 }
 
-/// The certificate the single SignerInfo names (issuer and serial number).
-fn find_signer(signed: &SignedData) -> Result<JpkiCertificate, Error> {
+/// Why [`single_signer`] found no signer: each caller words it in its own layer.
+pub(crate) enum SignerProblem {
+    /// Not exactly one SignerInfo.
+    NotOne,
+    /// The signer is named by key identifier, not issuer and serial number.
+    ByKeyId,
+    /// No included certificate has the signer's issuer and serial number.
+    CertificateMissing,
+    /// The certificate cannot be re-encoded or parsed as a JPKI certificate.
+    Certificate(Error),
+}
+
+/// The single SignerInfo of `signed` and the included certificate it names (issuer and serial
+/// number): the CMS signer, or an RFC 3161 token's TSA.
+pub(crate) fn single_signer(
+    signed: &SignedData,
+) -> Result<(&cms::signed_data::SignerInfo, JpkiCertificate), SignerProblem> {
     let [signer] = signed.signer_infos.0.as_slice() else {
-        return Err(bad("exactly one signer expected"));
+        return Err(SignerProblem::NotOne);
     };
     let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        return Err(bad("signer identified by key id"));
+        return Err(SignerProblem::ByKeyId);
     };
     let x509 = signed
         .certificates
@@ -80,8 +95,22 @@ fn find_signer(signed: &SignedData) -> Result<JpkiCertificate, Error> {
             }
             _ => None,
         })
-        .ok_or(bad("signer certificate not included"))?;
-    JpkiCertificate::from_der(&x509.to_der().map_err(|_| bad("certificate"))?)
+        .ok_or(SignerProblem::CertificateMissing)?;
+    let der = x509
+        .to_der()
+        .map_err(|_| SignerProblem::Certificate(bad("certificate")))?;
+    let cert = JpkiCertificate::from_der(&der).map_err(SignerProblem::Certificate)?;
+    Ok((signer, cert))
+}
+
+/// The certificate the single SignerInfo names.
+fn find_signer(signed: &SignedData) -> Result<JpkiCertificate, Error> {
+    single_signer(signed).map(|(_, c)| c).map_err(|p| match p {
+        SignerProblem::NotOne => bad("exactly one signer expected"),
+        SignerProblem::ByKeyId => bad("signer identified by key id"),
+        SignerProblem::CertificateMissing => bad("signer certificate not included"),
+        SignerProblem::Certificate(e) => e,
+    })
 }
 
 /// Verifies a CMS SignedData from a 署名用 key: one signer, SHA-256 with an RSA key or SHA-384
