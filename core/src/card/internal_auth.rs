@@ -167,6 +167,17 @@ impl InternalAuthentication {
     }
 }
 
+/// A trust anchor for [`verify_internal_authentication`] from the key object form the card's
+/// records write keys in (`90 e 91 n`, as in EF 0004's 5F4E): the J-LIS issuer key, which a
+/// relying party obtains itself (it is not published; docs/card-notes.md).
+pub fn issuer_key_from_object(object: &[u8]) -> Result<rsa::PublicKey, Error> {
+    rsa_key_object(object).map_err(|_| {
+        Error::Usage(UsageError::InvalidArgument {
+            what: "the issuer key is not a 90 e 91 n RSA key object",
+        })
+    })
+}
+
 /// Checks an internal authentication answer, in this order: EF 0001's DF13 against the key EF
 /// 0004 certifies (`INTEGRITY_MISMATCH`), EF 0004 against `anchor` when given
 /// (`KEY_RECORD_UNTRUSTED`), then the answer over `challenge` against the card key EF 0001 names

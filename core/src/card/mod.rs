@@ -12,7 +12,8 @@ mod token;
 
 pub use assist::{AssistIntegrity, FourInfoRead, Integrity, MyNumberRead, NotCheckableReason};
 pub use internal_auth::{
-    AgeRecord, CardGenuineness, InternalAuthentication, verify_internal_authentication,
+    AgeRecord, CardGenuineness, InternalAuthentication, issuer_key_from_object,
+    verify_internal_authentication,
 };
 pub use jpki::{Authentication, Signed};
 pub use surface::{FaceData, KeyRecord, SurfaceKey};

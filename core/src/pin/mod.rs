@@ -165,6 +165,17 @@ impl BirthDatePin {
         let yymmdd = era::era_yymmdd(date).ok_or(err)?;
         BirthDatePin::new(&yymmdd)
     }
+
+    /// What a face's caller types: 6 digits are the card's era form ([`BirthDatePin::new`]),
+    /// anything else the Gregorian date of a registration record
+    /// ([`BirthDatePin::from_gregorian`]).
+    pub fn from_text(input: &str) -> Result<Self, Error> {
+        if input.len() == 6 {
+            BirthDatePin::new(input)
+        } else {
+            BirthDatePin::from_gregorian(input)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -278,6 +289,17 @@ mod tests {
             assert!(BirthDatePin::from_gregorian(bad).is_err(), "{bad}");
         }
         assert!(BirthDatePin::from_gregorian("19120730").is_ok()); // 大正元年
+        for (text, era) in [
+            ("550217", "550217"),
+            ("19800217", "550217"),
+            ("1980-02-17", "550217"),
+        ] {
+            assert_eq!(
+                BirthDatePin::from_text(text).unwrap().bytes(),
+                era.as_bytes()
+            );
+        }
+        assert!(BirthDatePin::from_text("5502171").is_err());
         assert_eq!(
             format!("{:?}", BirthDatePin::new("550217").unwrap()),
             "BirthDatePin(<redacted>)"
