@@ -269,7 +269,10 @@ fn internal_authentication(pcscd: &Pcscd) {
         let verify = at(&|s| s.ins == 0x20 && s.lc > 0).unwrap();
         let sign = at(&|s| s.ins == 0x2A && s.p2 == 0x00).unwrap();
         let clear = at(&|s| clears(s)).unwrap();
-        assert!(verify < sign && sign < clear, "{persona}: {verify} {sign} {clear}");
+        assert!(
+            verify < sign && sign < clear,
+            "{persona}: {verify} {sign} {clear}"
+        );
     }
 }
 
