@@ -24,7 +24,7 @@ pub struct Row {
 }
 
 /// The operations, in the order a portal would use them. Each gets a fresh session.
-pub const OPERATIONS: [&str; 9] = [
+pub const OPERATIONS: [&str; 10] = [
     "connect (token check)",
     "read 利用者証明用 certificate",
     "authenticate (sign challenge, auth PIN)",
@@ -32,8 +32,9 @@ pub const OPERATIONS: [&str; 9] = [
     "sign document (sign PIN)",
     "read 基本4情報 (assist PIN)",
     "read 個人番号 (assist PIN)",
-    "remaining tries (7 PINs)",
+    "remaining tries (8 PINs)",
     "read card face (照合番号A)",
+    "内部認証 (券面事項確認AP, birth-date PIN)",
 ];
 
 async fn one<T: Transport>(card: &mut MynaCard<T>, op: usize, p: &Persona) -> Result<(), Error> {
@@ -63,6 +64,13 @@ async fn one<T: Transport>(card: &mut MynaCard<T>, op: usize, p: &Persona) -> Re
         7 => card.all_pin_states().await.map(drop),
         8 => card
             .read_face(SurfaceKey::A(&CardNumberA::new(&p.card_number_a())?))
+            .await
+            .map(drop),
+        9 => card
+            .internal_authentication(
+                &mynacard_core::BirthDatePin::new(&p.birth_era_yymmdd())?,
+                None,
+            )
             .await
             .map(drop),
         _ => {
