@@ -372,9 +372,12 @@ pub fn latency_model(rows: &[Row]) -> Vec<(String, &'static str, f64)> {
         .filter(|r| r.link == "in-process, extended APDUs")
     {
         let extra_blocks = r.bytes_received.div_ceil(256).saturating_sub(r.apdus) as f64;
-        let signs =
-            usize::from(r.operation.starts_with("authenticate") || r.operation.starts_with("sign"))
-                as f64;
+        // The 内部認証 is a signature by the 券面事項確認AP's card key (`80 2A 00 00`).
+        let signs = usize::from(
+            r.operation.starts_with("authenticate")
+                || r.operation.starts_with("sign")
+                || r.operation.starts_with("内部認証"),
+        ) as f64;
         for class in READER_CLASSES {
             let ms = r.apdus as f64 * class.apdu_ms
                 + extra_blocks * class.per_256_bytes_ms
