@@ -287,6 +287,34 @@ impl<T: Transport> MynaCard<T> {
         Ok(answer)
     }
 
+    /// 生年月日の記録 (EF 0001 of the 券面事項確認AP), opened by the birth-date key: the birth date
+    /// and the card key, DF13 checked with the key EF 0004 certifies (`INTEGRITY_MISMATCH`),
+    /// returned with that record. One VERIFY, never retried; cleared after. An age check
+    /// (年齢確認) that needs no signature from the card; it does not show the card is genuine
+    /// (the file can be copied): [`MynaCard::internal_authentication`] does.
+    pub async fn read_birth_date_record(
+        &mut self,
+        birth_date: &BirthDatePin,
+    ) -> Result<(AgeRecord, KeyRecord), Error> {
+        let (age_file, record_file) = self
+            .pin_operation(async |card| {
+                card.verify_pin(CardPin::SurfaceBirthDate, birth_date)
+                    .await?;
+                let age = card
+                    .read_tlv_file(Application::Surface, EF_AGE_RECORD)
+                    .await?;
+                let record = card
+                    .read_tlv_file(Application::Surface, EF_KEY_RECORD)
+                    .await?;
+                Ok((age, record))
+            })
+            .await?;
+        let age = AgeRecord::parse(&age_file)?;
+        let record = KeyRecord::parse(&record_file)?;
+        age.verify_with(&record)?;
+        Ok((age, record))
+    }
+
     /// `80 2A 00 00 Lc DigestInfo 00` in the 券面事項確認AP: P2 = 00 names the AP's default key,
     /// its card key, which needs no credential (myna-card `SurfaceAp::sign`). Never retried.
     async fn surface_sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>, Error> {
@@ -563,6 +591,38 @@ mod tests {
             drawn.push(sent);
         }
         assert_ne!(drawn[0], drawn[1], "two draws, two challenges");
+    }
+
+    #[test]
+    fn the_birth_date_record_alone_is_six_apdus_and_checked() {
+        for tamper in [false, true] {
+            let (age, record) = files(tamper);
+            let script = Scripted::new(true)
+                .connected()
+                .expect("00A4040C0AD3921000310001010402", "9000")
+                .expect("00200091", "63CA")
+                .expect("0020009106 353530323137", "9000")
+                .expect_raw(hex("00B08100 000000"), ok(&age))
+                .expect_raw(hex("00B08400 000000"), ok(&record))
+                .cleared();
+            let mut card = block_on(MynaCard::connect(script)).unwrap();
+            let r = block_on(card.read_birth_date_record(&birth()));
+            assert!(card.transport().done());
+            match r {
+                Ok((age, record)) => {
+                    assert!(!tamper);
+                    assert_eq!(age.birth_date.unwrap().to_string(), "1980-02-17");
+                    assert_eq!(
+                        KeyRecord::id_text(&record.issuer_key_id).as_deref(),
+                        Some("6000023/001")
+                    );
+                }
+                Err(e) => {
+                    assert!(tamper);
+                    assert_eq!(e.code(), "INTEGRITY_MISMATCH");
+                }
+            }
+        }
     }
 
     #[test]

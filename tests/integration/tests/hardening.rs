@@ -126,6 +126,13 @@ fn operations() -> Vec<(&'static str, Operation)> {
             }),
         ),
         (
+            "birth-date record",
+            Box::new(|c| {
+                let birth = mynacard_core::BirthDatePin::new("550217").unwrap();
+                block_on(c.read_birth_date_record(&birth)).map(|r| format!("{r:?}"))
+            }),
+        ),
+        (
             "tries",
             Box::new(|c| block_on(c.all_pin_states()).map(|r| format!("{r:?}"))),
         ),
