@@ -162,7 +162,8 @@ impl BirthDatePin {
             kind: PinKind::BirthDate,
         });
         let date = crate::four_info::Date::parse(date.as_bytes()).ok_or(err.clone())?;
-        let yymmdd = era::era_yymmdd(date).ok_or(err)?;
+        // The era form is the PIN itself: wiped once the PIN type holds its own copy.
+        let yymmdd = zeroize::Zeroizing::new(era::era_yymmdd(date).ok_or(err)?);
         BirthDatePin::new(&yymmdd)
     }
 
