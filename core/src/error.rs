@@ -322,6 +322,17 @@ errors! {
         ChallengeInvalid => "CHALLENGE_INVALID",
             en: "The challenge is unknown, already used or expired.",
             ja: "チャレンジが不明、使用済み、または期限切れです。";
+        /// The 券面事項確認AP's answer to the internal authentication (内部認証) does not verify
+        /// against the card key that the card's own signed record (EF 0001) names: the files
+        /// were copied from another card, or the answer is not for this challenge.
+        CardNotGenuine => "CARD_NOT_GENUINE",
+            en: "The card's internal authentication does not verify against the key its records name: this is not the card whose data it carries.",
+            ja: "カードの内部認証の応答が、カードに記録された鍵で検証できません。記録されたデータの本来のカードではありません。";
+        /// The key record (EF 0004) of the 券面事項確認AP is not signed by the trust anchor
+        /// given (the J-LIS key that issues key records).
+        KeyRecordUntrusted => "KEY_RECORD_UNTRUSTED",
+            en: "The card's key record is not signed by the trusted issuer key.",
+            ja: "カードの鍵の記録が、信頼する発行者の鍵で署名されていません。";
     }
 
     /// The hand-off to デジタル認証アプリ (OIDC): the provider's answers and the login's life.
@@ -569,6 +580,8 @@ mod tests {
             VerifyError::StatusInvalid { what: "x" }.into(),
             VerifyError::StatusStale { what: "x" }.into(),
             VerifyError::ChallengeInvalid.into(),
+            VerifyError::CardNotGenuine.into(),
+            VerifyError::KeyRecordUntrusted.into(),
             OidcError::StateMismatch.into(),
             OidcError::IssuerMismatch.into(),
             OidcError::ErrorResponse {

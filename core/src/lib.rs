@@ -29,7 +29,7 @@
 //! 基本4情報 from userinfo, 署名 transactions with a JWE result verified by [`verify`]).
 //!
 //! Rules the API enforces:
-//! - PINs are types ([`AuthPin`], [`SignPin`], [`AssistPin`], [`CardNumberA`], [`CardNumberB`])
+//! - PINs are types ([`AuthPin`], [`SignPin`], [`AssistPin`], [`CardNumberA`], [`CardNumberB`], [`BirthDatePin`])
 //!   that check their format on construction, wipe themselves on drop and print as redacted.
 //! - Before every VERIFY the SDK asks the card for the remaining tries without spending one;
 //!   a locked PIN gives `PIN_LOCKED` and no VERIFY is sent. A refused VERIFY is never retried.
@@ -65,5 +65,5 @@ pub use digest::{DigestAlgorithm, SignInput};
 pub use error::{CardKind, Error};
 pub use four_info::{CardText, Date, FourInfo, Sex};
 pub use my_number::MyNumber;
-pub use pin::{AssistPin, AuthPin, CardNumberA, CardNumberB, PinKind, SignPin};
+pub use pin::{AssistPin, AuthPin, BirthDatePin, CardNumberA, CardNumberB, PinKind, SignPin};
 pub use transport::{Capabilities, Transport, TransportError};

@@ -245,6 +245,81 @@ pub struct FaceData {
     pub security_code_image: Vec<u8>,
 }
 
+redacted_string_forms!(InternalAuthResult, |v, f| f
+    .debug_struct("InternalAuthResult")
+    .field("signature", &format_args!("{} bytes", v.signature.len()))
+    .field("issuer_key_id", &v.issuer_key_id)
+    .finish_non_exhaustive());
+
+redacted_string_forms!(CardGenuineness, |v, f| f
+    .debug_struct("CardGenuineness")
+    .field("key_record_checked", &v.key_record_checked)
+    .field("issuer_key_id", &v.issuer_key_id)
+    .finish_non_exhaustive());
+
+/// The 券面事項確認AP's answer to the internal authentication (内部認証): the challenge, the
+/// card's signature over it, and the two records (EF 0001, EF 0004) a server checks it with
+/// ([`verify_internal_authentication`]). Its string forms show no birth date.
+#[derive(uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct InternalAuthResult {
+    pub challenge: Vec<u8>,
+    pub signature: Vec<u8>,
+    /// EF 0001 as read: birth date, the card key, the issuer's signature.
+    pub age_record: Vec<u8>,
+    /// EF 0004 as read: the record of the key that signed EF 0001.
+    pub key_record: Vec<u8>,
+    /// DF11 of EF 0001, `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// 証明者鍵ID of the key record (`6000023/001`).
+    pub issuer_key_id: Option<String>,
+}
+
+/// What [`verify_internal_authentication`] established. Its string forms show no birth date.
+#[derive(uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct CardGenuineness {
+    /// `false`: no issuer key was given, so who issued the records is unchecked.
+    pub key_record_checked: bool,
+    pub birth_date: Option<String>,
+    pub issuer_key_id: Option<String>,
+}
+
+impl From<mynacard_core::card::CardGenuineness> for CardGenuineness {
+    fn from(g: mynacard_core::card::CardGenuineness) -> Self {
+        CardGenuineness {
+            key_record_checked: g.key_record_checked,
+            birth_date: g.birth_date.map(|d| d.to_string()),
+            issuer_key_id: g.issuer_key_id,
+        }
+    }
+}
+
+/// Checks an internal authentication answer (a server's part): EF 0001's signature against
+/// the key EF 0004 certifies (`INTEGRITY_MISMATCH`), EF 0004 against `issuer_key` (the J-LIS
+/// key as a `90 e 91 n` object; `KEY_RECORD_UNTRUSTED`) when given, then the signature over
+/// `challenge` against the card key EF 0001 names (`CARD_NOT_GENUINE`).
+#[uniffi::export]
+pub fn verify_internal_authentication(
+    challenge: Vec<u8>,
+    signature: Vec<u8>,
+    age_record: Vec<u8>,
+    key_record: Vec<u8>,
+    issuer_key: Option<Vec<u8>>,
+) -> Result<CardGenuineness, MynaError> {
+    let anchor = issuer_key
+        .map(|k| mynacard_core::card::issuer_key_from_object(&k))
+        .transpose()?;
+    Ok(mynacard_core::card::verify_internal_authentication(
+        &challenge,
+        &signature,
+        &age_record,
+        &key_record,
+        anchor.as_ref(),
+    )?
+    .into())
+}
+
 /// A signature and the certificate (DER) that verifies it.
 #[derive(uniffi::Record)]
 pub struct SignatureResult {
@@ -433,6 +508,32 @@ impl MynaSession {
         })
     }
 
+    /// The 券面事項確認AP internal authentication (内部認証, かざし利用): `birth_date` opens the
+    /// card's EF 0001, given as the service's registered date (`YYYYMMDD` / `YYYY-MM-DD`) or the
+    /// card's era form (`YYMMDD`, 1980-02-17 → `550217`); a malformed one is `PIN_FORMAT` with
+    /// nothing sent. `challenge` is the server's fresh challenge (16–1024 bytes), or `None` for
+    /// 32 random bytes. The answer is checked against the card's own records before it returns
+    /// (`CARD_NOT_GENUINE` for a copy); the server checks it again with the issuer key.
+    pub async fn internal_authentication(
+        &self,
+        birth_date: String,
+        challenge: Option<Vec<u8>>,
+    ) -> Result<InternalAuthResult, MynaError> {
+        let pin = mynacard_core::BirthDatePin::from_text(&Zeroizing::new(birth_date))?;
+        let a = self
+            .card()?
+            .internal_authentication(&pin, challenge.as_deref())
+            .await?;
+        Ok(InternalAuthResult {
+            birth_date: a.age_record.birth_date.map(|d| d.to_string()),
+            issuer_key_id: mynacard_core::card::KeyRecord::id_text(&a.key_record.issuer_key_id),
+            challenge: a.challenge,
+            signature: a.signature,
+            age_record: a.age_record_file,
+            key_record: a.key_record_file,
+        })
+    }
+
     /// Changes a PIN (暗証番号の変更): `kind` `Auth` (利用者証明用, 4 digits), `Sign` (署名用,
     /// 6–16 of A–Z/0–9) or `Assist` (券面事項入力補助用, 4 digits); the 照合番号 kinds are
     /// `INVALID_ARGUMENT`. `current` and `new_pin` are both checked before anything is sent
@@ -473,6 +574,7 @@ enum PinKind {
     Assist,
     CardNumberA,
     CardNumberB,
+    BirthDate,
 }
 
 /// `None` when `pin` has the card's format, else the error code (`PIN_FORMAT`). Nothing is sent.

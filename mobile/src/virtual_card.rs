@@ -60,4 +60,34 @@ impl TestCard {
             .and_then(|c| c.pin_tries(App::Jpki, 0x0018))
             .unwrap_or(0)
     }
+
+    /// Tries left on the 券面事項確認AP birth-date key (EF 0011).
+    pub fn birth_date_tries(&self) -> u8 {
+        self.card
+            .lock()
+            .ok()
+            .and_then(|c| c.pin_tries(App::Surface, 0x0011))
+            .unwrap_or(0)
+    }
+
+    /// Whether any PIN of the card is verified now (none may be after an operation).
+    pub fn any_verified(&self) -> bool {
+        self.card
+            .lock()
+            .map(|c| {
+                [
+                    (App::Jpki, 0x0018),
+                    (App::Jpki, 0x001B),
+                    (App::Assist, 0x0011),
+                    (App::Assist, 0x0014),
+                    (App::Assist, 0x0015),
+                    (App::Surface, 0x0011),
+                    (App::Surface, 0x0012),
+                    (App::Surface, 0x0013),
+                ]
+                .into_iter()
+                .any(|(app, fid)| c.is_verified(app, fid))
+            })
+            .unwrap_or(true)
+    }
 }

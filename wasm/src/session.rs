@@ -275,11 +275,28 @@ export interface CallOptions {
   onProgress?: (p: Progress) => void;
 }
 export type PinName = 'jpki_auth' | 'jpki_sign' | 'assist' | 'assist_card_number_a'
-  | 'assist_card_number_b' | 'surface_card_number_a' | 'surface_card_number_b';
+  | 'assist_card_number_b' | 'surface_card_number_a' | 'surface_card_number_b'
+  | 'surface_birth_date';
 export interface PinTry { state: 'remaining' | 'locked' | 'verified' | 'absent'; remaining?: number }
 export type PinTries = Record<PinName, PinTry>;
 export interface Authentication { signature: Uint8Array; certificate: Uint8Array }
 export interface Signed { signature: Uint8Array; certificate: Uint8Array }
+/** The 券面事項確認AP's answer to the internal authentication (内部認証): the challenge, the
+ * card's signature over it, EF 0001 (birth date, card key, issuer signature) and EF 0004 (the
+ * key record) as read, for a server's `verifyInternalAuthentication`; birthDate YYYY-MM-DD. */
+export interface InternalAuthentication {
+  challenge: Uint8Array; signature: Uint8Array; ageRecord: Uint8Array; keyRecord: Uint8Array;
+  birthDate: string | null; issuerKeyId: string | null;
+}
+export interface InternalAuthenticationCheck {
+  challenge: Uint8Array; signature: Uint8Array; ageRecord: Uint8Array; keyRecord: Uint8Array;
+  /** The J-LIS key that issues key records, as a `90 e 91 n` key object; without it the
+   * records' issuer is unchecked (keyRecordChecked false). */
+  issuerKey?: Uint8Array;
+}
+export interface CardGenuineness {
+  keyRecordChecked: boolean; birthDate: string | null; issuerKeyId: string | null;
+}
 /** 基本4情報; characters the card holds as 外字 are shown as 〓. sex (ISO/IEC 5218): '0' not
  * known, '1' male, '2' female, '9' not applicable; any other code is passed on as the card holds
  * it (one character). integrity (card reads only): 'verified' when checked against the card's
@@ -554,6 +571,60 @@ impl MynaCardJs {
             let read = card.read_four_info(&pin).await?;
             let o = crate::js::four_info_object(&read.four_info);
             crate::js::set(&o, "integrity", read.integrity.code().into());
+            Ok(o.into())
+        })
+    }
+
+    /// The 券面事項確認AP internal authentication (内部認証, かざし利用): `birthDate` (the service's
+    /// registered `YYYYMMDD` / `YYYY-MM-DD`, or the card's era form `YYMMDD`) opens EF 0001;
+    /// checked before any APDU (`PIN_FORMAT`). `challenge`: the server's fresh challenge
+    /// (16–1024 bytes), or undefined for 32 random bytes. One VERIFY, never retried
+    /// (`PIN_INCORRECT` with `remaining`); the answer is checked against the card's own records
+    /// before it resolves (`CARD_NOT_GENUINE` for a copy of another card's files).
+    #[wasm_bindgen(
+        js_name = internalAuthentication,
+        unchecked_return_type = "Promise<InternalAuthentication>"
+    )]
+    pub fn internal_authentication(
+        &self,
+        #[wasm_bindgen(js_name = birthDate, unchecked_param_type = "string")] birth_date: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] challenge: JsValue,
+        options: Option<CallOptionsJs>,
+    ) -> js_sys::Promise {
+        let parsed = pin_arg(&birth_date)
+            .and_then(|b| mynacard_core::BirthDatePin::from_text(&b))
+            .and_then(|b| {
+                let challenge = if challenge.is_undefined() || challenge.is_null() {
+                    None
+                } else {
+                    Some(bytes_arg(&challenge, "the challenge must be a Uint8Array")?)
+                };
+                Ok((b, challenge))
+            });
+        op!(self, options, card, {
+            let (birth, challenge) = parsed?;
+            let a = card
+                .internal_authentication(&birth, challenge.as_deref())
+                .await?;
+            let o = Object::new();
+            let bytes = |b: &[u8]| JsValue::from(Uint8Array::from(b));
+            set(&o, "challenge", bytes(&a.challenge));
+            set(&o, "signature", bytes(&a.signature));
+            set(&o, "ageRecord", bytes(&a.age_record_file));
+            set(&o, "keyRecord", bytes(&a.key_record_file));
+            let text = |v: Option<String>| v.map_or(JsValue::NULL, JsValue::from);
+            set(
+                &o,
+                "birthDate",
+                text(a.age_record.birth_date.map(|d| d.to_string())),
+            );
+            set(
+                &o,
+                "issuerKeyId",
+                text(mynacard_core::card::KeyRecord::id_text(
+                    &a.key_record.issuer_key_id,
+                )),
+            );
             Ok(o.into())
         })
     }

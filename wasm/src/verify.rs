@@ -179,3 +179,43 @@ pub fn verify(
 ) -> Result<Object, JsValue> {
     run(&options).map_err(|e| crate::error::to_js(&e))
 }
+
+/// Checks a 券面事項確認AP internal authentication answer (a server's part, in this order): EF
+/// 0001's signature against the key EF 0004 certifies (`INTEGRITY_MISMATCH`), EF 0004 against
+/// `issuerKey` when given (`KEY_RECORD_UNTRUSTED`), the answer over `challenge` against the card
+/// key EF 0001 names (`CARD_NOT_GENUINE`). The challenge must be the one this server issued.
+///
+/// ```js
+/// const g = verifyInternalAuthentication({ challenge, signature, ageRecord, keyRecord, issuerKey });
+/// // { keyRecordChecked: true, birthDate: '1980-02-17', issuerKeyId: '6000023/001' }
+/// ```
+#[wasm_bindgen(js_name = verifyInternalAuthentication, unchecked_return_type = "CardGenuineness")]
+pub fn verify_internal_authentication(
+    #[wasm_bindgen(unchecked_param_type = "InternalAuthenticationCheck")] options: JsValue,
+) -> Result<Object, JsValue> {
+    check_internal_authentication(&options).map_err(|e| crate::error::to_js(&e))
+}
+
+fn check_internal_authentication(options: &JsValue) -> Result<Object, Error> {
+    let need = |name: &'static str| {
+        bytes(options, name)?.ok_or(Error::Usage(UsageError::InvalidArgument {
+            what: "challenge, signature, ageRecord and keyRecord are required",
+        }))
+    };
+    let anchor = bytes(options, "issuerKey")?
+        .map(|k| mynacard_core::card::issuer_key_from_object(&k))
+        .transpose()?;
+    let g = mynacard_core::card::verify_internal_authentication(
+        &need("challenge")?,
+        &need("signature")?,
+        &need("ageRecord")?,
+        &need("keyRecord")?,
+        anchor.as_ref(),
+    )?;
+    let o = Object::new();
+    set(&o, "keyRecordChecked", g.key_record_checked.into());
+    let text = |v: Option<String>| v.map_or(JsValue::NULL, JsValue::from);
+    set(&o, "birthDate", text(g.birth_date.map(|d| d.to_string())));
+    set(&o, "issuerKeyId", text(g.issuer_key_id));
+    Ok(o)
+}

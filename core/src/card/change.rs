@@ -63,9 +63,9 @@ impl<T: Transport> MynaCard<T> {
                 self.change_assist_pin(&current, &AssistPin::new(new)?)
                     .await
             }
-            PinKind::CardNumberA | PinKind::CardNumberB => {
+            PinKind::CardNumberA | PinKind::CardNumberB | PinKind::BirthDate => {
                 Err(Error::Usage(UsageError::InvalidArgument {
-                    what: "照合番号 cannot be changed: only auth, sign and assist PINs",
+                    what: "照合番号 and the birth-date key cannot be changed: only auth, sign and assist PINs",
                 }))
             }
         }

@@ -5,11 +5,16 @@
 
 mod assist;
 mod change;
+mod internal_auth;
 mod jpki;
 mod surface;
 mod token;
 
 pub use assist::{AssistIntegrity, FourInfoRead, Integrity, MyNumberRead, NotCheckableReason};
+pub use internal_auth::{
+    AgeRecord, CardGenuineness, InternalAuthentication, issuer_key_from_object,
+    verify_internal_authentication,
+};
 pub use jpki::{Authentication, Signed};
 pub use surface::{FaceData, KeyRecord, SurfaceKey};
 
@@ -61,11 +66,13 @@ pub enum CardPin {
     SurfaceCardNumberA,
     /// 照合番号B in 券面事項確認AP (EF 0012).
     SurfaceCardNumberB,
+    /// 生年月日 key in 券面事項確認AP (EF 0011): opens EF 0001 for the internal authentication.
+    SurfaceBirthDate,
 }
 
 impl CardPin {
     /// Every PIN the card holds, in a stable order (faces list them in this order).
-    pub const ALL: [CardPin; 7] = [
+    pub const ALL: [CardPin; 8] = [
         CardPin::JpkiAuth,
         CardPin::JpkiSign,
         CardPin::Assist,
@@ -73,6 +80,7 @@ impl CardPin {
         CardPin::AssistCardNumberB,
         CardPin::SurfaceCardNumberA,
         CardPin::SurfaceCardNumberB,
+        CardPin::SurfaceBirthDate,
     ];
 
     /// The application that holds this PIN.
@@ -82,7 +90,9 @@ impl CardPin {
             CardPin::Assist | CardPin::AssistCardNumberA | CardPin::AssistCardNumberB => {
                 Application::Assist
             }
-            CardPin::SurfaceCardNumberA | CardPin::SurfaceCardNumberB => Application::Surface,
+            CardPin::SurfaceCardNumberA
+            | CardPin::SurfaceCardNumberB
+            | CardPin::SurfaceBirthDate => Application::Surface,
         }
     }
 
@@ -96,6 +106,7 @@ impl CardPin {
             CardPin::AssistCardNumberB => 0x0015,
             CardPin::SurfaceCardNumberA => 0x0013,
             CardPin::SurfaceCardNumberB => 0x0012,
+            CardPin::SurfaceBirthDate => 0x0011,
         }
     }
 
@@ -107,6 +118,7 @@ impl CardPin {
             CardPin::Assist => PinKind::Assist,
             CardPin::AssistCardNumberA | CardPin::SurfaceCardNumberA => PinKind::CardNumberA,
             CardPin::AssistCardNumberB | CardPin::SurfaceCardNumberB => PinKind::CardNumberB,
+            CardPin::SurfaceBirthDate => PinKind::BirthDate,
         }
     }
 
@@ -120,6 +132,7 @@ impl CardPin {
             CardPin::AssistCardNumberB => "assist_card_number_b",
             CardPin::SurfaceCardNumberA => "surface_card_number_a",
             CardPin::SurfaceCardNumberB => "surface_card_number_b",
+            CardPin::SurfaceBirthDate => "surface_birth_date",
         }
     }
 }
@@ -872,7 +885,7 @@ impl<T: Transport> MynaCard<T> {
     }
 }
 
-fn check_signature(sig: Vec<u8>) -> Result<Vec<u8>, Error> {
+pub(crate) fn check_signature(sig: Vec<u8>) -> Result<Vec<u8>, Error> {
     if sig.len() < 64 {
         return Err(Error::Card(CardError::MalformedResponse {
             what: "signature shorter than any RSA key",

@@ -151,7 +151,7 @@ impl KeyRecord {
 }
 
 /// The card's RSA key object `90 e 91 n` (入力補助AP EF 0004, 券面 DF24 / 5F4E).
-fn rsa_key_object(object: &[u8]) -> Result<rsa::PublicKey, Error> {
+pub(super) fn rsa_key_object(object: &[u8]) -> Result<rsa::PublicKey, Error> {
     let e = tlv::require(object, 0x90, "key has no exponent (90)")?.value;
     let n = tlv::require(object, 0x91, "key has no modulus (91)")?.value;
     crate::verify::signature::rsa_public_key(n, e).ok_or(Error::Card(

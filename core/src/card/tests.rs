@@ -976,7 +976,7 @@ fn the_sign_password_and_the_assist_pin_change_in_their_own_efs() {
 
 #[test]
 fn a_malformed_current_or_new_pin_sends_nothing() {
-    let cases: [(PinKind, &str, &str, Error); 7] = [
+    let cases: [(PinKind, &str, &str, Error); 8] = [
         (
             PinKind::Auth,
             "123",
@@ -1030,7 +1030,15 @@ fn a_malformed_current_or_new_pin_sends_nothing() {
             "55021720352285",
             "55021720352285",
             Error::Usage(UsageError::InvalidArgument {
-                what: "照合番号 cannot be changed: only auth, sign and assist PINs",
+                what: "照合番号 and the birth-date key cannot be changed: only auth, sign and assist PINs",
+            }),
+        ),
+        (
+            PinKind::BirthDate,
+            "550217",
+            "550217",
+            Error::Usage(UsageError::InvalidArgument {
+                what: "照合番号 and the birth-date key cannot be changed: only auth, sign and assist PINs",
             }),
         ),
     ];

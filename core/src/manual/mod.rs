@@ -54,6 +54,7 @@ mod tests {
         include_str!("../card/jpki.rs"),
         include_str!("../card/assist.rs"),
         include_str!("../card/change.rs"),
+        include_str!("../card/internal_auth.rs"),
         include_str!("../pin/mod.rs"),
         include_str!("../cms/mod.rs"),
         include_str!("../cms/build.rs"),
@@ -81,7 +82,7 @@ mod tests {
     ];
     const CLI: &str = include_str!("../../../examples/cli/src/main.rs");
 
-    const OPERATIONS: [&str; 12] = [
+    const OPERATIONS: [&str; 16] = [
         "connect",
         "read certificates",
         "authenticate",
@@ -90,6 +91,10 @@ mod tests {
         "My Number",
         "PIN tries",
         "change a PIN",
+        "かざし利用 1: 公的個人認証AP (9)",
+        "かざし利用 2: 券面事項入力補助AP (9)",
+        "かざし利用 3: 券面事項確認AP 内部認証 (9)",
+        "verify 内部認証",
         "PIN format check",
         "verify",
         "OIDC login",

@@ -13,6 +13,9 @@ pub enum PinKind {
     CardNumberA,
     /// 照合番号B: birth date YYMMDD (Japanese era year) + expiry year YYYY + 4-digit security code.
     CardNumberB,
+    /// 生年月日 key of the 券面事項確認AP (EF 0011): the birth date YYMMDD with the Japanese era
+    /// year (1980-02-17 = 昭和55 → `550217`); it opens EF 0001 for the internal authentication.
+    BirthDate,
 }
 
 impl PinKind {
@@ -24,6 +27,7 @@ impl PinKind {
             PinKind::Assist => "text input assistance PIN",
             PinKind::CardNumberA => "collation number A (My Number)",
             PinKind::CardNumberB => "collation number B",
+            PinKind::BirthDate => "birth-date PIN (card face application)",
         }
     }
 
@@ -35,6 +39,7 @@ impl PinKind {
             PinKind::Assist => "券面事項入力補助用の暗証番号",
             PinKind::CardNumberA => "照合番号A（個人番号）",
             PinKind::CardNumberB => "照合番号B",
+            PinKind::BirthDate => "生年月日暗証番号（券面事項確認AP）",
         }
     }
 
@@ -46,6 +51,9 @@ impl PinKind {
             PinKind::CardNumberA => "the 12-digit My Number with a valid check digit",
             PinKind::CardNumberB => {
                 "14 digits: birth date YYMMDD in the Japanese era, expiry year YYYY, 4-digit security code"
+            }
+            PinKind::BirthDate => {
+                "6 digits: a real birth date YYMMDD with the Japanese era year (1980-02-17 = Showa 55 -> 550217)"
             }
         }
     }
@@ -59,20 +67,24 @@ impl PinKind {
             PinKind::CardNumberB => {
                 "14桁の数字（和暦の生年月日6桁＋有効期限の西暦年4桁＋セキュリティコード4桁）"
             }
+            PinKind::BirthDate => {
+                "実在する和暦の生年月日6桁（YYMMDD。例: 昭和55年2月17日 → 550217）"
+            }
         }
     }
 
     /// Every kind, in a stable order.
-    pub const ALL: [PinKind; 5] = [
+    pub const ALL: [PinKind; 6] = [
         PinKind::Auth,
         PinKind::Sign,
         PinKind::Assist,
         PinKind::CardNumberA,
         PinKind::CardNumberB,
+        PinKind::BirthDate,
     ];
 
     /// The stable name every face spells this kind with: `auth`, `sign`, `assist`,
-    /// `card_number_a`, `card_number_b`.
+    /// `card_number_a`, `card_number_b`, `birth_date`.
     pub const fn as_str(self) -> &'static str {
         match self {
             PinKind::Auth => "auth",
@@ -80,6 +92,7 @@ impl PinKind {
             PinKind::Assist => "assist",
             PinKind::CardNumberA => "card_number_a",
             PinKind::CardNumberB => "card_number_b",
+            PinKind::BirthDate => "birth_date",
         }
     }
 

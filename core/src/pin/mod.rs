@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::error::PinError;
 use crate::my_number::check_digit;
 
+mod era;
 pub(crate) mod kind;
 pub use kind::PinKind;
 
@@ -43,6 +44,13 @@ impl PinKind {
                     let b = input.as_bytes();
                     let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
                     (1..=12).contains(&two(2)) && (1..=31).contains(&two(4))
+                }
+            }
+            PinKind::BirthDate => {
+                digits(6) && {
+                    let b = input.as_bytes();
+                    let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
+                    era::is_real_date(two(0), two(2), two(4))
                 }
             }
         };
@@ -138,6 +146,39 @@ pin_type!(
     PinKind::CardNumberB
 );
 
+pin_type!(
+    /// 生年月日 key of the 券面事項確認AP (EF 0011): a real birth date YYMMDD with the Japanese era
+    /// year, as the card expects it (card-evidence §5: `550217` for 1980-02-17 = 昭和55).
+    BirthDatePin,
+    PinKind::BirthDate
+);
+
+impl BirthDatePin {
+    /// From the Gregorian birth date a service holds in its own registration record
+    /// (`YYYYMMDD`, or `YYYY-MM-DD`), converted to the card's era form; a date before 大正 or
+    /// that does not exist is `PIN_FORMAT`.
+    pub fn from_gregorian(date: &str) -> Result<Self, Error> {
+        let err = Error::Pin(PinError::Format {
+            kind: PinKind::BirthDate,
+        });
+        let date = crate::four_info::Date::parse(date.as_bytes()).ok_or(err.clone())?;
+        // The era form is the PIN itself: wiped once the PIN type holds its own copy.
+        let yymmdd = zeroize::Zeroizing::new(era::era_yymmdd(date).ok_or(err)?);
+        BirthDatePin::new(&yymmdd)
+    }
+
+    /// What a face's caller types: 6 digits are the card's era form ([`BirthDatePin::new`]),
+    /// anything else the Gregorian date of a registration record
+    /// ([`BirthDatePin::from_gregorian`]).
+    pub fn from_text(input: &str) -> Result<Self, Error> {
+        if input.len() == 6 {
+            BirthDatePin::new(input)
+        } else {
+            BirthDatePin::from_gregorian(input)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +228,83 @@ mod tests {
         assert!(CardNumberB::new("55131720352285").is_err()); // month 13
         assert!(CardNumberB::new("55020020352285").is_err()); // day 00
         assert!(CardNumberB::new("5502172035228").is_err());
+    }
+
+    #[test]
+    fn birth_date_pin_is_a_real_era_date() {
+        // 1980-02-17 = 昭和55 (card-evidence §5).
+        assert_eq!(BirthDatePin::new("550217").unwrap().bytes(), b"550217");
+        assert_eq!(
+            BirthDatePin::from_gregorian("19800217").unwrap().bytes(),
+            b"550217"
+        );
+        assert_eq!(
+            BirthDatePin::from_gregorian("1980-02-17").unwrap().bytes(),
+            b"550217"
+        );
+        // Era boundaries: 昭和64 is 1989-01-01..07, 平成元年 from 01-08, 令和元年 from 2019-05-01.
+        for (greg, era) in [
+            ("19890107", "640107"),
+            ("19890108", "010108"),
+            ("20190430", "310430"),
+            ("20190501", "010501"),
+            ("19261225", "011225"),
+            ("19261224", "151224"),
+            ("20000229", "120229"),
+        ] {
+            assert_eq!(
+                BirthDatePin::from_gregorian(greg).unwrap().bytes(),
+                era.as_bytes(),
+                "{greg}"
+            );
+            assert!(BirthDatePin::new(era).is_ok(), "{era}");
+        }
+        // A leap day where some era's year is a leap year (平成12 = 2000), and 昭和64 ends on
+        // 01-07 but 令和64 (2082) is still a date: the card's form does not name the era.
+        assert!(BirthDatePin::new("120229").is_ok());
+        assert!(BirthDatePin::new("640108").is_ok());
+        for bad in [
+            "",
+            "55021",
+            "5502170",
+            "55o217",
+            "５５０２１７",
+            "551317", // month 13
+            "550200", // day 00
+            "550230", // 30 February
+            "550431", // 31 April
+            "000101", // era year 0
+            "010107", // no era's first year has 1/7: 平成 began on 01-08, 令和 05-01, 大正 07-30, 昭和 12-25
+            "570229", // 昭和57 = 1982, 令和57 = 2075: no leap year; 大正, 平成 have no year 57
+            "170229", // 昭和17 = 1942, 平成17 = 2005, 令和17 = 2035; 大正 has 15 years
+        ] {
+            assert_eq!(
+                BirthDatePin::new(bad).err(),
+                Some(Error::Pin(PinError::Format {
+                    kind: PinKind::BirthDate
+                })),
+                "{bad:?}"
+            );
+        }
+        for bad in ["18680101", "19120729", "19800230", "1980021", "abcdefgh"] {
+            assert!(BirthDatePin::from_gregorian(bad).is_err(), "{bad}");
+        }
+        assert!(BirthDatePin::from_gregorian("19120730").is_ok()); // 大正元年
+        for (text, era) in [
+            ("550217", "550217"),
+            ("19800217", "550217"),
+            ("1980-02-17", "550217"),
+        ] {
+            assert_eq!(
+                BirthDatePin::from_text(text).unwrap().bytes(),
+                era.as_bytes()
+            );
+        }
+        assert!(BirthDatePin::from_text("5502171").is_err());
+        assert_eq!(
+            format!("{:?}", BirthDatePin::new("550217").unwrap()),
+            "BirthDatePin(<redacted>)"
+        );
     }
 
     #[test]

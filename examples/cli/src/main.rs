@@ -37,7 +37,7 @@ struct Cli {
     #[arg(long, global = true, conflicts_with = "virtual_persona")]
     reader: Option<String>,
     /// Use the built-in virtual card with this persona (taro, hanako, locked, expired, revoked, juki, phone,
-    /// and the command-form variants jiro, mai, shiro, ken, yuki).
+    /// the command-form variants jiro, mai, shiro, ken, yuki, and nise, a forged card).
     #[arg(long = "virtual", global = true, value_name = "PERSONA")]
     virtual_persona: Option<String>,
     /// Read PINs from standard input, one per line, instead of a no-echo prompt (for scripts).
@@ -99,6 +99,22 @@ enum Command {
     Face {
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+    /// The card-genuineness check of かざし利用: the 券面事項確認AP internal authentication
+    /// (内部認証) with the birth-date PIN (asked for: YYYYMMDD, or YYMMDD with the Japanese era
+    /// year). Signs a challenge with the card's own key and checks it against the key the
+    /// card's signed EF 0001 names; the key record EF 0004 is checked against --issuer-key
+    /// (the J-LIS key, not published) or --test-pki.
+    InternalAuth {
+        /// Challenge as hex (16–1024 bytes); a random 32-byte one when absent.
+        #[arg(long)]
+        challenge: Option<String>,
+        /// The issuer key of the key record, as a `90 e 91 n` key object file.
+        #[arg(long, conflicts_with = "test_pki")]
+        issuer_key: Option<std::path::PathBuf>,
+        /// Check the key record against the virtual card's test stand-in for J-LIS's key.
+        #[arg(long)]
+        test_pki: bool,
     },
     /// Sign a file as CMS SignedData (電子申請) with the 署名用 key (6–16 character PIN).
     SignFile {
@@ -751,6 +767,47 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             let pin = AssistPin::new(&secrets.read("券面事項入力補助用の暗証番号 (4 digits): ")?)?;
             let read = open(cli).await?.read_my_number(&pin).await?;
             println!("個人番号: {}", read.my_number.expose());
+            Ok(())
+        }
+        Command::InternalAuth {
+            challenge,
+            issuer_key,
+            test_pki,
+        } => {
+            let challenge = challenge.as_deref().map(unhex).transpose()?;
+            let anchor = match (issuer_key, test_pki) {
+                (Some(path), _) => {
+                    let object = std::fs::read(path).map_err(CliError::io(Action::Read, path))?;
+                    Some(mynacard_core::card::issuer_key_from_object(&object)?)
+                }
+                (None, true) => Some(mynacard_virtual_card::pki::record_ca_key().to_public_key()),
+                (None, false) => None,
+            };
+            let birth = mynacard_core::BirthDatePin::from_text(
+                &secrets
+                    .read("生年月日 (YYYYMMDD, or YYMMDD in the Japanese era, e.g. 550217): ")?,
+            )?;
+            let mut card = open(cli).await?;
+            let answer = card
+                .internal_authentication(&birth, challenge.as_deref())
+                .await?;
+            println!("challenge: {}", hex(&answer.challenge));
+            println!("signature: {}", hex(&answer.signature));
+            println!(
+                "the card's answer verifies against the card key of its signed 生年月日の記録 (EF 0001)"
+            );
+            let genuine = answer.verify(anchor.as_ref())?;
+            let issuer = genuine.issuer_key_id.as_deref().unwrap_or("?");
+            if genuine.key_record_checked {
+                println!("key record (EF 0004) signed by the issuer key {issuer}: checked");
+            } else {
+                println!(
+                    "key record (EF 0004) names the issuer key {issuer}: NOT checked (give --issuer-key)"
+                );
+            }
+            if let Some(d) = genuine.birth_date {
+                println!("生年月日 (EF 0001): {d}");
+            }
             Ok(())
         }
         Command::Face { out } => {

@@ -1211,3 +1211,59 @@ fn sign_pdf_with_a_timestamp_from_a_local_tsa_is_pades_b_t() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 20: `mynacard internal-auth`, the かざし利用 card check. taro's answer verifies and its
+/// key record checks against the test PKI's stand-in for J-LIS; nise (taro's files on a card
+/// with other keys) is CARD_NOT_GENUINE; a malformed birth date is PIN_FORMAT, a wrong one
+/// PIN_INCORRECT with the tries left.
+#[test]
+fn internal_auth_checks_the_card_is_genuine() {
+    let args = |persona| {
+        vec![
+            "--virtual",
+            persona,
+            "internal-auth",
+            "--pin-stdin",
+            "--test-pki",
+            "-q",
+            "--challenge",
+            "000102030405060708090a0b0c0d0e0f",
+        ]
+    };
+    let r = mynacard(&args("taro"), "19800217\n");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for expected in [
+        "challenge: 000102030405060708090a0b0c0d0e0f",
+        "verifies against the card key",
+        "issuer key 6000023/001: checked",
+        "生年月日 (EF 0001): 1980-02-17",
+    ] {
+        assert!(r.stdout.contains(expected), "{expected:?} in\n{}", r.stdout);
+    }
+    // The era form is the same key.
+    let r = mynacard(&args("taro"), "550217\n");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // Without an issuer key the record is reported unchecked, never as trusted.
+    let r = mynacard(
+        &["--virtual", "taro", "internal-auth", "--pin-stdin", "-q"],
+        "550217\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("NOT checked"), "{}", r.stdout);
+
+    let r = mynacard(&args("nise"), "19800217\n");
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("CARD_NOT_GENUINE"), "{}", r.stderr);
+    assert!(!r.stdout.contains("verifies"), "{}", r.stdout);
+
+    let r = mynacard(&args("taro"), "551317\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    let r = mynacard(&args("taro"), "19800218\n");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("PIN_INCORRECT") && r.stderr.contains("9 tries left"),
+        "{}",
+        r.stderr
+    );
+}

@@ -9,7 +9,7 @@ import oracle
 
 from mynacard_mobile import (
     BlockingNfcTransport, MynaError, NfcTransport, connect_blocking, ProgressListener, TestCard, TransceiveError, check_pin_format, connect,
-    MynaSession, PinKind, PinState,
+    MynaSession, PinKind, PinState, verify_internal_authentication,
 )
 
 
@@ -243,6 +243,73 @@ class SessionTest(unittest.TestCase):
 
         run(flow())
 
+    def test_internal_authentication_tells_a_genuine_card_from_a_copy(self):
+        """Issue 20 interface 3: taro's answer verifies (here, and independently in pyca from
+        the raw files under the test record CA); nise, taro's files on a card with other keys,
+        is CARD_NOT_GENUINE; a wrong birth date costs one try; nothing stays verified."""
+        anchor = oracle.record_ca_key_object()
+        challenge = bytes(range(32))
+
+        async def flow(persona):
+            card = TestCard(persona)
+            session = await connect(CardTransport(card))
+            return card, session
+
+        async def genuine():
+            card, session = await flow("taro")
+            r = await session.internal_authentication("1980-02-17", challenge)
+            self.assertEqual(r.challenge, challenge)
+            self.assertEqual(r.birth_date, "1980-02-17")
+            self.assertEqual(r.issuer_key_id, "6000023/001")
+            self.assertFalse(card.any_verified())
+            for shown in (str(r), repr(r)):
+                self.assertNotIn("1980", shown)
+            self.assertTrue(oracle.check_internal_authentication(
+                self, challenge, r.signature, r.age_record, r.key_record))
+            g = verify_internal_authentication(challenge, r.signature, r.age_record,
+                                               r.key_record, anchor)
+            self.assertTrue(g.key_record_checked)
+            self.assertNotIn("1980", str(g))
+            self.assertFalse(verify_internal_authentication(
+                challenge, r.signature, r.age_record, r.key_record, None).key_record_checked)
+            with self.assertRaises(MynaError.Failed) as e:
+                verify_internal_authentication(challenge[::-1], r.signature, r.age_record,
+                                               r.key_record, anchor)
+            self.assertEqual(e.exception.code, "CARD_NOT_GENUINE")
+            with self.assertRaises(MynaError.Failed) as e:
+                verify_internal_authentication(challenge, r.signature, r.age_record,
+                                               r.key_record, anchor[:-1] + b"\x01")
+            self.assertEqual(e.exception.code, "KEY_RECORD_UNTRUSTED")
+            # The era form is the same key; no challenge: the SDK draws one.
+            r2 = await session.internal_authentication("550217", None)
+            self.assertEqual(len(r2.challenge), 32)
+            self.assertNotEqual(r2.challenge, challenge)
+            self.assertTrue(oracle.check_internal_authentication(
+                self, r2.challenge, r2.signature, r2.age_record, r2.key_record))
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.internal_authentication("550217", b"short")
+            self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
+            # A wrong birth date: PIN_INCORRECT with the tries left, one VERIFY.
+            before = card.verify_count()
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.internal_authentication("19800218", challenge)
+            self.assertEqual(e.exception.code, "PIN_INCORRECT")
+            self.assertEqual(e.exception.remaining_tries, 9)
+            self.assertEqual(card.verify_count(), before + 1)
+            self.assertEqual(card.birth_date_tries(), 9)
+            self.assertFalse(card.any_verified())
+
+        async def forged():
+            card, session = await flow("nise")
+            with self.assertRaises(MynaError.Failed) as e:
+                await session.internal_authentication("19800217", challenge)
+            self.assertEqual(e.exception.code, "CARD_NOT_GENUINE")
+            self.assertIn("内部認証", e.exception.message_ja)
+            self.assertFalse(card.any_verified())
+
+        run(genuine())
+        run(forged())
+
     def test_pin_format_without_a_card(self):
         self.assertIsNone(check_pin_format(PinKind.AUTH, "1234"))
         self.assertEqual(check_pin_format(PinKind.SIGN, "ab"), "PIN_FORMAT")
@@ -262,6 +329,8 @@ PIN_CALLS = [
      lambda s, p: s.read_four_info_with_card_number_b(p[0])),
     ("read_face_with_card_number_b", [PinKind.CARD_NUMBER_B],
      lambda s, p: s.read_face_with_card_number_b(p[0])),
+    ("internal_authentication", [PinKind.BIRTH_DATE],
+     lambda s, p: s.internal_authentication(p[0], None)),
     # change_pin over each PIN it changes, the current and the new one each malformed in turn;
     # the positive control changes a PIN to itself, so the rows after it still hold.
 ] + [("change_pin", [kind, kind], lambda s, p, kind=kind: s.change_pin(kind, p[0], p[1]))
@@ -269,7 +338,7 @@ PIN_CALLS = [
 
 # taro's secrets (tests/virtual-card/personas.toml): the positive control of each row.
 GOOD = {PinKind.AUTH: "1234", PinKind.SIGN: "TARO2025", PinKind.ASSIST: "1234",
-        PinKind.CARD_NUMBER_B: "55021720352285"}
+        PinKind.CARD_NUMBER_B: "55021720352285", PinKind.BIRTH_DATE: "550217"}
 
 FOUR_DIGITS = ["", "1", "123", "12345", "123456789012", "12a4", "abcd", "ABCD", "12.4", "-123",
                "+123", "0x12", "１２３４", "١٢٣٤", "१२३४", "12３4", " 1234", "1234 ", "12 4",
@@ -287,6 +356,11 @@ MALFORMED = {
                             "550217-2035-2285", "55021720352285 ", " 5502172035228",
                             "５５０２１７２０３５２２８５", "55021720352285\n", "5502172035\x002285",
                             "ABCDEFGHIJKLMN"],
+    # Not a real era date (month 13, day 0, 30 February, 31 April, year 0, 昭和57 has no
+    # 29 February), not 6 digits, not ASCII digits.
+    PinKind.BIRTH_DATE: ["", "55021", "5502170", "551317", "550200", "550230", "550431",
+                         "000101", "570229", "55o217", "５５０２１７", " 550217", "550217 ",
+                         "550217\n", "55\x000217", "55-02-17", "abcdef"],
 }
 
 
@@ -297,7 +371,8 @@ class MalformedPinTest(unittest.TestCase):
 
     def test_the_table_covers_every_pin_taking_call(self):
         taking = {name for name, f in inspect.getmembers(MynaSession, inspect.isfunction)
-                  if {"pin", "number", "current", "new_pin"} & set(inspect.signature(f).parameters)}
+                  if {"pin", "number", "birth_date", "current", "new_pin"}
+                  & set(inspect.signature(f).parameters)}
         self.assertEqual(taking, {name for name, _, _ in PIN_CALLS})
 
     def test_malformed_values_are_malformed(self):

@@ -24,7 +24,7 @@ pub struct Row {
 }
 
 /// The operations, in the order a portal would use them. Each gets a fresh session.
-pub const OPERATIONS: [&str; 9] = [
+pub const OPERATIONS: [&str; 10] = [
     "connect (token check)",
     "read 利用者証明用 certificate",
     "authenticate (sign challenge, auth PIN)",
@@ -32,8 +32,9 @@ pub const OPERATIONS: [&str; 9] = [
     "sign document (sign PIN)",
     "read 基本4情報 (assist PIN)",
     "read 個人番号 (assist PIN)",
-    "remaining tries (7 PINs)",
+    "remaining tries (8 PINs)",
     "read card face (照合番号A)",
+    "内部認証 (券面事項確認AP, birth-date PIN)",
 ];
 
 async fn one<T: Transport>(card: &mut MynaCard<T>, op: usize, p: &Persona) -> Result<(), Error> {
@@ -63,6 +64,13 @@ async fn one<T: Transport>(card: &mut MynaCard<T>, op: usize, p: &Persona) -> Re
         7 => card.all_pin_states().await.map(drop),
         8 => card
             .read_face(SurfaceKey::A(&CardNumberA::new(&p.card_number_a())?))
+            .await
+            .map(drop),
+        9 => card
+            .internal_authentication(
+                &mynacard_core::BirthDatePin::new(&p.birth_era_yymmdd())?,
+                None,
+            )
             .await
             .map(drop),
         _ => {
@@ -364,9 +372,12 @@ pub fn latency_model(rows: &[Row]) -> Vec<(String, &'static str, f64)> {
         .filter(|r| r.link == "in-process, extended APDUs")
     {
         let extra_blocks = r.bytes_received.div_ceil(256).saturating_sub(r.apdus) as f64;
-        let signs =
-            usize::from(r.operation.starts_with("authenticate") || r.operation.starts_with("sign"))
-                as f64;
+        // The 内部認証 is a signature by the 券面事項確認AP's card key (`80 2A 00 00`).
+        let signs = usize::from(
+            r.operation.starts_with("authenticate")
+                || r.operation.starts_with("sign")
+                || r.operation.starts_with("内部認証"),
+        ) as f64;
         for class in READER_CLASSES {
             let ms = r.apdus as f64 * class.apdu_ms
                 + extra_blocks * class.per_256_bytes_ms

@@ -40,6 +40,7 @@ fn nothing_verified(card: &VirtualCard) -> bool {
         (App::Assist, 0x0011),
         (App::Assist, 0x0014),
         (App::Assist, 0x0015),
+        (App::Surface, 0x0011),
         (App::Surface, 0x0012),
         (App::Surface, 0x0013),
     ]
@@ -112,6 +113,23 @@ fn operations() -> Vec<(&'static str, Operation)> {
             Box::new(|c| {
                 block_on(c.read_face(SurfaceKey::A(&CardNumberA::new("123456789018").unwrap())))
                     .map(|r| format!("{r:?}"))
+            }),
+        ),
+        (
+            "internal auth",
+            Box::new(|c| {
+                let birth = mynacard_core::BirthDatePin::new("550217").unwrap();
+                block_on(c.internal_authentication(&birth, None)).map(|r| {
+                    let genuine = r.verify(None).map(|g| format!("{g:?}"));
+                    format!("{r:?} {:?} {genuine:?}", r.age_record)
+                })
+            }),
+        ),
+        (
+            "birth-date record",
+            Box::new(|c| {
+                let birth = mynacard_core::BirthDatePin::new("550217").unwrap();
+                block_on(c.read_birth_date_record(&birth)).map(|r| format!("{r:?}"))
             }),
         ),
         (
@@ -204,6 +222,7 @@ fn no_pin_or_card_data_in_logs_or_debug() {
         "千代田",
         "19800217",
         "1980-02-17",
+        "550217",
     ];
     for text in logs.iter().chain(shown.iter()) {
         for secret in secrets {

@@ -677,8 +677,8 @@ fn the_readme_apdu_counts_are_the_measured_ones() {
         ("My Number ", true, |c| {
             block_on(c.read_my_number(&AssistPin::new("1234").unwrap())).unwrap();
         }),
-        ("all seven PIN counters ", true, |c| {
-            assert_eq!(block_on(c.all_pin_states()).unwrap().len(), 7);
+        ("all eight PIN counters ", true, |c| {
+            assert_eq!(block_on(c.all_pin_states()).unwrap().len(), 8);
         }),
     ];
     for (anchor, extended, op) in cases {
@@ -689,4 +689,83 @@ fn the_readme_apdu_counts_are_the_measured_ones() {
             "README's count after {anchor:?}"
         );
     }
+}
+/// Issue 20: the 券面事項確認AP internal authentication against the virtual card. taro answers
+/// with the key its signed EF 0001 names, under a key record the test PKI's stand-in for J-LIS
+/// signed; nise (taro's files on a card with other keys) is refused; a wrong birth date costs
+/// one try and tells how many are left; a malformed one sends nothing.
+#[test]
+fn internal_authentication_tells_a_genuine_card_from_a_copy() {
+    use mynacard_core::BirthDatePin;
+    let anchor = pki::record_ca_key().to_public_key();
+    let birth = BirthDatePin::from_gregorian("19800217").unwrap();
+
+    let mut card = connect("taro");
+    let challenge = [0x5Au8; 32];
+    let answer = block_on(card.internal_authentication(&birth, Some(&challenge))).unwrap();
+    assert_eq!(card.stats().apdus, 2 + 7);
+    assert_eq!(verify_count(&card), 1);
+    assert!(
+        !any_surface_verified(&card),
+        "the birth-date key was left verified"
+    );
+    let g = mynacard_core::card::verify_internal_authentication(
+        &challenge,
+        &answer.signature,
+        &answer.age_record_file,
+        &answer.key_record_file,
+        Some(&anchor),
+    )
+    .unwrap();
+    assert!(g.key_record_checked);
+    assert_eq!(g.birth_date.unwrap().to_string(), "1980-02-17");
+    assert_eq!(g.issuer_key_id.as_deref(), Some("6000023/001"));
+    // Another issuer key (the 入力補助AP's signer) does not vouch for the record.
+    let e = answer
+        .verify(Some(&pki::assist_signer().to_public_key()))
+        .unwrap_err();
+    assert_eq!(e, Error::Verify(VerifyError::KeyRecordUntrusted));
+
+    // The copy: same files, same PIN accepted, the answer refused; nothing left verified.
+    let mut nise = connect("nise");
+    let e = block_on(nise.internal_authentication(&birth, Some(&challenge))).unwrap_err();
+    assert_eq!(e, Error::Verify(VerifyError::CardNotGenuine));
+    assert!(!any_surface_verified(&nise));
+    // The copied files are taro's byte for byte: only the answer tells them apart.
+    assert_eq!(
+        nise.transport().card().file(App::Surface, 0x0001),
+        card.transport().card().file(App::Surface, 0x0001)
+    );
+
+    // A wrong birth date: one VERIFY, the tries left, never retried.
+    let mut card = connect("taro");
+    let wrong = BirthDatePin::from_gregorian("19800218").unwrap();
+    let e = block_on(card.internal_authentication(&wrong, None)).unwrap_err();
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 9 }));
+    assert_eq!(verify_count(&card), 1);
+    assert_eq!(
+        block_on(card.pin_state(CardPin::SurfaceBirthDate)).unwrap(),
+        PinState::Remaining(9)
+    );
+    assert!(!any_surface_verified(&card));
+    // The right one refills the counter.
+    block_on(card.internal_authentication(&birth, None)).unwrap();
+    assert_eq!(
+        block_on(card.pin_state(CardPin::SurfaceBirthDate)).unwrap(),
+        PinState::Remaining(10)
+    );
+    // Malformed: refused when typed, before any card is touched.
+    for bad in ["551317", "5502", "19800230", "1980-13-01"] {
+        let e = BirthDatePin::new(bad)
+            .or_else(|_| BirthDatePin::from_gregorian(bad))
+            .unwrap_err();
+        assert_eq!(e.code(), "PIN_FORMAT", "{bad}");
+    }
+}
+
+fn any_surface_verified(card: &MynaCard<VirtualTransport>) -> bool {
+    let c = card.transport().card();
+    [0x0011, 0x0012, 0x0013]
+        .into_iter()
+        .any(|fid| c.is_verified(App::Surface, fid))
 }

@@ -47,6 +47,10 @@ fn pcsc_stack_and_opensc() {
         "no interleaving: a client hammering the reader never lands between VERIFY and signature",
         &no_interleaving,
     );
+    run(
+        "internal authentication (かざし利用 3) over PC/SC: taro genuine, nise refused, nothing left verified",
+        &internal_authentication,
+    );
     run("card pulled mid-session", &card_pulled);
     run(
         "OpenSC reads the certificate, signs, and counts a wrong PIN as the SDK does",
@@ -222,6 +226,62 @@ fn no_pin_left_verified(pcscd: &Pcscd) {
     drop(card);
     drop(other);
     drop(inserted.remove());
+}
+
+/// Issue 20: the 券面事項確認AP internal authentication through pcscd, with another PC/SC client
+/// connected all along: taro's answer verifies under the test record CA, and right after it
+/// the other client cannot read EF 0001 (the birth-date key is not left verified); nise (taro's
+/// files on a card with other keys) is CARD_NOT_GENUINE, its card cleared too.
+fn internal_authentication(pcscd: &Pcscd) {
+    let surface = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02,
+    ];
+    let birth = mynacard_core::BirthDatePin::from_gregorian("19800217").unwrap();
+    let anchor = pki::record_ca_key().to_public_key();
+    for persona in ["taro", "nise"] {
+        let inserted = pcscd.insert(VirtualCard::builtin(persona).unwrap());
+        let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+        let other = raw_client(pcscd);
+        let result = block_on(card.internal_authentication(&birth, None));
+        match persona {
+            "taro" => {
+                let answer = result.unwrap();
+                let g = answer.verify(Some(&anchor)).unwrap();
+                assert!(g.key_record_checked);
+                assert_eq!(g.birth_date.unwrap().to_string(), "1980-02-17");
+            }
+            _ => assert_eq!(
+                result.unwrap_err(),
+                Error::Verify(mynacard_core::error::VerifyError::CardNotGenuine)
+            ),
+        }
+        // EF 0001 by short id from the other client: closed again.
+        assert_eq!(raw_sw(&other, &surface), 0x9000);
+        assert_eq!(
+            raw_sw(&other, &[0x00, 0xB0, 0x81, 0x00, 0x10]),
+            0x6982,
+            "{persona}"
+        );
+        drop(card);
+        drop(other);
+        let returned = inserted.remove();
+        let seen = returned.seen();
+        assert_eq!(
+            seen.iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(),
+            1,
+            "{persona}: one VERIFY"
+        );
+        assert_eq!(seen.iter().filter(|s| clears(s)).count(), 1, "{persona}");
+        // The signature APDU came after the VERIFY and before the clearing, in one stretch.
+        let at = |f: &dyn Fn(&mynacard_virtual_card::Seen) -> bool| seen.iter().position(f);
+        let verify = at(&|s| s.ins == 0x20 && s.lc > 0).unwrap();
+        let sign = at(&|s| s.ins == 0x2A && s.p2 == 0x00).unwrap();
+        let clear = at(&|s| clears(s)).unwrap();
+        assert!(
+            verify < sign && sign < clear,
+            "{persona}: {verify} {sign} {clear}"
+        );
+    }
 }
 
 /// Issue 14 (b): while the SDK authenticates and signs, a second client sends GET DATA

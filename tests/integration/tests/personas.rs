@@ -8,7 +8,7 @@
 //! `cargo test -p mynacard-tests --test personas -- --nocapture` prints the table.
 
 use mynacard_core::card::{Integrity, NotCheckableReason, SurfaceKey};
-use mynacard_core::error::{CardError, PinError};
+use mynacard_core::error::{CardError, PinError, VerifyError};
 use mynacard_core::verify;
 use mynacard_core::{
     AssistPin, AuthPin, CardKind, CardNumberA, CardNumberB, CardPin, Error, JpkiCertificate,
@@ -20,7 +20,7 @@ use pollster::block_on;
 type Card = MynaCard<VirtualTransport>;
 
 /// Every operation of the SDK that talks to the card (connect is measured on its own).
-const OPERATIONS: [&str; 16] = [
+const OPERATIONS: [&str; 17] = [
     "auth cert",
     "auth CA cert",
     "sign CA cert",
@@ -36,6 +36,7 @@ const OPERATIONS: [&str; 16] = [
     "key record",
     "face A",
     "face B",
+    "internal auth",
     "pin states",
 ];
 
@@ -55,8 +56,11 @@ fn fast(op: &str) -> usize {
         "key record" => 2,
         // SELECT AP, tries, VERIFY, face data, key record (EF 0004, to check DF28), clearing
         "face A" | "face B" => 6,
-        // SELECT of the two other APs + seven tries queries
-        "pin states" => 9,
+        // SELECT AP, tries, VERIFY of the birth-date key, EF 0001, EF 0004, 80 2A 00 00,
+        // clearing
+        "internal auth" => 7,
+        // SELECT of the two other APs + eight tries queries
+        "pin states" => 10,
         _ => unreachable!("{op}"),
     }
 }
@@ -78,15 +82,18 @@ fn peer(op: &str) -> usize {
         // SELECT AP, SELECT PIN EF, tries, VERIFY, SELECT + READ 0002, SELECT + READ 0004,
         // clearing
         "face A" | "face B" => 9,
-        // 7 × (SELECT PIN EF, tries) + 2 SELECT AP
-        "pin states" => 16,
+        // SELECT AP, SELECT 0011, tries, VERIFY, SELECT + READ 0001, SELECT + READ 0004,
+        // 80 2A 00 00, clearing
+        "internal auth" => 10,
+        // 8 × (SELECT PIN EF, tries) + 2 SELECT AP
+        "pin states" => 18,
         _ => unreachable!("{op}"),
     }
 }
 
 /// Personas that take every fast form, so counts are exactly today's.
-const FAST: [&str; 7] = [
-    "taro", "locked", "expired", "revoked", "ken", "yuki", "jiro",
+const FAST: [&str; 8] = [
+    "taro", "locked", "expired", "revoked", "ken", "yuki", "jiro", "nise",
 ];
 
 /// Personas that refuse a short-id form somewhere.
@@ -199,6 +206,21 @@ fn run(card: &mut Card, p: &Persona, op: &str, strict: bool) -> Result<(), Error
             }
             Ok(())
         }
+        "internal auth" => {
+            let birth = mynacard_core::BirthDatePin::from_gregorian(&p.birth).unwrap();
+            let r = block_on(card.internal_authentication(&birth, None))?;
+            if strict {
+                // The key record checked against the test PKI's stand-in for J-LIS's key.
+                let anchor = mynacard_virtual_card::pki::record_ca_key().to_public_key();
+                let g = r.verify(Some(&anchor))?;
+                assert!(g.key_record_checked);
+                assert_eq!(
+                    g.birth_date.map(|d| d.to_string()).as_deref(),
+                    Some(p.birth.as_str())
+                );
+            }
+            Ok(())
+        }
         "pin states" => {
             let states = block_on(card.all_pin_states())?;
             if !strict {
@@ -238,6 +260,12 @@ fn persona_cert(card: &Card, sign: bool) -> JpkiCertificate {
 fn expected_error(persona: &str, op: &str) -> Option<Error> {
     match (persona, op) {
         ("locked", "authenticate" | "sign with auth key") => Some(Error::Pin(PinError::Locked)),
+        // A genuine card's files on a card with other keys (issue 20): the internal
+        // authentication refuses it; every signature fails against the copied certificate.
+        ("nise", "internal auth") => Some(Error::Verify(VerifyError::CardNotGenuine)),
+        ("nise", "authenticate" | "sign with auth key" | "sign" | "sign with sign key") => {
+            Some(Error::Verify(VerifyError::SignatureInvalid))
+        }
         _ => None,
     }
 }
@@ -431,8 +459,9 @@ fn expected_count(persona: &str, op: &str) -> Option<usize> {
         ("mai", "four info" | "four info B" | "my number" | "key record" | "face A" | "face B") => {
             fast(op)
         }
-        // The JPKI tries query first: refused, then the peers' form for all seven.
-        ("mai", "pin states") => 1 + 16,
+        ("mai", "internal auth") => fast(op),
+        // The JPKI tries query first: refused, then the peers' form for all eight.
+        ("mai", "pin states") => 1 + 18,
         // nobu: see `nobu`.
         ("nobu", op) => nobu(op),
         _ => return None,
@@ -491,6 +520,10 @@ fn nobu(op: &str) -> usize {
             "key record" => 1 + refused + file(App::Assist, 0x0004),
             "face A" | "face B" => {
                 verify_other + refused + file(App::Surface, 0x0002) + file(App::Surface, 0x0004)
+            }
+            // + 80 2A 00 00 (a short APDU)
+            "internal auth" => {
+                verify_other + refused + file(App::Surface, 0x0001) + file(App::Surface, 0x0004) + 1
             }
             // fast() counts the clearing already.
             _ => return fast(op),

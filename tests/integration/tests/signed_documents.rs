@@ -243,6 +243,9 @@ fn mutated_cms_is_judged_as_openssl_judges_it() {
         compared > 300 && refused * 10 > compared * 9,
         "{refused} of {compared} refused"
     );
-    assert_eq!(known_difference, 2, "the eContentType exception was hit in both forms");
+    assert_eq!(
+        known_difference, 2,
+        "the eContentType exception was hit in both forms"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

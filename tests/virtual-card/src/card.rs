@@ -257,6 +257,7 @@ impl VirtualCard {
             (0x00, 0x20) => (Vec::new(), self.verify(apdu)),
             (0x00, 0x24) => (Vec::new(), self.change_pin(apdu)),
             (0x80, 0x2A) => self.sign(apdu),
+            (0x00, 0x88) => (Vec::new(), self.internal_authenticate(apdu)),
             _ => (Vec::new(), sw::INS_NOT_SUPPORTED),
         }
     }
@@ -502,6 +503,28 @@ impl VirtualCard {
         match getrandom::fill(&mut bytes) {
             Ok(()) => (bytes, sw::OK),
             Err(_) => (Vec::new(), sw::NO_DIAGNOSIS),
+        }
+    }
+
+    /// INTERNAL AUTHENTICATE `00 88 00 80|SFI challenge 00`: refused as soltia48/myna-card
+    /// `Card::internal_authenticate` measured it on cards, where only the 共通カードAP key 0019
+    /// (not modelled) answers: a key behind an unverified PIN 6982, the 券面 keys (no PIN) 6985;
+    /// no key EF there 6A82. The 券面事項確認AP signs through `80 2A 00 00` instead.
+    fn internal_authenticate(&self, apdu: &Apdu<'_>) -> u16 {
+        if apdu.p1 != 0 || apdu.p2 & 0xE0 != 0x80 {
+            return sw::WRONG_P1P2;
+        }
+        let sfi = apdu.p2 & 0x1F;
+        let (app, fid) = match self.target((sfi != 0).then_some(sfi)) {
+            Ok(t) => t,
+            Err(sw) => return sw,
+        };
+        match self.fs.get(&(app, fid)) {
+            Some(Node::Key { pin: Some(pin), .. }) if !self.is_verified(app, *pin) => {
+                sw::SECURITY_STATUS
+            }
+            Some(Node::Key { .. }) => sw::CONDITIONS,
+            _ => sw::INCOMPATIBLE_FILE,
         }
     }
 

@@ -342,6 +342,16 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
     let surface_signer = pki::surface_signer();
     let card_key = pki::surface_card_key();
     let card_public = card_key.to_public_key();
+    // A forged card: the files name the genuine keys, the card signs with another card's.
+    let other = pki::persona("hanako").expect("hanako exists");
+    let (card_key, auth_key, sign_key) = if p.forged_keys {
+        let pki::CardKey::Rsa(other_card) = pki::card_key(other.auth_key) else {
+            unreachable!("hanako's keys are RSA")
+        };
+        (other_card, other.sign_key, other.auth_key)
+    } else {
+        (card_key, certs.auth_key, certs.sign_key)
+    };
     let record_ca = pki::record_ca_key();
     let mut fs = FileSystem::new();
     let mut put = |app, fid, node| {
@@ -392,7 +402,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         App::Jpki,
         0x0017,
         Node::Key {
-            key: Box::new(pki::card_key(certs.auth_key)),
+            key: Box::new(pki::card_key(auth_key)),
             pin: Some(0x0018),
         },
     );
@@ -400,7 +410,7 @@ pub(crate) fn build(p: &Persona) -> FileSystem {
         App::Jpki,
         0x001A,
         Node::Key {
-            key: Box::new(pki::card_key(certs.sign_key)),
+            key: Box::new(pki::card_key(sign_key)),
             pin: Some(0x001B),
         },
     );

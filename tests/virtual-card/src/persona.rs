@@ -135,6 +135,13 @@ pub struct Persona {
     /// `nobu`): which readers cannot carry them is unconfirmed.
     #[serde(default = "yes")]
     pub extended_length: bool,
+    /// A forged card (issue 20): a genuine card's files (certificates, 券面 records EF 0001,
+    /// 0002, 0004, 0005; here taro's) copied onto a card whose keys are another card's
+    /// (hanako's): the 券面 card key (80 2A 00 00) and the JPKI keys sign with keys the copied
+    /// records and certificates do not name, so the internal authentication and every signature
+    /// check refuse it.
+    #[serde(default)]
+    pub forged_keys: bool,
 }
 
 fn yes() -> bool {
@@ -149,8 +156,9 @@ impl Persona {
 
     /// The built-in persona `id` (`taro`, `hanako`, `locked`, `expired`, `revoked`, `juki`,
     /// `phone`, the command-form variants `jiro`, `mai`, `shiro`, `ken`, `yuki`, `nobu` (no
-    /// extended length) and `goro` (no Issuer Security Domain), and `p384`, the modelled
-    /// ECDSA P-384 generation).
+    /// extended length) and `goro` (no Issuer Security Domain), `nise` (a genuine card's files
+    /// on a card with other keys: a forged card), and `p384`, the modelled ECDSA P-384
+    /// generation).
     pub fn builtin(id: &str) -> Option<Persona> {
         Persona::all().into_iter().find(|p| p.id == id)
     }
@@ -305,10 +313,10 @@ mod tests {
     #[test]
     fn builtin_personas_are_valid() {
         let all = Persona::all();
-        assert_eq!(all.len(), 15);
+        assert_eq!(all.len(), 16);
         for id in [
             "taro", "hanako", "locked", "expired", "revoked", "juki", "phone", "jiro", "mai",
-            "shiro", "ken", "yuki", "nobu", "goro",
+            "shiro", "ken", "yuki", "nobu", "goro", "nise",
         ] {
             assert!(Persona::builtin(id).is_some(), "{id}");
         }

@@ -780,3 +780,68 @@ fn the_assist_pin_changes_in_its_own_application() {
     assert_eq!(select_ef(&mut card, 0x0011), sw::OK);
     assert_eq!(verify(&mut card, b"0000"), sw::OK);
 }
+
+/// INTERNAL AUTHENTICATE `00 88` as soltia48/myna-card measured it: the 券面 card key refuses
+/// with 6985 (it signs through `80 2A 00 00`), a JPKI key behind an unverified PIN with 6982.
+/// Persona `nise` (a forged card): the same files as taro, but `80 2A 00 00` answers with a key
+/// the copied EF 0001 DF12 does not name.
+#[test]
+fn internal_authenticate_is_refused_and_nise_signs_with_another_key() {
+    let mut card = taro();
+    select_ap(&mut card, &SURFACE);
+    let mut ia = vec![0x00, 0x88, 0x00, 0x9A, 16];
+    ia.extend_from_slice(&[7; 16]);
+    ia.push(0x00);
+    assert_eq!(sw_of(&card.process(&ia)), sw::CONDITIONS);
+    // No EF 0019 in this AP (the 共通カードAP's key is not modelled).
+    let mut other = ia.clone();
+    other[3] = 0x99;
+    assert_eq!(sw_of(&card.process(&other)), sw::FILE_NOT_FOUND);
+    select_ap(&mut card, &JPKI);
+    let mut auth = ia.clone();
+    auth[3] = 0x97; // 80|17, the 利用者証明用 key
+    assert_eq!(sw_of(&card.process(&auth)), sw::SECURITY_STATUS);
+
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    use sha2::{Digest, Sha256};
+    let sign = |card: &mut VirtualCard| {
+        select_ap(card, &SURFACE);
+        let hash = Sha256::digest(b"challenge");
+        let mut c = vec![0x80, 0x2A, 0x02, 0x00, 32];
+        c.extend_from_slice(&hash);
+        c.push(0x00);
+        let r = card.process(&c);
+        assert_eq!(sw_of(&r), sw::OK);
+        (hash, r[..r.len() - 2].to_vec())
+    };
+    let key_of = |card: &VirtualCard| {
+        // EF 0001 DF12 (`90 03 e 91 82 01 00 n`), the key the record names.
+        let age = card.file(App::Surface, 0x0001).unwrap().to_vec();
+        let at = age.windows(2).position(|w| w == [0xDF, 0x12]).unwrap();
+        let k = &age[at + 5..at + 5 + 265];
+        let e = rsa::BoxedUint::from_be_slice(&k[2..5], 64).unwrap();
+        let n = rsa::BoxedUint::from_be_slice(&k[9..265], 2048).unwrap();
+        rsa::PublicKey::new(n, e).unwrap()
+    };
+    let mut taro = taro();
+    let mut nise = VirtualCard::builtin("nise").unwrap();
+    // The copy: every 券面 and JPKI file byte for byte.
+    for (app, fid) in [
+        (App::Surface, 0x0001),
+        (App::Surface, 0x0002),
+        (App::Surface, 0x0004),
+        (App::Jpki, 0x000A),
+    ] {
+        assert_eq!(taro.file(app, fid), nise.file(app, fid), "{fid:04X}");
+    }
+    let (hash, sig) = sign(&mut taro);
+    key_of(&taro)
+        .verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+        .unwrap();
+    let (hash, sig) = sign(&mut nise);
+    assert!(
+        key_of(&nise)
+            .verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
+            .is_err()
+    );
+}

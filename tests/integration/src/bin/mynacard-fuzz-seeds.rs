@@ -33,12 +33,15 @@ impl Transport for Recorder {
     }
 }
 
-/// The operation the fuzz target runs for `select % 10` (same order as the target).
+/// The operation the fuzz target runs for `select % 10`, or the internal authentication when
+/// bit 0x40 is set (same order as the target).
 async fn run(select: u8, card: &mut MynaCard<&mut Recorder>, b: &CardNumberB) {
     let auth = AuthPin::new("1234").unwrap();
     let assist = AssistPin::new("1234").unwrap();
     let sign = SignPin::new("TARO2025").unwrap();
+    let birth = mynacard_core::BirthDatePin::new("550217").unwrap();
     let ok = match select % 10 {
+        _ if select & 0x40 != 0 => card.internal_authentication(&birth, None).await.is_ok(),
         0 => card.read_auth_certificate().await.is_ok(),
         1 => card
             .authenticate(&auth, SignInput::data(b"challenge"))
@@ -153,7 +156,7 @@ fn main() -> ExitCode {
     let persona = Persona::builtin("taro").unwrap();
     let b = CardNumberB::new(&persona.card_number_b()).unwrap();
     for extended in [true, false] {
-        for op in 0..10u8 {
+        for op in (0..10u8).chain([0x40]) {
             let select = op | if extended { 0x80 } else { 0 };
             let transport = VirtualTransport::new(VirtualCard::new(persona.clone()))
                 .with_extended_length(extended);
@@ -172,6 +175,6 @@ fn main() -> ExitCode {
             std::fs::write(&path, &recorder.answers).expect("write a seed");
         }
     }
-    println!("wrote 23 seeds under {}", root.display());
+    println!("wrote 25 seeds under {}", root.display());
     ExitCode::SUCCESS
 }

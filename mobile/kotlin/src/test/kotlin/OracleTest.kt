@@ -122,9 +122,9 @@ class OracleTest {
         val source = dir.walk().single { it.name == "mynacard_mobile.kt" }.readText()
         val body = source.substringAfter("public interface MynaSessionInterface {").substringBefore("\n}")
         val taking = Regex("""fun `(\w+)`\(([^)]*)\)""").findAll(body)
-            .filter { m -> listOf("`pin`", "`number`", "`current`", "`newPin`").any { it in m.groupValues[2] } }
+            .filter { m -> listOf("`pin`", "`number`", "`birthDate`", "`current`", "`newPin`").any { it in m.groupValues[2] } }
             .map { it.groupValues[1] }.toSet()
-        assertTrue(taking.size >= 9, "the bindings were not read: $taking")
+        assertTrue(taking.size >= 10, "the bindings were not read: $taking")
         assertEquals(taking, PIN_CALLS.map { it.name }.toSet())
     }
 
@@ -170,7 +170,7 @@ class OracleTest {
         // taro's secrets (tests/virtual-card/personas.toml). A change to the same value keeps
         // them valid for the rows after it.
         val GOOD = mapOf(PinKind.AUTH to "1234", PinKind.SIGN to "TARO2025", PinKind.ASSIST to "1234",
-            PinKind.CARD_NUMBER_B to "55021720352285")
+            PinKind.CARD_NUMBER_B to "55021720352285", PinKind.BIRTH_DATE to "550217")
 
         val PIN_CALLS = listOf(
             PinCall("authenticate", listOf(PinKind.AUTH)) { s, p -> s.authenticate(p[0], byteArrayOf(1)) },
@@ -181,6 +181,7 @@ class OracleTest {
             PinCall("readMyNumber", listOf(PinKind.ASSIST)) { s, p -> s.readMyNumber(p[0]) },
             PinCall("readFourInfoWithCardNumberB", listOf(PinKind.CARD_NUMBER_B)) { s, p -> s.readFourInfoWithCardNumberB(p[0]) },
             PinCall("readFaceWithCardNumberB", listOf(PinKind.CARD_NUMBER_B)) { s, p -> s.readFaceWithCardNumberB(p[0]) },
+            PinCall("internalAuthentication", listOf(PinKind.BIRTH_DATE)) { s, p -> s.internalAuthentication(p[0], null) },
             // changePin over each PIN it changes: the current and the new one each malformed.
             PinCall("changePin", listOf(PinKind.AUTH, PinKind.AUTH)) { s, p -> s.changePin(PinKind.AUTH, p[0], p[1]) },
             PinCall("changePin", listOf(PinKind.SIGN, PinKind.SIGN)) { s, p -> s.changePin(PinKind.SIGN, p[0], p[1]) },
@@ -200,6 +201,10 @@ class OracleTest {
             PinKind.CARD_NUMBER_B to listOf("", "5502172035228", "550217203522851", "5502172035228a", "55131720352285",
                 "55020020352285", "55023220352285", "550217-2035-2285", "55021720352285 ", " 5502172035228",
                 "５５０２１７２０３５２２８５", "55021720352285\n", "5502172035\u00002285", "ABCDEFGHIJKLMN"),
+            // Not a real era date, not 6 digits, not ASCII digits (as the Python table).
+            PinKind.BIRTH_DATE to listOf("", "55021", "5502170", "551317", "550200", "550230", "550431",
+                "000101", "570229", "55o217", "５５０２１７", " 550217", "550217 ", "550217\n", "55\u00000217",
+                "55-02-17", "abcdef"),
         )
     }
 }
