@@ -444,18 +444,13 @@ impl RelyingParty {
     pub fn crl_for(&self, cert: &JpkiCertificate, at: UnixTime) -> Option<&Crl> {
         let issuer = self.anchors.verify(cert, at).ok()?;
         let covering = || self.crls_of(issuer).filter(|c| c.covers(cert));
-        let current = || {
-            covering().filter(|c| matches!(c.freshness(at), CrlFreshness::Current { .. }))
-        };
+        let current =
+            || covering().filter(|c| matches!(c.freshness(at), CrlFreshness::Current { .. }));
         current()
             .find(|c| matches!(c.status(cert), CertStatus::Revoked(_)))
             .or_else(|| {
-                current().max_by_key(|c| {
-                    (
-                        c.this_update(),
-                        !matches!(c.scope(), CrlScope::Complete),
-                    )
-                })
+                current()
+                    .max_by_key(|c| (c.this_update(), !matches!(c.scope(), CrlScope::Complete)))
             })
             .or_else(|| covering().next())
     }

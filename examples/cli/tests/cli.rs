@@ -382,7 +382,14 @@ fn verify_with_partitioned_crls_reads_the_partition_of_the_certificate() {
             .iter()
             .map(|p| format!("{pki}/auth-ca-part-{p}.crl.der"))
             .collect();
-        let mut args = vec!["verify", "--cert", &cert, "--test-pki", "--at", "1780272000"];
+        let mut args = vec![
+            "verify",
+            "--cert",
+            &cert,
+            "--test-pki",
+            "--at",
+            "1780272000",
+        ];
         for f in &files {
             args.extend(["--crl", f.as_str()]);
         }
@@ -394,7 +401,11 @@ fn verify_with_partitioned_crls_reads_the_partition_of_the_certificate() {
     for crls in [["a", "b"], ["b", "a"]] {
         for leaf in ["muni-a-revoked", "muni-b-revoked"] {
             let (code, v, out) = verify(leaf, &crls);
-            assert_eq!((code, v["code"].as_str()), (1, Some("REVOKED")), "{leaf}: {out}");
+            assert_eq!(
+                (code, v["code"].as_str()),
+                (1, Some("REVOKED")),
+                "{leaf}: {out}"
+            );
         }
         for leaf in ["muni-a-good", "muni-b-good"] {
             let (code, v, out) = verify(leaf, &crls);

@@ -11,11 +11,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use mynacard_core::verify::{
-    self, CertStatus, CertificateKind, Crl, CrlFreshness, CrlScope, RelyingParty,
-    RevocationReason, StatusChecked, StatusEvidence, TrustAnchors,
-};
 use mynacard_core::error::VerifyError;
+use mynacard_core::verify::{
+    self, CertStatus, CertificateKind, Crl, CrlFreshness, CrlScope, RelyingParty, RevocationReason,
+    StatusChecked, StatusEvidence, TrustAnchors,
+};
 use mynacard_core::{Error, JpkiCertificate, UnixTime};
 use mynacard_virtual_card::pki;
 
@@ -68,7 +68,10 @@ fn a_partition_keeps_the_name_its_idp_gives_and_covers_only_that_municipality() 
     assert_eq!(names.len(), 1);
     // The name is the DirName of municipality A's leaves, and not B's.
     assert_eq!(verify::crl_distribution_points(&leaf("muni-a-good")), names);
-    assert_eq!(verify::crl_distribution_points(&leaf("muni-a-revoked")), names);
+    assert_eq!(
+        verify::crl_distribution_points(&leaf("muni-a-revoked")),
+        names
+    );
     assert_ne!(verify::crl_distribution_points(&leaf("muni-b-good")), names);
     assert!(a.covers(&leaf("muni-a-good")) && !a.covers(&leaf("muni-b-revoked")));
     // A persona leaf names another DirName (CN=CRLnnn); the CA itself names none.
@@ -89,7 +92,11 @@ fn a_partition_keeps_the_name_its_idp_gives_and_covers_only_that_municipality() 
         Ok(CertStatus::Revoked(r)) if r.reason == RevocationReason::KeyCompromise
     ));
     for id in ["muni-b-good", "muni-b-revoked"] {
-        assert_eq!(a.status_at(&leaf(id), &ca, NOW), Ok(CertStatus::Unknown), "{id}");
+        assert_eq!(
+            a.status_at(&leaf(id), &ca, NOW),
+            Ok(CertStatus::Unknown),
+            "{id}"
+        );
         // Given as the evidence by hand, the verification refuses: STATUS_UNKNOWN.
         let e = verify::verify_certificate(
             &leaf(id),
@@ -135,7 +142,11 @@ fn a_partition_of_another_municipality_never_answers() {
         let rp = party(&crls);
         for id in ["muni-b-good", "muni-b-revoked"] {
             assert_eq!(outcome(&crls, id), "not_checked", "{id}");
-            assert_eq!(rp.crl_health_of(&leaf(id), NOW), CrlFreshness::Missing, "{id}");
+            assert_eq!(
+                rp.crl_health_of(&leaf(id), NOW),
+                CrlFreshness::Missing,
+                "{id}"
+            );
             assert!(rp.crl_for(&leaf(id), NOW).is_none());
         }
     }
@@ -178,24 +189,38 @@ fn replace_crl_replaces_the_crl_of_the_same_scope_only() {
     let mut rp = party(&[]);
     assert!(rp.replace_crl(part("a"), NOW).unwrap().is_none());
     assert!(rp.replace_crl(part("b"), NOW).unwrap().is_none());
-    assert!(rp.replace_crl(pki::auth_ca_crl_der(), NOW).unwrap().is_none());
+    assert!(
+        rp.replace_crl(pki::auth_ca_crl_der(), NOW)
+            .unwrap()
+            .is_none()
+    );
     // The same partition again replaces A, and only A.
     let old = rp.replace_crl(part("a"), NOW).unwrap().unwrap();
     assert!(old.covers(&leaf("muni-a-good")));
     let ca = auth_ca();
     assert_eq!(rp.crls_of(&ca).count(), 3);
-    assert!(rp.crl_of(&ca).is_some_and(|c| c.scope() == &CrlScope::Complete));
+    assert!(
+        rp.crl_of(&ca)
+            .is_some_and(|c| c.scope() == &CrlScope::Complete)
+    );
     // Health: one entry per held CRL of the 利用者証明用 CA, named; the 署名用 CA Missing.
     let health = rp.crl_health(NOW);
-    let of_auth: Vec<_> = health.iter().filter(|h| h.anchor.x509() == ca.x509()).collect();
+    let of_auth: Vec<_> = health
+        .iter()
+        .filter(|h| h.anchor.x509() == ca.x509())
+        .collect();
     assert_eq!(of_auth.len(), 3);
     assert_eq!(of_auth.iter().filter(|h| h.partition.is_some()).count(), 2);
-    assert!(of_auth
-        .iter()
-        .all(|h| matches!(h.freshness, CrlFreshness::Current { .. })));
-    assert!(health
-        .iter()
-        .any(|h| h.anchor.x509() != ca.x509() && h.freshness == CrlFreshness::Missing));
+    assert!(
+        of_auth
+            .iter()
+            .all(|h| matches!(h.freshness, CrlFreshness::Current { .. }))
+    );
+    assert!(
+        health
+            .iter()
+            .any(|h| h.anchor.x509() != ca.x509() && h.freshness == CrlFreshness::Missing)
+    );
     // Each leaf's CRL: A's partition for A, B's for B.
     for (id, p) in [("muni-a-good", "a"), ("muni-b-revoked", "b")] {
         let want = Crl::from_der(part(p), &ca, NOW).unwrap();
@@ -213,9 +238,11 @@ fn replace_crl_replaces_the_crl_of_the_same_scope_only() {
         .filter(|h| h.anchor.x509() == ca.x509())
         .collect();
     assert_eq!(of_auth.len(), 3);
-    assert!(of_auth
-        .iter()
-        .all(|h| matches!(h.freshness, CrlFreshness::Stale { .. })));
+    assert!(
+        of_auth
+            .iter()
+            .all(|h| matches!(h.freshness, CrlFreshness::Stale { .. }))
+    );
 }
 
 #[test]
@@ -231,7 +258,11 @@ fn a_stale_partition_gives_status_stale_and_a_current_complete_crl_wins() {
         CrlFreshness::Stale { .. }
     ));
     let e = rp
-        .verify_certificate(&leaf("muni-a-revoked"), CertificateKind::Authentication, NOW)
+        .verify_certificate(
+            &leaf("muni-a-revoked"),
+            CertificateKind::Authentication,
+            NOW,
+        )
         .unwrap_err();
     assert_eq!(e.code(), "STATUS_STALE");
     // Not a cover for B: not checked.
@@ -245,9 +276,13 @@ fn a_stale_partition_gives_status_stale_and_a_current_complete_crl_wins() {
     let old = rp.replace_crl(part("a"), NOW).unwrap();
     assert!(old.is_some());
     assert_eq!(
-        rp.verify_certificate(&leaf("muni-a-revoked"), CertificateKind::Authentication, NOW)
-            .unwrap_err()
-            .code(),
+        rp.verify_certificate(
+            &leaf("muni-a-revoked"),
+            CertificateKind::Authentication,
+            NOW
+        )
+        .unwrap_err()
+        .code(),
         "REVOKED"
     );
     // A stale partition and a current complete CRL: the current one answers.

@@ -722,7 +722,10 @@ fn the_fuzz_seeds_of_delta_and_scoped_crls_are_what_they_claim() {
     let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
     for (file, reason) in [
         ("delta-auth-ca.crl.der", "delta CRL"),
-        ("idp-part-relative-auth-ca.crl.der", "relative to its issuer"),
+        (
+            "idp-part-relative-auth-ca.crl.der",
+            "relative to its issuer",
+        ),
         ("idp-indirect-auth-ca.crl.der", "indirect"),
         ("idp-reasons-auth-ca.crl.der", "some reasons"),
         ("idp-ca-only-auth-ca.crl.der", "only CA"),
