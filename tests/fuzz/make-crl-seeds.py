@@ -105,3 +105,12 @@ stale_part = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
         x509.oid.NameOID.COMMON_NAME, "Tsukuba-shi CRLDP")]),
     only_contains_user_certs=False, only_contains_ca_certs=False, only_some_reasons=None,
     indirect_crl=False, only_contains_attribute_certs=False), True)))
+# A complete CRL newer (2025-07-01) than partition A that does not list A's revoked leaf: a
+# relying party holding both still answers REVOKED (any current CRL in scope that lists it).
+later = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+         .last_update(dt.datetime(2025, 7, 1, tzinfo=UTC))
+         .next_update(dt.datetime(2045, 12, 1, tzinfo=UTC))
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+         .add_extension(x509.CRLNumber(2), critical=False)
+         .sign(key, hashes.SHA256()))
+(OUT / "complete-later-auth-ca.crl.der").write_bytes(later.public_bytes(serialization.Encoding.DER))

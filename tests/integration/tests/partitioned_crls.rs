@@ -135,6 +135,24 @@ fn revoked_in_its_partition_is_revoked_whatever_the_order() {
 }
 
 #[test]
+fn a_newer_complete_crl_that_omits_it_does_not_hide_a_revocation() {
+    // tests/fuzz/make-crl-seeds.py: a complete CRL of 2025-07-01 listing nothing, newer than
+    // partition A (2025-06-01), which lists muni-a-revoked. Any current CRL in scope that lists
+    // the certificate answers, in either order; the newest answers for the others.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/crl");
+    let later = std::fs::read(dir.join("complete-later-auth-ca.crl.der")).unwrap();
+    for crls in [[part("a"), &later[..]], [&later[..], part("a")]] {
+        assert_eq!(outcome(&crls, "muni-a-revoked"), "revoked");
+        assert_eq!(outcome(&crls, "muni-a-good"), "good");
+        let rp = party(&crls);
+        let newest = rp.crl_for(&leaf("muni-a-good"), NOW).unwrap();
+        assert_eq!(newest.scope(), &CrlScope::Complete);
+        // muni-b-revoked is in no CRL held here (B's partition is not): the complete one says good.
+        assert_eq!(outcome(&crls, "muni-b-revoked"), "good");
+    }
+}
+
+#[test]
 fn a_partition_of_another_municipality_never_answers() {
     // B's leaves with only A's partition, or only X's: no CRL covers them, "not checked"
     // (never good), and the health of their CRL is Missing.
