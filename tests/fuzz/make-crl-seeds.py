@@ -85,3 +85,32 @@ def idp(full_name=None, user=False, ca_only=False, reasons=None, indirect=False)
     (idp(reasons=frozenset([x509.ReasonFlags.key_compromise])), True)))
 (OUT / "idp-ca-only-auth-ca.crl.der").write_bytes(crl_with((idp(ca_only=True), True)))
 (OUT / "idp-user-only-auth-ca.crl.der").write_bytes(crl_with((idp(user=True), True)))
+
+# Partitioned CRLs (分割CRL): issuingDistributionPoint fullName = municipality A's DirName of
+# the test PKI (make.py --partitions), as real 利用者証明用 leaves name one per municipality.
+muni_a = x509.load_der_x509_certificate((PKI / "muni-a-revoked-auth.crt.der").read_bytes())
+dp_a = muni_a.extensions.get_extension_for_class(x509.CRLDistributionPoints).value[0].full_name
+stale_part = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+              .last_update(dt.datetime(2020, 1, 1, tzinfo=UTC))
+              .next_update(dt.datetime(2020, 2, 1, tzinfo=UTC))
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+              .add_extension(x509.CRLNumber(1), critical=False)
+              .add_extension(idp(full_name=dp_a, user=True), critical=True)
+              .sign(key, hashes.SHA256()))
+(OUT / "idp-part-a-stale-auth-ca.crl.der").write_bytes(stale_part.public_bytes(serialization.Encoding.DER))
+(OUT / "idp-part-a-dirname-auth-ca.crl.der").write_bytes(crl_with((idp(full_name=dp_a), True)))
+# Partition named relative to the issuer (nameRelativeToCRLIssuer): refused.
+(OUT / "idp-part-relative-auth-ca.crl.der").write_bytes(crl_with((x509.IssuingDistributionPoint(
+    full_name=None, relative_name=x509.RelativeDistinguishedName([x509.NameAttribute(
+        x509.oid.NameOID.COMMON_NAME, "Tsukuba-shi CRLDP")]),
+    only_contains_user_certs=False, only_contains_ca_certs=False, only_some_reasons=None,
+    indirect_crl=False, only_contains_attribute_certs=False), True)))
+# A complete CRL newer (2025-07-01) than partition A that does not list A's revoked leaf: a
+# relying party holding both still answers REVOKED (any current CRL in scope that lists it).
+later = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+         .last_update(dt.datetime(2025, 7, 1, tzinfo=UTC))
+         .next_update(dt.datetime(2045, 12, 1, tzinfo=UTC))
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+         .add_extension(x509.CRLNumber(2), critical=False)
+         .sign(key, hashes.SHA256()))
+(OUT / "complete-later-auth-ca.crl.der").write_bytes(later.public_bytes(serialization.Encoding.DER))

@@ -2,6 +2,11 @@
 //! the issuing CA (name, key, signature, freshness) before use, bound to the key that verified
 //! them, and indexed by serial number so a lookup in a JPKI-sized CRL (hundreds of thousands of
 //! entries) is a binary search. Freshness is checked again at every use ([`Crl::status_at`]).
+//!
+//! A CRL is complete (every certificate of its CA) or one partition (分割CRL, RFC 5280 §5.2.5):
+//! its issuingDistributionPoint names a distribution point, and it answers only for the
+//! certificates whose cRLDistributionPoints name the same point (§6.3.3 b(2)(i)). Real
+//! 利用者証明用 certificates name one DirName per municipality (docs/verification.md).
 
 use der::asn1::{BitStringRef, IntRef, ObjectIdentifier, OctetStringRef};
 use der::{
@@ -10,6 +15,8 @@ use der::{
 };
 use x509_cert::ext::Extensions;
 use x509_cert::ext::pkix::crl::CrlReason;
+use x509_cert::ext::pkix::name::DistributionPointName;
+use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
 use x509_cert::name::Name;
 use x509_cert::spki::AlgorithmIdentifierOwned;
@@ -190,9 +197,70 @@ fn spki_der(cert: &JpkiCertificate) -> Result<Vec<u8>, Error> {
         })
 }
 
+/// What a CRL answers for (RFC 5280 §5.2.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CrlScope {
+    /// Every certificate of its CA (no distributionPoint in an issuingDistributionPoint).
+    Complete,
+    /// One partition (分割CRL): only the certificates whose cRLDistributionPoints name one of
+    /// these (the issuingDistributionPoint's fullName; a JPKI CA names one DirName per
+    /// municipality).
+    Partition(Vec<GeneralName>),
+}
+
+impl CrlScope {
+    /// Whether `self` and `other` are the same scope: both complete, or partitions with the
+    /// same names (in any order). A [`RelyingParty`](super::RelyingParty) holds one CRL per
+    /// issuing CA and scope.
+    pub fn same_as(&self, other: &CrlScope) -> bool {
+        match (self, other) {
+            (CrlScope::Complete, CrlScope::Complete) => true,
+            (CrlScope::Partition(a), CrlScope::Partition(b)) => {
+                a.iter().all(|n| b.contains(n)) && b.iter().all(|n| a.contains(n))
+            }
+            _ => false,
+        }
+    }
+
+    /// The partition's names; `None` for a complete CRL.
+    pub fn partition_names(&self) -> Option<&[GeneralName]> {
+        match self {
+            CrlScope::Complete => None,
+            CrlScope::Partition(names) => Some(names),
+        }
+    }
+}
+
+/// The names of the distribution points that a partitioned CRL may answer for `cert` with:
+/// the fullName names of each cRLDistributionPoints entry that has neither `reasons` (a
+/// partition of that point would cover only those reasons) nor `cRLIssuer` (an indirect CRL,
+/// which the SDK refuses); a point named relative to the issuer is left out. Empty without
+/// the extension, or when it is malformed: such a certificate is covered only by a complete
+/// CRL (fail closed).
+pub fn crl_distribution_points(cert: &JpkiCertificate) -> Vec<GeneralName> {
+    use x509_cert::ext::pkix::CrlDistributionPoints;
+    let Ok(Some((_, points))) = cert
+        .x509()
+        .tbs_certificate()
+        .get_extension::<CrlDistributionPoints>()
+    else {
+        return Vec::new();
+    };
+    points
+        .0
+        .into_iter()
+        .filter(|p| p.reasons.is_none() && p.crl_issuer.is_none())
+        .filter_map(|p| match p.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
 /// A CRL whose issuer, signature and freshness were checked when it was built, bound to the
 /// key of the CA that verified it (CAs of two generations may share one name, as the JPKI CAs
-/// of 2015 and 2023 do).
+/// of 2015 and 2023 do), with its scope (complete, or one partition).
 #[derive(Clone)]
 pub struct Crl {
     issuer: x509_cert::name::Name,
@@ -204,6 +272,8 @@ pub struct Crl {
     entries: Vec<(SerialKey, Revocation)>,
     /// issuingDistributionPoint onlyContainsUserCerts: says nothing of CA certificates.
     user_certs_only: bool,
+    /// Complete, or the partition the issuingDistributionPoint names.
+    scope: CrlScope,
 }
 
 impl core::fmt::Debug for Crl {
@@ -211,6 +281,7 @@ impl core::fmt::Debug for Crl {
         f.debug_struct("Crl")
             .field("issuer", &self.issuer.to_string())
             .field("entries", &self.entries.len())
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -254,22 +325,25 @@ fn entry_reason(extensions: &[u8]) -> Result<RevocationReason, Error> {
     Ok(reason.unwrap_or(RevocationReason::NotGiven))
 }
 
-/// What the CRL's extensions allow it to answer for (RFC 5280 §5.2). Only a complete CRL of
-/// the CA is used: a delta CRL (deltaCRLIndicator, §5.2.4) lists only changes since a base
-/// CRL, and an issuingDistributionPoint (§5.2.5) that makes it a partition (a distribution
-/// point of its own), indirect, limited to some reasons or to CA or attribute certificates
-/// leaves certificates out, so either would answer "good" for a revoked certificate: they are
-/// refused, each with its reason. `onlyContainsUserCerts` alone is complete for end-entity
+/// What the CRL's extensions allow it to answer for (RFC 5280 §5.2). A delta CRL
+/// (deltaCRLIndicator, §5.2.4) lists only changes since a base CRL, and an
+/// issuingDistributionPoint (§5.2.5) that makes it indirect or limited to some reasons or to
+/// CA or attribute certificates leaves certificates out, so either would answer "good" for a
+/// revoked certificate: they are refused, each with its reason. An issuingDistributionPoint
+/// with a distributionPoint fullName makes the CRL one partition ([`CrlScope::Partition`]),
+/// which answers only for certificates that name it; one named relative to the issuer
+/// (nameRelativeToCRLIssuer) is refused. `onlyContainsUserCerts` is complete for end-entity
 /// certificates (the only ones a JPKI relying party checks); it is kept, and a CA certificate
 /// looked up in such a CRL is `Unknown`. A critical extension the SDK does not process refuses
 /// the CRL (§5.2).
-fn crl_scope(extensions: Option<&Extensions>) -> Result<bool, Error> {
+fn crl_scope(extensions: Option<&Extensions>) -> Result<(bool, CrlScope), Error> {
     use const_oid::db::rfc5280::{
         ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_CRL_NUMBER, ID_CE_DELTA_CRL_INDICATOR,
         ID_CE_FRESHEST_CRL, ID_CE_ISSUING_DISTRIBUTION_POINT, ID_PE_AUTHORITY_INFO_ACCESS,
     };
     use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
     let mut user_certs_only = false;
+    let mut scope = CrlScope::Complete;
     for extension in extensions.into_iter().flatten() {
         let id = extension.extn_id;
         if id == ID_CE_DELTA_CRL_INDICATOR {
@@ -294,10 +368,21 @@ fn crl_scope(extensions: Option<&Extensions>) -> Result<bool, Error> {
                     "CRL covers only CA or attribute certificates (issuingDistributionPoint)",
                 ));
             }
-            if idp.distribution_point.is_some() {
-                return Err(refused(
-                    "CRL is one partition of the CA's CRLs (issuingDistributionPoint distributionPoint)",
-                ));
+            match idp.distribution_point {
+                None => {}
+                Some(DistributionPointName::FullName(names)) if !names.is_empty() => {
+                    scope = CrlScope::Partition(names);
+                }
+                Some(DistributionPointName::FullName(_)) => {
+                    return Err(refused(
+                        "CRL partition has an empty fullName (issuingDistributionPoint)",
+                    ));
+                }
+                Some(DistributionPointName::NameRelativeToCRLIssuer(_)) => {
+                    return Err(refused(
+                        "CRL partition is named relative to its issuer (issuingDistributionPoint nameRelativeToCRLIssuer): not supported",
+                    ));
+                }
             }
             user_certs_only = idp.only_contains_user_certs;
         } else if [
@@ -314,7 +399,7 @@ fn crl_scope(extensions: Option<&Extensions>) -> Result<bool, Error> {
             ));
         }
     }
-    Ok(user_certs_only)
+    Ok((user_certs_only, scope))
 }
 
 /// Whether `cert` is a CA certificate (basicConstraints cA).
@@ -330,10 +415,11 @@ impl Crl {
     /// Parses a DER CRL and checks it: issued by `issuer` (name, authorityKeyIdentifier when
     /// both carry key identifiers, and signature), and current at `at` (thisUpdate ≤ at ≤
     /// nextUpdate). A CRL that fails any check is never used. v1 CRLs (no version field, RFC
-    /// 5280 §5.1.2.1) are accepted when they carry no extensions. Only a complete CRL is
-    /// accepted: a delta CRL, or one that an issuingDistributionPoint makes a partition,
-    /// indirect, or limited to some reasons or to CA certificates, is `STATUS_INVALID` with its
-    /// reason (and so is a critical extension the SDK does not process).
+    /// 5280 §5.1.2.1) are accepted when they carry no extensions. A complete CRL or one
+    /// partition ([`CrlScope`]) is accepted: a delta CRL, or one that an
+    /// issuingDistributionPoint makes indirect, or limited to some reasons or to CA
+    /// certificates, is `STATUS_INVALID` with its reason (and so is a critical extension the
+    /// SDK does not process).
     pub fn from_der(der: &[u8], issuer: &JpkiCertificate, at: UnixTime) -> Result<Crl, Error> {
         let list = CertificateListAnyVersion::from_der(der).map_err(|_| BAD)?;
         let tbs = &list.tbs_cert_list;
@@ -414,7 +500,7 @@ impl Crl {
             })
         })?;
         // What the CRL covers, once its signature is known to be the CA's.
-        let user_certs_only = crl_scope(tbs.crl_extensions.as_ref())?;
+        let (user_certs_only, scope) = crl_scope(tbs.crl_extensions.as_ref())?;
         let this_update = unix(&tbs.this_update);
         let next_update = tbs.next_update.as_ref().map(unix);
         if at < this_update {
@@ -437,7 +523,27 @@ impl Crl {
             next_update,
             entries,
             user_certs_only,
+            scope,
         })
+    }
+
+    /// Complete, or the partition this CRL answers for.
+    pub fn scope(&self) -> &CrlScope {
+        &self.scope
+    }
+
+    /// Whether this CRL's scope includes `cert` (RFC 5280 §6.3.3 b(2)(i)): a complete CRL
+    /// covers every certificate of its CA; a partition only a certificate whose
+    /// [`crl_distribution_points`] include one of its names (names compared as the chain
+    /// compares issuer names: the same DER structure). A certificate without
+    /// cRLDistributionPoints is covered by a complete CRL only.
+    pub fn covers(&self, cert: &JpkiCertificate) -> bool {
+        match &self.scope {
+            CrlScope::Complete => true,
+            CrlScope::Partition(names) => crl_distribution_points(cert)
+                .iter()
+                .any(|n| names.contains(n)),
+        }
     }
 
     /// Number of revoked certificates listed.
@@ -496,7 +602,8 @@ impl Crl {
 
     /// The status of `cert`, issued by `issuer` (the anchor whose key verified `cert`, e.g. from
     /// [`TrustAnchors::verify`](super::TrustAnchors::verify)), at `at`: `Unknown` when this CRL
-    /// is not `issuer`'s (another name or another key); `STATUS_STALE` past nextUpdate,
+    /// is not `issuer`'s (another name or another key) or a partition that does not cover
+    /// `cert` ([`covers`](Self::covers)); `STATUS_STALE` past nextUpdate,
     /// `STATUS_INVALID` before thisUpdate.
     pub fn status_at(
         &self,
@@ -524,10 +631,14 @@ impl Crl {
     }
 
     /// Good or revoked by issuer name and serial only; `Unknown` when the CRL names another
-    /// issuer than the certificate's. Neither the issuing key nor the time is checked: a
-    /// verification uses [`status_at`](Self::status_at).
+    /// issuer than the certificate's, or is a partition that does not cover it (a partition
+    /// never answers "good" for a certificate of another distribution point). Neither the
+    /// issuing key nor the time is checked: a verification uses [`status_at`](Self::status_at).
     pub fn status(&self, cert: &JpkiCertificate) -> CertStatus {
         if cert.x509().tbs_certificate().issuer() != &self.issuer {
+            return CertStatus::Unknown;
+        }
+        if !self.covers(cert) {
             return CertStatus::Unknown;
         }
         // A CRL of end-entity certificates only says nothing of a CA certificate.

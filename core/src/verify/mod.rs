@@ -14,7 +14,7 @@ pub(crate) mod signed_document;
 
 pub use chain::{TrustAnchors, verify_issued_by};
 pub use challenge::Challenges;
-pub use crl::{CertStatus, Crl, CrlFreshness, Revocation};
+pub use crl::{CertStatus, Crl, CrlFreshness, CrlScope, Revocation, crl_distribution_points};
 pub use kind::CertificateKind;
 pub use ocsp::OcspRequest;
 pub use reason::RevocationReason;

@@ -4,7 +4,7 @@
 use x509_cert::ext::pkix::{BasicConstraints, CertificatePolicies, KeyUsage, KeyUsages};
 
 use super::chain::TrustAnchors;
-use super::crl::{CertStatus, Crl, CrlFreshness};
+use super::crl::{CertStatus, Crl, CrlFreshness, CrlScope};
 use super::kind::CertificateKind;
 use super::ocsp::OcspRequest;
 use super::signature::verify_signature;
@@ -254,22 +254,31 @@ pub fn verify_signed(
     verify_certificate(cert, kind, anchors, at, evidence)
 }
 
-/// One trust anchor's CRL state ([`RelyingParty::crl_health`]).
+/// One CRL's state, or a trust anchor's missing CRL ([`RelyingParty::crl_health`]).
 #[derive(Clone, Copy, Debug)]
 pub struct CrlHealth<'a> {
     /// The CA the CRL belongs to.
     pub anchor: &'a JpkiCertificate,
+    /// The partition's names (分割CRL); `None` for a complete CRL, or when none is held.
+    pub partition: Option<&'a [x509_cert::ext::pkix::name::GeneralName]>,
     /// How the CRL stands at the time asked.
     pub freshness: CrlFreshness,
 }
 
-/// A relying party's configuration: trust anchors and at most one CRL per anchor, each CRL
-/// bound to the anchor whose key verified it. One value serves every verification of a server.
+/// A relying party's configuration: trust anchors and, per anchor, a complete CRL and any
+/// number of partitions (分割CRL, one per distribution point name), each CRL bound to the
+/// anchor whose key verified it. One value serves every verification of a server.
+///
+/// A certificate is checked against the CRLs of the anchor whose key issued it that cover it
+/// ([`crl_for`](Self::crl_for)): the partition naming one of its cRLDistributionPoints, or the
+/// complete CRL. A partition of another distribution point never answers for it: with no
+/// covering CRL held the status is `NotChecked`, never "good".
 ///
 /// A long-running server refreshes CRLs with [`replace_crl`](Self::replace_crl) (or
 /// [`parse_crl`](Self::parse_crl) outside its lock, then [`install_crl`](Self::install_crl)
-/// under it) and asks [`crl_health`](Self::crl_health) which CAs' CRLs are missing or stale;
-/// a held CRL past its nextUpdate is refused at use (`STATUS_STALE`), never read.
+/// under it) and asks [`crl_health`](Self::crl_health) which CRLs are missing or stale (and
+/// [`crl_health_of`](Self::crl_health_of) whether the one a certificate needs is held); a held
+/// CRL past its nextUpdate is refused at use (`STATUS_STALE`), never read.
 #[derive(Clone, Debug)]
 pub struct RelyingParty {
     anchors: TrustAnchors,
@@ -353,7 +362,8 @@ impl RelyingParty {
     }
 
     /// Adds a DER CRL, checked against whichever anchor's key verifies it and current at `at`;
-    /// it replaces the CRL held for that anchor ([`replace_crl`](Self::replace_crl)).
+    /// it replaces the CRL of the same scope held for that anchor
+    /// ([`replace_crl`](Self::replace_crl)).
     pub fn add_crl(&mut self, der: &[u8], at: UnixTime) -> Result<(), Error> {
         self.replace_crl(der, at).map(|_| ())
     }
@@ -376,16 +386,21 @@ impl RelyingParty {
         Err(last)
     }
 
-    /// Installs a checked CRL of one of this party's anchors in place of the one held for
-    /// that anchor, in one step, and returns the one it replaced. Refused (the held CRL stays)
-    /// when no anchor's key verified `crl`, or when it is older (thisUpdate) than the held one.
+    /// Installs a checked CRL of one of this party's anchors in place of the one of the same
+    /// scope ([`CrlScope::same_as`]: complete, or the same partition) held for that anchor, in
+    /// one step, and returns the one it replaced. Refused (the held CRL stays) when no anchor's
+    /// key verified `crl`, or when it is older (thisUpdate) than the held one.
     pub fn install_crl(&mut self, crl: Crl) -> Result<Option<Crl>, Error> {
         let Some(anchor) = self.anchors.anchors().iter().find(|a| crl.is_issued_by(a)) else {
             return Err(Error::Verify(VerifyError::StatusInvalid {
                 what: "CRL from no configured CA",
             }));
         };
-        match self.crls.iter_mut().find(|c| c.is_issued_by(anchor)) {
+        match self
+            .crls
+            .iter_mut()
+            .find(|c| c.is_issued_by(anchor) && c.scope().same_as(crl.scope()))
+        {
             Some(held) if held.this_update() > crl.this_update() => {
                 Err(Error::Verify(VerifyError::StatusInvalid {
                     what: "CRL is older than the one held",
@@ -406,35 +421,77 @@ impl RelyingParty {
         self.install_crl(crl)
     }
 
-    /// The CRL held for `anchor` (bound to its key), if any.
+    /// The complete CRL held for `anchor` (bound to its key), if any; its partitions are in
+    /// [`crls_of`](Self::crls_of).
     pub fn crl_of(&self, anchor: &JpkiCertificate) -> Option<&Crl> {
-        self.crls.iter().find(|c| c.is_issued_by(anchor))
-    }
-
-    /// For every anchor valid at `at`: whether its CRL is held, and current. A server refreshes
-    /// those that are `Missing`, `Stale` or about to be (compare `next_update` with its
-    /// schedule).
-    pub fn crl_health(&self, at: UnixTime) -> Vec<CrlHealth<'_>> {
-        self.anchors
-            .anchors()
+        self.crls
             .iter()
-            .filter(|a| a.is_valid_at(at))
-            .map(|anchor| CrlHealth {
-                anchor,
-                freshness: self
-                    .crl_of(anchor)
-                    .map_or(CrlFreshness::Missing, |c| c.freshness(at)),
-            })
-            .collect()
+            .find(|c| c.is_issued_by(anchor) && matches!(c.scope(), CrlScope::Complete))
     }
 
-    /// The CRL of the anchor whose key issued `cert`, if one is held. When no anchor issued it
-    /// the verification that follows reports why.
+    /// Every CRL held for `anchor` (bound to its key): the complete one and the partitions.
+    pub fn crls_of<'a>(&'a self, anchor: &'a JpkiCertificate) -> impl Iterator<Item = &'a Crl> {
+        self.crls.iter().filter(move |c| c.is_issued_by(anchor))
+    }
+
+    /// The CRL that answers for `cert` at `at` (RFC 5280 §6.3.3): of those held for the anchor
+    /// whose key issued `cert`, the ones that cover it ([`Crl::covers`]: the partition naming
+    /// one of its cRLDistributionPoints, or the complete CRL); among those current at `at`, one
+    /// that lists `cert` as revoked if any does, else the newest (thisUpdate; the partition on
+    /// a tie). When none is
+    /// current, a covering one (its use gives `STATUS_STALE` or `STATUS_INVALID`); `None` when
+    /// none covers `cert` or no anchor issued it. Whatever the order the CRLs were given.
+    pub fn crl_for(&self, cert: &JpkiCertificate, at: UnixTime) -> Option<&Crl> {
+        let issuer = self.anchors.verify(cert, at).ok()?;
+        let covering = || self.crls_of(issuer).filter(|c| c.covers(cert));
+        let current =
+            || covering().filter(|c| matches!(c.freshness(at), CrlFreshness::Current { .. }));
+        current()
+            .find(|c| matches!(c.status(cert), CertStatus::Revoked(_)))
+            .or_else(|| {
+                current()
+                    .max_by_key(|c| (c.this_update(), !matches!(c.scope(), CrlScope::Complete)))
+            })
+            .or_else(|| covering().next())
+    }
+
+    /// For every anchor valid at `at`: each CRL held (complete or partition, named in
+    /// [`CrlHealth::partition`]) and whether it is current, or one `Missing` entry when none is
+    /// held. A server refreshes those that are `Missing`, `Stale` or about to be (compare
+    /// `next_update` with its schedule). Which partitions exist is not known to the party: a
+    /// certificate's own need is [`crl_health_of`](Self::crl_health_of).
+    pub fn crl_health(&self, at: UnixTime) -> Vec<CrlHealth<'_>> {
+        let mut health = Vec::new();
+        for anchor in self.anchors.anchors().iter().filter(|a| a.is_valid_at(at)) {
+            let before = health.len();
+            health.extend(self.crls_of(anchor).map(|c| CrlHealth {
+                anchor,
+                partition: c.scope().partition_names(),
+                freshness: c.freshness(at),
+            }));
+            if health.len() == before {
+                health.push(CrlHealth {
+                    anchor,
+                    partition: None,
+                    freshness: CrlFreshness::Missing,
+                });
+            }
+        }
+        health
+    }
+
+    /// Whether the CRL `cert` needs is held and current at `at` ([`crl_for`](Self::crl_for)):
+    /// `Missing` when no CRL held covers it (fetch the partition its
+    /// [`crl_distribution_points`](super::crl_distribution_points) name, or the complete CRL).
+    pub fn crl_health_of(&self, cert: &JpkiCertificate, at: UnixTime) -> CrlFreshness {
+        self.crl_for(cert, at)
+            .map_or(CrlFreshness::Missing, |c| c.freshness(at))
+    }
+
+    /// The CRL that answers for `cert` ([`crl_for`](Self::crl_for)), if one is held. When no
+    /// anchor issued it the verification that follows reports why.
     fn crl_evidence(&self, cert: &JpkiCertificate, at: UnixTime) -> StatusEvidence<'_> {
-        self.anchors
-            .verify(cert, at)
-            .ok()
-            .and_then(|issuer| self.crl_of(issuer))
+        self.crl_for(cert, at)
             .map_or(StatusEvidence::NotChecked, StatusEvidence::Crl)
     }
 
@@ -473,7 +530,8 @@ impl RelyingParty {
     }
 
     /// [`verify_certificate`] with this party's anchors, CRLs and [`StatusPolicy`]
-    /// (`NotChecked` when it holds no CRL of the certificate's issuing CA; `STATUS_STALE` when
+    /// (`NotChecked` when it holds no CRL of the certificate's issuing CA that covers it;
+    /// `STATUS_STALE` when
     /// the one it holds is past its nextUpdate at `at`).
     pub fn verify_certificate(
         &self,

@@ -371,6 +371,58 @@ fn verify_with_two_ca_generations_of_one_dn_ignores_crl_order() {
 }
 
 #[test]
+fn verify_with_partitioned_crls_reads_the_partition_of_the_certificate() {
+    // Issue 18 (分割CRL): partitions A and B of the 利用者証明用 CA (issuingDistributionPoint
+    // naming one municipality's DirName), given in both orders; a leaf of B with only A's
+    // partition is not checked (never good).
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/virtual-card/pki");
+    let verify = |leaf: &str, crls: &[&str]| {
+        let cert = format!("{pki}/{leaf}-auth.crt.der");
+        let files: Vec<String> = crls
+            .iter()
+            .map(|p| format!("{pki}/auth-ca-part-{p}.crl.der"))
+            .collect();
+        let mut args = vec![
+            "verify",
+            "--cert",
+            &cert,
+            "--test-pki",
+            "--at",
+            "1780272000",
+        ];
+        for f in &files {
+            args.extend(["--crl", f.as_str()]);
+        }
+        let r = mynacard(&args, "");
+        let v: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+        (r.code, v, r.stdout)
+    };
+    for crls in [["a", "b"], ["b", "a"]] {
+        for leaf in ["muni-a-revoked", "muni-b-revoked"] {
+            let (code, v, out) = verify(leaf, &crls);
+            assert_eq!(
+                (code, v["code"].as_str()),
+                (1, Some("REVOKED")),
+                "{leaf}: {out}"
+            );
+        }
+        for leaf in ["muni-a-good", "muni-b-good"] {
+            let (code, v, out) = verify(leaf, &crls);
+            assert_eq!(
+                (code, v["status"].as_str(), v["source"].as_str()),
+                (0, Some("good"), Some("crl")),
+                "{leaf}: {out}"
+            );
+        }
+    }
+    for leaf in ["muni-b-good", "muni-b-revoked"] {
+        let (_, v, out) = verify(leaf, &["a"]);
+        assert_eq!(v["status"].as_str(), Some("not_checked"), "{leaf}: {out}");
+    }
+}
+
+#[test]
 fn no_ca_given_means_the_real_jpki_cas() {
     // The real CA's own certificate: trusted by the default anchors, then refused as a CA. A
     // CLI trusting nothing (or only the test PKI) would say CHAIN_UNTRUSTED.

@@ -627,15 +627,20 @@ fn delta_and_scoped_crls_are_refused_with_their_reason() {
         Vec::new(),
     );
     assert!(refusal(&delta).contains("delta CRL"));
-    // issuingDistributionPoint: a partition (distributionPoint [0] fullName [0] URI), indirect
-    // ([4] TRUE), some reasons ([3] keyCompromise), CA certificates only ([2] TRUE), attribute
-    // certificates only ([5] TRUE).
-    let uri = tlv(
+    // issuingDistributionPoint: a partition named relative to the issuer (distributionPoint
+    // [0] nameRelativeToCRLIssuer [1] CN=x), an empty fullName, indirect ([4] TRUE), some
+    // reasons ([3] keyCompromise), CA certificates only ([2] TRUE), attribute certificates only
+    // ([5] TRUE).
+    let relative = tlv(
         0xA0,
-        &tlv(0xA0, &tlv(0x86, b"http://crl.example/part1.crl")),
+        &tlv(
+            0xA1,
+            &tlv(0x30, &[0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, 0x01, b'x']),
+        ),
     );
     for (fields, reason) in [
-        (uri, "partition"),
+        (relative, "relative to its issuer"),
+        (tlv(0xA0, &tlv(0xA0, &[])), "empty fullName"),
         (vec![0x84, 0x01, 0xFF], "indirect"),
         (vec![0x83, 0x02, 0x06, 0x40], "some reasons"),
         (vec![0x82, 0x01, 0xFF], "only CA"),
@@ -660,6 +665,30 @@ fn delta_and_scoped_crls_are_refused_with_their_reason() {
             .unwrap();
         assert_eq!(verified.status, StatusChecked::NotChecked, "{reason}");
     }
+    // A partition named by URI (distributionPoint [0] fullName [0] URI) is held, and answers
+    // for no persona: their cRLDistributionPoints are DirNames it does not name (issue 18,
+    // partitioned CRLs; tests/integration/tests/partitioned_crls.rs).
+    let uri = tlv(
+        0xA0,
+        &tlv(0xA0, &tlv(0x86, b"http://crl.example/part1.crl")),
+    );
+    let der = crl_with(vec![idp(&uri)], Vec::new());
+    let crl = Crl::from_der(&der, &auth_ca(), NOW).unwrap();
+    assert!(crl.scope().partition_names().is_some());
+    assert_eq!(
+        crl.status_at(&persona_auth("revoked"), &auth_ca(), NOW),
+        Ok(CertStatus::Unknown)
+    );
+    let mut rp = RelyingParty::new(anchors());
+    rp.add_crl(&der, NOW).unwrap();
+    let verified = rp
+        .verify_certificate(
+            &persona_auth("revoked"),
+            CertificateKind::Authentication,
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(verified.status, StatusChecked::NotChecked);
     // Malformed issuingDistributionPoint.
     let der = crl_with(
         vec![extension(&id_ce(28), true, &[0x30, 0x03, 0x01])],
@@ -693,7 +722,10 @@ fn the_fuzz_seeds_of_delta_and_scoped_crls_are_what_they_claim() {
     let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
     for (file, reason) in [
         ("delta-auth-ca.crl.der", "delta CRL"),
-        ("idp-partition-auth-ca.crl.der", "partition"),
+        (
+            "idp-part-relative-auth-ca.crl.der",
+            "relative to its issuer",
+        ),
         ("idp-indirect-auth-ca.crl.der", "indirect"),
         ("idp-reasons-auth-ca.crl.der", "some reasons"),
         ("idp-ca-only-auth-ca.crl.der", "only CA"),
@@ -704,6 +736,16 @@ fn the_fuzz_seeds_of_delta_and_scoped_crls_are_what_they_claim() {
             refusal(&read(file))
         );
     }
+    // Partitions (issue 18): by URI, and by municipality A's DirName; each answers for no
+    // persona (their DirNames differ), A's for A's leaves.
+    let uri = Crl::from_der(&read("idp-partition-auth-ca.crl.der"), &auth_ca(), NOW).unwrap();
+    assert_eq!(uri.status(&persona_auth("revoked")), CertStatus::Unknown);
+    let a = Crl::from_der(&read("idp-part-a-dirname-auth-ca.crl.der"), &auth_ca(), NOW).unwrap();
+    assert_eq!(a.status(&persona_auth("revoked")), CertStatus::Unknown);
+    assert_eq!(
+        a.status(&cert(pki::extra_cert("muni-a-good-auth").unwrap())),
+        CertStatus::Good
+    );
     let crl = Crl::from_der(&read("idp-user-only-auth-ca.crl.der"), &auth_ca(), NOW).unwrap();
     assert!(matches!(
         crl.status_at(&persona_auth("revoked"), &auth_ca(), NOW),

@@ -12,6 +12,8 @@ re-run changes every key and certificate (tests rely only on structure, never on
   extras (below)              a second generation of the 利用者証明用 CA with the same DN (as the
                               real 2015 and 2023 CAs have), leaves of the wrong CA, a nested seed
 
+  partitions (below)          partitioned CRLs (分割CRL) per municipality and their leaves
+
   p384 (below)                the modelled next card generation: ECDSA P-384 / SHA-384 CAs and
                               leaves (the Digital Agency's task force, 2024-03-18; no card
                               specification is public, see docs/card-notes.md)
@@ -19,6 +21,8 @@ re-run changes every key and certificate (tests rely only on structure, never on
 Usage: python3 tests/virtual-card/pki/make.py            (needs the `cryptography` package)
        python3 tests/virtual-card/pki/make.py --extras   only the extras, from the committed CAs
        python3 tests/virtual-card/pki/make.py --p384     only the P-384 files (new CAs, leaves)
+       python3 tests/virtual-card/pki/make.py --partitions  only the partitioned CRLs and their
+                                                          leaves, from the committed CA
 """
 import datetime as dt
 import os
@@ -92,7 +96,7 @@ def ca(stem, ou, note="mynacard test PKI, not J-LIS"):
     return key, cert
 
 
-def leaf(pid, p, kind, ca_key, ca_cert):
+def leaf(pid, p, kind, ca_key, ca_cert, crl_dn=None):
     key = new_key(f"{pid}-{kind}")
     ident = os.urandom(12).hex().upper()
     if kind == "auth":
@@ -104,10 +108,10 @@ def leaf(pid, p, kind, ca_key, ca_cert):
     nb = dt.datetime(2019 if expired else 2025, 1, 1, tzinfo=UTC)
     na = dt.datetime(2024 if expired else 2030, 1, 1, tzinfo=UTC)
     ou = "JPKI for user authentication" if kind == "auth" else "JPKI for digital signature"
-    crl_dn = name((NameOID.COUNTRY_NAME, "JP"), (NameOID.ORGANIZATION_NAME, "JPKI TEST"),
-                  (NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
-                  (NameOID.ORGANIZATIONAL_UNIT_NAME, "CRL Distribution Points"),
-                  (NameOID.COMMON_NAME, f"CRL{int.from_bytes(os.urandom(1), 'big'):03d}"))
+    crl_dn = crl_dn or name((NameOID.COUNTRY_NAME, "JP"), (NameOID.ORGANIZATION_NAME, "JPKI TEST"),
+                            (NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
+                            (NameOID.ORGANIZATIONAL_UNIT_NAME, "CRL Distribution Points"),
+                            (NameOID.COMMON_NAME, f"CRL{int.from_bytes(os.urandom(1), 'big'):03d}"))
 
     def build(notices):
         b = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
@@ -162,12 +166,15 @@ def leaf(pid, p, kind, ca_key, ca_cert):
     return cert
 
 
-def crl(stem, ca_key, ca_cert, revoked):
+def crl(stem, ca_key, ca_cert, revoked, idp=None):
     now = dt.datetime(2025, 6, 1, tzinfo=UTC)
     b = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
          .last_update(now).next_update(dt.datetime(2045, 12, 1, tzinfo=UTC))
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
          .add_extension(x509.CRLNumber(1), critical=False))
+    if idp is not None:
+        # RFC 5280 §5.2.5: a CRL's scope, critical.
+        b = b.add_extension(idp, critical=True)
     for cert in revoked:
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now)
@@ -262,6 +269,50 @@ def p384():
     crl("p384-sign-ca", *sign_ca, [revoked["sign"]])
 
 
+def municipality_dp(pref, city):
+    """A cRLDistributionPoint DirName per municipality, modelled on real 利用者証明用 leaves
+    (2019, 2020, 2023; docs/verification.md "Partitioned CRLs"): `C=JP, O=JPKI, OU=JPKI for
+    user authentication, OU=CRL Distribution Points, OU=<prefecture>, CN=<city> CRLDP`, with
+    `O=JPKI TEST`."""
+    return name((NameOID.COUNTRY_NAME, "JP"), (NameOID.ORGANIZATION_NAME, "JPKI TEST"),
+                (NameOID.ORGANIZATIONAL_UNIT_NAME, "JPKI for user authentication"),
+                (NameOID.ORGANIZATIONAL_UNIT_NAME, "CRL Distribution Points"),
+                (NameOID.ORGANIZATIONAL_UNIT_NAME, pref), (NameOID.COMMON_NAME, f"{city} CRLDP"))
+
+
+def partitions():
+    """Partitioned CRLs (分割CRL, issue 18), from the committed 利用者証明用 CA, new files only.
+
+    muni-a-{good,revoked}-auth  leaves whose cRLDistributionPoint is municipality A's DirName
+                                (OU=Kanagawa-ken, CN=Yokohama-shi-Naka-ku CRLDP)
+    muni-b-{good,revoked}-auth  the same for municipality B (OU=Ibaraki-ken, CN=Tsukuba-shi CRLDP)
+    auth-ca-part-a.crl.der      partition A: critical issuingDistributionPoint fullName = A's
+                                DirName, onlyContainsUserCerts; lists muni-a-revoked
+    auth-ca-part-b.crl.der      partition B: fullName = B's DirName; lists muni-b-revoked
+    auth-ca-part-x.crl.der      a partition naming a third municipality (OU=Kanagawa-ken,
+                                CN=Yokohama-shi-Kohoku-ku CRLDP), listing nothing: it must never
+                                answer for A or B
+    """
+    key, ca_cert = load_ca("auth-ca")
+    dp_a = municipality_dp("Kanagawa-ken", "Yokohama-shi-Naka-ku")
+    dp_b = municipality_dp("Ibaraki-ken", "Tsukuba-shi")
+    dp_x = municipality_dp("Kanagawa-ken", "Yokohama-shi-Kohoku-ku")
+    revoked = {}
+    for muni, dp in (("a", dp_a), ("b", dp_b)):
+        leaf(f"muni-{muni}-good", {}, "auth", key, ca_cert, crl_dn=dp)
+        revoked[muni] = leaf(f"muni-{muni}-revoked", {}, "auth", key, ca_cert, crl_dn=dp)
+
+    def idp(dp, user):
+        return x509.IssuingDistributionPoint(
+            full_name=[x509.DirectoryName(dp)], relative_name=None, only_contains_user_certs=user,
+            only_contains_ca_certs=False, only_some_reasons=None, indirect_crl=False,
+            only_contains_attribute_certs=False)
+
+    crl("auth-ca-part-a", key, ca_cert, [revoked["a"]], idp(dp_a, True))
+    crl("auth-ca-part-b", key, ca_cert, [revoked["b"]], idp(dp_b, False))
+    crl("auth-ca-part-x", key, ca_cert, [], idp(dp_x, True))
+
+
 def write_sizes():
     sizes = "\n".join(f"{f.stat().st_size}\t{f.name}" for f in sorted(HERE.glob("*.der")))
     (HERE / "sizes.txt").write_text(sizes + "\n")
@@ -287,6 +338,7 @@ def main():
     new_key("record-ca")
     extras()
     p384()
+    partitions()
     write_sizes()
 
 
@@ -294,6 +346,9 @@ if __name__ == "__main__":
     import sys
     if sys.argv[1:] == ["--extras"]:
         extras()
+        write_sizes()
+    elif sys.argv[1:] == ["--partitions"]:
+        partitions()
         write_sizes()
     elif sys.argv[1:] == ["--p384"]:
         p384()

@@ -178,7 +178,9 @@ pub fn auth_ca_g2_key() -> PrivateKey {
 /// by the second-generation 利用者証明用 CA), `cross-auth` (a 利用者証明用 profile issued by
 /// the 署名用 CA), `cross-sign` (a 署名用 profile issued by the 利用者証明用 CA) and
 /// `deep-nesting-sign` (a 4情報 name nested 2000 levels deep); `make.py --p384`:
-/// `p384-revoked-auth`, `p384-revoked-sign` (listed in the P-384 CAs' CRLs).
+/// `p384-revoked-auth`, `p384-revoked-sign` (listed in the P-384 CAs' CRLs); `make.py
+/// --partitions`: `muni-{a,b}-{good,revoked}-auth` (a municipality's DirName as their
+/// cRLDistributionPoint, see [`auth_ca_partition_crl_der`]).
 pub fn extra_cert(id: &str) -> Option<&'static [u8]> {
     Some(match id {
         "g2-good-auth" => pki!("g2-good-auth.crt.der"),
@@ -188,6 +190,23 @@ pub fn extra_cert(id: &str) -> Option<&'static [u8]> {
         "deep-nesting-sign" => pki!("deep-nesting-sign.crt.der"),
         "p384-revoked-auth" => pki!("p384-revoked-auth.crt.der"),
         "p384-revoked-sign" => pki!("p384-revoked-sign.crt.der"),
+        "muni-a-good-auth" => pki!("muni-a-good-auth.crt.der"),
+        "muni-a-revoked-auth" => pki!("muni-a-revoked-auth.crt.der"),
+        "muni-b-good-auth" => pki!("muni-b-good-auth.crt.der"),
+        "muni-b-revoked-auth" => pki!("muni-b-revoked-auth.crt.der"),
+        _ => return None,
+    })
+}
+
+/// A partitioned CRL (分割CRL) of the 利用者証明用 CA (`make.py --partitions`): `"a"` and `"b"`
+/// carry a critical issuingDistributionPoint naming municipality A's / B's cRLDistributionPoint
+/// DirName and list `muni-a-revoked-auth` / `muni-b-revoked-auth`; `"x"` names a third
+/// municipality and lists nothing.
+pub fn auth_ca_partition_crl_der(partition: &str) -> Option<&'static [u8]> {
+    Some(match partition {
+        "a" => pki!("auth-ca-part-a.crl.der"),
+        "b" => pki!("auth-ca-part-b.crl.der"),
+        "x" => pki!("auth-ca-part-x.crl.der"),
         _ => return None,
     })
 }
