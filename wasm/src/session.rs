@@ -210,6 +210,7 @@ fn pin_arg(v: &JsValue) -> Result<Zeroizing<String>, Error> {
 }
 
 /// The kinds of PIN a resident can change (not the 照合番号, printed on the card).
+#[cfg(feature = "verify")]
 fn changeable_kind(name: &str) -> Result<PinKind, Error> {
     PinKind::from_name(name)
         .filter(|k| matches!(k, PinKind::Auth | PinKind::Sign | PinKind::Assist))
@@ -581,6 +582,10 @@ impl MynaCardJs {
     /// (16–1024 bytes), or undefined for 32 random bytes. One VERIFY, never retried
     /// (`PIN_INCORRECT` with `remaining`); the answer is checked against the card's own records
     /// before it resolves (`CARD_NOT_GENUINE` for a copy of another card's files).
+    ///
+    /// In the `mynacard/verify` module only: the check before resolving links the RSA
+    /// arithmetic, which would put the card page (`mynacard`) 26 KB over its size budget.
+    #[cfg(feature = "verify")]
     #[wasm_bindgen(
         js_name = internalAuthentication,
         unchecked_return_type = "Promise<InternalAuthentication>"
@@ -705,6 +710,10 @@ impl MynaCardJs {
     /// both checked before any APDU (`PIN_FORMAT`); a locked PIN rejects with `PIN_LOCKED`
     /// and nothing sent; a wrong `current` spends one try (`PIN_INCORRECT`, `remaining`) and
     /// changes nothing. The page asks for the new PIN twice; the card gets it once.
+    ///
+    /// In the `mynacard/verify` module (and `mynacard/node`) only: with it the card page was
+    /// over its 100 KB budget (docs/browser.md); a PIN change is a settings page's job.
+    #[cfg(feature = "verify")]
     #[wasm_bindgen(js_name = changePin, unchecked_return_type = "Promise<void>")]
     pub fn change_pin(
         &self,

@@ -1,6 +1,6 @@
 // A page using the packed package: every call must type-check against its d.ts.
 import init, { MynaCard, MynaError, requestReader, getReaders, readerKind, detectNfcTap, checkPinFormat } from 'mynacard/web';
-import initVerify, { verify } from 'mynacard/verify';
+import initVerify, { verify, MynaCard as FullCard } from 'mynacard/verify';
 import { startHandoff, completeHandoff } from 'mynacard/handoff';
 import type { Authentication, FourInfo, PinTries, Progress, ApduTransport } from 'mynacard/web';
 
@@ -20,7 +20,10 @@ export async function login(challenge: Uint8Array, pin: string): Promise<Authent
     const left: number | undefined = tries.jpki_auth.remaining;
     const signed = await card.sign('ABC123', new TextEncoder().encode(info.name));
     const cert: Uint8Array = await card.readSignCertificate('ABC123');
-    const changed: void = await card.changePin('assist', '1234', '0000', { signal: controller.signal });
+    // PIN change and the 内部認証 are in the larger module only (the card page's size budget).
+    const full = await FullCard.connect(reader);
+    const changed: void = await full.changePin('assist', '1234', '0000', { signal: controller.signal });
+    await full.close();
     const r = verify({ certificate: auth.certificate, signature: auth.signature, data: challenge, kind: 'auth' });
     console.log(changed, kind, left, signed.signature.length, cert.length, r.status, r.fourInfo?.name, card.reader, card.apdus);
     return auth;
@@ -55,8 +58,11 @@ export async function misuse(card: MynaCard): Promise<void> {
   (await card.readFourInfo('1234')).myNumber;
   // @ts-expect-error options are an object
   await card.pinTries('fast');
+  // @ts-expect-error the card module has no changePin: it is in 'mynacard/verify'
+  await card.changePin('assist', '1234', '0000');
+  const full = await FullCard.connect({ smartCardReader: null });
   // @ts-expect-error the 照合番号 are not PINs a resident changes
-  await card.changePin('card_number_b', '55021720352285', '55021720352285');
+  await full.changePin('card_number_b', '55021720352285', '55021720352285');
   // @ts-expect-error the card module has no verify(): it is in 'mynacard/verify'
   (await import('mynacard/web')).verify;
 }
