@@ -128,9 +128,12 @@ async function lockedScenario({ kind }) {
 }
 
 async function changePinScenario({ kind }) {
-  const { MynaCard, requestReader } = window.mynacard;
+  // changePin is in the mynacard/verify module (the card page's size budget); the card
+  // module's session does not have it.
+  const { MynaCard, FullCard, requestReader } = window.mynacard;
   const dev = await fakeUsb.plug('taro', kind);
-  const card = await MynaCard.connect(await requestReader());
+  const pageOnly = typeof MynaCard.prototype.changePin;
+  const card = await FullCard.connect(await requestReader());
   const before = [card.apdus, dev.virtual.apdus, dev.transfers];
   const malformedNew = await outcome(card.changePin('auth', '1234', '12a4'));
   const malformedCurrent = await outcome(card.changePin('sign', 'ab', 'NEWPASS1'));
@@ -146,7 +149,7 @@ async function changePinScenario({ kind }) {
     reader: card.reader, malformedNew: malformedNew.code, malformedCurrent: malformedCurrent.code,
     notAPin: notAPin.code, malformedSentNothing, wrong: wrong.code, wrongRemaining: wrong.remaining,
     changed: changed.ok, assist: assist.ok, old: old.code, oldRemaining: old.remaining, now: now.ok,
-    name: info.value?.name, pinVerifies: dev.virtual.pinVerifies,
+    name: info.value?.name, pinVerifies: dev.virtual.pinVerifies, pageOnly,
   };
 }
 
@@ -304,6 +307,8 @@ test('changePin: both PINs checked before any APDU; wrong current → PIN_INCORR
   assert.equal(r.name, '〓田　太郎');
   // wrong, change, assist change, old, new, 4情報: one VERIFY with a PIN each.
   assert.equal(r.pinVerifies, 6);
+  // The card page module (mynacard) has no changePin: it is mynacard/verify's.
+  assert.equal(r.pageOnly, 'undefined');
 });
 
 test('rcs380 / rcs300: chained commands and responses with a 32-byte card frame size', async () => {
