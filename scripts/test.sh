@@ -78,6 +78,10 @@ step 20 "fuzzing: every parser for a few seconds from the committed corpus (test
 # The crates meant for users as crates.io would receive them: each packaged (licence texts,
 # README, the manual's pages inside the crate) and built alone from its package, the path
 # dependencies replaced by the packages of the same run; none pulls a test crate.
+# cargo extracts the packages of its temporary registry under CARGO_HOME and never re-extracts
+# one whose version it has seen: a copy left by an earlier run (same 0.1.0) would be built
+# instead of this tree's package. Only those copies (registry "-<hash>", our crate names) go.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/mynacard-*
 step 15 "cargo package: mynacard-core, mynacard-pcsc, mynacard-virtual-card, mynacard-cli build from their packages" -- \
     cargo package --locked --allow-dirty -p mynacard-core -p mynacard-pcsc -p mynacard-virtual-card -p mynacard-cli
 
