@@ -17,6 +17,21 @@ use crate::tlv;
 pub struct UnixTime(pub u64);
 
 impl UnixTime {
+    /// The UTC calendar date (year, month, day) and the seconds into that day (Howard
+    /// Hinnant's days-from-civil inverse, exact for the proleptic Gregorian calendar).
+    pub fn utc_civil(self) -> (i64, u8, u8, u32) {
+        let z = (self.0 / 86_400) as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (y, m as u8, d as u8, (self.0 % 86_400) as u32)
+    }
+
     /// The system clock, for native callers.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn now() -> UnixTime {

@@ -238,19 +238,7 @@ fn field_names(doc: &Document, fields: &[Object]) -> Vec<Vec<u8>> {
 
 /// `D:YYYYMMDDHHmmSSZ` (§7.9.4) in UTC.
 fn pdf_date(t: UnixTime) -> String {
-    let secs = t.0;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's days_from_civil inverse (public domain algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d, rem) = t.utc_civil();
     format!(
         "D:{y:04}{m:02}{d:02}{:02}{:02}{:02}Z",
         rem / 3600,
