@@ -40,38 +40,49 @@ command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; e
 
 ((DEMO_ONLY)) && exit 0
 
+# The test tools are built once per machine, and on CI on every run: that build is the largest
+# part of a fresh run (docs/testing.md, "CI time"). They share one build folder (common crates
+# are compiled once, and a re-run reuses it), and they are built for the build's speed, not
+# theirs: no LTO (cargo-deny's own release profile asks fat LTO with one codegen unit),
+# opt-level 1, no debug info. cargo settings from the environment outrank the tools' manifests.
+tool_install() {
+    CARGO_TARGET_DIR="$(cd "$(dirname "$0")/.." && pwd)/target/tools-build" \
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+        cargo install --quiet "$@"
+}
 # wasm-bindgen-cli must equal the wasm-bindgen crate version pinned in wasm/Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
     echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)" >&2
     # Not --locked: one dependency version locked in wasm-bindgen-cli's own Cargo.lock is no
     # longer on the crate registry, so cargo resolves a current compatible one.
-    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    tool_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 # jpki-cli (siketyan/jpki-rs), a third-party client the conformance test runs against the
 # virtual card through pcscd.
 JPKI_CLI_VERSION=0.4.3
 if ! jpki-cli --version 2>/dev/null | grep -q "$JPKI_CLI_VERSION"; then
     echo "setup: installing jpki-cli $JPKI_CLI_VERSION (a few minutes, once)" >&2
-    cargo install --quiet --locked jpki-cli --version "$JPKI_CLI_VERSION"
+    tool_install --locked jpki-cli --version "$JPKI_CLI_VERSION"
 fi
 # cargo-fuzz (libFuzzer targets in tests/fuzz) and cargo-deny (licences and duplicate versions).
 CARGO_FUZZ_VERSION=0.13.2
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
     echo "setup: installing cargo-fuzz $CARGO_FUZZ_VERSION (once)" >&2
-    cargo install --quiet --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+    tool_install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
 CARGO_DENY_VERSION=0.20.2
 if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
     echo "setup: installing cargo-deny $CARGO_DENY_VERSION (a few minutes, once)" >&2
-    cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION"
+    tool_install --locked cargo-deny --version "$CARGO_DENY_VERSION"
 fi
 # cargo-nextest runs the Rust tests with a deadline per test (.config/nextest.toml): a hung
 # test is killed and reported with its output, and a retried test is shown as FLAKY.
 CARGO_NEXTEST_VERSION=0.9.151
 if ! cargo nextest --version 2>/dev/null | grep -q "cargo-nextest $CARGO_NEXTEST_VERSION"; then
     echo "setup: installing cargo-nextest $CARGO_NEXTEST_VERSION (a few minutes, once)" >&2
-    cargo install --quiet --locked cargo-nextest --no-default-features --features default-no-update --version "$CARGO_NEXTEST_VERSION"
+    tool_install --locked cargo-nextest --no-default-features --features default-no-update --version "$CARGO_NEXTEST_VERSION"
 fi
 command -v node >/dev/null || { echo "setup: node (20+) is required for the Node tests" >&2; exit 1; }
 command -v mvn >/dev/null && command -v java >/dev/null || {

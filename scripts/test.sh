@@ -43,12 +43,28 @@ step() {
         exit "$rc"
     fi
     printf '== done in %ss: %s\n' "$((SECONDS - start))" "$what" >&2
+    timings+=("$((SECONDS - start))	$what")
 }
+
+# Where the run's time went (docs/testing.md, "CI time"): printed at the end and written to
+# target/test-timings.json, so a slow step is seen by the run that made it slow.
+timings=()
+report_timings() {
+    ((${#timings[@]})) || return 0
+    printf '\n== time per step (%s s in all)\n' "$SECONDS" >&2
+    printf '%s\n' "${timings[@]}" | sort -rn | awk -F'\t' '{printf "%6d s  %s\n", $1, substr($2, 1, 80)}' >&2
+    mkdir -p target
+    printf '%s\n' "${timings[@]}" | python3 -c 'import json,sys; json.dump({"total_seconds": int(sys.argv[1]), "steps": [{"seconds": int(a), "step": b} for a, b in (l.rstrip("\n").split("\t", 1) for l in sys.stdin)]}, open("target/test-timings.json", "w"), ensure_ascii=False, indent=1)' "$SECONDS" || true
+}
+trap report_timings EXIT
 
 step 60 "setup: install what the tests need (idempotent; the one-time cargo installs take a while)" -- scripts/setup.sh
 budget_end=$((SECONDS + ${TEST_BUDGET_MINUTES:-60} * 60))
 
 step 2 "rustfmt: the tree is formatted (cargo fmt --check)" -- cargo fmt --all --check
+
+step 2 "profile: build-time-only crates are built unoptimised (Cargo.toml, scripts/host-only-crates.py)" -- \
+    scripts/host-only-crates.py --check
 
 step 25 "build (native, all targets)" -- cargo build --locked --workspace --all-targets
 
