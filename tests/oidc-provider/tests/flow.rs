@@ -174,7 +174,10 @@ fn whole_flow_against_the_development_provider() {
     assert!((300..400).contains(&as_is), "the SDK's request: {as_is}");
     let long = "a".repeat(256);
     let longest = "a".repeat(255);
-    assert!((300..400).contains(&authorization_status(&[("state", &longest), ("nonce", &longest)])));
+    assert!((300..400).contains(&authorization_status(&[
+        ("state", &longest),
+        ("nonce", &longest)
+    ])));
     for bad in [
         &[("state", long.as_str())][..],
         &[("nonce", long.as_str())],
