@@ -430,7 +430,10 @@ pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(),
             } else {
                 println!("signed, sealed for the platform operator (署名結果は暗号化のまま)");
                 println!("  sign transaction: {}", sealed.transaction_id());
-                println!("  written to {} (forward it to the operator)", path.display());
+                println!(
+                    "  written to {} (forward it to the operator)",
+                    path.display()
+                );
             }
             return Ok(());
         }

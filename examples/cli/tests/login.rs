@@ -301,8 +301,8 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     assert!(!record.contains(&cert_b64[..40]), "{record}");
     let sealed = mynacard_core::oidc::SealedSignResult::from_json(&record).unwrap();
     assert_eq!(sealed.transaction_id(), out["signTransactionId"]);
-    let operator = mynacard_core::oidc::EncryptionKey::from_pkcs8(&std::fs::read(&enc_key).unwrap())
-        .unwrap();
+    let operator =
+        mynacard_core::oidc::EncryptionKey::from_pkcs8(&std::fs::read(&enc_key).unwrap()).unwrap();
     let none: [&[u8]; 0] = [];
     let now = mynacard_core::UnixTime::now();
     let rp = mynacard_core::verify::RelyingParty::from_der(

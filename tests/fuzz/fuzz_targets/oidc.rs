@@ -8,8 +8,9 @@ use libfuzzer_sys::fuzz_target;
 use mynacard_core::UnixTime;
 use mynacard_core::oidc::{
     ClaimFormat, EncryptionKey, Expected, HttpResponse, Jwks, PendingLogin, ProviderMetadata,
-    SealedSignResult, SignTransactionFormat, check_jwe_shape, callback_state, decrypt_jwe, id_token_key_id, parse_sign_result,
-    parse_sign_transaction, parse_token_response, parse_userinfo, validate_id_token,
+    SealedSignResult, SignTransactionFormat, callback_state, check_jwe_shape, decrypt_jwe,
+    id_token_key_id, parse_sign_result, parse_sign_transaction, parse_token_response,
+    parse_userinfo, validate_id_token,
 };
 
 use rsa::pkcs8::DecodePrivateKey;
