@@ -59,7 +59,9 @@ class MainActivity : Activity(), NfcAdapter.ReaderCallback {
         layout.addView(button("本人確認") { arm(CardTask.Authenticate(takePin() ?: return@button)) })
         layout.addView(button("基本4情報を読み取る") { arm(CardTask.FourInfo(takePin() ?: return@button)) })
         layout.addView(button("暗証番号の残り回数") { arm(CardTask.Tries) })
-        layout.addView(button("デジタル認証アプリで本人確認") { handOff() })
+        // マイナアプリ beside デジタル認証アプリ: reported by a third-party source to hold the app's
+        // functions since 2026-08-25 (unconfirmed; docs/oidc.md).
+        layout.addView(button("デジタル認証アプリ（マイナアプリ）で本人確認") { handOff() })
         layout.addView(status)
         setContentView(layout)
         intent?.data?.let(::onCallback)
@@ -155,7 +157,7 @@ class MainActivity : Activity(), NfcAdapter.ReaderCallback {
     private fun onCallback(callback: Uri) {
         scope.launch {
             http("POST", "$backend/handoff/callback", callback.toString().toByteArray())
-            status.text = "デジタル認証アプリでの本人確認が完了しました"
+            status.text = "デジタル認証アプリ（マイナアプリ）での本人確認が完了しました"
         }
     }
 

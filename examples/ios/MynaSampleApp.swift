@@ -134,7 +134,9 @@ struct ContentView: View {
                     pin = ""
                 }
                 Button("暗証番号の残り回数") { model.run(.tries) }
-                Button("デジタル認証アプリで本人確認") {
+                // マイナアプリ beside デジタル認証アプリ: reported by a third-party source to hold the
+                // app's functions since 2026-08-25 (unconfirmed; docs/oidc.md).
+                Button("デジタル認証アプリ（マイナアプリ）で本人確認") {
                     // The URL comes from the relying party's backend in a real app.
                     if let url = URL(string: "https://rp.example/login/start") {
                         handOff.start(authorizeURL: url, callbackScheme: "jp.example.rp",

@@ -121,7 +121,7 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
 
   async function handoff(req, res, path, base) {
     if (!oidc) {
-      return html(res, 503, 'デジタル認証アプリ連携は未設定です', () => '<p>このデモサーバーには認証サービス（デジタル認証アプリまたは開発用スタンドイン）が設定されていません。</p>');
+      return html(res, 503, 'デジタル認証アプリ（マイナアプリ）連携は未設定です', () => '<p>このデモサーバーには認証サービス（デジタル認証アプリ（マイナアプリ）または開発用スタンドイン）が設定されていません。</p>');
     }
     rp ??= new sdk.OidcBackend({ ...oidc, redirectUri: `${base}/handoff/callback` });
     if (path === '/handoff/start') {

@@ -25,9 +25,10 @@
 use std::sync::{Arc, Mutex};
 
 use mynacard_core::oidc::{
-    Authorization as CoreAuthorization, Backend, BackendConfig, BrowserBinding, HttpRequest,
-    HttpResponse, JwksCache, Login, LoginFlow, LoginRequest, OpenStep, PendingLogin, SignDigest,
-    SignOpening, SignTransaction, Step, browser_cookie, callback_state,
+    Authorization as CoreAuthorization, Backend, BackendConfig, BrowserBinding, EncryptionKey,
+    HttpRequest, HttpResponse, JwksCache, Login, LoginFlow, LoginRequest, OpenStep, PendingLogin,
+    SealedSignResult, SignDigest, SignOpening, SignTransaction, SignedByResident, Step,
+    browser_cookie, callback_state,
 };
 use mynacard_core::verify::RelyingParty;
 use mynacard_core::{Error, UnixTime};
@@ -228,10 +229,21 @@ impl OidcBackend {
         self.backend.public_jwks().to_string()
     }
 
-    /// 署名API, step 1: opens a sign transaction over the document's SHA-256.
+    /// 署名API, step 1: opens a sign transaction over the document's SHA-256, signed bare (the
+    /// service's usual mode: PKCS#1 v1.5 padding over the 32 bytes, no DigestInfo).
     pub fn open_sign(&self, document: Vec<u8>) -> Arc<OidcSignOpening> {
         Arc::new(OidcSignOpening {
             opening: Mutex::new(Some(SignOpening::start(SignDigest::of_document(&document)))),
+        })
+    }
+
+    /// 署名API, step 1 in the DigestInfo mode: `digest_info` (DER) is what the card signs, a
+    /// standard RSASSA-PKCS1-v1_5 signature (CMS, XML signatures, data for J-LIS).
+    pub fn open_sign_digest_info(&self, digest_info: Vec<u8>) -> Arc<OidcSignOpening> {
+        Arc::new(OidcSignOpening {
+            opening: Mutex::new(Some(SignOpening::start(SignDigest::DigestInfo(
+                digest_info,
+            )))),
         })
     }
 
@@ -270,18 +282,68 @@ impl OidcBackend {
         let rp = RelyingParty::from_der(&anchors, &crls, now)?;
         let outcome = HttpResponse::received(status, body.as_deref());
         let signed = tx.finish(self.backend.client(), outcome, enc_key, &rp, now)?;
-        Ok(SignedDocument {
-            signature: signed.signature,
-            certificate: signed.certificate.der().to_vec(),
-            signer_subject: signed.signer.subject.clone(),
-            signer_serial: signed.signer.serial_hex.clone(),
-            four_info: signed
-                .signer
-                .four_info
-                .as_ref()
-                .map(|f| FourInfo::from_certificate(&f.four_info)),
+        Ok(signed_document(signed))
+    }
+
+    /// 署名API, step 4 for a relying party that signs through a platform operator (PF事業者):
+    /// the result stays encrypted to the operator's key; checked and returned as the record to
+    /// send to the operator ([`oidc_open_sealed_sign`] on its side). No certificate in it.
+    pub fn forward_sign(
+        &self,
+        transaction: String,
+        status: u16,
+        body: Option<Vec<u8>>,
+    ) -> Result<SealedSign, MynaError> {
+        let tx = SignTransaction::from_json(&transaction)?;
+        let outcome = HttpResponse::received(status, body.as_deref());
+        let sealed = tx.forward(self.backend.client(), outcome)?;
+        Ok(SealedSign {
+            transaction_id: sealed.transaction_id().to_string(),
+            sealed: sealed.to_json(),
         })
     }
+}
+
+fn signed_document(signed: SignedByResident) -> SignedDocument {
+    SignedDocument {
+        signature: signed.signature,
+        certificate: signed.certificate.der().to_vec(),
+        signer_subject: signed.signer.subject.clone(),
+        signer_serial: signed.signer.serial_hex.clone(),
+        four_info: signed
+            .signer
+            .four_info
+            .as_ref()
+            .map(|f| FourInfo::from_certificate(&f.four_info)),
+    }
+}
+
+/// A 署名API result still encrypted to the platform operator's key.
+#[derive(uniffi::Record)]
+pub struct SealedSign {
+    /// The sign transaction's id.
+    pub transaction_id: String,
+    /// The JSON record to send to the operator (the transaction and the two JWEs).
+    pub sealed: String,
+}
+
+/// The operator's side of [`OidcBackend::forward_sign`]: decrypts `sealed` with the operator's
+/// RSA key (PKCS#8, PEM or DER) and verifies signature and 署名用 certificate as
+/// [`OidcBackend::finish_sign`] does.
+#[uniffi::export]
+pub fn oidc_open_sealed_sign(
+    sealed: String,
+    enc_key_pkcs8: Vec<u8>,
+    anchors: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    now: u64,
+) -> Result<SignedDocument, MynaError> {
+    let key = zeroize::Zeroizing::new(enc_key_pkcs8);
+    let enc_key = EncryptionKey::from_pkcs8(&key)?;
+    let sealed = SealedSignResult::from_json(&sealed)?;
+    let now = unix(now)?;
+    let rp = RelyingParty::from_der(&anchors, &crls, now)?;
+    Ok(signed_document(sealed.open(&enc_key, &rp, now)?))
 }
 
 /// The `state` of a callback URL or query, to find its pending login.

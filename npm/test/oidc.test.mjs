@@ -25,12 +25,20 @@ const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'portal-1', alg: 'RS2
 const enc = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const encPem = enc.privateKey.export({ type: 'pkcs8', format: 'pem' });
 const encJwk = { ...enc.publicKey.export({ format: 'jwk' }), kid: 'enc', alg: 'RSA-OAEP-256', use: 'enc' };
+// A platform operator's key (PF事業者): a relying party that signs through it registers this
+// public half, and the result is encrypted to the operator, not to the relying party.
+const operator = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const operatorPkcs8 = new Uint8Array(operator.privateKey.export({ type: 'pkcs8', format: 'der' }));
+const operatorJwk = { ...operator.publicKey.export({ format: 'jwk' }), kid: 'operator-enc', alg: 'RSA-OAEP-256', use: 'enc' };
 
 let provider, issuer;
 before(async () => {
   const clients = [{
     client_id: 'PORTAL0001', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt',
     token_endpoint_auth_signing_alg: 'RS256', id_token_signed_response_alg: 'RS256', jwks: { keys: [jwk, encJwk] },
+  }, {
+    client_id: 'PORTAL0002', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'RS256', id_token_signed_response_alg: 'RS256', jwks: { keys: [jwk, operatorJwk] },
   }];
   provider = await startProvider(clients);
   issuer = provider.issuer;
@@ -216,6 +224,44 @@ test('署名API: a sign transaction over a document, the resident signs, the bac
   assert.throws(() => rp.signResultRequest(opened.transaction, plainFlow), (e) => e.code === 'INVALID_ARGUMENT');
   // Without encKeyPkcs8 there is nothing to decrypt with.
   assert.throws(() => backend().finishSign(opened.transaction, 200, new Uint8Array(), {}), (e) => e.code === 'INVALID_ARGUMENT');
+});
+
+test('署名API through a platform operator: the relying party forwards the sealed result, the operator verifies it', async () => {
+  const document = new TextEncoder().encode('委任状 2026');
+  const signEndpoint = `${new URL(issuer).origin}/api/sign-transactions`;
+  // No encKeyPkcs8: the relying party holds no key that opens the result.
+  const rp = new OidcBackend({ issuer, clientId: 'PORTAL0002', redirectUri: REDIRECT, keyPkcs8, keyId: 'portal-1', signTransactionsEndpoint: signEndpoint });
+  const send = async (req) => {
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, redirect: 'manual' });
+    return [res.status, new Uint8Array(await res.arrayBuffer())];
+  };
+  // The DigestInfo mode: a standard RSASSA-PKCS1-v1_5 signature comes back.
+  const digestInfo = new Uint8Array(Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(document).digest()]));
+  const opening = rp.openSign({ digestInfo });
+  let opened;
+  for (let i = 0; i < 3 && !opened?.opened; i++) opened = opening.receive(rp, ...(await send(opening.request(rp, now()))));
+  assert.equal(opened.opened, true);
+  const { url, pending, browser } = rp.authorize({ signTransactionId: opened.id }, now());
+  const flow = rp.start(pending, browser, await residentLogsIn(url), now());
+  await exchange(rp, flow);
+  const answer = await send(rp.signResultRequest(opened.transaction, flow));
+  const signCa = new Uint8Array(readFileSync(join(root, 'tests', 'virtual-card', 'pki', 'sign-ca.crt.der')));
+  const certificate = readFileSync(join(root, 'tests', 'virtual-card', 'pki', 'hanako-sign.crt.der'));
+  assert.throws(() => rp.finishSign(opened.transaction, ...answer, { anchors: [signCa] }), (e) => e.code === 'INVALID_ARGUMENT', 'no key to decrypt with');
+  const { transactionId, sealed } = rp.forwardSign(opened.transaction, ...answer);
+  assert.equal(transactionId, opened.id);
+  assert.deepEqual(Object.keys(JSON.parse(sealed)).sort(), ['certificate', 'signature', 'transaction']);
+  assert.ok(!sealed.includes(certificate.toString('base64').slice(0, 40)), 'no certificate in the clear');
+  // The other relying party's key does not open it; the operator's does, and verifies.
+  assert.throws(() => OidcBackend.openSealedSign(sealed, encPem, { anchors: [signCa] }), (e) => e.code === 'JWE_INVALID');
+  const signed = OidcBackend.openSealedSign(sealed, operatorPkcs8, { anchors: [signCa] });
+  assert.equal(signed.signer.fourInfo.name, '佐藤　花子');
+  assert.deepEqual(Buffer.from(signed.certificate), certificate);
+  // Node's standard SHA-256 RSASSA-PKCS1-v1_5 check accepts the DigestInfo mode's signature.
+  assert.equal(cryptoVerify('sha256', document, new X509Certificate(signed.certificate).publicKey, signed.signature), true);
+  // A garbled answer is not forwarded; a garbled record is not opened.
+  assert.throws(() => rp.forwardSign(opened.transaction, 200, new TextEncoder().encode('{"signature":"a.b.c","certificate":"x"}')), (e) => e.code === 'JWE_INVALID');
+  assert.throws(() => OidcBackend.openSealedSign('{}', operatorPkcs8, {}), (e) => e.code === 'INVALID_ARGUMENT');
 });
 
 test('key files as PEM or DER, RSA or P-256; publicJwks() is the public half Node computes too', () => {

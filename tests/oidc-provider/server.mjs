@@ -139,6 +139,20 @@ async function readBody(req) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+// The authorization request's parameter rules as the Digital Agency's API reference publishes
+// them (developers.digital.go.jp, auth-and-sign/authserver, 認可エンドポイント): client_id
+// `[0-9a-zA-Z]{1,255}`, state and nonce 1-255 characters of VSCHAR (%x20-7E), PKCE S256 only.
+// oidc-provider alone is more lenient; the real service refuses the rest, so the stand-in does.
+function publishedRules(params) {
+  const vschar = (v) => typeof v === 'string' && v.length >= 1 && v.length <= 255 && /^[\x20-\x7E]+$/.test(v);
+  const clientId = params.get('client_id');
+  return params.getAll('client_id').length <= 1
+    && (clientId === null || /^[0-9a-zA-Z]{1,255}$/.test(clientId))
+    && vschar(params.get('state'))
+    && (params.get('nonce') === null || vschar(params.get('nonce')))
+    && (params.get('code_challenge_method') === null || params.get('code_challenge_method') === 'S256');
+}
+
 // DER prefix of DigestInfo(SHA-256).
 const SHA256_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
@@ -303,6 +317,9 @@ async function main() {
       }
       const result = url.pathname.match(/^\/api\/sign-transactions\/([0-9a-f-]{36})\/result$/);
       if (result && req.method === 'GET') return await transactionResult(req, res, result[1]);
+      if (url.pathname === `${PREFIX}${OIDC}/auth` && !publishedRules(url.searchParams)) {
+        return send(res, 400, { error: 'invalid_request', error_description: 'parameter outside the published rules' });
+      }
       if (url.pathname === PREFIX || url.pathname.startsWith(`${PREFIX}/`)) {
         req.originalUrl = req.url;
         req.url = req.url.slice(PREFIX.length) || '/';

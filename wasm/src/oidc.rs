@@ -26,14 +26,32 @@ use js_sys::{Array, Object, Uint8Array};
 use mynacard_core::UnixTime;
 use mynacard_core::error::Error;
 use mynacard_core::oidc::{
-    Authorization, Backend, BackendConfig, BrowserBinding, HttpRequest, HttpResponse, JwksCache,
-    Login, LoginFlow, LoginRequest, OpenStep, PendingLogin, SignDigest, SignOpening,
-    SignTransaction, Step, browser_cookie, callback_state,
+    Authorization, Backend, BackendConfig, BrowserBinding, EncryptionKey, HttpRequest,
+    HttpResponse, JwksCache, Login, LoginFlow, LoginRequest, OpenStep, PendingLogin,
+    SealedSignResult, SignDigest, SignOpening, SignTransaction, SignedByResident, Step,
+    browser_cookie, callback_state,
 };
 use wasm_bindgen::prelude::*;
 
 use crate::js::{four_info_object, get, set};
 use mynacard_core::error::UsageError;
+
+/// `{ signature, certificate, signer }` of a verified 署名API result.
+fn signed_object(signed: &SignedByResident) -> Object {
+    let out = Object::new();
+    set(
+        &out,
+        "signature",
+        Uint8Array::from(signed.signature.as_slice()).into(),
+    );
+    set(
+        &out,
+        "certificate",
+        Uint8Array::from(signed.certificate.der()).into(),
+    );
+    set(&out, "signer", crate::verify::result(&signed.signer).into());
+    out
+}
 
 /// `{ method, url, headers, body }` for the caller's `fetch`.
 fn request_object(request: &HttpRequest) -> Object {
@@ -127,6 +145,8 @@ export type SignOpenStep = { opened: false } | { opened: true; id: string; trans
 export interface SignFinishOptions { anchors?: Uint8Array[]; crls?: Uint8Array[]; at?: number }
 /** A verified 署名API result: `signer` as verify() reports it. */
 export interface SignedDocument { signature: Uint8Array; certificate: Uint8Array; signer: VerifyResult }
+/** A 署名API result still encrypted to the platform operator's key: send `sealed` to it. */
+export interface SealedSign { transactionId: string; sealed: string }
 "#;
 
 /// A relying party's client for one provider (デジタル認証アプリ or its stand-in).
@@ -313,19 +333,61 @@ impl OidcBackendJs {
                 at,
             )
             .map_err(err)?;
+        Ok(signed_object(&signed))
+    }
+
+    /// 署名API, step 4 for a relying party that signs through a platform operator (PF事業者):
+    /// the result stays encrypted to the operator's key. Checks the response and returns
+    /// `{ transactionId, sealed }`: `sealed` is the JSON record to send to the operator
+    /// (`OidcBackend.openSealedSign` on its side); it holds no certificate in the clear.
+    #[wasm_bindgen(js_name = forwardSign, unchecked_return_type = "SealedSign")]
+    pub fn forward_sign(
+        &self,
+        transaction: &str,
+        status: u16,
+        body: Option<Vec<u8>>,
+    ) -> Result<Object, JsValue> {
+        let tx = SignTransaction::from_json(transaction).map_err(err)?;
+        let sealed = tx
+            .forward(
+                self.backend.client(),
+                HttpResponse::received(status, body.as_deref()),
+            )
+            .map_err(err)?;
         let out = Object::new();
-        set(
-            &out,
-            "signature",
-            Uint8Array::from(signed.signature.as_slice()).into(),
-        );
-        set(
-            &out,
-            "certificate",
-            Uint8Array::from(signed.certificate.der()).into(),
-        );
-        set(&out, "signer", crate::verify::result(&signed.signer).into());
+        set(&out, "transactionId", sealed.transaction_id().into());
+        set(&out, "sealed", sealed.to_json().into());
         Ok(out)
+    }
+
+    /// The operator's side of `forwardSign`: decrypts `sealed` with the operator's RSA key
+    /// (PKCS#8, DER bytes or PEM text) and verifies signature and 署名用 certificate as
+    /// `finishSign` does (`options` as there).
+    #[wasm_bindgen(js_name = openSealedSign, unchecked_return_type = "SignedDocument")]
+    pub fn open_sealed_sign(
+        sealed: &str,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] enc_key_pkcs8: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SignFinishOptions | undefined")] options: JsValue,
+    ) -> Result<Object, JsValue> {
+        let key = enc_key_pkcs8
+            .dyn_ref::<Uint8Array>()
+            .map(Uint8Array::to_vec)
+            .or_else(|| enc_key_pkcs8.as_string().map(String::into_bytes))
+            .map(zeroize::Zeroizing::new)
+            .ok_or(invalid(
+                "encKeyPkcs8 (PKCS#8 as Uint8Array or PEM string) is required",
+            ))?;
+        let enc_key = EncryptionKey::from_pkcs8(&key).map_err(err)?;
+        let sealed = SealedSignResult::from_json(sealed).map_err(err)?;
+        let options = if options.is_undefined() || options.is_null() {
+            Object::new().into()
+        } else {
+            options
+        };
+        let at = crate::verify::at(&options).map_err(err)?;
+        let rp = crate::verify::relying_party(&options, at).map_err(err)?;
+        let signed = sealed.open(&enc_key, &rp, at).map_err(err)?;
+        Ok(signed_object(&signed))
     }
 
     /// The `state` of a callback URL or query, to find its pending login.

@@ -82,7 +82,7 @@ mod tests {
     ];
     const CLI: &str = include_str!("../../../examples/cli/src/main.rs");
 
-    const OPERATIONS: [&str; 16] = [
+    const OPERATIONS: [&str; 17] = [
         "connect",
         "read certificates",
         "authenticate",
@@ -99,6 +99,7 @@ mod tests {
         "verify",
         "OIDC login",
         "署名API",
+        "署名API through a platform operator (PF事業者)",
     ];
     const FACES: [&str; 6] = ["Rust", "JS", "Kotlin", "Swift", "Python", "CLI"];
 

@@ -528,6 +528,38 @@ pub fn encryption_jwk(key: &rsa::PublicKey, kid: Option<&str>) -> serde_json::Va
     jwk
 }
 
+/// Whether `compact` has the shape [`decrypt_jwe`] accepts — five base64url parts, a protected
+/// header with RSA-OAEP-256 and A256GCM, no compression or critical extension, a 96-bit IV and
+/// a 128-bit tag — checked without a key: what a relying party that forwards a 署名API result to
+/// its operator can check. Anything else is `JWE_INVALID`.
+pub fn check_jwe_shape(compact: &str) -> Result<(), Error> {
+    let invalid = Error::Oidc(OidcError::JweInvalid);
+    let parts: Vec<&str> = compact.trim().split('.').collect();
+    let [h, ek, iv, ct, tag] = parts[..] else {
+        return Err(invalid);
+    };
+    let header: JweHeader = b64url_decode(h)
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(invalid.clone())?;
+    if header.alg != "RSA-OAEP-256"
+        || header.enc != "A256GCM"
+        || header.zip.is_some()
+        || header.crit.is_some()
+    {
+        return Err(invalid);
+    }
+    let sizes = (
+        b64url_decode(ek).map(|v| v.len()),
+        b64url_decode(iv).map(|v| v.len()),
+        b64url_decode(ct).is_some(),
+        b64url_decode(tag).map(|v| v.len()),
+    );
+    match sizes {
+        (Some(ek), Some(12), true, Some(16)) if ek >= 256 => Ok(()),
+        _ => Err(invalid),
+    }
+}
+
 /// Decrypts a compact JWE made for `key` with RSA-OAEP-256 and A256GCM. Every failure (other
 /// algorithms, compression, another recipient's key, a changed byte) is `JWE_INVALID`.
 pub fn decrypt_jwe(compact: &str, key: &rsa::PrivateKey) -> Result<Zeroizing<Vec<u8>>, Error> {

@@ -97,8 +97,10 @@ pub use discovery::{Environment, JwksCache, KeyLookup, ProviderMetadata};
 pub use flow::{Login, LoginFlow, Step};
 pub use http::{HttpFailed, HttpOutcome, HttpRequest, HttpResponse, Method};
 pub use id_token::{Expected, IdTokenClaims, id_token_key_id, validate_id_token};
-pub use jose::{EncryptionKey, Jwk, Jwks, JwsAlg, SigningKey, decrypt_jwe, encryption_jwk};
-pub use sign_flow::{OpenStep, SignOpening, SignTransaction, SignedByResident};
+pub use jose::{
+    EncryptionKey, Jwk, Jwks, JwsAlg, SigningKey, check_jwe_shape, decrypt_jwe, encryption_jwk,
+};
+pub use sign_flow::{OpenStep, SealedSignResult, SignOpening, SignTransaction, SignedByResident};
 pub use sign_transaction::{
     SignDigest, SignResult, SignTransactionFormat, SignTransactionId, open_sign_transaction,
     parse_sign_result, parse_sign_transaction, sign_result_request, verify_sign_result,

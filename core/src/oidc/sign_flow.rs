@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::flow::Login;
 use super::http::{HttpOutcome, HttpRequest};
 use super::jose::EncryptionKey;
+use super::jose::check_jwe_shape;
 use super::sign_transaction::{
-    SignDigest, SignTransactionId, open_sign_transaction, parse_sign_result,
-    parse_sign_transaction, sign_result_request, verify_sign_result,
+    SignDigest, SignTransactionId, open_sign_result, open_sign_transaction, parse_sign_transaction,
+    sign_result_parts, sign_result_request, verify_sign_result,
 };
 use super::token::{AccessToken, parse_token_response};
 use super::{LoginRequest, OidcClient};
@@ -160,7 +161,10 @@ impl SignTransaction {
     }
 
     /// Decrypts the result with the relying party's key and verifies the signature over the
-    /// digest and the 署名用 certificate with `rp`'s anchors and CRLs.
+    /// digest and the 署名用 certificate with `rp`'s anchors and CRLs: the mode of a relying
+    /// party that is itself the verifier (a government body, or a platform operator, PF事業者,
+    /// running its own 署名API client). A relying party that signs through an operator uses
+    /// [`SignTransaction::forward`] instead.
     pub fn finish(
         &self,
         client: &OidcClient,
@@ -169,12 +173,25 @@ impl SignTransaction {
         rp: &RelyingParty,
         now: UnixTime,
     ) -> Result<SignedByResident, Error> {
-        let result = parse_sign_result(outcome, &client.config().sign_format, enc_key.rsa())?;
-        let signer = verify_sign_result(&result, &self.digest, rp, now)?;
-        Ok(SignedByResident {
-            signature: result.signature,
-            certificate: result.certificate,
-            signer,
+        self.forward(client, outcome)?.open(enc_key, rp, now)
+    }
+
+    /// The result as the service sent it, still encrypted, for a relying party that signs
+    /// through a 大臣認定 platform operator (PF事業者): the result is encrypted to the
+    /// operator's key, the relying party forwards it ([`SealedSignResult::to_json`]) and never
+    /// holds the resident's certificate (PocketSign's guide: SP事業者 may not keep the raw
+    /// certificate). Checked here: the HTTP outcome, both fields present, each a JWE of the
+    /// accepted shape (RSA-OAEP-256, A256GCM); else the same errors as [`SignTransaction::finish`].
+    pub fn forward(
+        &self,
+        client: &OidcClient,
+        outcome: HttpOutcome<'_>,
+    ) -> Result<SealedSignResult, Error> {
+        let (signature, certificate) = sign_result_parts(outcome, &client.config().sign_format)?;
+        Ok(SealedSignResult {
+            transaction: self.clone(),
+            signature,
+            certificate,
         })
     }
 
@@ -189,6 +206,68 @@ impl SignTransaction {
             Error::Usage(UsageError::InvalidArgument {
                 what: "not a sign transaction record",
             })
+        })
+    }
+}
+
+/// A 署名API result still encrypted to the operator's key (封をした署名結果): what a relying
+/// party that signs through a platform operator forwards to it. It has the transaction (id and
+/// digest, to verify against) and the two JWEs; it has no certificate and no signature in the
+/// clear, and nothing here decrypts it without the operator's key.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedSignResult {
+    transaction: SignTransaction,
+    signature: String,
+    certificate: String,
+}
+
+impl core::fmt::Debug for SealedSignResult {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SealedSignResult({:?}, <sealed>)", self.transaction)
+    }
+}
+
+impl SealedSignResult {
+    /// The sign transaction's id at the provider.
+    pub fn transaction_id(&self) -> &str {
+        self.transaction.id()
+    }
+
+    /// The record to send to the operator: `{"transaction": {"id", "digest"}, "signature":
+    /// JWE, "certificate": JWE}`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a record written by [`SealedSignResult::to_json`] (the operator's side); each
+    /// JWE is checked for shape. Anything else is `INVALID_ARGUMENT` or `JWE_INVALID`.
+    pub fn from_json(json: &str) -> Result<SealedSignResult, Error> {
+        let sealed: SealedSignResult = serde_json::from_str(json).map_err(|_| {
+            Error::Usage(UsageError::InvalidArgument {
+                what: "not a sealed sign result record",
+            })
+        })?;
+        check_jwe_shape(&sealed.signature)?;
+        check_jwe_shape(&sealed.certificate)?;
+        Ok(sealed)
+    }
+
+    /// The operator's side: decrypts with its key and verifies the signature over the
+    /// transaction's digest (in its mode) and the 署名用 certificate with `rp`, as
+    /// [`SignTransaction::finish`] does.
+    pub fn open(
+        &self,
+        enc_key: &EncryptionKey,
+        rp: &RelyingParty,
+        now: UnixTime,
+    ) -> Result<SignedByResident, Error> {
+        let result = open_sign_result(&self.signature, &self.certificate, enc_key.rsa())?;
+        let signer = verify_sign_result(&result, &self.transaction.digest, rp, now)?;
+        Ok(SignedByResident {
+            signature: result.signature,
+            certificate: result.certificate,
+            signer,
         })
     }
 }

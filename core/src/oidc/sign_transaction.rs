@@ -12,7 +12,7 @@ use rsa::traits::PublicKeyParts;
 use serde_json::Value;
 
 use super::http::{HttpOutcome, HttpRequest, json_body};
-use super::jose::decrypt_jwe;
+use super::jose::{check_jwe_shape, decrypt_jwe};
 use super::token::AccessToken;
 use crate::cert::{JpkiCertificate, PublicKey, UnixTime};
 use crate::digest::DigestAlgorithm;
@@ -222,16 +222,41 @@ pub fn parse_sign_result(
     format: &SignTransactionFormat,
     rp_key: &rsa::PrivateKey,
 ) -> Result<SignResult, Error> {
+    let (signature_jwe, certificate_jwe) = sign_result_parts(outcome, format)?;
+    open_sign_result(&signature_jwe, &certificate_jwe, rp_key)
+}
+
+/// The result's two compact JWEs (signature, certificate) as the service sent them, each of
+/// the shape [`decrypt_jwe`] accepts ([`check_jwe_shape`]); not decrypted.
+pub(crate) fn sign_result_parts(
+    outcome: HttpOutcome<'_>,
+    format: &SignTransactionFormat,
+) -> Result<(String, String), Error> {
     let body: Value = json_body(outcome, "sign result response")?;
     let field = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .ok_or(Error::Oidc(OidcError::ResponseInvalid {
+        let jwe = body.get(name).and_then(Value::as_str).ok_or(Error::Oidc(
+            OidcError::ResponseInvalid {
                 what: "sign result field is missing",
-            }))
+            },
+        ))?;
+        check_jwe_shape(jwe)?;
+        Ok::<String, Error>(jwe.trim().to_string())
     };
-    let cert_plain = decrypt_jwe(field(&format.certificate_field)?, rp_key)?;
-    let sig_plain = decrypt_jwe(field(&format.signature_field)?, rp_key)?;
+    Ok((
+        field(&format.signature_field)?,
+        field(&format.certificate_field)?,
+    ))
+}
+
+/// Decrypts the result's two JWEs with `key` (the relying party's, or in the forwarding mode
+/// the operator's) and parses signature and certificate; nothing is verified yet.
+pub(crate) fn open_sign_result(
+    signature_jwe: &str,
+    certificate_jwe: &str,
+    key: &rsa::PrivateKey,
+) -> Result<SignResult, Error> {
+    let cert_plain = decrypt_jwe(certificate_jwe, key)?;
+    let sig_plain = decrypt_jwe(signature_jwe, key)?;
     let certificate = certificate(&cert_plain)?;
     let signature = signature(&sig_plain, certificate.public_key()?)?;
     Ok(SignResult {

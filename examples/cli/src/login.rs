@@ -17,8 +17,8 @@ use mynacard_cli::http::{agent, send};
 use mynacard_core::error::{OidcError, UsageError};
 use mynacard_core::oidc::{
     Authorization, ClientConfig, EncryptionKey, HttpFailed, HttpRequest, HttpResponse, JwksCache,
-    Login, LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SignDigest,
-    SignOpening, SigningKey, Step,
+    Login, LoginFlow, LoginRequest, OidcClient, OpenStep, ProviderMetadata, SealedSignResult,
+    SignDigest, SignOpening, SigningKey, Step,
 };
 use mynacard_core::verify::{RelyingParty, Verified};
 use mynacard_core::{Error, UnixTime};
@@ -48,8 +48,11 @@ pub struct Request<'a> {
 /// What `mynacard login --sign` was asked.
 pub struct SignRequest<'a> {
     pub document: &'a PathBuf,
-    /// The relying party's RSA key the result is encrypted to (PKCS#8 PEM or DER).
-    pub enc_key: &'a PathBuf,
+    /// The relying party's RSA key the result is encrypted to (PKCS#8 PEM or DER): decrypt and
+    /// verify. `None` with `forward_to`: the result stays sealed for a platform operator.
+    pub enc_key: Option<&'a PathBuf>,
+    /// Write the sealed result (encrypted to the operator's key) here instead.
+    pub forward_to: Option<&'a PathBuf>,
     /// The sign-transaction endpoint when discovery does not name one.
     pub endpoint: Option<&'a str>,
     /// Trust the virtual card's test CAs instead of the real JPKI CAs.
@@ -64,6 +67,12 @@ pub enum Outcome {
         login: Box<Login>,
         signature: Vec<u8>,
         signer: Box<Verified>,
+    },
+    /// The 署名API result still sealed for the platform operator (PF事業者), to forward.
+    Forwarded {
+        login: Box<Login>,
+        sealed: Box<SealedSignResult>,
+        path: PathBuf,
     },
 }
 
@@ -121,7 +130,16 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, CliError> {
     let signing = match &req.sign {
         Some(sign) => Some((
             sign,
-            read_enc_key(sign.enc_key)?,
+            match (sign.enc_key, sign.forward_to) {
+                (Some(path), None) => Some(read_enc_key(path)?),
+                (None, Some(_)) => None,
+                _ => {
+                    return Err(invalid(
+                        "--sign needs --enc-key (decrypt and verify) or --forward-to (sealed for a platform operator)",
+                    )
+                    .into());
+                }
+            },
             SignDigest::of_document(
                 &std::fs::read(sign.document).map_err(CliError::io(Action::Read, sign.document))?,
             ),
@@ -174,6 +192,15 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, CliError> {
     authorise.acr_values = login.acr_values;
     let done = log_in(req, &client, &http, &listener, &redirect_uri, &authorise)?;
     let request = tx.result_request(&client, &done)?;
+    let (Some(enc_key), None) = (enc_key, sign.forward_to) else {
+        // Through a platform operator: checked and kept sealed; no certificate is read here.
+        let sealed = tx.forward(&client, outcome(&send_logged(req, &http, &request)))?;
+        return Ok(Outcome::Forwarded {
+            login: Box::new(done),
+            sealed: Box::new(sealed),
+            path: sign.forward_to.cloned().unwrap_or_default(),
+        });
+    };
     // `--test-pki` trusts the test 署名用 CA; otherwise the core's default, the real JPKI CAs.
     let anchors: Vec<&[u8]> = if sign.test_pki {
         vec![mynacard_virtual_card::pki::sign_ca_der()]
@@ -383,6 +410,33 @@ fn answer(stream: TcpStream, path: &str, state: &str) -> Option<zeroize::Zeroizi
 /// for by the user); for a signature, the signer's certificate as `mynacard verify` shows it.
 pub fn print(outcome: &Outcome, json: bool, out: Option<&PathBuf>) -> Result<(), CliError> {
     let (login, signed) = match outcome {
+        Outcome::Forwarded {
+            login,
+            sealed,
+            path,
+        } => {
+            std::fs::write(path, sealed.to_json()).map_err(CliError::io(Action::Write, path))?;
+            if json {
+                let value = serde_json::json!({
+                    "subject": login.subject(),
+                    "issuer": login.id_token.iss,
+                    "signTransactionId": sealed.transaction_id(),
+                    "forwardTo": path.display().to_string(),
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else {
+                println!("signed, sealed for the platform operator (署名結果は暗号化のまま)");
+                println!("  sign transaction: {}", sealed.transaction_id());
+                println!(
+                    "  written to {} (forward it to the operator)",
+                    path.display()
+                );
+            }
+            return Ok(());
+        }
         Outcome::Login(login) => (login, None),
         Outcome::Signed {
             login,

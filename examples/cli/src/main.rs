@@ -233,9 +233,15 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
-        /// 署名API: have the resident sign this document (its SHA-256) with the 署名用 key.
-        #[arg(long, requires = "enc_key")]
+        /// 署名API: have the resident sign this document (its SHA-256) with the 署名用 key
+        /// (with --enc-key, or --forward-to).
+        #[arg(long)]
         sign: Option<std::path::PathBuf>,
+        /// 署名API through a platform operator (PF事業者): the result is encrypted to the
+        /// operator's key (registered in the client's JWK Set); write it here, sealed, to forward
+        /// to the operator. No certificate is decrypted or kept.
+        #[arg(long, requires = "sign", conflicts_with_all = ["enc_key", "out", "test_pki"])]
+        forward_to: Option<std::path::PathBuf>,
         /// The relying party's RSA key (PKCS#8) the signature result is encrypted to (with
         /// --print-jwks: its public half is added as `use: enc`).
         #[arg(long)]
@@ -326,6 +332,7 @@ fn main() -> ExitCode {
         json,
         sign,
         enc_key,
+        forward_to,
         sign_endpoint,
         test_pki,
         out,
@@ -348,15 +355,13 @@ fn main() -> ExitCode {
                 timeout: std::time::Duration::from_secs(*timeout),
                 virtual_persona: cli.virtual_persona.as_deref(),
                 quiet: cli.quiet,
-                sign: match (sign, enc_key) {
-                    (Some(document), Some(enc_key)) => Some(login::SignRequest {
-                        document,
-                        enc_key,
-                        endpoint: sign_endpoint.as_deref(),
-                        test_pki: *test_pki,
-                    }),
-                    _ => None,
-                },
+                sign: sign.as_ref().map(|document| login::SignRequest {
+                    document,
+                    enc_key: enc_key.as_ref(),
+                    forward_to: forward_to.as_ref(),
+                    endpoint: sign_endpoint.as_deref(),
+                    test_pki: *test_pki,
+                }),
             })
             .and_then(|done| login::print(&done, *json, out.as_ref()))
         }

@@ -269,6 +269,70 @@ fn login_with_a_loopback_redirect_against_the_stand_in() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("JWE_INVALID"), "{}", r.stderr);
 
+    // Through a platform operator (PF事業者): no --enc-key; the result is written sealed (the
+    // registered encryption key stands for the operator's here), without the certificate in
+    // the clear; the operator's side (the core's SealedSignResult) opens and verifies it.
+    let sealed_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("申請書.sealed.json");
+    let _ = std::fs::remove_file(&sealed_path);
+    let r = as_resident(
+        "hanako",
+        &[
+            "--key",
+            s(&key),
+            "--sign",
+            s(&document),
+            "--forward-to",
+            s(&sealed_path),
+            "--sign-endpoint",
+            &endpoint,
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let out: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(out["signTransactionId"].as_str().unwrap().len(), 36);
+    assert!(out.get("signer").is_none(), "{out}");
+    let record = std::fs::read_to_string(&sealed_path).unwrap();
+    let cert_der = std::fs::read(&cert).unwrap();
+    let cert_b64 = {
+        use base64ct::Encoding;
+        base64ct::Base64::encode_string(&cert_der)
+    };
+    assert!(!record.contains(&cert_b64[..40]), "{record}");
+    let sealed = mynacard_core::oidc::SealedSignResult::from_json(&record).unwrap();
+    assert_eq!(sealed.transaction_id(), out["signTransactionId"]);
+    let operator =
+        mynacard_core::oidc::EncryptionKey::from_pkcs8(&std::fs::read(&enc_key).unwrap()).unwrap();
+    let none: [&[u8]; 0] = [];
+    let now = mynacard_core::UnixTime::now();
+    let rp = mynacard_core::verify::RelyingParty::from_der(
+        &[mynacard_virtual_card::pki::sign_ca_der()],
+        &none,
+        now,
+    )
+    .unwrap();
+    let signed = sealed.open(&operator, &rp, now).unwrap();
+    assert_eq!(signed.certificate.der(), cert_der.as_slice());
+    // --sign needs one of the two modes, and not both.
+    let r = as_resident("hanako", &["--key", s(&key), "--sign", s(&document), "-q"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("INVALID_ARGUMENT"), "{}", r.stderr);
+    let r = as_resident(
+        "hanako",
+        &[
+            "--key",
+            s(&key),
+            "--sign",
+            s(&document),
+            "--enc-key",
+            s(&enc_key),
+            "--forward-to",
+            s(&sealed_path),
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("--forward-to"), "{}", r.stderr);
+
     // A revoked card is refused on the login screen: the provider's error, no login.
     let r = as_resident("revoked", &["--key", s(&key), "-q"]);
     assert_eq!(r.code, 2);

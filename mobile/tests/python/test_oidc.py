@@ -21,6 +21,7 @@ import urllib.request
 from mynacard_mobile import (
     AuthorizeRequest, LoginStep, MynaError, OidcBackend, OidcClientConfig, SignOpenStep, TestCard,
     connect_blocking, oidc_browser_cookie, oidc_callback_state, oidc_clear_cookie,
+    oidc_open_sealed_sign,
 )
 from test_session import BlockingCardTransport
 
@@ -161,12 +162,20 @@ class OidcTest(unittest.TestCase):
             "id_token_signed_response_alg": "ES256",
             "jwks": jwks,
         }]
+        # A relying party that signs through a platform operator (PF事業者): the result is
+        # encrypted to the operator's key, registered for it; the relying party has none.
+        cls.operator_key = openssl_key("-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+        operator_jwk = json.loads(
+            cls.backend_for(cls.key, None, enc_key=cls.operator_key).public_jwks())["keys"][1]
+        clients.append(dict(clients[0], client_id="RPPY0002",
+                            jwks={"keys": [jwks["keys"][0], operator_jwk]}))
         env = dict(os.environ, OIDC_DEV_CLIENTS=json.dumps(clients))
         cls.provider, cls.issuer = start_provider(env)
         with urllib.request.urlopen(
                 cls.issuer + "/.well-known/openid-configuration", timeout=30) as r:
             discovery = r.read()
         cls.rp = cls.backend_for(cls.key, discovery)
+        cls.forwarding_rp = cls.backend_for(cls.key, discovery, client_id="RPPY0002", enc_key=None)
 
     @classmethod
     def tearDownClass(cls):
@@ -174,13 +183,74 @@ class OidcTest(unittest.TestCase):
         cls.provider.wait(timeout=10)
 
     @classmethod
-    def backend_for(cls, key, discovery):
+    def backend_for(cls, key, discovery, client_id="RPPY0001", enc_key=""):
         issuer = getattr(cls, "issuer", "http://127.0.0.1:1/api/realms/main")
         origin = issuer.split("/api/")[0]
         return OidcBackend(OidcClientConfig(
-            issuer=issuer, discovery=discovery, client_id="RPPY0001", redirect_uri=REDIRECT,
+            issuer=issuer, discovery=discovery, client_id=client_id, redirect_uri=REDIRECT,
             key_pkcs8=key, key_id="rp-py", require_callback_iss=False,
-            sign_transactions_endpoint=origin + "/api/sign-transactions", enc_key_pkcs8=cls.enc_key))
+            sign_transactions_endpoint=origin + "/api/sign-transactions",
+            enc_key_pkcs8=cls.enc_key if enc_key == "" else enc_key))
+
+    def test_sign_forwarded_to_the_operator_in_the_digest_info_mode(self):
+        """A relying party that signs through a PF事業者: the DigestInfo mode, the result
+        forwarded sealed (no certificate for the relying party), opened and verified by the
+        operator; OpenSSL checks it as a standard SHA-256 signature."""
+        rp = self.forwarding_rp
+        document = "委任状 2026".encode()
+        digest_info = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(document).digest()
+        opening = rp.open_sign_digest_info(digest_info)
+        for _ in range(3):
+            status, body = send(opening.request(rp, int(time.time())))
+            step = opening.receive(rp, status, body)
+            if isinstance(step, SignOpenStep.OPENED):
+                break
+        self.assertIsInstance(step, SignOpenStep.OPENED)
+        start = rp.authorize(AuthorizeRequest(
+            claims=[], acr_values=None, sign_transaction_id=step.id), int(time.time()))
+        login = rp.start(start.pending, start.browser, Resident("hanako").log_in(start.url), int(time.time()))
+        finish(login)
+        status, body = send(rp.sign_result_request(step.transaction, login))
+        with open(os.path.join(ROOT, "tests", "virtual-card", "pki", "sign-ca.crt.der"), "rb") as f:
+            sign_ca = f.read()
+        with open(os.path.join(ROOT, "tests", "virtual-card", "pki", "hanako-sign.crt.der"), "rb") as f:
+            certificate = f.read()
+        # The relying party cannot open it: it has no key, and says how to configure one.
+        with self.assertRaises(MynaError.Failed) as e:
+            rp.finish_sign(step.transaction, status, body, [sign_ca], [], int(time.time()))
+        self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
+        sealed = rp.forward_sign(step.transaction, status, body)
+        self.assertEqual(sealed.transaction_id, step.id)
+        record = json.loads(sealed.sealed)
+        self.assertEqual(sorted(record), ["certificate", "signature", "transaction"])
+        self.assertNotIn(base64.b64encode(certificate).decode()[:40], sealed.sealed)
+        self.assertEqual(record["certificate"].count("."), 4)
+        # Another key (the other relying party's) does not open it; the operator's does.
+        with self.assertRaises(MynaError.Failed) as e:
+            oidc_open_sealed_sign(sealed.sealed, self.enc_key, [sign_ca], [], int(time.time()))
+        self.assertEqual(e.exception.code, "JWE_INVALID")
+        signed = oidc_open_sealed_sign(sealed.sealed, self.operator_key, [sign_ca], [], int(time.time()))
+        self.assertEqual(signed.four_info.name, "佐藤　花子")
+        self.assertEqual(signed.certificate, certificate)
+        # The DigestInfo mode gives a standard RSASSA-PKCS1-v1_5 signature over the document.
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = {name: os.path.join(tmp, name) for name in ("doc", "sig", "cert", "pub")}
+            for name, data in (("doc", document), ("sig", signed.signature), ("cert", signed.certificate)):
+                with open(paths[name], "wb") as f:
+                    f.write(data)
+            public = run(["openssl", "x509", "-inform", "DER", "-in", paths["cert"], "-pubkey", "-noout"],
+                         check=True, capture_output=True).stdout
+            with open(paths["pub"], "wb") as f:
+                f.write(public)
+            standard = run(["openssl", "dgst", "-sha256", "-verify", paths["pub"], "-signature", paths["sig"],
+                            paths["doc"]], capture_output=True)
+            self.assertEqual(standard.returncode, 0, standard.stdout + standard.stderr)
+        # Opened against another transaction's digest: the signature does not verify.
+        other = json.loads(sealed.sealed)
+        other["transaction"]["digest"] = {"sha256": base64.b64encode(hashlib.sha256(document).digest()).decode()}
+        with self.assertRaises(MynaError.Failed) as e:
+            oidc_open_sealed_sign(json.dumps(other), self.operator_key, [sign_ca], [], int(time.time()))
+        self.assertEqual(e.exception.code, "SIGNATURE_INVALID")
 
     def authorize(self, claims=()):
         return self.rp.authorize(AuthorizeRequest(

@@ -16,7 +16,7 @@ export async function check(certificate: Uint8Array, signature: Uint8Array, data
 
 // The デジタル認証アプリ hand-off on the backend, typed end to end.
 import { OidcBackend } from 'mynacard/node';
-import type { Authorization, LoginStep, OidcRequest, SignOpenStep, SignedDocument, FourInfo } from 'mynacard/node';
+import type { Authorization, LoginStep, OidcRequest, SealedSign, SignOpenStep, SignedDocument, FourInfo } from 'mynacard/node';
 
 async function send(r: OidcRequest): Promise<[number, Uint8Array | null]> {
   // redirect: 'manual': a 3xx is an answer (HTTP_STATUS), never re-sent with the code or token.
@@ -43,4 +43,11 @@ export async function signDocument(issuer: string, keyPem: string, encPem: strin
   while (!step.done) step = flow.receive(rp, ...(await send(flow.request(rp, now()))), now());
   const signed: SignedDocument = rp.finishSign(opened.transaction, ...(await send(rp.signResultRequest(opened.transaction, flow))), { anchors: [] });
   return kid && step.subject ? signed.signer.fourInfo : null;
+}
+
+/** A relying party that signs through a platform operator: forwards the sealed result; the operator opens it. */
+export async function forwardToOperator(rp: OidcBackend, transaction: string, flow: Parameters<OidcBackend['signResultRequest']>[1], operatorKeyPem: string): Promise<string> {
+  const sealed: SealedSign = rp.forwardSign(transaction, ...(await send(rp.signResultRequest(transaction, flow))));
+  const opened: SignedDocument = OidcBackend.openSealedSign(sealed.sealed, operatorKeyPem, { anchors: [] });
+  return `${sealed.transactionId} ${opened.signer.subject}`;
 }

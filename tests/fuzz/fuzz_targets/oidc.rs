@@ -1,14 +1,16 @@
 //! Everything the OIDC module reads from the network or a browser: JWKS, ID tokens (compact
 //! JWS), token, userinfo, discovery and sign-transaction responses, JWE results, callback
-//! URLs and stored pending logins. Input: one selector byte, then the text.
+//! URLs, stored pending logins and sealed sign results (the forwarding mode's record, opened by
+//! an operator). Input: one selector byte, then the text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mynacard_core::UnixTime;
 use mynacard_core::oidc::{
-    ClaimFormat, Expected, HttpResponse, Jwks, PendingLogin, ProviderMetadata,
-    SignTransactionFormat, callback_state, decrypt_jwe, id_token_key_id, parse_sign_result,
-    parse_sign_transaction, parse_token_response, parse_userinfo, validate_id_token,
+    ClaimFormat, EncryptionKey, Expected, HttpResponse, Jwks, PendingLogin, ProviderMetadata,
+    SealedSignResult, SignTransactionFormat, callback_state, check_jwe_shape, decrypt_jwe,
+    id_token_key_id, parse_sign_result, parse_sign_transaction, parse_token_response,
+    parse_userinfo, validate_id_token,
 };
 
 use rsa::pkcs8::DecodePrivateKey;
@@ -27,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(body);
     let ok = |status| Ok(HttpResponse { status, body });
-    match select % 9 {
+    match select % 10 {
         0 => drop(Jwks::from_json(body)),
         1 => {
             // JWKS, a NUL, then the token: every key of the set against the token.
@@ -69,10 +71,22 @@ fuzz_target!(|data: &[u8]| {
             ok(201),
             &SignTransactionFormat::default(),
         )),
-        _ => drop(parse_sign_result(
+        8 => drop(parse_sign_result(
             ok(200),
             &SignTransactionFormat::default(),
             rp_key(),
         )),
+        _ => {
+            let _ = check_jwe_shape(&text);
+            if let Ok(sealed) = SealedSignResult::from_json(&text) {
+                let none: [&[u8]; 0] = [];
+                if let Ok(rp) =
+                    mynacard_core::verify::RelyingParty::from_der(&none, &none, UnixTime(0))
+                {
+                    let key = EncryptionKey::from_rsa(rp_key().clone());
+                    drop(sealed.open(&key, &rp, UnixTime(0)));
+                }
+            }
+        }
     }
 });

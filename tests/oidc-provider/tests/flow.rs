@@ -140,6 +140,54 @@ fn whole_flow_against_the_development_provider() {
     );
     let mut jwks = JwksCache::new();
 
+    // The API reference's parameter rules, kept by the stand-in: the SDK's authorization
+    // request is inside them (state and nonce 43 characters of base64url); a state or nonce
+    // of 256 characters or outside %x20-7E, or a client_id with other characters, is refused.
+    let Authorization { url, .. } = es_client
+        .authorize(&LoginRequest::four_info(), UnixTime::now())
+        .unwrap();
+    let (base, query) = url.split_once('?').unwrap();
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    for name in ["state", "nonce"] {
+        let value = &params.iter().find(|(k, _)| k == name).unwrap().1;
+        assert_eq!(value.len(), 43, "{name}");
+        assert!(value.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+    }
+    let authorization_status = |replace: &[(&str, &str)]| {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &params {
+            let v = replace
+                .iter()
+                .find(|(name, _)| name == k)
+                .map_or(v.as_str(), |(_, new)| new);
+            ser.append_pair(k, v);
+        }
+        let response = agent
+            .get(format!("{base}?{}", ser.finish()))
+            .call()
+            .unwrap();
+        response.status().as_u16()
+    };
+    let as_is = authorization_status(&[]);
+    assert!((300..400).contains(&as_is), "the SDK's request: {as_is}");
+    let long = "a".repeat(256);
+    let longest = "a".repeat(255);
+    assert!((300..400).contains(&authorization_status(&[
+        ("state", &longest),
+        ("nonce", &longest)
+    ])));
+    for bad in [
+        &[("state", long.as_str())][..],
+        &[("nonce", long.as_str())],
+        &[("state", "tab\there")],
+        &[("nonce", "日本語")],
+        &[("client_id", "RP-1234")],
+    ] {
+        assert_eq!(authorization_status(bad), 400, "{bad:?}");
+    }
+
     // 認証 + 基本4情報: ES256 client assertion, RS256 ID token.
     let login_a = login(&es_client, &agent, &mut jwks, &LoginRequest::four_info()).unwrap();
     assert_eq!(login_a.id_token.alg, JwsAlg::Rs256);

@@ -236,3 +236,130 @@ fn end_to_end_sign_transaction() {
     let parsed = parse_sign_result(ok(result.as_bytes()), &format, rp_rsa()).unwrap();
     assert!(verify_sign_result(&parsed, &digest, &rp, NOW).is_ok());
 }
+
+/// The forwarding mode (a relying party that signs through a platform operator, PF事業者):
+/// the relying party checks and forwards the sealed result and holds no key that opens it;
+/// the operator opens and verifies it; a different key, an altered JWE or another
+/// transaction's digest is refused.
+#[test]
+fn sign_result_forwarded_to_the_operator() {
+    use base64ct::{Base64, Encoding};
+    use rsa::pkcs8::DecodePrivateKey;
+
+    let operator_rsa = rsa::PrivateKey::from_pkcs8_der(&pki("juki-auth.key.der")).unwrap();
+    let operator = EncryptionKey::from_rsa(operator_rsa.clone());
+    let digest = SignDigest::of_document("申請書 2026".as_bytes());
+    let SignDigest::Sha256(d) = &digest else {
+        panic!()
+    };
+    let id = "123e4567-e89b-12d3-a456-426614174000";
+    let record = |d: &[u8]| {
+        format!(
+            r#"{{"id":"{id}","digest":{{"sha256":"{}"}}}}"#,
+            Base64::encode_string(d)
+        )
+    };
+    let tx = SignTransaction::from_json(&record(d)).unwrap();
+    let signature = card_signs(d);
+    let to_operator = operator_rsa.to_public_key();
+    let body = json!({
+        "signature": encrypt_jwe(&signature, &to_operator),
+        "certificate": encrypt_jwe(&pki("hanako-sign.crt.der"), &to_operator),
+    })
+    .to_string();
+    let client = client();
+
+    // The relying party: a sealed record, no certificate or signature in the clear.
+    let sealed = tx.forward(&client, ok(body.as_bytes())).unwrap();
+    assert_eq!(sealed.transaction_id(), id);
+    let forwarded = sealed.to_json();
+    let cert_b64 = Base64::encode_string(&pki("hanako-sign.crt.der"));
+    assert!(!forwarded.contains(&cert_b64[..40]), "{forwarded}");
+    assert!(!forwarded.contains(&Base64::encode_string(&signature)[..40]));
+    assert!(!format!("{sealed:?}").contains("eyJ"));
+    // Its own key (the relying party's) does not open what was sealed for the operator.
+    let ca = JpkiCertificate::from_der(&pki("sign-ca.crt.der")).unwrap();
+    let rp = RelyingParty::new(TrustAnchors::new(vec![ca]));
+    assert_eq!(
+        sealed
+            .open(&EncryptionKey::from_rsa(rp_rsa().clone()), &rp, NOW)
+            .unwrap_err(),
+        Error::Oidc(OidcError::JweInvalid)
+    );
+
+    // The operator: reads the record, opens and verifies it.
+    let received = SealedSignResult::from_json(&forwarded).unwrap();
+    assert_eq!(received, sealed);
+    let signed = received.open(&operator, &rp, NOW).unwrap();
+    assert_eq!(signed.signature, signature);
+    assert!(signed.signer.four_info.is_some());
+    // The same JWEs under another transaction's digest do not verify.
+    let other = SignTransaction::from_json(&record(&[7; 32])).unwrap();
+    assert_eq!(
+        other
+            .forward(&client, ok(body.as_bytes()))
+            .unwrap()
+            .open(&operator, &rp, NOW)
+            .unwrap_err(),
+        Error::Verify(VerifyError::SignatureInvalid)
+    );
+    // An altered ciphertext byte: refused when opened.
+    let mut altered: serde_json::Value = serde_json::from_str(&forwarded).unwrap();
+    let jwe = altered["signature"].as_str().unwrap().to_string();
+    let mut parts: Vec<String> = jwe.split('.').map(str::to_string).collect();
+    parts[3] = if parts[3].starts_with('A') {
+        format!("B{}", &parts[3][1..])
+    } else {
+        format!("A{}", &parts[3][1..])
+    };
+    altered["signature"] = parts.join(".").into();
+    let altered = SealedSignResult::from_json(&altered.to_string()).unwrap();
+    assert_eq!(
+        altered.open(&operator, &rp, NOW).unwrap_err(),
+        Error::Oidc(OidcError::JweInvalid)
+    );
+
+    // What the relying party refuses to forward: a missing field, a JWE with another
+    // algorithm or not a JWE, the provider's failure.
+    let dir = format!(
+        "{}.{}",
+        b64url(br#"{"alg":"dir","enc":"A256GCM"}"#),
+        jwe.split_once('.').unwrap().1
+    );
+    for (body, code) in [
+        (
+            json!({ "signature": jwe }).to_string(),
+            "OIDC_RESPONSE_INVALID",
+        ),
+        (
+            json!({ "signature": dir, "certificate": jwe }).to_string(),
+            "JWE_INVALID",
+        ),
+        (
+            json!({ "signature": "a.b.c", "certificate": jwe }).to_string(),
+            "JWE_INVALID",
+        ),
+    ] {
+        assert_eq!(
+            tx.forward(&client, ok(body.as_bytes())).unwrap_err().code(),
+            code
+        );
+    }
+    assert_eq!(
+        tx.forward(&client, Err(HttpFailed)).unwrap_err(),
+        Error::Oidc(OidcError::Network)
+    );
+    // A record that is not one, or whose JWE is malformed, is refused on the operator's side.
+    assert_eq!(
+        SealedSignResult::from_json("{}").unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
+    let mut bad: serde_json::Value = serde_json::from_str(&forwarded).unwrap();
+    bad["certificate"] = "x.y".into();
+    assert_eq!(
+        SealedSignResult::from_json(&bad.to_string())
+            .unwrap_err()
+            .code(),
+        "JWE_INVALID"
+    );
+}
