@@ -51,6 +51,8 @@ pub mod four_info;
 pub mod manual;
 pub mod my_number;
 pub mod oidc;
+#[cfg(feature = "photo")]
+pub mod photo;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod pin;
