@@ -51,10 +51,10 @@ pub mod four_info;
 pub mod manual;
 pub mod my_number;
 pub mod oidc;
-#[cfg(feature = "photo")]
-pub mod photo;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "photo")]
+pub mod photo;
 pub mod pin;
 pub mod reader;
 pub mod tlv;

@@ -108,7 +108,10 @@ mod tests {
 
     #[test]
     fn anything_else_is_a_typed_error_never_a_panic() {
-        assert_eq!(jpeg2000_to_png(b"").unwrap_err().code(), "MALFORMED_RESPONSE");
+        assert_eq!(
+            jpeg2000_to_png(b"").unwrap_err().code(),
+            "MALFORMED_RESPONSE"
+        );
         assert_eq!(
             jpeg2000_to_png(b"\x89PNG\r\n\x1a\n").unwrap_err().code(),
             "MALFORMED_RESPONSE"

@@ -73,11 +73,7 @@ fn line(ja: &str, en: &str, c: &Check) {
 /// The verdict, one line per check.
 pub fn print(check: &InPersonCheck) {
     let a = &check.authenticity;
-    line(
-        "券面事項の署名",
-        "face data signature",
-        &a.face_signature,
-    );
+    line("券面事項の署名", "face data signature", &a.face_signature);
     line("鍵記録 (EF 0004)", "key record", &a.key_record);
     line(
         "チャレンジへの応答",

@@ -1382,7 +1382,10 @@ fn face_check_names_every_check_and_writes_the_photo_as_png() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(nise_out.join("check.json")).unwrap()).unwrap();
     assert_eq!(json["genuine"], false);
-    assert_eq!(json["checks"]["challenge_answer"]["code"], "CARD_NOT_GENUINE");
+    assert_eq!(
+        json["checks"]["challenge_answer"]["code"],
+        "CARD_NOT_GENUINE"
+    );
 
     let r = run(args("taro", &dir.join("no-key"), false), "55021720352285\n");
     assert_ne!(r.code, 0);

@@ -894,7 +894,11 @@ fn in_person_check_refuses_tampered_data_a_copy_and_a_wrong_number_b() {
 
     // Malformed 照合番号B: refused when typed. A bad challenge: nothing sent.
     for bad in ["5502172035228", "55023020352285", "5502172035228X", ""] {
-        assert_eq!(CardNumberB::new(bad).unwrap_err().code(), "PIN_FORMAT", "{bad}");
+        assert_eq!(
+            CardNumberB::new(bad).unwrap_err().code(),
+            "PIN_FORMAT",
+            "{bad}"
+        );
     }
     let mut card = connect("taro");
     let before = card.stats().apdus;

@@ -301,8 +301,8 @@ fn in_person_check(pcscd: &Pcscd) {
         0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02,
     ];
     for case in ["taro", "tampered", "nise", "wrong"] {
-        let mut virtual_card = VirtualCard::builtin(if case == "nise" { "nise" } else { "taro" })
-            .unwrap();
+        let mut virtual_card =
+            VirtualCard::builtin(if case == "nise" { "nise" } else { "taro" }).unwrap();
         if case == "tampered" {
             let mut face = virtual_card.file(App::Surface, 0x0002).unwrap().to_vec();
             let at = face.windows(4).position(|w| w == b"IHDR").unwrap();
