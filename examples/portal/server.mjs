@@ -52,7 +52,8 @@ const MAX_PENDING_LOGINS = 10_000;
  * `oidc`: the hand-off to デジタル認証アプリ (or its stand-in, tests/oidc-provider):
  * `{ issuer, clientId, keyPkcs8: Uint8Array, keyId?, discovery?: Uint8Array }`; the redirect URI
  * is this server's `/handoff/callback`. Without it, `/handoff/start` says the hand-off is not
- * configured.
+ * configured. `counter`: the 窓口 page's 対面確認 (examples/portal/madoguchi.mjs):
+ * `{ reader?, issuerKey?, cli? }`; without a reader the demo page names a virtual persona.
  */
 export async function startPortal({ port = 0, now = () => Math.floor(Date.now() / 1000), oidc = null, counter = {} } = {}) {
   const sdk = await loadSdk();
