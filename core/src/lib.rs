@@ -53,6 +53,8 @@ pub mod my_number;
 pub mod oidc;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "photo")]
+pub mod photo;
 pub mod pin;
 pub mod reader;
 pub mod tlv;

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve, extname, sep, join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { madoguchi } from './madoguchi.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -51,15 +52,18 @@ const MAX_PENDING_LOGINS = 10_000;
  * `oidc`: the hand-off to デジタル認証アプリ (or its stand-in, tests/oidc-provider):
  * `{ issuer, clientId, keyPkcs8: Uint8Array, keyId?, discovery?: Uint8Array }`; the redirect URI
  * is this server's `/handoff/callback`. Without it, `/handoff/start` says the hand-off is not
- * configured.
+ * configured. `counter`: the 窓口 page's 対面確認 (examples/portal/madoguchi.mjs):
+ * `{ reader?, issuerKey?, cli? }`; without a reader the demo page names a virtual persona.
  */
-export async function startPortal({ port = 0, now = () => Math.floor(Date.now() / 1000), oidc = null } = {}) {
+export async function startPortal({ port = 0, now = () => Math.floor(Date.now() / 1000), oidc = null, counter = {} } = {}) {
   const sdk = await loadSdk();
   if (typeof sdk.default === 'function' && !sdk.verify) await sdk.default();
   const anchors = [pki('auth-ca.crt.der')];
   const crls = [pki('auth-ca.crl.der')];
   /** id → { challenge, expires }: each challenge is handed out once and used once. */
   const challenges = new Map();
+  // The 窓口 page's 対面確認 (examples/portal/madoguchi.mjs): the counter's own reader.
+  const faceCheck = madoguchi({ root, ...counter });
 
   const json = (res, status, body) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -182,6 +186,12 @@ export async function startPortal({ port = 0, now = () => Math.floor(Date.now() 
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       if (path.startsWith('/api/')) return await api(req, res, path);
+      if (req.method === 'POST' && path === '/madoguchi/check') {
+        let body;
+        try { body = await readJson(req); } catch { return json(res, 400, { code: 'INVALID_ARGUMENT' }); }
+        const r = await faceCheck(body);
+        return json(res, r.status, r.body);
+      }
       if (path.startsWith('/handoff/')) return await handoff(req, res, path, `http://127.0.0.1:${server.address().port}`);
       if (req.method !== 'GET') return json(res, 405, { code: 'METHOD' });
       const [prefix, dir] = MOUNTS.find(([p]) => path.startsWith(p));

@@ -208,12 +208,7 @@ fn check(
             .verify_with(anchor)
             .map_err(|_| Error::Verify(VerifyError::KeyRecordUntrusted))?;
     }
-    crate::verify::verify_digest_info(
-        &age.rsa_key()?,
-        &challenge_digest_info(challenge),
-        signature,
-    )
-    .map_err(|_| Error::Verify(VerifyError::CardNotGenuine))?;
+    check_answer(&age.rsa_key()?, challenge, signature)?;
     Ok(CardGenuineness {
         birth_date: age.birth_date,
         key_record_checked: anchor.is_some(),
@@ -221,9 +216,32 @@ fn check(
     })
 }
 
+/// The card's answer over `challenge` checked against `card_key`, the key its signed records
+/// name: `CARD_NOT_GENUINE` when it does not verify (a copy of a card's files on another card).
+pub(super) fn check_answer(
+    card_key: &rsa::PublicKey,
+    challenge: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    crate::verify::verify_digest_info(card_key, &challenge_digest_info(challenge), signature)
+        .map_err(|_| Error::Verify(VerifyError::CardNotGenuine))
+}
+
+/// The caller's challenge checked (16–1024 bytes, else `INVALID_ARGUMENT` before any APDU), or
+/// a fresh one of [`CHALLENGE_DEFAULT`] bytes from the OS.
+pub(super) fn challenge_or_fresh(challenge: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+    match challenge {
+        Some(c) if (CHALLENGE_MIN..=CHALLENGE_MAX).contains(&c.len()) => Ok(c.to_vec()),
+        Some(_) => Err(Error::Usage(UsageError::InvalidArgument {
+            what: "the challenge must be 16 to 1024 bytes",
+        })),
+        None => Ok(crate::oidc::jose::random::<CHALLENGE_DEFAULT>()?.to_vec()),
+    }
+}
+
 /// `DigestInfo(SHA-256, SHA-256(challenge))`: what `80 2A 00 00` is given (myna-card
 /// `SurfaceAp::sign`).
-fn challenge_digest_info(challenge: &[u8]) -> Vec<u8> {
+pub(super) fn challenge_digest_info(challenge: &[u8]) -> Vec<u8> {
     let digest: [u8; 32] = Sha256::digest(challenge).into();
     SignInput::Digest {
         algorithm: crate::digest::DigestAlgorithm::Sha256,
@@ -249,15 +267,7 @@ impl<T: Transport> MynaCard<T> {
         birth_date: &BirthDatePin,
         challenge: Option<&[u8]>,
     ) -> Result<InternalAuthentication, Error> {
-        let challenge = match challenge {
-            Some(c) if (CHALLENGE_MIN..=CHALLENGE_MAX).contains(&c.len()) => c.to_vec(),
-            Some(_) => {
-                return Err(Error::Usage(UsageError::InvalidArgument {
-                    what: "the challenge must be 16 to 1024 bytes",
-                }));
-            }
-            None => crate::oidc::jose::random::<CHALLENGE_DEFAULT>()?.to_vec(),
-        };
+        let challenge = challenge_or_fresh(challenge)?;
         let answer = self
             .pin_operation(async |card| {
                 card.verify_pin(CardPin::SurfaceBirthDate, birth_date)
@@ -317,7 +327,7 @@ impl<T: Transport> MynaCard<T> {
 
     /// `80 2A 00 00 Lc DigestInfo 00` in the 券面事項確認AP: P2 = 00 names the AP's default key,
     /// its card key, which needs no credential (myna-card `SurfaceAp::sign`). Never retried.
-    async fn surface_sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(super) async fn surface_sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>, Error> {
         self.select_application(Application::Surface).await?;
         self.report(Progress::Signing);
         let response = self

@@ -5,12 +5,14 @@
 
 mod assist;
 mod change;
+mod in_person;
 mod internal_auth;
 mod jpki;
 mod surface;
 mod token;
 
 pub use assist::{AssistIntegrity, FourInfoRead, Integrity, MyNumberRead, NotCheckableReason};
+pub use in_person::{Authenticity, Check, InPersonCheck};
 pub use internal_auth::{
     AgeRecord, CardGenuineness, InternalAuthentication, issuer_key_from_object,
     verify_internal_authentication,

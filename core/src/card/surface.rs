@@ -20,7 +20,7 @@ use crate::pin::{CardNumberA, CardNumberB, Pin};
 use crate::tlv;
 use crate::transport::Transport;
 
-const EF_FACE: u16 = 0x0002;
+pub(super) const EF_FACE: u16 = 0x0002;
 const EF_KEY_RECORD: u16 = 0x0004;
 
 /// Which number opens the face data.
@@ -184,6 +184,30 @@ impl core::fmt::Debug for FaceData {
 /// Parses EF 0002 and checks DF28 against the key `record` certifies: a face whose signature
 /// does not verify over its three groups is `INTEGRITY_MISMATCH`, never returned.
 pub(crate) fn parse_face(file: &[u8], key_record: KeyRecord) -> Result<FaceData, Error> {
+    let face = parse_face_unchecked(file, key_record)?;
+    face.verify_signature()?;
+    Ok(face)
+}
+
+impl FaceData {
+    /// Checks DF28 over [`FaceData::signed_digests`] with the key [`FaceData::key_record`]
+    /// certifies: `INTEGRITY_MISMATCH` when it does not verify.
+    pub fn verify_signature(&self) -> Result<(), Error> {
+        crate::verify::verify_digest_info(
+            &self.key_record.rsa_key()?,
+            &face_digest_info(&self.signed_digests),
+            &self.signature,
+        )
+        .map_err(|_| {
+            Error::Card(CardError::IntegrityMismatch {
+                what: "券面事項 (DF28)",
+            })
+        })
+    }
+}
+
+/// Parses EF 0002 without checking DF28 (the 対面確認 reports that check as a named verdict).
+pub(crate) fn parse_face_unchecked(file: &[u8], key_record: KeyRecord) -> Result<FaceData, Error> {
     let outer = tlv::read_at(file, 0)?;
     if outer.tag != 0xFF20 {
         return Err(Error::Card(CardError::MalformedResponse {
@@ -217,16 +241,6 @@ pub(crate) fn parse_face(file: &[u8], key_record: KeyRecord) -> Result<FaceData,
         group(&[PHOTO])?,
     ];
     let signature = get(0xDF28, "face data has no signature (DF28)")?;
-    crate::verify::verify_digest_info(
-        &key_record.rsa_key()?,
-        &face_digest_info(&signed_digests),
-        &signature,
-    )
-    .map_err(|_| {
-        Error::Card(CardError::IntegrityMismatch {
-            what: "券面事項 (DF28)",
-        })
-    })?;
     let birth_date_raw = get(BIRTH.0, BIRTH.1)?;
     let expiry_raw = get(0xDF29, "face data has no expiry (DF29)")?;
     let sex_raw = get(SEX.0, SEX.1)?;

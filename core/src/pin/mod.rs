@@ -40,10 +40,12 @@ impl PinKind {
                 digits(12) && check_digit(&input[..11]) == Some(input.as_bytes()[11] - b'0')
             }
             PinKind::CardNumberB => {
+                // The birth part is a real date in a Japanese era (as the birth-date key is:
+                // 2月30日 or 令和99 cannot be on a card), then the expiry year, then the code.
                 digits(14) && {
                     let b = input.as_bytes();
                     let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
-                    (1..=12).contains(&two(2)) && (1..=31).contains(&two(4))
+                    era::is_real_date(two(0), two(2), two(4))
                 }
             }
             PinKind::BirthDate => {
@@ -227,6 +229,8 @@ mod tests {
         assert!(CardNumberB::new("55021720352285").is_ok());
         assert!(CardNumberB::new("55131720352285").is_err()); // month 13
         assert!(CardNumberB::new("55020020352285").is_err()); // day 00
+        assert!(CardNumberB::new("55023020352285").is_err()); // 2月30日
+        assert!(CardNumberB::new("00021720352285").is_err()); // era year 0
         assert!(CardNumberB::new("5502172035228").is_err());
     }
 

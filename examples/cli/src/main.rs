@@ -3,6 +3,7 @@
 
 mod doctor;
 mod error;
+mod face_check;
 mod login;
 mod transport;
 mod verify_cmd;
@@ -99,6 +100,25 @@ enum Command {
     Face {
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+    /// 対面確認 at the 窓口 (PIN-less): with 照合番号B (asked for; 14 digits from the card face)
+    /// reads the face data, checks its issuer signature (DF28), the key record EF 0004 against
+    /// --issuer-key / --test-pki, and the card's answer to a fresh challenge. Writes photo.png
+    /// (decoded from the card's JPEG 2000), face.jp2, name.png, address.png,
+    /// security-code.png and check.json into --out. Exit 0 only when every check passed; the
+    /// My Number is never read.
+    FaceCheck {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Challenge as hex (16–1024 bytes); a random 32-byte one when absent.
+        #[arg(long)]
+        challenge: Option<String>,
+        /// The issuer key of the key record, as a `90 e 91 n` key object file.
+        #[arg(long, conflicts_with = "test_pki")]
+        issuer_key: Option<std::path::PathBuf>,
+        /// Check the key record against the virtual card's test stand-in for J-LIS's key.
+        #[arg(long)]
+        test_pki: bool,
     },
     /// The card-genuineness check of かざし利用: the 券面事項確認AP internal authentication
     /// (内部認証) with the birth-date PIN (asked for: YYYYMMDD, or YYMMDD with the Japanese era
@@ -772,14 +792,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             test_pki,
         } => {
             let challenge = challenge.as_deref().map(unhex).transpose()?;
-            let anchor = match (issuer_key, test_pki) {
-                (Some(path), _) => {
-                    let object = std::fs::read(path).map_err(CliError::io(Action::Read, path))?;
-                    Some(mynacard_core::card::issuer_key_from_object(&object)?)
-                }
-                (None, true) => Some(mynacard_virtual_card::pki::record_ca_key().to_public_key()),
-                (None, false) => None,
-            };
+            let anchor = issuer_anchor(issuer_key.as_ref(), *test_pki)?;
             let birth = mynacard_core::BirthDatePin::from_text(
                 &secrets
                     .read("生年月日 (YYYYMMDD, or YYMMDD in the Japanese era, e.g. 550217): ")?,
@@ -807,6 +820,23 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::FaceCheck {
+            out,
+            challenge,
+            issuer_key,
+            test_pki,
+        } => {
+            let challenge = challenge.as_deref().map(unhex).transpose()?;
+            let issuer = issuer_anchor(issuer_key.as_ref(), *test_pki)?;
+            let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
+            let check = open(cli)
+                .await?
+                .in_person_check(&b, challenge.as_deref(), issuer.as_ref())
+                .await?;
+            face_check::write(out, &check)?;
+            face_check::print(&check);
+            face_check::outcome(&check.authenticity)
+        }
         Command::Face { out } => {
             let b = CardNumberB::new(&secrets.read("照合番号B (14 digits): ")?)?;
             let face = open(cli).await?.read_face(SurfaceKey::B(&b)).await?;
@@ -826,6 +856,22 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// The issuer (J-LIS) key that checks a 券面 key record: a `90 e 91 n` file, the virtual card's
+/// test stand-in, or none.
+fn issuer_anchor(
+    path: Option<&std::path::PathBuf>,
+    test_pki: bool,
+) -> Result<Option<rsa::PublicKey>, CliError> {
+    Ok(match (path, test_pki) {
+        (Some(path), _) => {
+            let object = std::fs::read(path).map_err(CliError::io(Action::Read, path))?;
+            Some(mynacard_core::card::issuer_key_from_object(&object)?)
+        }
+        (None, true) => Some(mynacard_virtual_card::pki::record_ca_key().to_public_key()),
+        (None, false) => None,
+    })
 }
 
 /// The whole flow on the built-in virtual card, with the persona's test PINs.

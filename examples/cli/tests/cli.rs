@@ -1319,3 +1319,89 @@ fn internal_auth_checks_the_card_is_genuine() {
         r.stderr
     );
 }
+
+/// Issue 19 part 4: `mynacard face-check`, the 窓口's PIN-less 対面確認. taro: every check OK,
+/// the photo written as a PNG decoded from the card's JPEG 2000, check.json names each check;
+/// nise fails the challenge answer (CARD_NOT_GENUINE, files still written for staff to see);
+/// without an issuer key the key record is not checked and the exit is not success; a wrong
+/// 照合番号B is PIN_INCORRECT with the tries left, a malformed one PIN_FORMAT.
+#[test]
+fn face_check_names_every_check_and_writes_the_photo_as_png() {
+    let dir = std::env::temp_dir().join(format!("mynacard-face-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("taro");
+    let args = |persona: &str, out: &std::path::Path, test_pki: bool| {
+        let mut a = vec![
+            "--virtual".to_string(),
+            persona.to_string(),
+            "face-check".into(),
+            "--pin-stdin".into(),
+            "-q".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        if test_pki {
+            a.push("--test-pki".into());
+        }
+        a
+    };
+    let run = |a: Vec<String>, stdin: &str| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        mynacard(&a, stdin)
+    };
+    let r = run(args("taro", &out, true), "55021720352285\n");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for expected in [
+        "OK  券面事項の署名",
+        "OK  鍵記録",
+        "OK  チャレンジへの応答",
+        "verdict: genuine card",
+    ] {
+        assert!(r.stdout.contains(expected), "{expected:?} in\n{}", r.stdout);
+    }
+    let png = std::fs::read(out.join("photo.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // IHDR: 90 x 120, the card photo's size.
+    assert_eq!(&png[16..24], &[0, 0, 0, 90, 0, 0, 0, 120]);
+    assert!(std::fs::read(out.join("face.jp2")).unwrap()[4..8] == *b"jP  ");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("check.json")).unwrap()).unwrap();
+    assert_eq!(json["genuine"], true);
+    assert_eq!(json["checks"]["face_signature"]["result"], "passed");
+    assert_eq!(json["checks"]["key_record"]["result"], "passed");
+    assert_eq!(json["checks"]["challenge_answer"]["result"], "passed");
+    assert_eq!(json["birth_date"], "1980-02-17");
+    assert_eq!(json["expiry"], "2035-02-17");
+    assert!(!r.stdout.contains("123456789018") && !r.stderr.contains("123456789018"));
+
+    let nise_out = dir.join("nise");
+    let r = run(args("nise", &nise_out, true), "55021720352285\n");
+    assert_ne!(r.code, 0);
+    assert!(r.stdout.contains("NG  チャレンジへの応答"), "{}", r.stdout);
+    assert!(r.stderr.contains("CARD_NOT_GENUINE"), "{}", r.stderr);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(nise_out.join("check.json")).unwrap()).unwrap();
+    assert_eq!(json["genuine"], false);
+    assert_eq!(
+        json["checks"]["challenge_answer"]["code"],
+        "CARD_NOT_GENUINE"
+    );
+
+    let r = run(args("taro", &dir.join("no-key"), false), "55021720352285\n");
+    assert_ne!(r.code, 0);
+    assert!(r.stdout.contains("--  鍵記録"), "{}", r.stdout);
+    assert!(r.stderr.contains("KEY_RECORD_UNTRUSTED"), "{}", r.stderr);
+
+    let r = run(args("taro", &dir.join("wrong"), true), "55021720350000\n");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("PIN_INCORRECT") && r.stderr.contains("9 tries left"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.join("wrong").exists());
+    let r = run(args("taro", &dir.join("bad"), true), "5502172035228\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("PIN_FORMAT"), "{}", r.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}

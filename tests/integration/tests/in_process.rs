@@ -769,3 +769,140 @@ fn any_surface_verified(card: &MynaCard<VirtualTransport>) -> bool {
         .into_iter()
         .any(|fid| c.is_verified(App::Surface, fid))
 }
+
+/// Issue 19 part 4: the PIN-less 対面確認 at the 窓口 against the virtual card. taro: face read
+/// with 照合番号B, every check named and passed under the test PKI's stand-in for the J-LIS key,
+/// the photo a real JPEG 2000 that decodes; the flow never selects the 入力補助AP nor touches
+/// the My Number image; nothing left verified.
+#[test]
+fn in_person_check_reads_the_face_and_names_every_check() {
+    use mynacard_core::card::Check;
+    let issuer = pki::record_ca_key().to_public_key();
+    let b = CardNumberB::new("55021720352285").unwrap();
+    let mut card = connect("taro");
+    card.transport_mut().card_mut().clear_seen();
+    let check = block_on(card.in_person_check(&b, None, Some(&issuer))).unwrap();
+    let a = &check.authenticity;
+    assert_eq!(a.face_signature, Check::Passed);
+    assert_eq!(a.key_record, Check::Passed);
+    assert_eq!(a.challenge_answer, Check::Passed);
+    assert!(a.genuine());
+    assert_eq!(check.challenge.len(), 32);
+    assert_eq!(check.issuer_key_id.as_deref(), Some("6000023/001"));
+    let f = &check.face;
+    assert_eq!(f.birth_date.unwrap().to_string(), "1980-02-17");
+    assert_eq!(f.sex, Some(mynacard_core::Sex::Male));
+    assert_eq!(f.expiry.unwrap().to_string(), "2035-02-17");
+    assert!(f.name_image.starts_with(b"\x89PNG"));
+    assert!(f.address_image.starts_with(b"\x89PNG"));
+    assert!(f.security_code_image.starts_with(b"\x89PNG"));
+    let photo = mynacard_core::photo::jpeg2000_to_png(&f.face_image).unwrap();
+    assert_eq!((photo.width, photo.height), (90, 120));
+    assert_eq!(verify_count(&card), 1);
+    assert!(!any_surface_verified(&card));
+    assert!(!format!("{check:?}").contains("1980"));
+    // What it touched: the 券面事項確認AP, its EF 0002 and EF 0004 (and the PIN EF's tries);
+    // never the 入力補助AP, never the My Number image EF 0005.
+    let touched = card.transport().card().touched().to_vec();
+    assert!(touched.contains(&(App::Surface, Some(0x0002))));
+    assert!(touched.contains(&(App::Surface, Some(0x0004))));
+    assert!(
+        touched
+            .iter()
+            .all(|t| t.0 == App::Surface && t.1 != Some(0x0005) && t.1 != Some(0x0001)),
+        "{touched:?}"
+    );
+    // Select + tries + VERIFY + READ 0002 + READ 0004 + 80 2A + clearing.
+    let seen = card.transport().card().seen();
+    assert_eq!(seen.iter().filter(|s| s.ins == 0x2A).count(), 1);
+    assert_eq!(seen.iter().filter(|s| s.ins == 0xB0).count(), 2);
+
+    // Without the issuer key: key record NOT checked, so not called genuine.
+    let mut card = connect("taro");
+    let check = block_on(card.in_person_check(&b, Some(&[9u8; 16]), None)).unwrap();
+    assert!(matches!(
+        check.authenticity.key_record,
+        Check::NotChecked { .. }
+    ));
+    assert!(check.authenticity.face_signature.passed());
+    assert!(check.authenticity.challenge_answer.passed());
+    assert!(!check.authenticity.genuine());
+    // Another issuer key: the key record fails, named.
+    let other = pki::assist_signer().to_public_key();
+    assert_eq!(
+        check.rejudge(Some(&other)).key_record,
+        Check::Failed {
+            code: "KEY_RECORD_UNTRUSTED"
+        }
+    );
+    assert!(check.rejudge(Some(&issuer)).genuine());
+}
+
+/// The 対面確認's refusals: tampered face data fails the face signature (named), nise (taro's
+/// files on another card) fails the challenge answer, a wrong 照合番号B costs one try and says
+/// how many are left, a malformed one or a bad challenge sends nothing.
+#[test]
+fn in_person_check_refuses_tampered_data_a_copy_and_a_wrong_number_b() {
+    use mynacard_core::card::Check;
+    let issuer = pki::record_ca_key().to_public_key();
+    let b = CardNumberB::new("55021720352285").unwrap();
+
+    // One byte of the name image (DF25, signed) changed on the card.
+    let mut t = transport("taro");
+    let mut face = t.card().file(App::Surface, 0x0002).unwrap().to_vec();
+    let at = face.windows(4).position(|w| w == b"IHDR").unwrap();
+    face[at + 6] ^= 0x01;
+    assert!(t.card_mut().set_file(App::Surface, 0x0002, face));
+    let mut card = block_on(MynaCard::connect(t)).unwrap();
+    let check = block_on(card.in_person_check(&b, None, Some(&issuer))).unwrap();
+    assert_eq!(
+        check.authenticity.face_signature,
+        Check::Failed {
+            code: "INTEGRITY_MISMATCH"
+        }
+    );
+    assert_eq!(check.authenticity.key_record, Check::Passed);
+    assert!(!check.authenticity.genuine());
+    assert!(!any_surface_verified(&card));
+
+    // nise: the files are taro's, the key that answers is not.
+    let mut nise = connect("nise");
+    let check = block_on(nise.in_person_check(&b, None, Some(&issuer))).unwrap();
+    assert_eq!(check.authenticity.face_signature, Check::Passed);
+    assert_eq!(check.authenticity.key_record, Check::Passed);
+    assert_eq!(
+        check.authenticity.challenge_answer,
+        Check::Failed {
+            code: "CARD_NOT_GENUINE"
+        }
+    );
+    assert!(!check.authenticity.genuine());
+    assert!(!any_surface_verified(&nise));
+
+    // A wrong 照合番号B (another security code): PIN_INCORRECT with the tries left, one VERIFY.
+    let mut card = connect("taro");
+    let wrong = CardNumberB::new("55021720350000").unwrap();
+    let e = block_on(card.in_person_check(&wrong, None, Some(&issuer))).unwrap_err();
+    assert_eq!(e, Error::Pin(PinError::Incorrect { remaining: 9 }));
+    assert_eq!(verify_count(&card), 1);
+    assert_eq!(card.transport().card().count_ins(0x2A), 0);
+    assert_eq!(
+        block_on(card.pin_state(CardPin::SurfaceCardNumberB)).unwrap(),
+        PinState::Remaining(9)
+    );
+    assert!(!any_surface_verified(&card));
+
+    // Malformed 照合番号B: refused when typed. A bad challenge: nothing sent.
+    for bad in ["5502172035228", "55023020352285", "5502172035228X", ""] {
+        assert_eq!(
+            CardNumberB::new(bad).unwrap_err().code(),
+            "PIN_FORMAT",
+            "{bad}"
+        );
+    }
+    let mut card = connect("taro");
+    let before = card.stats().apdus;
+    let e = block_on(card.in_person_check(&b, Some(&[1u8; 15]), None)).unwrap_err();
+    assert_eq!(e.code(), "INVALID_ARGUMENT");
+    assert_eq!(card.stats().apdus, before);
+}

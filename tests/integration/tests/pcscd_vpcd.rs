@@ -51,6 +51,10 @@ fn pcsc_stack_and_opensc() {
         "internal authentication (かざし利用 3) over PC/SC: taro genuine, nise refused, nothing left verified",
         &internal_authentication,
     );
+    run(
+        "対面確認 (issue 19.4) over PC/SC: taro genuine, tampered face, nise, wrong 照合番号B",
+        &in_person_check,
+    );
     run("card pulled mid-session", &card_pulled);
     run(
         "OpenSC reads the certificate, signs, and counts a wrong PIN as the SDK does",
@@ -280,6 +284,77 @@ fn internal_authentication(pcscd: &Pcscd) {
         assert!(
             verify < sign && sign < clear,
             "{persona}: {verify} {sign} {clear}"
+        );
+    }
+}
+
+/// Issue 19 part 4: the 窓口's 対面確認 through pcscd and vpcd. taro: every check passed; its
+/// face data with one signed byte changed: the face signature fails, named; nise: the challenge
+/// answer fails; a wrong 照合番号B: PIN_INCORRECT with 9 left. Never the 入力補助AP nor the My
+/// Number image; one VERIFY; 照合番号B cleared for the other client.
+fn in_person_check(pcscd: &Pcscd) {
+    use mynacard_core::card::Check;
+    use mynacard_virtual_card::App;
+    let issuer = pki::record_ca_key().to_public_key();
+    let b = mynacard_core::CardNumberB::new("55021720352285").unwrap();
+    let surface = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02,
+    ];
+    for case in ["taro", "tampered", "nise", "wrong"] {
+        let mut virtual_card =
+            VirtualCard::builtin(if case == "nise" { "nise" } else { "taro" }).unwrap();
+        if case == "tampered" {
+            let mut face = virtual_card.file(App::Surface, 0x0002).unwrap().to_vec();
+            let at = face.windows(4).position(|w| w == b"IHDR").unwrap();
+            face[at + 6] ^= 0x01;
+            assert!(virtual_card.set_file(App::Surface, 0x0002, face));
+        }
+        let inserted = pcscd.insert(virtual_card);
+        let mut card = block_on(MynaCard::connect(pcscd.connect().unwrap())).unwrap();
+        let other = raw_client(pcscd);
+        let number = if case == "wrong" {
+            mynacard_core::CardNumberB::new("55021720350000").unwrap()
+        } else {
+            b.clone()
+        };
+        let result = block_on(card.in_person_check(&number, None, Some(&issuer)));
+        match case {
+            "wrong" => assert_eq!(
+                result.unwrap_err(),
+                Error::Pin(mynacard_core::error::PinError::Incorrect { remaining: 9 })
+            ),
+            _ => {
+                let a = result.unwrap().authenticity;
+                assert_eq!(a.genuine(), case == "taro", "{case}: {a:?}");
+                assert_eq!(a.key_record, Check::Passed, "{case}");
+                let face_ok = case != "tampered";
+                assert_eq!(a.face_signature.passed(), face_ok, "{case}");
+                assert_eq!(a.challenge_answer.passed(), case != "nise", "{case}");
+            }
+        }
+        // EF 0002 by short id from the other client: 照合番号B is not left verified.
+        assert_eq!(raw_sw(&other, &surface), 0x9000);
+        assert_eq!(
+            raw_sw(&other, &[0x00, 0xB0, 0x82, 0x00, 0x10]),
+            0x6982,
+            "{case}"
+        );
+        drop(card);
+        drop(other);
+        let returned = inserted.remove();
+        let seen = returned.seen();
+        assert_eq!(
+            seen.iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(),
+            1,
+            "{case}: one VERIFY"
+        );
+        assert!(
+            returned
+                .touched()
+                .iter()
+                .all(|t| t.0 != App::Assist && t.1 != Some(0x0005)),
+            "{case}: {:?}",
+            returned.touched()
         );
     }
 }

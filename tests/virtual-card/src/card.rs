@@ -63,6 +63,7 @@ pub struct VirtualCard {
     verified_app: Option<App>,
     verified: Vec<u16>,
     seen: Vec<Seen>,
+    touched: Vec<(App, Option<u16>)>,
 }
 
 impl core::fmt::Debug for VirtualCard {
@@ -92,6 +93,7 @@ impl VirtualCard {
             verified_app: None,
             verified: Vec::new(),
             seen: Vec::new(),
+            touched: Vec::new(),
         };
         card.power_on();
         card
@@ -175,9 +177,29 @@ impl VirtualCard {
 
     pub fn clear_seen(&mut self) {
         self.seen.clear();
+        self.touched.clear();
     }
 
     /// The contents of a binary EF (for tests comparing what the SDK read).
+    /// Every application selected (`None`) and every EF selected or read, in order, since the
+    /// card was made or [`VirtualCard::clear_seen`]: to show what a flow never touches (the
+    /// 対面確認 never reaches the My Number).
+    pub fn touched(&self) -> &[(App, Option<u16>)] {
+        &self.touched
+    }
+
+    /// Replaces the content of a transparent EF, keeping its access rule (tests that tamper
+    /// with a card's data); `false` when there is no such EF.
+    pub fn set_file(&mut self, app: App, fid: u16, content: Vec<u8>) -> bool {
+        match self.fs.get_mut(&(app, fid)) {
+            Some(Node::Binary { data, .. }) => {
+                *data = content;
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn file(&self, app: App, fid: u16) -> Option<&[u8]> {
         match self.fs.get(&(app, fid)) {
             Some(Node::Binary { data, .. }) => Some(data),
@@ -290,6 +312,7 @@ impl VirtualCard {
                 }
                 self.selected_app = Some(app);
                 self.selected_ef = None;
+                self.touched.push((app, None));
                 sw::OK
             }
             0x02 => {
@@ -301,6 +324,7 @@ impl VirtualCard {
                 };
                 if self.fs.contains_key(&(app, fid)) {
                     self.selected_ef = Some(fid);
+                    self.touched.push((app, Some(fid)));
                     sw::OK
                 } else {
                     self.selected_ef = None;
@@ -373,6 +397,7 @@ impl VirtualCard {
             Ok(t) => t,
             Err(sw) => return (Vec::new(), sw),
         };
+        self.touched.push((app, Some(fid)));
         let data = match self.fs.get(&(app, fid)) {
             Some(Node::Binary { data, access }) => {
                 let allowed = match access {
