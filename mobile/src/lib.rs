@@ -622,8 +622,6 @@ pub fn error_codes() -> Vec<ErrorCodeRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(feature = "virtual-card")]
-    use mynacard_core::error::VerifyError;
 
     #[test]
     fn exports() {
@@ -643,6 +641,7 @@ mod tests {
 mod p384_tests {
     use super::*;
     use crate::virtual_card::TestCard;
+    use mynacard_core::error::VerifyError;
     use mynacard_core::verify::{CertificateKind, RelyingParty};
     use mynacard_core::{JpkiCertificate, KeyAlgorithm, UnixTime};
     use mynacard_virtual_card::pki;
