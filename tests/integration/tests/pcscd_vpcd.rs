@@ -167,6 +167,42 @@ fn raw_sw(card: &pcsc::Card, apdu: &[u8]) -> u16 {
     u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]])
 }
 
+/// SELECT of the 券面事項確認AP, sent raw by a second client.
+const SELECT_SURFACE: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02,
+];
+
+/// After a 券面事項確認AP operation: the other client cannot read the EF with short id `sfi`
+/// (the PIN that opens it is not left verified), and the card saw exactly one VERIFY. `sdk` is
+/// the SDK's session, still connected during the check (its disconnect resets the card).
+fn surface_closed_after_one_verify<C>(
+    sdk: C,
+    other: pcsc::Card,
+    inserted: mynacard_tests::pcscd::InsertedCard,
+    sfi: u8,
+    label: &str,
+) -> VirtualCard {
+    assert_eq!(raw_sw(&other, &SELECT_SURFACE), 0x9000);
+    assert_eq!(
+        raw_sw(&other, &[0x00, 0xB0, sfi, 0x00, 0x10]),
+        0x6982,
+        "{label}"
+    );
+    drop(sdk);
+    drop(other);
+    let returned = inserted.remove();
+    assert_eq!(
+        returned
+            .seen()
+            .iter()
+            .filter(|s| s.ins == 0x20 && s.lc > 0)
+            .count(),
+        1,
+        "{label}: one VERIFY"
+    );
+    returned
+}
+
 const SELECT_JPKI: [u8; 15] = [
     0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
 ];
@@ -237,9 +273,6 @@ fn no_pin_left_verified(pcscd: &Pcscd) {
 /// the other client cannot read EF 0001 (the birth-date key is not left verified); nise (taro's
 /// files on a card with other keys) is CARD_NOT_GENUINE, its card cleared too.
 fn internal_authentication(pcscd: &Pcscd) {
-    let surface = [
-        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02,
-    ];
     let birth = mynacard_core::BirthDatePin::from_gregorian("19800217").unwrap();
     let anchor = pki::record_ca_key().to_public_key();
     for persona in ["taro", "nise"] {
@@ -260,21 +293,8 @@ fn internal_authentication(pcscd: &Pcscd) {
             ),
         }
         // EF 0001 by short id from the other client: closed again.
-        assert_eq!(raw_sw(&other, &surface), 0x9000);
-        assert_eq!(
-            raw_sw(&other, &[0x00, 0xB0, 0x81, 0x00, 0x10]),
-            0x6982,
-            "{persona}"
-        );
-        drop(card);
-        drop(other);
-        let returned = inserted.remove();
+        let returned = surface_closed_after_one_verify(card, other, inserted, 0x81, persona);
         let seen = returned.seen();
-        assert_eq!(
-            seen.iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(),
-            1,
-            "{persona}: one VERIFY"
-        );
         assert_eq!(seen.iter().filter(|s| clears(s)).count(), 1, "{persona}");
         // The signature APDU came after the VERIFY and before the clearing, in one stretch.
         let at = |f: &dyn Fn(&mynacard_virtual_card::Seen) -> bool| seen.iter().position(f);
@@ -297,9 +317,6 @@ fn in_person_check(pcscd: &Pcscd) {
     use mynacard_virtual_card::App;
     let issuer = pki::record_ca_key().to_public_key();
     let b = mynacard_core::CardNumberB::new("55021720352285").unwrap();
-    let surface = [
-        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02,
-    ];
     for case in ["taro", "tampered", "nise", "wrong"] {
         let mut virtual_card =
             VirtualCard::builtin(if case == "nise" { "nise" } else { "taro" }).unwrap();
@@ -333,21 +350,7 @@ fn in_person_check(pcscd: &Pcscd) {
             }
         }
         // EF 0002 by short id from the other client: 照合番号B is not left verified.
-        assert_eq!(raw_sw(&other, &surface), 0x9000);
-        assert_eq!(
-            raw_sw(&other, &[0x00, 0xB0, 0x82, 0x00, 0x10]),
-            0x6982,
-            "{case}"
-        );
-        drop(card);
-        drop(other);
-        let returned = inserted.remove();
-        let seen = returned.seen();
-        assert_eq!(
-            seen.iter().filter(|s| s.ins == 0x20 && s.lc > 0).count(),
-            1,
-            "{case}: one VERIFY"
-        );
+        let returned = surface_closed_after_one_verify(card, other, inserted, 0x82, case);
         assert!(
             returned
                 .touched()
