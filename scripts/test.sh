@@ -110,5 +110,5 @@ step 5 "dependency audit (offline): licences and duplicate versions (deny.toml)"
 step 10 "Node: verify() on material from the virtual card; OidcBackend against the stand-in provider" -- \
     env MYNACARD_BIN="$PWD/target/debug/mynacard" node --test --test-timeout=300000 npm/test/*.test.mjs
 
-step 10 "the portal example end to end in Chromium (screenshots in target/portal-artifacts/)" -- \
-    node --test --test-timeout=300000 examples/portal/test/portal.test.mjs
+step 10 "the portal example end to end in Chromium, the 窓口 page included (screenshots in target/portal-artifacts/)" -- \
+    node --test --test-timeout=300000 examples/portal/test/*.test.mjs
